@@ -1,0 +1,60 @@
+package mm
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// Raw memory syscalls on typed addresses. golang.org/x/sys/unix's Mmap
+// returns a []byte and cannot place a mapping, so mm issues the syscalls
+// itself. None of these touch the memory they manage, so no unsafe is needed.
+
+// sysMmap maps length bytes at addr (a hint unless flags say otherwise).
+// With MAP_FIXED_NOREPLACE it also guards against kernels that treat the
+// flag as a hint: a mapping that lands elsewhere is undone and EEXIST
+// returned.
+func sysMmap(addr Addr, length uint64, prot, flags, fd int, off int64) (Addr, error) {
+	r, _, e := unix.Syscall6(unix.SYS_MMAP, uintptr(addr), uintptr(length), uintptr(prot),
+		uintptr(flags), uintptr(fd), uintptr(off))
+	if e != 0 {
+		return 0, e
+	}
+	got := Addr(r)
+	if flags&unix.MAP_FIXED_NOREPLACE != 0 && got != addr {
+		unix.Syscall(unix.SYS_MUNMAP, r, uintptr(length), 0)
+		return 0, unix.EEXIST
+	}
+	return got, nil
+}
+
+func sysMunmap(r AddrRange) error {
+	_, _, e := unix.Syscall(unix.SYS_MUNMAP, uintptr(r.Start), uintptr(r.Length()), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func sysMprotect(r AddrRange, prot int) error {
+	_, _, e := unix.Syscall(unix.SYS_MPROTECT, uintptr(r.Start), uintptr(r.Length()), uintptr(prot))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func sysMadvise(r AddrRange, advice int) error {
+	_, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(r.Start), uintptr(r.Length()), uintptr(advice))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func sysMremap(old AddrRange, newLen uint64, flags int, newAddr Addr) (Addr, error) {
+	r, _, e := unix.Syscall6(unix.SYS_MREMAP, uintptr(old.Start), uintptr(old.Length()), uintptr(newLen),
+		uintptr(flags), uintptr(newAddr), 0)
+	if e != 0 {
+		return 0, e
+	}
+	return Addr(r), nil
+}
