@@ -1,0 +1,55 @@
+package guest
+
+import "golang.org/x/sys/unix"
+
+// This file holds the contracts between the interpreter and the parts that
+// plug into it: the Linux system-call layer (Kernel) and the thunk layer
+// (Thunker, implemented in package thunks, which guest never imports).
+
+// Exit says why a guest stopped running.
+type Exit struct {
+	// Code is the exit code passed to exit or exit_group (0..255 after
+	// truncation, as the kernel does); meaningful when Signal is 0.
+	Code int
+	// Signal is the signal that killed the guest (SIGSEGV for a memory
+	// fault, SIGILL for an invalid opcode, SIGFPE for a divide error,
+	// or a signal the guest sent itself), 0 for a normal exit.
+	Signal unix.Signal
+	// Detail is a one-line human description for minemu's own report,
+	// e.g. "SIGSEGV at address 0x10 (guest rip 0x401020)". Never shown to
+	// the guest.
+	Detail string
+}
+
+// Status is the process exit status a shell would see: Code for a normal
+// exit, 128+signal for a signal death.
+func (e Exit) Status() int {
+	if e.Signal != 0 {
+		return 128 + int(e.Signal)
+	}
+	return e.Code & 0xff
+}
+
+// Kernel executes guest system calls. The interpreter calls Syscall with
+// RIP already past the instruction (`int 0x80` or `syscall`); the kernel
+// reads arguments from and writes the result to c.Regs. A non-nil result
+// ends the run (exit, exit_group, a fatal signal).
+type Kernel interface {
+	Syscall(c *CPU, abi ABI) *Exit
+}
+
+// Thunker resolves and runs guest→host calls. A guest stub is the bytes
+// 0F 3F followed by the 32-byte SHA-256 of "library:function".
+//
+// The interpreter calls Resolve once per stub, when it decodes the block
+// that holds it, and keeps the id with the decoded instruction. When the
+// stub executes it calls Call with that id; the host function reads its
+// packed-argument pointer (RDI for x86-64 guests, ECX for i386 guests) and
+// writes its result back through guest memory. When Call returns nil the
+// interpreter performs a near RET (pops the return address with the
+// guest's pointer width); a non-nil error kills the guest with SIGILL and
+// the error text as the Exit detail.
+type Thunker interface {
+	Resolve(hash [32]byte) (id uint32, err error)
+	Call(id uint32, c *CPU) error
+}
