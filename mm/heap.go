@@ -1,0 +1,836 @@
+package mm
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"sync"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
+)
+
+// Errors returned by Heap methods. Allocation failures wrap unix.ENOMEM, so
+// a caller that reports to a guest can hand the errno on unchanged.
+var (
+	// ErrNotOwned: the pointer lies in no block of this heap (foreign, wild,
+	// or a large allocation that was already released).
+	ErrNotOwned = errors.New("mm: pointer not owned by this heap")
+	// ErrDoubleFree: the pointer is where an allocation of this heap started
+	// and that allocation is already free.
+	ErrDoubleFree = errors.New("mm: double free")
+	// ErrInterior: the pointer lies inside a block of this heap but is not the
+	// start of a live allocation.
+	ErrInterior = errors.New("mm: pointer is not the start of an allocation")
+	// ErrOverflow: the size of a Calloc overflows 64 bits.
+	ErrOverflow = errors.New("mm: allocation size overflows")
+	// ErrBadAlign: an AlignedAlloc alignment that is not a power of two.
+	ErrBadAlign = errors.New("mm: alignment is not a power of two")
+	// ErrClosed: the heap was closed.
+	ErrClosed = errors.New("mm: heap is closed")
+	// ErrCorrupt: an in-block structure disagrees with the heap's own
+	// records (someone wrote over a header or a bitmap).
+	ErrCorrupt = errors.New("mm: heap metadata corrupted")
+)
+
+// Heap geometry. Every block is aligned to its size, and every size is a
+// multiple of heapGranule, so one granule never holds parts of two blocks.
+const (
+	heapGranuleShift = 17
+	heapGranule      = 1 << heapGranuleShift // 128 KiB: the smallest block
+
+	// DefaultListBlockSize is the LIST block size of the primary and host
+	// heaps (Box64's 512 KiB blocks).
+	DefaultListBlockSize = 512 << 10
+	// DynarecBlockSize is the block size of the dynarec heap.
+	DynarecBlockSize = 2 << 20
+	// MapBlockSize is the size of every MAP block.
+	MapBlockSize = 128 << 10
+	// DefaultSliceSize is the slice size of the MAP kind.
+	DefaultSliceSize = 128
+
+	// maxRequest bounds any single request (well below any overflow of the
+	// rounding arithmetic, and above any mapping the address space can hold).
+	maxRequest = 1 << 46
+)
+
+// HeapConfig configures a Heap.
+type HeapConfig struct {
+	// Name identifies the heap in logs and stats.
+	Name string
+	// Source maps the heap's blocks; required.
+	Source BlockSource
+	// ListBlockSize is the size of LIST blocks: a power of two from 128 KiB to
+	// 1 GiB (offsets inside a block must fit in 31 bits). 0 means
+	// DefaultListBlockSize.
+	ListBlockSize uint64
+	// SliceSizes are the slice sizes of the MAP kinds, ascending powers of two
+	// from 16 to 2048. nil means {DefaultSliceSize}.
+	SliceSizes []uint64
+	// NoMap disables MAP blocks (the dynarec heap serves everything from LIST
+	// blocks).
+	NoMap bool
+	// Log receives block maps and unmaps and rejected frees at debug level.
+	// nil means no logging.
+	Log *zerolog.Logger
+}
+
+// KindStats counts one block kind.
+type KindStats struct {
+	SliceSize   uint64 `json:"slice_size,omitempty"` // MAP kinds only
+	Blocks      uint64 `json:"blocks"`
+	MappedBytes uint64 `json:"mapped_bytes"`
+	LiveBytes   uint64 `json:"live_bytes"` // usable bytes of live allocations
+	LiveAllocs  uint64 `json:"live_allocs"`
+}
+
+// HeapStats is a snapshot of a heap's counters.
+type HeapStats struct {
+	Name             string      `json:"name"`
+	List             KindStats   `json:"list"`
+	Map              []KindStats `json:"map"`
+	Large            KindStats   `json:"large"`
+	MappedBytes      uint64      `json:"mapped_bytes"`
+	LiveBytes        uint64      `json:"live_bytes"`
+	PeakMappedBytes  uint64      `json:"peak_mapped_bytes"`
+	Allocs           uint64      `json:"allocs"`
+	Frees            uint64      `json:"frees"`
+	Reallocs         uint64      `json:"reallocs"`
+	ReallocsInPlace  uint64      `json:"reallocs_in_place"`
+	RejectedFrees    uint64      `json:"rejected_frees"`
+	RejectedNotOwned uint64      `json:"rejected_not_owned"`
+	RejectedDouble   uint64      `json:"rejected_double_free"`
+	RejectedInterior uint64      `json:"rejected_interior"`
+	BlockMaps        uint64      `json:"block_maps"`
+	BlockUnmaps      uint64      `json:"block_unmaps"`
+	Corruptions      uint64      `json:"corruptions"`
+}
+
+// blockKind is the type of a block (Box64's BTYPE_*), plus large mappings.
+type blockKind uint8
+
+const (
+	kindList blockKind = iota + 1
+	kindMap
+	kindLarge
+)
+
+func (k blockKind) String() string {
+	switch k {
+	case kindList:
+		return "list"
+	case kindMap:
+		return "map"
+	case kindLarge:
+		return "large"
+	}
+	return "invalid"
+}
+
+// heapBlock is the record of one block: Box64's blocklist_t (block, maxfree,
+// size, first, lowest, type) plus what the engine needs to validate pointers
+// without trusting block memory. All fields are guarded by Heap.mu.
+type heapBlock struct {
+	// r is the mapping (Box64's block and size); set when the block is
+	// mapped, fixed until it is released. r.Start is aligned to r.Length()
+	// for LIST and MAP blocks, to heapGranule for large ones.
+	r AddrRange
+	// mem views r (memView); nil once the block is released.
+	mem []byte
+	// cls is the kind (Box64's type) and geometry the block belongs to.
+	cls *heapClass
+	// slot is the block's index in Heap.slots (the radix index stores
+	// slot+1); cidx its index in cls.blocks and cls.tree.
+	slot, cidx int32
+	// maxfree: LIST: an upper bound on the largest free payload; exact after
+	// every search that fails in the block and never below the truth. MAP:
+	// the exact number of free slices. Large: 0.
+	maxfree uint64
+	// first: LIST: offset of the header of the lowest free chunk, or of the
+	// sentinel when none is free; no free chunk lies below it.
+	first uint32
+	// lowest: MAP: no free slice has an index below lowest.
+	lowest uint32
+	// starts is the off-block record of live allocation starts: LIST: bit i
+	// is set iff a live payload starts at offset 16*i; MAP: bit i is set iff
+	// slice i is live. It lives in Go memory, so guest writes to a
+	// guest-visible block cannot forge it; Owns and Free trust only it.
+	starts []uint64
+	// live is the sum of the usable sizes of the block's live allocations;
+	// nlive their number.
+	live  uint64
+	nlive uint64
+}
+
+// heapClass is one block kind with its geometry: the LIST kind, one MAP kind
+// per slice size, or the large kind. Fields other than the geometry are
+// guarded by Heap.mu.
+type heapClass struct {
+	kind blockKind
+	// blockSize is the length of every block (LIST, MAP); 0 for large.
+	blockSize uint64
+	// slice, nslices, bitmapOff: MAP geometry. Slices start at offset 0;
+	// the in-block bitmap (1 = used; bits past nslices are 1) starts at
+	// bitmapOff, 8-byte aligned, and ends at or before blockSize.
+	slice     uint64
+	nslices   uint32
+	bitmapOff uint32
+	// blocks holds the class's blocks by cidx; released blocks leave nil
+	// entries whose indexes wait in freeIdx.
+	blocks  []*heapBlock
+	freeIdx []int32
+	// tree is a max-tree over blocks: leaf i is the capacity of blocks[i]
+	// (LIST: maxfree; MAP: 1 if it has a free slice), so the leftmost block
+	// that may serve a request is found in O(log blocks).
+	tree fitTree
+	// empty counts blocks with no live allocation (LIST, MAP).
+	empty int
+	// stats: Blocks, MappedBytes, LiveBytes, LiveAllocs kept exact.
+	stats KindStats
+}
+
+// Heap is the custommem engine: one instance per purpose (NewPrimaryHeap,
+// NewHostHeap, NewDynarecHeap). See the package documentation, "Heap".
+//
+// Locking: one mutex guards everything, as in Box64; every method takes it
+// (Owns included). Methods ending in Locked expect it held.
+type Heap struct {
+	// name, src, log: fixed at construction.
+	name string
+	src  BlockSource
+	log  zerolog.Logger
+
+	mu sync.Mutex
+	// list is the LIST kind (nil if disabled, never for the engine's
+	// instances); maps are the MAP kinds by ascending slice size; large the
+	// dedicated mappings. Fixed at construction; their contents are guarded
+	// by mu.
+	list  *heapClass
+	maps  []*heapClass
+	large *heapClass
+	// slots holds every live block by slot; nil entries wait in freeSlots.
+	slots     []*heapBlock
+	freeSlots []int32
+	// spare holds released block records for reuse, so a large allocation
+	// in steady state does not allocate Go memory.
+	spare []*heapBlock
+	// index maps address>>heapGranuleShift to slot+1 of the block covering
+	// that granule (0: none).
+	index radixIndex
+	// counters (HeapStats), guarded by mu.
+	mapped, peakMapped                                  uint64
+	allocs, frees, reallocs, reallocsInPlace            uint64
+	rejNotOwned, rejDouble, rejInterior, corruptions    uint64
+	blockMaps, blockUnmaps                              uint64
+	closed                                              bool
+}
+
+// NewHeap builds an empty heap; no block is mapped before the first request.
+func NewHeap(cfg HeapConfig) (*Heap, error) {
+	if cfg.Source == nil {
+		return nil, errors.New("mm: HeapConfig.Source is nil")
+	}
+	lbs := cfg.ListBlockSize
+	if lbs == 0 {
+		lbs = DefaultListBlockSize
+	}
+	if lbs&(lbs-1) != 0 || lbs < heapGranule || lbs > 1<<30 {
+		return nil, fmt.Errorf("mm: ListBlockSize %d is not a power of two in [128 KiB, 1 GiB]", lbs)
+	}
+	h := &Heap{name: cfg.Name, src: cfg.Source, log: zerolog.Nop()}
+	if cfg.Log != nil {
+		h.log = *cfg.Log
+	}
+	if h.name == "" {
+		h.name = "heap"
+	}
+	h.list = &heapClass{kind: kindList, blockSize: lbs}
+	h.large = &heapClass{kind: kindLarge}
+	if !cfg.NoMap {
+		sizes := cfg.SliceSizes
+		if sizes == nil {
+			sizes = []uint64{DefaultSliceSize}
+		}
+		prev := uint64(0)
+		for _, s := range sizes {
+			if s&(s-1) != 0 || s < 16 || s > 2048 || s <= prev {
+				return nil, fmt.Errorf("mm: slice sizes %v: want ascending powers of two in [16, 2048]", sizes)
+			}
+			prev = s
+			h.maps = append(h.maps, newMapClass(s))
+		}
+	}
+	return h, nil
+}
+
+// newMapClass computes the geometry of a MAP kind: as many slices as fit in
+// MapBlockSize together with their bitmap.
+func newMapClass(slice uint64) *heapClass {
+	n := MapBlockSize * 8 / (8*slice + 1)
+	for n*slice+(n+63)/64*8 > MapBlockSize {
+		n--
+	}
+	return &heapClass{kind: kindMap, blockSize: MapBlockSize, slice: slice, nslices: uint32(n),
+		bitmapOff: uint32(n * slice)}
+}
+
+func (h *Heap) String() string { return "heap " + h.name }
+
+func enomem(what string, n uint64) error {
+	return fmt.Errorf("mm: %s of %d bytes: %w", what, n, unix.ENOMEM)
+}
+
+// Alloc returns the address of n fresh bytes, 16-byte aligned (a request of
+// at most a MAP slice is aligned to the slice size). Alloc(0) returns a
+// unique minimal allocation, like malloc(0).
+func (h *Heap) Alloc(n uint64) (Addr, error) {
+	h.mu.Lock()
+	p, err := h.allocLocked(n, 16)
+	h.mu.Unlock()
+	return p, err
+}
+
+// Calloc returns n*size zeroed bytes; the product is overflow checked.
+func (h *Heap) Calloc(n, size uint64) (Addr, error) {
+	hi, total := bits.Mul64(n, size)
+	if hi != 0 {
+		return 0, ErrOverflow
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p, err := h.allocLocked(total, 16)
+	if err != nil {
+		return 0, err
+	}
+	if b := h.blockOf(p); b != nil && b.cls.kind != kindLarge {
+		// Blocks are reused; large mappings are fresh from mmap, hence zero.
+		clear(memView(p, max(total, 1)))
+	}
+	return p, nil
+}
+
+// AlignedAlloc returns n bytes aligned to align, a power of two.
+func (h *Heap) AlignedAlloc(align, n uint64) (Addr, error) {
+	if align == 0 || align&(align-1) != 0 {
+		return 0, ErrBadAlign
+	}
+	h.mu.Lock()
+	p, err := h.allocLocked(n, max(align, 16))
+	h.mu.Unlock()
+	return p, err
+}
+
+// allocLocked serves n bytes aligned to align (a power of two >= 16).
+func (h *Heap) allocLocked(n, align uint64) (Addr, error) {
+	if h.closed {
+		return 0, ErrClosed
+	}
+	if n > maxRequest || align > maxRequest {
+		return 0, enomem("allocation", n)
+	}
+	n = max(n, 1)
+	for _, c := range h.maps {
+		if n <= c.slice && align <= c.slice {
+			return h.mapAllocLocked(c)
+		}
+	}
+	if align <= PageSize && n <= h.list.listMaxPayload(align) {
+		return h.listAllocLocked(n, align)
+	}
+	return h.largeAllocLocked(n, align)
+}
+
+// Free releases the allocation starting at p. Free(0) does nothing, like
+// free(NULL). Any other pointer that is not the start of a live allocation
+// of this heap is rejected with ErrNotOwned, ErrDoubleFree or ErrInterior,
+// counted, and the heap is left unchanged.
+func (h *Heap) Free(p Addr) error {
+	if p == 0 {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	b, off, err := h.lookupLocked(p)
+	if err != nil {
+		return h.rejectLocked(err, p, "free")
+	}
+	h.frees++
+	switch b.cls.kind {
+	case kindList:
+		h.listFreeLocked(b, off)
+	case kindMap:
+		h.mapFreeLocked(b, off)
+	default:
+		h.largeFreeLocked(b)
+	}
+	return nil
+}
+
+// Realloc resizes the allocation at p to n bytes: in place when it shrinks or
+// the following free chunk can absorb the growth, else by moving it.
+// Realloc(0, n) is Alloc(n); Realloc(p, 0) frees p and returns 0. A bad p is
+// rejected like Free does.
+func (h *Heap) Realloc(p Addr, n uint64) (Addr, error) {
+	if p == 0 {
+		return h.Alloc(n)
+	}
+	if n == 0 {
+		return 0, h.Free(p)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return 0, ErrClosed
+	}
+	b, off, err := h.lookupLocked(p)
+	if err != nil {
+		return 0, h.rejectLocked(err, p, "realloc")
+	}
+	if n > maxRequest {
+		return 0, enomem("realloc", n)
+	}
+	h.reallocs++
+	var old uint64
+	switch b.cls.kind {
+	case kindList:
+		if h.listResizeLocked(b, off, n) {
+			h.reallocsInPlace++
+			return p, nil
+		}
+		old = b.listPayload(off)
+	case kindMap:
+		if n <= b.cls.slice {
+			h.reallocsInPlace++
+			return p, nil
+		}
+		old = b.cls.slice
+	default:
+		if n <= b.r.Length() {
+			h.reallocsInPlace++
+			return p, nil
+		}
+		old = b.r.Length()
+	}
+	q, err := h.allocLocked(n, 16)
+	if err != nil {
+		return 0, err
+	}
+	copy(memView(q, min(old, n)), memView(p, min(old, n)))
+	h.allocs-- // a move is one realloc, not an alloc and a free
+	b, off, _ = h.lookupLocked(p) // the new allocation may have added blocks
+	switch b.cls.kind {
+	case kindList:
+		h.listFreeLocked(b, off)
+	case kindMap:
+		h.mapFreeLocked(b, off)
+	default:
+		h.largeFreeLocked(b)
+	}
+	return q, nil
+}
+
+// UsableSize returns how many bytes the allocation at p can hold.
+func (h *Heap) UsableSize(p Addr) (uint64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	b, off, err := h.lookupLocked(p)
+	if err != nil {
+		return 0, err
+	}
+	switch b.cls.kind {
+	case kindList:
+		return b.listPayload(off), nil
+	case kindMap:
+		return b.cls.slice, nil
+	}
+	return b.r.Length(), nil
+}
+
+// Owns reports whether p is the start of a live allocation of this heap
+// (FEX's is_known_allocation). It reads only the heap's own Go-side records
+// (the radix index and the starts bitmaps), never block memory, so it cannot
+// fault and cannot be fooled by bytes written into a block; its cost is
+// O(1), independent of the number of blocks.
+func (h *Heap) Owns(p Addr) bool {
+	h.mu.Lock()
+	_, _, err := h.lookupLocked(p)
+	h.mu.Unlock()
+	return err == nil
+}
+
+// lookupLocked finds the block of p and checks that p starts a live
+// allocation; off is p's offset in the block. The error says why not.
+func (h *Heap) lookupLocked(p Addr) (b *heapBlock, off uint64, err error) {
+	b = h.blockOf(p)
+	if b == nil {
+		return nil, 0, ErrNotOwned
+	}
+	off = uint64(p - b.r.Start)
+	switch b.cls.kind {
+	case kindList:
+		if off%16 != 0 {
+			return nil, 0, ErrInterior
+		}
+		if !testBit(b.starts, off/16) {
+			if b.listLooksFree(off) {
+				return nil, 0, ErrDoubleFree
+			}
+			return nil, 0, ErrInterior
+		}
+	case kindMap:
+		if off%b.cls.slice != 0 || off/b.cls.slice >= uint64(b.cls.nslices) {
+			return nil, 0, ErrInterior
+		}
+		if !testBit(b.starts, off/b.cls.slice) {
+			return nil, 0, ErrDoubleFree
+		}
+	default:
+		if off != 0 {
+			return nil, 0, ErrInterior
+		}
+	}
+	return b, off, nil
+}
+
+// blockOf returns the block covering p, or nil; O(1): two array loads.
+func (h *Heap) blockOf(p Addr) *heapBlock {
+	s := h.index.get(p)
+	if s == 0 {
+		return nil
+	}
+	b := h.slots[s-1]
+	if !b.r.Contains(p) { // the tail of a large mapping's last granule
+		return nil
+	}
+	return b
+}
+
+func testBit(words []uint64, i uint64) bool { return words[i/64]&(1<<(i%64)) != 0 }
+func setBit(words []uint64, i uint64)       { words[i/64] |= 1 << (i % 64) }
+func clearBit(words []uint64, i uint64)     { words[i/64] &^= 1 << (i % 64) }
+
+// rejectLocked counts and logs a bad free or realloc and returns err.
+func (h *Heap) rejectLocked(err error, p Addr, op string) error {
+	switch err {
+	case ErrNotOwned:
+		h.rejNotOwned++
+	case ErrDoubleFree:
+		h.rejDouble++
+	default:
+		h.rejInterior++
+	}
+	h.log.Debug().Str("heap", h.name).Str("op", op).Stringer("ptr", p).Err(err).Msg("rejected")
+	return err
+}
+
+// corruptLocked counts and logs a disagreement between block memory and the
+// heap's records, found on an allocation path.
+func (h *Heap) corruptLocked(b *heapBlock, what string) error {
+	h.corruptions++
+	h.log.Error().Str("heap", h.name).Stringer("block", b.r).Str("what", what).Msg("heap metadata corrupted")
+	return ErrCorrupt
+}
+
+// newBlockLocked maps a block of class c (length and alignment given for
+// large ones) and enters it in the slots and the radix index.
+func (h *Heap) newBlockLocked(c *heapClass, length, align uint64) (*heapBlock, error) {
+	r, err := h.src.MapBlock(length, align)
+	if err != nil {
+		return nil, fmt.Errorf("mm: heap %s: map %s block of %d bytes: %w", h.name, c.kind, length, err)
+	}
+	if r.Start%Addr(min(align, heapGranule)) != 0 || r.Length() != length {
+		h.src.UnmapBlock(r)
+		return nil, fmt.Errorf("mm: heap %s: source returned %v for %d bytes aligned %d: %w", h.name, r, length,
+			align, unix.EINVAL)
+	}
+	var b *heapBlock
+	if n := len(h.spare); n > 0 {
+		b = h.spare[n-1]
+		h.spare = h.spare[:n-1]
+	} else {
+		b = new(heapBlock)
+	}
+	*b = heapBlock{r: r, mem: memView(r.Start, length), cls: c, starts: b.starts[:0]}
+	switch c.kind {
+	case kindList:
+		b.starts = growWords(b.starts, length/16)
+	case kindMap:
+		b.starts = growWords(b.starts, uint64(c.nslices))
+	}
+	if n := len(h.freeSlots); n > 0 {
+		b.slot = h.freeSlots[n-1]
+		h.freeSlots = h.freeSlots[:n-1]
+		h.slots[b.slot] = b
+	} else {
+		b.slot = int32(len(h.slots))
+		h.slots = append(h.slots, b)
+	}
+	h.index.setRange(r, uint32(b.slot)+1)
+	if c.kind != kindLarge {
+		if n := len(c.freeIdx); n > 0 {
+			b.cidx = c.freeIdx[n-1]
+			c.freeIdx = c.freeIdx[:n-1]
+			c.blocks[b.cidx] = b
+		} else {
+			b.cidx = int32(len(c.blocks))
+			c.blocks = append(c.blocks, b)
+		}
+		c.empty++
+	}
+	c.stats.Blocks++
+	c.stats.MappedBytes += length
+	h.mapped += length
+	h.peakMapped = max(h.peakMapped, h.mapped)
+	h.blockMaps++
+	h.log.Debug().Str("heap", h.name).Stringer("kind", c.kind).Stringer("block", r).Msg("block mapped")
+	return b, nil
+}
+
+// growWords returns w resized to hold n bits, all clear.
+func growWords(w []uint64, n uint64) []uint64 {
+	nw := int((n + 63) / 64)
+	if cap(w) < nw {
+		return make([]uint64, nw)
+	}
+	w = w[:nw]
+	clear(w)
+	return w
+}
+
+// releaseBlockLocked unmaps an empty block and forgets it. If the source
+// refuses, the block stays (still empty and usable) and false is returned.
+func (h *Heap) releaseBlockLocked(b *heapBlock) bool {
+	if err := h.src.UnmapBlock(b.r); err != nil {
+		h.log.Error().Str("heap", h.name).Stringer("block", b.r).Err(err).Msg("unmap block")
+		return false
+	}
+	c := b.cls
+	h.index.setRange(b.r, 0)
+	h.slots[b.slot] = nil
+	h.freeSlots = append(h.freeSlots, b.slot)
+	if c.kind != kindLarge {
+		c.tree.set(int(b.cidx), 0)
+		c.blocks[b.cidx] = nil
+		c.freeIdx = append(c.freeIdx, b.cidx)
+	}
+	c.stats.Blocks--
+	c.stats.MappedBytes -= b.r.Length()
+	h.mapped -= b.r.Length()
+	h.blockUnmaps++
+	h.log.Debug().Str("heap", h.name).Stringer("kind", c.kind).Stringer("block", b.r).Msg("block unmapped")
+	b.mem = nil
+	h.spare = append(h.spare, b)
+	return true
+}
+
+// noteAllocLocked and noteFreeLocked keep the per-block and per-kind live
+// counters and the empty-block count; a block that becomes empty is
+// released when its kind already keeps another empty block.
+func (h *Heap) noteAllocLocked(b *heapBlock, usable uint64) {
+	if b.nlive == 0 && b.cls.kind != kindLarge {
+		b.cls.empty--
+	}
+	b.nlive++
+	b.live += usable
+	b.cls.stats.LiveAllocs++
+	b.cls.stats.LiveBytes += usable
+	h.allocs++
+}
+
+func (h *Heap) noteFreeLocked(b *heapBlock, usable uint64) {
+	b.nlive--
+	b.live -= usable
+	b.cls.stats.LiveAllocs--
+	b.cls.stats.LiveBytes -= usable
+	if b.nlive == 0 && b.cls.kind != kindLarge {
+		if b.cls.empty >= 1 && h.releaseBlockLocked(b) {
+			return
+		}
+		b.cls.empty++
+	}
+}
+
+// largeAllocLocked gives the request a dedicated mapping.
+func (h *Heap) largeAllocLocked(n, align uint64) (Addr, error) {
+	length, ok := Addr(n).RoundUp()
+	if !ok {
+		return 0, enomem("allocation", n)
+	}
+	b, err := h.newBlockLocked(h.large, uint64(length), max(align, heapGranule))
+	if err != nil {
+		return 0, err
+	}
+	h.noteAllocLocked(b, b.r.Length())
+	return b.r.Start, nil
+}
+
+func (h *Heap) largeFreeLocked(b *heapBlock) {
+	h.noteFreeLocked(b, b.r.Length())
+	if !h.releaseBlockLocked(b) {
+		// The mapping stays ours but serves nothing more: forget its
+		// record so that the memory is at worst leaked, never reused.
+		h.log.Error().Str("heap", h.name).Stringer("block", b.r).Msg("large mapping leaked")
+	}
+}
+
+// Stats returns a snapshot of the heap's counters.
+func (h *Heap) Stats() HeapStats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := HeapStats{Name: h.name, List: h.list.stats, Large: h.large.stats, MappedBytes: h.mapped,
+		PeakMappedBytes: h.peakMapped, Allocs: h.allocs, Frees: h.frees, Reallocs: h.reallocs,
+		ReallocsInPlace: h.reallocsInPlace, RejectedNotOwned: h.rejNotOwned, RejectedDouble: h.rejDouble,
+		RejectedInterior: h.rejInterior, BlockMaps: h.blockMaps, BlockUnmaps: h.blockUnmaps,
+		Corruptions: h.corruptions}
+	s.RejectedFrees = s.RejectedNotOwned + s.RejectedDouble + s.RejectedInterior
+	s.LiveBytes = s.List.LiveBytes + s.Large.LiveBytes
+	s.Map = make([]KindStats, 0, len(h.maps))
+	for _, c := range h.maps {
+		k := c.stats
+		k.SliceSize = c.slice
+		s.Map = append(s.Map, k)
+		s.LiveBytes += k.LiveBytes
+	}
+	return s
+}
+
+// ResetPeak sets the peak mapped figure to the current mapped bytes (the
+// replayer calls it before its timed loop).
+func (h *Heap) ResetPeak() {
+	h.mu.Lock()
+	h.peakMapped = h.mapped
+	h.mu.Unlock()
+}
+
+// Close unmaps every block. Allocations still live are gone with them; the
+// heap rejects every later call with ErrClosed. The first unmap error is
+// returned; Close is idempotent.
+func (h *Heap) Close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	h.closed = true
+	var first error
+	for _, b := range h.slots {
+		if b == nil {
+			continue
+		}
+		if err := h.src.UnmapBlock(b.r); err != nil && first == nil {
+			first = err
+		}
+		b.mem = nil
+	}
+	h.slots, h.freeSlots, h.spare = nil, nil, nil
+	h.index = radixIndex{}
+	for _, c := range append([]*heapClass{h.list, h.large}, h.maps...) {
+		c.blocks, c.freeIdx, c.tree, c.empty = nil, nil, fitTree{}, 0
+		c.stats = KindStats{}
+	}
+	h.mapped = 0
+	return first
+}
+
+// radixIndex maps an address's granule (address >> 17) to a value: a
+// two-level table over the 2^30 granules of the 47-bit user address space,
+// 2^15 leaves of 2^15 entries, a leaf allocated when a block first lands in
+// its 4 GiB. A lookup is two loads, whatever the number of blocks.
+type radixIndex struct {
+	dir *[1 << 15]*[1 << 15]uint32 // nil until the first set
+}
+
+func (x *radixIndex) get(p Addr) uint32 {
+	if x.dir == nil || p >= UserLimit {
+		return 0
+	}
+	g := uint64(p) >> heapGranuleShift
+	leaf := x.dir[g>>15]
+	if leaf == nil {
+		return 0
+	}
+	return leaf[g&(1<<15-1)]
+}
+
+// setRange stores v for every granule r touches; r lies below UserLimit.
+func (x *radixIndex) setRange(r AddrRange, v uint32) {
+	if x.dir == nil {
+		x.dir = new([1 << 15]*[1 << 15]uint32)
+	}
+	for g := uint64(r.Start) >> heapGranuleShift; g <= uint64(r.End-1)>>heapGranuleShift; g++ {
+		leaf := x.dir[g>>15]
+		if leaf == nil {
+			if v == 0 {
+				continue
+			}
+			leaf = new([1 << 15]uint32)
+			x.dir[g>>15] = leaf
+		}
+		leaf[g&(1<<15-1)] = v
+	}
+}
+
+// fitTree is a max-tree over a class's blocks: leaves hold each block's
+// capacity, inner nodes the maximum of their children, so find returns the
+// leftmost block whose capacity reaches a request in O(log n) steps and set
+// updates in O(log n), stopping early when a parent does not change.
+type fitTree struct {
+	n int      // number of leaves, a power of two (0: empty tree)
+	v []uint64 // v[1] is the root; leaf i is v[n+i]
+}
+
+func (t *fitTree) set(i int, val uint64) {
+	for i >= t.n {
+		t.grow()
+	}
+	j := i + t.n
+	if t.v[j] == val {
+		return
+	}
+	t.v[j] = val
+	for j > 1 {
+		j >>= 1
+		m := max(t.v[2*j], t.v[2*j+1])
+		if t.v[j] == m {
+			return
+		}
+		t.v[j] = m
+	}
+}
+
+func (t *fitTree) get(i int) uint64 {
+	if i >= t.n {
+		return 0
+	}
+	return t.v[t.n+i]
+}
+
+// find returns the leftmost leaf whose value is at least need, or -1.
+func (t *fitTree) find(need uint64) int {
+	if t.n == 0 || t.v[1] < need {
+		return -1
+	}
+	j := 1
+	for j < t.n {
+		j *= 2
+		if t.v[j] < need {
+			j++
+		}
+	}
+	return j - t.n
+}
+
+func (t *fitTree) grow() {
+	n := max(2*t.n, 8)
+	v := make([]uint64, 2*n)
+	if t.n > 0 {
+		copy(v[n:], t.v[t.n:])
+	}
+	for j := n - 1; j >= 1; j-- {
+		v[j] = max(v[2*j], v[2*j+1])
+	}
+	t.n, t.v = n, v
+}

@@ -1,0 +1,274 @@
+package mm
+
+import (
+	"fmt"
+	"math/bits"
+)
+
+// Check walks every block and verifies every invariant of the heap,
+// recounting what the counters cache. It returns the first violation found,
+// or nil. It costs O(mapped bytes / 16) for LIST blocks and O(slices) for
+// MAP blocks: a test and debugging tool, not for hot paths.
+func (h *Heap) Check() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	var mapped uint64
+	nslots := 0
+	for s, b := range h.slots {
+		if b == nil {
+			continue
+		}
+		nslots++
+		if b.slot != int32(s) {
+			return fmt.Errorf("block %v: slot %d recorded as %d", b.r, s, b.slot)
+		}
+		mapped += b.r.Length()
+		for g := b.r.Start &^ (heapGranule - 1); g < b.r.End; g += heapGranule {
+			if v := h.index.get(g); v != uint32(s)+1 {
+				return fmt.Errorf("block %v: index at %v holds %d, want %d", b.r, g, v, s+1)
+			}
+		}
+	}
+	if nslots+len(h.freeSlots) != len(h.slots) {
+		return fmt.Errorf("%d live slots + %d free != %d", nslots, len(h.freeSlots), len(h.slots))
+	}
+	if err := h.checkIndexLocked(); err != nil {
+		return err
+	}
+	if mapped != h.mapped {
+		return fmt.Errorf("mapped bytes: recount %d, counter %d", mapped, h.mapped)
+	}
+	if h.peakMapped < h.mapped {
+		return fmt.Errorf("peak mapped %d below mapped %d", h.peakMapped, h.mapped)
+	}
+	for _, c := range append([]*heapClass{h.list, h.large}, h.maps...) {
+		var st KindStats
+		empty := 0
+		for i, b := range c.blocks {
+			if b == nil {
+				if c.tree.get(i) != 0 {
+					return fmt.Errorf("%s: free block index %d has tree value %d", c.kind, i, c.tree.get(i))
+				}
+				continue
+			}
+			if b.cidx != int32(i) || b.cls != c || h.slots[b.slot] != b {
+				return fmt.Errorf("%s block %v: index %d/%d or slot %d inconsistent", c.kind, b.r, b.cidx, i, b.slot)
+			}
+			if b.r.Start%Addr(c.blockSize) != 0 || b.r.Length() != c.blockSize {
+				return fmt.Errorf("%s block %v: not aligned to its size %d", c.kind, b.r, c.blockSize)
+			}
+			var err error
+			switch c.kind {
+			case kindList:
+				err = h.checkListLocked(b)
+			case kindMap:
+				err = h.checkMapLocked(b)
+			}
+			if err != nil {
+				return fmt.Errorf("%s block %v: %w", c.kind, b.r, err)
+			}
+			if b.nlive == 0 {
+				empty++
+			}
+			st.Blocks++
+			st.MappedBytes += b.r.Length()
+			st.LiveBytes += b.live
+			st.LiveAllocs += b.nlive
+		}
+		if c.kind == kindLarge {
+			for _, b := range h.slots {
+				if b != nil && b.cls == c {
+					if b.nlive != 1 || b.live != b.r.Length() {
+						return fmt.Errorf("large %v: %d live allocations of %d bytes", b.r, b.nlive, b.live)
+					}
+					st.Blocks++
+					st.MappedBytes += b.r.Length()
+					st.LiveBytes += b.live
+					st.LiveAllocs += b.nlive
+				}
+			}
+		}
+		if err := c.tree.check(); err != nil {
+			return fmt.Errorf("%s fit tree: %w", c.kind, err)
+		}
+		want := c.stats
+		want.SliceSize = 0
+		if st != want {
+			return fmt.Errorf("%s counters %+v, recount %+v", c.kind, c.stats, st)
+		}
+		if empty != c.empty {
+			return fmt.Errorf("%s: %d empty blocks, counter %d", c.kind, empty, c.empty)
+		}
+		if empty > 1 {
+			return fmt.Errorf("%s: %d empty blocks kept, at most 1 allowed", c.kind, empty)
+		}
+	}
+	return nil
+}
+
+// checkIndexLocked verifies that the radix index names no granule outside
+// the live blocks.
+func (h *Heap) checkIndexLocked() error {
+	if h.index.dir == nil {
+		return nil
+	}
+	for i, leaf := range h.index.dir {
+		if leaf == nil {
+			continue
+		}
+		for j, v := range leaf {
+			if v == 0 {
+				continue
+			}
+			g := Addr(uint64(i)<<15|uint64(j)) << heapGranuleShift
+			if int(v) > len(h.slots) || h.slots[v-1] == nil {
+				return fmt.Errorf("index at %v names slot %d, which holds no block", g, v)
+			}
+			b := h.slots[v-1]
+			if g+heapGranule <= b.r.Start || g >= b.r.End {
+				return fmt.Errorf("index at %v names block %v, which does not cover it", g, b.r)
+			}
+		}
+	}
+	return nil
+}
+
+// checkListLocked walks a LIST block: marks agree both ways, offsets stay
+// inside the block, no two free chunks are neighbours, first is the lowest
+// free chunk, maxfree bounds the largest free payload, the fit tree holds
+// maxfree, the starts bitmap has exactly the live payloads, and the live
+// counters match.
+func (h *Heap) checkListLocked(b *heapBlock) error {
+	end := b.sentinel()
+	if pm := b.prevMark(0); pm != markFill {
+		return fmt.Errorf("first header's prev mark %#x, want %#x", pm, uint32(markFill))
+	}
+	if b.nextMark(end) != 0 {
+		return fmt.Errorf("sentinel at %#x has next mark %#x, want 0", end, b.nextMark(end))
+	}
+	var (
+		x         uint32
+		prevFree  bool
+		firstFree = end
+		maxFree   uint32
+		live      uint64
+		nlive     uint64
+	)
+	prevFill := uint32(markFill)
+	for x != end {
+		m := b.nextMark(x)
+		offs := m & markOffs
+		if offs < listMinChunk || offs%16 != 0 || offs > end-x {
+			return fmt.Errorf("chunk at %#x: next offset %#x out of range", x, offs)
+		}
+		if pf := b.prevMark(x) & markFill; pf != prevFill {
+			return fmt.Errorf("chunk at %#x: prev fill %d disagrees with the previous chunk", x, pf>>31)
+		}
+		nx := x + offs
+		if pm := b.prevMark(nx); pm&markOffs != offs || pm&markFill != m&markFill {
+			return fmt.Errorf("chunk at %#x: next header %#x has prev mark %#x, want %#x", x, nx, pm,
+				m&markFill|offs)
+		}
+		payload := uint64(x) + listHeader
+		if m&markFill == 0 {
+			if prevFree {
+				return fmt.Errorf("chunks before %#x and at %#x are both free", x, x)
+			}
+			if firstFree == end {
+				firstFree = x
+			}
+			maxFree = max(maxFree, offs-listHeader)
+			if testBit(b.starts, payload/16) {
+				return fmt.Errorf("free chunk at %#x has its start bit set", x)
+			}
+		} else {
+			if !testBit(b.starts, payload/16) {
+				return fmt.Errorf("live chunk at %#x has no start bit", x)
+			}
+			live += uint64(offs) - listHeader
+			nlive++
+		}
+		prevFree = m&markFill == 0
+		prevFill = m & markFill
+		x = nx
+	}
+	if pf := b.prevMark(end) & markFill; pf != prevFill {
+		return fmt.Errorf("sentinel's prev fill %d disagrees with the last chunk", pf>>31)
+	}
+	if b.first != firstFree {
+		return fmt.Errorf("first is %#x, lowest free chunk is %#x", b.first, firstFree)
+	}
+	if b.maxfree < uint64(maxFree) {
+		return fmt.Errorf("maxfree %d below the largest free payload %d", b.maxfree, maxFree)
+	}
+	if v := b.cls.tree.get(int(b.cidx)); v != b.maxfree {
+		return fmt.Errorf("fit tree holds %d, maxfree is %d", v, b.maxfree)
+	}
+	if n := popcount(b.starts); n != nlive {
+		return fmt.Errorf("%d start bits set, %d live chunks", n, nlive)
+	}
+	if live != b.live || nlive != b.nlive {
+		return fmt.Errorf("recount %d live bytes in %d chunks, counters %d in %d", live, nlive, b.live, b.nlive)
+	}
+	return nil
+}
+
+// checkMapLocked verifies a MAP block: the in-block bitmap equals the starts
+// mirror, bits past the last slice are set, maxfree counts the free slices,
+// no free slice lies below lowest, and the live counters match.
+func (h *Heap) checkMapLocked(b *heapBlock) error {
+	c := b.cls
+	var used uint64
+	lowestFree := c.nslices
+	for w := uint32(0); w < c.mapWords(); w++ {
+		v := b.mapWord(w)
+		var valid uint64 = ^uint64(0)
+		if rem := c.nslices - w*64; rem < 64 {
+			valid = 1<<rem - 1
+			if v&^valid != ^valid {
+				return fmt.Errorf("bitmap word %d: bits past the last slice not set (%#x)", w, v)
+			}
+		}
+		if v&valid != b.starts[w] {
+			return fmt.Errorf("bitmap word %d is %#x, starts mirror %#x", w, v&valid, b.starts[w])
+		}
+		used += uint64(bits.OnesCount64(v & valid))
+		if free := ^v & valid; free != 0 && lowestFree == c.nslices {
+			lowestFree = w*64 + uint32(bits.TrailingZeros64(free))
+		}
+	}
+	if b.maxfree != uint64(c.nslices)-used {
+		return fmt.Errorf("maxfree %d, %d slices free", b.maxfree, uint64(c.nslices)-used)
+	}
+	if b.lowest > lowestFree {
+		return fmt.Errorf("lowest %d above the lowest free slice %d", b.lowest, lowestFree)
+	}
+	if want := min(b.maxfree, 1); c.tree.get(int(b.cidx)) != want {
+		return fmt.Errorf("fit tree holds %d, want %d", c.tree.get(int(b.cidx)), want)
+	}
+	if used != b.nlive || b.live != used*c.slice {
+		return fmt.Errorf("%d slices used, counters %d allocations of %d bytes", used, b.nlive, b.live)
+	}
+	return nil
+}
+
+func popcount(w []uint64) uint64 {
+	var n int
+	for _, v := range w {
+		n += bits.OnesCount64(v)
+	}
+	return uint64(n)
+}
+
+// check verifies that every inner node is the maximum of its children.
+func (t *fitTree) check() error {
+	for j := 1; j < t.n; j++ {
+		if t.v[j] != max(t.v[2*j], t.v[2*j+1]) {
+			return fmt.Errorf("node %d holds %d, children %d and %d", j, t.v[j], t.v[2*j], t.v[2*j+1])
+		}
+	}
+	return nil
+}
