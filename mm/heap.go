@@ -218,11 +218,11 @@ type Heap struct {
 	// that granule (0: none).
 	index radixIndex
 	// counters (HeapStats), guarded by mu.
-	mapped, peakMapped                                  uint64
-	allocs, frees, reallocs, reallocsInPlace            uint64
-	rejNotOwned, rejDouble, rejInterior, corruptions    uint64
-	blockMaps, blockUnmaps                              uint64
-	closed                                              bool
+	mapped, peakMapped                               uint64
+	allocs, frees, reallocs, reallocsInPlace         uint64
+	rejNotOwned, rejDouble, rejInterior, corruptions uint64
+	blockMaps, blockUnmaps                           uint64
+	closed                                           bool
 }
 
 // NewHeap builds an empty heap; no block is mapped before the first request.
@@ -419,7 +419,7 @@ func (h *Heap) Realloc(p Addr, n uint64) (Addr, error) {
 		return 0, err
 	}
 	copy(memView(q, min(old, n)), memView(p, min(old, n)))
-	h.allocs-- // a move is one realloc, not an alloc and a free
+	h.allocs--                    // a move is one realloc, not an alloc and a free
 	b, off, _ = h.lookupLocked(p) // the new allocation may have added blocks
 	switch b.cls.kind {
 	case kindList:
