@@ -1,0 +1,523 @@
+package guest
+
+// Linux system calls.
+//
+// The guest runs as a user process of the host kernel, so most system calls
+// are forwarded to the host: minemu's own process is the guest's process.
+// This layer does the four things forwarding alone cannot do.
+//
+//  1. Decode. Each ABI has its own numbers and registers: i386 (`int 0x80`)
+//     takes the number in EAX and up to six arguments in EBX, ECX, EDX, ESI,
+//     EDI, EBP, all 32 bits wide; x86-64 (`syscall`) takes the number in RAX
+//     and arguments in RDI, RSI, RDX, R10, R8, R9. Syscall reads them into
+//     a sysCall (one per Linux, reused, so a call allocates nothing), looks
+//     the number up in the ABI's table (linux_i386.go, linux_amd64.go) and
+//     runs the handler. The result, a value or -errno, goes back to RAX
+//     (zero-extended EAX for i386).
+//
+//  2. Check guest pointers. By identity mapping a guest pointer is a host
+//     pointer. Where the host kernel can take it directly (read and write
+//     buffers, getcwd, getrandom ...), it does, and checks the protection
+//     itself (EFAULT). Before that, passPtr makes sure the range is the
+//     guest's at all: it must not wrap, in Mode32 it must lie inside the
+//     guest window [64 KiB, 4 GiB) (a 32-bit guest passes 32-bit
+//     pointers), and every page must be guest-visible in GuestSpace, so
+//     that no call makes the kernel write into memory of minemu's own
+//     that happens to be mapped (a default-built binary's image inside the
+//     window, the Go heap for a 64-bit guest). Where minemu itself reads
+//     or writes guest memory (structures it translates, paths it reads),
+//     usercopy_unsafe.go copies only after GuestSpace.IsMapped confirmed
+//     every page with the needed protection: a bad pointer is EFAULT for
+//     the guest, never a fault in minemu.
+//
+//  3. Translate. i386 structures have their own layouts (struct stat,
+//     stat64, timespec, iovec, rlimit, sigaction, stack_t, flock,
+//     user_desc); linux_structs.go encodes and decodes them with explicit
+//     offsets. A value that does not fit the guest's field is EOVERFLOW
+//     where Linux's compat layer says so (inode and size in the old stat,
+//     lseek beyond 2 GiB) and truncated where Linux truncates (32-bit
+//     seconds in timespec and time).
+//
+//  4. Emulate what belongs to the guest rather than to the host process:
+//     memory (mmap, munmap, mprotect, mremap, madvise, brk through
+//     mm.GuestSpace, so placement follows minemu's address layout), TLS
+//     (arch_prctl sets CPU.FSBase/GSBase; set_thread_area keeps a
+//     three-entry GDT, see SegmentBase), signal dispositions, mask and
+//     alternate stack (recorded and reported back, not delivered), signals
+//     the guest sends itself (an Exit when the default action is fatal),
+//     the thread id (the guest is single-threaded: tid == pid), uname's
+//     machine ("i686" for i386 guests), /proc/self/exe (the guest's path,
+//     not minemu's), and minemu's own file descriptors, which the guest
+//     may neither use nor close (they read as EBADF).
+//
+// Anything else is -ENOSYS, logged once per ABI and number.
+//
+// A Linux serves one guest thread: Syscall must not be called
+// concurrently. Stats may be called from any goroutine at any time.
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/mm"
+)
+
+// LinuxConfig configures NewLinux.
+type LinuxConfig struct {
+	// Mode is the guest's bitness; Mode32 confines every guest pointer to
+	// the guest window.
+	Mode mm.Mode
+	// Space is the guest address space: mmap, munmap, mprotect, mremap,
+	// madvise and brk go through it, and it answers whether a guest
+	// pointer names guest-visible memory.
+	Space *mm.GuestSpace
+	// ExePath is what /proc/self/exe means for the guest (readlink, open,
+	// stat): the path of the guest binary.
+	ExePath string
+	// Strace, when non-nil, receives one line per system call in the style
+	// of qemu-user's -strace: `pid name(args) = result`.
+	Strace io.Writer
+	// Log receives warnings (unknown syscalls, once per number) and debug
+	// details of refused calls.
+	Log zerolog.Logger
+}
+
+// Linux is the guest's Linux kernel. It implements Kernel.
+type Linux struct {
+	// mode, space, exePath, strace and log are fixed at creation.
+	mode    mm.Mode
+	space   *mm.GuestSpace
+	exePath string
+	strace  io.Writer
+	log     zerolog.Logger
+
+	// pid is the host process id, which is also the guest's pid and (the
+	// guest being single-threaded) its tid. Fixed at creation.
+	pid int
+
+	// hostFDs are file descriptors above 2 that were open when the Linux
+	// was created: minemu's own (Go runtime, log files). The guest sees
+	// them as closed. Fixed at creation.
+	hostFDs map[int]bool
+
+	// cur is the call being executed, reused across calls so that a
+	// syscall allocates nothing. Owned by the goroutine running Syscall.
+	cur sysCall
+
+	// iovScratch holds translated iovec arrays (i386 readv/writev) as
+	// base, length pairs. Owned by the goroutine running Syscall; its
+	// capacity is 2*sysIOVMax, allocated on first use.
+	iovScratch []uint64
+
+	// straceBuf is the line being formatted for --strace. Owned by the
+	// goroutine running Syscall.
+	straceBuf []byte
+
+	// sig is the guest's recorded signal state. Owned by the goroutine
+	// running Syscall.
+	sig signalState
+
+	// gdt holds the i386 TLS descriptors (GDT entries 12..14) installed
+	// by set_thread_area. Guarded by gdtMu, because the interpreter may
+	// ask SegmentBase from the same goroutine only but Stats readers must
+	// not race with a future multi-threaded guest.
+	gdtMu sync.Mutex
+	gdt   [tlsEntries]tlsDesc
+
+	// clearChildTID and robustList are what set_tid_address and
+	// set_robust_list recorded (used once threads exist). Owned by the
+	// goroutine running Syscall.
+	clearChildTID uint64
+	robustList    uint64
+
+	// counts[abi][nr] counts calls of known numbers (nr < sysMaxNr);
+	// updated atomically, read by Stats.
+	counts [2][sysMaxNr]atomic.Uint64
+
+	// enosysMu guards enosys.
+	enosysMu sync.Mutex
+	// enosys counts calls of numbers answered with ENOSYS because no
+	// handler exists; the first call of each key is logged.
+	enosys map[enosysKey]uint64
+}
+
+// sysMaxNr bounds the syscall numbers counted per ABI; both tables end
+// well below it.
+const sysMaxNr = 512
+
+// enosysKey identifies an unimplemented syscall.
+type enosysKey struct {
+	abi ABI
+	nr  uint64
+}
+
+// sysCall is one system call in flight.
+type sysCall struct {
+	// c is the calling thread's state.
+	c *CPU
+	// abi is the calling convention (and thereby the struct layouts).
+	abi ABI
+	// nr is the syscall number as the guest passed it.
+	nr uint64
+	// a are the six arguments; for ABIi386 each is zero-extended from 32
+	// bits.
+	a [6]uint64
+	// exit is set by a handler that ends the guest.
+	exit *Exit
+}
+
+// NewLinux returns a Linux for one guest.
+func NewLinux(cfg LinuxConfig) (*Linux, error) {
+	if cfg.Mode != mm.Mode32 && cfg.Mode != mm.Mode64 {
+		return nil, fmt.Errorf("guest: NewLinux: invalid mode %d", cfg.Mode)
+	}
+	if cfg.Space == nil {
+		return nil, fmt.Errorf("guest: NewLinux: no guest address space")
+	}
+	k := &Linux{
+		mode:    cfg.Mode,
+		space:   cfg.Space,
+		exePath: cfg.ExePath,
+		strace:  cfg.Strace,
+		log:     cfg.Log,
+		pid:     os.Getpid(),
+		hostFDs: openHostFDs(),
+		enosys:  make(map[enosysKey]uint64),
+	}
+	k.sig.init()
+	return k, nil
+}
+
+// openHostFDs lists the open file descriptors above 2.
+func openHostFDs() map[int]bool {
+	fds := make(map[int]bool)
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return fds
+	}
+	names, _ := d.Readdirnames(-1)
+	// The directory's own descriptor is in the list; it is closed below.
+	self := int(d.Fd())
+	d.Close()
+	for _, n := range names {
+		fd, err := strconv.Atoi(n)
+		if err == nil && fd > 2 && fd != self {
+			fds[fd] = true
+		}
+	}
+	return fds
+}
+
+// Syscall implements Kernel.
+func (k *Linux) Syscall(c *CPU, abi ABI) *Exit {
+	s := &k.cur
+	s.c, s.abi, s.exit = c, abi, nil
+	var table []sysEntry
+	switch abi {
+	case ABIi386:
+		s.nr = c.Regs[RAX] & 0xffffffff
+		s.a = [6]uint64{
+			c.Regs[RBX] & 0xffffffff, c.Regs[RCX] & 0xffffffff, c.Regs[RDX] & 0xffffffff,
+			c.Regs[RSI] & 0xffffffff, c.Regs[RDI] & 0xffffffff, c.Regs[RBP] & 0xffffffff,
+		}
+		table = i386Table[:]
+	case ABIAMD64:
+		s.nr = c.Regs[RAX]
+		s.a = [6]uint64{c.Regs[RDI], c.Regs[RSI], c.Regs[RDX], c.Regs[R10], c.Regs[R8], c.Regs[R9]}
+		table = amd64Table[:]
+	default:
+		return &Exit{Signal: unix.SIGSYS, Detail: fmt.Sprintf("invalid syscall ABI %d", abi)}
+	}
+	var e *sysEntry
+	if s.nr < uint64(len(table)) && table[s.nr].fn != nil {
+		e = &table[s.nr]
+	}
+	if s.nr < sysMaxNr {
+		k.counts[abi-ABIi386][s.nr].Add(1)
+	}
+	if e != nil && e.exits && k.strace != nil {
+		k.straceLine(s, e, 0, true)
+	}
+	var r int64
+	if e == nil {
+		r = k.noSys(s)
+	} else {
+		r = e.fn(k, s)
+	}
+	if k.strace != nil && (e == nil || !e.exits) {
+		k.straceLine(s, e, r, false)
+	}
+	if abi == ABIi386 {
+		c.Regs[RAX] = uint64(uint32(r))
+	} else {
+		c.Regs[RAX] = uint64(r)
+		// syscall clobbers RCX (return RIP) and R11 (RFLAGS).
+		c.Regs[RCX] = c.RIP
+		c.Regs[R11] = c.RFLAGS()
+	}
+	return s.exit
+}
+
+// noSys answers a number without a handler: -ENOSYS, logged once.
+func (k *Linux) noSys(s *sysCall) int64 {
+	key := enosysKey{s.abi, s.nr}
+	k.enosysMu.Lock()
+	n := k.enosys[key]
+	k.enosys[key] = n + 1
+	k.enosysMu.Unlock()
+	if n == 0 {
+		k.log.Warn().Str("abi", abiName(s.abi)).Uint64("nr", s.nr).Str("name", sysName(s.abi, s.nr)).
+			Msg("unimplemented guest syscall; returning ENOSYS")
+	}
+	return -int64(unix.ENOSYS)
+}
+
+// abiName names an ABI for logs and statistics.
+func abiName(a ABI) string {
+	switch a {
+	case ABIi386:
+		return "i386"
+	case ABIAMD64:
+		return "x86_64"
+	}
+	return "abi" + strconv.Itoa(int(a))
+}
+
+// sysName names syscall nr of abi, or "syscall_<nr>" when unknown.
+func sysName(abi ABI, nr uint64) string {
+	var names []string
+	switch abi {
+	case ABIi386:
+		names = i386Names[:]
+	case ABIAMD64:
+		names = amd64Names[:]
+	}
+	if nr < uint64(len(names)) && names[nr] != "" {
+		return names[nr]
+	}
+	return "syscall_" + strconv.FormatUint(nr, 10)
+}
+
+// SyscallStats summarizes the guest's system calls.
+type SyscallStats struct {
+	// Calls counts calls by syscall name (both ABIs together).
+	Calls map[string]uint64 `json:"calls"`
+	// Total is the sum of Calls.
+	Total uint64 `json:"total"`
+	// ENOSYS lists the numbers that had no handler, sorted by ABI and
+	// number.
+	ENOSYS []ENOSYSCount `json:"enosys"`
+}
+
+// ENOSYSCount is one unimplemented syscall the guest asked for.
+type ENOSYSCount struct {
+	ABI    string `json:"abi"`
+	Number uint64 `json:"number"`
+	Name   string `json:"name"`
+	Count  uint64 `json:"count"`
+}
+
+// Stats returns the call counts so far.
+func (k *Linux) Stats() SyscallStats {
+	st := SyscallStats{Calls: make(map[string]uint64), ENOSYS: []ENOSYSCount{}}
+	for ai, abi := range []ABI{ABIi386, ABIAMD64} {
+		for nr := range k.counts[ai] {
+			if n := k.counts[ai][nr].Load(); n != 0 {
+				st.Calls[sysName(abi, uint64(nr))] += n
+				st.Total += n
+			}
+		}
+	}
+	k.enosysMu.Lock()
+	for key, n := range k.enosys {
+		st.ENOSYS = append(st.ENOSYS, ENOSYSCount{ABI: abiName(key.abi), Number: key.nr, Name: sysName(key.abi, key.nr), Count: n})
+		if key.nr >= sysMaxNr {
+			st.Calls[sysName(key.abi, key.nr)] += n
+			st.Total += n
+		}
+	}
+	k.enosysMu.Unlock()
+	sort.Slice(st.ENOSYS, func(i, j int) bool {
+		a, b := st.ENOSYS[i], st.ENOSYS[j]
+		if a.ABI != b.ABI {
+			return a.ABI < b.ABI
+		}
+		return a.Number < b.Number
+	})
+	return st
+}
+
+// Argument accessors. C `int` arguments are 32 bits in both ABIs; `long`
+// and pointers are 32 bits for i386 (already zero-extended) and 64 bits for
+// x86-64.
+
+// int32Arg is argument i as a C int.
+func (s *sysCall) int32Arg(i int) int { return int(int32(s.a[i])) }
+
+// longArg is argument i as a C long (sign-extended on i386).
+func (s *sysCall) longArg(i int) int64 {
+	if s.abi == ABIi386 {
+		return int64(int32(s.a[i]))
+	}
+	return int64(s.a[i])
+}
+
+// errno turns an error from mm.GuestSpace or x/sys/unix into a negative
+// errno result.
+func errno(err error) int64 {
+	if e, ok := err.(unix.Errno); ok {
+		return -int64(e)
+	}
+	return -int64(unix.EIO)
+}
+
+// hostRet turns a raw host syscall result into a guest result.
+func hostRet(r uintptr, e unix.Errno) int64 {
+	if e != 0 {
+		return -int64(e)
+	}
+	return int64(r)
+}
+
+// userRange validates the guest range [addr, addr+n): it must not wrap,
+// and in Mode32 it must lie inside the guest window. An empty range is
+// always valid (the kernel never touches it).
+func (k *Linux) userRange(addr, n uint64) (mm.AddrRange, unix.Errno) {
+	r, ok := mm.NewRange(mm.Addr(addr), n)
+	if !ok || r.End > mm.UserLimit {
+		return mm.AddrRange{}, unix.EFAULT
+	}
+	if n == 0 {
+		return r, 0
+	}
+	if k.mode == mm.Mode32 && (r.Start < mm.GuestWindowStart || r.End > mm.Limit32) {
+		return mm.AddrRange{}, unix.EFAULT
+	}
+	return r, 0
+}
+
+// passPtr validates a guest buffer the host kernel will access directly
+// and returns it as a syscall argument: every page must be guest-visible;
+// the kernel checks the protection.
+func (k *Linux) passPtr(addr, n uint64) (uintptr, unix.Errno) {
+	if _, e := k.checkUser(addr, n, unix.PROT_NONE); e != 0 {
+		return 0, e
+	}
+	return uintptr(addr), 0
+}
+
+// checkUser validates a guest range minemu itself will access with prot
+// (PROT_READ to copy in, PROT_WRITE to copy out).
+func (k *Linux) checkUser(addr, n uint64, prot int) (mm.AddrRange, unix.Errno) {
+	r, e := k.userRange(addr, n)
+	if e != 0 {
+		return r, e
+	}
+	if n != 0 && !k.space.IsMapped(r, prot) {
+		return r, unix.EFAULT
+	}
+	return r, 0
+}
+
+// copyIn fills dst from guest memory at addr.
+func (k *Linux) copyIn(addr uint64, dst []byte) unix.Errno {
+	r, e := k.checkUser(addr, uint64(len(dst)), unix.PROT_READ)
+	if e != 0 {
+		return e
+	}
+	copy(dst, userView(r))
+	return 0
+}
+
+// copyOut writes src to guest memory at addr.
+func (k *Linux) copyOut(addr uint64, src []byte) unix.Errno {
+	r, e := k.checkUser(addr, uint64(len(src)), unix.PROT_WRITE)
+	if e != 0 {
+		return e
+	}
+	copy(userView(r), src)
+	return 0
+}
+
+// sysPathMax is PATH_MAX: the longest path, NUL included.
+const sysPathMax = 4096
+
+// readString reads a NUL-terminated guest string of at most max bytes
+// (NUL included). ENAMETOOLONG when no NUL is found within max bytes,
+// EFAULT when the string runs into an unreadable page.
+func (k *Linux) readString(addr uint64, max int) (string, unix.Errno) {
+	var b strings.Builder
+	for b.Len() < max {
+		// Up to the end of the page holding addr.
+		n := uint64(mm.PageSize) - addr&mm.PageMask
+		if rem := uint64(max - b.Len()); n > rem {
+			n = rem
+		}
+		r, e := k.checkUser(addr, n, unix.PROT_READ)
+		if e != 0 {
+			return "", e
+		}
+		chunk := userView(r)
+		for i, c := range chunk {
+			if c == 0 {
+				b.Write(chunk[:i])
+				return b.String(), 0
+			}
+		}
+		b.Write(chunk)
+		addr += n
+	}
+	return "", unix.ENAMETOOLONG
+}
+
+// path reads a path argument.
+func (k *Linux) path(addr uint64) (string, unix.Errno) {
+	if addr == 0 {
+		return "", unix.EFAULT
+	}
+	return k.readString(addr, sysPathMax)
+}
+
+// isSelfExe reports whether p names the running program's executable.
+func (k *Linux) isSelfExe(p string) bool {
+	switch p {
+	case "/proc/self/exe", "/proc/thread-self/exe", "/proc/" + strconv.Itoa(k.pid) + "/exe":
+		return true
+	}
+	return false
+}
+
+// hostPath maps a guest path to the host path that means the same file
+// for the guest (only /proc/self/exe differs).
+func (k *Linux) hostPath(p string) string {
+	if k.exePath != "" && k.isSelfExe(p) {
+		return k.exePath
+	}
+	return p
+}
+
+// fd validates a file descriptor argument: minemu's own descriptors do not
+// exist for the guest.
+func (k *Linux) fd(v int) (int, unix.Errno) {
+	if k.hostFDs[v] {
+		return 0, unix.EBADF
+	}
+	return v, 0
+}
+
+// dirfd validates a directory descriptor argument (AT_FDCWD allowed).
+func (k *Linux) dirfd(v int) (int, unix.Errno) {
+	if v == unix.AT_FDCWD {
+		return v, 0
+	}
+	return k.fd(v)
+}

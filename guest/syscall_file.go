@@ -1,0 +1,564 @@
+package guest
+
+// File system calls: descriptors, paths, stat, ioctl, fcntl, pipes.
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// sysIOVMax is IOV_MAX (UIO_MAXIOV).
+const sysIOVMax = 1024
+
+func sysRead(k *Linux, s *sysCall) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	p, e := k.passPtr(s.a[1], s.a[2])
+	if e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall(unix.SYS_READ, uintptr(fd), p, uintptr(s.a[2]))
+	return hostRet(r, e)
+}
+
+func sysWrite(k *Linux, s *sysCall) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	p, e := k.passPtr(s.a[1], s.a[2])
+	if e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall(unix.SYS_WRITE, uintptr(fd), p, uintptr(s.a[2]))
+	return hostRet(r, e)
+}
+
+func sysPread64(k *Linux, s *sysCall) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	p, e := k.passPtr(s.a[1], s.a[2])
+	if e != 0 {
+		return -int64(e)
+	}
+	off := int64(s.a[3])
+	if s.abi == ABIi386 {
+		off = int64(s.a[4]<<32 | s.a[3])
+	}
+	r, _, e := unix.Syscall6(unix.SYS_PREAD64, uintptr(fd), p, uintptr(s.a[2]), uintptr(off), 0, 0)
+	return hostRet(r, e)
+}
+
+func sysReadv(k *Linux, s *sysCall) int64  { return k.iovecCall(s, unix.SYS_READV) }
+func sysWritev(k *Linux, s *sysCall) int64 { return k.iovecCall(s, unix.SYS_WRITEV) }
+
+// iovecCall runs readv or writev. The guest's iovec array is copied in
+// (i386 entries are two 32-bit words), every buffer is checked like a
+// passPtr buffer, and the host gets a translated array.
+func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	cnt := s.int32Arg(2)
+	if cnt < 0 || cnt > sysIOVMax {
+		return -int64(unix.EINVAL)
+	}
+	esz := uint64(sizeofIovecI386)
+	if s.abi == ABIAMD64 {
+		esz = sizeofIovecAMD64
+	}
+	if k.iovScratch == nil {
+		k.iovScratch = make([]uint64, 0, 2*sysIOVMax)
+	}
+	v := k.iovScratch[:0]
+	var raw [sizeofIovecAMD64]byte
+	for i := 0; i < cnt; i++ {
+		if e := k.copyIn(s.a[1]+uint64(i)*esz, raw[:esz]); e != 0 {
+			return -int64(e)
+		}
+		var base, n uint64
+		if s.abi == ABIi386 {
+			base, n = uint64(le.Uint32(raw[0:])), uint64(le.Uint32(raw[4:]))
+			if int32(n) < 0 {
+				return -int64(unix.EINVAL)
+			}
+		} else {
+			base, n = le.Uint64(raw[0:]), le.Uint64(raw[8:])
+		}
+		if _, e := k.passPtr(base, n); e != 0 {
+			return -int64(e)
+		}
+		v = append(v, base, n)
+	}
+	r, e := hostIovecCall(nr, fd, v, 0, 0)
+	return hostRet(r, e)
+}
+
+func sysOpen(k *Linux, s *sysCall) int64 {
+	return k.openat(s, unix.AT_FDCWD, s.a[0], s.int32Arg(1), uint32(s.a[2]))
+}
+
+func sysOpenat(k *Linux, s *sysCall) int64 {
+	return k.openat(s, s.int32Arg(0), s.a[1], s.int32Arg(2), uint32(s.a[3]))
+}
+
+// openat opens a guest path. An i386 guest that did not ask for
+// O_LARGEFILE cannot open a regular file larger than 2 GiB (EOVERFLOW, as
+// generic_file_open says for a compat task).
+func (k *Linux) openat(s *sysCall, dirfd int, pathAddr uint64, flags int, mode uint32) int64 {
+	dirfd, e := k.dirfd(dirfd)
+	if e != 0 {
+		return -int64(e)
+	}
+	p, e := k.path(pathAddr)
+	if e != 0 {
+		return -int64(e)
+	}
+	fd, err := unix.Openat(dirfd, k.hostPath(p), flags, mode)
+	if err != nil {
+		return errno(err)
+	}
+	if s.abi == ABIi386 && flags&sysOLargefile == 0 {
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG && st.Size > sysMaxNonLFS {
+			unix.Close(fd)
+			return -int64(unix.EOVERFLOW)
+		}
+	}
+	return int64(fd)
+}
+
+// sysOLargefile is the kernel's O_LARGEFILE (0100000 on x86); the x86-64
+// userspace constant is 0, so it is spelled out here.
+const sysOLargefile = 0o100000
+
+func sysClose(k *Linux, s *sysCall) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+	return hostRet(r, e)
+}
+
+func sysLseek(k *Linux, s *sysCall) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	off, err := unix.Seek(fd, s.longArg(1), s.int32Arg(2))
+	if err != nil {
+		return errno(err)
+	}
+	if s.abi == ABIi386 && off > sysMaxNonLFS {
+		return -int64(unix.EOVERFLOW)
+	}
+	return off
+}
+
+// sysLlseek is i386's _llseek(fd, offset_high, offset_low, loff_t *result,
+// whence).
+func sysLlseek(k *Linux, s *sysCall) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	if _, e := k.checkUser(s.a[3], 8, unix.PROT_WRITE); e != 0 {
+		return -int64(e)
+	}
+	off, err := unix.Seek(fd, int64(s.a[1]<<32|s.a[2]), s.int32Arg(4))
+	if err != nil {
+		return errno(err)
+	}
+	var b [8]byte
+	le.PutUint64(b[:], uint64(off))
+	if e := k.copyOut(s.a[3], b[:]); e != 0 {
+		return -int64(e)
+	}
+	return 0
+}
+
+// Stat family. The host fills a unix.Stat_t; statOut writes it in the
+// layout the syscall's guest expects.
+
+// statLayout selects the guest structure a stat call writes.
+type statLayout uint8
+
+const (
+	statNative statLayout = iota // x86-64 struct stat
+	statOld                      // i386 struct stat
+	stat64                       // i386 struct stat64
+)
+
+func (k *Linux) statOut(st *unix.Stat_t, layout statLayout, addr uint64) int64 {
+	switch layout {
+	case statOld:
+		var b [sizeofStatI386]byte
+		if e := encodeStatI386(st, &b); e != 0 {
+			return -int64(e)
+		}
+		return -int64(k.copyOut(addr, b[:]))
+	case stat64:
+		var b [sizeofStat64I386]byte
+		encodeStat64I386(st, &b)
+		return -int64(k.copyOut(addr, b[:]))
+	default:
+		var b [sizeofStatAMD64]byte
+		encodeStatAMD64(st, &b)
+		return -int64(k.copyOut(addr, b[:]))
+	}
+}
+
+// statAt is fstatat(dirfd, path, buf, flags) for every layout.
+func (k *Linux) statAt(dirfd int, pathAddr, buf uint64, flags int, layout statLayout) int64 {
+	dirfd, e := k.dirfd(dirfd)
+	if e != 0 {
+		return -int64(e)
+	}
+	p, e := k.path(pathAddr)
+	if e != 0 {
+		return -int64(e)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstatat(dirfd, k.hostPath(p), &st, flags); err != nil {
+		return errno(err)
+	}
+	return k.statOut(&st, layout, buf)
+}
+
+func (k *Linux) fstat(fd int, buf uint64, layout statLayout) int64 {
+	fd, e := k.fd(fd)
+	if e != 0 {
+		return -int64(e)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return errno(err)
+	}
+	return k.statOut(&st, layout, buf)
+}
+
+func sysStat(k *Linux, s *sysCall) int64 {
+	return k.statAt(unix.AT_FDCWD, s.a[0], s.a[1], 0, abiStat(s))
+}
+
+func sysLstat(k *Linux, s *sysCall) int64 {
+	return k.statAt(unix.AT_FDCWD, s.a[0], s.a[1], unix.AT_SYMLINK_NOFOLLOW, abiStat(s))
+}
+
+func sysFstat(k *Linux, s *sysCall) int64 { return k.fstat(s.int32Arg(0), s.a[1], abiStat(s)) }
+
+func sysStat64(k *Linux, s *sysCall) int64 {
+	return k.statAt(unix.AT_FDCWD, s.a[0], s.a[1], 0, stat64)
+}
+
+func sysLstat64(k *Linux, s *sysCall) int64 {
+	return k.statAt(unix.AT_FDCWD, s.a[0], s.a[1], unix.AT_SYMLINK_NOFOLLOW, stat64)
+}
+
+func sysFstat64(k *Linux, s *sysCall) int64 { return k.fstat(s.int32Arg(0), s.a[1], stat64) }
+
+// sysNewfstatat is x86-64's newfstatat and i386's fstatat64.
+func sysNewfstatat(k *Linux, s *sysCall) int64 {
+	layout := statNative
+	if s.abi == ABIi386 {
+		layout = stat64
+	}
+	return k.statAt(s.int32Arg(0), s.a[1], s.a[2], s.int32Arg(3), layout)
+}
+
+// abiStat is the layout of stat, lstat and fstat for the caller's ABI.
+func abiStat(s *sysCall) statLayout {
+	if s.abi == ABIi386 {
+		return statOld
+	}
+	return statNative
+}
+
+// sysStatx is statx(dirfd, path, flags, mask, buf); struct statx is the
+// same in both ABIs, so the kernel writes the guest's buffer.
+func sysStatx(k *Linux, s *sysCall) int64 {
+	dirfd, e := k.dirfd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	p, e := k.path(s.a[1])
+	if e != 0 {
+		return -int64(e)
+	}
+	buf, e := k.passPtr(s.a[4], sizeofStatx)
+	if e != 0 {
+		return -int64(e)
+	}
+	r, e := hostPathCall(unix.SYS_STATX, [6]uintptr{uintptr(dirfd), 0, uintptr(uint32(s.a[2])), uintptr(uint32(s.a[3])), buf}, 1, k.hostPath(p))
+	return hostRet(r, e)
+}
+
+// sizeofStatx is sizeof(struct statx).
+const sizeofStatx = 256
+
+func sysAccess(k *Linux, s *sysCall) int64 {
+	return k.faccessat(unix.AT_FDCWD, s.a[0], s.int32Arg(1))
+}
+
+func sysFaccessat(k *Linux, s *sysCall) int64 {
+	return k.faccessat(s.int32Arg(0), s.a[1], s.int32Arg(2))
+}
+
+func (k *Linux) faccessat(dirfd int, pathAddr uint64, mode int) int64 {
+	dirfd, e := k.dirfd(dirfd)
+	if e != 0 {
+		return -int64(e)
+	}
+	p, e := k.path(pathAddr)
+	if e != 0 {
+		return -int64(e)
+	}
+	r, e := hostPathCall(unix.SYS_FACCESSAT, [6]uintptr{uintptr(dirfd), 0, uintptr(mode)}, 1, k.hostPath(p))
+	return hostRet(r, e)
+}
+
+func sysGetcwd(k *Linux, s *sysCall) int64 {
+	p, e := k.passPtr(s.a[0], s.a[1])
+	if e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall(unix.SYS_GETCWD, p, uintptr(s.a[1]), 0)
+	return hostRet(r, e)
+}
+
+func sysReadlink(k *Linux, s *sysCall) int64 {
+	return k.readlinkat(unix.AT_FDCWD, s.a[0], s.a[1], s.int32Arg(2))
+}
+
+func sysReadlinkat(k *Linux, s *sysCall) int64 {
+	return k.readlinkat(s.int32Arg(0), s.a[1], s.a[2], s.int32Arg(3))
+}
+
+// readlinkat answers /proc/self/exe with the guest's path and forwards
+// everything else.
+func (k *Linux) readlinkat(dirfd int, pathAddr, buf uint64, size int) int64 {
+	dirfd, e := k.dirfd(dirfd)
+	if e != 0 {
+		return -int64(e)
+	}
+	p, e := k.path(pathAddr)
+	if e != 0 {
+		return -int64(e)
+	}
+	if size <= 0 {
+		return -int64(unix.EINVAL)
+	}
+	if k.exePath != "" && k.isSelfExe(p) {
+		n := min(size, len(k.exePath))
+		if e := k.copyOut(buf, []byte(k.exePath[:n])); e != 0 {
+			return -int64(e)
+		}
+		return int64(n)
+	}
+	bp, e := k.passPtr(buf, uint64(size))
+	if e != 0 {
+		return -int64(e)
+	}
+	r, e := hostPathCall(unix.SYS_READLINKAT, [6]uintptr{uintptr(dirfd), 0, bp, uintptr(size)}, 1, p)
+	return hostRet(r, e)
+}
+
+// ioctl requests forwarded to the host, with the size of the structure
+// their argument points to (0: the argument is an integer). Their layouts
+// are the same in both ABIs.
+var sysIoctls = map[uint32]uint64{
+	unix.TCGETS:     sizeofTermios,
+	unix.TCSETS:     sizeofTermios,
+	unix.TCSETSW:    sizeofTermios,
+	unix.TCSETSF:    sizeofTermios,
+	unix.TIOCGWINSZ: 8,
+	unix.TIOCSWINSZ: 8,
+	unix.TIOCGPGRP:  4,
+	ioctlFIONREAD:   4,
+	ioctlFIONBIO:    4,
+	ioctlFIOCLEX:    0,
+	ioctlFIONCLEX:   0,
+}
+
+// The generic ioctl numbers x/sys/unix does not name (asm-generic/ioctls.h).
+const (
+	ioctlFIONREAD = 0x541b
+	ioctlFIONBIO  = 0x5421
+	ioctlFIONCLEX = 0x5450
+	ioctlFIOCLEX  = 0x5451
+)
+
+// sizeofTermios is sizeof(struct termios) of the kernel's TCGETS: four
+// 32-bit flag words, c_line and 19 control characters.
+const sizeofTermios = 36
+
+func sysIoctl(k *Linux, s *sysCall) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	req := uint32(s.a[1])
+	size, ok := sysIoctls[req]
+	if !ok {
+		k.log.Debug().Uint32("request", req).Int("fd", fd).Msg("unsupported guest ioctl; returning ENOTTY")
+		return -int64(unix.ENOTTY)
+	}
+	arg := uintptr(s.a[2])
+	if size != 0 {
+		if arg, e = k.passPtr(s.a[2], size); e != 0 {
+			return -int64(e)
+		}
+	}
+	r, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(req), arg)
+	return hostRet(r, e)
+}
+
+// fcntl commands whose argument is an integer.
+func fcntlIntCmd(cmd int) bool {
+	switch cmd {
+	case unix.F_GETFD, unix.F_SETFD, unix.F_GETFL, unix.F_SETFL, unix.F_GETOWN, unix.F_SETOWN,
+		unix.F_GETSIG, unix.F_SETSIG, unix.F_GETLEASE, unix.F_SETLEASE, unix.F_NOTIFY,
+		unix.F_GETPIPE_SZ, unix.F_SETPIPE_SZ, unix.F_ADD_SEALS, unix.F_GET_SEALS:
+		return true
+	}
+	return false
+}
+
+// sysFcntl is fcntl for both ABIs and i386's fcntl64 (is64 from the
+// table). Record locks translate i386's struct flock (32-bit offsets) and
+// flock64 (packed); x86-64's struct flock is the host's.
+func sysFcntl(k *Linux, s *sysCall) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	cmd := s.int32Arg(1)
+	switch {
+	case cmd == unix.F_DUPFD || cmd == unix.F_DUPFD_CLOEXEC || fcntlIntCmd(cmd):
+		// F_DUPFD never returns one of minemu's descriptors: they are
+		// open, and the kernel picks the lowest free number.
+		r, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), uintptr(cmd), uintptr(s.a[2]))
+		return hostRet(r, e)
+	}
+	var lockCmd int
+	is64 := false
+	switch cmd {
+	case unix.F_GETLK, unix.F_SETLK, unix.F_SETLKW:
+		lockCmd = cmd
+	case unix.F_OFD_GETLK, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:
+		lockCmd, is64 = cmd, true
+	case fcntlGetlk64, fcntlSetlk64, fcntlSetlkw64:
+		if s.abi != ABIi386 || s.nr != i386Fcntl64 {
+			return -int64(unix.EINVAL)
+		}
+		lockCmd, is64 = cmd-fcntlGetlk64+unix.F_GETLK, true
+	default:
+		k.log.Debug().Int("cmd", cmd).Msg("unsupported guest fcntl command; returning EINVAL")
+		return -int64(unix.EINVAL)
+	}
+	if s.abi == ABIAMD64 {
+		p, e := k.passPtr(s.a[2], uint64(sizeofFlockAMD64))
+		if e != 0 {
+			return -int64(e)
+		}
+		r, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), uintptr(lockCmd), p)
+		return hostRet(r, e)
+	}
+	// The OFD commands always take struct flock64 on i386.
+	n := sizeofFlockI386
+	if is64 {
+		n = sizeofFlock64I386
+	}
+	var b [sizeofFlock64I386]byte
+	if e := k.copyIn(s.a[2], b[:n]); e != 0 {
+		return -int64(e)
+	}
+	fl := decodeFlockI386(b[:n], is64)
+	if err := unix.FcntlFlock(uintptr(fd), lockCmd, &fl); err != nil {
+		return errno(err)
+	}
+	if lockCmd == unix.F_GETLK || lockCmd == unix.F_OFD_GETLK {
+		if e := encodeFlockI386(&fl, b[:n], is64); e != 0 {
+			return -int64(e)
+		}
+		if e := k.copyOut(s.a[2], b[:n]); e != 0 {
+			return -int64(e)
+		}
+	}
+	return 0
+}
+
+// i386's F_GETLK64, F_SETLK64, F_SETLKW64 (fcntl64 only).
+const (
+	fcntlGetlk64     = 12
+	fcntlSetlk64     = 13
+	fcntlSetlkw64    = 14
+	sizeofFlockAMD64 = 32
+)
+
+func sysDup(k *Linux, s *sysCall) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall(unix.SYS_DUP, uintptr(fd), 0, 0)
+	return hostRet(r, e)
+}
+
+func sysDup2(k *Linux, s *sysCall) int64 {
+	oldfd, newfd := s.int32Arg(0), s.int32Arg(1)
+	if _, e := k.fd(oldfd); e != 0 {
+		return -int64(e)
+	}
+	if _, e := k.fd(newfd); e != 0 {
+		return -int64(e)
+	}
+	if oldfd == newfd {
+		// dup2 of a descriptor onto itself checks that it is open.
+		if _, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(oldfd), unix.F_GETFD, 0); e != 0 {
+			return -int64(e)
+		}
+		return int64(newfd)
+	}
+	r, _, e := unix.Syscall(unix.SYS_DUP3, uintptr(oldfd), uintptr(newfd), 0)
+	return hostRet(r, e)
+}
+
+func sysDup3(k *Linux, s *sysCall) int64 {
+	oldfd, newfd := s.int32Arg(0), s.int32Arg(1)
+	if _, e := k.fd(oldfd); e != 0 {
+		return -int64(e)
+	}
+	if _, e := k.fd(newfd); e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall(unix.SYS_DUP3, uintptr(oldfd), uintptr(newfd), uintptr(uint32(s.a[2])))
+	return hostRet(r, e)
+}
+
+func sysPipe(k *Linux, s *sysCall) int64 { return k.pipe2(s.a[0], 0) }
+
+func sysPipe2(k *Linux, s *sysCall) int64 { return k.pipe2(s.a[0], s.int32Arg(1)) }
+
+func (k *Linux) pipe2(addr uint64, flags int) int64 {
+	p, e := k.passPtr(addr, 8)
+	if e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall(unix.SYS_PIPE2, p, uintptr(flags), 0)
+	return hostRet(r, e)
+}
+
+func sysGetrandom(k *Linux, s *sysCall) int64 {
+	p, e := k.passPtr(s.a[0], s.a[1])
+	if e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall(unix.SYS_GETRANDOM, p, uintptr(s.a[1]), uintptr(uint32(s.a[2])))
+	return hostRet(r, e)
+}

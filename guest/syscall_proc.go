@@ -1,0 +1,699 @@
+package guest
+
+// Process system calls: exit, identities, TLS, uname, time, resource
+// limits, signals.
+
+import (
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/mm"
+)
+
+func sysExit(k *Linux, s *sysCall) int64 {
+	// The kernel keeps the low 8 bits of the code ((code & 0xff) << 8).
+	s.exit = &Exit{Code: int(s.a[0] & 0xff)}
+	return 0
+}
+
+func sysGetpid(k *Linux, s *sysCall) int64 { return int64(k.pid) }
+
+// sysGettid: the guest is single-threaded, so its only thread's id is its
+// pid (the Go thread running the interpreter may be another one).
+func sysGettid(k *Linux, s *sysCall) int64 { return int64(k.pid) }
+
+func sysGetppid(k *Linux, s *sysCall) int64 { return int64(unix.Getppid()) }
+
+func sysGetuid(k *Linux, s *sysCall) int64  { return int64(uint32(unix.Getuid())) }
+func sysGeteuid(k *Linux, s *sysCall) int64 { return int64(uint32(unix.Geteuid())) }
+func sysGetgid(k *Linux, s *sysCall) int64  { return int64(uint32(unix.Getgid())) }
+func sysGetegid(k *Linux, s *sysCall) int64 { return int64(uint32(unix.Getegid())) }
+
+// The i386 16-bit variants (getuid, not getuid32) show a large id as
+// overflowuid.
+func sysGetuid16(k *Linux, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getuid()))) }
+func sysGeteuid16(k *Linux, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Geteuid()))) }
+func sysGetgid16(k *Linux, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getgid()))) }
+func sysGetegid16(k *Linux, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Getegid()))) }
+
+// arch_prctl codes (asm/prctl.h).
+const (
+	archSetGS = 0x1001
+	archSetFS = 0x1002
+	archGetFS = 0x1003
+	archGetGS = 0x1004
+)
+
+func sysArchPrctl(k *Linux, s *sysCall) int64 {
+	switch s.a[0] {
+	case archSetFS, archSetGS:
+		// do_arch_prctl_64: a base at or above TASK_SIZE_MAX is EPERM.
+		if s.a[1] >= uint64(mm.UserLimit)-mm.PageSize {
+			return -int64(unix.EPERM)
+		}
+		if s.a[0] == archSetFS {
+			s.c.FSBase = s.a[1]
+		} else {
+			s.c.GSBase = s.a[1]
+		}
+		return 0
+	case archGetFS, archGetGS:
+		v := s.c.FSBase
+		if s.a[0] == archGetGS {
+			v = s.c.GSBase
+		}
+		var b [8]byte
+		le.PutUint64(b[:], v)
+		return -int64(k.copyOut(s.a[1], b[:]))
+	}
+	return -int64(unix.EINVAL)
+}
+
+// i386 TLS. Linux gives a compat task three GDT entries for TLS, 12..14;
+// the guest loads a selector (entry<<3)|3 into GS (glibc) and the base of
+// that entry becomes the GS base.
+const (
+	tlsEntryMin = 12
+	tlsEntries  = 3
+)
+
+// tlsDesc is one TLS descriptor as set_thread_area describes it.
+type tlsDesc struct {
+	// used: the entry holds a segment (not the empty descriptor).
+	used  bool
+	base  uint32
+	limit uint32
+	// flags is user_desc's bitfield word (seg_32bit, contents,
+	// read_exec_only, limit_in_pages, seg_not_present, useable).
+	flags uint32
+}
+
+// user_desc flag bits.
+const (
+	udSeg32         = 1 << 0
+	udContentsShift = 1
+	udReadExecOnly  = 1 << 3
+	udLimitInPages  = 1 << 4
+	udNotPresent    = 1 << 5
+	udUseable       = 1 << 6
+)
+
+// emptyDesc reports whether a user_desc clears its entry (LDT_empty: base
+// and limit 0, contents 0, read_exec_only and seg_not_present set, the
+// other bits clear; or everything zero).
+func emptyDesc(base, limit, flags uint32) bool {
+	if base != 0 || limit != 0 {
+		return false
+	}
+	f := flags & 0x7f
+	return f == 0 || f == udReadExecOnly|udNotPresent
+}
+
+// SegmentBase returns the base of the segment an i386 guest selects with
+// sel (a GS or FS selector value): the base set_thread_area installed in
+// the selector's GDT entry. ok is false for a selector that names no
+// installed TLS entry (the interpreter raises SIGSEGV, as a general
+// protection fault would). The null selector has base 0.
+func (k *Linux) SegmentBase(sel uint16) (base uint64, ok bool) {
+	if sel&^3 == 0 {
+		return 0, true
+	}
+	if sel&4 != 0 || sel&3 != 3 {
+		return 0, false // LDT selectors and kernel privilege levels
+	}
+	i := int(sel>>3) - tlsEntryMin
+	if i < 0 || i >= tlsEntries {
+		return 0, false
+	}
+	k.gdtMu.Lock()
+	defer k.gdtMu.Unlock()
+	d := k.gdt[i]
+	if !d.used || d.flags&udNotPresent != 0 {
+		return 0, false
+	}
+	return uint64(d.base), true
+}
+
+// sysSetThreadArea is i386's set_thread_area(struct user_desc *). An
+// entry_number of -1 asks for a free entry, whose number is written back.
+func sysSetThreadArea(k *Linux, s *sysCall) int64 {
+	var b [sizeofUserDesc]byte
+	if e := k.copyIn(s.a[0], b[:]); e != 0 {
+		return -int64(e)
+	}
+	entry := int32(le.Uint32(b[0:]))
+	base, limit, flags := le.Uint32(b[4:]), le.Uint32(b[8:]), le.Uint32(b[12:])
+	empty := emptyDesc(base, limit, flags)
+	// Conforming code segments cannot be TLS (tls.c: contents 3 and
+	// present).
+	if !empty && (flags>>udContentsShift)&3 == 3 && flags&udNotPresent == 0 {
+		return -int64(unix.EINVAL)
+	}
+	k.gdtMu.Lock()
+	defer k.gdtMu.Unlock()
+	if entry == -1 {
+		for i := range k.gdt {
+			if !k.gdt[i].used {
+				entry = int32(tlsEntryMin + i)
+				break
+			}
+		}
+		if entry == -1 {
+			return -int64(unix.ESRCH)
+		}
+		le.PutUint32(b[0:], uint32(entry))
+		if e := k.copyOut(s.a[0], b[:4]); e != 0 {
+			return -int64(e)
+		}
+	}
+	i := int(entry) - tlsEntryMin
+	if i < 0 || i >= tlsEntries {
+		return -int64(unix.EINVAL)
+	}
+	if empty {
+		k.gdt[i] = tlsDesc{}
+	} else {
+		k.gdt[i] = tlsDesc{used: true, base: base, limit: limit, flags: flags & 0x7f}
+	}
+	// Like the kernel's load_TLS, a change to the entry GS already
+	// selects takes effect at once.
+	if int(s.c.GS>>3) == int(entry) && s.c.GS&7 == 3 {
+		s.c.GSBase = uint64(k.gdt[i].base)
+	}
+	if int(s.c.FS>>3) == int(entry) && s.c.FS&7 == 3 {
+		s.c.FSBase = uint64(k.gdt[i].base)
+	}
+	return 0
+}
+
+// sysGetThreadArea is i386's get_thread_area(struct user_desc *).
+func sysGetThreadArea(k *Linux, s *sysCall) int64 {
+	var b [sizeofUserDesc]byte
+	if e := k.copyIn(s.a[0], b[:4]); e != 0 {
+		return -int64(e)
+	}
+	entry := int32(le.Uint32(b[0:]))
+	i := int(entry) - tlsEntryMin
+	if i < 0 || i >= tlsEntries {
+		return -int64(unix.EINVAL)
+	}
+	k.gdtMu.Lock()
+	d := k.gdt[i]
+	k.gdtMu.Unlock()
+	le.PutUint32(b[4:], d.base)
+	le.PutUint32(b[8:], d.limit)
+	flags := d.flags
+	if !d.used {
+		flags = udReadExecOnly | udNotPresent
+	}
+	le.PutUint32(b[12:], flags)
+	return -int64(k.copyOut(s.a[0], b[:]))
+}
+
+func sysSetTidAddress(k *Linux, s *sysCall) int64 {
+	k.clearChildTID = s.a[0]
+	return int64(k.pid)
+}
+
+func sysSetRobustList(k *Linux, s *sysCall) int64 {
+	want := uint64(sizeofRobustAMD64)
+	if s.abi == ABIi386 {
+		want = sizeofRobustI386
+	}
+	if s.a[1] != want {
+		return -int64(unix.EINVAL)
+	}
+	k.robustList = s.a[0]
+	return 0
+}
+
+// sysNoSysQuiet answers ENOSYS without a warning: calls such as rseq that
+// libc makes at startup and handles ENOSYS for by design.
+func sysNoSysQuiet(k *Linux, s *sysCall) int64 { return -int64(unix.ENOSYS) }
+
+func sysUname(k *Linux, s *sysCall) int64 {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return errno(err)
+	}
+	machine := "x86_64"
+	if s.abi == ABIi386 {
+		// What a compat task sees under the PER_LINUX32 personality.
+		machine = "i686"
+	}
+	var b [sizeofUtsname]byte
+	encodeUtsname(&u, machine, &b)
+	return -int64(k.copyOut(s.a[0], b[:]))
+}
+
+// Time.
+
+// timeOut writes a timespec or timeval in the guest's old layout.
+func (k *Linux) timeOut(abi ABI, addr uint64, sec, nsec int64) unix.Errno {
+	var b [sizeofTimespec64]byte
+	return k.copyOut(addr, encodeTimespec(abi, sec, nsec, &b))
+}
+
+func sysClockGettime(k *Linux, s *sysCall) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(int32(s.int32Arg(0)), &ts); err != nil {
+		return errno(err)
+	}
+	return -int64(k.timeOut(s.abi, s.a[1], ts.Sec, ts.Nsec))
+}
+
+// sysClockGettime64 is i386's clock_gettime64: a 64-bit timespec.
+func sysClockGettime64(k *Linux, s *sysCall) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(int32(s.int32Arg(0)), &ts); err != nil {
+		return errno(err)
+	}
+	return -int64(k.timeOut(ABIAMD64, s.a[1], ts.Sec, ts.Nsec))
+}
+
+func sysClockGetres(k *Linux, s *sysCall) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGetres(int32(s.int32Arg(0)), &ts); err != nil {
+		return errno(err)
+	}
+	if s.a[1] == 0 {
+		return 0
+	}
+	return -int64(k.timeOut(s.abi, s.a[1], ts.Sec, ts.Nsec))
+}
+
+func sysGettimeofday(k *Linux, s *sysCall) int64 {
+	if s.a[0] != 0 {
+		var tv unix.Timeval
+		if err := unix.Gettimeofday(&tv); err != nil {
+			return errno(err)
+		}
+		if e := k.timeOut(s.abi, s.a[0], tv.Sec, tv.Usec); e != 0 {
+			return -int64(e)
+		}
+	}
+	if s.a[1] != 0 {
+		// struct timezone is two ints in both ABIs.
+		p, e := k.passPtr(s.a[1], 8)
+		if e != 0 {
+			return -int64(e)
+		}
+		r, _, e := unix.Syscall(unix.SYS_GETTIMEOFDAY, 0, p, 0)
+		return hostRet(r, e)
+	}
+	return 0
+}
+
+// sysTime returns the seconds since the epoch (truncated to 32 bits for
+// i386, as compat time does) and stores them at the pointer if non-null.
+func sysTime(k *Linux, s *sysCall) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_REALTIME, &ts); err != nil {
+		return errno(err)
+	}
+	sec := ts.Sec
+	if s.abi == ABIi386 {
+		sec = int64(int32(sec))
+	}
+	if s.a[0] != 0 {
+		var b [8]byte
+		le.PutUint64(b[:], uint64(sec))
+		n := 8
+		if s.abi == ABIi386 {
+			n = 4
+		}
+		if e := k.copyOut(s.a[0], b[:n]); e != 0 {
+			return -int64(e)
+		}
+	}
+	return sec
+}
+
+// readTimespec reads and validates a guest timespec (old layout for
+// i386 unless wide).
+func (k *Linux) readTimespec(abi ABI, addr uint64) (time.Duration, unix.Errno) {
+	var b [sizeofTimespec64]byte
+	n := timespecSize(abi)
+	if e := k.copyIn(addr, b[:n]); e != 0 {
+		return 0, e
+	}
+	sec, nsec := decodeTimespec(abi, b[:n])
+	if sec < 0 || nsec < 0 || nsec >= 1e9 {
+		return 0, unix.EINVAL
+	}
+	if sec > (1<<63-1)/int64(time.Second)-1 {
+		sec = (1<<63-1)/int64(time.Second) - 1
+	}
+	return time.Duration(sec)*time.Second + time.Duration(nsec), 0
+}
+
+// sleep sleeps for d on the host. The Go runtime's own signals (goroutine
+// preemption) interrupt host sleeps; since no signal is delivered to the
+// guest, the sleep resumes with the time remaining instead of returning
+// EINTR.
+func sleep(clock int, flags int, d time.Duration, abs unix.Timespec) unix.Errno {
+	for {
+		var req, rem unix.Timespec
+		if flags&unix.TIMER_ABSTIME != 0 {
+			req = abs
+		} else {
+			req = unix.NsecToTimespec(int64(d))
+		}
+		err := unix.ClockNanosleep(int32(clock), flags, &req, &rem)
+		if err == nil {
+			return 0
+		}
+		if err != unix.EINTR {
+			return err.(unix.Errno)
+		}
+		if flags&unix.TIMER_ABSTIME == 0 {
+			d = time.Duration(rem.Nano())
+		}
+	}
+}
+
+func sysNanosleep(k *Linux, s *sysCall) int64 {
+	d, e := k.readTimespec(s.abi, s.a[0])
+	if e != 0 {
+		return -int64(e)
+	}
+	return -int64(sleep(unix.CLOCK_MONOTONIC, 0, d, unix.Timespec{}))
+}
+
+// sysClockNanosleep is clock_nanosleep(clock, flags, req, rem); wide
+// selects i386's clock_nanosleep_time64 (64-bit timespec).
+func (k *Linux) clockNanosleep(s *sysCall, abi ABI) int64 {
+	clock, flags := s.int32Arg(0), s.int32Arg(1)
+	d, e := k.readTimespec(abi, s.a[2])
+	if e != 0 {
+		return -int64(e)
+	}
+	abs := unix.NsecToTimespec(int64(d))
+	return -int64(sleep(clock, flags&unix.TIMER_ABSTIME, d, abs))
+}
+
+func sysClockNanosleep(k *Linux, s *sysCall) int64   { return k.clockNanosleep(s, s.abi) }
+func sysClockNanosleep64(k *Linux, s *sysCall) int64 { return k.clockNanosleep(s, ABIAMD64) }
+
+// Resource limits.
+
+// sysGetrlimit is x86-64's getrlimit (the host's struct rlimit) and
+// i386's ugetrlimit (clamped to 32 bits, infinity 0xffffffff).
+func sysGetrlimit(k *Linux, s *sysCall) int64 {
+	if s.abi == ABIAMD64 {
+		p, e := k.passPtr(s.a[1], sizeofRlimit64)
+		if e != 0 {
+			return -int64(e)
+		}
+		r, _, e := unix.Syscall(unix.SYS_GETRLIMIT, uintptr(uint32(s.a[0])), p, 0)
+		return hostRet(r, e)
+	}
+	return k.getrlimit32(s, sysCompatRlimInf32)
+}
+
+// sysOldGetrlimit is i386's old getrlimit (number 76): values clamp to
+// 0x7fffffff.
+func sysOldGetrlimit(k *Linux, s *sysCall) int64 { return k.getrlimit32(s, sysMaxNonLFS) }
+
+func (k *Linux) getrlimit32(s *sysCall, lim uint64) int64 {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(s.int32Arg(0), &rl); err != nil {
+		return errno(err)
+	}
+	var b [sizeofRlimit32]byte
+	encodeRlimit32(&rl, lim, &b)
+	return -int64(k.copyOut(s.a[1], b[:]))
+}
+
+// sysPrlimit64: struct rlimit64 is the same in both ABIs.
+func sysPrlimit64(k *Linux, s *sysCall) int64 {
+	var newp, oldp uintptr
+	var e unix.Errno
+	if s.a[2] != 0 {
+		if newp, e = k.passPtr(s.a[2], sizeofRlimit64); e != 0 {
+			return -int64(e)
+		}
+	}
+	if s.a[3] != 0 {
+		if oldp, e = k.passPtr(s.a[3], sizeofRlimit64); e != 0 {
+			return -int64(e)
+		}
+	}
+	r, _, e := unix.Syscall6(unix.SYS_PRLIMIT64, uintptr(s.int32Arg(0)), uintptr(uint32(s.a[1])), newp, oldp, 0, 0)
+	return hostRet(r, e)
+}
+
+// Signals: dispositions, mask and alternate stack are recorded and
+// reported back; handlers are not run (no delivery yet). A signal the
+// guest sends itself whose action is the default "terminate" ends it.
+
+// signalState is the guest's recorded signal state.
+type signalState struct {
+	// actions[sig-1] is the disposition of signal sig (1..64).
+	actions [64]sigAction
+	// mask is the blocked set (bit sig-1); SIGKILL and SIGSTOP are never
+	// in it.
+	mask uint64
+	// pending holds signals sent to itself while blocked.
+	pending uint64
+	// alt is the alternate signal stack; flags SS_DISABLE when none.
+	alt altStack
+}
+
+func (st *signalState) init() {
+	st.alt = altStack{flags: ssDisable}
+}
+
+// Signal dispositions (SIG_DFL, SIG_IGN).
+const (
+	sigDFL = 0
+	sigIGN = 1
+	// minSigStkSz is MINSIGSTKSZ on x86.
+	minSigStkSz = 2048
+	// sigaltstack flags (asm-generic/signal-defs.h, linux/signal.h).
+	ssOnstack    = 1
+	ssDisable    = 2
+	ssAutodisarm = 1 << 31
+	// unblockable is SIGKILL and SIGSTOP.
+	unblockable = 1<<(unix.SIGKILL-1) | 1<<(unix.SIGSTOP-1)
+)
+
+func sysRtSigaction(k *Linux, s *sysCall) int64 {
+	sig := s.int32Arg(0)
+	if s.a[3] != sizeofSigset || sig < 1 || sig > 64 {
+		return -int64(unix.EINVAL)
+	}
+	n := sigactionSize(s.abi)
+	var b [sizeofSigactAMD64]byte
+	var act sigAction
+	if s.a[1] != 0 {
+		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
+			return -int64(unix.EINVAL)
+		}
+		if e := k.copyIn(s.a[1], b[:n]); e != 0 {
+			return -int64(e)
+		}
+		act = decodeSigaction(s.abi, b[:n])
+		act.mask &^= unblockable
+	}
+	if s.a[2] != 0 {
+		encodeSigaction(s.abi, k.sig.actions[sig-1], b[:n])
+		if e := k.copyOut(s.a[2], b[:n]); e != 0 {
+			return -int64(e)
+		}
+	}
+	if s.a[1] != 0 {
+		k.sig.actions[sig-1] = act
+	}
+	return 0
+}
+
+func sysRtSigprocmask(k *Linux, s *sysCall) int64 {
+	if s.a[3] != sizeofSigset {
+		return -int64(unix.EINVAL)
+	}
+	var set uint64
+	if s.a[1] != 0 {
+		var b [8]byte
+		if e := k.copyIn(s.a[1], b[:]); e != 0 {
+			return -int64(e)
+		}
+		set = le.Uint64(b[:])
+		switch s.int32Arg(0) {
+		case unix.SIG_BLOCK, unix.SIG_UNBLOCK, unix.SIG_SETMASK:
+		default:
+			return -int64(unix.EINVAL)
+		}
+	}
+	if s.a[2] != 0 {
+		var b [8]byte
+		le.PutUint64(b[:], k.sig.mask)
+		if e := k.copyOut(s.a[2], b[:]); e != 0 {
+			return -int64(e)
+		}
+	}
+	if s.a[1] == 0 {
+		return 0
+	}
+	switch s.int32Arg(0) {
+	case unix.SIG_BLOCK:
+		k.sig.mask |= set
+	case unix.SIG_UNBLOCK:
+		k.sig.mask &^= set
+	case unix.SIG_SETMASK:
+		k.sig.mask = set
+	}
+	k.sig.mask &^= unblockable
+	// A pending signal that is now unblocked is delivered.
+	if ready := k.sig.pending &^ k.sig.mask; ready != 0 {
+		for sig := 1; sig <= 64; sig++ {
+			if ready&(1<<(sig-1)) != 0 {
+				k.sig.pending &^= 1 << (sig - 1)
+				if x := k.deliverSelf(sig); x != nil {
+					s.exit = x
+					return 0
+				}
+			}
+		}
+	}
+	return 0
+}
+
+func sysSigaltstack(k *Linux, s *sysCall) int64 {
+	n := stackSize(s.abi)
+	var b [sizeofStackAMD64]byte
+	var ss altStack
+	if s.a[0] != 0 {
+		if e := k.copyIn(s.a[0], b[:n]); e != 0 {
+			return -int64(e)
+		}
+		ss = decodeStack(s.abi, b[:n])
+		mode := ss.flags &^ ssAutodisarm
+		if mode != 0 && mode != ssDisable && mode != ssOnstack {
+			return -int64(unix.EINVAL)
+		}
+		if mode == ssDisable {
+			ss = altStack{flags: ssDisable}
+		} else if ss.size < minSigStkSz {
+			return -int64(unix.ENOMEM)
+		} else {
+			ss.flags &= ssAutodisarm
+		}
+	}
+	if s.a[1] != 0 {
+		encodeStack(s.abi, k.sig.alt, b[:n])
+		if e := k.copyOut(s.a[1], b[:n]); e != 0 {
+			return -int64(e)
+		}
+	}
+	if s.a[0] != 0 {
+		k.sig.alt = ss
+	}
+	return 0
+}
+
+// defaultIgnored reports whether sig's default action is to ignore it.
+func defaultIgnored(sig int) bool {
+	switch unix.Signal(sig) {
+	case unix.SIGCHLD, unix.SIGCONT, unix.SIGURG, unix.SIGWINCH:
+		return true
+	}
+	return false
+}
+
+// defaultStops reports whether sig's default action is to stop the
+// process.
+func defaultStops(sig int) bool {
+	switch unix.Signal(sig) {
+	case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+		return true
+	}
+	return false
+}
+
+// sendSelf handles a signal the guest sends itself (kill, tkill, tgkill):
+// ignored, left pending while blocked, or delivered.
+func (k *Linux) sendSelf(s *sysCall, sig int) int64 {
+	if sig == 0 {
+		return 0
+	}
+	bit := uint64(1) << (sig - 1)
+	if k.sig.mask&bit != 0 {
+		k.sig.pending |= bit
+		return 0
+	}
+	s.exit = k.deliverSelf(sig)
+	return 0
+}
+
+// deliverSelf delivers sig to the guest: an Exit when its action is the
+// default one and that terminates the process, nil otherwise.
+func (k *Linux) deliverSelf(sig int) *Exit {
+	h := k.sig.actions[sig-1].handler
+	if sig != int(unix.SIGKILL) {
+		switch {
+		case h == sigIGN:
+			return nil
+		case h != sigDFL:
+			k.log.Warn().Int("signal", sig).Msg("guest signal handler not run: signal delivery is not implemented")
+			return nil
+		case defaultIgnored(sig):
+			return nil
+		case defaultStops(sig):
+			k.log.Warn().Int("signal", sig).Msg("guest stop signal ignored: job control is not emulated")
+			return nil
+		}
+	}
+	return &Exit{
+		Signal: unix.Signal(sig),
+		Detail: fmt.Sprintf("%s sent by the guest to itself", unix.SignalName(unix.Signal(sig))),
+	}
+}
+
+func sysKill(k *Linux, s *sysCall) int64 {
+	pid, sig := s.int32Arg(0), s.int32Arg(1)
+	if sig < 0 || sig > 64 {
+		return -int64(unix.EINVAL)
+	}
+	if pid == k.pid || pid == 0 {
+		return k.sendSelf(s, sig)
+	}
+	if pid == -1 {
+		// Every process the user may signal: never on behalf of a guest.
+		k.log.Warn().Int("signal", sig).Msg("guest kill(-1) refused")
+		return -int64(unix.EPERM)
+	}
+	r, _, e := unix.Syscall(unix.SYS_KILL, uintptr(pid), uintptr(sig), 0)
+	return hostRet(r, e)
+}
+
+func sysTkill(k *Linux, s *sysCall) int64 {
+	tid, sig := s.int32Arg(0), s.int32Arg(1)
+	if tid == k.pid || sig < 0 || sig > 64 || tid <= 0 {
+		return k.threadKill(s, k.pid, tid, sig)
+	}
+	r, _, e := unix.Syscall(unix.SYS_TKILL, uintptr(tid), uintptr(sig), 0)
+	return hostRet(r, e)
+}
+
+func sysTgkill(k *Linux, s *sysCall) int64 {
+	return k.threadKill(s, s.int32Arg(0), s.int32Arg(1), s.int32Arg(2))
+}
+
+// threadKill is tgkill (tkill with tgid = own pid). The guest's only
+// thread is tid == pid; any other thread of this process is minemu's.
+func (k *Linux) threadKill(s *sysCall, tgid, tid, sig int) int64 {
+	if sig < 0 || sig > 64 || tgid <= 0 || tid <= 0 {
+		return -int64(unix.EINVAL)
+	}
+	if tgid == k.pid {
+		if tid != k.pid {
+			return -int64(unix.ESRCH)
+		}
+		return k.sendSelf(s, sig)
+	}
+	r, _, e := unix.Syscall(unix.SYS_TGKILL, uintptr(tgid), uintptr(tid), uintptr(sig))
+	return hostRet(r, e)
+}
