@@ -146,9 +146,13 @@ type heapBlock struct {
 	// every search that fails in the block and never below the truth. MAP:
 	// the exact number of free slices. Large: 0.
 	maxfree uint64
-	// first: LIST: offset of the header of the lowest free chunk, or of the
-	// sentinel when none is free; no free chunk lies below it.
+	// first: LIST: a lower bound of the lowest free chunk: no free chunk's
+	// header lies below it (it is where the aligned first-fit walk starts).
 	first uint32
+	// bins: LIST: the head of each size bin's list of free chunks (noLink
+	// if empty); binMask has bit i set iff bins[i] != noLink.
+	bins    [listBins]uint32
+	binMask [(listBins + 63) / 64]uint64
 	// lowest: MAP: no free slice has an index below lowest.
 	lowest uint32
 	// starts is the off-block record of live allocation starts: LIST: bit i

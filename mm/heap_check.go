@@ -156,6 +156,7 @@ func (h *Heap) checkListLocked(b *heapBlock) error {
 		maxFree   uint32
 		live      uint64
 		nlive     uint64
+		nfree     int
 	)
 	prevFill := uint32(markFill)
 	for x != end {
@@ -181,6 +182,7 @@ func (h *Heap) checkListLocked(b *heapBlock) error {
 				firstFree = x
 			}
 			maxFree = max(maxFree, offs-listHeader)
+			nfree++
 			if testBit(b.starts, payload/16) {
 				return fmt.Errorf("free chunk at %#x has its start bit set", x)
 			}
@@ -198,8 +200,11 @@ func (h *Heap) checkListLocked(b *heapBlock) error {
 	if pf := b.prevMark(end) & markFill; pf != prevFill {
 		return fmt.Errorf("sentinel's prev fill %d disagrees with the last chunk", pf>>31)
 	}
-	if b.first != firstFree {
-		return fmt.Errorf("first is %#x, lowest free chunk is %#x", b.first, firstFree)
+	if b.first > firstFree {
+		return fmt.Errorf("first is %#x, above the lowest free chunk %#x", b.first, firstFree)
+	}
+	if err := b.checkBins(nfree); err != nil {
+		return err
 	}
 	if b.maxfree < uint64(maxFree) {
 		return fmt.Errorf("maxfree %d below the largest free payload %d", b.maxfree, maxFree)
@@ -251,6 +256,41 @@ func (h *Heap) checkMapLocked(b *heapBlock) error {
 	}
 	if used != b.nlive || b.live != used*c.slice {
 		return fmt.Errorf("%d slices used, counters %d allocations of %d bytes", used, b.nlive, b.live)
+	}
+	return nil
+}
+
+// checkBins verifies the bin lists: every listed chunk is free, inside the
+// block, in the bin of its size, linked back to its predecessor; the lists
+// hold nfree chunks in all (every free chunk, as the caller counted them);
+// binMask has exactly the non-empty bins.
+func (b *heapBlock) checkBins(nfree int) error {
+	end := b.sentinel()
+	n := 0
+	for i, head := range b.bins {
+		if (head != noLink) != (b.binMask[i/64]&(1<<(i%64)) != 0) {
+			return fmt.Errorf("bin %d: head %#x disagrees with the bin mask", i, head)
+		}
+		prev := noLink
+		for x := head; x != noLink; x = b.binNext(x) {
+			if x >= end || x%16 != 0 {
+				return fmt.Errorf("bin %d: link %#x out of range", i, x)
+			}
+			m := b.nextMark(x)
+			if m&markFill != 0 || m == 0 || binOf(m&markOffs-listHeader) != i {
+				return fmt.Errorf("bin %d: chunk %#x (mark %#x) does not belong there", i, x, m)
+			}
+			if b.binPrev(x) != prev {
+				return fmt.Errorf("bin %d: chunk %#x links back to %#x, want %#x", i, x, b.binPrev(x), prev)
+			}
+			prev = x
+			if n++; n > nfree {
+				return fmt.Errorf("bins hold more chunks than the %d free ones", nfree)
+			}
+		}
+	}
+	if n != nfree {
+		return fmt.Errorf("bins hold %d chunks, %d are free", n, nfree)
 	}
 	return nil
 }
