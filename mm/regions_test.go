@@ -1,0 +1,809 @@
+package mm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	protR  = unix.PROT_READ
+	protRW = unix.PROT_READ | unix.PROT_WRITE
+	protRX = unix.PROT_READ | unix.PROT_EXEC
+)
+
+// pageModel is the reference: the protection of every range a Regions has
+// mapped, as sorted, disjoint segments (touching segments of equal
+// protection merged).
+type pageModel struct{ segs []modelSeg }
+
+type modelSeg struct {
+	r    AddrRange
+	prot int
+}
+
+func (m *pageModel) clear(r AddrRange) {
+	var out []modelSeg
+	for _, s := range m.segs {
+		if !s.r.Overlaps(r) {
+			out = append(out, s)
+			continue
+		}
+		if s.r.Start < r.Start {
+			out = append(out, modelSeg{AddrRange{Start: s.r.Start, End: r.Start}, s.prot})
+		}
+		if r.End < s.r.End {
+			out = append(out, modelSeg{AddrRange{Start: r.End, End: s.r.End}, s.prot})
+		}
+	}
+	m.segs = out
+}
+
+func (m *pageModel) set(r AddrRange, prot int) {
+	m.clear(r)
+	i := sort.Search(len(m.segs), func(i int) bool { return m.segs[i].r.Start >= r.End })
+	m.segs = append(m.segs, modelSeg{})
+	copy(m.segs[i+1:], m.segs[i:])
+	m.segs[i] = modelSeg{r, prot}
+	m.segs = mergeSegs(m.segs)
+}
+
+// mergeSegs merges touching segments of equal protection.
+func mergeSegs(in []modelSeg) []modelSeg {
+	var out []modelSeg
+	for _, s := range in {
+		if n := len(out); n > 0 && out[n-1].r.End == s.r.Start && out[n-1].prot == s.prot {
+			out[n-1].r.End = s.r.End
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// bytes is the number of bytes mapped in the model.
+func (m *pageModel) bytes() uint64 {
+	var n uint64
+	for _, s := range m.segs {
+		n += s.r.Length()
+	}
+	return n
+}
+
+// covers reports whether every page of r is mapped in the model.
+func (m *pageModel) covers(r AddrRange) bool {
+	if r.Start >= r.End {
+		return false
+	}
+	a := r.Start
+	for _, s := range m.segs {
+		if s.r.End <= a {
+			continue
+		}
+		if s.r.Start > a {
+			return false
+		}
+		a = s.r.End
+		if a >= r.End {
+			return true
+		}
+	}
+	return false
+}
+
+// overlaps reports whether any page of r is mapped in the model.
+func (m *pageModel) overlaps(r AddrRange) bool {
+	for _, s := range m.segs {
+		if s.r.Overlaps(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// kernelSegs returns what /proc/self/maps shows over ar, clipped to it, with
+// touching lines of equal protection merged; gaps are returned as
+// protection -1. Lines must be private and anonymous.
+func kernelSegs(t *testing.T, es []MapsEntry, ar AddrRange) []modelSeg {
+	t.Helper()
+	var out []modelSeg
+	a := ar.Start
+	i := sort.Search(len(es), func(i int) bool { return es[i].Range.End > ar.Start })
+	for _, e := range es[i:] {
+		part := e.Range.Intersect(ar)
+		if part.Start >= part.End {
+			break
+		}
+		if !e.IsAnonymous() || e.Shared {
+			t.Fatalf("maps line %v over owned %v is not private anonymous", e, ar)
+		}
+		if part.Start > a {
+			out = append(out, modelSeg{AddrRange{Start: a, End: part.Start}, -1})
+		}
+		out = append(out, modelSeg{part, e.Prot})
+		a = part.End
+	}
+	if a < ar.End {
+		out = append(out, modelSeg{AddrRange{Start: a, End: ar.End}, -1})
+	}
+	return mergeSegs(out)
+}
+
+// checkRegions compares a Regions with the model and with the kernel:
+// Check() (bitmaps recounted against cached counters), Stats against the
+// model, and /proc/self/maps: in Mode32 every arena is mapped end to end,
+// model ranges with their protection, everything else PROT_NONE (still
+// reserved); in Mode64 the Regions owns exactly the model's ranges, each
+// mapped with its protection.
+func checkRegions(t *testing.T, r *Regions, m *pageModel) {
+	t.Helper()
+	if err := r.Check(); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	st := r.Stats()
+	if want := m.bytes(); st.MappedBytes != want {
+		t.Fatalf("Stats.MappedBytes = %d, want %d", st.MappedBytes, want)
+	}
+	es, err := ReadMaps()
+	if err != nil {
+		t.Fatalf("ReadMaps: %v", err)
+	}
+	var owned []AddrRange
+	r.OwnedRanges(func(ar AddrRange, c Class) {
+		if c != ClassInternal {
+			t.Fatalf("OwnedRanges: %v as %v, want internal", ar, c)
+		}
+		owned = append(owned, ar)
+	})
+	var inOwned uint64
+	for _, ar := range owned {
+		if r.mode == Mode32 && ar.Start < Limit32 {
+			t.Fatalf("Mode32 arena %v below 4 GiB", ar)
+		}
+		// What the model says about ar: its segments, PROT_NONE between
+		// them in Mode32 (the reservation).
+		var want []modelSeg
+		a := ar.Start
+		for _, s := range m.segs {
+			part := s.r.Intersect(ar)
+			if part.Start >= part.End {
+				continue
+			}
+			inOwned += part.Length()
+			if part.Start > a {
+				want = append(want, modelSeg{AddrRange{Start: a, End: part.Start}, unix.PROT_NONE})
+			}
+			want = append(want, modelSeg{part, s.prot})
+			a = part.End
+		}
+		if a < ar.End {
+			if r.mode == Mode64 {
+				t.Fatalf("Regions owns %v which the model does not", AddrRange{Start: a, End: ar.End})
+			}
+			want = append(want, modelSeg{AddrRange{Start: a, End: ar.End}, unix.PROT_NONE})
+		}
+		want = mergeSegs(want)
+		got := kernelSegs(t, es, ar)
+		if !slices.Equal(got, want) {
+			t.Fatalf("over %v the kernel has %v, want %v", ar, got, want)
+		}
+	}
+	if inOwned != m.bytes() {
+		t.Fatalf("model maps %d bytes, %d of them inside owned ranges", m.bytes(), inOwned)
+	}
+}
+
+// memRW reads and writes process memory through /proc/self/mem, which
+// reaches any mapped page without unsafe (and even read-only ones).
+func memWrite(t *testing.T, a Addr, b []byte) {
+	t.Helper()
+	f, err := os.OpenFile("/proc/self/mem", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(b, int64(a)); err != nil {
+		t.Fatalf("write %v: %v", a, err)
+	}
+}
+
+func memRead(t *testing.T, a Addr, n int) []byte {
+	t.Helper()
+	f, err := os.Open("/proc/self/mem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	if _, err := f.ReadAt(b, int64(a)); err != nil {
+		t.Fatalf("read %v: %v", a, err)
+	}
+	return b
+}
+
+func newTestRegions(t testing.TB, cfg RegionsConfig) *Regions {
+	t.Helper()
+	r, err := NewRegions(cfg)
+	if err != nil {
+		t.Fatalf("NewRegions: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return r
+}
+
+// rop is one step of a table test. Regions are labelled: a map stores its
+// result under id; unmap and protect address pages [from, to) of region id
+// (to == 0 means the whole region).
+type rop struct {
+	op       string // "map", "unmap", "protect", "unmapRaw"
+	id       int
+	pages    uint64 // map: length in pages
+	align    uint64 // map: alignment in bytes
+	prot     int
+	from, to uint64
+	raw      AddrRange // unmapRaw: an arbitrary range
+	wantErr  error
+	// map only: the result must start (sameStart) or end (sameEnd) where
+	// region sameAs started or ended.
+	sameAs             int
+	sameStart, sameEnd bool
+}
+
+func TestRegionsTable(t *testing.T) {
+	const arena2M = 2 << 20
+	tests := []struct {
+		name  string
+		modes []Mode
+		cfg   RegionsConfig
+		ops   []rop
+		// after
+		wantArenas int
+		wantPages  int
+	}{
+		{
+			name: "map and unmap whole", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: arena2M},
+			ops:        []rop{{op: "map", id: 1, pages: 4, prot: protRW}, {op: "unmap", id: 1}},
+			wantArenas: 1, wantPages: 0,
+		},
+		{
+			name: "hole refilled in place", modes: []Mode{Mode32}, cfg: RegionsConfig{ArenaSize: arena2M},
+			ops: []rop{
+				{op: "map", id: 1, pages: 4, prot: protRW}, {op: "map", id: 2, pages: 4, prot: protRW},
+				{op: "map", id: 3, pages: 4, prot: protRW}, {op: "unmap", id: 2},
+				{op: "map", id: 4, pages: 4, prot: protR, sameAs: 2, sameStart: true},
+			},
+			wantArenas: 1, wantPages: 12,
+		},
+		{
+			name: "search runs backward from the freed end", modes: []Mode{Mode32}, cfg: RegionsConfig{ArenaSize: arena2M},
+			ops: []rop{
+				{op: "map", id: 1, pages: 4, prot: protRW}, {op: "map", id: 2, pages: 8, prot: protRW},
+				{op: "map", id: 3, pages: 4, prot: protRW}, {op: "unmap", id: 2},
+				{op: "map", id: 4, pages: 2, prot: protRW, sameAs: 2, sameEnd: true},
+				{op: "map", id: 5, pages: 6, prot: protRW, sameAs: 2, sameStart: true},
+			},
+			wantArenas: 1, wantPages: 16,
+		},
+		{
+			name: "partial unmaps split a region", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: arena2M},
+			ops: []rop{
+				{op: "map", id: 1, pages: 8, prot: protRW},
+				{op: "unmap", id: 1, from: 2, to: 4},
+				{op: "unmap", id: 1, from: 2, to: 4, wantErr: unix.EINVAL},
+				{op: "unmap", id: 1, from: 1, to: 3, wantErr: unix.EINVAL},
+				{op: "protect", id: 1, from: 3, to: 5, prot: protR, wantErr: unix.EINVAL},
+				{op: "unmap", id: 1, from: 0, to: 1},
+				{op: "protect", id: 1, from: 5, to: 7, prot: protRX},
+				{op: "unmap", id: 1, from: 7, to: 8},
+			},
+			wantArenas: 1, wantPages: 4,
+		},
+		{
+			name: "protect part of a region", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: arena2M},
+			ops: []rop{
+				{op: "map", id: 1, pages: 8, prot: protRW},
+				{op: "protect", id: 1, from: 0, to: 2, prot: protR},
+				{op: "protect", id: 1, from: 6, to: 8, prot: unix.PROT_NONE},
+				{op: "protect", id: 1, from: 2, to: 4, prot: 0x40, wantErr: unix.EINVAL},
+			},
+			wantArenas: 1, wantPages: 8,
+		},
+		{
+			name: "unmap of what it does not own", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: arena2M},
+			ops: []rop{
+				{op: "map", id: 1, pages: 2, prot: protRW},
+				{op: "unmapRaw", raw: AddrRange{Start: 0x10000, End: 0x20000}, wantErr: unix.EINVAL},
+				{op: "unmapRaw", raw: AddrRange{Start: 0x7000_0000_0000, End: 0x7000_0000_1000}, wantErr: unix.EINVAL},
+				{op: "unmapRaw", raw: AddrRange{Start: 0x1000, End: 0x1000}, wantErr: unix.EINVAL},
+				{op: "unmap", id: 1, from: 0, to: 3, wantErr: unix.EINVAL},
+			},
+			wantArenas: 1, wantPages: 2,
+		},
+		{
+			name: "alignments honoured", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: 8 << 20},
+			ops: []rop{
+				{op: "map", id: 1, pages: 1, prot: protRW},
+				{op: "map", id: 2, pages: 32, align: 128 << 10, prot: protRW},
+				{op: "map", id: 3, pages: 1, prot: protRW},
+				{op: "map", id: 4, pages: 128, align: 512 << 10, prot: protRW},
+				{op: "map", id: 5, pages: 1, prot: protRW},
+				{op: "map", id: 6, pages: 512, align: 2 << 20, prot: protRW},
+			},
+			wantArenas: 1, wantPages: 675,
+		},
+		{
+			name: "full arena leads to another", modes: []Mode{Mode32}, cfg: RegionsConfig{ArenaSize: arena2M},
+			ops: []rop{
+				{op: "map", id: 1, pages: 400, prot: protRW},
+				{op: "map", id: 2, pages: 200, prot: protRW},
+				{op: "map", id: 3, pages: 100, prot: protRW}, // fits in the first
+			},
+			wantArenas: 2, wantPages: 700,
+		},
+		{
+			name: "cap gives ENOMEM and changes nothing", modes: []Mode{Mode32}, cfg: RegionsConfig{ArenaSize: arena2M, MaxArenas: 1},
+			ops: []rop{
+				{op: "map", id: 1, pages: 500, prot: protRW},
+				{op: "map", id: 2, pages: 13, prot: protRW, wantErr: unix.ENOMEM},
+				{op: "map", id: 3, pages: 12, prot: protRW},
+				{op: "map", id: 4, pages: 1, prot: protRW, wantErr: unix.ENOMEM},
+				{op: "unmap", id: 1, from: 10, to: 11},
+				{op: "map", id: 5, pages: 1, prot: protRW},
+			},
+			wantArenas: 1, wantPages: 512,
+		},
+		{
+			name: "a map larger than an arena gets its own", modes: []Mode{Mode32}, cfg: RegionsConfig{ArenaSize: arena2M},
+			ops: []rop{
+				{op: "map", id: 1, pages: 1, prot: protRW},
+				{op: "map", id: 2, pages: 1000, prot: protRW},
+			},
+			wantArenas: 2, wantPages: 1001,
+		},
+		{
+			name: "bad arguments", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: arena2M},
+			ops: []rop{
+				{op: "map", id: 1, pages: 0, prot: protRW, wantErr: unix.EINVAL},
+				{op: "map", id: 2, pages: 1, align: 3 * PageSize, prot: protRW, wantErr: unix.EINVAL},
+				{op: "map", id: 3, pages: 1, align: 2 * MaxRegionAlign, prot: protRW, wantErr: unix.EINVAL},
+				{op: "map", id: 4, pages: 1, align: 512, prot: protRW, wantErr: unix.EINVAL},
+				{op: "map", id: 5, pages: 1, prot: 0x100, wantErr: unix.EINVAL},
+			},
+			wantArenas: 0, wantPages: 0,
+		},
+	}
+	for _, tc := range tests {
+		for _, mode := range tc.modes {
+			t.Run(fmt.Sprintf("%s/mode%v", tc.name, mode), func(t *testing.T) {
+				cfg := tc.cfg
+				cfg.Mode = mode
+				r := newTestRegions(t, cfg)
+				m := &pageModel{}
+				// before: nothing reserved, nothing mapped.
+				if st := r.Stats(); st.Arenas != 0 || st.MappedBytes != 0 {
+					t.Fatalf("fresh Regions: %+v", st)
+				}
+				regions := map[int]AddrRange{}
+				for i, op := range tc.ops {
+					var err error
+					base := regions[op.id]
+					sub := base
+					if op.to != 0 {
+						sub = AddrRange{Start: base.Start + Addr(op.from*PageSize), End: base.Start + Addr(op.to*PageSize)}
+					}
+					switch op.op {
+					case "map":
+						var ar AddrRange
+						ar, err = r.Map(op.pages*PageSize, op.align, op.prot)
+						if err == nil {
+							if ar.Length() != op.pages*PageSize {
+								t.Fatalf("op %d: Map returned %v, want %d pages", i, ar, op.pages)
+							}
+							if op.align != 0 && uint64(ar.Start)%op.align != 0 {
+								t.Fatalf("op %d: Map returned %v, not aligned to %#x", i, ar, op.align)
+							}
+							if mode == Mode32 && ar.Start < Limit32 {
+								t.Fatalf("op %d: Mode32 Map returned %v below 4 GiB", i, ar)
+							}
+							if old, ok := regions[op.sameAs]; ok && op.sameStart && ar.Start != old.Start {
+								t.Fatalf("op %d: Map returned %v, want start of %v", i, ar, old)
+							}
+							if old, ok := regions[op.sameAs]; ok && op.sameEnd && ar.End != old.End {
+								t.Fatalf("op %d: Map returned %v, want end of %v", i, ar, old)
+							}
+							if m.overlaps(ar) {
+								t.Fatalf("op %d: Map returned %v over a mapped page", i, ar)
+							}
+							regions[op.id] = ar
+							m.set(ar, op.prot)
+						}
+					case "unmap":
+						err = r.Unmap(sub)
+						if err == nil {
+							m.clear(sub)
+						}
+					case "unmapRaw":
+						err = r.Unmap(op.raw)
+					case "protect":
+						err = r.Protect(sub, op.prot)
+						if err == nil {
+							m.set(sub, op.prot)
+						}
+					}
+					if !errors.Is(err, op.wantErr) || (err == nil) != (op.wantErr == nil) {
+						t.Fatalf("op %d (%s): got error %v, want %v", i, op.op, err, op.wantErr)
+					}
+					checkRegions(t, r, m)
+				}
+				// after
+				st := r.Stats()
+				if mode == Mode32 && st.Arenas != tc.wantArenas {
+					t.Fatalf("after: %d arenas, want %d", st.Arenas, tc.wantArenas)
+				}
+				if m.bytes() != uint64(tc.wantPages)*PageSize || st.MappedBytes != m.bytes() {
+					t.Fatalf("after: model %d bytes, Stats %d bytes, want %d pages", m.bytes(), st.MappedBytes, tc.wantPages)
+				}
+			})
+		}
+	}
+}
+
+// TestRegionsUnmapDiscards: memory given back and mapped again reads as
+// zero, and a Map after Close fails cleanly.
+func TestRegionsUnmapDiscards(t *testing.T) {
+	for _, mode := range []Mode{Mode32, Mode64} {
+		t.Run(mode.String(), func(t *testing.T) {
+			r := newTestRegions(t, RegionsConfig{Mode: mode, ArenaSize: 2 << 20})
+			ar, err := r.Map(4*PageSize, 0, protRW)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pattern := bytes.Repeat([]byte{0xa5}, 4*PageSize)
+			memWrite(t, ar.Start, pattern)
+			if got := memRead(t, ar.Start, len(pattern)); !bytes.Equal(got, pattern) {
+				t.Fatalf("read back differs from what was written")
+			}
+			if err := r.Unmap(ar); err != nil {
+				t.Fatal(err)
+			}
+			ar2, err := r.Map(4*PageSize, 0, protRW)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mode == Mode32 && ar2 != ar {
+				t.Fatalf("remap at %v, want the freed %v", ar2, ar)
+			}
+			if got := memRead(t, ar2.Start, len(pattern)); !bytes.Equal(got, make([]byte, len(pattern))) {
+				t.Fatalf("memory mapped again is not zero")
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Map(PageSize, 0, protRW); err != unix.EINVAL {
+				t.Fatalf("Map after Close: %v, want EINVAL", err)
+			}
+			if err := r.Unmap(ar2); err != unix.EINVAL {
+				t.Fatalf("Unmap after Close: %v, want EINVAL", err)
+			}
+		})
+	}
+}
+
+// TestRegionsProperty drives Regions with random operations and compares it
+// with pageModel after every step (and with /proc/self/maps).
+func TestRegionsProperty(t *testing.T) {
+	for _, mode := range []Mode{Mode32, Mode64} {
+		for seed := uint64(1); seed <= 2; seed++ {
+			t.Run(fmt.Sprintf("mode%v/seed%d", mode, seed), func(t *testing.T) {
+				runRegionsProperty(t, mode, seed, 600)
+			})
+		}
+	}
+}
+
+func runRegionsProperty(t *testing.T, mode Mode, seed uint64, steps int) {
+	const arenaSize, maxArenas = 2 << 20, 3
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	r := newTestRegions(t, RegionsConfig{Mode: mode, ArenaSize: arenaSize, MaxArenas: maxArenas})
+	m := &pageModel{}
+	var live []AddrRange // regions handed out (some since partly unmapped)
+	aligns := []uint64{0, PageSize, 64 << 10, 128 << 10, 512 << 10, 2 << 20}
+	prots := []int{protRW, protR, protRX, unix.PROT_NONE}
+	pickRange := func() AddrRange {
+		if len(live) == 0 || rng.IntN(20) == 0 {
+			// A range nobody mapped (or partly): must be refused.
+			s := Addr(64<<30 + rng.Uint64N(1<<20)*PageSize)
+			return AddrRange{Start: s, End: s + Addr(1+rng.IntN(4))*PageSize}
+		}
+		reg := live[rng.IntN(len(live))]
+		n := reg.Pages()
+		a := rng.Uint64N(n)
+		b := a + 1 + rng.Uint64N(n-a)
+		if rng.IntN(3) == 0 {
+			a, b = 0, n
+		}
+		if rng.IntN(10) == 0 {
+			b++ // one page past the region: refused unless the next page is mapped
+		}
+		return AddrRange{Start: reg.Start + Addr(a*PageSize), End: reg.Start + Addr(b*PageSize)}
+	}
+	for step := 0; step < steps; step++ {
+		switch k := rng.IntN(10); {
+		case k < 4:
+			pages := 1 + rng.Uint64N(64)
+			if rng.IntN(8) == 0 {
+				pages = 1 + rng.Uint64N(600) // sometimes larger than an arena
+			}
+			align := aligns[rng.IntN(len(aligns))]
+			prot := prots[rng.IntN(len(prots))]
+			ar, err := r.Map(pages*PageSize, align, prot)
+			if err != nil {
+				if err != unix.ENOMEM || mode != Mode32 {
+					t.Fatalf("step %d: Map(%d pages, %#x): %v", step, pages, align, err)
+				}
+				// ENOMEM only when the cap is reached and no arena has room.
+				if st := r.Stats(); st.Arenas != maxArenas && pages*PageSize <= arenaSize {
+					t.Fatalf("step %d: ENOMEM with %d arenas", step, st.Arenas)
+				}
+				var arenas []AddrRange
+				r.OwnedRanges(func(a AddrRange, _ Class) { arenas = append(arenas, a) })
+				if fit, ok := modelFit(m, arenas, pages, max(align, PageSize)); ok {
+					t.Fatalf("step %d: ENOMEM for %d pages aligned %#x but %v is free", step, pages, align, fit)
+				}
+				break
+			}
+			if ar.Pages() != pages || (align != 0 && uint64(ar.Start)%align != 0) {
+				t.Fatalf("step %d: Map(%d pages, %#x) = %v", step, pages, align, ar)
+			}
+			if mode == Mode32 && ar.Start < Limit32 {
+				t.Fatalf("step %d: Mode32 region %v below 4 GiB", step, ar)
+			}
+			if m.overlaps(ar) {
+				t.Fatalf("step %d: Map returned %v over mapped memory", step, ar)
+			}
+			m.set(ar, prot)
+			live = append(live, ar)
+		case k < 7:
+			ar := pickRange()
+			want := m.covers(ar)
+			err := r.Unmap(ar)
+			if (err == nil) != want || (err != nil && err != unix.EINVAL) {
+				t.Fatalf("step %d: Unmap(%v) = %v, model says mapped=%v", step, ar, err, want)
+			}
+			if err == nil {
+				m.clear(ar)
+				live = splitLive(live, ar)
+			}
+		default:
+			ar := pickRange()
+			prot := prots[rng.IntN(len(prots))]
+			want := m.covers(ar)
+			err := r.Protect(ar, prot)
+			if (err == nil) != want || (err != nil && err != unix.EINVAL) {
+				t.Fatalf("step %d: Protect(%v) = %v, model says mapped=%v", step, ar, err, want)
+			}
+			if err == nil {
+				m.set(ar, prot)
+			}
+		}
+		checkRegions(t, r, m)
+	}
+}
+
+// modelFit searches the model at every aligned start for n free pages aligned to
+// align inside one of arenas.
+func modelFit(m *pageModel, arenas []AddrRange, n, align uint64) (AddrRange, bool) {
+	for _, ar := range arenas {
+		for s := ar.Start; s+Addr(n*PageSize) <= ar.End; s += Addr(align) {
+			cand := AddrRange{Start: s, End: s + Addr(n*PageSize)}
+			if !m.overlaps(cand) {
+				return cand, true
+			}
+		}
+	}
+	return AddrRange{}, false
+}
+
+// splitLive removes ar from the live regions, keeping what remains.
+func splitLive(live []AddrRange, ar AddrRange) []AddrRange {
+	var out []AddrRange
+	for _, l := range live {
+		if !l.Overlaps(ar) {
+			out = append(out, l)
+			continue
+		}
+		if l.Start < ar.Start {
+			out = append(out, AddrRange{Start: l.Start, End: ar.Start})
+		}
+		if ar.End < l.End {
+			out = append(out, AddrRange{Start: ar.End, End: l.End})
+		}
+	}
+	return out
+}
+
+func countMapsLines(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte{'\n'})
+}
+
+// TestRegionsMappingCount: thousands of map/unmap cycles of varying sizes
+// and protections do not grow the process's mapping count. Each live
+// region can cost at most two /proc/self/maps lines (itself and the
+// reservation piece after it); freed ones merge back into the reservation.
+func TestRegionsMappingCount(t *testing.T) {
+	const cycles, liveMax, slack = 20000, 48, 24
+	r := newTestRegions(t, RegionsConfig{Mode: Mode32, ArenaSize: 64 << 20})
+	rng := rand.New(rand.NewPCG(7, 7))
+	before := countMapsLines(t)
+	var live []AddrRange
+	maxLines, maxAllowed := 0, 0
+	for c := 0; c < cycles; c++ {
+		if len(live) >= liveMax || (len(live) > 0 && rng.IntN(2) == 0) {
+			i := rng.IntN(len(live))
+			l := live[i]
+			ar := l
+			if rng.IntN(4) == 0 && l.Pages() > 1 {
+				ar.End = ar.Start + Addr(rng.Uint64N(l.Pages()-1)+1)*PageSize // a part
+			}
+			if err := r.Unmap(ar); err != nil {
+				t.Fatalf("cycle %d: Unmap(%v): %v", c, ar, err)
+			}
+			live = splitLive(live, ar)
+		} else {
+			prot := protRW
+			if rng.IntN(3) == 0 {
+				prot = protR
+			}
+			ar, err := r.Map((1+rng.Uint64N(32))*PageSize, []uint64{0, 64 << 10}[rng.IntN(2)], prot)
+			if err != nil {
+				t.Fatalf("cycle %d: Map: %v", c, err)
+			}
+			live = append(live, ar)
+		}
+		if c%16 == 0 {
+			n := countMapsLines(t)
+			allowed := before + 2*len(live) + 2*r.Stats().Arenas + slack
+			if n > allowed {
+				t.Fatalf("cycle %d: %d maps lines with %d live regions (%d before), allowed %d", c, n, len(live), before, allowed)
+			}
+			maxLines, maxAllowed = max(maxLines, n), max(maxAllowed, allowed)
+		}
+	}
+	for _, l := range live {
+		if err := r.Unmap(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := countMapsLines(t)
+	if st := r.Stats(); after > before+st.Arenas+slack || st.Arenas != 1 {
+		t.Fatalf("after %d cycles: %d maps lines (before %d), %d arenas", cycles, after, before, st.Arenas)
+	}
+	t.Logf("maps lines: before %d, max %d (bound %d), after %d", before, maxLines, maxAllowed, after)
+}
+
+// TestRegionsConcurrent maps and unmaps from several goroutines (run it
+// with -race) and checks the bookkeeping afterwards.
+func TestRegionsConcurrent(t *testing.T) {
+	r := newTestRegions(t, RegionsConfig{Mode: Mode32, ArenaSize: 4 << 20})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			var mine []AddrRange
+			for i := 0; i < 300; i++ {
+				ar, err := r.MapBlock(uint64(1+(i+g)%8)*PageSize, 0)
+				if err != nil {
+					errs <- err
+					return
+				}
+				mine = append(mine, ar)
+				if i%3 == 0 {
+					if err := r.UnmapBlock(mine[0]); err != nil {
+						errs <- err
+						return
+					}
+					mine = mine[1:]
+				}
+			}
+			for _, ar := range mine {
+				if err := r.UnmapBlock(ar); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	checkRegions(t, r, &pageModel{})
+}
+
+func TestFindArenaGap(t *testing.T) {
+	z := arenaZones[0].Start
+	ent := func(s, e Addr) MapsEntry { return MapsEntry{Range: AddrRange{Start: s, End: e}} }
+	tests := []struct {
+		name string
+		es   []MapsEntry
+		size uint64
+		want Addr
+		ok   bool
+	}{
+		{name: "empty", size: 1 << 30, want: z, ok: true},
+		{name: "low mappings ignored", es: []MapsEntry{ent(0x400000, 0x2700000)}, size: 1 << 30, want: z, ok: true},
+		{name: "step over one", es: []MapsEntry{ent(z+0x1000, z+0x2000)}, size: 1 << 30, want: z + arenaAlign, ok: true},
+		{name: "step over two", es: []MapsEntry{ent(z, z+arenaAlign+1), ent(z+2*arenaAlign, z+2*arenaAlign+0x1000)},
+			size: 2 << 20, want: z + 3*arenaAlign, ok: true},
+		{name: "zone full goes to the next", es: []MapsEntry{ent(z, arenaZones[0].End)}, size: 2 << 20,
+			want: arenaZones[1].Start, ok: true},
+		{name: "too large", size: arenaZones[1].Length() + 1, ok: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := findArenaGap(tc.es, tc.size)
+			if ok != tc.ok || (ok && got != tc.want) {
+				t.Fatalf("got %v, %v, want %v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func TestRegionsZeroAllocs(t *testing.T) {
+	r := newTestRegions(t, RegionsConfig{Mode: Mode32, ArenaSize: 2 << 20})
+	warm, err := r.MapBlock(64<<10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		ar, err := r.MapBlock(64<<10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.UnmapBlock(ar); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Map+Unmap allocates %v times, want 0", allocs)
+	}
+	r.UnmapBlock(warm)
+}
+
+func BenchmarkRegionsMapUnmap64K(b *testing.B) {
+	for _, mode := range []Mode{Mode32, Mode64} {
+		b.Run("mode"+mode.String(), func(b *testing.B) {
+			r := newTestRegions(b, RegionsConfig{Mode: mode, ArenaSize: 64 << 20})
+			b.ReportAllocs()
+			for b.Loop() {
+				ar, err := r.Map(64<<10, 0, protRW)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := r.Unmap(ar); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
