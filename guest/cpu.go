@@ -24,6 +24,28 @@ const (
 	R15
 )
 
+// RFLAGS bits.
+const (
+	FlagCF uint64 = 1 << 0
+	flagR1 uint64 = 1 << 1 // reserved, always 1
+	FlagPF uint64 = 1 << 2
+	FlagAF uint64 = 1 << 4
+	FlagZF uint64 = 1 << 6
+	FlagSF uint64 = 1 << 7
+	FlagTF uint64 = 1 << 8
+	FlagIF uint64 = 1 << 9
+	FlagDF uint64 = 1 << 10
+	FlagOF uint64 = 1 << 11
+	FlagAC uint64 = 1 << 18
+	FlagID uint64 = 1 << 21
+
+	// statusFlags are the six arithmetic flags the lazy evaluator owns.
+	statusFlags = FlagCF | FlagPF | FlagAF | FlagZF | FlagSF | FlagOF
+	// userFlags are the bits popf may change in user mode (TF is left
+	// out: single-step traps are not emulated).
+	userFlags = statusFlags | FlagDF | FlagAC | FlagID
+)
+
 // CPU is the architectural state of one guest thread.
 type CPU struct {
 	// Regs holds the general registers in encoding order. In Mode32 the
@@ -36,6 +58,36 @@ type CPU struct {
 	FSBase, GSBase uint64
 	// Mode is the guest's bitness; it never changes after creation.
 	Mode mm.Mode
+	// FS and GS are the selectors last loaded into FS and GS (0 until the
+	// guest loads one); their bases are FSBase and GSBase.
+	FS, GS uint16
+
+	// flags holds RFLAGS except the status flags while lazy.op is not
+	// lazyNone; when lazy.op is lazyNone the status flags are here too.
+	// Always has flagR1 and FlagIF set.
+	flags uint64
+	// lazy describes the last flag-setting operation whose status flags
+	// have not been computed yet (see flags.go).
+	lazy lazyFlags
+}
+
+// NewCPU returns a CPU in the state the kernel gives a new process:
+// registers zero, IF set, DF clear.
+func NewCPU(mode mm.Mode) *CPU {
+	return &CPU{Mode: mode, flags: flagR1 | FlagIF}
+}
+
+// RFLAGS returns the architectural flags register (EFLAGS in Mode32).
+func (c *CPU) RFLAGS() uint64 {
+	c.materialize()
+	return c.flags
+}
+
+// SetRFLAGS sets the flags a user-mode program may change (CF, PF, AF, ZF,
+// SF, DF, OF, AC, ID); IF stays set and reserved bits keep their values.
+func (c *CPU) SetRFLAGS(v uint64) {
+	c.materialize()
+	c.flags = c.flags&^userFlags | v&userFlags | flagR1 | FlagIF
 }
 
 // ABI says which system-call convention an instruction uses.

@@ -53,3 +53,11 @@ type Thunker interface {
 	Resolve(hash [32]byte) (id uint32, err error)
 	Call(id uint32, c *CPU) error
 }
+
+// SegmentResolver is implemented by a Kernel that keeps segment descriptors
+// (i386 TLS through set_thread_area). When the guest loads FS or GS with a
+// selector (`mov gs, ax`), the interpreter asks SegmentBase for the base;
+// ok=false makes the load fault (SIGSEGV), as a bad selector does.
+type SegmentResolver interface {
+	SegmentBase(sel uint16) (base uint64, ok bool)
+}

@@ -1,0 +1,116 @@
+package guest
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/arch/x86/x86asm"
+
+	"github.com/minemu/minemu/mm"
+)
+
+// The decoder wrapper.
+//
+// All decoding goes through decodeInst, which puts x86asm's gaps right
+// before anything else sees an instruction:
+//   - 0F 3F and 0F 3E are not x86 opcodes. minemu gives them meaning (a
+//     guest→host thunk stub followed by a 32-byte hash, and the return trap
+//     of a host→guest callback); they are recognised here, before the
+//     decoder, which would reject them.
+//   - ENDBR32/ENDBR64 (F3 0F 1E FB/FA) come back from x86asm as Op == 0 with
+//     a length of 1; they are NOPs of length 4. RDSSPD/RDSSPQ (F3 [REX.W]
+//     0F 1E /1 with a register operand) are NOPs too while shadow stacks are
+//     off, which they always are for a user process here.
+//   - Anything the decoder refuses is reported with its address and bytes.
+
+// maxInstLen is the architectural limit of an x86 instruction.
+const maxInstLen = 15
+
+// thunkLen is the length of a thunk stub: 0F 3F and a SHA-256.
+const thunkLen = 2 + 32
+
+// instKind says what decodeInst found.
+type instKind uint8
+
+const (
+	instNormal instKind = iota // inst holds a decoded instruction
+	instNop                    // a NOP the decoder does not know (ENDBR, RDSSP)
+	instThunk                  // 0F 3F stub; the hash follows
+	instTrap                   // 0F 3E callback return trap
+)
+
+// DecodeError describes bytes that are not an instruction minemu can run.
+type DecodeError struct {
+	Addr   uint64
+	Bytes  []byte
+	Reason string
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("invalid instruction at %#x (bytes % x): %s", e.Addr, e.Bytes, e.Reason)
+}
+
+// errTruncated means the bytes ran out before the instruction ended.
+var errTruncated = errors.New("truncated instruction")
+
+// decodeInst decodes the instruction at the start of code, located at pc.
+// It returns the kind and the length. code may be shorter than maxInstLen
+// when the following page is not readable; then an instruction that needs
+// more bytes yields errTruncated.
+func decodeInst(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, instKind, int, error) {
+	if len(code) >= 2 && code[0] == 0x0f && (code[1] == 0x3f || code[1] == 0x3e) {
+		if code[1] == 0x3e {
+			return x86asm.Inst{}, instTrap, 2, nil
+		}
+		if len(code) < thunkLen {
+			return x86asm.Inst{}, 0, 0, errTruncated
+		}
+		return x86asm.Inst{}, instThunk, thunkLen, nil
+	}
+	if n := cetNop(code, mode); n > 0 {
+		return x86asm.Inst{}, instNop, n, nil
+	}
+	inst, err := x86asm.Decode(code, int(mode))
+	if err != nil {
+		if errors.Is(err, x86asm.ErrTruncated) && len(code) < maxInstLen {
+			return inst, 0, 0, errTruncated
+		}
+		return inst, 0, 0, &DecodeError{Addr: pc, Bytes: prefixBytes(code), Reason: err.Error()}
+	}
+	if inst.Op == 0 || inst.Len == 0 {
+		return inst, 0, 0, &DecodeError{Addr: pc, Bytes: prefixBytes(code), Reason: "unknown opcode"}
+	}
+	return inst, instNormal, inst.Len, nil
+}
+
+// cetNop returns the length of ENDBR32/64 or RDSSPD/Q at the start of code,
+// or 0.
+func cetNop(code []byte, mode mm.Mode) int {
+	if len(code) < 4 || code[0] != 0xf3 {
+		return 0
+	}
+	i := 1
+	if mode == mm.Mode64 && code[1]&0xf0 == 0x40 { // REX
+		i = 2
+		if len(code) < 5 {
+			return 0
+		}
+	}
+	if code[i] != 0x0f || code[i+1] != 0x1e {
+		return 0
+	}
+	modrm := code[i+2]
+	switch {
+	case i == 1 && (modrm == 0xfa || modrm == 0xfb): // ENDBR64, ENDBR32
+		return 4
+	case modrm&0xf8 == 0xc8: // RDSSP r32/r64
+		return i + 3
+	}
+	return 0
+}
+
+// prefixBytes returns up to the first maxInstLen bytes of code, copied.
+func prefixBytes(code []byte) []byte {
+	n := min(len(code), maxInstLen)
+	return append([]byte(nil), code[:n]...)
+}

@@ -1,0 +1,113 @@
+package guest
+
+import "github.com/minemu/minemu/mm"
+
+// String instructions: movs, stos, lods, cmps, scas, with rep/repe/repne.
+// The address size (op.dst.asize) sets the width of rSI, rDI and rCX; the
+// source may take an FS/GS override (op.src.seg), the destination is
+// always ES (flat). Repeated forms update rSI, rDI and rCX after every
+// element, so a fault leaves them where the CPU would. Forward rep movs and
+// rep stos over non-overlapping, non-wrapping ranges are done in bulk.
+
+func (m *Machine) str(c *CPU, o *op) {
+	as := o.dst.asize
+	amask := sizeMask[as]
+	step := uint64(o.size)
+	if c.flags&FlagDF != 0 {
+		step = -step
+	}
+	if o.rep == repNone {
+		m.strOne(c, o, amask, step)
+		return
+	}
+	if step == uint64(o.size) && (o.code == opMovs || o.code == opStos) && m.strBulk(c, o, amask) {
+		return
+	}
+	for {
+		cnt := c.Regs[RCX] & amask
+		if cnt == 0 {
+			return
+		}
+		m.strOne(c, o, amask, step)
+		setReg(c, uint8(RCX), as, cnt-1)
+		if o.code == opCmps || o.code == opScas {
+			if (o.rep == repE) != c.zero() {
+				return
+			}
+		}
+	}
+}
+
+// strOne runs one element.
+func (m *Machine) strOne(c *CPU, o *op, amask, step uint64) {
+	as := o.dst.asize
+	s := o.size
+	si := c.Regs[RSI] & amask
+	di := c.Regs[RDI] & amask
+	switch o.code {
+	case opMovs:
+		m.store(di, s, m.load(m.segAddr(c, o.src.seg, si), s))
+		setReg(c, uint8(RSI), as, si+step)
+		setReg(c, uint8(RDI), as, di+step)
+	case opStos:
+		m.store(di, s, c.Regs[RAX])
+		setReg(c, uint8(RDI), as, di+step)
+	case opLods:
+		setReg(c, uint8(RAX), s, m.load(m.segAddr(c, o.src.seg, si), s))
+		setReg(c, uint8(RSI), as, si+step)
+	case opCmps:
+		a := m.load(m.segAddr(c, o.src.seg, si), s)
+		b := m.load(di, s)
+		c.setLazy(lazySub, s, a, b, (a-b)&sizeMask[s])
+		setReg(c, uint8(RSI), as, si+step)
+		setReg(c, uint8(RDI), as, di+step)
+	default: // opScas
+		a := c.Regs[RAX] & sizeMask[s]
+		b := m.load(di, s)
+		c.setLazy(lazySub, s, a, b, (a-b)&sizeMask[s])
+		setReg(c, uint8(RDI), as, di+step)
+	}
+}
+
+// strBulk does a forward rep movs/stos in one go when that is provably the
+// same as element by element; false means take the slow path.
+func (m *Machine) strBulk(c *CPU, o *op, amask uint64) bool {
+	cnt := c.Regs[RCX] & amask
+	if cnt < 16 || o.dst.asize == 2 {
+		return false
+	}
+	n := cnt * uint64(o.size)
+	if n/uint64(o.size) != cnt {
+		return false
+	}
+	limit := amask // the last address the registers can name
+	di := c.Regs[RDI] & amask
+	if dr, ok := mm.NewRange(mm.Addr(di), n); !ok || uint64(dr.End)-1 > limit {
+		return false
+	}
+	m.noteWrite(di, n)
+	if o.code == opMovs {
+		si := m.segAddr(c, o.src.seg, c.Regs[RSI]&amask)
+		sr, ok := mm.NewRange(mm.Addr(si), n)
+		if !ok || uint64(sr.End)-1 > limit {
+			return false
+		}
+		if si < di+n && di < si+n { // overlap: element order matters
+			return false
+		}
+		copy(guestBytes(di, n), guestBytes(si, n))
+		setReg(c, uint8(RSI), o.dst.asize, (c.Regs[RSI]&amask)+n)
+	} else {
+		d := guestBytes(di, n)
+		v := c.Regs[RAX]
+		for i := uint8(0); i < o.size; i++ {
+			d[i] = byte(v >> (8 * i))
+		}
+		for filled := uint64(o.size); filled < n; filled *= 2 {
+			copy(d[filled:], d[:filled])
+		}
+	}
+	setReg(c, uint8(RDI), o.dst.asize, di+n)
+	setReg(c, uint8(RCX), o.dst.asize, 0)
+	return true
+}

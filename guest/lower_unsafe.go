@@ -1,0 +1,34 @@
+// Placing decoded blocks in the code arena.
+//
+// unsafe is needed here because a block's ops may live in memory that is
+// not Go's: the dynarec heap's blocks, mapped by mm outside the Go heap.
+// An op holds no pointers, so the garbage collector has nothing to find in
+// that memory, and the slice header that refers to it is an ordinary Go
+// value in the block record.
+
+package guest
+
+import "unsafe"
+
+// opBytes is the size of one op in the arena.
+const opBytes = uint64(unsafe.Sizeof(op{}))
+
+// placeOps returns ops in their final home: a CodeArena allocation (noted
+// in b.arena) when the machine has an arena and the allocation succeeds,
+// else a right-sized Go slice.
+func (m *Machine) placeOps(b *block, ops []op) []op {
+	if m.arena != nil {
+		p, err := m.arena.Alloc(uint64(len(ops)) * opBytes)
+		if err == nil && uint64(p)%uint64(unsafe.Alignof(op{})) == 0 {
+			dst := unsafe.Slice((*op)(gptr(uint64(p))), len(ops))
+			copy(dst, ops)
+			b.arena = p
+			return dst
+		}
+		if err == nil {
+			_ = m.arena.Free(p)
+		}
+		m.log.Warn().Err(err).Msg("code arena allocation failed; keeping the block in Go memory")
+	}
+	return append([]op(nil), ops...)
+}

@@ -1,0 +1,648 @@
+package guest
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/mm"
+)
+
+// The machine: decoded-block cache and run loop.
+//
+// A Machine runs guest code for the CPUs handed to Run. Its parts:
+//
+//  1. Blocks. A block is the straight-line run of guest instructions from
+//     an entry address up to and including the first instruction that can
+//     change control flow (or maxBlockOps instructions, then a synthetic
+//     fall-through). It is decoded and lowered once (decodeBlock) into a
+//     slice of ops; the slice lives in the CodeArena when one is configured
+//     (the dynarec heap's 2 MiB blocks) and in Go memory otherwise.
+//  2. Lookup. index maps an entry address to its live block. In front of it
+//     sit two cheaper caches: every block remembers up to two successors
+//     (the taken and fall-through targets, checked by address and liveness),
+//     and a direct-mapped table (fast) catches indirect targets such as
+//     return addresses.
+//  3. Code pages. pages maps every page that holds decoded bytes to the
+//     blocks on it; codeFilter is a hashed one-bit-per-bucket summary of
+//     the same pages that every guest store consults. A store that hits a
+//     set bit takes the slow path (codeWrite): blocks overlapping the
+//     written bytes are dropped and the current block stops after the
+//     storing instruction, so self-modifying code sees its own writes.
+//     Filter bits are only cleared by a rebuild after many false hits.
+//  4. Invalidation. Invalidate(r) drops every block overlapping r; the
+//     GuestSpace change hook calls it on munmap, mprotect, mremap and
+//     MAP_FIXED replacement. A dropped block is marked dead (so successor
+//     and fast-table references to it miss), removed from index and pages,
+//     and its arena memory is released when no run loop can be executing
+//     it (between blocks at nesting depth zero).
+//  5. Faults. Run enables runtime/debug.SetPanicOnFault and recovers once
+//     at its boundary: a fault on guest memory becomes Exit{SIGSEGV} with
+//     the faulting address and the guest RIP of the instruction; any other
+//     panic (a bug in minemu) becomes Exit{SIGABRT} with the panic text,
+//     never a Go stack trace on the user's terminal.
+//
+// A Machine belongs to one goroutine at a time (the guest thread that
+// runs it); none of its methods may be called concurrently.
+
+// maxBlockOps bounds the length of a block.
+const maxBlockOps = 128
+
+// maxCallDepth bounds nested CallGuest calls.
+const maxCallDepth = 64
+
+// CodeArena is where decoded blocks live: mm's dynarec heap in minemu.
+type CodeArena interface {
+	Alloc(n uint64) (mm.Addr, error)
+	Free(p mm.Addr) error
+}
+
+// MachineConfig configures NewMachine.
+type MachineConfig struct {
+	Mode mm.Mode
+	// Space is the guest's address space. The machine checks execute
+	// permission through it, maps the CallGuest return trap in it and
+	// registers its change hook. May be nil in tests that map memory
+	// themselves.
+	Space *mm.GuestSpace
+	// Kernel runs system calls; nil makes every system call fail with
+	// ENOSYS.
+	Kernel Kernel
+	// Thunker runs guest→host calls; nil makes 0F 3F an invalid opcode.
+	Thunker Thunker
+	// Code holds decoded blocks; nil keeps them in Go memory.
+	Code CodeArena
+	Log  zerolog.Logger
+}
+
+// MachineStats counts the machine's work.
+type MachineStats struct {
+	Instructions   uint64 `json:"instructions"`
+	BlocksDecoded  uint64 `json:"blocks_decoded"`
+	BlocksExecuted uint64 `json:"blocks_executed"`
+	Invalidations  uint64 `json:"invalidations"`
+}
+
+// succ is a remembered successor of a block.
+type succ struct {
+	pc uint64
+	b  *block
+}
+
+// block is one decoded basic block.
+type block struct {
+	// start and end delimit the guest bytes the block was decoded from.
+	start, end uint64
+	// ops are the lowered instructions; the last one ends the block.
+	ops []op
+	// ninstr is the number of guest instructions in ops (opFallthrough is
+	// not one).
+	ninstr uint64
+	// live is false once the block has been invalidated; it never becomes
+	// true again.
+	live bool
+	// next is the successor cache, replaced round-robin by nextSlot.
+	next     [2]succ
+	nextSlot uint8
+	// arena is the CodeArena allocation holding ops, 0 for Go memory.
+	arena mm.Addr
+}
+
+// fastEntry is a slot of the direct-mapped block table.
+type fastEntry struct {
+	pc uint64
+	b  *block
+}
+
+const (
+	fastBits   = 12
+	filterBits = 16 // 64 Ki one-bit buckets of pages
+)
+
+// Machine runs guest code. See the comment at the top of the file.
+type Machine struct {
+	mode    mm.Mode
+	space   *mm.GuestSpace
+	kernel  Kernel
+	segs    SegmentResolver
+	thunker Thunker
+	arena   CodeArena
+	log     zerolog.Logger
+
+	// index maps a block's entry address to the live block.
+	index map[uint64]*block
+	// fast is a direct-mapped cache in front of index; entries may be
+	// stale (dead blocks) and are checked on use.
+	fast [1 << fastBits]fastEntry
+	// pages maps a page number to the blocks (live ones) with bytes on it.
+	pages map[uint64][]*block
+	// codeFilter has the bit of every page in pages set (and possibly
+	// others, until filterMisses triggers a rebuild).
+	codeFilter   [1 << filterBits / 64]uint64
+	filterMisses int
+	// badInst explains opInvalid ops by guest address.
+	badInst map[uint64]string
+	// dirty is set when blocks were dropped while a block runs; the run
+	// loop then leaves the current block before its next instruction.
+	dirty bool
+	// pendingFree holds arena memory of dropped blocks until no run loop
+	// can be executing it.
+	pendingFree []mm.Addr
+	// pc is the guest address of the executing instruction, for fault
+	// reports.
+	pc uint64
+	// wrapEdge is the lowest address at which an 8-byte access could wrap
+	// past the end of the guest's address space (Mode32), else ^0.
+	wrapEdge uint64
+	// depth is the number of active run loops (Run plus nested CallGuest).
+	depth int
+	// trap is the guest address of the CallGuest return trap, 0 until
+	// first needed.
+	trap uint64
+	// callbacks is the number of active CallGuest calls.
+	callbacks int
+	// exit is set when a nested run loop ended the guest; every outer
+	// loop stops with it.
+	exit *Exit
+	// start is the time rdtsc counts from.
+	start time.Time
+
+	stats MachineStats
+}
+
+// NewMachine returns a Machine for cfg.
+func NewMachine(cfg MachineConfig) (*Machine, error) {
+	if cfg.Mode != mm.Mode32 && cfg.Mode != mm.Mode64 {
+		return nil, fmt.Errorf("guest: invalid mode %v", cfg.Mode)
+	}
+	m := &Machine{
+		mode:     cfg.Mode,
+		space:    cfg.Space,
+		kernel:   cfg.Kernel,
+		thunker:  cfg.Thunker,
+		arena:    cfg.Code,
+		log:      cfg.Log,
+		index:    make(map[uint64]*block),
+		pages:    make(map[uint64][]*block),
+		badInst:  make(map[uint64]string),
+		wrapEdge: ^uint64(0),
+		start:    time.Now(),
+	}
+	if cfg.Mode == mm.Mode32 {
+		m.wrapEdge = 1<<32 - 8
+	}
+	if s, ok := cfg.Kernel.(SegmentResolver); ok {
+		m.segs = s
+	}
+	if cfg.Space != nil {
+		cfg.Space.SetChangeHook(m.Invalidate)
+	}
+	return m, nil
+}
+
+// Stats returns the machine's counters.
+func (m *Machine) Stats() MachineStats { return m.stats }
+
+// Run runs c until the guest exits or dies. It never panics.
+func (m *Machine) Run(c *CPU) Exit {
+	if c.Mode != m.mode {
+		return Exit{Signal: unix.SIGILL, Detail: fmt.Sprintf("CPU mode %v does not match machine mode %v", c.Mode, m.mode)}
+	}
+	e, _ := m.guarded(c)
+	return e
+}
+
+// guarded runs the loop with fault recovery.
+func (m *Machine) guarded(c *CPU) (e Exit, trapped bool) {
+	old := debug.SetPanicOnFault(true)
+	depth := m.depth
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			m.depth = depth
+			c.RIP = m.pc
+			e, trapped = m.panicExit(r), false
+			m.exit = &e
+		}
+	}()
+	return m.loop(c)
+}
+
+// panicExit turns a recovered panic into the guest's death.
+func (m *Machine) panicExit(r any) Exit {
+	if re, ok := r.(runtime.Error); ok {
+		if fa, ok := re.(interface{ Addr() uintptr }); ok {
+			return Exit{Signal: unix.SIGSEGV,
+				Detail: fmt.Sprintf("SIGSEGV at address %#x (guest rip %#x)", fa.Addr(), m.pc)}
+		}
+	}
+	m.log.Error().Str("panic", fmt.Sprint(r)).Uint64("rip", m.pc).Msg("internal error in the interpreter")
+	return Exit{Signal: unix.SIGABRT, Detail: fmt.Sprintf("minemu internal error at guest rip %#x: %v", m.pc, r)}
+}
+
+func sigExit(sig unix.Signal, format string, args ...any) Exit {
+	return Exit{Signal: sig, Detail: fmt.Sprintf(format, args...)}
+}
+
+// ExitError is returned by CallGuest when the guest exited or died during
+// the call; the enclosing Run returns the same Exit.
+type ExitError struct{ Exit Exit }
+
+func (e *ExitError) Error() string {
+	if e.Exit.Detail != "" {
+		return "guest exited during callback: " + e.Exit.Detail
+	}
+	return fmt.Sprintf("guest exited during callback with status %d", e.Exit.Status())
+}
+
+// CallGuest calls the guest function at fn with args, on c's stack, and
+// returns its result (RAX; EAX zero-extended for i386). i386 arguments are
+// pushed on the guest stack (cdecl), x86-64 ones go in RDI, RSI, RDX, RCX,
+// R8, R9. The return address is a trap the machine placed in guest memory;
+// when the guest returns there, the CPU state other than the result is
+// restored to what it was before the call.
+func (m *Machine) CallGuest(c *CPU, fn uint64, args ...uint64) (uint64, error) {
+	if m.depth >= maxCallDepth {
+		return 0, fmt.Errorf("guest: callback nesting deeper than %d", maxCallDepth)
+	}
+	if m.exit != nil {
+		return 0, &ExitError{Exit: *m.exit}
+	}
+	trap, err := m.trapAddr()
+	if err != nil {
+		return 0, err
+	}
+	saved := *c
+	sp := c.Regs[RSP]
+	if m.mode == mm.Mode64 {
+		if len(args) > 6 {
+			return 0, fmt.Errorf("guest: %d callback arguments, at most 6 supported", len(args))
+		}
+		regs := [6]Reg{RDI, RSI, RDX, RCX, R8, R9}
+		for i, a := range args {
+			c.Regs[regs[i]] = a
+		}
+		sp = (sp - 128) &^ 15 // step over the red zone, align
+		sp -= 8
+		if err := m.safeStore(sp, 8, trap); err != nil {
+			*c = saved
+			return 0, err
+		}
+	} else {
+		sp = (sp - uint64(4*len(args))) &^ 15
+		for i, a := range args {
+			if err := m.safeStore(sp+uint64(4*i), 4, a); err != nil {
+				*c = saved
+				return 0, err
+			}
+		}
+		sp -= 4
+		if err := m.safeStore(sp, 4, trap); err != nil {
+			*c = saved
+			return 0, err
+		}
+		sp &= 0xffffffff
+	}
+	c.Regs[RSP] = sp
+	c.RIP = fn & m.ipMask()
+	var e Exit
+	var trapped bool
+	m.callbacks++
+	defer func() { m.callbacks-- }()
+	if m.depth == 0 {
+		e, trapped = m.guarded(c)
+	} else {
+		e, trapped = m.loop(c)
+	}
+	if !trapped {
+		if m.exit == nil {
+			m.exit = &e
+		}
+		return 0, &ExitError{Exit: e}
+	}
+	ret := c.Regs[RAX]
+	if m.mode == mm.Mode32 {
+		ret &= 0xffffffff
+	}
+	*c = saved
+	return ret, nil
+}
+
+// safeStore writes guest memory from host code, turning a fault into an
+// error.
+func (m *Machine) safeStore(a uint64, size uint8, v uint64) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			err = fmt.Errorf("guest: cannot write guest stack at %#x: %v", a, r)
+		}
+	}()
+	m.store(a, size, v)
+	return nil
+}
+
+// trapAddr returns the address of the CallGuest return trap, mapping it on
+// first use: a page in the guest's window (through Space when there is
+// one) holding 0F 3E. Decoding recognises the address itself, so the page
+// needs no execute permission.
+func (m *Machine) trapAddr() (uint64, error) {
+	if m.trap != 0 {
+		return m.trap, nil
+	}
+	var a uint64
+	if m.space != nil {
+		r, err := m.space.MapBlock(mm.PageSize, mm.PageSize)
+		if err != nil {
+			return 0, fmt.Errorf("guest: mapping the callback trap: %w", err)
+		}
+		a = uint64(r.Start)
+	} else {
+		var err error
+		if a, err = mapAnon(mm.PageSize, m.mode == mm.Mode32); err != nil {
+			return 0, fmt.Errorf("guest: mapping the callback trap: %w", err)
+		}
+	}
+	copy(guestBytes(a, 2), []byte{0x0f, 0x3e})
+	m.trap = a
+	return a, nil
+}
+
+func (m *Machine) ipMask() uint64 {
+	if m.mode == mm.Mode32 {
+		return 0xffffffff
+	}
+	return ^uint64(0)
+}
+
+// Invalidate drops every decoded block with bytes in r.
+func (m *Machine) Invalidate(r mm.AddrRange) {
+	if r.Start >= r.End {
+		return
+	}
+	first, last := uint64(r.Start)>>mm.PageShift, uint64(r.End-1)>>mm.PageShift
+	if last-first+1 > uint64(len(m.pages)) {
+		for p, bs := range m.pages {
+			if p >= first && p <= last {
+				m.dropOverlapping(bs, uint64(r.Start), uint64(r.End))
+			}
+		}
+		return
+	}
+	for p := first; p <= last; p++ {
+		if bs, ok := m.pages[p]; ok {
+			m.dropOverlapping(bs, uint64(r.Start), uint64(r.End))
+		}
+	}
+}
+
+// dropOverlapping drops the blocks of bs that overlap [start, end).
+func (m *Machine) dropOverlapping(bs []*block, start, end uint64) {
+	var victims []*block
+	for _, b := range bs {
+		if b.live && b.start < end && start < b.end {
+			victims = append(victims, b)
+		}
+	}
+	for _, b := range victims {
+		m.drop(b)
+	}
+}
+
+// drop invalidates b.
+func (m *Machine) drop(b *block) {
+	b.live = false
+	m.dirty = true
+	m.stats.Invalidations++
+	if m.index[b.start] == b {
+		delete(m.index, b.start)
+	}
+	for p := b.start >> mm.PageShift; p <= (b.end-1)>>mm.PageShift; p++ {
+		bs := m.pages[p]
+		for i, x := range bs {
+			if x == b {
+				bs[i] = bs[len(bs)-1]
+				bs = bs[:len(bs)-1]
+				break
+			}
+		}
+		if len(bs) == 0 {
+			delete(m.pages, p)
+		} else {
+			m.pages[p] = bs
+		}
+	}
+	if b.arena != 0 {
+		m.pendingFree = append(m.pendingFree, b.arena)
+		b.arena = 0
+	}
+}
+
+// releasePending frees the arena memory of dropped blocks; only called
+// where no block is executing.
+func (m *Machine) releasePending() {
+	for _, a := range m.pendingFree {
+		if err := m.arena.Free(a); err != nil {
+			m.log.Error().Err(err).Msg("freeing a decoded block")
+		}
+	}
+	m.pendingFree = m.pendingFree[:0]
+}
+
+func filterSlot(page uint64) (int, uint64) {
+	h := (page ^ page>>filterBits) & (1<<filterBits - 1)
+	return int(h >> 6), 1 << (h & 63)
+}
+
+// noteWrite drops decoded code in [a, a+n) before a bulk write; n > 0
+// and the range does not wrap.
+func (m *Machine) noteWrite(a, n uint64) {
+	for p := a >> mm.PageShift; p <= (a+n-1)>>mm.PageShift; p++ {
+		if w, bit := filterSlot(p); m.codeFilter[w]&bit != 0 {
+			m.codeWrite(a, n)
+			return
+		}
+	}
+}
+
+// codeWrite is the slow path of a store that hit the code filter.
+func (m *Machine) codeWrite(a, n uint64) {
+	end := a + n
+	hit := false
+	for p := a >> mm.PageShift; p <= (end-1)>>mm.PageShift; p++ {
+		if bs, ok := m.pages[p]; ok {
+			hit = true
+			m.dropOverlapping(bs, a, end)
+		}
+	}
+	if !hit {
+		m.filterMisses++
+		if m.filterMisses > 4096 {
+			m.rebuildFilter()
+		}
+	}
+}
+
+func (m *Machine) rebuildFilter() {
+	m.codeFilter = [len(m.codeFilter)]uint64{}
+	for p := range m.pages {
+		w, bit := filterSlot(p)
+		m.codeFilter[w] |= bit
+	}
+	m.filterMisses = 0
+}
+
+// lookup returns the live block at pc, decoding it if needed.
+func (m *Machine) lookup(pc uint64) *block {
+	e := &m.fast[(pc^pc>>fastBits)&(1<<fastBits-1)]
+	if e.pc == pc && e.b != nil && e.b.live {
+		return e.b
+	}
+	b := m.index[pc]
+	if b == nil {
+		b = m.decodeBlock(pc)
+	}
+	e.pc, e.b = pc, b
+	return b
+}
+
+// decodeBlock decodes and lowers the block at pc and enters it in the
+// caches. Undecodable or unreadable bytes become ops that kill the guest
+// when (and only if) they are reached.
+func (m *Machine) decodeBlock(pc uint64) *block {
+	ops := make([]op, 0, 16)
+	cur := pc
+	var ninstr uint64
+	for len(ops) < maxBlockOps {
+		o := m.decodeOne(cur)
+		ops = append(ops, o)
+		ninstr++
+		cur = (cur + uint64(o.len)) & m.ipMask()
+		if o.endsBlock() {
+			break
+		}
+	}
+	if last := &ops[len(ops)-1]; !last.endsBlock() {
+		ops = append(ops, op{code: opFallthrough, pc: cur, imm: cur})
+	}
+	end := pc
+	for i := range ops {
+		if e := ops[i].pc + uint64(ops[i].len); e > end {
+			end = e
+		}
+	}
+	if end == pc {
+		end = pc + 1 // a fault op still occupies its first byte
+	}
+	b := &block{start: pc, end: end, ninstr: ninstr, live: true}
+	b.ops = m.placeOps(b, ops)
+	m.index[pc] = b
+	for p := pc >> mm.PageShift; p <= (end-1)>>mm.PageShift; p++ {
+		m.pages[p] = append(m.pages[p], b)
+		w, bit := filterSlot(p)
+		m.codeFilter[w] |= bit
+	}
+	m.stats.BlocksDecoded++
+	return b
+}
+
+// decodeOne lowers the instruction at pc.
+func (m *Machine) decodeOne(pc uint64) op {
+	if m.trap != 0 && pc == m.trap {
+		return op{code: opTrap, pc: pc, len: 2}
+	}
+	var buf [thunkLen]byte
+	n := m.fetch(pc, buf[:])
+	if n == 0 {
+		return op{code: opFetchFault, pc: pc, imm: pc}
+	}
+	inst, kind, ilen, err := decodeInst(buf[:n], pc, m.mode)
+	switch {
+	case errors.Is(err, errTruncated):
+		return op{code: opFetchFault, pc: pc, imm: pc + uint64(n)}
+	case err != nil:
+		m.badInst[pc] = err.Error()
+		return op{code: opInvalid, pc: pc}
+	case kind == instNop:
+		return op{code: opNop, pc: pc, len: uint8(ilen)}
+	case kind == instTrap:
+		return op{code: opTrap, pc: pc, len: 2}
+	case kind == instThunk:
+		if m.thunker == nil {
+			m.badInst[pc] = fmt.Sprintf("invalid instruction at %#x (bytes % x): thunk stub without a thunk layer", pc, buf[:2])
+			return op{code: opInvalid, pc: pc}
+		}
+		var h [32]byte
+		copy(h[:], buf[2:thunkLen])
+		id, err := m.thunker.Resolve(h)
+		if err != nil {
+			m.badInst[pc] = fmt.Sprintf("thunk stub at %#x: %v", pc, err)
+			return op{code: opInvalid, pc: pc}
+		}
+		return op{code: opThunk, pc: pc, len: thunkLen, imm: uint64(id), size: m.stackSize()}
+	}
+	o, err := lower(&inst, pc, m.mode)
+	if err != nil {
+		m.badInst[pc] = (&DecodeError{Addr: pc, Bytes: prefixBytes(buf[:ilen]), Reason: err.Error()}).Error()
+		return op{code: opInvalid, pc: pc}
+	}
+	return o
+}
+
+func (m *Machine) stackSize() uint8 {
+	if m.mode == mm.Mode64 {
+		return 8
+	}
+	return 4
+}
+
+// fetch copies the instruction bytes at pc into buf, stopping at the first
+// byte that is not mapped executable; it returns the count.
+func (m *Machine) fetch(pc uint64, buf []byte) int {
+	n := 0
+	for n < len(buf) {
+		a := pc + uint64(n)
+		if m.mode == mm.Mode32 && a >= 1<<32 {
+			break
+		}
+		chunk := min(uint64(len(buf)-n), (a|mm.PageMask)+1-a)
+		if m.space != nil {
+			prot, ok := m.space.Prot(mm.Addr(a))
+			if !ok || prot&unix.PROT_EXEC == 0 {
+				break
+			}
+		}
+		if !copyFromGuest(buf[n:n+int(chunk)], a) {
+			break
+		}
+		n += int(chunk)
+	}
+	return n
+}
+
+// copyFromGuest copies guest memory at a into dst; false if it faults.
+func copyFromGuest(dst []byte, a uint64) (ok bool) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	copy(dst, guestBytes(a, uint64(len(dst))))
+	return true
+}
+
+// invalidExit describes the opInvalid at pc.
+func (m *Machine) invalidExit(pc uint64) Exit {
+	msg, ok := m.badInst[pc]
+	if !ok {
+		msg = fmt.Sprintf("invalid instruction at %#x", pc)
+	}
+	return sigExit(unix.SIGILL, "SIGILL: %s (guest rip %#x)", msg, pc)
+}
