@@ -120,7 +120,7 @@ func TestAuditEntries(t *testing.T) {
 		},
 		{
 			name: "Mode64 reports only", cfg: AuditConfig{Mode: Mode64},
-			es: cat(image, []MapsEntry{line(0x10000000, 0x10001000, protRW, 0, "[anon: Go: heap]")}, high),
+			es:     cat(image, []MapsEntry{line(0x10000000, 0x10001000, protRW, 0, "[anon: Go: heap]")}, high),
 			owned:  []ownedRange{{r: AddrRange{Start: 0x20000000, End: 0x20001000}, class: ClassGuest}},
 			wantOK: true, wantLow: 4,
 			wantClass: map[Class]uint64{ClassImage: 0x2300000, ClassGoRuntime: 0x4000000 + 0x1000 + 0x4000_0000},
