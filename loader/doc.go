@@ -1,0 +1,76 @@
+// Package loader puts a static x86 Linux executable (i386 or x86-64) into
+// a guest address space and builds the stack its first instruction sees,
+// the work fs/binfmt_elf.c does in the kernel.
+//
+// # Parsing and validation
+//
+// Parse reads the ELF and program headers itself with encoding/binary
+// rather than through debug/elf: the headers are small, every field the
+// loader uses is checked once, in one place, and a crafted file cannot
+// reach code that panics or allocates by an attacker-chosen size. A file is
+// accepted only when
+//
+//  1. the identification says ELFCLASS32 with EM_386 or ELFCLASS64 with
+//     EM_X86_64, little-endian, version 1;
+//  2. e_type is ET_EXEC or ET_DYN (a static PIE);
+//  3. e_ehsize and e_phentsize are the class's sizes, the program header
+//     table is non-empty, at most 64 KiB, inside the file and clear of the
+//     ELF header;
+//  4. every PT_LOAD has p_filesz <= p_memsz, its file bytes inside the
+//     file, its memory image inside the mode's address space (4 GiB or
+//     128 TiB, every sum overflow-checked), p_offset and p_vaddr congruent
+//     modulo the page size, a power-of-two p_align; PT_LOAD segments ascend
+//     without overlapping, at least one exists, and e_entry lies in one;
+//  5. PT_INTERP, if present, is inside the file and NUL-terminated.
+//
+// Every refusal is an *Error naming the file and the problem. FuzzParse
+// and FuzzLoad check that no input panics.
+//
+// # Mapping
+//
+// Load refuses a file with PT_INTERP (dynamic linking is not supported
+// yet). Then:
+//
+//  1. The image span — the first PT_LOAD's page to the last one's end — is
+//     mapped anonymous read-write through the guest space with
+//     MAP_FIXED_NOREPLACE at the linked address (ET_EXEC) or at the
+//     kernel's ET_DYN base with randomisation off (DynBase32 = 0x56555000,
+//     DynBase64 = 0x555555554000; if that is taken, wherever the space
+//     puts it). If something is already there, the error names the
+//     requested range and every overlapping mapping from /proc/self/maps.
+//  2. Each segment's p_filesz bytes are copied from the file to p_vaddr;
+//     the rest of the segment, including the tail of the last file page,
+//     is the zero of the fresh anonymous mapping, which is the bss.
+//  3. Pages between segments are unmapped, and each segment's pages get
+//     the protection of its p_flags, in program-header order.
+//  4. The program break starts at the page after the image
+//     (GuestSpace.SetBrkBase).
+//  5. The stack is mapped read-write: 8 MiB ending at 0xffffe000 for an
+//     i386 guest (the top of a compat process), wherever the space places
+//     it for an x86-64 guest.
+//
+// Anonymous memory plus a copy, rather than file-backed private mappings,
+// keeps the guest independent of the file after Load (it may be replaced
+// or deleted while the guest runs) and handles files whose segments share
+// pages without special cases; the images are small, so the copy is cheap.
+//
+// # The initial stack
+//
+// Written exactly as create_elf_tables lays it out, from the top of the
+// stack mapping down:
+//
+//	[top - 8, top)            reserved word
+//	execfn\0                  AT_EXECFN
+//	envp strings              last first
+//	argv strings              argv[0] lowest
+//	                          (aligned down to 16)
+//	"i686\0" or "x86_64\0"    AT_PLATFORM
+//	16 random bytes           AT_RANDOM
+//	auxv pairs, AT_NULL last  HWCAP PAGESZ CLKTCK PHDR PHENT PHNUM BASE FLAGS
+//	                          ENTRY UID EUID GID EGID SECURE RANDOM EXECFN PLATFORM
+//	NULL, envp[]
+//	NULL, argv[]
+//	argc                      <- SP, 16-byte aligned
+//
+// with words of the guest's pointer width (4 bytes for i386, 8 for x86-64).
+package loader
