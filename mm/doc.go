@@ -1,0 +1,169 @@
+// Package mm is minemu's memory subsystem: it decides where every byte of
+// the emulated process lives, for the guest and for minemu itself, and it
+// proves the result by reading the kernel's own account of the address
+// space.
+//
+// # Identity mapping
+//
+// minemu runs guest code with guest address == host address. Loads and
+// stores need no translation and a pointer crosses between guest code and
+// host code (thunks) unchanged. The price is that guest and emulator share
+// one address space, so mm must keep them apart by construction: every
+// mapping either side makes goes through a component of this package that
+// knows where it may go.
+//
+// The package has four parts:
+//
+//   - Regions: minemu's own virtual memory (heap blocks, decoded-code
+//     caches), a region allocator in the role of FEX-Emu's 64BitAllocator.
+//   - GuestSpace: the guest's mmap, munmap, mprotect, mremap and brk, plus
+//     the guest-visible host memory carved from the guest window.
+//   - Heap: the custommem engine (Box64's role) that carves blocks from a
+//     BlockSource (Regions or GuestSpace) into allocations.
+//   - The audit: /proc/self/maps parsed (ParseMaps) and every mapping
+//     classified by owner, with a verdict on the 4 GiB rule.
+//
+// Typed addresses (Addr, AddrRange) are used throughout; a range is only
+// ever built by NewRange, the one overflow-checked constructor. Errors the
+// guest can see are golang.org/x/sys/unix Errno values; details go to the
+// zerolog logger each component is configured with.
+//
+// # Address layout
+//
+// With a 32-bit guest (Mode32) the address space is split at 4 GiB:
+//
+//	0        64 KiB                                  4 GiB      64 GiB                 768 GiB
+//	| unmapped | guest window                          | (gap)    | Regions arenas, zone 1 |
+//	|          | image, brk, mmaps, stack,             |          | (1 GiB-aligned,        |
+//	|          | host-heap blocks (guest-visible)      |          |  PROT_NONE reserved)   |
+//
+//	768 GiB (0xc000000000)      896 GiB                     32 TiB                    128 TiB
+//	| Go heap (race detector:   | Regions arenas, zone 2    | race shadow, Go heap    |
+//	|  fixed here)              |                           | hints, mmap area, stack |
+//
+// A 32-bit guest can only form addresses below 4 GiB (the interpreter
+// computes effective addresses modulo 2^32), so nothing it does can reach
+// minemu's memory, and minemu never takes anything from the guest window
+// except guest-visible host-heap blocks, which GuestSpace books like guest
+// mappings so the two never collide. minemu must be a position-independent
+// executable for the window to be whole: a default Go build is linked at
+// 0x400000 (test binaries reach about 0x2700000 with their bss) and the
+// race runtime grows a C [heap] there too. mm steps around whatever is
+// already mapped, and the audit names it.
+//
+// With a 64-bit guest (Mode64) the guest may use any user address, so mm
+// does not place anything: guest mmaps and minemu's own regions go to the
+// kernel, which keeps them apart, and mm only keeps the bookkeeping the
+// emulator needs.
+//
+// # Regions
+//
+// A Regions hands out page-granular regions of private anonymous memory.
+// In Mode32 every region lies in an arena above 4 GiB; in Mode64 Map, Unmap
+// and Protect pass through to the kernel.
+//
+// Structures (Mode32). An arena is one reservation of ArenaSize bytes
+// (default 16 GiB) made PROT_NONE | MAP_PRIVATE | MAP_ANONYMOUS |
+// MAP_NORESERVE, so it costs address space but no memory and no commit
+// charge. Its base is aligned to 1 GiB, so that the alignment of a page
+// index inside the arena equals the alignment of its address: a 2 MiB
+// aligned region is simply a run starting at a page index that is a
+// multiple of 512. Each arena has a pageBitmap (1 = mapped by Map), a
+// lowFree index (every page below it is mapped) and a hint (the page where
+// the next search runs backward from; 0 = none). The arenas are kept
+// sorted by address. In Mode64 the regions are a sorted slice of disjoint
+// ranges in which touching ranges are merged.
+//
+// Arena placement. The arena goes to the lowest 1 GiB-aligned gap that
+// /proc/self/maps shows free in two zones: [64 GiB, 0xc000000000), between
+// the guest's 4 GiB and the Go heap, and [0xe000000000, 32 TiB), between
+// the race detector's fixed Go heap and its shadow. The reservation uses
+// MAP_FIXED_NOREPLACE, so it can never clobber anything; if another thread
+// mapped into the gap in the meantime the kernel says EEXIST and the maps
+// are read again. Reading the maps (instead of probing upward step by step)
+// finds the gap in one pass and reuses the space of closed Regions.
+//
+// Map (Mode32):
+//
+//  1. Check the arguments: length a non-zero multiple of PageSize, align 0
+//     (PageSize) or a power of two up to 1 GiB, prot within
+//     PROT_READ|PROT_WRITE|PROT_EXEC; else EINVAL.
+//  2. For each arena in address order: if it has a hint, search the bitmap
+//     backward from the hint for the highest aligned run of free pages that
+//     ends at or below it; the hint then moves to the start of what was
+//     found. Otherwise (or if that fails, dropping the hint) search upward
+//     from lowFree for the lowest aligned run.
+//  3. If no arena has room, reserve a new arena (at least as large as the
+//     request); at MaxArenas, or with no gap left, return ENOMEM.
+//  4. mmap the run MAP_FIXED over the reservation with the requested
+//     protection; only then set the bits (a failed mmap changes nothing)
+//     and advance lowFree past the run if the run started at it.
+//
+// Unmap (Mode32) of a whole region or a page-aligned part of one:
+//
+//  1. The range must lie in one arena with every page's bit set; else
+//     EINVAL and nothing changes.
+//  2. MADV_DONTNEED returns the pages' memory to the kernel.
+//  3. An mmap of PROT_NONE | MAP_NORESERVE | MAP_FIXED over the range makes
+//     it a reservation again: no other mapping can land there, and it
+//     merges with the reservation around it into one kernel VMA.
+//  4. Clear the bits, lower lowFree to the range's start if it was above,
+//     and set the hint to the range's end page.
+//
+// Why backward from the last free: a freed region is usually asked for
+// again at the same size (heap blocks are of a few fixed sizes), and the
+// backward search puts the new region exactly into the hole, where it
+// touches its neighbours. Holes are refilled before fresh space is
+// touched, so the mapped part of an arena stays dense. The kernel limits a
+// process to 65,530 mappings (vm.max_map_count); since a freed range merges
+// back into the reservation, each live region costs at most two
+// /proc/self/maps lines (itself and the reservation piece after it) however
+// many map/unmap cycles ran — the mapping-count test checks exactly that.
+//
+// Protect changes the protection of a range that is entirely mapped (else
+// EINVAL). Stats returns counters; Check recounts every bitmap and compares
+// it with the cached counts and lowFree; OwnedRanges reports the arenas
+// (Mode64: the regions) as ClassInternal for the audit; Close releases
+// everything. One mutex guards all mutable state; methods that expect it
+// held end in Locked.
+//
+// Regions implements BlockSource (MapBlock/UnmapBlock are Map/Unmap with
+// PROT_READ|PROT_WRITE), so the primary and dynarec heaps take their blocks
+// from it.
+//
+// # GuestSpace
+//
+// (The GuestSpace section follows.)
+//
+// # Heap
+//
+// (The Heap section follows.)
+//
+// # The 4 GiB audit
+//
+// Audit reads /proc/self/maps (ReadMaps, ParseMaps) and classifies every
+// byte of the address space into a Class: guest, host heap (guest-visible
+// host memory), internal (Regions), Go runtime (anonymous memory nobody
+// claims), image (the executable's file mappings and the anonymous bss
+// directly after them, found by the inode of /proc/self/exe), host brk
+// ("[heap]"), kernel ([vdso], [vvar], [stack], [vsyscall], ...) and
+// library (any other file).
+//
+// The kernel merges adjacent mappings with the same flags into one line, so
+// a line can hold a guest mapping next to a host-heap block next to memory
+// nobody owns. The audit therefore asks the owners (RangeOwner: Regions,
+// GuestSpace) for their ranges first and splits every line by them; only
+// the unclaimed rest of a line is classified from the line itself. Lines
+// that cross 4 GiB are split there too. Owned ranges the kernel has no
+// mapping for are reported as Missing: the owner's bookkeeping is wrong.
+//
+// Verdict, Mode32: the audit fails if anything that is not guest or host
+// heap lies below 4 GiB (the image and host brk are tolerated when
+// AuditConfig.TolerateLowImage says so, for non-PIE test binaries), if
+// anything guest or host heap lies at or above 4 GiB, if two owners claim
+// the same memory, or if owned memory is missing. Each violation names the
+// segment. Mode64: the same report, no verdict.
+//
+// ImageBelow4G answers the question minemu asks itself at start-up: does
+// my own image lie below 4 GiB (was I built without -buildmode=pie)?
+package mm
