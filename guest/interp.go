@@ -341,9 +341,6 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				if acc == a {
 					m.putRMW(c, &o.dst, o.size, ad, m.get(c, &o.src, o.size))
 				} else {
-					if o.dst.kind != argMem {
-						m.putRMW(c, &o.dst, o.size, ad, a)
-					}
 					setReg(c, uint8(RAX), o.size, a)
 				}
 			case opCmpxchg8b:

@@ -469,6 +469,9 @@ func (l *lowerer) simple(o op, code opcode) (op, error) {
 		if o.src.kind != argNone {
 			return o, unsupported(inst)
 		}
+		if code == opMul || code == opDiv || code == opIdiv {
+			o.src, o.dst = o.dst, arg{kind: argReg, reg: uint8(RAX)} // the operand is the source
+		}
 	}
 	if o.size != 1 && o.size != 2 && o.size != 4 && o.size != 8 {
 		return o, unsupported(inst)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -213,6 +214,9 @@ func (m *Machine) Run(c *CPU) Exit {
 	if c.Mode != m.mode {
 		return Exit{Signal: unix.SIGILL, Detail: fmt.Sprintf("CPU mode %v does not match machine mode %v", c.Mode, m.mode)}
 	}
+	if m.depth == 0 {
+		m.exit = nil
+	}
 	e, _ := m.guarded(c)
 	return e
 }
@@ -240,6 +244,11 @@ func (m *Machine) panicExit(r any) Exit {
 			return Exit{Signal: unix.SIGSEGV,
 				Detail: fmt.Sprintf("SIGSEGV at address %#x (guest rip %#x)", fa.Addr(), m.pc)}
 		}
+	}
+	if re, ok := r.(runtime.Error); ok && strings.Contains(re.Error(), "nil pointer dereference") {
+		// The runtime reports faults in the first page without an address.
+		return Exit{Signal: unix.SIGSEGV,
+			Detail: fmt.Sprintf("SIGSEGV at an address below 0x1000 (guest rip %#x)", m.pc)}
 	}
 	m.log.Error().Str("panic", fmt.Sprint(r)).Uint64("rip", m.pc).Msg("internal error in the interpreter")
 	return Exit{Signal: unix.SIGABRT, Detail: fmt.Sprintf("minemu internal error at guest rip %#x: %v", m.pc, r)}

@@ -73,13 +73,23 @@ func guestBytes(a uint64, n uint64) []byte {
 // guest-visible use when there is no GuestSpace (tests); low asks for an
 // address below 2 GiB (MAP_32BIT), reachable by a 32-bit guest.
 func mapAnon(n uint64, low bool) (uint64, error) {
+	return mapAnonProt(n, low, unix.PROT_READ|unix.PROT_WRITE)
+}
+
+// mapAnonProt is mapAnon with the given protection.
+func mapAnonProt(n uint64, low bool, prot int) (uint64, error) {
 	flags := unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
 	if low {
 		flags |= unix.MAP_32BIT
 	}
-	p, err := unix.MmapPtr(-1, 0, nil, uintptr(n), unix.PROT_READ|unix.PROT_WRITE, flags)
+	p, err := unix.MmapPtr(-1, 0, nil, uintptr(n), prot, flags)
 	if err != nil {
 		return 0, err
 	}
 	return uint64(uintptr(p)), nil
+}
+
+// unmapAnon unmaps memory obtained from mapAnon.
+func unmapAnon(a, n uint64) error {
+	return unix.MunmapPtr(gptr(a), uintptr(n))
 }

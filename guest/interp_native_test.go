@@ -1,0 +1,427 @@
+package guest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/mm"
+)
+
+// Differential tests: every instruction below runs on the host CPU and in
+// the interpreter from the same registers, flags and memory, and the
+// results must agree except in flags the architecture leaves undefined.
+// The host is x86-64; forms without REX run in Mode32 too, where they
+// mean the same thing.
+
+// nativeState is the layout the generated harness reads and writes: the
+// registers in encoding order (the RSP slot is unused) and RFLAGS.
+const (
+	nsFlags   = 16 * 8
+	nsScratch = 0x800 // 64 bytes of memory the instruction may use via RBX
+	nsSize    = 0x1000
+)
+
+// harness returns host code that loads every register but RSP and the
+// flags from the state at RDI, runs inst, stores them back and returns,
+// preserving the registers Go relies on.
+func harness(inst []byte) []byte {
+	var b []byte
+	emit := func(x ...byte) { b = append(b, x...) }
+	// push rbx, rbp, r12..r15; push rdi
+	emit(0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57, 0x57)
+	emit(0x48, 0x8b, 0x87) // mov rax, [rdi+flags]
+	emit(le32(nsFlags)...)
+	emit(0x50, 0x9d) // push rax; popfq
+	movReg := func(opc byte, r int) { // mov r64, [rdi+8r] / mov [rdi+8r], r64
+		rex := byte(0x48)
+		if r >= 8 {
+			rex |= 4
+		}
+		emit(rex, opc, 0x80|byte(r&7)<<3|7)
+		emit(le32(uint32(8 * r))...)
+	}
+	for r := 0; r < 16; r++ {
+		if r != int(RSP) && r != int(RDI) {
+			movReg(0x8b, r)
+		}
+	}
+	movReg(0x8b, int(RDI))
+	emit(inst...)
+	emit(0x48, 0x87, 0x3c, 0x24) // xchg rdi, [rsp]
+	for r := 0; r < 16; r++ {
+		if r != int(RSP) && r != int(RDI) {
+			movReg(0x89, r)
+		}
+	}
+	emit(0x58)                   // pop rax (guest rdi)
+	emit(0x48, 0x89, 0x47, 0x38) // mov [rdi+56], rax
+	emit(0x9c, 0x58)             // pushfq; pop rax
+	emit(0x48, 0x89, 0x87)       // mov [rdi+flags], rax
+	emit(le32(nsFlags)...)
+	emit(0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3)
+	return b
+}
+
+// diffCase is one instruction under differential test.
+type diffCase struct {
+	name  string
+	bytes []byte
+	// undef returns the flags left undefined for these inputs; skip
+	// reports inputs whose result is undefined or that would fault.
+	undef func(r *[16]uint64) uint64
+	skip  func(r *[16]uint64) bool
+	// regs64 marks REX forms that exist only in Mode64.
+	regs64 bool
+}
+
+func undefNone(*[16]uint64) uint64 { return 0 }
+
+func constUndef(f uint64) func(*[16]uint64) uint64 {
+	return func(*[16]uint64) uint64 { return f }
+}
+
+// shiftUndef: AF always (for a nonzero count), OF unless the count is 1.
+func shiftUndef(size int, countFromCL bool, imm uint64, af bool) func(r *[16]uint64) uint64 {
+	return func(r *[16]uint64) uint64 {
+		cnt := imm
+		if countFromCL {
+			cnt = r[RCX] & 0xff
+		}
+		if size == 8 {
+			cnt &= 63
+		} else {
+			cnt &= 31
+		}
+		if cnt == 0 {
+			return 0
+		}
+		var u uint64
+		if af {
+			u |= FlagAF
+		}
+		if cnt != 1 {
+			u |= FlagOF
+		}
+		return u
+	}
+}
+
+// sizeForms returns the byte, word, dword and qword forms of an
+// instruction whose byte form uses opcode b and the others opcode w.
+type form struct {
+	size   int
+	prefix []byte
+	opc    byte
+}
+
+func forms(b, w byte) []form {
+	return []form{{1, nil, b}, {2, []byte{0x66}, w}, {4, nil, w}, {8, []byte{0x48}, w}}
+}
+
+func diffCases(host map[string]bool) []diffCase {
+	var cs []diffCase
+	add := func(name string, size int, bytes []byte, undef func(*[16]uint64) uint64, skip func(*[16]uint64) bool) {
+		if undef == nil {
+			undef = undefNone
+		}
+		cs = append(cs, diffCase{name: fmt.Sprintf("%s/%d", name, size*8), bytes: bytes, undef: undef, skip: skip,
+			regs64: size == 8 || (len(bytes) > 0 && bytes[0]&0xf0 == 0x40)})
+	}
+	// Binary ALU, op r/m, reg (eax/al, ecx/cl) and a memory destination.
+	alu := []struct {
+		name  string
+		b     byte
+		logic bool
+	}{{"add", 0x00, false}, {"or", 0x08, true}, {"adc", 0x10, false}, {"sbb", 0x18, false},
+		{"and", 0x20, true}, {"sub", 0x28, false}, {"xor", 0x30, true}, {"cmp", 0x38, false}, {"test", 0x84, true}}
+	for _, a := range alu {
+		var u func(*[16]uint64) uint64
+		if a.logic {
+			u = constUndef(FlagAF)
+		}
+		for _, f := range forms(a.b, a.b+1) {
+			add(a.name, f.size, seq(f.prefix, []byte{f.opc, 0xc8}), u, nil)
+			add(a.name+"-mem", f.size, seq(f.prefix, []byte{f.opc, 0x0b}), u, nil)
+		}
+		add(a.name+"-ah", 1, []byte{a.b, 0xe0}, u, nil)
+		if a.b != 0x84 {
+			// op r/m, imm8 sign-extended (83 /n) and op al, imm8 (80 /n).
+			n := a.b >> 3
+			add(a.name+"-imm8", 4, []byte{0x83, 0xc0 | n<<3, 0x85}, u, nil)
+			add(a.name+"-imm8", 8, []byte{0x48, 0x83, 0xc0 | n<<3, 0x7f}, u, nil)
+			add(a.name+"-imm", 1, []byte{0x80, 0xc0 | n<<3, 0xf0}, u, nil)
+			add(a.name+"-imm32", 8, []byte{0x48, 0x81, 0xc1 | n<<3, 0x00, 0x00, 0x00, 0x80}, u, nil)
+		}
+	}
+	// Unary group 3 and inc/dec.
+	for _, f := range forms(0xf6, 0xf7) {
+		add("not", f.size, seq(f.prefix, []byte{f.opc, 0xd1}), nil, nil)
+		add("neg", f.size, seq(f.prefix, []byte{f.opc, 0xd9}), nil, nil)
+		add("mul", f.size, seq(f.prefix, []byte{f.opc, 0xe1}), constUndef(FlagSF|FlagZF|FlagAF|FlagPF), nil)
+		add("imul1", f.size, seq(f.prefix, []byte{f.opc, 0xe9}), constUndef(FlagSF|FlagZF|FlagAF|FlagPF), nil)
+		add("div", f.size, seq(f.prefix, []byte{f.opc, 0xf1}), constUndef(statusFlags), divSkip(f.size, false))
+		add("idiv", f.size, seq(f.prefix, []byte{f.opc, 0xf9}), constUndef(statusFlags), divSkip(f.size, true))
+	}
+	for _, f := range forms(0xfe, 0xff) {
+		add("inc", f.size, seq(f.prefix, []byte{f.opc, 0xc0}), nil, nil)
+		add("dec", f.size, seq(f.prefix, []byte{f.opc, 0xc8}), nil, nil)
+		add("inc-mem", f.size, seq(f.prefix, []byte{f.opc, 0x03}), nil, nil)
+	}
+	// Shifts and rotates by CL, by 1 and by an immediate.
+	shifts := []struct {
+		name string
+		n    byte
+		af   bool
+	}{{"rol", 0, false}, {"ror", 1, false}, {"rcl", 2, false}, {"rcr", 3, false}, {"shl", 4, true}, {"shr", 5, true}, {"sar", 7, true}}
+	for _, s := range shifts {
+		for _, f := range forms(0xd2, 0xd3) {
+			add(s.name+"-cl", f.size, seq(f.prefix, []byte{f.opc, 0xc0 | s.n<<3}), shiftUndef(f.size, true, 0, s.af), nil)
+		}
+		for _, f := range forms(0xd0, 0xd1) {
+			add(s.name+"-1", f.size, seq(f.prefix, []byte{f.opc, 0xc0 | s.n<<3}), shiftUndef(f.size, false, 1, s.af), nil)
+		}
+		for _, f := range forms(0xc0, 0xc1) {
+			add(s.name+"-imm", f.size, seq(f.prefix, []byte{f.opc, 0xc0 | s.n<<3, 7}), shiftUndef(f.size, false, 7, s.af), nil)
+		}
+	}
+	// shld/shrd by CL and by an immediate.
+	for _, sz := range []int{2, 4, 8} {
+		p := map[int][]byte{2: {0x66}, 4: nil, 8: {0x48}}[sz]
+		skip16 := func(r *[16]uint64) bool { return sz == 2 && r[RCX]&31 > 16 }
+		add("shld-cl", sz, seq(p, []byte{0x0f, 0xa5, 0xc8}), shiftUndef(sz, true, 0, true), skip16)
+		add("shrd-cl", sz, seq(p, []byte{0x0f, 0xad, 0xc8}), shiftUndef(sz, true, 0, true), skip16)
+		add("shld-imm", sz, seq(p, []byte{0x0f, 0xa4, 0xc8, 5}), shiftUndef(sz, false, 5, true), nil)
+		add("shrd-imm", sz, seq(p, []byte{0x0f, 0xac, 0xc8, 1}), shiftUndef(sz, false, 1, true), nil)
+		btU := constUndef(FlagOF | FlagSF | FlagAF | FlagPF)
+		for i, name := range []string{"bt", "bts", "btr", "btc"} {
+			add(name, sz, seq(p, []byte{0x0f, 0xa3 + byte(i)*8, 0xc8}), btU, nil)
+			add(name+"-imm", sz, seq(p, []byte{0x0f, 0xba, 0xe0 | byte(4+i)<<3&0x18 | byte(i)<<3, 13}), btU, nil)
+			add(name+"-mem", sz, seq(p, []byte{0x0f, 0xa3 + byte(i)*8, 0x0b}), btU, btMemSkip(sz))
+		}
+		add("bsf", sz, seq(p, []byte{0x0f, 0xbc, 0xc1}), constUndef(FlagCF|FlagOF|FlagSF|FlagAF|FlagPF), nil)
+		add("bsr", sz, seq(p, []byte{0x0f, 0xbd, 0xc1}), constUndef(FlagCF|FlagOF|FlagSF|FlagAF|FlagPF), nil)
+		if host["bmi1"] {
+			add("tzcnt", sz, seq([]byte{0xf3}, p, []byte{0x0f, 0xbc, 0xc1}), constUndef(FlagOF|FlagSF|FlagAF|FlagPF), nil)
+		}
+		if host["abm"] {
+			add("lzcnt", sz, seq([]byte{0xf3}, p, []byte{0x0f, 0xbd, 0xc1}), constUndef(FlagOF|FlagSF|FlagAF|FlagPF), nil)
+		}
+		if host["popcnt"] {
+			add("popcnt", sz, seq([]byte{0xf3}, p, []byte{0x0f, 0xb8, 0xc1}), nil, nil)
+		}
+		mulU := constUndef(FlagSF | FlagZF | FlagAF | FlagPF)
+		add("imul2", sz, seq(p, []byte{0x0f, 0xaf, 0xc1}), mulU, nil)
+		add("imul3-imm8", sz, seq(p, []byte{0x6b, 0xc1, 0x85}), mulU, nil)
+		imm := []byte{0x69, 0xc1, 0x34, 0x12}
+		if sz != 2 {
+			imm = append(imm, 0x78, 0x86)
+		}
+		add("imul3", sz, seq(p, imm), mulU, nil)
+		add("cmov-l", sz, seq(p, []byte{0x0f, 0x4c, 0xc1}), nil, nil)
+		add("cmov-a", sz, seq(p, []byte{0x0f, 0x47, 0xc1}), nil, nil)
+		add("cmov-ne-mem", sz, seq(p, []byte{0x0f, 0x45, 0x03}), nil, nil)
+		add("movzx8", sz, seq(p, []byte{0x0f, 0xb6, 0xc1}), nil, nil)
+		add("movsx8", sz, seq(p, []byte{0x0f, 0xbe, 0xc1}), nil, nil)
+		if sz != 2 {
+			add("movzx16", sz, seq(p, []byte{0x0f, 0xb7, 0xc1}), nil, nil)
+			add("movsx16", sz, seq(p, []byte{0x0f, 0xbf, 0xc1}), nil, nil)
+			add("bswap", sz, seq(p, []byte{0x0f, 0xc9}), nil, nil)
+		}
+		add("cbw", sz, seq(p, []byte{0x98}), nil, nil)
+		add("cwd", sz, seq(p, []byte{0x99}), nil, nil)
+		add("lea-sib", sz, seq(p, []byte{0x8d, 0x44, 0x8a, 0x7c}), nil, nil)
+	}
+	for _, f := range forms(0x86, 0x87) {
+		add("xchg", f.size, seq(f.prefix, []byte{f.opc, 0xc8}), nil, nil)
+		add("xchg-mem", f.size, seq(f.prefix, []byte{f.opc, 0x0b}), nil, nil)
+	}
+	for _, f := range forms(0xc0, 0xc1) {
+		add("xadd", f.size, seq(f.prefix, []byte{0x0f, f.opc, 0xc8}), nil, nil)
+		add("xadd-mem", f.size, seq(f.prefix, []byte{0x0f, f.opc, 0x0b}), nil, nil)
+	}
+	for _, f := range forms(0xb0, 0xb1) {
+		add("cmpxchg", f.size, seq(f.prefix, []byte{0x0f, f.opc, 0xca}), nil, nil)
+		add("cmpxchg-mem", f.size, seq([]byte{0xf0}, f.prefix, []byte{0x0f, f.opc, 0x0b}), nil, nil)
+	}
+	add("cmpxchg8b", 8, []byte{0x0f, 0xc7, 0x0b}, nil, nil)
+	cs[len(cs)-1].regs64 = false
+	add("cmpxchg16b", 16, []byte{0x48, 0x0f, 0xc7, 0x0b}, nil, nil)
+	add("movsxd", 8, []byte{0x48, 0x63, 0xc1}, nil, nil)
+	for cc := byte(0); cc < 16; cc++ {
+		add(fmt.Sprintf("set%d", cc), 1, []byte{0x0f, 0x90 + cc, 0xc0}, nil, nil)
+	}
+	add("setcc-ah", 1, []byte{0x0f, 0x94, 0xc4}, nil, nil)
+	add("lahf", 1, []byte{0x9f}, nil, nil)
+	add("sahf", 1, []byte{0x9e}, nil, nil)
+	add("clc", 1, []byte{0xf8}, nil, nil)
+	add("stc", 1, []byte{0xf9}, nil, nil)
+	add("cmc", 1, []byte{0xf5}, nil, nil)
+	add("mov-ah", 1, []byte{0x88, 0xe1}, nil, nil)
+	add("mov-mem", 4, []byte{0x8b, 0x43, 0x04}, nil, nil)
+	add("mov-store", 2, []byte{0x66, 0x89, 0x4b, 0x06}, nil, nil)
+	return cs
+}
+
+// divSkip skips divisions that would raise #DE on the host.
+func divSkip(size int, signed bool) func(r *[16]uint64) bool {
+	return func(r *[16]uint64) bool {
+		d := r[RCX] & sizeMask[size]
+		if d == 0 {
+			return true
+		}
+		m := &Machine{}
+		c := &CPU{Regs: *r}
+		code := opDiv
+		if signed {
+			code = opIdiv
+		}
+		o := &op{code: code, size: uint8(size), src: arg{kind: argReg, reg: uint8(RCX)}}
+		return !m.div(c, o)
+	}
+}
+
+// btMemSkip keeps a bit-string offset inside the 64-byte scratch area.
+func btMemSkip(size int) func(r *[16]uint64) bool {
+	return func(r *[16]uint64) bool {
+		off := sext(r[RCX]&sizeMask[size], uint8(size))
+		return off < 0 || off >= 8*32
+	}
+}
+
+func hostFeatures() map[string]bool {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return nil
+	}
+	f := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "flags") {
+			for _, w := range strings.Fields(line) {
+				f[w] = true
+			}
+			break
+		}
+	}
+	return f
+}
+
+var interesting = []uint64{0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000,
+	0xffffffff, 0x100000000, 0x7fffffffffffffff, 0x8000000000000000, 0xffffffffffffffff, 0x1f, 0x20, 0x3f, 0x40, 0x41}
+
+func randValue(rng *rand.Rand) uint64 {
+	switch rng.IntN(4) {
+	case 0:
+		return interesting[rng.IntN(len(interesting))]
+	case 1:
+		return rng.Uint64() & 0xff
+	default:
+		return rng.Uint64()
+	}
+}
+
+// TestDifferentialNative compares the interpreter with the host CPU.
+func TestDifferentialNative(t *testing.T) {
+	host := hostFeatures()
+	cases := diffCases(host)
+	state, err := mapAnon(nsSize, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unmapAnon(state, nsSize)
+	scratch := state + nsScratch
+	code, err := mapAnonProt(mm.PageSize, false, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unmapAnon(code, mm.PageSize)
+	const iters = 400
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {
+		e := newEnv(t, mode)
+		for _, tc := range cases {
+			if mode == mm.Mode32 && tc.regs64 {
+				continue
+			}
+			t.Run(fmt.Sprintf("%v/%s", mode, tc.name), func(t *testing.T) {
+				h := harness(tc.bytes)
+				copy(guestBytes(code, uint64(len(h))), h)
+				e.load(seq(tc.bytes, []byte{0xcc}))
+				fails := 0
+				for it := 0; it < iters && fails < 3; it++ {
+					var regs [16]uint64
+					for r := range regs {
+						regs[r] = randValue(rng)
+						if mode == mm.Mode32 {
+							regs[r] &= 0xffffffff
+						}
+					}
+					regs[RBX] = scratch
+					if it%2 == 0 {
+						regs[RCX] &= 0x3f // shift counts and bit offsets in range more often
+					}
+					regs[RSP] = 0
+					if tc.skip != nil && tc.skip(&regs) {
+						continue
+					}
+					flags := flagR1 | FlagIF | rng.Uint64()&statusFlags
+					var mem [64]byte
+					for i := range mem {
+						mem[i] = byte(rng.Uint32())
+					}
+					if it%3 == 0 { // make compare-and-exchange succeed sometimes
+						copy(mem[:8], le64(regs[RAX]))
+						copy(mem[8:16], le64(regs[RDX]))
+					}
+					// Native run.
+					st := guestBytes(state, nsSize)
+					for r := 0; r < 16; r++ {
+						copy(st[8*r:], le64(regs[r]))
+					}
+					copy(st[nsFlags:], le64(flags))
+					copy(st[nsScratch:], mem[:])
+					nativeCall(uintptr(code), uintptr(state))
+					var want [16]uint64
+					for r := 0; r < 16; r++ {
+						want[r] = load64(state + uint64(8*r))
+					}
+					wantFlags := load64(state + nsFlags)
+					wantMem := append([]byte(nil), st[nsScratch:nsScratch+64]...)
+					// Interpreted run.
+					copy(st[nsScratch:], mem[:])
+					e.c.Regs = regs
+					e.c.Regs[RSP] = e.base + envSize - 64
+					e.c.SetRFLAGS(flags)
+					e.c.RIP = e.base
+					ex := e.m.Run(e.c)
+					if ex.Signal != unix.SIGTRAP {
+						t.Fatalf("interpreter stopped with %+v", ex)
+					}
+					got := e.c.Regs
+					got[RSP], want[RSP] = 0, 0
+					gotFlags := e.c.RFLAGS()
+					mask := statusFlags &^ tc.undef(&regs)
+					gotMem := guestBytes(scratch, 64)
+					bad := got != want || gotFlags&mask != wantFlags&mask || string(gotMem) != string(wantMem)
+					if bad {
+						fails++
+						t.Errorf("% x with regs %#x flags %#x:\n got regs %#x flags %#x\nwant regs %#x flags %#x (compared %#x)\n got mem % x\nwant mem % x",
+							tc.bytes, regs, flags, got, gotFlags, want, wantFlags, mask, gotMem[:16], wantMem[:16])
+					}
+				}
+			})
+		}
+	}
+}
+
+func le64(v uint64) []byte {
+	b := make([]byte, 8)
+	for i := range b {
+		b[i] = byte(v >> (8 * i))
+	}
+	return b
+}
