@@ -526,7 +526,9 @@ func (h *Heap) rejectLocked(err error, p Addr, op string) error {
 	default:
 		h.rejInterior++
 	}
-	h.log.Debug().Str("heap", h.name).Str("op", op).Stringer("ptr", p).Err(err).Msg("rejected")
+	if e := h.log.Debug(); e.Enabled() { // no boxing of p unless logging
+		e.Str("heap", h.name).Str("op", op).Stringer("ptr", p).Err(err).Msg("rejected")
+	}
 	return err
 }
 
@@ -589,7 +591,9 @@ func (h *Heap) newBlockLocked(c *heapClass, length, align uint64) (*heapBlock, e
 	h.mapped += length
 	h.peakMapped = max(h.peakMapped, h.mapped)
 	h.blockMaps++
-	h.log.Debug().Str("heap", h.name).Stringer("kind", c.kind).Stringer("block", r).Msg("block mapped")
+	if e := h.log.Debug(); e.Enabled() {
+		e.Str("heap", h.name).Stringer("kind", c.kind).Stringer("block", r).Msg("block mapped")
+	}
 	return b, nil
 }
 
@@ -624,7 +628,9 @@ func (h *Heap) releaseBlockLocked(b *heapBlock) bool {
 	c.stats.MappedBytes -= b.r.Length()
 	h.mapped -= b.r.Length()
 	h.blockUnmaps++
-	h.log.Debug().Str("heap", h.name).Stringer("kind", c.kind).Stringer("block", b.r).Msg("block unmapped")
+	if e := h.log.Debug(); e.Enabled() {
+		e.Str("heap", h.name).Stringer("kind", c.kind).Stringer("block", b.r).Msg("block unmapped")
+	}
 	b.mem = nil
 	h.spare = append(h.spare, b)
 	return true

@@ -1,0 +1,464 @@
+package mm
+
+import (
+	"errors"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// heapOp is one step of a table test: an operation on named slots.
+type heapOp struct {
+	op    string // alloc, calloc, aligned, free, realloc
+	slot  int    // slot the result goes to (or is taken from)
+	n     uint64 // size (calloc: count)
+	arg   uint64 // calloc: element size; aligned: alignment
+	err   error  // expected error (nil: success)
+	moved bool   // realloc: whether the block must move
+}
+
+// heapAfter is the expected state after the operations.
+type heapAfter struct {
+	list, mapk, large KindStats // Blocks and LiveAllocs only
+	inPlace, rejected uint64
+}
+
+func runOps(t *testing.T, h *Heap, ops []heapOp) []Addr {
+	t.Helper()
+	slots := make([]Addr, 8)
+	for i, o := range ops {
+		var (
+			p   Addr
+			err error
+		)
+		switch o.op {
+		case "alloc":
+			p, err = h.Alloc(o.n)
+		case "calloc":
+			p, err = h.Calloc(o.n, o.arg)
+			if err == nil {
+				for j, c := range memView(p, o.n*o.arg) {
+					if c != 0 {
+						t.Fatalf("op %d: Calloc byte %d is %#x", i, j, c)
+					}
+				}
+			}
+		case "aligned":
+			p, err = h.AlignedAlloc(o.arg, o.n)
+			if err == nil && uint64(p)%o.arg != 0 {
+				t.Fatalf("op %d: AlignedAlloc(%d, %d) = %v, misaligned", i, o.arg, o.n, p)
+			}
+		case "free":
+			err = h.Free(slots[o.slot])
+		case "realloc":
+			p, err = h.Realloc(slots[o.slot], o.n)
+			if err == nil && (p != slots[o.slot]) != o.moved {
+				t.Fatalf("op %d: Realloc(%v, %d) = %v, want moved=%v", i, slots[o.slot], o.n, p, o.moved)
+			}
+		default:
+			t.Fatalf("op %d: unknown op %q", i, o.op)
+		}
+		if !errors.Is(err, o.err) {
+			t.Fatalf("op %d (%s %d): error %v, want %v", i, o.op, o.n, err, o.err)
+		}
+		if err == nil && o.op != "free" {
+			if p != 0 {
+				memView(p, 1)[0] = 0xa5 // writable
+			}
+			slots[o.slot] = p
+		}
+		if err := h.Check(); err != nil {
+			t.Fatalf("op %d: Check: %v", i, err)
+		}
+	}
+	return slots
+}
+
+func TestHeapTable(t *testing.T) {
+	big := uint64(600 << 10)
+	tests := []struct {
+		name  string
+		ops   []heapOp
+		after heapAfter
+	}{
+		{"small request takes a MAP slice",
+			[]heapOp{{op: "alloc", n: 1}},
+			heapAfter{mapk: KindStats{Blocks: 1, LiveAllocs: 1}}},
+		{"129 bytes take a LIST chunk",
+			[]heapOp{{op: "alloc", n: 129}},
+			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 1}}},
+		{"request above a block gets a dedicated mapping",
+			[]heapOp{{op: "alloc", n: big}},
+			heapAfter{large: KindStats{Blocks: 1, LiveAllocs: 1}}},
+		{"freeing a large allocation unmaps it",
+			[]heapOp{{op: "alloc", n: big}, {op: "free"}},
+			heapAfter{}},
+		{"coalescing both neighbours leaves one empty block",
+			[]heapOp{{op: "alloc", slot: 0, n: 1000}, {op: "alloc", slot: 1, n: 1000}, {op: "alloc", slot: 2, n: 1000},
+				{op: "free", slot: 0}, {op: "free", slot: 2}, {op: "free", slot: 1}},
+			heapAfter{list: KindStats{Blocks: 1}}},
+		{"realloc grows in place into a free successor",
+			[]heapOp{{op: "alloc", slot: 0, n: 200}, {op: "alloc", slot: 1, n: 200}, {op: "free", slot: 1},
+				{op: "realloc", slot: 0, n: 4000}},
+			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 1}, inPlace: 1}},
+		{"realloc shrinks in place",
+			[]heapOp{{op: "alloc", slot: 0, n: 4000}, {op: "alloc", slot: 1, n: 200}, {op: "realloc", slot: 0, n: 300}},
+			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 2}, inPlace: 1}},
+		{"realloc moves when the successor is live",
+			[]heapOp{{op: "alloc", slot: 0, n: 200}, {op: "alloc", slot: 1, n: 200},
+				{op: "realloc", slot: 0, n: 1000, moved: true}},
+			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 2}}},
+		{"realloc from a slice to a chunk moves",
+			[]heapOp{{op: "alloc", n: 100}, {op: "realloc", n: 1000, moved: true}},
+			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 1}, mapk: KindStats{Blocks: 1}}},
+		{"realloc within a slice stays",
+			[]heapOp{{op: "alloc", n: 10}, {op: "realloc", n: 128}},
+			heapAfter{mapk: KindStats{Blocks: 1, LiveAllocs: 1}, inPlace: 1}},
+		{"realloc to 0 frees",
+			[]heapOp{{op: "alloc", n: 10}, {op: "realloc", n: 0, moved: true}},
+			heapAfter{mapk: KindStats{Blocks: 1}}},
+		{"a second empty block is released",
+			[]heapOp{{op: "alloc", slot: 0, n: 400 << 10}, {op: "alloc", slot: 1, n: 400 << 10},
+				{op: "free", slot: 0}, {op: "free", slot: 1}},
+			heapAfter{list: KindStats{Blocks: 1}}},
+		{"calloc zeroes reused memory",
+			[]heapOp{{op: "alloc", slot: 0, n: 3000}, {op: "free", slot: 0}, {op: "calloc", n: 100, arg: 30}},
+			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 1}}},
+		{"calloc overflow changes nothing",
+			[]heapOp{{op: "calloc", n: 1 << 33, arg: 1 << 33, err: ErrOverflow}},
+			heapAfter{}},
+		{"huge request is ENOMEM",
+			[]heapOp{{op: "alloc", n: 1 << 62, err: unix.ENOMEM}},
+			heapAfter{}},
+		{"alignment must be a power of two",
+			[]heapOp{{op: "aligned", n: 10, arg: 3, err: ErrBadAlign}},
+			heapAfter{}},
+		{"page-aligned LIST chunk",
+			[]heapOp{{op: "alloc", slot: 0, n: 300}, {op: "aligned", slot: 1, n: 300, arg: 4096}},
+			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 2}}},
+		{"64-byte aligned small request is a slice",
+			[]heapOp{{op: "aligned", n: 100, arg: 64}},
+			heapAfter{mapk: KindStats{Blocks: 1, LiveAllocs: 1}}},
+		{"alignment above a page gets a mapping",
+			[]heapOp{{op: "aligned", n: 100, arg: 1 << 20}},
+			heapAfter{large: KindStats{Blocks: 1, LiveAllocs: 1}}},
+		{"free(nil) does nothing",
+			[]heapOp{{op: "free"}},
+			heapAfter{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _ := newTestHeap(t, HeapConfig{Name: "table"})
+			runOps(t, h, tc.ops)
+			st := h.Stats()
+			got := heapAfter{
+				list:     KindStats{Blocks: st.List.Blocks, LiveAllocs: st.List.LiveAllocs},
+				mapk:     KindStats{Blocks: st.Map[0].Blocks, LiveAllocs: st.Map[0].LiveAllocs},
+				large:    KindStats{Blocks: st.Large.Blocks, LiveAllocs: st.Large.LiveAllocs},
+				inPlace:  st.ReallocsInPlace,
+				rejected: st.RejectedFrees,
+			}
+			if got != tc.after {
+				t.Fatalf("after: got %+v, want %+v", got, tc.after)
+			}
+		})
+	}
+}
+
+// TestHeapBadFrees rejects every kind of bad pointer for every block kind:
+// the call fails with the right error, the counter goes up, and nothing else
+// changes.
+func TestHeapBadFrees(t *testing.T) {
+	for _, kind := range []struct {
+		name string
+		n    uint64
+	}{{"map", 100}, {"list", 1000}, {"large", 600 << 10}} {
+		t.Run(kind.name, func(t *testing.T) {
+			h, _ := newTestHeap(t, HeapConfig{Name: "bad"})
+			other, _ := newTestHeap(t, HeapConfig{Name: "other"})
+			m := newModel(t, h)
+			m.alloc(kind.n, 1)
+			m.alloc(kind.n, 2)
+			p := m.pick(0)
+			foreign, err := other.Alloc(kind.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.badFree(foreign, ErrNotOwned)
+			m.badFree(p+16, ErrInterior)
+			m.badFree(p+1, ErrInterior)
+			for _, wild := range []Addr{1, 0xdead0000, UserLimit - 1, UserLimit, 1 << 63, ^Addr(0)} {
+				m.badFree(wild, ErrNotOwned)
+				if h.Owns(wild) {
+					t.Fatalf("Owns(%v) = true", wild)
+				}
+			}
+			if err := h.Free(0); err != nil || h.Owns(0) {
+				t.Fatalf("Free(nil) = %v, Owns(nil) = %v; want nil, false", err, h.Owns(0))
+			}
+			m.check()
+
+			// Double free: still a freed start (LIST, MAP) or an unmapped
+			// range (large).
+			q := m.pick(1)
+			m.free(q)
+			want := ErrDoubleFree
+			if kind.name == "large" {
+				want = ErrNotOwned
+			}
+			m.badFree(q, want)
+			m.check()
+
+			// Freed, then reallocated elsewhere: a larger allocation now
+			// covers q, which is interior to it.
+			if kind.name == "list" {
+				p := m.pick(0)
+				m.free(p)
+				r, err := h.Alloc(3 * kind.n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m.added(r, 3*kind.n, 3, 16)
+				if r >= q || q >= r+Addr(3*kind.n) {
+					t.Fatalf("new allocation [%v, +%d) does not cover the freed %v", r, 3*kind.n, q)
+				}
+				m.badFree(q, ErrInterior)
+				m.check()
+			}
+			if st := h.Stats(); st.RejectedFrees != m.rej || st.RejectedFrees == 0 {
+				t.Fatalf("rejected %d, want %d", st.RejectedFrees, m.rej)
+			}
+			// Realloc and UsableSize reject the same pointers.
+			if _, err := h.Realloc(p+16, 10); err == nil {
+				t.Fatalf("Realloc of an interior pointer succeeded")
+			}
+			if _, err := h.UsableSize(foreign); !errors.Is(err, ErrNotOwned) {
+				t.Fatalf("UsableSize(foreign) = %v", err)
+			}
+		})
+	}
+}
+
+// TestHeapOwnsEveryAddress asks Owns about every byte of a LIST block, a MAP
+// block and a large mapping (and the bytes around them): true exactly at the
+// live starts.
+func TestHeapOwnsEveryAddress(t *testing.T) {
+	h, _ := newTestHeap(t, HeapConfig{Name: "owns"})
+	live := map[Addr]bool{}
+	var freed []Addr
+	for i, n := range []uint64{100, 1, 128, 50, 200, 3000, 17, 70000, 600 << 10, 5000} {
+		p, err := h.Alloc(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live[p] = true
+		if i%3 == 1 {
+			freed = append(freed, p)
+		}
+	}
+	for _, p := range freed {
+		h.Free(p)
+		delete(live, p)
+	}
+	h.mu.Lock()
+	var ranges []AddrRange
+	for _, b := range h.slots {
+		if b != nil {
+			ranges = append(ranges, b.r)
+		}
+	}
+	h.mu.Unlock()
+	if len(ranges) != 3 {
+		t.Fatalf("%d blocks, want one of each kind", len(ranges))
+	}
+	for _, r := range ranges {
+		for p := r.Start - 64; p < r.End+64; p++ {
+			if got := h.Owns(p); got != live[p] {
+				t.Fatalf("Owns(%v) = %v, want %v (block %v)", p, got, live[p], r)
+			}
+		}
+	}
+}
+
+// TestHeapConcurrent runs several goroutines that allocate, write, verify
+// and free at once (the CI runs it under -race), then checks the heap.
+func TestHeapConcurrent(t *testing.T) {
+	h, _ := newTestHeap(t, HeapConfig{Name: "race"})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			var mine []Addr
+			for i := 0; i < 3000; i++ {
+				n := uint64(1 + (i*37+g*11)%3000)
+				if i%500 == 0 {
+					n = 600 << 10
+				}
+				p, err := h.Alloc(n)
+				if err != nil {
+					errs <- err
+					return
+				}
+				b := memView(p, n)
+				b[0], b[n-1] = byte(g), byte(g)
+				mine = append(mine, p)
+				if i%2 == 1 {
+					j := (i * 7) % len(mine)
+					q := mine[j]
+					if !h.Owns(q) || memView(q, 1)[0] != byte(g) {
+						errs <- errors.New("allocation lost or overwritten")
+						return
+					}
+					if q, err = h.Realloc(q, n/2+1); err != nil {
+						errs <- err
+						return
+					}
+					if err := h.Free(q); err != nil {
+						errs <- err
+						return
+					}
+					mine = append(mine[:j], mine[j+1:]...)
+				}
+			}
+			for _, p := range mine {
+				if err := h.Free(p); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if err := h.Check(); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if st := h.Stats(); st.List.LiveAllocs+st.Map[0].LiveAllocs+st.Large.LiveAllocs != 0 {
+		t.Fatalf("allocations left: %+v", st)
+	}
+}
+
+// TestHeapZeroAllocs: Alloc and Free of every kind allocate no Go memory in
+// steady state (large mappings reuse their block records).
+func TestHeapZeroAllocs(t *testing.T) {
+	// A Regions source: the test source's bookkeeping map would allocate.
+	r, err := NewRegions(RegionsConfig{Mode: Mode64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	h, err := NewPrimaryHeap(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for _, n := range []uint64{24, 200, 3000, 600 << 10} {
+		keep, _ := h.Alloc(n) // keep the block mapped
+		got := testing.AllocsPerRun(200, func() {
+			p, err := h.Alloc(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := h.Free(p); err != nil {
+				t.Fatal(err)
+			}
+			if !h.Owns(keep) {
+				t.Fatal("lost an allocation")
+			}
+		})
+		if got != 0 {
+			t.Fatalf("Alloc/Free(%d): %v Go allocations per run, want 0", n, got)
+		}
+	}
+}
+
+// TestHeapSourceFailure: when the source is out of memory, allocations fail
+// with ENOMEM and the heap stays consistent.
+func TestHeapSourceFailure(t *testing.T) {
+	h, src := newTestHeap(t, HeapConfig{Name: "enomem"})
+	src.limit = 2
+	m := newModel(t, h)
+	m.alloc(100, 1)  // MAP block
+	m.alloc(1000, 2) // LIST block
+	for _, n := range []uint64{600 << 10, 400 << 10, 400 << 10} {
+		p, err := h.Alloc(n)
+		if err == nil {
+			m.added(p, n, 3, 16) // fitted in the LIST block
+			continue
+		}
+		if !errors.Is(err, unix.ENOMEM) {
+			t.Fatalf("Alloc(%d) = %v, want ENOMEM", n, err)
+		}
+	}
+	if st := h.Stats(); st.BlockMaps != 2 {
+		t.Fatalf("%d blocks mapped, want the 2 the source allowed", st.BlockMaps)
+	}
+	m.check()
+}
+
+func TestHeapConfigErrors(t *testing.T) {
+	for _, cfg := range []HeapConfig{
+		{},
+		{Source: newMmapSource(), ListBlockSize: 3 << 20},
+		{Source: newMmapSource(), ListBlockSize: 64 << 10},
+		{Source: newMmapSource(), SliceSizes: []uint64{128, 64}},
+		{Source: newMmapSource(), SliceSizes: []uint64{8}},
+	} {
+		if _, err := NewHeap(cfg); err == nil {
+			t.Errorf("NewHeap(%+v) succeeded", cfg)
+		}
+	}
+}
+
+func TestHeapClosed(t *testing.T) {
+	src := newMmapSource()
+	h, err := NewHeap(HeapConfig{Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := h.Alloc(10)
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := src.liveCount(); n != 0 {
+		t.Fatalf("%d blocks left after Close", n)
+	}
+	if _, err := h.Alloc(10); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Alloc after Close: %v", err)
+	}
+	if err := h.Free(p); !errors.Is(err, ErrClosed) || h.Owns(p) {
+		t.Fatalf("Free after Close: %v", err)
+	}
+}
+
+// TestHeapCorruptedBlockMemory: bytes written over in-block metadata (a
+// guest can write into host-heap blocks) are reported, never followed out of
+// the block, and Owns keeps answering from the heap's own records.
+func TestHeapCorruptedBlockMemory(t *testing.T) {
+	h, _ := newTestHeap(t, HeapConfig{Name: "corrupt"})
+	p, _ := h.Alloc(100)  // MAP
+	q, _ := h.Alloc(1000) // LIST
+	// Overwrite the MAP bitmap (claims every slice free) and the LIST
+	// chunk's header.
+	b := h.blockOf(p)
+	clear(b.mem[b.cls.bitmapOff:])
+	clear(memView(q-16, 16))
+	if !h.Owns(p) || !h.Owns(q) {
+		t.Fatal("Owns changed after block memory was overwritten")
+	}
+	if _, err := h.Alloc(100); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Alloc from the corrupted MAP block: %v, want ErrCorrupt", err)
+	}
+	if err := h.Check(); err == nil {
+		t.Fatal("Check missed the corruption")
+	}
+	if st := h.Stats(); st.Corruptions == 0 {
+		t.Fatal("corruption not counted")
+	}
+}
