@@ -380,6 +380,8 @@ func TestRegionsTable(t *testing.T) {
 				{op: "map", id: 3, pages: 1, align: 2 * MaxRegionAlign, prot: protRW, wantErr: unix.EINVAL},
 				{op: "map", id: 4, pages: 1, align: 512, prot: protRW, wantErr: unix.EINVAL},
 				{op: "map", id: 5, pages: 1, prot: 0x100, wantErr: unix.EINVAL},
+				{op: "map", id: 6, pages: 1 << 48, prot: protRW, wantErr: unix.ENOMEM},
+				{op: "unmapRaw", raw: AddrRange{Start: 0x10_0000_2000, End: 0x10_0000_1000}, wantErr: unix.EINVAL},
 			},
 			wantArenas: 0, wantPages: 0,
 		},
@@ -600,6 +602,20 @@ func runRegionsProperty(t *testing.T, mode Mode, seed uint64, steps int) {
 		}
 		checkRegions(t, r, m)
 	}
+}
+
+// FuzzRegions runs the property test from fuzzer-chosen seeds, modes and
+// lengths.
+func FuzzRegions(f *testing.F) {
+	f.Add(uint64(1), false, uint8(50))
+	f.Add(uint64(42), true, uint8(200))
+	f.Fuzz(func(t *testing.T, seed uint64, mode64 bool, steps uint8) {
+		mode := Mode32
+		if mode64 {
+			mode = Mode64
+		}
+		runRegionsProperty(t, mode, seed, int(steps))
+	})
 }
 
 // modelFit searches the model at every aligned start for n free pages aligned to
