@@ -29,16 +29,16 @@ func TestAuditEntries(t *testing.T) {
 		return me
 	}
 	image := []MapsEntry{
-		line(0x400000, 0x500000, protRX, 77, "/bin/minemu"),
-		line(0x500000, 0x600000, protRW, 77, "/bin/minemu"),
-		line(0x600000, 0x2700000, protRW, 0, ""), // bss
+		line(0x400000, 0x500000, regProtRX, 77, "/bin/minemu"),
+		line(0x500000, 0x600000, regProtRW, 77, "/bin/minemu"),
+		line(0x600000, 0x2700000, regProtRW, 0, ""), // bss
 	}
 	high := []MapsEntry{
 		line(0x10_0000_0000, 0x10_4000_0000, unix.PROT_NONE, 0, ""), // an arena
-		line(0xc000000000, 0xc004000000, protRW, 0, ""),             // Go heap
-		line(0x7f0000000000, 0x7f0000100000, protRX, 99, "/usr/lib/libc.so.6"),
-		line(0x7ffd00000000, 0x7ffd00021000, protRW, 0, "[stack]"),
-		line(0x7ffd00100000, 0x7ffd00102000, protRX, 0, "[vdso]"),
+		line(0xc000000000, 0xc004000000, regProtRW, 0, ""),          // Go heap
+		line(0x7f0000000000, 0x7f0000100000, regProtRX, 99, "/usr/lib/libc.so.6"),
+		line(0x7ffd00000000, 0x7ffd00021000, regProtRW, 0, "[stack]"),
+		line(0x7ffd00100000, 0x7ffd00102000, regProtRX, 0, "[vdso]"),
 		line(0xffffffffff600000, 0xffffffffff601000, unix.PROT_EXEC, 0, "[vsyscall]"),
 	}
 	arena := ownedRange{r: AddrRange{Start: 0x10_0000_0000, End: 0x10_4000_0000}, class: ClassInternal}
@@ -62,9 +62,9 @@ func TestAuditEntries(t *testing.T) {
 		{
 			name: "PIE layout with guest memory", cfg: AuditConfig{Mode: Mode32},
 			es: cat([]MapsEntry{
-				line(0x8048000, 0x804a000, protRX, 0, ""),
-				line(0xf7f00000, 0xf7f80000, protRW, 0, ""),
-			}, high[:5], []MapsEntry{line(0x7fff00000000, 0x7fff00100000, protRX, 77, "/bin/minemu")}, high[5:]),
+				line(0x8048000, 0x804a000, regProtRX, 0, ""),
+				line(0xf7f00000, 0xf7f80000, regProtRW, 0, ""),
+			}, high[:5], []MapsEntry{line(0x7fff00000000, 0x7fff00100000, regProtRX, 77, "/bin/minemu")}, high[5:]),
 			owned: []ownedRange{
 				{r: AddrRange{Start: 0x8048000, End: 0x804a000}, class: ClassGuest},
 				{r: AddrRange{Start: 0xf7f00000, End: 0xf7f80000}, class: ClassHostHeap},
@@ -82,13 +82,13 @@ func TestAuditEntries(t *testing.T) {
 		},
 		{
 			name: "low image and brk tolerated", cfg: AuditConfig{Mode: Mode32, TolerateLowImage: true},
-			es: cat(image, []MapsEntry{line(0x3000000, 0x3021000, protRW, 0, "[heap]")}, high), owned: []ownedRange{arena},
+			es: cat(image, []MapsEntry{line(0x3000000, 0x3021000, regProtRW, 0, "[heap]")}, high), owned: []ownedRange{arena},
 			wantOK: true, wantLow: 4,
 			wantClass: map[Class]uint64{ClassImage: 0x2300000, ClassHostBrk: 0x21000},
 		},
 		{
 			name: "merged line split by owners; the unclaimed rest is named", cfg: AuditConfig{Mode: Mode32},
-			es: cat([]MapsEntry{line(0x10000000, 0x10003000, protRW, 0, "")}, high),
+			es: cat([]MapsEntry{line(0x10000000, 0x10003000, regProtRW, 0, "")}, high),
 			owned: []ownedRange{
 				{r: AddrRange{Start: 0x10000000, End: 0x10001000}, class: ClassGuest},
 				{r: AddrRange{Start: 0x10001000, End: 0x10002000}, class: ClassHostHeap},
@@ -100,7 +100,7 @@ func TestAuditEntries(t *testing.T) {
 		},
 		{
 			name: "guest-visible memory above 4 GiB and a line across it", cfg: AuditConfig{Mode: Mode32},
-			es: []MapsEntry{line(0xfffff000, 0x100001000, protRW, 0, ""), line(0x20_0000_0000, 0x20_0000_1000, protRW, 0, "")},
+			es: []MapsEntry{line(0xfffff000, 0x100001000, regProtRW, 0, ""), line(0x20_0000_0000, 0x20_0000_1000, regProtRW, 0, "")},
 			owned: []ownedRange{
 				{r: AddrRange{Start: 0xfffff000, End: 0x100001000}, class: ClassGuest},
 				{r: AddrRange{Start: 0x20_0000_0000, End: 0x20_0000_1000}, class: ClassHostHeap},
@@ -111,7 +111,7 @@ func TestAuditEntries(t *testing.T) {
 		},
 		{
 			name: "overlapping owners and missing memory", cfg: AuditConfig{Mode: Mode32},
-			es: []MapsEntry{line(0x10000000, 0x10002000, protRW, 0, "")},
+			es: []MapsEntry{line(0x10000000, 0x10002000, regProtRW, 0, "")},
 			owned: []ownedRange{
 				{r: AddrRange{Start: 0x10000000, End: 0x10002000}, class: ClassGuest},
 				{r: AddrRange{Start: 0x10001000, End: 0x10004000}, class: ClassHostHeap},
@@ -120,7 +120,7 @@ func TestAuditEntries(t *testing.T) {
 		},
 		{
 			name: "Mode64 reports only", cfg: AuditConfig{Mode: Mode64},
-			es:     cat(image, []MapsEntry{line(0x10000000, 0x10001000, protRW, 0, "[anon: Go: heap]")}, high),
+			es:     cat(image, []MapsEntry{line(0x10000000, 0x10001000, regProtRW, 0, "[anon: Go: heap]")}, high),
 			owned:  []ownedRange{{r: AddrRange{Start: 0x20000000, End: 0x20001000}, class: ClassGuest}},
 			wantOK: true, wantLow: 4,
 			wantClass: map[Class]uint64{ClassImage: 0x2300000, ClassGoRuntime: 0x4000000 + 0x1000 + 0x4000_0000},
@@ -189,7 +189,7 @@ func testBinaryIsPIE(t *testing.T) bool {
 func TestAuditSelf(t *testing.T) {
 	r := newTestRegions(t, RegionsConfig{Mode: Mode32, ArenaSize: 2 << 20})
 	for _, n := range []uint64{1, 16, 600} {
-		if _, err := r.Map(n*PageSize, 0, protRW); err != nil {
+		if _, err := r.Map(n*PageSize, 0, regProtRW); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -241,7 +241,7 @@ func TestAuditSelf(t *testing.T) {
 func TestAuditPlantedLowMapping(t *testing.T) {
 	var planted AddrRange
 	for a := Addr(0x10000000); a < Limit32; a += 0x1000000 {
-		if _, err := sysMmap(a, 4*PageSize, protRW, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, -1, 0); err == nil {
+		if _, err := sysMmap(a, 4*PageSize, regProtRW, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, -1, 0); err == nil {
 			planted, _ = NewRange(a, 4*PageSize)
 			break
 		}

@@ -15,9 +15,9 @@ import (
 )
 
 const (
-	protR  = unix.PROT_READ
-	protRW = unix.PROT_READ | unix.PROT_WRITE
-	protRX = unix.PROT_READ | unix.PROT_EXEC
+	regProtR  = unix.PROT_READ
+	regProtRW = unix.PROT_READ | unix.PROT_WRITE
+	regProtRX = unix.PROT_READ | unix.PROT_EXEC
 )
 
 // pageModel is the reference: the protection of every range a Regions has
@@ -274,38 +274,38 @@ func TestRegionsTable(t *testing.T) {
 	}{
 		{
 			name: "map and unmap whole", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: arena2M},
-			ops:        []rop{{op: "map", id: 1, pages: 4, prot: protRW}, {op: "unmap", id: 1}},
+			ops:        []rop{{op: "map", id: 1, pages: 4, prot: regProtRW}, {op: "unmap", id: 1}},
 			wantArenas: 1, wantPages: 0,
 		},
 		{
 			name: "hole refilled in place", modes: []Mode{Mode32}, cfg: RegionsConfig{ArenaSize: arena2M},
 			ops: []rop{
-				{op: "map", id: 1, pages: 4, prot: protRW}, {op: "map", id: 2, pages: 4, prot: protRW},
-				{op: "map", id: 3, pages: 4, prot: protRW}, {op: "unmap", id: 2},
-				{op: "map", id: 4, pages: 4, prot: protR, sameAs: 2, sameStart: true},
+				{op: "map", id: 1, pages: 4, prot: regProtRW}, {op: "map", id: 2, pages: 4, prot: regProtRW},
+				{op: "map", id: 3, pages: 4, prot: regProtRW}, {op: "unmap", id: 2},
+				{op: "map", id: 4, pages: 4, prot: regProtR, sameAs: 2, sameStart: true},
 			},
 			wantArenas: 1, wantPages: 12,
 		},
 		{
 			name: "search runs backward from the freed end", modes: []Mode{Mode32}, cfg: RegionsConfig{ArenaSize: arena2M},
 			ops: []rop{
-				{op: "map", id: 1, pages: 4, prot: protRW}, {op: "map", id: 2, pages: 8, prot: protRW},
-				{op: "map", id: 3, pages: 4, prot: protRW}, {op: "unmap", id: 2},
-				{op: "map", id: 4, pages: 2, prot: protRW, sameAs: 2, sameEnd: true},
-				{op: "map", id: 5, pages: 6, prot: protRW, sameAs: 2, sameStart: true},
+				{op: "map", id: 1, pages: 4, prot: regProtRW}, {op: "map", id: 2, pages: 8, prot: regProtRW},
+				{op: "map", id: 3, pages: 4, prot: regProtRW}, {op: "unmap", id: 2},
+				{op: "map", id: 4, pages: 2, prot: regProtRW, sameAs: 2, sameEnd: true},
+				{op: "map", id: 5, pages: 6, prot: regProtRW, sameAs: 2, sameStart: true},
 			},
 			wantArenas: 1, wantPages: 16,
 		},
 		{
 			name: "partial unmaps split a region", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: arena2M},
 			ops: []rop{
-				{op: "map", id: 1, pages: 8, prot: protRW},
+				{op: "map", id: 1, pages: 8, prot: regProtRW},
 				{op: "unmap", id: 1, from: 2, to: 4},
 				{op: "unmap", id: 1, from: 2, to: 4, wantErr: unix.EINVAL},
 				{op: "unmap", id: 1, from: 1, to: 3, wantErr: unix.EINVAL},
-				{op: "protect", id: 1, from: 3, to: 5, prot: protR, wantErr: unix.EINVAL},
+				{op: "protect", id: 1, from: 3, to: 5, prot: regProtR, wantErr: unix.EINVAL},
 				{op: "unmap", id: 1, from: 0, to: 1},
-				{op: "protect", id: 1, from: 5, to: 7, prot: protRX},
+				{op: "protect", id: 1, from: 5, to: 7, prot: regProtRX},
 				{op: "unmap", id: 1, from: 7, to: 8},
 			},
 			wantArenas: 1, wantPages: 4,
@@ -313,8 +313,8 @@ func TestRegionsTable(t *testing.T) {
 		{
 			name: "protect part of a region", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: arena2M},
 			ops: []rop{
-				{op: "map", id: 1, pages: 8, prot: protRW},
-				{op: "protect", id: 1, from: 0, to: 2, prot: protR},
+				{op: "map", id: 1, pages: 8, prot: regProtRW},
+				{op: "protect", id: 1, from: 0, to: 2, prot: regProtR},
 				{op: "protect", id: 1, from: 6, to: 8, prot: unix.PROT_NONE},
 				{op: "protect", id: 1, from: 2, to: 4, prot: 0x40, wantErr: unix.EINVAL},
 			},
@@ -323,7 +323,7 @@ func TestRegionsTable(t *testing.T) {
 		{
 			name: "unmap of what it does not own", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: arena2M},
 			ops: []rop{
-				{op: "map", id: 1, pages: 2, prot: protRW},
+				{op: "map", id: 1, pages: 2, prot: regProtRW},
 				{op: "unmapRaw", raw: AddrRange{Start: 0x10000, End: 0x20000}, wantErr: unix.EINVAL},
 				{op: "unmapRaw", raw: AddrRange{Start: 0x7000_0000_0000, End: 0x7000_0000_1000}, wantErr: unix.EINVAL},
 				{op: "unmapRaw", raw: AddrRange{Start: 0x1000, End: 0x1000}, wantErr: unix.EINVAL},
@@ -334,53 +334,53 @@ func TestRegionsTable(t *testing.T) {
 		{
 			name: "alignments honoured", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: 8 << 20},
 			ops: []rop{
-				{op: "map", id: 1, pages: 1, prot: protRW},
-				{op: "map", id: 2, pages: 32, align: 128 << 10, prot: protRW},
-				{op: "map", id: 3, pages: 1, prot: protRW},
-				{op: "map", id: 4, pages: 128, align: 512 << 10, prot: protRW},
-				{op: "map", id: 5, pages: 1, prot: protRW},
-				{op: "map", id: 6, pages: 512, align: 2 << 20, prot: protRW},
+				{op: "map", id: 1, pages: 1, prot: regProtRW},
+				{op: "map", id: 2, pages: 32, align: 128 << 10, prot: regProtRW},
+				{op: "map", id: 3, pages: 1, prot: regProtRW},
+				{op: "map", id: 4, pages: 128, align: 512 << 10, prot: regProtRW},
+				{op: "map", id: 5, pages: 1, prot: regProtRW},
+				{op: "map", id: 6, pages: 512, align: 2 << 20, prot: regProtRW},
 			},
 			wantArenas: 1, wantPages: 675,
 		},
 		{
 			name: "full arena leads to another", modes: []Mode{Mode32}, cfg: RegionsConfig{ArenaSize: arena2M},
 			ops: []rop{
-				{op: "map", id: 1, pages: 400, prot: protRW},
-				{op: "map", id: 2, pages: 200, prot: protRW},
-				{op: "map", id: 3, pages: 100, prot: protRW}, // fits in the first
+				{op: "map", id: 1, pages: 400, prot: regProtRW},
+				{op: "map", id: 2, pages: 200, prot: regProtRW},
+				{op: "map", id: 3, pages: 100, prot: regProtRW}, // fits in the first
 			},
 			wantArenas: 2, wantPages: 700,
 		},
 		{
 			name: "cap gives ENOMEM and changes nothing", modes: []Mode{Mode32}, cfg: RegionsConfig{ArenaSize: arena2M, MaxArenas: 1},
 			ops: []rop{
-				{op: "map", id: 1, pages: 500, prot: protRW},
-				{op: "map", id: 2, pages: 13, prot: protRW, wantErr: unix.ENOMEM},
-				{op: "map", id: 3, pages: 12, prot: protRW},
-				{op: "map", id: 4, pages: 1, prot: protRW, wantErr: unix.ENOMEM},
+				{op: "map", id: 1, pages: 500, prot: regProtRW},
+				{op: "map", id: 2, pages: 13, prot: regProtRW, wantErr: unix.ENOMEM},
+				{op: "map", id: 3, pages: 12, prot: regProtRW},
+				{op: "map", id: 4, pages: 1, prot: regProtRW, wantErr: unix.ENOMEM},
 				{op: "unmap", id: 1, from: 10, to: 11},
-				{op: "map", id: 5, pages: 1, prot: protRW},
+				{op: "map", id: 5, pages: 1, prot: regProtRW},
 			},
 			wantArenas: 1, wantPages: 512,
 		},
 		{
 			name: "a map larger than an arena gets its own", modes: []Mode{Mode32}, cfg: RegionsConfig{ArenaSize: arena2M},
 			ops: []rop{
-				{op: "map", id: 1, pages: 1, prot: protRW},
-				{op: "map", id: 2, pages: 1000, prot: protRW},
+				{op: "map", id: 1, pages: 1, prot: regProtRW},
+				{op: "map", id: 2, pages: 1000, prot: regProtRW},
 			},
 			wantArenas: 2, wantPages: 1001,
 		},
 		{
 			name: "bad arguments", modes: []Mode{Mode32, Mode64}, cfg: RegionsConfig{ArenaSize: arena2M},
 			ops: []rop{
-				{op: "map", id: 1, pages: 0, prot: protRW, wantErr: unix.EINVAL},
-				{op: "map", id: 2, pages: 1, align: 3 * PageSize, prot: protRW, wantErr: unix.EINVAL},
-				{op: "map", id: 3, pages: 1, align: 2 * MaxRegionAlign, prot: protRW, wantErr: unix.EINVAL},
-				{op: "map", id: 4, pages: 1, align: 512, prot: protRW, wantErr: unix.EINVAL},
+				{op: "map", id: 1, pages: 0, prot: regProtRW, wantErr: unix.EINVAL},
+				{op: "map", id: 2, pages: 1, align: 3 * PageSize, prot: regProtRW, wantErr: unix.EINVAL},
+				{op: "map", id: 3, pages: 1, align: 2 * MaxRegionAlign, prot: regProtRW, wantErr: unix.EINVAL},
+				{op: "map", id: 4, pages: 1, align: 512, prot: regProtRW, wantErr: unix.EINVAL},
 				{op: "map", id: 5, pages: 1, prot: 0x100, wantErr: unix.EINVAL},
-				{op: "map", id: 6, pages: 1 << 48, prot: protRW, wantErr: unix.ENOMEM},
+				{op: "map", id: 6, pages: 1 << 48, prot: regProtRW, wantErr: unix.ENOMEM},
 				{op: "unmapRaw", raw: AddrRange{Start: 0x10_0000_2000, End: 0x10_0000_1000}, wantErr: unix.EINVAL},
 			},
 			wantArenas: 0, wantPages: 0,
@@ -468,7 +468,7 @@ func TestRegionsUnmapDiscards(t *testing.T) {
 	for _, mode := range []Mode{Mode32, Mode64} {
 		t.Run(mode.String(), func(t *testing.T) {
 			r := newTestRegions(t, RegionsConfig{Mode: mode, ArenaSize: 2 << 20})
-			ar, err := r.Map(4*PageSize, 0, protRW)
+			ar, err := r.Map(4*PageSize, 0, regProtRW)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -480,7 +480,7 @@ func TestRegionsUnmapDiscards(t *testing.T) {
 			if err := r.Unmap(ar); err != nil {
 				t.Fatal(err)
 			}
-			ar2, err := r.Map(4*PageSize, 0, protRW)
+			ar2, err := r.Map(4*PageSize, 0, regProtRW)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -493,7 +493,7 @@ func TestRegionsUnmapDiscards(t *testing.T) {
 			if err := r.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := r.Map(PageSize, 0, protRW); err != unix.EINVAL {
+			if _, err := r.Map(PageSize, 0, regProtRW); err != unix.EINVAL {
 				t.Fatalf("Map after Close: %v, want EINVAL", err)
 			}
 			if err := r.Unmap(ar2); err != unix.EINVAL {
@@ -522,7 +522,7 @@ func runRegionsProperty(t *testing.T, mode Mode, seed uint64, steps int) {
 	m := &pageModel{}
 	var live []AddrRange // regions handed out (some since partly unmapped)
 	aligns := []uint64{0, PageSize, 64 << 10, 128 << 10, 512 << 10, 2 << 20}
-	prots := []int{protRW, protR, protRX, unix.PROT_NONE}
+	prots := []int{regProtRW, regProtR, regProtRX, unix.PROT_NONE}
 	pickRange := func() AddrRange {
 		if len(live) == 0 || rng.IntN(20) == 0 {
 			// A range nobody mapped (or partly): must be refused.
@@ -683,9 +683,9 @@ func TestRegionsMappingCount(t *testing.T) {
 			}
 			live = splitLive(live, ar)
 		} else {
-			prot := protRW
+			prot := regProtRW
 			if rng.IntN(3) == 0 {
-				prot = protR
+				prot = regProtR
 			}
 			ar, err := r.Map((1+rng.Uint64N(32))*PageSize, []uint64{0, 64 << 10}[rng.IntN(2)], prot)
 			if err != nil {
@@ -812,7 +812,7 @@ func BenchmarkRegionsMapUnmap64K(b *testing.B) {
 			r := newTestRegions(b, RegionsConfig{Mode: mode, ArenaSize: 64 << 20})
 			b.ReportAllocs()
 			for b.Loop() {
-				ar, err := r.Map(64<<10, 0, protRW)
+				ar, err := r.Map(64<<10, 0, regProtRW)
 				if err != nil {
 					b.Fatal(err)
 				}
