@@ -20,45 +20,45 @@ const (
 	regProtRX = unix.PROT_READ | unix.PROT_EXEC
 )
 
-// pageModel is the reference: the protection of every range a Regions has
+// regionsModel is the reference: the protection of every range a Regions has
 // mapped, as sorted, disjoint segments (touching segments of equal
 // protection merged).
-type pageModel struct{ segs []modelSeg }
+type regionsModel struct{ segs []regionsSeg }
 
-type modelSeg struct {
+type regionsSeg struct {
 	r    AddrRange
 	prot int
 }
 
-func (m *pageModel) clear(r AddrRange) {
-	var out []modelSeg
+func (m *regionsModel) clear(r AddrRange) {
+	var out []regionsSeg
 	for _, s := range m.segs {
 		if !s.r.Overlaps(r) {
 			out = append(out, s)
 			continue
 		}
 		if s.r.Start < r.Start {
-			out = append(out, modelSeg{AddrRange{Start: s.r.Start, End: r.Start}, s.prot})
+			out = append(out, regionsSeg{AddrRange{Start: s.r.Start, End: r.Start}, s.prot})
 		}
 		if r.End < s.r.End {
-			out = append(out, modelSeg{AddrRange{Start: r.End, End: s.r.End}, s.prot})
+			out = append(out, regionsSeg{AddrRange{Start: r.End, End: s.r.End}, s.prot})
 		}
 	}
 	m.segs = out
 }
 
-func (m *pageModel) set(r AddrRange, prot int) {
+func (m *regionsModel) set(r AddrRange, prot int) {
 	m.clear(r)
 	i := sort.Search(len(m.segs), func(i int) bool { return m.segs[i].r.Start >= r.End })
-	m.segs = append(m.segs, modelSeg{})
+	m.segs = append(m.segs, regionsSeg{})
 	copy(m.segs[i+1:], m.segs[i:])
-	m.segs[i] = modelSeg{r, prot}
-	m.segs = mergeSegs(m.segs)
+	m.segs[i] = regionsSeg{r, prot}
+	m.segs = regionsMergeSegs(m.segs)
 }
 
-// mergeSegs merges touching segments of equal protection.
-func mergeSegs(in []modelSeg) []modelSeg {
-	var out []modelSeg
+// regionsMergeSegs merges touching segments of equal protection.
+func regionsMergeSegs(in []regionsSeg) []regionsSeg {
+	var out []regionsSeg
 	for _, s := range in {
 		if n := len(out); n > 0 && out[n-1].r.End == s.r.Start && out[n-1].prot == s.prot {
 			out[n-1].r.End = s.r.End
@@ -70,7 +70,7 @@ func mergeSegs(in []modelSeg) []modelSeg {
 }
 
 // bytes is the number of bytes mapped in the model.
-func (m *pageModel) bytes() uint64 {
+func (m *regionsModel) bytes() uint64 {
 	var n uint64
 	for _, s := range m.segs {
 		n += s.r.Length()
@@ -79,7 +79,7 @@ func (m *pageModel) bytes() uint64 {
 }
 
 // covers reports whether every page of r is mapped in the model.
-func (m *pageModel) covers(r AddrRange) bool {
+func (m *regionsModel) covers(r AddrRange) bool {
 	if r.Start >= r.End {
 		return false
 	}
@@ -100,7 +100,7 @@ func (m *pageModel) covers(r AddrRange) bool {
 }
 
 // overlaps reports whether any page of r is mapped in the model.
-func (m *pageModel) overlaps(r AddrRange) bool {
+func (m *regionsModel) overlaps(r AddrRange) bool {
 	for _, s := range m.segs {
 		if s.r.Overlaps(r) {
 			return true
@@ -109,12 +109,12 @@ func (m *pageModel) overlaps(r AddrRange) bool {
 	return false
 }
 
-// kernelSegs returns what /proc/self/maps shows over ar, clipped to it, with
+// regionsKernelSegs returns what /proc/self/maps shows over ar, clipped to it, with
 // touching lines of equal protection merged; gaps are returned as
 // protection -1. Lines must be private and anonymous.
-func kernelSegs(t *testing.T, es []MapsEntry, ar AddrRange) []modelSeg {
+func regionsKernelSegs(t *testing.T, es []MapsEntry, ar AddrRange) []regionsSeg {
 	t.Helper()
-	var out []modelSeg
+	var out []regionsSeg
 	a := ar.Start
 	i := sort.Search(len(es), func(i int) bool { return es[i].Range.End > ar.Start })
 	for _, e := range es[i:] {
@@ -126,15 +126,15 @@ func kernelSegs(t *testing.T, es []MapsEntry, ar AddrRange) []modelSeg {
 			t.Fatalf("maps line %v over owned %v is not private anonymous", e, ar)
 		}
 		if part.Start > a {
-			out = append(out, modelSeg{AddrRange{Start: a, End: part.Start}, -1})
+			out = append(out, regionsSeg{AddrRange{Start: a, End: part.Start}, -1})
 		}
-		out = append(out, modelSeg{part, e.Prot})
+		out = append(out, regionsSeg{part, e.Prot})
 		a = part.End
 	}
 	if a < ar.End {
-		out = append(out, modelSeg{AddrRange{Start: a, End: ar.End}, -1})
+		out = append(out, regionsSeg{AddrRange{Start: a, End: ar.End}, -1})
 	}
-	return mergeSegs(out)
+	return regionsMergeSegs(out)
 }
 
 // checkRegions compares a Regions with the model and with the kernel:
@@ -143,7 +143,7 @@ func kernelSegs(t *testing.T, es []MapsEntry, ar AddrRange) []modelSeg {
 // model ranges with their protection, everything else PROT_NONE (still
 // reserved); in Mode64 the Regions owns exactly the model's ranges, each
 // mapped with its protection.
-func checkRegions(t *testing.T, r *Regions, m *pageModel) {
+func checkRegions(t *testing.T, r *Regions, m *regionsModel) {
 	t.Helper()
 	if err := r.Check(); err != nil {
 		t.Fatalf("Check: %v", err)
@@ -170,7 +170,7 @@ func checkRegions(t *testing.T, r *Regions, m *pageModel) {
 		}
 		// What the model says about ar: its segments, PROT_NONE between
 		// them in Mode32 (the reservation).
-		var want []modelSeg
+		var want []regionsSeg
 		a := ar.Start
 		for _, s := range m.segs {
 			part := s.r.Intersect(ar)
@@ -179,19 +179,19 @@ func checkRegions(t *testing.T, r *Regions, m *pageModel) {
 			}
 			inOwned += part.Length()
 			if part.Start > a {
-				want = append(want, modelSeg{AddrRange{Start: a, End: part.Start}, unix.PROT_NONE})
+				want = append(want, regionsSeg{AddrRange{Start: a, End: part.Start}, unix.PROT_NONE})
 			}
-			want = append(want, modelSeg{part, s.prot})
+			want = append(want, regionsSeg{part, s.prot})
 			a = part.End
 		}
 		if a < ar.End {
 			if r.mode == Mode64 {
 				t.Fatalf("Regions owns %v which the model does not", AddrRange{Start: a, End: ar.End})
 			}
-			want = append(want, modelSeg{AddrRange{Start: a, End: ar.End}, unix.PROT_NONE})
+			want = append(want, regionsSeg{AddrRange{Start: a, End: ar.End}, unix.PROT_NONE})
 		}
-		want = mergeSegs(want)
-		got := kernelSegs(t, es, ar)
+		want = regionsMergeSegs(want)
+		got := regionsKernelSegs(t, es, ar)
 		if !slices.Equal(got, want) {
 			t.Fatalf("over %v the kernel has %v, want %v", ar, got, want)
 		}
@@ -201,9 +201,10 @@ func checkRegions(t *testing.T, r *Regions, m *pageModel) {
 	}
 }
 
-// memRW reads and writes process memory through /proc/self/mem, which
-// reaches any mapped page without unsafe (and even read-only ones).
-func memWrite(t *testing.T, a Addr, b []byte) {
+// procMemWrite and procMemRead access process memory through
+// /proc/self/mem, which reaches any mapped page (even a read-only one)
+// without unsafe.
+func procMemWrite(t *testing.T, a Addr, b []byte) {
 	t.Helper()
 	f, err := os.OpenFile("/proc/self/mem", os.O_RDWR, 0)
 	if err != nil {
@@ -215,7 +216,7 @@ func memWrite(t *testing.T, a Addr, b []byte) {
 	}
 }
 
-func memRead(t *testing.T, a Addr, n int) []byte {
+func procMemRead(t *testing.T, a Addr, n int) []byte {
 	t.Helper()
 	f, err := os.Open("/proc/self/mem")
 	if err != nil {
@@ -392,7 +393,7 @@ func TestRegionsTable(t *testing.T) {
 				cfg := tc.cfg
 				cfg.Mode = mode
 				r := newTestRegions(t, cfg)
-				m := &pageModel{}
+				m := &regionsModel{}
 				// before: nothing reserved, nothing mapped.
 				if st := r.Stats(); st.Arenas != 0 || st.MappedBytes != 0 {
 					t.Fatalf("fresh Regions: %+v", st)
@@ -473,8 +474,8 @@ func TestRegionsUnmapDiscards(t *testing.T) {
 				t.Fatal(err)
 			}
 			pattern := bytes.Repeat([]byte{0xa5}, 4*PageSize)
-			memWrite(t, ar.Start, pattern)
-			if got := memRead(t, ar.Start, len(pattern)); !bytes.Equal(got, pattern) {
+			procMemWrite(t, ar.Start, pattern)
+			if got := procMemRead(t, ar.Start, len(pattern)); !bytes.Equal(got, pattern) {
 				t.Fatalf("read back differs from what was written")
 			}
 			if err := r.Unmap(ar); err != nil {
@@ -487,7 +488,7 @@ func TestRegionsUnmapDiscards(t *testing.T) {
 			if mode == Mode32 && ar2 != ar {
 				t.Fatalf("remap at %v, want the freed %v", ar2, ar)
 			}
-			if got := memRead(t, ar2.Start, len(pattern)); !bytes.Equal(got, make([]byte, len(pattern))) {
+			if got := procMemRead(t, ar2.Start, len(pattern)); !bytes.Equal(got, make([]byte, len(pattern))) {
 				t.Fatalf("memory mapped again is not zero")
 			}
 			if err := r.Close(); err != nil {
@@ -504,7 +505,7 @@ func TestRegionsUnmapDiscards(t *testing.T) {
 }
 
 // TestRegionsProperty drives Regions with random operations and compares it
-// with pageModel after every step (and with /proc/self/maps).
+// with regionsModel after every step (and with /proc/self/maps).
 func TestRegionsProperty(t *testing.T) {
 	for _, mode := range []Mode{Mode32, Mode64} {
 		for seed := uint64(1); seed <= 2; seed++ {
@@ -519,7 +520,7 @@ func runRegionsProperty(t *testing.T, mode Mode, seed uint64, steps int) {
 	const arenaSize, maxArenas = 2 << 20, 3
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	r := newTestRegions(t, RegionsConfig{Mode: mode, ArenaSize: arenaSize, MaxArenas: maxArenas})
-	m := &pageModel{}
+	m := &regionsModel{}
 	var live []AddrRange // regions handed out (some since partly unmapped)
 	aligns := []uint64{0, PageSize, 64 << 10, 128 << 10, 512 << 10, 2 << 20}
 	prots := []int{regProtRW, regProtR, regProtRX, unix.PROT_NONE}
@@ -561,7 +562,7 @@ func runRegionsProperty(t *testing.T, mode Mode, seed uint64, steps int) {
 				}
 				var arenas []AddrRange
 				r.OwnedRanges(func(a AddrRange, _ Class) { arenas = append(arenas, a) })
-				if fit, ok := modelFit(m, arenas, pages, max(align, PageSize)); ok {
+				if fit, ok := regionsModelFit(m, arenas, pages, max(align, PageSize)); ok {
 					t.Fatalf("step %d: ENOMEM for %d pages aligned %#x but %v is free", step, pages, align, fit)
 				}
 				break
@@ -586,7 +587,7 @@ func runRegionsProperty(t *testing.T, mode Mode, seed uint64, steps int) {
 			}
 			if err == nil {
 				m.clear(ar)
-				live = splitLive(live, ar)
+				live = regionsSplitLive(live, ar)
 			}
 		default:
 			ar := pickRange()
@@ -618,9 +619,9 @@ func FuzzRegions(f *testing.F) {
 	})
 }
 
-// modelFit searches the model at every aligned start for n free pages aligned to
+// regionsModelFit searches the model at every aligned start for n free pages aligned to
 // align inside one of arenas.
-func modelFit(m *pageModel, arenas []AddrRange, n, align uint64) (AddrRange, bool) {
+func regionsModelFit(m *regionsModel, arenas []AddrRange, n, align uint64) (AddrRange, bool) {
 	for _, ar := range arenas {
 		for s := ar.Start; s+Addr(n*PageSize) <= ar.End; s += Addr(align) {
 			cand := AddrRange{Start: s, End: s + Addr(n*PageSize)}
@@ -632,8 +633,8 @@ func modelFit(m *pageModel, arenas []AddrRange, n, align uint64) (AddrRange, boo
 	return AddrRange{}, false
 }
 
-// splitLive removes ar from the live regions, keeping what remains.
-func splitLive(live []AddrRange, ar AddrRange) []AddrRange {
+// regionsSplitLive removes ar from the live regions, keeping what remains.
+func regionsSplitLive(live []AddrRange, ar AddrRange) []AddrRange {
 	var out []AddrRange
 	for _, l := range live {
 		if !l.Overlaps(ar) {
@@ -681,7 +682,7 @@ func TestRegionsMappingCount(t *testing.T) {
 			if err := r.Unmap(ar); err != nil {
 				t.Fatalf("cycle %d: Unmap(%v): %v", c, ar, err)
 			}
-			live = splitLive(live, ar)
+			live = regionsSplitLive(live, ar)
 		} else {
 			prot := regProtRW
 			if rng.IntN(3) == 0 {
@@ -753,7 +754,7 @@ func TestRegionsConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	checkRegions(t, r, &pageModel{})
+	checkRegions(t, r, &regionsModel{})
 }
 
 func TestFindArenaGap(t *testing.T) {
