@@ -75,6 +75,9 @@ func (k *Linux) straceArg(b []byte, s *sysCall, kind byte, i int, r int64) []byt
 	case 'u':
 		return strconv.AppendUint(b, v, 10)
 	case 'o':
+		if v == 0 {
+			return append(b, '0')
+		}
 		return strconv.AppendUint(append(b, '0'), v, 8)
 	case 'a':
 		if s.int32Arg(i) == unix.AT_FDCWD {
@@ -90,6 +93,9 @@ func (k *Linux) straceArg(b []byte, s *sysCall, kind byte, i int, r int64) []byt
 			return appendQuoted(b, []byte(str), len(str))
 		}
 	case 'b', 'r':
+		if v == 0 {
+			return append(b, "NULL"...)
+		}
 		n := uint64(0)
 		if kind == 'b' && i+1 < len(s.a) {
 			n = s.a[i+1]
