@@ -193,7 +193,9 @@ func (id exeID) matches(e MapsEntry) bool {
 }
 
 // baseClass classifies a maps entry that no owner claims. afterImage says
-// the previous entry was part of the image and ends where e starts.
+// the previous entry was a file mapping of the image ending where e starts:
+// an anonymous e is then the image's bss (only the one line; anything after
+// it is not).
 func baseClass(e MapsEntry, exe exeID, afterImage bool) Class {
 	switch {
 	case exe.matches(e):
@@ -229,13 +231,12 @@ func auditEntries(cfg AuditConfig, es []MapsEntry, owned []ownedRange, exe exeID
 		}
 		emitOne(&rep, cfg, r, c, e)
 	}
-	prevImageEnd := Addr(0)
+	prevImageEnd := Addr(0) // end of the last file mapping of the image
 	for _, e := range es {
 		base := baseClass(e, exe, prevImageEnd != 0 && prevImageEnd == e.Range.Start)
-		if base == ClassImage {
+		prevImageEnd = 0
+		if exe.matches(e) {
 			prevImageEnd = e.Range.End
-		} else {
-			prevImageEnd = 0
 		}
 		cursor := e.Range.Start
 		i := sort.Search(len(owned), func(i int) bool { return owned[i].r.End > e.Range.Start })
@@ -306,13 +307,16 @@ func ImageBelow4G() (low bool, image AddrRange, err error) {
 	}
 	exe := currentExe()
 	found := false
-	prevImageEnd := Addr(0)
+	prevImageEnd := Addr(0) // end of the last file mapping of the image
 	for _, e := range es {
-		if baseClass(e, exe, prevImageEnd != 0 && prevImageEnd == e.Range.Start) != ClassImage {
-			prevImageEnd = 0
+		c := baseClass(e, exe, prevImageEnd != 0 && prevImageEnd == e.Range.Start)
+		prevImageEnd = 0
+		if exe.matches(e) {
+			prevImageEnd = e.Range.End
+		}
+		if c != ClassImage {
 			continue
 		}
-		prevImageEnd = e.Range.End
 		if !found {
 			image, found = e.Range, true
 		}

@@ -81,6 +81,12 @@ func TestAuditEntries(t *testing.T) {
 			wantLow:  3,
 		},
 		{
+			name: "anonymous memory after the bss is not image", cfg: AuditConfig{Mode: Mode32, TolerateLowImage: true},
+			es: cat(image, []MapsEntry{line(0x2700000, 0x2701000, regProtR, 0, "")}, high), owned: []ownedRange{arena},
+			wantViol: []string{"[0x2700000, 0x2701000) r--p go-runtime below 4 GiB"}, wantLow: 4,
+			wantClass: map[Class]uint64{ClassImage: 0x2300000},
+		},
+		{
 			name: "low image and brk tolerated", cfg: AuditConfig{Mode: Mode32, TolerateLowImage: true},
 			es: cat(image, []MapsEntry{line(0x3000000, 0x3021000, regProtRW, 0, "[heap]")}, high), owned: []ownedRange{arena},
 			wantOK: true, wantLow: 4,
