@@ -517,7 +517,7 @@ func (m *Machine) segAddr(c *CPU, seg uint8, ad uint64) uint64 {
 // load reads guest memory. In Mode32 an access that would run past 4 GiB
 // wraps to address 0 byte by byte, as the CPU's linear addresses do.
 func (m *Machine) load(a uint64, size uint8) uint64 {
-	if a > m.wrapEdge {
+	if a > m.wrapEdge && a+uint64(size) > 1<<32 {
 		return m.loadWrap(a, size)
 	}
 	return loadN(a, size)
@@ -533,9 +533,9 @@ func (m *Machine) loadWrap(a uint64, size uint8) uint64 {
 
 // store writes guest memory, first dropping decoded code it overwrites.
 func (m *Machine) store(a uint64, size uint8, v uint64) {
-	if a > m.wrapEdge {
+	if a > m.wrapEdge && a+uint64(size) > 1<<32 {
 		for i := uint8(0); i < size; i++ {
-			m.store((a+uint64(i))&0xffffffff, 1, v>>(8*i))
+			m.store((a+uint64(i))&0xffffffff, 1, v>>(8*i)) // never wraps again
 		}
 		return
 	}

@@ -36,7 +36,7 @@ func harness(inst []byte) []byte {
 	emit(0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57, 0x57)
 	emit(0x48, 0x8b, 0x87) // mov rax, [rdi+flags]
 	emit(le32(nsFlags)...)
-	emit(0x50, 0x9d) // push rax; popfq
+	emit(0x50, 0x9d)                  // push rax; popfq
 	movReg := func(opc byte, r int) { // mov r64, [rdi+8r] / mov [rdi+8r], r64
 		rex := byte(0x48)
 		if r >= 8 {

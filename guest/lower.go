@@ -418,6 +418,22 @@ func (l *lowerer) simple(o op, code opcode) (op, error) {
 	o.code = code
 	var sz, ssz uint8
 	var err error
+	if code == opMov {
+		if r, ok := inst.Args[0].(x86asm.Reg); ok && r >= x86asm.ES && r <= x86asm.GS {
+			o.code, o.dst, o.size = opMovToSeg, arg{kind: argImm, disp: uint64(r - x86asm.ES)}, 2
+			o.src, _, err = l.arg(1)
+			return o, err
+		}
+		if r, ok := inst.Args[1].(x86asm.Reg); ok && r >= x86asm.ES && r <= x86asm.GS {
+			o.code, o.src = opMovFromSeg, arg{kind: argImm, disp: uint64(r - x86asm.ES)}
+			o.dst, sz, err = l.arg(0)
+			o.size = l.opSize(sz)
+			if o.dst.kind == argMem {
+				o.size = 2 // a selector store is always 16 bits
+			}
+			return o, err
+		}
+	}
 	if o.dst, sz, err = l.arg(0); err != nil {
 		return o, err
 	}
@@ -429,19 +445,6 @@ func (l *lowerer) simple(o op, code opcode) (op, error) {
 		return o, unsupported(inst)
 	}
 	switch code {
-	case opMov:
-		if r, ok := inst.Args[0].(x86asm.Reg); ok && r >= x86asm.ES && r <= x86asm.GS {
-			o.code, o.dst = opMovToSeg, arg{kind: argImm, disp: uint64(r - x86asm.ES)}
-			if o.src, ssz, err = l.arg(1); err != nil {
-				return o, err
-			}
-			o.size = 2
-			return o, nil
-		}
-		if r, ok := inst.Args[1].(x86asm.Reg); ok && r >= x86asm.ES && r <= x86asm.GS {
-			o.code, o.src = opMovFromSeg, arg{kind: argImm, disp: uint64(r - x86asm.ES)}
-			return o, nil
-		}
 	case opMovzx, opMovsx:
 		if ssz == 0 {
 			ssz = uint8(inst.MemBytes)

@@ -30,6 +30,20 @@ func newEnv(t testing.TB, mode mm.Mode) *testEnv {
 	if err != nil {
 		t.Fatalf("mapping guest memory: %v", err)
 	}
+	return newEnvMapped(t, mode, base)
+}
+
+// newEnvAt is newEnv with the memory at a fixed address, for programs
+// assembled for one (testdata/*.bin are built with org 0x10000000).
+func newEnvAt(t testing.TB, mode mm.Mode, base uint64) *testEnv {
+	t.Helper()
+	if err := mapAnonAt(base, envSize, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC); err != nil {
+		t.Skipf("cannot map guest memory at %#x: %v", base, err)
+	}
+	return newEnvMapped(t, mode, base)
+}
+
+func newEnvMapped(t testing.TB, mode mm.Mode, base uint64) *testEnv {
 	t.Cleanup(func() {
 		if err := unmapAnon(base, envSize); err != nil {
 			t.Errorf("unmap: %v", err)
