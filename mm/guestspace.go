@@ -574,7 +574,9 @@ func (g *GuestSpace) mmapLocked(addr Addr, length uint64, prot, flags, fd int, o
 		if err := g.mapFixedLocked("mmap", v, noreplace, func(place int) error { return doMap(r.Start, place) }, ch); err != nil {
 			return 0, err
 		}
-		g.log.Debug().Stringer("range", r).Int("prot", prot).Int("flags", flags).Msg("mmap fixed")
+		if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off
+			ev.Stringer("range", r).Int("prot", prot).Int("flags", flags).Msg("mmap fixed")
+		}
 		return r.Start, nil
 	}
 
@@ -597,7 +599,9 @@ func (g *GuestSpace) mmapLocked(addr Addr, length uint64, prot, flags, fd int, o
 	}
 	v.r = AddrRange{Start: at, End: at + Addr(length)}
 	g.recordLocked(v)
-	g.log.Debug().Stringer("range", v.r).Int("prot", prot).Int("flags", flags).Msg("mmap")
+	if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off
+		ev.Stringer("range", v.r).Int("prot", prot).Int("flags", flags).Msg("mmap")
+	}
 	return at, nil
 }
 
@@ -720,7 +724,9 @@ func (g *GuestSpace) unmapGuestLocked(op string, r AddrRange, ch *changeSet) err
 	if err != nil {
 		g.log.Error().Err(err).Stringer("range", r).Msg("munmap failed part-way")
 	} else {
-		g.log.Debug().Stringer("range", r).Msg(op)
+		if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off
+			ev.Stringer("range", r).Msg(op)
+		}
 	}
 	return err
 }
@@ -788,7 +794,9 @@ func (g *GuestSpace) mprotectLocked(addr Addr, length uint64, prot int, ch *chan
 	}
 	g.vmas.setProt(r, prot)
 	ch.add(r)
-	g.log.Debug().Stringer("range", r).Int("prot", prot).Msg("mprotect")
+	if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off
+		ev.Stringer("range", r).Int("prot", prot).Msg("mprotect")
+	}
 	return nil
 }
 
@@ -1052,7 +1060,9 @@ func (g *GuestSpace) finishMoveLocked(src vma, oldR, newR AddrRange, flags int, 
 	nv := src
 	nv.r = newR
 	g.recordLocked(nv)
-	g.log.Debug().Stringer("from", oldR).Stringer("to", newR).Msg("mremap moved")
+	if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off
+		ev.Stringer("from", oldR).Stringer("to", newR).Msg("mremap moved")
+	}
 }
 
 // SetBrkBase sets the start of the program break area (the loader calls it
@@ -1075,7 +1085,9 @@ func (g *GuestSpace) SetBrkBase(start Addr) error {
 		}
 	}
 	g.brkBase, g.brk = base, base
-	g.log.Debug().Stringer("base", base).Msg("brk base")
+	if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off
+		ev.Stringer("base", base).Msg("brk base")
+	}
 	return nil
 }
 
@@ -1120,11 +1132,18 @@ func (g *GuestSpace) brkLocked(req Addr, ch *changeSet) Addr {
 		if !ok || !g.window.IsSupersetOf(r) {
 			return cur
 		}
-		if g.window.IsSupersetOf(guard) && !g.knownFreeLocked(guard) {
-			return cur
-		}
-		if g.mode == Mode64 && sysProbeMapped(guard) {
-			return cur // someone else's mapping right above: keep Linux's guard page
+		if g.window.IsSupersetOf(guard) {
+			if !g.knownFreeLocked(guard) {
+				return cur
+			}
+			if sysProbeMapped(guard) {
+				// A mapping we did not know of right above: keep
+				// Linux's guard page from it too.
+				if g.bits != nil {
+					g.collideLocked(guard)
+				}
+				return cur
+			}
 		}
 		if !g.knownFreeLocked(r) {
 			return cur
@@ -1192,7 +1211,9 @@ func (g *GuestSpace) MapBlock(length, align uint64) (AddrRange, error) {
 		}
 	}
 	g.recordLocked(vma{r: r, prot: prot, flags: flags, kind: vmaHostHeap})
-	g.log.Debug().Stringer("range", r).Msg("host-heap block mapped")
+	if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off
+		ev.Stringer("range", r).Msg("host-heap block mapped")
+	}
 	return r, nil
 }
 
@@ -1214,7 +1235,9 @@ func (g *GuestSpace) UnmapBlock(r AddrRange) error {
 	}
 	g.stats.BlockUnmaps++
 	g.unrecordLocked(r)
-	g.log.Debug().Stringer("range", r).Msg("host-heap block unmapped")
+	if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off
+		ev.Stringer("range", r).Msg("host-heap block unmapped")
+	}
 	return nil
 }
 
@@ -1356,26 +1379,35 @@ func (g *GuestSpace) Check() error {
 			return fmt.Errorf("foreign range %v overlaps vma %v", f, g.vmas.v[i].r)
 		}
 	}
-	// Recount the bitmap page by page against the two lists.
+	// Walk the union of the two sorted lists: every range in it must be
+	// set in the bitmap, every gap clear, and the used counter must equal
+	// the recounted total.
+	if p := g.bits.nextSet(0); p < page(g.window.Start) {
+		return fmt.Errorf("bitmap page %v below the window is set", Addr(p<<PageShift))
+	}
 	var used uint64
+	cur := g.window.Start
 	vi, fi := 0, 0
-	for p := uint64(0); p < g.bits.len(); p++ {
-		a := Addr(p << PageShift)
-		for vi < len(g.vmas.v) && g.vmas.v[vi].r.End <= a {
+	for vi < len(g.vmas.v) || fi < len(g.foreign) {
+		var r AddrRange
+		if fi >= len(g.foreign) || vi < len(g.vmas.v) && g.vmas.v[vi].r.Start < g.foreign[fi].Start {
+			r = g.vmas.v[vi].r
 			vi++
-		}
-		for fi < len(g.foreign) && g.foreign[fi].End <= a {
+		} else {
+			r = g.foreign[fi]
 			fi++
 		}
-		want := vi < len(g.vmas.v) && g.vmas.v[vi].r.Contains(a) ||
-			fi < len(g.foreign) && g.foreign[fi].Contains(a)
-		got := g.bits.test(p)
-		if got != want {
-			return fmt.Errorf("bitmap page %v is %v, vmas and foreign say %v", a, got, want)
+		if gap := (AddrRange{Start: cur, End: r.Start}); gap.Start < gap.End && !g.bits.isClear(page(gap.Start), gap.Pages()) {
+			return fmt.Errorf("bitmap has pages of %v set that nothing holds", gap)
 		}
-		if got {
-			used++
+		if !g.bits.isSet(page(r.Start), r.Pages()) {
+			return fmt.Errorf("bitmap has pages of %v clear", r)
 		}
+		used += r.Pages()
+		cur = r.End
+	}
+	if gap := (AddrRange{Start: cur, End: g.window.End}); gap.Start < gap.End && !g.bits.isClear(page(gap.Start), gap.Pages()) {
+		return fmt.Errorf("bitmap has pages of %v set that nothing holds", gap)
 	}
 	if used != g.bits.used {
 		return fmt.Errorf("bitmap used counter %d, recount %d", g.bits.used, used)
