@@ -39,21 +39,24 @@ type lazyFlags struct {
 	res  uint64
 }
 
-// sizeMask[n] masks a value to n bytes.
-var sizeMask = [9]uint64{1: 0xff, 2: 0xffff, 4: 0xffffffff, 8: ^uint64(0)}
+// sizeMask[n] masks a value to n bytes. The tables have 256 entries so
+// that indexing with a uint8 size needs no bounds check.
+var sizeMask = [256]uint64{1: 0xff, 2: 0xffff, 4: 0xffffffff, 8: ^uint64(0)}
 
 // signBit[n] is the sign bit of an n-byte value.
-var signBit = [9]uint64{1: 0x80, 2: 0x8000, 4: 0x80000000, 8: 1 << 63}
+var signBit = [256]uint64{1: 0x80, 2: 0x8000, 4: 0x80000000, 8: 1 << 63}
 
 // setLazy records an operation; operands must already be masked.
 func (c *CPU) setLazy(op lazyOp, size uint8, a, b, res uint64) {
-	c.lazy = lazyFlags{op: op, size: size, a: a, b: b, res: res}
+	l := &c.lazy
+	l.op, l.size, l.a, l.b, l.res = op, size, a, b, res
 }
 
 // setLazyCin records an operation that consumes a carry in (adc, sbb) or
 // preserves the old carry (inc, dec).
 func (c *CPU) setLazyCin(op lazyOp, size uint8, a, b, res, cin uint64) {
-	c.lazy = lazyFlags{op: op, size: size, a: a, b: b, res: res, cin: cin}
+	l := &c.lazy
+	l.op, l.size, l.a, l.b, l.res, l.cin = op, size, a, b, res, cin
 }
 
 // setStatus replaces the status flags with those in v.

@@ -466,6 +466,7 @@ func (m *Machine) fatal(c *CPU, o *op) Exit {
 // setReg writes the low size bytes of v to register r as the CPU does:
 // 32-bit writes zero the upper half, 8- and 16-bit writes merge.
 func setReg(c *CPU, r uint8, size uint8, v uint64) {
+	r &= 15
 	switch size {
 	case 8:
 		c.Regs[r] = v
@@ -483,10 +484,10 @@ func setReg(c *CPU, r uint8, size uint8, v uint64) {
 func (m *Machine) eaNoSeg(c *CPU, a *arg) uint64 {
 	ad := a.disp
 	if a.reg != noReg {
-		ad += c.Regs[a.reg]
+		ad += c.Regs[a.reg&15]
 	}
 	if a.index != noReg {
-		ad += c.Regs[a.index] << a.scale
+		ad += c.Regs[a.index&15] << (a.scale & 3)
 	}
 	return ad & sizeMask[a.asize]
 }
@@ -550,15 +551,20 @@ func (m *Machine) store(a uint64, size uint8, v uint64) {
 	storeN(a, size, v)
 }
 
-// get reads an operand.
+// get reads an operand; the register case is small enough to inline.
 func (m *Machine) get(c *CPU, a *arg, size uint8) uint64 {
+	if a.kind == argReg {
+		return c.Regs[a.reg&15] & sizeMask[size]
+	}
+	return m.getSlow(c, a, size)
+}
+
+func (m *Machine) getSlow(c *CPU, a *arg, size uint8) uint64 {
 	switch a.kind {
-	case argReg:
-		return c.Regs[a.reg] & sizeMask[size]
 	case argImm:
 		return a.disp & sizeMask[size]
 	case argRegHi:
-		return c.Regs[a.reg] >> 8 & 0xff
+		return c.Regs[a.reg&15] >> 8 & 0xff
 	default:
 		return m.load(m.ea(c, a), size)
 	}
@@ -582,11 +588,23 @@ func (m *Machine) getRMW(c *CPU, a *arg, size uint8) (uint64, uint64) {
 
 // put writes an operand, computing a memory operand's address.
 func (m *Machine) put(c *CPU, a *arg, size uint8, v uint64) {
+	if a.kind == argReg && size >= 4 {
+		if size == 8 {
+			c.Regs[a.reg&15] = v
+		} else {
+			c.Regs[a.reg&15] = v & 0xffffffff
+		}
+		return
+	}
+	m.putSlow(c, a, size, v)
+}
+
+func (m *Machine) putSlow(c *CPU, a *arg, size uint8, v uint64) {
 	switch a.kind {
 	case argReg:
 		setReg(c, a.reg, size, v)
 	case argRegHi:
-		c.Regs[a.reg] = c.Regs[a.reg]&^0xff00 | (v&0xff)<<8
+		c.Regs[a.reg&15] = c.Regs[a.reg&15]&^0xff00 | (v&0xff)<<8
 	case argMem:
 		m.store(m.ea(c, a), size, v)
 	}

@@ -230,8 +230,9 @@ func (m *Machine) guarded(c *CPU) (e Exit, trapped bool) {
 		if r := recover(); r != nil {
 			m.depth = depth
 			c.RIP = m.pc
-			e, trapped = m.panicExit(r), false
-			m.exit = &e
+			ex := m.panicExit(r)
+			m.exit = &ex
+			e, trapped = ex, false
 		}
 	}()
 	return m.loop(c)
