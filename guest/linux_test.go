@@ -3,6 +3,7 @@ package guest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,7 +20,7 @@ import (
 // sysEnv is a Linux over a real GuestSpace with a mapped guest buffer, and
 // a CPU to call it with.
 type sysEnv struct {
-	t     *testing.T
+	t     testing.TB
 	k     *Linux
 	space *mm.GuestSpace
 	c     *CPU
@@ -46,34 +47,49 @@ var abiCases = []struct {
 	{"amd64", mm.Mode64, ABIAMD64},
 }
 
-func newSysEnv(t *testing.T, mode mm.Mode, abi ABI) *sysEnv {
+func newSysEnv(t testing.TB, mode mm.Mode, abi ABI) *sysEnv {
 	t.Helper()
+	e, err := openSysEnv(mode, abi, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.t = t
+	t.Cleanup(func() { e.space.Close() })
+	return e
+}
+
+// openSysEnv builds a sysEnv whose guest binary lives in dir; the caller
+// closes e.space.
+func openSysEnv(mode mm.Mode, abi ABI, dir string) (*sysEnv, error) {
 	space, err := mm.NewGuestSpace(mm.GuestSpaceConfig{Mode: mode})
 	if err != nil {
-		t.Fatalf("NewGuestSpace: %v", err)
+		return nil, fmt.Errorf("NewGuestSpace: %v", err)
 	}
-	t.Cleanup(func() { space.Close() })
-	e := &sysEnv{t: t, space: space, c: NewCPU(mode), abi: abi, log: new(bytes.Buffer), trace: new(bytes.Buffer)}
-	e.exe = filepath.Join(t.TempDir(), "guest-binary")
+	e := &sysEnv{space: space, c: NewCPU(mode), abi: abi, log: new(bytes.Buffer), trace: new(bytes.Buffer)}
+	e.exe = filepath.Join(dir, "guest-binary")
 	if err := os.WriteFile(e.exe, []byte("\x7fELF not really"), 0o755); err != nil {
-		t.Fatal(err)
+		space.Close()
+		return nil, err
 	}
 	e.k, err = NewLinux(LinuxConfig{
 		Mode: mode, Space: space, ExePath: e.exe, Strace: e.trace,
 		Log: zerolog.New(e.log).Level(zerolog.DebugLevel),
 	})
 	if err != nil {
-		t.Fatalf("NewLinux: %v", err)
+		space.Close()
+		return nil, fmt.Errorf("NewLinux: %v", err)
 	}
 	a, err := space.Mmap(0, memSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, -1, 0)
 	if err != nil {
-		t.Fatalf("Mmap: %v", err)
+		space.Close()
+		return nil, fmt.Errorf("Mmap: %v", err)
 	}
 	if mode == mm.Mode32 && uint64(a)+memSize > uint64(mm.Limit32) {
-		t.Fatalf("Mode32 guest buffer at %v is above 4 GiB", a)
+		space.Close()
+		return nil, fmt.Errorf("Mode32 guest buffer at %v is above 4 GiB", a)
 	}
 	e.mem = uint64(a)
-	return e
+	return e, nil
 }
 
 // nr returns the number of the named syscall in e's ABI.
