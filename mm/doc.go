@@ -133,7 +133,112 @@
 //
 // # GuestSpace
 //
-// (The GuestSpace section follows.)
+// A GuestSpace is the guest's address space as its system calls see it:
+// mmap, munmap, mprotect, mremap, madvise and brk, plus MapBlock and
+// UnmapBlock, through which the host heap takes guest-visible blocks. All
+// of it is real memory: the kernel maps each guest page at the address the
+// guest uses.
+//
+// Structures. A sorted slice of vmas {range, prot, flags, kind guest or
+// host heap} records everything the GuestSpace mapped; neighbouring private
+// anonymous guest vmas with equal protection are merged, so the slice stays
+// about as short as the kernel's own list and lookups are binary searches.
+// In Mode32 a pageBitmap with one bit per page of [0, window end) (2^20
+// bits, 128 KiB, for the full window) marks every page that is used, by a
+// vma or by a foreign mapping: one that something else in the process had
+// in the window (a non-PIE binary's image, the race runtime's C heap, a
+// stray mmap). Foreign ranges are listed as well; they are never used and
+// never unmapped. A page is free for placement exactly when its bit is
+// clear. Bits are indexed by absolute page number, so an aligned run of
+// bits is an aligned address range.
+//
+// Layout (Mode32, default window), as Linux lays out a 32-bit process on an
+// x86-64 kernel without randomization (TASK_SIZE 0xffffe000, mmap_base 128
+// MiB below it):
+//
+//	64 KiB                                0xf7ffe000             0xffffe000  4 GiB
+//	| image, brk ->       <- mmaps, blocks | stack gap (StackGap)  |  8 KiB  |
+//	                                   mmap base               StackTop
+//
+// The loader maps the image low and the stack below StackTop; brk grows up
+// from the end of the image; placement grows down from the mmap base.
+//
+// Placement (mmap without MAP_FIXED, MapBlock, mremap moves) in Mode32:
+//
+//  1. A hint, rounded down to a page, is taken when its pages are free and
+//     inside the window.
+//  2. Otherwise the bitmap is searched top-down for the highest free run
+//     (aligned, for blocks) that ends at or below the mmap base,
+//  3. and failing that bottom-up from the mmap base through the stack gap,
+//     like the kernel's fallback; no room is ENOMEM.
+//  4. The run is mapped with MAP_FIXED_NOREPLACE. If the kernel answers
+//     EEXIST, something was mapped behind GuestSpace's back: it reads
+//     /proc/self/maps, marks every unknown mapping in the window foreign,
+//     and searches again (a bounded number of times).
+//  5. The vma is recorded and its bits set.
+//
+// Nothing is ever mapped with plain MAP_FIXED over pages the bookkeeping
+// does not own. MAP_FIXED (and MREMAP_FIXED, and brk) follow these steps:
+//
+//  1. The range must lie in the window: below 64 KiB is EPERM (Linux's
+//     mmap_min_addr), elsewhere outside ENOMEM.
+//  2. A host-heap block or a foreign page in the range is refused with
+//     ENOMEM (with MAP_FIXED_NOREPLACE any used page is EEXIST), logged and
+//     counted: the guest may replace only its own memory.
+//  3. If no guest page is in the range, it is mapped with
+//     MAP_FIXED_NOREPLACE (a kernel EEXIST marks the foreign mapping and
+//     refuses).
+//  4. If guest pages are to be replaced, the free parts of the range are
+//     claimed first with PROT_NONE MAP_FIXED_NOREPLACE reservations (an
+//     EEXIST undoes the claims and refuses); then MAP_FIXED over the whole
+//     range replaces only memory of ours. If that fails, the claims are
+//     released and the recorded pages are probed again (msync) so the
+//     bookkeeping matches what the kernel kept.
+//  5. The replaced vmas are forgotten, the new one recorded, and the change
+//     hook is told.
+//
+// Munmap unmaps the guest pages of the range in maximal runs, one syscall
+// each. Unmapped and foreign pages are skipped (for the guest they are
+// unmapped, and Linux allows munmap of unmapped pages); a range that
+// touches a host-heap block is refused with EINVAL and nothing is
+// unmapped. Mprotect needs every page to be guest memory, else ENOMEM
+// (Linux's answer for unmapped pages; a host-heap block is not the guest's
+// mapping) and nothing changes; it is applied one recorded area at a time,
+// so a kernel failure part-way (EACCES on a read-only file's shared
+// mapping) leaves the bookkeeping exact. Madvise applies to guest pages
+// only (ENOMEM if other pages are in the range); advice that discards
+// contents (DONTNEED, FREE, REMOVE) tells the change hook.
+//
+// Mremap needs the old range inside one guest vma (else EFAULT). It shrinks
+// in place; it grows in place when the following pages are free; else,
+// with MREMAP_MAYMOVE, it places the new size like an mmap, reserves it
+// PROT_NONE and moves onto the reservation with MREMAP_FIXED. MREMAP_FIXED
+// takes the MAP_FIXED path above; MREMAP_DONTUNMAP works on private
+// anonymous memory.
+//
+// Brk is the kernel's: SetBrkBase(end of image) rounds up to a page;
+// Brk(0) returns the break; growth maps [old end, new end) read-write with
+// MAP_FIXED_NOREPLACE when those pages and one guard page above them are
+// free (the guard page is also probed in the kernel); shrinking unmaps;
+// every failure returns the old break.
+//
+// Mode64: mmap without MAP_FIXED goes to the kernel with the hint, which
+// then picks the place; MAP_FIXED, MREMAP_FIXED, munmap, mprotect and brk
+// follow the same rules with the vma list as the only bookkeeping (there
+// is no bitmap, and foreign mappings are known only from the kernel's
+// EEXIST), so a 64-bit guest can still neither replace nor unmap minemu's
+// own memory. MapBlock over-maps by the alignment and trims.
+//
+// Queries. Prot and IsMapped (the syscall layer's check of guest pointers)
+// binary-search the vma list under the read lock and do not allocate;
+// host-heap blocks count as guest-visible read-write memory. The change
+// hook runs after the lock is released, once for each range of guest
+// memory that was unmapped, replaced, reprotected, moved or discarded, so
+// the interpreter can drop decoded code there. OwnedRanges reports the
+// vmas to the audit as ClassGuest and ClassHostHeap; Check recounts the
+// bitmap against the vmas and foreign ranges and compares every cached
+// counter. One RWMutex guards all mutable state; methods that expect it
+// held end in Locked.
 //
 // # Heap
 //
