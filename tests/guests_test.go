@@ -1,0 +1,368 @@
+// Package tests runs the committed guest programs (tests/guests) under
+// minemu and compares their stdout and exit status with the golden files
+// recorded by running the same binaries natively (tests/guests/golden.sh).
+//
+// Flags (go test ./tests -args ...):
+//
+//	-runner minemu|native|qemu   what runs the guests (default minemu;
+//	                             native and qemu check the golden files
+//	                             and this harness themselves)
+//	-all                         run every case of cases.txt, not only
+//	                             the ones listed in enabled
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	runner = flag.String("runner", "minemu", "what runs the guests: minemu, native or qemu")
+	all    = flag.Bool("all", false, "run every case of cases.txt, not only the enabled ones")
+)
+
+// guestDir is where cases run: binaries are ./bin/NAME, as in golden.sh.
+const guestDir = "guests"
+
+// minemuBin is the PIE-built minemu, set by TestMain.
+var minemuBin string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "minemu-tests-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	minemuBin = filepath.Join(dir, "minemu")
+	build := exec.Command("go", "build", "-buildmode=pie", "-o", minemuBin, "github.com/minemu/minemu/cmd/minemu")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building minemu:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// enabled lists the cases of guests/cases.txt that minemu passes today;
+// the test runs these by default (-all runs every case). A case is added
+// here when it passes, never skipped inside the test.
+var enabled = map[string]bool{}
+
+// guestCase is one line of cases.txt.
+type guestCase struct {
+	name, bin string
+	args      []string
+}
+
+func readCases(t testing.TB) []guestCase {
+	t.Helper()
+	f, err := os.Open(filepath.Join(guestDir, "cases.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var cases []guestCase
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Split(line, "|")
+		if len(fields) < 2 {
+			t.Fatalf("cases.txt: bad line %q", line)
+		}
+		cases = append(cases, guestCase{name: fields[0], bin: fields[1], args: fields[2:]})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return cases
+}
+
+// guestEnv is the fixed environment of every run (env.txt).
+func guestEnv(t testing.TB) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(guestDir, "env.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+// result is what a run produced.
+type result struct {
+	stdout []byte
+	stderr []byte
+	status int // exit code, or 128+signal when the process died of one
+}
+
+// command returns the command that runs bin with args under the runner.
+func command(ctx context.Context, run, bin string, args []string, extra ...string) *exec.Cmd {
+	path := "./bin/" + bin
+	var cmd *exec.Cmd
+	switch run {
+	case "native":
+		cmd = exec.CommandContext(ctx, path, args...)
+	case "qemu":
+		q := "qemu-x86_64"
+		if strings.HasSuffix(bin, "-i386") {
+			q = "qemu-i386"
+		}
+		cmd = exec.CommandContext(ctx, q, append([]string{path}, args...)...)
+	default:
+		cmd = exec.CommandContext(ctx, minemuBin, append(append(append([]string{"run"}, extra...), path), args...)...)
+	}
+	cmd.Dir = guestDir
+	return cmd
+}
+
+func runGuest(t testing.TB, run string, c guestCase, extra ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := command(ctx, run, c.bin, c.args, extra...)
+	cmd.Env = guestEnv(t)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{stdout: out.Bytes(), stderr: errb.Bytes()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		ws := ee.Sys().(syscall.WaitStatus)
+		if ws.Signaled() {
+			r.status = 128 + int(ws.Signal())
+			if run == "minemu" {
+				t.Fatalf("minemu itself died of %v (it must report the guest's signal as an exit status)\nstderr:\n%s", ws.Signal(), errb.Bytes())
+			}
+		} else {
+			r.status = ws.ExitStatus()
+		}
+	default:
+		t.Fatalf("running %s: %v", c.name, err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("%s timed out", c.name)
+	}
+	return r
+}
+
+func golden(t testing.TB, name string) ([]byte, int) {
+	t.Helper()
+	out, err := os.ReadFile(filepath.Join(guestDir, "golden", name+".stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.ReadFile(filepath.Join(guestDir, "golden", name+".status"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := strconv.Atoi(strings.TrimSpace(string(st)))
+	if err != nil {
+		t.Fatalf("golden status of %s: %v", name, err)
+	}
+	return out, status
+}
+
+// TestGuests runs the cases and compares with the golden files.
+func TestGuests(t *testing.T) {
+	cases := readCases(t)
+	ran := 0
+	for _, c := range cases {
+		if *runner == "minemu" && !*all && !enabled[c.name] {
+			continue
+		}
+		ran++
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			wantOut, wantStatus := golden(t, c.name)
+			r := runGuest(t, *runner, c)
+			if r.status != wantStatus {
+				t.Errorf("exit status %d, want %d\nstderr:\n%s", r.status, wantStatus, r.stderr)
+			}
+			if !bytes.Equal(r.stdout, wantOut) {
+				t.Errorf("stdout differs from golden/%s.stdout:\n%s\nstderr:\n%s", c.name, firstDiff(r.stdout, wantOut), r.stderr)
+			}
+		})
+	}
+	t.Logf("%d of %d cases run with %s", ran, len(cases), *runner)
+}
+
+// firstDiff shows the first differing line.
+func firstDiff(got, want []byte) string {
+	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < max(len(g), len(w)); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl || i >= len(g) || i >= len(w) {
+			return fmt.Sprintf("line %d:\n  got:  %q\n  want: %q\n(%d lines vs %d)", i+1, gl, wl, len(g), len(w))
+		}
+	}
+	return "(identical lines)"
+}
+
+// TestCasesConsistent checks the table itself: every case has golden
+// files and a binary, and every enabled name is a case.
+func TestCasesConsistent(t *testing.T) {
+	cases := readCases(t)
+	names := map[string]bool{}
+	for _, c := range cases {
+		if names[c.name] {
+			t.Fatalf("duplicate case %s", c.name)
+		}
+		names[c.name] = true
+		golden(t, c.name)
+		if _, err := os.Stat(filepath.Join(guestDir, "bin", c.bin)); err != nil {
+			t.Fatalf("case %s: %v", c.name, err)
+		}
+	}
+	for n := range enabled {
+		if !names[n] {
+			t.Fatalf("enabled case %s is not in cases.txt", n)
+		}
+	}
+	if len(cases) < 70 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+}
+
+// dispatched reports whether the built minemu knows the subcommand (the
+// command-line dispatch lives in main.go).
+func dispatched(t *testing.T, sub string) bool {
+	t.Helper()
+	out, _ := exec.Command(minemuBin, sub, "-h").CombinedOutput()
+	return !strings.Contains(string(out), "unknown command") && !strings.Contains(string(out), "usage: minemu --version")
+}
+
+// TestInfo runs `minemu info` on committed guests and compares with the
+// golden text (the same files cmd/minemu's unit test checks).
+func TestInfo(t *testing.T) {
+	if !dispatched(t, "info") {
+		t.Skip("this minemu does not dispatch `info` yet (cmd/minemu/main.go)")
+	}
+	for _, name := range []string{"hello-i386", "hello-x86_64", "hello-pie-x86_64", "libc-glibc-i386", "libc-musl-x86_64"} {
+		cmd := exec.Command(minemuBin, "info", "bin/"+name)
+		cmd.Dir = guestDir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("minemu info %s: %v", name, err)
+		}
+		want, err := os.ReadFile(filepath.Join(guestDir, "golden", "info-"+name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out, want) {
+			t.Fatalf("minemu info %s:\n%s", name, firstDiff(out, want))
+		}
+	}
+	cmd := exec.Command(minemuBin, "info", "cases.txt")
+	cmd.Dir = guestDir
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "cases.txt: not an ELF file") {
+		t.Fatalf("minemu info on a text file: %v %q, want exit status 1 and a clear error", err, out)
+	}
+}
+
+// stat looks up a dotted key ("guest.instructions") in the --stats JSON,
+// nested or flat.
+func stat(m map[string]any, key string) (float64, bool) {
+	if v, ok := m[key].(float64); ok {
+		return v, true
+	}
+	cur := any(m)
+	for _, part := range strings.Split(key, ".") {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return 0, false
+		}
+		cur = mm[part]
+	}
+	v, ok := cur.(float64)
+	return v, ok
+}
+
+// benchSieve runs the sieve guest (reps passes) once per iteration under
+// the runner and reports guest instructions per second from --stats.
+func benchSieve(b *testing.B, run, arch string, reps int) {
+	c := guestCase{name: "sieve-bench-" + arch, bin: "sieve-" + arch, args: []string{strconv.Itoa(reps)}}
+	statsFile := filepath.Join(b.TempDir(), "stats.json")
+	var extra []string
+	if run == "minemu" {
+		extra = []string{"--stats", statsFile}
+	}
+	var insns, blocks float64
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		r := runGuest(b, run, c, extra...)
+		if r.status != 0 || !bytes.Contains(r.stdout, []byte("primes below 1000000: 78498")) {
+			b.Fatalf("sieve failed: status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
+		}
+		if run == "minemu" {
+			raw, err := os.ReadFile(statsFile)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				b.Fatalf("stats: %v", err)
+			}
+			n, ok := stat(m, "guest.instructions")
+			if !ok {
+				b.Fatalf("stats lack guest.instructions: %s", raw)
+			}
+			insns += n
+			bd, _ := stat(m, "guest.blocks_decoded")
+			blocks += bd
+		}
+	}
+	el := time.Since(start).Seconds()
+	b.ReportMetric(el/float64(b.N), "s/run")
+	if insns > 0 {
+		b.ReportMetric(insns/el, "guest-insns/s")
+		b.ReportMetric(blocks/float64(b.N), "blocks-decoded/run")
+		b.ReportMetric(insns/float64(b.N), "guest-insns/run")
+	}
+}
+
+// BenchmarkSieve compares minemu with qemu-user and the native run on the
+// same binaries: go test ./tests -run XXX -bench Sieve -benchtime 3x
+func BenchmarkSieve(b *testing.B) {
+	for _, arch := range []string{"i386", "x86_64"} {
+		for _, run := range []string{"minemu", "qemu", "native"} {
+			b.Run(run+"-"+arch, func(b *testing.B) {
+				if run == "qemu" {
+					if _, err := exec.LookPath("qemu-" + arch); err != nil {
+						b.Skip("qemu-user not installed")
+					}
+				}
+				benchSieve(b, run, arch, 20)
+			})
+		}
+	}
+}
