@@ -178,7 +178,7 @@
 //  5. The vma is recorded and its bits set.
 //
 // Nothing is ever mapped with plain MAP_FIXED over pages the bookkeeping
-// does not own. MAP_FIXED (and MREMAP_FIXED, and brk) follow these steps:
+// does not own. MAP_FIXED (and MREMAP_FIXED) follows these steps:
 //
 //  1. The range must lie in the window: below 64 KiB is EPERM (Linux's
 //     mmap_min_addr), elsewhere outside ENOMEM.
