@@ -150,6 +150,12 @@ type Linux struct {
 	enosys map[enosysKey]uint64
 }
 
+// Linux is the Kernel of a Machine and resolves i386 TLS selectors for it.
+var (
+	_ Kernel          = (*Linux)(nil)
+	_ SegmentResolver = (*Linux)(nil)
+)
+
 // sysMaxNr bounds the syscall numbers counted per ABI; both tables end
 // well below it.
 const sysMaxNr = 512

@@ -1,0 +1,80 @@
+package guest
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestMachineTLS runs small guest programs on the interpreter with Linux
+// as its kernel: an i386 program installs a TLS segment with
+// set_thread_area, loads GS with the returned selector and exits with the
+// word at gs:0; an x86-64 program does the same through arch_prctl and FS.
+func TestMachineTLS(t *testing.T) {
+	le32 := func(v uint32) []byte { return le.AppendUint32(nil, v) }
+	for _, tc := range abiCases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSysEnv(t, tc.mode, tc.abi)
+			code := e.mapPages(1, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC)
+			tls, desc := e.mem+0x1000, e.mem+0x2000
+			le.PutUint32(e.view(tls, 4), 42)
+			var prog []byte
+			if tc.abi == ABIi386 {
+				putUserDesc(e.view(desc, sizeofUserDesc), -1, uint32(tls), 0xfffff, udSeg32|udLimitInPages|udUseable)
+				prog = cat(
+					[]byte{0xb8}, le32(243), // mov eax, set_thread_area
+					[]byte{0xbb}, le32(uint32(desc)), // mov ebx, desc
+					[]byte{0xcd, 0x80},          // int 0x80
+					[]byte{0x8b, 0x03},          // mov eax, [ebx] (entry number)
+					[]byte{0xc1, 0xe0, 0x03},    // shl eax, 3
+					[]byte{0x83, 0xc8, 0x03},    // or eax, 3
+					[]byte{0x8e, 0xe8},          // mov gs, ax
+					[]byte{0x65, 0xa1}, le32(0), // mov eax, gs:[0]
+					[]byte{0x89, 0xc3},      // mov ebx, eax
+					[]byte{0xb8}, le32(252), // mov eax, exit_group
+					[]byte{0xcd, 0x80}, // int 0x80
+				)
+			} else {
+				prog = cat(
+					[]byte{0xb8}, le32(158), // mov eax, arch_prctl
+					[]byte{0xbf}, le32(archSetFS), // mov edi, ARCH_SET_FS
+					[]byte{0x48, 0xbe}, le.AppendUint64(nil, tls), // mov rsi, tls
+					[]byte{0x0f, 0x05},                            // syscall
+					[]byte{0x64, 0x48, 0x8b, 0x04, 0x25}, le32(0), // mov rax, fs:[0]
+					[]byte{0x48, 0x89, 0xc7}, // mov rdi, rax
+					[]byte{0xb8}, le32(231),  // mov eax, exit_group
+					[]byte{0x0f, 0x05}, // syscall
+				)
+			}
+			copy(e.view(code, uint64(len(prog))), prog)
+			m, err := NewMachine(MachineConfig{Mode: tc.mode, Space: e.space, Kernel: e.k})
+			if err != nil {
+				t.Fatalf("NewMachine: %v", err)
+			}
+			c := NewCPU(tc.mode)
+			c.RIP = code
+			x := m.Run(c)
+			if x.Signal != 0 || x.Code != 42 {
+				t.Fatalf("guest exit %+v, want code 42\nstrace:\n%s", x, e.trace)
+			}
+			if tc.abi == ABIi386 && (c.GS != 12<<3|3 || c.GSBase != tls) {
+				t.Fatalf("GS = %#x base %#x, want selector 0x63 base %#x", c.GS, c.GSBase, tls)
+			}
+			if tc.abi == ABIAMD64 && c.FSBase != tls {
+				t.Fatalf("FSBase = %#x, want %#x", c.FSBase, tls)
+			}
+			if !strings.Contains(e.trace.String(), "exit_group(42) = ?") {
+				t.Fatalf("strace lacks the exit:\n%s", e.trace)
+			}
+		})
+	}
+}
+
+func cat(parts ...[]byte) []byte {
+	var b []byte
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
