@@ -267,6 +267,12 @@ func (l *lowerer) arg(i int) (arg, uint8, error) {
 
 func (l *lowerer) mem(m x86asm.Mem) (arg, uint8, error) {
 	a := arg{kind: argMem, reg: noReg, index: noReg, asize: uint8(l.inst.AddrSize / 8), disp: uint64(m.Disp)}
+	if op := l.inst.Opcode >> 24; a.asize == 8 && (op < 0xa0 || op > 0xa3) {
+		// A displacement is at most 32 bits, sign-extended; x86asm
+		// returns some (no base register) zero-extended. Only the moffs
+		// forms of mov (A0..A3) carry a full 64-bit address.
+		a.disp = uint64(int64(int32(m.Disp)))
+	}
 	switch m.Segment {
 	case x86asm.FS:
 		a.seg = segFS
@@ -276,7 +282,7 @@ func (l *lowerer) mem(m x86asm.Mem) (arg, uint8, error) {
 	switch {
 	case m.Base == 0:
 	case m.Base == x86asm.RIP || m.Base == x86asm.EIP || m.Base == x86asm.IP:
-		a.disp = (l.pc + uint64(l.inst.Len) + uint64(m.Disp)) & sizeMask[a.asize]
+		a.disp = (l.pc + uint64(l.inst.Len) + a.disp) & sizeMask[a.asize]
 	default:
 		k, r, _, ok := regOf(m.Base)
 		if !ok || k != argReg {
