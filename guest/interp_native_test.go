@@ -261,6 +261,10 @@ func diffCases(host map[string]bool) []diffCase {
 	add("clc", 1, []byte{0xf8}, nil, nil)
 	add("stc", 1, []byte{0xf9}, nil, nil)
 	add("cmc", 1, []byte{0xf5}, nil, nil)
+	// Displacements with no base register: x86asm returns them
+	// zero-extended, the CPU sign-extends them.
+	add("lea-nobase", 8, []byte{0x48, 0x8d, 0x04, 0xcd, 0xf8, 0xff, 0xff, 0xff}, nil, nil)
+	add("lea-nobase", 4, []byte{0x8d, 0x04, 0x4d, 0xf0, 0xff, 0xff, 0xff}, nil, nil)
 	add("mov-ah", 1, []byte{0x88, 0xe1}, nil, nil)
 	add("mov-mem", 4, []byte{0x8b, 0x43, 0x04}, nil, nil)
 	add("mov-store", 2, []byte{0x66, 0x89, 0x4b, 0x06}, nil, nil)

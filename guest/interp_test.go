@@ -439,3 +439,29 @@ func TestStackAndFlagsInstructions(t *testing.T) {
 		}
 	})
 }
+
+// TestRIPRelative checks RIP-relative operands with negative
+// displacements, which x86asm reports zero-extended.
+func TestRIPRelative(t *testing.T) {
+	e := newEnv(t, mm.Mode64)
+	binary.LittleEndian.PutUint64(guestBytes(e.base+0x100, 8), 0x0123456789abcdef)
+	// nop x256 to put code after the data; then at base+0x200:
+	// lea rax,[rip-16]; mov rcx,[rip-0x10e] (reads base+0x100); int3
+	code := make([]byte, 0x200)
+	for i := range code {
+		code[i] = 0x90
+	}
+	binary.LittleEndian.PutUint64(code[0x100:], 0x0123456789abcdef)
+	code = append(code, 0x48, 0x8d, 0x05, 0xf0, 0xff, 0xff, 0xff) // lea rax,[rip-16]
+	code = append(code, 0x48, 0x8b, 0x0d, 0xf2, 0xfe, 0xff, 0xff) // mov rcx,[rip-0x10e]
+	code = append(code, 0xcc)
+	e.load(code)
+	e.c.RIP = e.base + 0x200
+	e.runTrap()
+	if want := e.base + 0x207 - 16; e.c.Regs[RAX] != want {
+		t.Fatalf("lea: rax %#x, want %#x", e.c.Regs[RAX], want)
+	}
+	if e.c.Regs[RCX] != 0x0123456789abcdef {
+		t.Fatalf("load: rcx %#x", e.c.Regs[RCX])
+	}
+}
