@@ -1,3 +1,60 @@
+// Package guest is the emulated x86 CPU: its state (CPU), the decoder
+// wrapper and lowering (decode.go, lower.go), the interpreter (interp*.go),
+// the decoded-block cache and run loop (machine.go), and the Linux system
+// call layer (linux*.go) that the interpreter reaches through the Kernel
+// interface.
+//
+// # Structures
+//
+//   - CPU: one guest thread's registers in encoding order, RIP, FS/GS
+//     selectors and bases, and the flags. The status flags are lazy
+//     (flags.go): arithmetic records its operands and result, readers
+//     derive only the flag they need.
+//   - op: one lowered instruction, fixed-size and pointer-free: opcode,
+//     operand size, up to two operands (register, high-byte register,
+//     memory [seg: base + index<<scale + disp] with its address size, or
+//     immediate), a third constant (imm), its address and length.
+//   - block: the ops of one basic block, its guest byte range, a two-entry
+//     successor cache and, when a CodeArena is configured, the arena
+//     allocation holding the ops (the dynarec heap's 2 MiB blocks).
+//   - Machine: the block index (entry address → block), a direct-mapped
+//     table in front of it, the code-page map and its hashed filter, the
+//     callback trap and the counters.
+//
+// # Paths
+//
+//  1. Decode: lookup misses → decodeBlock fetches up to 34 bytes per
+//     instruction (stopping at the first page that is unmapped or, with a
+//     GuestSpace, not executable), decodeInst handles the bytes x86asm
+//     does not (0F 3F thunk stubs, the 0F 3E trap, ENDBR, RDSSP), lower
+//     turns the instruction into an op. Bytes that cannot be fetched or
+//     decoded become ops that kill the guest only if reached. The block
+//     ends after the first control-flow op or 128 ops.
+//  2. Execute: loop runs a block's ops through one switch; branches set
+//     the next address and leave the block; the next block comes from the
+//     successor cache, then the direct-mapped table, then the index.
+//  3. Store: every guest store checks the code filter; on a hit the blocks
+//     overlapping the written bytes are dropped and the current block
+//     stops before its next instruction.
+//  4. Invalidate: GuestSpace calls Invalidate after munmap, mprotect,
+//     mremap and MAP_FIXED replacement; blocks overlapping the range are
+//     dropped and their arena memory freed once no block runs.
+//  5. Fault: the run loop runs with SetPanicOnFault; a fault on guest
+//     memory ends the guest with SIGSEGV (status 139) naming the address
+//     and guest RIP; invalid opcodes end it with SIGILL (132) and the
+//     bytes, divide errors with SIGFPE (136).
+//  6. Call out and back: system calls go to Kernel.Syscall; 0F 3F stubs to
+//     Thunker.Call, which may re-enter the guest with CallGuest: the
+//     return address is a trap page (0F 3E) in the guest window, and the
+//     nested run loop returns when the guest executes it.
+//
+// # Addresses
+//
+// Guest address == host address. In Mode32 every linear address is
+// reduced modulo 2^32 (16-bit address-size forms modulo 2^16 before the
+// segment base), and an access that would cross 4 GiB wraps to address 0
+// byte by byte, so a 32-bit guest can name nothing of minemu's, which
+// lives at or above 4 GiB. In Mode64 the guest may use any user address.
 package guest
 
 import (
