@@ -3,6 +3,8 @@ package loader
 import (
 	"bytes"
 	"encoding/binary"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -421,5 +423,36 @@ func TestLoadDynFallback(t *testing.T) {
 	}
 	if l.Base == 0 || l.Entry != l.Base+0x1000 {
 		t.Fatalf("base %#x entry %#x", l.Base, l.Entry)
+	}
+}
+
+// TestLoadGuestsPIE reruns TestLoadGuests in a test binary built with
+// -buildmode=pie when this one is not: a default-built test binary sits at
+// 0x400000, where the non-PIE x86-64 guests are linked, so here those
+// loads can only check the refusal. The PIE run checks their layout.
+func TestLoadGuestsPIE(t *testing.T) {
+	if os.Getenv("MINEMU_LOADER_PIE_CHILD") != "" {
+		t.Skip("already the PIE child")
+	}
+	if ms := mapsAt(t, mm.AddrRange{Start: 0x400000, End: 0x401000}); len(ms) == 0 {
+		t.Skip("this test binary leaves 0x400000 free; TestLoadGuests loaded the x86-64 guests itself")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build the PIE test binary")
+	}
+	cmd := exec.Command(goBin, "test", "-buildmode=pie", "-count=1", "-v", "-run", "^TestLoadGuests$", ".")
+	cmd.Env = append(os.Environ(), "MINEMU_LOADER_PIE_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("PIE run failed: %v\n%s", err, out)
+	}
+	if bytes.Contains(out, []byte("refused as expected")) {
+		t.Fatalf("the PIE run still found 0x400000 taken:\n%s", out)
+	}
+	for _, name := range []string{"hello-x86_64", "libc-glibc-x86_64", "libc-musl-x86_64"} {
+		if !bytes.Contains(out, []byte("--- PASS: TestLoadGuests/"+name)) {
+			t.Fatalf("the PIE run did not pass %s:\n%s", name, out)
+		}
 	}
 }
