@@ -218,8 +218,8 @@ func (g *GuestSpace) SetChangeHook(f func(r AddrRange)) {
 // changeSet collects the ranges an operation changed, to be passed to the
 // change hook after the lock is released. It lives on the caller's stack.
 type changeSet struct {
-	r [3]AddrRange
-	n int
+	r [3]AddrRange // r[:n] are the ranges to report, in order
+	n int          // 0 <= n <= len(r); a fourth range widens the last one
 }
 
 func (c *changeSet) add(r AddrRange) {
