@@ -45,9 +45,12 @@
 //     the protection of its p_flags, in program-header order.
 //  4. The program break starts at the page after the image
 //     (GuestSpace.SetBrkBase).
-//  5. The stack is mapped read-write: 8 MiB ending at 0xffffe000 for an
-//     i386 guest (the top of a compat process), wherever the space places
-//     it for an x86-64 guest.
+//  5. The stack is mapped read-write, 8 MiB (the default RLIMIT_STACK,
+//     untouched pages cost nothing), ending at the space's StackTop: for
+//     an i386 guest 0xffffe000 with the default window, the top of a
+//     compat process; for an x86-64 guest the space places it like any
+//     other mapping unless a top is configured. The stack is never
+//     executable, whatever PT_GNU_STACK says.
 //
 // Anonymous memory plus a copy, rather than file-backed private mappings,
 // keeps the guest independent of the file after Load (it may be replaced
