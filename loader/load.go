@@ -40,9 +40,11 @@ const (
 	// DefaultStackSize is the size of the stack mapping: the default
 	// RLIMIT_STACK (8 MiB), mapped whole (untouched pages cost nothing).
 	DefaultStackSize = 8 << 20
-	// DefaultHWCap is AT_HWCAP, the CPUID.1:EDX feature bits the kernel
-	// reports: FPU, TSC, CX8, CMOV, as a minimal honest set.
-	DefaultHWCap = 1<<0 | 1<<4 | 1<<8 | 1<<15
+	// DefaultHWCap is AT_HWCAP. The kernel reports CPUID.1:EDX there; this
+	// is the EDX that the guest package's cpuid reports: TSC, CX8, CMOV (no
+	// FPU or SSE bits, which the interpreter does not implement). Keep the
+	// two in step, or set Options.HWCap.
+	DefaultHWCap = 1<<4 | 1<<8 | 1<<15
 )
 
 // Auxiliary vector keys (include/uapi/linux/auxvec.h).
