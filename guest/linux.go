@@ -59,6 +59,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,7 +82,8 @@ type LinuxConfig struct {
 	// pointer names guest-visible memory.
 	Space *mm.GuestSpace
 	// ExePath is what /proc/self/exe means for the guest (readlink, open,
-	// stat): the path of the guest binary.
+	// stat): the path of the guest binary, made absolute by NewLinux as
+	// the kernel's link is.
 	ExePath string
 	// Strace, when non-nil, receives one line per system call in the style
 	// of qemu-user's -strace: `pid name(args) = result`.
@@ -189,10 +191,20 @@ func NewLinux(cfg LinuxConfig) (*Linux, error) {
 	if cfg.Space == nil {
 		return nil, fmt.Errorf("guest: NewLinux: no guest address space")
 	}
+	// The kernel's /proc/self/exe link is always absolute (glibc asserts
+	// it in _dl_get_origin).
+	exe := cfg.ExePath
+	if exe != "" {
+		abs, err := filepath.Abs(exe)
+		if err != nil {
+			return nil, fmt.Errorf("guest: NewLinux: executable path: %v", err)
+		}
+		exe = abs
+	}
 	k := &Linux{
 		mode:    cfg.Mode,
 		space:   cfg.Space,
-		exePath: cfg.ExePath,
+		exePath: exe,
 		strace:  cfg.Strace,
 		log:     cfg.Log,
 		pid:     os.Getpid(),

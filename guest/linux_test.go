@@ -448,6 +448,13 @@ func TestTablesMatchNames(t *testing.T) {
 		"sysStat64": {"stat64"}, "sysLstat64": {"lstat64"}, "sysFstat64": {"fstat64"},
 		"sysSetThreadArea": {"set_thread_area"}, "sysGetThreadArea": {"get_thread_area"},
 		"sysClockGettime64": {"clock_gettime64"}, "sysClockNanosleep64": {"clock_nanosleep_time64"},
+		"sysUnlink": {"unlink"}, "sysUnlinkat": {"unlinkat"}, "sysRmdir": {"rmdir"}, "sysMkdir": {"mkdir"},
+		"sysMkdirat": {"mkdirat"}, "sysRename": {"rename"}, "sysRenameat": {"renameat"},
+		"sysRenameat2": {"renameat2"}, "sysChdir": {"chdir"}, "sysFchdir": {"fchdir"}, "sysFsync": {"fsync"},
+		"sysFdatasync": {"fdatasync"}, "sysFtruncate": {"ftruncate"}, "sysFtruncate64": {"ftruncate64"},
+		"sysTruncate": {"truncate"}, "sysUmask": {"umask"}, "sysChmod": {"chmod"}, "sysFchmod": {"fchmod"},
+		"sysFchmodat": {"fchmodat"}, "sysGetdents64": {"getdents64"}, "sysSysinfo": {"sysinfo"},
+		"sysSchedYield": {"sched_yield"}, "sysSchedGetaffinity": {"sched_getaffinity"},
 	}
 	check := func(abi ABI, table []sysEntry) {
 		for nr, ent := range table {
