@@ -231,7 +231,9 @@ func (c *changeSet) add(r AddrRange) {
 		c.n++
 		return
 	}
-	last := &c.r[len(c.r)-1] // never happens with today's operations; stay correct anyway
+	// More ranges than slots (no operation produces that today): widen the
+	// last one; reporting too much is safe, too little is not.
+	last := &c.r[len(c.r)-1]
 	last.Start, last.End = min(last.Start, r.Start), max(last.End, r.End)
 }
 
@@ -581,6 +583,9 @@ func (g *GuestSpace) mmapLocked(addr Addr, length uint64, prot, flags, fd int, o
 	}
 
 	hint := addr.RoundDown()
+	if hint >= g.limit() {
+		hint = 0 // a hint past 47 bits would let the kernel use 5-level addresses
+	}
 	var at Addr
 	if g.mode == Mode64 {
 		a, err := sysMmap(hint, length, prot, kflags, fd, off)
@@ -718,7 +723,9 @@ func (g *GuestSpace) unmapGuestLocked(op string, r AddrRange, ch *changeSet) err
 	}
 	for _, run := range runs[:done] {
 		g.unrecordLocked(run)
-		ch.add(run)
+	}
+	if done > 0 {
+		ch.add(AddrRange{Start: runs[0].Start, End: runs[done-1].End})
 	}
 	g.scratch = runs[:0]
 	if err != nil {
@@ -942,7 +949,10 @@ func (g *GuestSpace) mremapLocked(old Addr, oldLen, newLen uint64, flags int, ne
 		if err := g.checkFixed(newR, unix.EINVAL); err != nil {
 			return 0, err
 		}
-		return newR.Start, g.moveLocked(src, oldR, newR, flags, ch)
+		if err := g.moveLocked(src, oldR, newR, flags, ch); err != nil {
+			return 0, err
+		}
+		return newR.Start, nil
 	}
 
 	if dontUnmap {
