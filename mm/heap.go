@@ -751,6 +751,7 @@ func (h *Heap) Close() error {
 // its 4 GiB. A lookup is two loads, whatever the number of blocks.
 type radixIndex struct {
 	dir *[1 << 15]*[1 << 15]uint32 // nil until the first set
+	n   uint64                     // number of non-zero entries (Check recounts it)
 }
 
 func (x *radixIndex) get(p Addr) uint32 {
@@ -779,7 +780,13 @@ func (x *radixIndex) setRange(r AddrRange, v uint32) {
 			leaf = new([1 << 15]uint32)
 			x.dir[g>>15] = leaf
 		}
-		leaf[g&(1<<15-1)] = v
+		e := &leaf[g&(1<<15-1)]
+		if *e == 0 && v != 0 {
+			x.n++
+		} else if *e != 0 && v == 0 {
+			x.n--
+		}
+		*e = v
 	}
 }
 

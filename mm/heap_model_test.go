@@ -105,8 +105,8 @@ func newModel(t testing.TB, h *Heap) *model {
 	return &model{t: t, h: h, live: make(map[Addr]modelAlloc)}
 }
 
-// fill writes the allocation's pattern: every byte for small ones, the
-// first and last 64 bytes and one byte per page for large ones.
+// fill writes the allocation's pattern: every byte of small ones; the
+// first and last 32 bytes and every 61st byte in between of larger ones.
 func fill(p Addr, n uint64, tag byte) {
 	forPattern(p, n, func(b []byte, i uint64) { b[i] = tag ^ byte(i) })
 }
@@ -114,17 +114,17 @@ func fill(p Addr, n uint64, tag byte) {
 func forPattern(p Addr, n uint64, f func(b []byte, i uint64)) {
 	b := memView(p, n)
 
-	if n <= 1024 {
+	if n <= 64 {
 		for i := range n {
 			f(b, i)
 		}
 		return
 	}
-	for i := uint64(0); i < 64; i++ {
+	for i := uint64(0); i < 32; i++ {
 		f(b, i)
 		f(b, n-1-i)
 	}
-	for i := uint64(64); i < n-64; i += PageSize {
+	for i := uint64(32); i < n-32; i += 61 {
 		f(b, i)
 	}
 }
@@ -372,15 +372,22 @@ func FuzzHeap(f *testing.F) {
 	f.Add([]byte{6, 0xff, 0xff, 0xff, 0xe0, 7, 3, 0, 0, 0, 0, 0x20, 0, 0, 1, 4, 0, 0, 0, 0})
 	f.Add([]byte{0, 0, 0, 0, 0xf0, 5, 0, 0, 0, 0, 7, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) > 5*400 {
-			data = data[:5*400]
+		if len(data) > 5*200 {
+			data = data[:5*200]
 		}
 		h, _ := newTestHeap(t, HeapConfig{Name: "fuzz"})
 		m := newModel(t, h)
-		for len(data) >= 5 {
+		for i := 0; len(data) >= 5; i++ {
 			arg := uint32(data[1]) | uint32(data[2])<<8 | uint32(data[3])<<16 | uint32(data[4])<<24
 			m.step(data[0], arg)
-			m.check()
+			// Heap.Check after every step; the model's own (slower)
+			// comparison every 8th.
+			if err := h.Check(); err != nil {
+				t.Fatalf("step %d: Check: %v", i, err)
+			}
+			if i%8 == 7 {
+				m.check()
+			}
 			data = data[5:]
 		}
 		for p := range m.live {
