@@ -32,6 +32,7 @@ var amd64Table = [...]sysEntry{
 	14:  {fn: sysRtSigprocmask, args: "dppu"},
 	16:  {fn: sysIoctl, args: "dxx"},
 	17:  {fn: sysPread64, args: "dpdl"},
+	18:  {fn: sysPwrite64, args: "dbdl"},
 	19:  {fn: sysReadv, args: "dpd"},
 	20:  {fn: sysWritev, args: "dpd"},
 	21:  {fn: sysAccess, args: "so"},
@@ -70,6 +71,9 @@ var amd64Table = [...]sysEntry{
 	107: {fn: sysGeteuid},
 	108: {fn: sysGetegid},
 	110: {fn: sysGetppid},
+	111: {fn: sysGetpgrp},
+	121: {fn: sysGetpgid, args: "d"},
+	124: {fn: sysGetsid, args: "d"},
 	131: {fn: sysSigaltstack, args: "pp"},
 	158: {fn: sysArchPrctl, args: "xx"},
 	186: {fn: sysGettid},
@@ -99,4 +103,5 @@ var amd64Table = [...]sysEntry{
 	318: {fn: sysGetrandom, args: "pux"},
 	332: {fn: sysStatx, args: "asxxp"},
 	334: {fn: sysNoSysQuiet, args: "pudx"},
+	439: {fn: sysFaccessat2, args: "asox"},
 }

@@ -455,6 +455,8 @@ func TestTablesMatchNames(t *testing.T) {
 		"sysTruncate": {"truncate"}, "sysUmask": {"umask"}, "sysChmod": {"chmod"}, "sysFchmod": {"fchmod"},
 		"sysFchmodat": {"fchmodat"}, "sysGetdents64": {"getdents64"}, "sysSysinfo": {"sysinfo"},
 		"sysSchedYield": {"sched_yield"}, "sysSchedGetaffinity": {"sched_getaffinity"},
+		"sysPwrite64": {"pwrite64"}, "sysFaccessat2": {"faccessat2"}, "sysGetpgrp": {"getpgrp"},
+		"sysGetpgid": {"getpgid"}, "sysGetsid": {"getsid"},
 	}
 	check := func(abi ABI, table []sysEntry) {
 		for nr, ent := range table {

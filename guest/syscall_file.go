@@ -52,6 +52,23 @@ func sysPread64(k *Linux, s *sysCall) int64 {
 	return hostRet(r, e)
 }
 
+func sysPwrite64(k *Linux, s *sysCall) int64 {
+	fd, e := k.fd(s.int32Arg(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	p, e := k.passPtr(s.a[1], s.a[2])
+	if e != 0 {
+		return -int64(e)
+	}
+	off := int64(s.a[3])
+	if s.abi == ABIi386 {
+		off = int64(s.a[4]<<32 | s.a[3])
+	}
+	r, _, e := unix.Syscall6(unix.SYS_PWRITE64, uintptr(fd), p, uintptr(s.a[2]), uintptr(off), 0, 0)
+	return hostRet(r, e)
+}
+
 func sysReadv(k *Linux, s *sysCall) int64  { return k.iovecCall(s, unix.SYS_READV) }
 func sysWritev(k *Linux, s *sysCall) int64 { return k.iovecCall(s, unix.SYS_WRITEV) }
 
@@ -302,14 +319,18 @@ func sysStatx(k *Linux, s *sysCall) int64 {
 const sizeofStatx = 256
 
 func sysAccess(k *Linux, s *sysCall) int64 {
-	return k.faccessat(unix.AT_FDCWD, s.a[0], s.int32Arg(1))
+	return k.faccessat(unix.AT_FDCWD, s.a[0], s.int32Arg(1), 0)
 }
 
 func sysFaccessat(k *Linux, s *sysCall) int64 {
-	return k.faccessat(s.int32Arg(0), s.a[1], s.int32Arg(2))
+	return k.faccessat(s.int32Arg(0), s.a[1], s.int32Arg(2), 0)
 }
 
-func (k *Linux) faccessat(dirfd int, pathAddr uint64, mode int) int64 {
+func sysFaccessat2(k *Linux, s *sysCall) int64 {
+	return k.faccessat(s.int32Arg(0), s.a[1], s.int32Arg(2), s.int32Arg(3))
+}
+
+func (k *Linux) faccessat(dirfd int, pathAddr uint64, mode, flags int) int64 {
 	dirfd, e := k.dirfd(dirfd)
 	if e != 0 {
 		return -int64(e)
@@ -318,7 +339,12 @@ func (k *Linux) faccessat(dirfd int, pathAddr uint64, mode int) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
-	r, e := hostPathCall(unix.SYS_FACCESSAT, [6]uintptr{uintptr(dirfd), 0, uintptr(mode)}, 1, k.hostPath(p))
+	// Plain faccessat when there are no flags: faccessat2 is Linux 5.8+.
+	nr := uintptr(unix.SYS_FACCESSAT)
+	if flags != 0 {
+		nr = unix.SYS_FACCESSAT2
+	}
+	r, e := hostPathCall(nr, [6]uintptr{uintptr(dirfd), 0, uintptr(mode), uintptr(flags)}, 1, k.hostPath(p))
 	return hostRet(r, e)
 }
 

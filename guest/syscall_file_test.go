@@ -526,6 +526,43 @@ func TestFcntlLocks(t *testing.T) {
 	}
 }
 
+func TestPwrite64(t *testing.T) {
+	for _, tc := range abiCases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSysEnv(t, tc.mode, tc.abi)
+			p := tempFile(t, "0123456789")
+			fd := e.sys("open", e.str(e.mem, p), unix.O_RDWR|sysOLargefile)
+			if fd < 0 {
+				t.Fatalf("open = %d", fd)
+			}
+			defer unix.Close(int(fd))
+			// i386 passes the offset in two registers; x86-64 in one.
+			off := []uint64{4}
+			if e.abi == ABIi386 {
+				off = []uint64{4, 0}
+			}
+			if r := e.sys("pwrite64", append([]uint64{uint64(fd), e.str(e.mem+100, "AB"), 2}, off...)...); r != 2 {
+				t.Fatalf("pwrite64 = %d, want 2", r)
+			}
+			if got, _ := os.ReadFile(p); string(got) != "0123AB6789" {
+				t.Fatalf("file after pwrite64: %q", got)
+			}
+			if e.abi == ABIi386 {
+				// An offset of 2^32+1: the high half matters.
+				if r := e.sys("pwrite64", uint64(fd), e.mem+100, 1, 1, 1); r != 1 {
+					t.Fatalf("pwrite64 at 2^32+1 = %d", r)
+				}
+				if fi, _ := os.Stat(p); fi.Size() != 1<<32+2 {
+					t.Fatalf("size after pwrite64 at 2^32+1 = %d", fi.Size())
+				}
+			}
+			if r := e.sys("faccessat2", atFDCWD, e.str(e.mem, p), unix.W_OK, unix.AT_EACCESS); r != 0 {
+				t.Fatalf("faccessat2(W_OK, AT_EACCESS) = %d", r)
+			}
+		})
+	}
+}
+
 func TestGetrandom(t *testing.T) {
 	for _, tc := range abiCases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -26,6 +26,20 @@ func sysGettid(k *Linux, s *sysCall) int64 { return int64(k.pid) }
 
 func sysGetppid(k *Linux, s *sysCall) int64 { return int64(unix.Getppid()) }
 
+func sysGetpgrp(k *Linux, s *sysCall) int64 { return int64(unix.Getpgrp()) }
+
+// sysGetpgid and sysGetsid ask the host; pid 0 (and the guest's own pid)
+// is this process.
+func sysGetpgid(k *Linux, s *sysCall) int64 {
+	r, _, e := unix.Syscall(unix.SYS_GETPGID, uintptr(s.int32Arg(0)), 0, 0)
+	return hostRet(r, e)
+}
+
+func sysGetsid(k *Linux, s *sysCall) int64 {
+	r, _, e := unix.Syscall(unix.SYS_GETSID, uintptr(s.int32Arg(0)), 0, 0)
+	return hostRet(r, e)
+}
+
 func sysGetuid(k *Linux, s *sysCall) int64  { return int64(uint32(unix.Getuid())) }
 func sysGeteuid(k *Linux, s *sysCall) int64 { return int64(uint32(unix.Geteuid())) }
 func sysGetgid(k *Linux, s *sysCall) int64  { return int64(uint32(unix.Getgid())) }

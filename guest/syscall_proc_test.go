@@ -43,6 +43,10 @@ func TestIdentity(t *testing.T) {
 				"getuid": int64(os.Getuid()), "geteuid": int64(os.Geteuid()),
 				"getgid": int64(os.Getgid()), "getegid": int64(os.Getegid()),
 			}
+			want["getpgrp"] = int64(unix.Getpgrp())
+			want["getpgid"] = int64(unix.Getpgrp())
+			sid, _ := unix.Getsid(0)
+			want["getsid"] = int64(sid)
 			if e.abi == ABIi386 {
 				for _, n := range []string{"getuid", "geteuid", "getgid", "getegid"} {
 					want[n+"32"] = want[n]
