@@ -176,9 +176,14 @@ type heapClass struct {
 	// slice, nslices, bitmapOff: MAP geometry. Slices start at offset 0;
 	// the in-block bitmap (1 = used; bits past nslices are 1) starts at
 	// bitmapOff, 8-byte aligned, and ends at or before blockSize.
-	slice     uint64
-	nslices   uint32
-	bitmapOff uint32
+	slice      uint64
+	sliceShift uint // log2(slice)
+	nslices    uint32
+	bitmapOff  uint32
+	// cur is the index of the block MAP allocations try first (-1: none);
+	// only when it is full does the fit tree pick the leftmost block with a
+	// free slice.
+	cur int
 	// blocks holds the class's blocks by cidx; released blocks leave nil
 	// entries whose indexes wait in freeIdx.
 	blocks  []*heapBlock
@@ -274,8 +279,8 @@ func newMapClass(slice uint64) *heapClass {
 	for n*slice+(n+63)/64*8 > MapBlockSize {
 		n--
 	}
-	return &heapClass{kind: kindMap, blockSize: MapBlockSize, slice: slice, nslices: uint32(n),
-		bitmapOff: uint32(n * slice)}
+	return &heapClass{kind: kindMap, blockSize: MapBlockSize, slice: slice,
+		sliceShift: uint(bits.TrailingZeros64(slice)), nslices: uint32(n), bitmapOff: uint32(n * slice), cur: -1}
 }
 
 func (h *Heap) String() string { return "heap " + h.name }
@@ -485,10 +490,11 @@ func (h *Heap) lookupLocked(p Addr) (b *heapBlock, off uint64, err error) {
 			return nil, 0, ErrInterior
 		}
 	case kindMap:
-		if off%b.cls.slice != 0 || off/b.cls.slice >= uint64(b.cls.nslices) {
+		i := off >> b.cls.sliceShift
+		if off&(b.cls.slice-1) != 0 || i >= uint64(b.cls.nslices) {
 			return nil, 0, ErrInterior
 		}
-		if !testBit(b.starts, off/b.cls.slice) {
+		if !testBit(b.starts, i) {
 			return nil, 0, ErrDoubleFree
 		}
 	default:

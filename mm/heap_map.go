@@ -42,14 +42,18 @@ func (h *Heap) mapInitLocked(b *heapBlock) {
 // of class c that has one, mapping a new block when none has.
 func (h *Heap) mapAllocLocked(c *heapClass) (Addr, error) {
 	var b *heapBlock
-	if i := c.tree.find(1); i >= 0 {
+	if c.cur >= 0 && c.cur < len(c.blocks) && c.blocks[c.cur] != nil && c.blocks[c.cur].maxfree > 0 {
+		b = c.blocks[c.cur]
+	} else if i := c.tree.find(1); i >= 0 {
 		b = c.blocks[i]
+		c.cur = i
 	} else {
 		var err error
 		if b, err = h.newBlockLocked(c, MapBlockSize, MapBlockSize); err != nil {
 			return 0, err
 		}
 		h.mapInitLocked(b)
+		c.cur = int(b.cidx)
 	}
 	nw := c.mapWords()
 	for w := b.lowest / 64; w < nw; w++ {
@@ -70,7 +74,7 @@ func (h *Heap) mapAllocLocked(c *heapClass) (Addr, error) {
 			c.tree.set(int(b.cidx), 0)
 		}
 		h.noteAllocLocked(b, c.slice)
-		return b.r.Start + Addr(uint64(i)*c.slice), nil
+		return b.r.Start + Addr(uint64(i)<<c.sliceShift), nil
 	}
 	return 0, h.corruptLocked(b, "MAP block with free slices has a full bitmap")
 }
@@ -78,7 +82,7 @@ func (h *Heap) mapAllocLocked(c *heapClass) (Addr, error) {
 // mapFreeLocked frees the live slice at offset off.
 func (h *Heap) mapFreeLocked(b *heapBlock, off uint64) {
 	c := b.cls
-	i := uint32(off / c.slice)
+	i := uint32(off >> c.sliceShift)
 	clearBit(b.starts, uint64(i))
 	b.setMapWord(i/64, b.mapWord(i/64)&^(1<<(i%64)))
 	b.lowest = min(b.lowest, i)

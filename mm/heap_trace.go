@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strconv"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Allocation traces in the ALLOCTR1 format of the allocator benchmark
@@ -157,6 +159,7 @@ type ReplayResult struct {
 	Touch           string    `json:"touch"`
 	Ops             int       `json:"ops"`
 	NsPerOp         float64   `json:"ns_per_op"`
+	CPUNsPerOp      float64   `json:"cpu_ns_per_op"` // user+system time of the process during the loop
 	PeakLiveBytes   uint64    `json:"peak_live_bytes"`
 	PeakMappedBytes uint64    `json:"peak_mapped_bytes"`
 	PeakRSSBytes    uint64    `json:"peak_rss_bytes"`
@@ -187,13 +190,18 @@ func ReplayTrace(h *Heap, t *Trace, touchPages bool) (ReplayResult, error) {
 	h.ResetPeak()
 	base := procStatusBytes("VmRSS")
 	resetPeakRSS()
+	runtime.LockOSThread()
+	cpu0 := cpuTime()
 	start := time.Now()
 	bad, err := replayLoop(h, t, slots, touchPages)
 	wall := time.Since(start)
+	cpu := cpuTime() - cpu0
+	runtime.UnlockOSThread()
 	if hwm := procStatusBytes("VmHWM"); hwm > base {
 		res.PeakRSSBytes = hwm - base
 	}
 	res.NsPerOp = float64(wall.Nanoseconds()) / float64(max(res.Ops, 1))
+	res.CPUNsPerOp = float64(cpu.Nanoseconds()) / float64(max(res.Ops, 1))
 	res.VerifyErrors = bad
 	res.Check = "ok"
 	if cerr := h.Check(); cerr != nil {
@@ -282,6 +290,15 @@ func procStatusBytes(field string) uint64 {
 		return kb << 10
 	}
 	return 0
+}
+
+// cpuTime returns the user plus system CPU time of the whole process.
+func cpuTime() time.Duration {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // resetPeakRSS sets the kernel's peak-RSS mark (VmHWM) to the current RSS.
