@@ -160,9 +160,8 @@ func sysSetThreadArea(k *Linux, s *sysCall) int64 {
 	entry := int32(le.Uint32(b[0:]))
 	base, limit, flags := le.Uint32(b[4:]), le.Uint32(b[8:]), le.Uint32(b[12:])
 	empty := emptyDesc(base, limit, flags)
-	// Conforming code segments cannot be TLS (tls.c: contents 3 and
-	// present).
-	if !empty && (flags>>udContentsShift)&3 == 3 && flags&udNotPresent == 0 {
+	// tls_desc_okay: a TLS segment is a present, 32-bit data segment.
+	if !empty && (flags&udSeg32 == 0 || (flags>>udContentsShift)&3 > 1 || flags&udNotPresent != 0) {
 		return -int64(unix.EINVAL)
 	}
 	k.gdtMu.Lock()

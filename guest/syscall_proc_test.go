@@ -202,6 +202,9 @@ func TestSetThreadArea(t *testing.T) {
 		{"entry below TLS", 11, tlsFlags, unix.EINVAL},
 		{"entry above TLS", 15, tlsFlags, unix.EINVAL},
 		{"conforming code", 12, tlsFlags | 3<<udContentsShift, unix.EINVAL},
+		{"code segment", 12, tlsFlags | 2<<udContentsShift, unix.EINVAL},
+		{"16-bit segment", 12, udLimitInPages | udUseable, unix.EINVAL},
+		{"not present", 12, tlsFlags | udNotPresent, unix.EINVAL},
 	} {
 		putUserDesc(ud, c.entry, 0x1000, 0xfffff, c.flags)
 		if r := e.sys("set_thread_area", e.mem); r != errnoRet(c.want) {
