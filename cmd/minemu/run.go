@@ -1,0 +1,234 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/loader"
+	"github.com/minemu/minemu/mm"
+)
+
+// runGuest implements `minemu run [flags] GUEST [ARGS...]`. It returns the
+// guest's exit status (128+signal when a signal killed it, as a shell
+// shows it), or 1 when minemu could not start the guest, 2 on bad usage.
+func runGuest(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("minemu run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	logLevel := fs.String("log-level", "warn", "log `level`: trace, debug, info, warn, error, disabled")
+	logFormat := fs.String("log-format", "console", "log `format`: console or json")
+	strace := fs.Bool("strace", false, "print one line per guest system call to stderr")
+	statsFile := fs.String("stats", "", "write run statistics as JSON to `FILE` at exit")
+	audit := fs.Bool("audit", false, "run the 4 GiB address-space audit at exit and print its verdict to stderr")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: minemu run [flags] GUEST [ARGS...]\n\nRuns GUEST (an i386 or x86-64 Linux ELF executable) with ARGS and the caller's\nenvironment; the exit status is the guest's.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() < 1 {
+		fs.Usage()
+		return 2
+	}
+	log, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		fmt.Fprintln(stderr, "minemu:", err)
+		return 2
+	}
+	var straceW io.Writer
+	if *strace {
+		straceW = stderr
+	}
+	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), straceW, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "minemu:", err)
+		return 1
+	}
+	defer s.close()
+
+	exit := s.machine.Run(s.cpu)
+	if exit.Signal != 0 {
+		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s\n", fs.Arg(0), signalName(exit), exit.Detail)
+	}
+	status := exit.Status()
+
+	if *statsFile != "" || *audit {
+		st := s.stats(exit)
+		if *audit {
+			if st.MM.Audit.OK {
+				fmt.Fprintf(stderr, "minemu: 4 GiB audit: ok (mode %v)\n", s.mode)
+			} else {
+				fmt.Fprintf(stderr, "minemu: 4 GiB audit FAILED (mode %v):\n", s.mode)
+				for _, v := range st.MM.Audit.Violations {
+					fmt.Fprintln(stderr, "  ", v)
+				}
+				if status == 0 {
+					status = 1
+				}
+			}
+		}
+		if *statsFile != "" {
+			b, err := json.MarshalIndent(st, "", "  ")
+			if err == nil {
+				err = os.WriteFile(*statsFile, append(b, '\n'), 0o644)
+			}
+			if err != nil {
+				fmt.Fprintln(stderr, "minemu: --stats:", err)
+				if status == 0 {
+					status = 1
+				}
+			}
+		}
+	}
+	return status
+}
+
+func signalName(e guest.Exit) string {
+	if n := unix.SignalName(e.Signal); n != "" {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(e.Signal))
+}
+
+// session is one guest with everything it runs on.
+type session struct {
+	mode    mm.Mode
+	regions *mm.Regions
+	space   *mm.GuestSpace
+	primary *mm.Heap
+	host    *mm.Heap
+	dynarec *mm.Heap
+	kernel  *guest.Linux
+	machine *guest.Machine
+	cpu     *guest.CPU
+}
+
+// newSession builds the address space, heaps, kernel and machine for the
+// executable at path and loads it with argv and envp.
+func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.Logger) (s *session, err error) {
+	f, err := loader.Inspect(path)
+	if err != nil {
+		return nil, err
+	}
+	s = &session{mode: f.Mode}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if s.regions, err = mm.NewRegions(mm.RegionsConfig{Mode: s.mode, Log: log}); err != nil {
+		return s, fmt.Errorf("internal regions: %w", err)
+	}
+	if s.space, err = mm.NewGuestSpace(mm.GuestSpaceConfig{Mode: s.mode, Log: log}); err != nil {
+		return s, fmt.Errorf("guest address space: %w", err)
+	}
+	if s.primary, err = mm.NewPrimaryHeap(s.regions); err != nil {
+		return s, fmt.Errorf("primary heap: %w", err)
+	}
+	if s.host, err = mm.NewHostHeap(s.space); err != nil {
+		return s, fmt.Errorf("host heap: %w", err)
+	}
+	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
+		return s, fmt.Errorf("dynarec heap: %w", err)
+	}
+	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: strace, Log: log}); err != nil {
+		return s, err
+	}
+	if s.machine, err = guest.NewMachine(guest.MachineConfig{Mode: s.mode, Space: s.space, Kernel: s.kernel, Code: s.dynarec, Log: log}); err != nil {
+		return s, err
+	}
+	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode})
+	if err != nil {
+		return s, err
+	}
+	s.cpu = guest.NewCPU(s.mode)
+	s.cpu.RIP = l.RIP
+	s.cpu.Regs[guest.RSP] = l.SP
+	return s, nil
+}
+
+// close releases the session's memory. Heaps go first: their blocks live
+// in the regions and the guest space.
+func (s *session) close() {
+	for _, h := range []*mm.Heap{s.dynarec, s.host, s.primary} {
+		if h != nil {
+			h.Close()
+		}
+	}
+	if s.space != nil {
+		s.space.Close()
+	}
+	if s.regions != nil {
+		s.regions.Close()
+	}
+}
+
+// runStats is what --stats writes.
+type runStats struct {
+	Exit  exitStats  `json:"exit"`
+	Guest guestStats `json:"guest"`
+	MM    mmStats    `json:"mm"`
+}
+
+type exitStats struct {
+	Status int    `json:"status"`
+	Code   int    `json:"code"`
+	Signal int    `json:"signal,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+type guestStats struct {
+	Mode string `json:"mode"`
+	guest.MachineStats
+	Syscalls guest.SyscallStats `json:"syscalls"`
+}
+
+type mmStats struct {
+	Primary    mm.HeapStats       `json:"primary"`
+	Host       mm.HeapStats       `json:"host"`
+	Dynarec    mm.HeapStats       `json:"dynarec"`
+	Regions    mm.RegionsStats    `json:"regions"`
+	GuestSpace mm.GuestSpaceStats `json:"guest_space"`
+	Audit      mm.AuditReport     `json:"audit"`
+}
+
+func (s *session) stats(e guest.Exit) runStats {
+	st := runStats{
+		Exit:  exitStats{Status: e.Status(), Code: e.Code, Signal: int(e.Signal), Detail: e.Detail},
+		Guest: guestStats{Mode: s.mode.String(), MachineStats: s.machine.Stats(), Syscalls: s.kernel.Stats()},
+		MM: mmStats{
+			Primary: s.primary.Stats(), Host: s.host.Stats(), Dynarec: s.dynarec.Stats(),
+			Regions: s.regions.Stats(), GuestSpace: s.space.Stats(),
+		},
+	}
+	rep, err := mm.Audit(mm.AuditConfig{
+		Mode:             s.mode,
+		Owners:           []mm.RangeOwner{s.regions, s.space},
+		TolerateLowImage: imageLowTolerated(),
+	})
+	if err != nil {
+		rep.OK = false
+		rep.Violations = append(rep.Violations, "audit failed: "+err.Error())
+	}
+	st.MM.Audit = rep
+	return st
+}
+
+// imageLowTolerated reports whether the audit should accept minemu's own
+// image (and brk) below 4 GiB: only when it is already there, that is when
+// minemu was not built as a PIE; warnIfImageLow has said so on stderr.
+func imageLowTolerated() bool {
+	low, _, err := mm.ImageBelow4G()
+	return err == nil && low
+}
