@@ -1408,3 +1408,36 @@ func TestGuestSpaceCheckCatches(t *testing.T) {
 		})
 	}
 }
+
+// TestGuestSpaceMremapAcrossUnmergedAreas: GuestSpace merges neighbouring
+// private anonymous areas with equal protection, the kernel does not
+// always (a moved area keeps its page offset, so it does not merge with its
+// new neighbour). An mremap across such a seam is the kernel's EFAULT, and
+// nothing changes. (Found by TestGuestSpaceAgainstModel.)
+func TestGuestSpaceMremapAcrossUnmergedAreas(t *testing.T) {
+	g, w := newTestSpace(t, 16<<20)
+	mem := openMem(t)
+	x := mustMmap(t, g, w.Start+0x100000, gsPage, gsRW, gsAnon|unix.MAP_FIXED)
+	y := mustMmap(t, g, w.Start+0x200000, gsPage, gsRW, gsAnon|unix.MAP_FIXED)
+	poke(t, mem, x, 1)
+	poke(t, mem, y, 2)
+	if got, err := g.Mremap(x, gsPage, gsPage, unix.MREMAP_MAYMOVE|unix.MREMAP_FIXED, y+gsPage); err != nil || got != y+gsPage {
+		t.Fatalf("move next to y: %v, %v", got, err)
+	}
+	if n := g.Stats().VMAs; n != 1 {
+		t.Fatalf("%d recorded areas, want 1 (merged)", n)
+	}
+	if _, err := g.Mremap(y, 2*gsPage, 3*gsPage, unix.MREMAP_MAYMOVE, 0); errnoOf(err) != unix.EFAULT {
+		t.Fatalf("mremap across the seam: %v, want EFAULT", err)
+	}
+	wantPages(t, g, y, gsRW, gsRW)
+	if peek(t, mem, y) != 2 || peek(t, mem, y+gsPage) != 1 {
+		t.Fatalf("contents changed")
+	}
+	// Each side alone still grows (in place: the page after it is free).
+	got, err := g.Mremap(y+gsPage, gsPage, 2*gsPage, unix.MREMAP_MAYMOVE, 0)
+	if err != nil || got != y+gsPage || peek(t, mem, got) != 1 {
+		t.Fatalf("mremap of one side: %v, %v", got, err)
+	}
+	wantPages(t, g, y, gsRW, gsRW, gsRW, -1)
+}
