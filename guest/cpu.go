@@ -62,6 +62,11 @@ type CPU struct {
 	// guest loads one); their bases are FSBase and GSBase.
 	FS, GS uint16
 
+	// X holds the XMM registers, each as its low and high 64 bits.
+	X [16][2]uint64
+	// MXCSR is the SSE control and status register (0x1f80 at start).
+	MXCSR uint32
+
 	// flags holds RFLAGS except the status flags while lazy.op is not
 	// lazyNone; when lazy.op is lazyNone the status flags are here too.
 	// Always has flagR1 and FlagIF set.
@@ -74,7 +79,7 @@ type CPU struct {
 // NewCPU returns a CPU in the state the kernel gives a new process:
 // registers zero, IF set, DF clear.
 func NewCPU(mode mm.Mode) *CPU {
-	return &CPU{Mode: mode, flags: flagR1 | FlagIF}
+	return &CPU{Mode: mode, flags: flagR1 | FlagIF, MXCSR: 0x1f80}
 }
 
 // RFLAGS returns the architectural flags register (EFLAGS in Mode32).

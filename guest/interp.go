@@ -419,6 +419,13 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				}
 				return m.invalidExit(o.pc), false
 
+			case opSseMov, opSseMovQ, opSseHalf, opSimd, opSimdImm, opPmovmskb, opPshufd, opStmxcsr, opLdmxcsr:
+				if !m.sse(c, o) {
+					c.RIP = o.pc
+					m.stats.Instructions += uint64(i)
+					return sseFault(o), false
+				}
+
 			default:
 				c.RIP = o.pc
 				m.stats.Instructions += uint64(i)

@@ -124,6 +124,16 @@ const (
 	opThunk // imm: thunk id
 	opTrap  // 0F 3E: the return trap of CallGuest
 
+	opSseMov    // 128-bit move; rep=1: memory operand must be 16-byte aligned
+	opSseMovQ   // movq/movd (size 8/4): to an XMM register zero-extended, else the low lane
+	opSseHalf   // movlps/movhps/movlpd/movhpd: cond 0 low, 1 high 64 bits
+	opSimd      // dst = dst <cond> src (packed integer or bitwise); rep=1: aligned memory
+	opSimdImm   // dst = dst <cond> imm (shifts by an immediate)
+	opPmovmskb  // dst = byte sign mask of src
+	opPshufd    // dst = dwords of src picked by imm
+	opStmxcsr   // m32 = MXCSR
+	opLdmxcsr   // MXCSR = m32
+
 	numOpcodes
 )
 
@@ -136,6 +146,7 @@ const (
 	argRegHi         // AH, CH, DH, BH: bits 8..15 of register reg
 	argMem           // memory at [seg: base + index<<scale + disp], modulo 2^(8*asize)
 	argImm           // the immediate disp (sign-extended to 64 bits)
+	argXmm           // XMM register reg (SSE ops only)
 )
 
 // noReg marks an absent base or index register.
@@ -387,9 +398,12 @@ var simpleOps = map[x86asm.Op]opcode{
 func lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (op, error) {
 	l := &lowerer{inst: inst, pc: pc, mode: mode}
 	o := op{pc: pc, len: uint8(inst.Len)}
+	if isSSE(inst.Op) {
+		return l.lowerSSE(o)
+	}
 	for _, a := range inst.Args {
 		if r, ok := a.(x86asm.Reg); ok && r >= x86asm.F0 && r < x86asm.ES {
-			return o, unsupported(inst) // x87, MMX, SSE and AVX registers
+			return o, unsupported(inst) // x87, MMX, other SSE and AVX
 		}
 	}
 	if cc, ok := condOps[inst.Op]; ok {

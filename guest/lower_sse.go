@@ -1,0 +1,168 @@
+package guest
+
+import (
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// Lowering of the SSE2 integer and data-movement subset (see
+// interp_sse.go). Packed-single/double arithmetic is not implemented.
+
+// SIMD sub-operations (op.cond of opSimd and opSimdImm).
+const (
+	simdXor uint8 = iota
+	simdOr
+	simdAnd
+	simdAndn
+	simdCmpeqB
+	simdCmpeqW
+	simdCmpeqD
+	simdCmpgtB
+	simdCmpgtW
+	simdCmpgtD
+	simdAddB
+	simdAddW
+	simdAddD
+	simdAddQ
+	simdSubB
+	simdSubW
+	simdSubD
+	simdSubQ
+	simdMinUB
+	simdMaxUB
+	simdUnpckLBW
+	simdUnpckLWD
+	simdUnpckLDQ
+	simdUnpckLQDQ
+	simdUnpckHBW
+	simdUnpckHWD
+	simdUnpckHDQ
+	simdUnpckHQDQ
+	simdSrlW
+	simdSrlD
+	simdSrlQ
+	simdSllW
+	simdSllD
+	simdSllQ
+	simdSraW
+	simdSraD
+	simdSrlDQ // byte shifts: immediate forms only
+	simdSllDQ
+)
+
+var simdOps = map[x86asm.Op]uint8{
+	x86asm.PXOR: simdXor, x86asm.XORPS: simdXor, x86asm.XORPD: simdXor,
+	x86asm.POR: simdOr, x86asm.ORPS: simdOr, x86asm.ORPD: simdOr,
+	x86asm.PAND: simdAnd, x86asm.ANDPS: simdAnd, x86asm.ANDPD: simdAnd,
+	x86asm.PANDN: simdAndn, x86asm.ANDNPS: simdAndn, x86asm.ANDNPD: simdAndn,
+	x86asm.PCMPEQB: simdCmpeqB, x86asm.PCMPEQW: simdCmpeqW, x86asm.PCMPEQD: simdCmpeqD,
+	x86asm.PCMPGTB: simdCmpgtB, x86asm.PCMPGTW: simdCmpgtW, x86asm.PCMPGTD: simdCmpgtD,
+	x86asm.PADDB: simdAddB, x86asm.PADDW: simdAddW, x86asm.PADDD: simdAddD, x86asm.PADDQ: simdAddQ,
+	x86asm.PSUBB: simdSubB, x86asm.PSUBW: simdSubW, x86asm.PSUBD: simdSubD, x86asm.PSUBQ: simdSubQ,
+	x86asm.PMINUB: simdMinUB, x86asm.PMAXUB: simdMaxUB,
+	x86asm.PUNPCKLBW: simdUnpckLBW, x86asm.PUNPCKLWD: simdUnpckLWD, x86asm.PUNPCKLDQ: simdUnpckLDQ,
+	x86asm.PUNPCKLQDQ: simdUnpckLQDQ, x86asm.PUNPCKHBW: simdUnpckHBW, x86asm.PUNPCKHWD: simdUnpckHWD,
+	x86asm.PUNPCKHDQ: simdUnpckHDQ, x86asm.PUNPCKHQDQ: simdUnpckHQDQ,
+	x86asm.PSRLW: simdSrlW, x86asm.PSRLD: simdSrlD, x86asm.PSRLQ: simdSrlQ,
+	x86asm.PSLLW: simdSllW, x86asm.PSLLD: simdSllD, x86asm.PSLLQ: simdSllQ,
+	x86asm.PSRAW: simdSraW, x86asm.PSRAD: simdSraD,
+	x86asm.PSRLDQ: simdSrlDQ, x86asm.PSLLDQ: simdSllDQ,
+}
+
+// isSSE reports whether inst is one of the SSE instructions lowerSSE
+// handles.
+func isSSE(op x86asm.Op) bool {
+	if _, ok := simdOps[op]; ok {
+		return true
+	}
+	switch op {
+	case x86asm.MOVDQA, x86asm.MOVDQU, x86asm.MOVAPS, x86asm.MOVUPS, x86asm.MOVAPD, x86asm.MOVUPD,
+		x86asm.MOVNTDQ, x86asm.MOVNTPS, x86asm.MOVNTPD, x86asm.LDDQU,
+		x86asm.MOVQ, x86asm.MOVD, x86asm.MOVHPS, x86asm.MOVLPS, x86asm.MOVHPD, x86asm.MOVLPD,
+		x86asm.PMOVMSKB, x86asm.PSHUFD, x86asm.STMXCSR, x86asm.LDMXCSR, x86asm.MOVNTI:
+		return true
+	}
+	return false
+}
+
+// xmmArg converts argument i allowing XMM registers.
+func (l *lowerer) xmmArg(i int) (arg, uint8, error) {
+	if r, ok := l.inst.Args[i].(x86asm.Reg); ok {
+		if r >= x86asm.X0 && r <= x86asm.X15 {
+			return arg{kind: argXmm, reg: uint8(r - x86asm.X0)}, 16, nil
+		}
+		if r >= x86asm.M0 && r <= x86asm.M7 {
+			return arg{}, 0, unsupported(l.inst) // MMX
+		}
+	}
+	return l.arg(i)
+}
+
+// lowerSSE lowers the SSE subset.
+func (l *lowerer) lowerSSE(o op) (op, error) {
+	inst := l.inst
+	var err error
+	var dsz, ssz uint8
+	if o.dst, dsz, err = l.xmmArg(0); err != nil {
+		return o, err
+	}
+	if o.src, ssz, err = l.xmmArg(1); err != nil {
+		return o, err
+	}
+	if sub, ok := simdOps[inst.Op]; ok {
+		o.code, o.cond, o.size = opSimd, sub, 16
+		if o.dst.kind != argXmm {
+			return o, unsupported(inst)
+		}
+		if o.src.kind == argImm {
+			o.code, o.imm = opSimdImm, o.src.disp&0xff
+		} else if sub == simdSrlDQ || sub == simdSllDQ {
+			return o, unsupported(inst)
+		}
+		o.rep = 1 // legacy-SSE packed memory operands must be 16-byte aligned
+		return o, nil
+	}
+	switch inst.Op {
+	case x86asm.MOVDQA, x86asm.MOVAPS, x86asm.MOVAPD, x86asm.MOVNTDQ, x86asm.MOVNTPS, x86asm.MOVNTPD:
+		o.code, o.size, o.rep = opSseMov, 16, 1
+	case x86asm.MOVDQU, x86asm.MOVUPS, x86asm.MOVUPD, x86asm.LDDQU:
+		o.code, o.size = opSseMov, 16
+	case x86asm.MOVQ, x86asm.MOVD:
+		o.code, o.size = opSseMovQ, 8
+		if inst.Op == x86asm.MOVD {
+			o.size = 4
+		}
+		if o.dst.kind != argXmm && o.src.kind != argXmm {
+			return o, unsupported(inst)
+		}
+	case x86asm.MOVLPS, x86asm.MOVLPD, x86asm.MOVHPS, x86asm.MOVHPD:
+		o.code, o.size = opSseHalf, 8
+		if inst.Op == x86asm.MOVHPS || inst.Op == x86asm.MOVHPD {
+			o.cond = 1
+		}
+		if (o.dst.kind == argXmm) == (o.src.kind == argXmm) {
+			return o, unsupported(inst) // movhlps/movlhps forms
+		}
+	case x86asm.PMOVMSKB:
+		o.code, o.size = opPmovmskb, dsz
+		if o.dst.kind != argReg || o.src.kind != argXmm {
+			return o, unsupported(inst)
+		}
+	case x86asm.PSHUFD:
+		o.code, o.size, o.rep = opPshufd, 16, 1
+		third, _, err := l.arg(2)
+		if err != nil || third.kind != argImm {
+			return o, unsupported(inst)
+		}
+		o.imm = third.disp & 0xff
+	case x86asm.STMXCSR, x86asm.LDMXCSR:
+		o.code, o.size = opStmxcsr, 4
+		if inst.Op == x86asm.LDMXCSR {
+			o.code = opLdmxcsr
+		}
+	case x86asm.MOVNTI:
+		o.code, o.size = opMov, l.opSize(ssz)
+	default:
+		return o, unsupported(inst)
+	}
+	return o, nil
+}
