@@ -232,4 +232,3 @@ func (m *Machine) sse(c *CPU, o *op) bool {
 func sseFault(o *op) Exit {
 	return sigExit(unix.SIGSEGV, "SIGSEGV: general protection (misaligned SSE operand, guest rip %#x)", o.pc)
 }
-
