@@ -185,6 +185,12 @@ func (e *env) hostLive() uint64 {
 	if err := e.heap.Check(); err != nil {
 		e.t.Fatalf("host heap Check: %v", err)
 	}
+	return e.hostLiveCounted()
+}
+
+// hostLiveCounted is the host heap's live allocation count from its
+// counters, without a Check walk.
+func (e *env) hostLiveCounted() uint64 {
 	s := e.heap.Stats()
 	n := s.List.LiveAllocs + s.Large.LiveAllocs
 	for _, k := range s.Map {
