@@ -65,9 +65,9 @@ type GuestSpaceStats struct {
 	// Refused counts requests refused because they would have unmapped,
 	// replaced or changed a host-heap block or a foreign mapping.
 	Refused uint64 `json:"refused"`
-	// Collisions counts placements where the kernel found a mapping
-	// (EEXIST) on pages the bitmap had as free, so the foreign mapping was
-	// looked up in /proc/self/maps and stepped over.
+	// Collisions counts the kernel's EEXIST on pages the bookkeeping had
+	// as free: a mapping made behind GuestSpace's back. In Mode32 it is
+	// then looked up in /proc/self/maps, marked foreign and stepped over.
 	Collisions uint64 `json:"collisions"`
 }
 
