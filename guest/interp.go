@@ -26,16 +26,16 @@ import (
 func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 	m.depth++
 	defer func() { m.depth-- }()
+	if m.exit != nil {
+		return *m.exit, false
+	}
+	if m.depth == 1 && len(m.pendingFree) > 0 {
+		m.releasePending()
+	}
 	pc := c.RIP
+	m.dirty = false
 	b := m.lookup(pc)
 	for {
-		if m.exit != nil {
-			return *m.exit, false
-		}
-		if m.depth == 1 && len(m.pendingFree) > 0 {
-			m.releasePending()
-		}
-		m.dirty = false
 		m.stats.BlocksExecuted++
 		ops := b.ops
 		executed := b.ninstr
@@ -43,8 +43,9 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 		for i := 0; i < len(ops); i++ {
 			o := &ops[i]
 			if m.dirty {
-				// The block was dropped under us (self-modifying code or a
-				// mapping change): continue at the next instruction afresh.
+				// Blocks were dropped under us (self-modifying code or a
+				// mapping change): continue at this instruction afresh.
+				m.dirty = false
 				pc = o.pc
 				executed = uint64(i)
 				break run
@@ -62,6 +63,10 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 					continue
 				}
 				v := m.get(c, &o.src, o.size)
+				if o.dst.kind == argMem {
+					m.store(m.ea(c, &o.dst), o.size, v)
+					continue
+				}
 				m.put(c, &o.dst, o.size, v)
 			case opMovzx:
 				m.put(c, &o.dst, o.size, m.get(c, &o.src, o.ssize))
@@ -440,6 +445,9 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 		} else if s := &b.next[1]; s.pc == pc && s.b != nil && s.b.live {
 			nb = s.b
 		} else {
+			if m.depth == 1 && len(m.pendingFree) > 0 {
+				m.releasePending() // no block is running here
+			}
 			nb = m.lookup(pc)
 			if b.live {
 				b.next[b.nextSlot] = succ{pc: pc, b: nb}
