@@ -183,6 +183,10 @@ const (
 )
 
 // Machine runs guest code. See the comment at the top of the file.
+//
+// Every field is owned by the goroutine running the machine (see above);
+// none needs a lock. mode through log are set by NewMachine and never
+// change.
 type Machine struct {
 	mode    mm.Mode
 	space   *mm.GuestSpace
@@ -634,6 +638,7 @@ func (m *Machine) decodeOne(pc uint64) op {
 		return op{code: opFetchFault, pc: pc, imm: pc + uint64(n)}
 	case err != nil:
 		m.badInst[pc] = err.Error()
+		m.log.Debug().Err(err).Msg("undecodable guest instruction")
 		return op{code: opInvalid, pc: pc}
 	case kind == instNop:
 		return op{code: opNop, pc: pc, len: uint8(ilen)}
@@ -656,6 +661,7 @@ func (m *Machine) decodeOne(pc uint64) op {
 	o, err := lower(&inst, pc, m.mode)
 	if err != nil {
 		m.badInst[pc] = (&DecodeError{Addr: pc, Bytes: prefixBytes(buf[:ilen]), Reason: err.Error()}).Error()
+		m.log.Debug().Str("detail", m.badInst[pc]).Msg("unsupported guest instruction")
 		return op{code: opInvalid, pc: pc}
 	}
 	return o

@@ -1,0 +1,73 @@
+package guest
+
+import (
+	"fmt"
+
+	"github.com/minemu/minemu/mm"
+)
+
+// checkCache recounts the decoded-block cache from its blocks and compares
+// it with the index, the page map and the code filter. Tests call it after
+// every step of random sequences; it returns the first inconsistency.
+//
+// Invariants:
+//  1. Every index entry is a live block starting at its key.
+//  2. Every live block on a page is listed in pages for every page it
+//     spans, exactly once; pages lists no dead block and no empty slice.
+//  3. The filter bit of every page in pages is set.
+//  4. Every block's ops are non-empty, end with an op that ends the
+//     block, and lie inside [start, end).
+func (m *Machine) checkCache() error {
+	live := map[*block]bool{}
+	for pc, b := range m.index {
+		if !b.live || b.start != pc {
+			return fmt.Errorf("index[%#x] is block [%#x,%#x) live=%v", pc, b.start, b.end, b.live)
+		}
+		live[b] = true
+	}
+	seen := map[*block]int{}
+	for p, bs := range m.pages {
+		if len(bs) == 0 {
+			return fmt.Errorf("page %#x has an empty block list", p)
+		}
+		if w, bit := filterSlot(p); m.codeFilter[w]&bit == 0 {
+			return fmt.Errorf("page %#x holds code but its filter bit is clear", p)
+		}
+		dup := map[*block]bool{}
+		for _, b := range bs {
+			if !b.live {
+				return fmt.Errorf("page %#x lists dead block at %#x", p, b.start)
+			}
+			if dup[b] {
+				return fmt.Errorf("page %#x lists block %#x twice", p, b.start)
+			}
+			dup[b] = true
+			if p < b.start>>mm.PageShift || p > (b.end-1)>>mm.PageShift {
+				return fmt.Errorf("page %#x lists block [%#x,%#x) that does not touch it", p, b.start, b.end)
+			}
+			seen[b]++
+		}
+	}
+	for b := range live {
+		want := int((b.end-1)>>mm.PageShift - b.start>>mm.PageShift + 1)
+		if seen[b] != want {
+			return fmt.Errorf("block [%#x,%#x) listed on %d pages, spans %d", b.start, b.end, seen[b], want)
+		}
+		if len(b.ops) == 0 || !b.ops[len(b.ops)-1].endsBlock() {
+			return fmt.Errorf("block %#x does not end with a block-ending op", b.start)
+		}
+		for i := range b.ops {
+			if o := &b.ops[i]; o.code != opFallthrough && (o.pc < b.start || o.pc >= b.end) {
+				return fmt.Errorf("block [%#x,%#x) holds an op at %#x", b.start, b.end, o.pc)
+			}
+		}
+	}
+	for b := range seen {
+		if !live[b] && m.index[b.start] != b {
+			// A live block can be missing from index only if another
+			// block with the same start replaced it, which never happens.
+			return fmt.Errorf("block %#x is on pages but not in the index", b.start)
+		}
+	}
+	return nil
+}

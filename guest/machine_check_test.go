@@ -1,0 +1,75 @@
+package guest
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/minemu/minemu/mm"
+)
+
+// TestBlockCacheModel runs random sequences of "write a small function",
+// "call a function", "invalidate a range" and "store into code" against a
+// model that knows what each function must return, and recounts the cache
+// (checkCache) after every step. A stale block shows up as a wrong result.
+func TestBlockCacheModel(t *testing.T) {
+	e := newEnv(t, mm.Mode64)
+	const slots = 24
+	const slotSize = 0x300 // functions straddle page boundaries
+	model := map[int]uint32{}
+	rng := rand.New(rand.NewPCG(7, 9))
+	write := func(slot int, v uint32) {
+		// mov eax, v; nop * k; ret  (k varies the length)
+		code := []byte{0xb8, byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}
+		for k := rng.IntN(40); k > 0; k-- {
+			code = append(code, 0x90)
+		}
+		code = append(code, 0xc3)
+		copy(guestBytes(e.base+uint64(slot*slotSize), uint64(len(code))), code)
+		r, _ := mm.NewRange(mm.Addr(e.base+uint64(slot*slotSize)), uint64(len(code)))
+		e.m.Invalidate(r)
+		model[slot] = v
+	}
+	for step := 0; step < 3000; step++ {
+		slot := rng.IntN(slots)
+		switch k := rng.IntN(10); {
+		case k < 3:
+			write(slot, rng.Uint32())
+		case k < 8:
+			if _, ok := model[slot]; !ok {
+				write(slot, rng.Uint32())
+			}
+			got, err := e.m.CallGuest(e.c, e.base+uint64(slot*slotSize))
+			if err != nil {
+				t.Fatalf("step %d: call slot %d: %v", step, slot, err)
+			}
+			if uint32(got) != model[slot] {
+				t.Fatalf("step %d: slot %d returned %#x, want %#x", step, slot, got, model[slot])
+			}
+		case k < 9:
+			start := e.base + uint64(rng.IntN(slots*slotSize))
+			r, _ := mm.NewRange(mm.Addr(start), uint64(rng.IntN(0x2000)+1))
+			e.m.Invalidate(r)
+		default:
+			// The guest patches a function's immediate with a store.
+			v := rng.Uint32()
+			patch := []byte{0xc7, 0x00, byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24), 0xcc} // mov dword [rax], v; int3
+			at := e.base + uint64(slots*slotSize) + 0x100
+			copy(guestBytes(at, uint64(len(patch))), patch)
+			r, _ := mm.NewRange(mm.Addr(at), uint64(len(patch)))
+			e.m.Invalidate(r)
+			if _, ok := model[slot]; !ok {
+				write(slot, 0)
+			}
+			e.c.RIP = at
+			e.c.Regs[RAX] = e.base + uint64(slot*slotSize) + 1
+			e.runTrap()
+			model[slot] = v
+		}
+		if err := e.m.checkCache(); err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+	}
+	if st := e.m.Stats(); st.Invalidations == 0 || st.BlocksDecoded < 100 {
+		t.Fatalf("sequence too tame: %+v", st)
+	}
+}
