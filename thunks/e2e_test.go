@@ -212,3 +212,89 @@ func TestEndToEndWithInterpreter(t *testing.T) {
 		})
 	}
 }
+
+// benchEnv is a machine ready to run guest code over the host library.
+func benchEnv(b *testing.B, mode mm.Mode) (*env, *guest.Machine, *asm) {
+	e := newEnvTB(b, mode)
+	m, err := guest.NewMachine(guest.MachineConfig{Mode: mode, Space: e.g, Thunker: e.reg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.lib.Callbacks().SetCaller(m)
+	codeR := e.mmap(mm.PageSize, unix.PROT_READ|unix.PROT_WRITE)
+	return e, m, &asm{mode: mode, base: codeR.Start}
+}
+
+// install writes the assembled code and makes it executable.
+func install(b *testing.B, e *env, a *asm) {
+	if err := e.mem.write(a.base, a.b); err != nil {
+		b.Fatal(err)
+	}
+	if err := e.g.Mprotect(a.base, mm.PageSize, unix.PROT_READ|unix.PROT_EXEC); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkThunkRoundTrip is one guest→host round trip measured in guest
+// code: a loop that packs nothing new, calls the stub of a trivial host
+// function (is_host_heap_allocation) and counts down. One op = one loop
+// iteration (mov, call stub, host function, ret, dec, jnz).
+func BenchmarkThunkRoundTrip(b *testing.B) {
+	for _, mode := range modes {
+		b.Run(mode.String(), func(b *testing.B) {
+			e, m, a := benchEnv(b, mode)
+			args := e.scratch.Start
+			LayoutFor(mode, 1).Pack(e.mem, args, []uint64{0x1000})
+			stub := a.pc()
+			a.stub("is_host_heap_allocation")
+			entry := a.pc()
+			loop := a.pc()
+			a.argPtr(args)
+			a.call(stub)
+			a.rex()
+			a.raw(0xff, 0xcb) // dec rbx/ebx
+			a.raw(0x75, byte(int8(int64(loop)-int64(a.pc())-2)))
+			a.raw(0xf4)
+			install(b, e, a)
+			c := guest.NewCPU(mode)
+			c.RIP = uint64(entry)
+			c.Regs[guest.RSP] = uint64(e.stack.End - 64)
+			c.Regs[guest.RBX] = uint64(b.N)
+			b.ReportAllocs()
+			b.ResetTimer()
+			exit := m.Run(c)
+			b.StopTimer()
+			if !strings.Contains(exit.Detail, "hlt") {
+				b.Fatalf("run ended with %+v", exit)
+			}
+			if got := e.reg.Stats().Calls["minemu:is_host_heap_allocation"]; got != uint64(b.N) {
+				b.Fatalf("%d calls, want %d", got, b.N)
+			}
+		})
+	}
+}
+
+// BenchmarkCallback is one host→guest callback through the bounded
+// Callbacks runner: the host calls a guest function that returns at once.
+func BenchmarkCallback(b *testing.B) {
+	for _, mode := range modes {
+		b.Run(mode.String(), func(b *testing.B) {
+			e, _, a := benchEnv(b, mode)
+			fn := a.pc()
+			a.rex()
+			a.raw(0x31, 0xc0) // xor eax, eax
+			a.ret()
+			install(b, e, a)
+			c := guest.NewCPU(mode)
+			c.Regs[guest.RSP] = uint64(e.stack.End - 64)
+			cb := e.lib.Callbacks()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := cb.Call(c, uint64(fn), 7); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

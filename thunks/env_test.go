@@ -14,7 +14,7 @@ import (
 // real host heap on it, a registry with the host library, and guest memory
 // for argument blocks, strings, a stack and a guest heap.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	mode mm.Mode
 	g    *mm.GuestSpace
 	heap *mm.Heap
@@ -40,19 +40,22 @@ type env struct {
 
 const fakeReturnAddress = 0x8049abc
 
-func newEnv(t *testing.T, mode mm.Mode) *env {
-	t.Helper()
+func newEnv(t *testing.T, mode mm.Mode) *env { return newEnvTB(t, mode) }
+
+// newEnvTB builds an env for a test or a benchmark.
+func newEnvTB(tb testing.TB, mode mm.Mode) *env {
+	tb.Helper()
 	g, err := mm.NewGuestSpace(mm.GuestSpaceConfig{Mode: mode})
 	if err != nil {
-		t.Fatalf("NewGuestSpace: %v", err)
+		tb.Fatalf("NewGuestSpace: %v", err)
 	}
-	t.Cleanup(func() { g.Close() })
+	tb.Cleanup(func() { g.Close() })
 	heap, err := mm.NewHeap(mm.HeapConfig{Name: "host", Source: g})
 	if err != nil {
-		t.Fatalf("NewHeap: %v", err)
+		tb.Fatalf("NewHeap: %v", err)
 	}
-	t.Cleanup(func() { heap.Close() })
-	e := &env{t: t, mode: mode, g: g, heap: heap, cpu: &guest.CPU{Mode: mode}, logs: new(bytes.Buffer)}
+	tb.Cleanup(func() { heap.Close() })
+	e := &env{t: tb, mode: mode, g: g, heap: heap, cpu: &guest.CPU{Mode: mode}, logs: new(bytes.Buffer)}
 	e.mem = guestMem{m: g, mode: mode}
 	log := zerolog.New(e.logs).Level(zerolog.DebugLevel)
 
@@ -63,12 +66,12 @@ func newEnv(t *testing.T, mode mm.Mode) *env {
 	sp := e.stack.End - 256
 	e.cpu.Regs[guest.RSP] = uint64(sp)
 	if err := e.mem.writeWord(sp, fakeReturnAddress); err != nil {
-		t.Fatalf("writing the fake return address: %v", err)
+		tb.Fatalf("writing the fake return address: %v", err)
 	}
 
 	e.reg, err = NewRegistry(RegistryConfig{Mode: mode, Memory: g, Log: log})
 	if err != nil {
-		t.Fatalf("NewRegistry: %v", err)
+		tb.Fatalf("NewRegistry: %v", err)
 	}
 	e.lib, err = NewHostLib(HostLibConfig{
 		Mode: mode, Memory: g, Heap: heap, Log: log,
@@ -76,10 +79,10 @@ func newEnv(t *testing.T, mode mm.Mode) *env {
 		Callbacks: NewCallbacks(8),
 	})
 	if err != nil {
-		t.Fatalf("NewHostLib: %v", err)
+		tb.Fatalf("NewHostLib: %v", err)
 	}
 	if err := e.lib.Register(e.reg); err != nil {
-		t.Fatalf("Register: %v", err)
+		tb.Fatalf("Register: %v", err)
 	}
 	e.gh = newGuestHeap(e)
 	e.lib.Callbacks().SetCaller(e.gh)
