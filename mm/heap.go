@@ -46,13 +46,16 @@ const (
 	DynarecBlockSize = 2 << 20
 	// MapBlockSize is the size of every MAP block.
 	MapBlockSize = 128 << 10
-	// DefaultSliceSize is the slice size of the MAP kind.
-	DefaultSliceSize = 128
 
 	// maxRequest bounds any single request (well below any overflow of the
 	// rounding arithmetic, and above any mapping the address space can hold).
 	maxRequest = 1 << 46
 )
+
+// DefaultSliceSizes are the MAP kinds of the primary and host heaps: Box64's
+// 128-byte slices and, as Box64 added after measuring, 64-byte slices (on
+// the churn trace they cut peak mapped bytes by a third; docs/memory.md).
+var DefaultSliceSizes = [...]uint64{64, 128}
 
 // HeapConfig configures a Heap.
 type HeapConfig struct {
@@ -65,7 +68,7 @@ type HeapConfig struct {
 	// DefaultListBlockSize.
 	ListBlockSize uint64
 	// SliceSizes are the slice sizes of the MAP kinds, ascending powers of two
-	// from 16 to 2048. nil means {DefaultSliceSize}.
+	// from 16 to 2048. nil means DefaultSliceSizes.
 	SliceSizes []uint64
 	// NoMap disables MAP blocks (the dynarec heap serves everything from LIST
 	// blocks).
@@ -258,7 +261,7 @@ func NewHeap(cfg HeapConfig) (*Heap, error) {
 	if !cfg.NoMap {
 		sizes := cfg.SliceSizes
 		if sizes == nil {
-			sizes = []uint64{DefaultSliceSize}
+			sizes = DefaultSliceSizes[:]
 		}
 		prev := uint64(0)
 		for _, s := range sizes {
@@ -358,7 +361,37 @@ func (h *Heap) Free(p Addr) error {
 		return nil
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	err := h.FreeLocked(p)
+	h.mu.Unlock()
+	return err
+}
+
+// Realloc resizes the allocation at p to n bytes: in place when it shrinks or
+// the following free chunk can absorb the growth, else by moving it.
+// Realloc(0, n) is Alloc(n); Realloc(p, 0) frees p and returns 0. A bad p is
+// rejected like Free does.
+func (h *Heap) Realloc(p Addr, n uint64) (Addr, error) {
+	h.mu.Lock()
+	q, err := h.ReallocLocked(p, n)
+	h.mu.Unlock()
+	return q, err
+}
+
+// Lock and Unlock hold the heap's mutex across several calls of the
+// *Locked methods, for a goroutine that makes many requests in a row and
+// wants to pay for the lock once (the trace replayer's --hold-lock). Other
+// goroutines block meanwhile.
+func (h *Heap) Lock()   { h.mu.Lock() }
+func (h *Heap) Unlock() { h.mu.Unlock() }
+
+// AllocLocked is Alloc with the heap's lock held (Lock).
+func (h *Heap) AllocLocked(n uint64) (Addr, error) { return h.allocLocked(n, 16) }
+
+// FreeLocked is Free with the heap's lock held (Lock).
+func (h *Heap) FreeLocked(p Addr) error {
+	if p == 0 {
+		return nil
+	}
 	if h.closed {
 		return ErrClosed
 	}
@@ -367,30 +400,30 @@ func (h *Heap) Free(p Addr) error {
 		return h.rejectLocked(err, p, "free")
 	}
 	h.frees++
-	switch b.cls.kind {
-	case kindList:
-		h.listFreeLocked(b, off)
-	case kindMap:
-		h.mapFreeLocked(b, off)
-	default:
-		h.largeFreeLocked(b)
-	}
+	h.releaseLocked(b, off)
 	return nil
 }
 
-// Realloc resizes the allocation at p to n bytes: in place when it shrinks or
-// the following free chunk can absorb the growth, else by moving it.
-// Realloc(0, n) is Alloc(n); Realloc(p, 0) frees p and returns 0. A bad p is
-// rejected like Free does.
-func (h *Heap) Realloc(p Addr, n uint64) (Addr, error) {
+// releaseLocked frees the live allocation at offset off of b.
+func (h *Heap) releaseLocked(b *heapBlock, off uint64) {
+	switch b.cls.kind {
+	case kindMap:
+		h.mapFreeLocked(b, off)
+	case kindList:
+		h.listFreeLocked(b, off)
+	default:
+		h.largeFreeLocked(b)
+	}
+}
+
+// ReallocLocked is Realloc with the heap's lock held (Lock).
+func (h *Heap) ReallocLocked(p Addr, n uint64) (Addr, error) {
 	if p == 0 {
-		return h.Alloc(n)
+		return h.allocLocked(n, 16)
 	}
 	if n == 0 {
-		return 0, h.Free(p)
+		return 0, h.FreeLocked(p)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.closed {
 		return 0, ErrClosed
 	}
@@ -428,16 +461,8 @@ func (h *Heap) Realloc(p Addr, n uint64) (Addr, error) {
 		return 0, err
 	}
 	copy(memView(q, min(old, n)), memView(p, min(old, n)))
-	h.allocs--                    // a move is one realloc, not an alloc and a free
-	b, off, _ = h.lookupLocked(p) // the new allocation may have added blocks
-	switch b.cls.kind {
-	case kindList:
-		h.listFreeLocked(b, off)
-	case kindMap:
-		h.mapFreeLocked(b, off)
-	default:
-		h.largeFreeLocked(b)
-	}
+	h.allocs-- // a move is one realloc, not an alloc and a free
+	h.releaseLocked(b, off)
 	return q, nil
 }
 

@@ -151,8 +151,8 @@ func BenchmarkHeapOwns(b *testing.B) {
 				probes = append(probes, p, q, q+32)
 			}
 			probes = append(probes, 0, 0xdead0000, src.r.End+1<<30)
-			if st := h.Stats(); st.List.Blocks+st.Map[0].Blocks+st.Large.Blocks != uint64(nblocks) {
-				b.Fatalf("%d blocks, want %d", st.List.Blocks+st.Map[0].Blocks+st.Large.Blocks, nblocks)
+			if st := h.Stats(); st.List.Blocks+mapTotal(st).Blocks+st.Large.Blocks != uint64(nblocks) {
+				b.Fatalf("%d blocks, want %d", st.List.Blocks+mapTotal(st).Blocks+st.Large.Blocks, nblocks)
 			}
 			r := benchRand(4)
 			owned := 0

@@ -338,7 +338,7 @@ func TestHeapModel(t *testing.T) {
 		cfg  HeapConfig
 	}{
 		{"default", HeapConfig{Name: "model"}},
-		{"map64+128", HeapConfig{Name: "model64", SliceSizes: []uint64{64, 128}}},
+		{"map128", HeapConfig{Name: "model128", SliceSizes: []uint64{128}}},
 		{"nomap-2MiB", HeapConfig{Name: "dyn", NoMap: true, ListBlockSize: DynarecBlockSize}},
 	} {
 		t.Run(cfg.name, func(t *testing.T) {

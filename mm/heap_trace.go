@@ -157,6 +157,7 @@ type ReplayResult struct {
 	Heap            string    `json:"heap"`
 	Mode            string    `json:"mode,omitempty"`
 	Touch           string    `json:"touch"`
+	Lock            string    `json:"lock"` // "per-op": every call locks; "held": one Lock around the loop
 	Ops             int       `json:"ops"`
 	NsPerOp         float64   `json:"ns_per_op"`
 	CPUNsPerOp      float64   `json:"cpu_ns_per_op"` // user+system time of the process during the loop
@@ -171,18 +172,32 @@ type ReplayResult struct {
 // traceTag is the byte written into slot id's blocks (the replayers' tag).
 func traceTag(id uint32) byte { return byte(id*0x9d + 0x5b) }
 
+// ReplayOptions change how a trace is replayed.
+type ReplayOptions struct {
+	// TouchPages writes one byte in every 4 KiB page of each block, not
+	// only its first and last byte.
+	TouchPages bool
+	// HoldLock takes the heap's lock once around the whole loop and calls
+	// the *Locked methods, instead of locking in every call.
+	HoldLock bool
+}
+
 // ReplayTrace replays t through h the way the benchmark's replayers do:
-// ALLOC writes the slot's tag to the first and last byte (with touchPages
+// ALLOC writes the slot's tag to the first and last byte (with TouchPages
 // also one byte per 4 KiB page), FREE reads the first byte back before
 // freeing, REALLOC checks the first byte, reallocates and writes the last.
 // Tags that do not read back are counted in VerifyErrors. The loop is timed
 // alone; the peak RSS is VmHWM after the loop minus VmRSS before it (the
 // kernel's mark reset first). Check runs at the end, after every block of
 // the trace was freed. A heap error stops the replay.
-func ReplayTrace(h *Heap, t *Trace, touchPages bool) (ReplayResult, error) {
-	res := ReplayResult{Trace: t.Name, Heap: h.name, Ops: t.Len(), PeakLiveBytes: t.PeakLive, Touch: "ends"}
-	if touchPages {
+func ReplayTrace(h *Heap, t *Trace, opt ReplayOptions) (ReplayResult, error) {
+	res := ReplayResult{Trace: t.Name, Heap: h.name, Ops: t.Len(), PeakLiveBytes: t.PeakLive, Touch: "ends",
+		Lock: "per-op"}
+	if opt.TouchPages {
 		res.Touch = "pages"
+	}
+	if opt.HoldLock {
+		res.Lock = "held"
 	}
 	slots := make([]Addr, t.NumSlots)
 	clear(slots)
@@ -193,7 +208,13 @@ func ReplayTrace(h *Heap, t *Trace, touchPages bool) (ReplayResult, error) {
 	runtime.LockOSThread()
 	cpu0 := cpuTime()
 	start := time.Now()
-	bad, err := replayLoop(h, t, slots, touchPages)
+	if opt.HoldLock {
+		h.Lock()
+	}
+	bad, err := replayLoop(h, t, slots, opt)
+	if opt.HoldLock {
+		h.Unlock()
+	}
 	wall := time.Since(start)
 	cpu := cpuTime() - cpu0
 	runtime.UnlockOSThread()
@@ -212,9 +233,10 @@ func ReplayTrace(h *Heap, t *Trace, touchPages bool) (ReplayResult, error) {
 	return res, err
 }
 
-func replayLoop(h *Heap, t *Trace, slots []Addr, touchPages bool) (uint64, error) {
+func replayLoop(h *Heap, t *Trace, slots []Addr, opt ReplayOptions) (uint64, error) {
 	var bad uint64
 	recs := t.recs
+	touchPages, held := opt.TouchPages, opt.HoldLock
 	for i := 0; i+8 <= len(recs); i += 8 {
 		w := binary.LittleEndian.Uint32(recs[i:])
 		size := uint64(binary.LittleEndian.Uint32(recs[i+4:]))
@@ -222,7 +244,13 @@ func replayLoop(h *Heap, t *Trace, slots []Addr, touchPages bool) (uint64, error
 		tag := traceTag(id)
 		switch w >> 30 {
 		case TraceAlloc:
-			p, err := h.Alloc(size)
+			var p Addr
+			var err error
+			if held {
+				p, err = h.AllocLocked(size)
+			} else {
+				p, err = h.Alloc(size)
+			}
 			if err != nil {
 				return bad, fmt.Errorf("op %d: alloc %d: %w", i/8, size, err)
 			}
@@ -240,7 +268,13 @@ func replayLoop(h *Heap, t *Trace, slots []Addr, touchPages bool) (uint64, error
 			if memView(p, 1)[0] != tag {
 				bad++
 			}
-			if err := h.Free(p); err != nil {
+			var err error
+			if held {
+				err = h.FreeLocked(p)
+			} else {
+				err = h.Free(p)
+			}
+			if err != nil {
 				return bad, fmt.Errorf("op %d: free %v: %w", i/8, p, err)
 			}
 			slots[id] = 0
@@ -249,7 +283,13 @@ func replayLoop(h *Heap, t *Trace, slots []Addr, touchPages bool) (uint64, error
 			if memView(p, 1)[0] != tag {
 				bad++
 			}
-			q, err := h.Realloc(p, size)
+			var q Addr
+			var err error
+			if held {
+				q, err = h.ReallocLocked(p, size)
+			} else {
+				q, err = h.Realloc(p, size)
+			}
 			if err != nil {
 				return bad, fmt.Errorf("op %d: realloc %v to %d: %w", i/8, p, size, err)
 			}

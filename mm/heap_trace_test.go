@@ -83,13 +83,13 @@ func TestParseTraceErrors(t *testing.T) {
 // TestReplayTrace replays the self-check trace, with and without touching
 // every page: every tag reads back, the heap checks out, nothing is left.
 func TestReplayTrace(t *testing.T) {
-	for _, pages := range []bool{false, true} {
+	for _, opt := range []ReplayOptions{{}, {TouchPages: true}, {HoldLock: true}} {
 		h, _ := newTestHeap(t, HeapConfig{Name: "replay"})
 		tr, err := ParseTrace(buildTrace("selfcheck", 3, selfcheck))
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := ReplayTrace(h, tr, pages)
+		res, err := ReplayTrace(h, tr, opt)
 		if err != nil {
 			t.Fatalf("ReplayTrace: %v", err)
 		}
@@ -129,7 +129,7 @@ func FuzzParseTrace(f *testing.F) {
 			return // valid, but too large to replay quickly
 		}
 		h, _ := newTestHeap(t, HeapConfig{Name: "fuzz"})
-		res, err := ReplayTrace(h, tr, false)
+		res, err := ReplayTrace(h, tr, ReplayOptions{})
 		if err != nil {
 			t.Fatalf("ReplayTrace: %v", err)
 		}

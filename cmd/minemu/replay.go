@@ -10,7 +10,7 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-const mmReplayUsage = "usage: minemu mm replay [--heap primary|host] [--mode 32|64] [--pages] TRACE\n"
+const mmReplayUsage = "usage: minemu mm replay [--heap primary|host] [--mode 32|64] [--pages] [--hold-lock] TRACE\n"
 
 // runMMReplay implements `minemu mm replay`: it replays an ALLOCTR1
 // allocation trace (bench/alloc/README.md) through the primary heap (blocks
@@ -28,6 +28,7 @@ func mmReplay(args []string, stdout, stderr io.Writer) int {
 	heap := fs.String("heap", "primary", "heap to replay through: primary (blocks from Regions) or host (blocks from the guest window)")
 	mode := fs.Int("mode", 32, "address-space mode: 32 (minemu's memory above 4 GiB, the guest window below) or 64")
 	pages := fs.Bool("pages", false, "touch every 4 KiB page of each block, not only its ends")
+	hold := fs.Bool("hold-lock", false, "take the heap's lock once around the replay instead of in every call")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -80,7 +81,7 @@ func mmReplay(args []string, stdout, stderr io.Writer) int {
 		cleanup()
 		return 1
 	}
-	res, rerr := mm.ReplayTrace(h, tr, *pages)
+	res, rerr := mm.ReplayTrace(h, tr, mm.ReplayOptions{TouchPages: *pages, HoldLock: *hold})
 	res.Mode = m.String()
 	cerr := h.Close()
 	if err := cleanup(); cerr == nil {

@@ -40,6 +40,7 @@ func TestMMReplay(t *testing.T) {
 		{"--heap", "host", "--mode", "32", path},
 		{"--heap", "primary", "--mode", "64", "--pages", path},
 		{"--heap", "host", "--mode", "64", path},
+		{"--hold-lock", path},
 	} {
 		var out, errb bytes.Buffer
 		if code := mmReplay(args, &out, &errb); code != 0 {
