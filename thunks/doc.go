@@ -102,6 +102,7 @@
 //
 // # Files
 //
+//	thunks.go     New: the assembled layer for minemu run, its Stats
 //	registry.go   Registry (guest.Thunker), Spec, Hash, UnknownHashError
 //	abi.go        Layout: the packed-argument struct of both ABIs
 //	memory.go     checked guest-memory access (Memory, guestMem)

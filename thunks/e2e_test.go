@@ -298,3 +298,52 @@ func BenchmarkCallback(b *testing.B) {
 		})
 	}
 }
+
+// TestNewAssemblesTheLayer builds the layer the way minemu run does and
+// runs one stub through a real machine.
+func TestNewAssemblesTheLayer(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(mode.String(), func(t *testing.T) {
+			e := newEnv(t, mode)
+			if _, err := New(Config{Mode: mode, Space: e.g}); err == nil {
+				t.Fatalf("New without a heap succeeded")
+			}
+			th, err := New(Config{Mode: mode, Space: e.g, Heap: e.heap,
+				NotHeap: []NamedRange{{Name: "stack", Range: e.stack}}})
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			m, err := guest.NewMachine(guest.MachineConfig{Mode: mode, Space: e.g, Thunker: th.Registry})
+			if err != nil {
+				t.Fatal(err)
+			}
+			th.SetCaller(m)
+			codeR := e.mmap(mm.PageSize, unix.PROT_READ|unix.PROT_WRITE)
+			a := &asm{mode: mode, base: codeR.Start}
+			stub := a.pc()
+			a.stub("free_any")
+			entry := a.pc()
+			args := e.scratch.Start
+			a.argPtr(args)
+			a.call(stub)
+			a.raw(0xf4)
+			if err := e.mem.write(a.base, a.b); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.g.Mprotect(a.base, mm.PageSize, unix.PROT_READ|unix.PROT_EXEC); err != nil {
+				t.Fatal(err)
+			}
+			sp := e.stack.End - 64
+			LayoutFor(mode, 1).Pack(e.mem, args, []uint64{uint64(sp + 32)}) // a stack address
+			c := guest.NewCPU(mode)
+			c.RIP, c.Regs[guest.RSP] = uint64(entry), uint64(sp)
+			if exit := m.Run(c); !strings.Contains(exit.Detail, "hlt") {
+				t.Fatalf("run ended with %+v", exit)
+			}
+			s := th.Stats()
+			if s.FreesRejected != 1 || s.Calls["minemu:free_any"] != 1 || s.HostHeapLiveBytes != 0 {
+				t.Fatalf("stats %+v, want one rejected free_any", s)
+			}
+		})
+	}
+}

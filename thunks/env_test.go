@@ -50,9 +50,9 @@ func newEnvTB(tb testing.TB, mode mm.Mode) *env {
 		tb.Fatalf("NewGuestSpace: %v", err)
 	}
 	tb.Cleanup(func() { g.Close() })
-	heap, err := mm.NewHeap(mm.HeapConfig{Name: "host", Source: g})
+	heap, err := mm.NewHostHeap(g)
 	if err != nil {
-		tb.Fatalf("NewHeap: %v", err)
+		tb.Fatalf("NewHostHeap: %v", err)
 	}
 	tb.Cleanup(func() { heap.Close() })
 	e := &env{t: tb, mode: mode, g: g, heap: heap, cpu: &guest.CPU{Mode: mode}, logs: new(bytes.Buffer)}
