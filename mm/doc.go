@@ -271,4 +271,96 @@
 //
 // ImageBelow4G answers the question minemu asks itself at start-up: does
 // my own image lie below 4 GiB (was I built without -buildmode=pie)?
+//
+// # Heap
+//
+// A Heap is the custommem engine of Box64, over memory from a BlockSource:
+// minemu's primary heap (Regions, at or above 4 GiB in Mode32), the host
+// heap (GuestSpace, guest-visible, below 4 GiB in Mode32) and the dynarec
+// heap (Regions, 2 MiB blocks). Addresses go in and out as Addr, so no
+// caller needs unsafe; heap_unsafe.go is the one place that turns an
+// address into a byte slice.
+//
+// Structures. A heap owns blocks, each one mapping from its source, aligned
+// to its size, tracked by a heapBlock record with Box64's blocklist_t fields
+// (block and size as r, maxfree, first, lowest, the type as cls) plus a
+// Go-side bitmap of live allocation starts. Blocks are grouped by kind:
+//
+//	LIST   512 KiB (dynarec: 2 MiB). Chunks with a 16-byte header in the
+//	       block: prev and next marks of 31 bits of offset and 1 fill bit,
+//	       then two 32-bit links of the chunk's size bin while it is free.
+//	       Payloads are 16-byte aligned; a sentinel header (next mark 0)
+//	       ends the block.
+//	       [hdr|payload ...][hdr|payload][hdr| free ....... ][sentinel]
+//	MAP    128 KiB of fixed slices (64 and 128 bytes) from offset 0, the
+//	       slices' bitmap at the block's end (1 = used), lowest as hint.
+//	       [slice 0][slice 1] ... [slice n-1][bitmap]
+//	large  a dedicated mapping per request larger than a LIST block can
+//	       serve (or aligned above a page), released on free.
+//
+// Each LIST and MAP kind keeps a max-tree over its blocks (fitTree): leaf i
+// is the capacity of block i (LIST: maxfree; MAP: whether a slice is free),
+// so the leftmost block able to serve a request is found in O(log blocks)
+// and a block that cannot serve is never walked. A two-level radix index
+// maps address>>17 (the 128 KiB granule; no granule holds parts of two
+// blocks) to the block: finding a pointer's block is two loads, O(1)
+// whatever the number of blocks.
+//
+// Alloc(n), with the heap's mutex held:
+//
+//  1. n fits a MAP slice: take the lowest free slice of the current MAP
+//     block of that size (the fit tree's leftmost block with a free slice
+//     when the current one is full; a new block when none has one). The
+//     in-block bitmap is scanned from lowest a word at a time; the Go-side
+//     starts bitmap must agree (else ErrCorrupt, nothing handed out twice).
+//  2. n fits a LIST block: the fit tree names the leftmost block whose
+//     maxfree reaches n rounded to 16. In the block: the head of n's exact
+//     bin (below 1 KiB, one bin per 16 bytes), first fit within n's range
+//     bin (four per power of two above), or the head of the next non-empty
+//     bin (a bitmap of bins finds it in O(1)). The chunk is split when the
+//     rest can hold a header and 16 bytes; the rest goes to its bin. If the
+//     block cannot serve, its maxfree drops below n and the tree moves on;
+//     if no block can, a new one is mapped.
+//  3. AlignedAlloc above 16 bytes walks the implicit list from first
+//     (Box64's first fit) for a chunk with room for an aligned payload,
+//     leaving the gap in front as a free chunk.
+//  4. Otherwise the request gets its own mapping.
+//
+// Free(p): the radix index gives the block; p must be a set bit of its
+// starts bitmap (else ErrInterior, ErrDoubleFree when a free chunk's header
+// sits right before p, ErrNotOwned outside every block: counted, logged at
+// debug level, nothing changed). LIST chunks coalesce with a free
+// neighbour on either side and return to their bin; MAP slices clear their
+// bit and lower lowest; large mappings are unmapped. A block left empty is
+// released to its source when its kind already keeps another empty block,
+// so a heap holds at most one idle block per kind.
+//
+// Realloc grows a LIST chunk in place into a free successor, shrinks it in
+// place by splitting off the tail, keeps a MAP slice or a large mapping
+// while the new size fits, and otherwise moves (allocate, copy, free).
+//
+// Owns(p) (FEX's is_known_allocation) reads only Go memory, the radix index
+// and the starts bitmap, never block memory: it cannot fault, costs O(1),
+// and cannot be fooled by bytes a guest wrote into a host-heap block.
+// Free trusts the same records for its decision; in-block headers and
+// bitmaps a guest overwrote are reported as ErrCorrupt on the allocation
+// path and by Check, never followed out of the block (every in-block offset
+// is range-checked and every access goes through a bounds-checked slice).
+//
+// Invariants, verified by Check: marks agree in both directions and stay in
+// the block, no two free chunks are neighbours, every free chunk is in the
+// bin of its size exactly once, maxfree is at least the largest free
+// payload (an upper bound, made exact by every search that fails), first is
+// at or below the lowest free chunk, the in-block MAP bitmap equals the
+// starts bitmap and maxfree counts its clear bits, lowest is at or below
+// the lowest free slice, the fit trees and the radix index agree with the
+// blocks, and every counter equals a recount.
+//
+// Locking: one sync.Mutex per heap, as Box64 has one per allocator; every
+// method takes it. A goroutine with many requests in a row may hold it
+// (Lock) and call AllocLocked, FreeLocked and ReallocLocked.
+//
+// Costs: Owns, Free and UsableSize O(1); Alloc O(log blocks) for the fit
+// tree plus O(1) bin work (a range bin is walked first fit); aligned
+// requests O(chunks of one block); Check O(mapped bytes / 16).
 package mm
