@@ -57,7 +57,7 @@ func newEnvTB(tb testing.TB, mode mm.Mode) *env {
 	tb.Cleanup(func() { heap.Close() })
 	e := &env{t: tb, mode: mode, g: g, heap: heap, cpu: &guest.CPU{Mode: mode}, logs: new(bytes.Buffer)}
 	e.mem = guestMem{m: g, mode: mode}
-	log := zerolog.New(e.logs).Level(zerolog.DebugLevel)
+	log := zerolog.New(zerolog.SyncWriter(e.logs)).Level(zerolog.DebugLevel)
 
 	e.scratch = e.mmap(256<<10, unix.PROT_READ|unix.PROT_WRITE)
 	e.argTop, e.strNext = e.scratch.End, e.scratch.Start
