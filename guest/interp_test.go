@@ -55,15 +55,14 @@ func TestProgramHash(t *testing.T) {
 	}
 }
 
-// hole returns an address with nothing mapped at it.
+// hole returns the address of an inaccessible page (PROT_NONE), reserved
+// for the test so that nothing else can be mapped there meanwhile.
 func hole(t *testing.T) uint64 {
-	a, err := mapAnon(mm.PageSize, true)
+	a, err := mapAnonProt(mm.PageSize, true, unix.PROT_NONE)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := unmapAnon(a, mm.PageSize); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { unmapAnon(a, mm.PageSize) })
 	return a
 }
 
