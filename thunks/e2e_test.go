@@ -209,6 +209,7 @@ func TestEndToEndWithInterpreter(t *testing.T) {
 			if s.HostHeapLiveBytes != 0 || e.hostLive() != 0 {
 				t.Fatalf("host heap live bytes %d, want 0", s.HostHeapLiveBytes)
 			}
+			e.audit()
 		})
 	}
 }

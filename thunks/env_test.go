@@ -202,6 +202,24 @@ func (e *env) hostLiveCounted() uint64 {
 	return n
 }
 
+// audit runs the 4 GiB audit over the guest space (Mode32 only): nothing
+// but guest mappings and host-heap blocks below 4 GiB, and the space's
+// records agree with the kernel. A default-built test binary's own image
+// below 4 GiB is tolerated, as the audit documents.
+func (e *env) audit() {
+	e.t.Helper()
+	if e.mode != mm.Mode32 {
+		return
+	}
+	rep, err := mm.Audit(mm.AuditConfig{Mode: mm.Mode32, Owners: []mm.RangeOwner{e.g}, TolerateLowImage: true})
+	if err != nil {
+		e.t.Fatalf("Audit: %v", err)
+	}
+	if !rep.OK || len(rep.Missing) != 0 {
+		e.t.Fatalf("4 GiB audit failed: violations %q, missing %v", rep.Violations, rep.Missing)
+	}
+}
+
 // guestHeap is the guest program's own heap, written in Go as the stand-in
 // for guest code that the host calls back: a bump allocator over a real
 // guest mapping that records every live block, so a bad free reaching it

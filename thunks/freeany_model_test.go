@@ -1,6 +1,7 @@
 package thunks
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -176,16 +177,21 @@ func TestFreeAnyModel(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			for seed := uint64(1); seed <= 3; seed++ {
-				e := newEnv(t, mode)
-				r := rand.New(rand.NewPCG(seed, 0x7417))
-				data := make([]byte, 3*1500)
-				for i := range data {
-					data[i] = byte(r.Uint32())
-				}
-				s := runFreeOps(t, e, data, true)
-				if s.FreesHost == 0 || s.FreesGuest == 0 || s.FreesRejected == 0 || s.FreesNull == 0 {
-					t.Fatalf("seed %d reached only %+v: every decision must be exercised", seed, s)
-				}
+				// One subtest per seed, so each env is closed before the
+				// next one's audit.
+				t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+					e := newEnv(t, mode)
+					r := rand.New(rand.NewPCG(seed, 0x7417))
+					data := make([]byte, 3*1500)
+					for i := range data {
+						data[i] = byte(r.Uint32())
+					}
+					s := runFreeOps(t, e, data, true)
+					if s.FreesHost == 0 || s.FreesGuest == 0 || s.FreesRejected == 0 || s.FreesNull == 0 {
+						t.Fatalf("seed %d reached only %+v: every decision must be exercised", seed, s)
+					}
+					e.audit()
+				})
 			}
 		})
 	}

@@ -54,7 +54,9 @@ func TestHeaderDeclaresEverySpec(t *testing.T) {
 		body := text[start:]
 		body = body[:strings.Index(body, "}\n")]
 		var got []byte
-		for _, f := range strings.FieldsFunc(body, func(r rune) bool { return r == ',' || r == ' ' || r == '"' || r == '\n' || r == '\t' || r == '\\' || r == ')' || r == ';' }) {
+		for _, f := range strings.FieldsFunc(body, func(r rune) bool {
+			return r == ',' || r == ' ' || r == '"' || r == '\n' || r == '\t' || r == '\\' || r == ')' || r == ';'
+		}) {
 			var b byte
 			if _, err := fmt.Sscanf(f, "0x%02x", &b); err == nil && strings.HasPrefix(f, "0x") && len(f) == 4 {
 				got = append(got, b)
