@@ -1,6 +1,10 @@
 package guest
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/mm"
+)
 
 // This file holds the contracts between the interpreter and the parts that
 // plug into it: the Linux system-call layer (Kernel) and the thunk layer
@@ -60,4 +64,13 @@ type Thunker interface {
 // ok=false makes the load fault (SIGSEGV), as a bad selector does.
 type SegmentResolver interface {
 	SegmentBase(sel uint16) (base uint64, ok bool)
+}
+
+// GuestWriteNotifier is implemented by a Kernel that writes guest memory on
+// the guest's behalf (read, pread, readv, getrandom, ...), bypassing the
+// interpreter's stores. NewMachine hands it a function to call with every
+// range it wrote, so that decoded code there is dropped as it would be
+// after a guest store.
+type GuestWriteNotifier interface {
+	SetGuestWriteHook(func(r mm.AddrRange))
 }

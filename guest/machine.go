@@ -261,6 +261,9 @@ func NewMachine(cfg MachineConfig) (*Machine, error) {
 	if s, ok := cfg.Kernel.(SegmentResolver); ok {
 		m.segs = s
 	}
+	if n, ok := cfg.Kernel.(GuestWriteNotifier); ok {
+		n.SetGuestWriteHook(m.GuestWrote)
+	}
 	if cfg.Space != nil {
 		cfg.Space.SetChangeHook(m.Invalidate)
 	}
@@ -528,6 +531,14 @@ func (m *Machine) releasePending() {
 func filterSlot(page uint64) (int, uint64) {
 	h := (page ^ page>>filterBits) & (1<<filterBits - 1)
 	return int(h >> 6), 1 << (h & 63)
+}
+
+// GuestWrote drops decoded code in r, which something other than the
+// interpreter (a system call) has written.
+func (m *Machine) GuestWrote(r mm.AddrRange) {
+	if r.Start < r.End {
+		m.noteWrite(uint64(r.Start), r.Length())
+	}
 }
 
 // noteWrite drops decoded code in [a, a+n) before a bulk write; n > 0

@@ -73,3 +73,34 @@ func TestBlockCacheModel(t *testing.T) {
 		t.Fatalf("sequence too tame: %+v", st)
 	}
 }
+
+// writerKernel is a Kernel that, like read(2), writes guest memory itself:
+// on any system call it stores the bytes of `mov eax, 2` at RSI.
+type writerKernel struct{ hook func(mm.AddrRange) }
+
+func (k *writerKernel) SetGuestWriteHook(f func(mm.AddrRange)) { k.hook = f }
+
+func (k *writerKernel) Syscall(c *CPU, abi ABI) *Exit {
+	code := []byte{0xb8, 2, 0, 0, 0}
+	copy(guestBytes(c.Regs[RSI], uint64(len(code))), code)
+	r, _ := mm.NewRange(mm.Addr(c.Regs[RSI]), uint64(len(code)))
+	k.hook(r)
+	return nil
+}
+
+// TestKernelWriteInvalidates: code that a system call overwrites is
+// decoded again.
+func TestKernelWriteInvalidates(t *testing.T) {
+	e := newEnv(t, mm.Mode64)
+	k := &writerKernel{}
+	e.m, _ = NewMachine(MachineConfig{Mode: mm.Mode64, Kernel: k})
+	fn := e.base + 0x100
+	e.write(fn, []byte{0xb8, 1, 0, 0, 0, 0xc3}) // mov eax, 1; ret
+	// call fn; mov ebx, eax; syscall (rewrites fn); call fn; int3
+	e.load([]byte{0xe8, 0xfb, 0x00, 0x00, 0x00, 0x89, 0xc3, 0x0f, 0x05, 0xe8, 0xf2, 0x00, 0x00, 0x00, 0xcc})
+	e.c.Regs[RSI] = fn
+	e.runTrap()
+	if e.c.Regs[RBX] != 1 || e.c.Regs[RAX] != 2 {
+		t.Fatalf("ebx %d eax %d, want 1 then 2", e.c.Regs[RBX], e.c.Regs[RAX])
+	}
+}
