@@ -22,6 +22,13 @@ import (
 //     0F 1E /1 with a register operand) are NOPs too while shadow stacks are
 //     off, which they always are for a user process here.
 //   - Anything the decoder refuses is reported with its address and bytes.
+//
+// Checked and needing nothing special (x86asm v0.32.0): CMPXCHG16B
+// (REX.W 0F C7 /1, with or without LOCK) and CMPXCHG8B; POPCNT, LZCNT and
+// TZCNT with their mandatory F3 prefix (not BSR/BSF with a stray REP);
+// MOVSXD with and without REX.W. One real gap is handled in lowering: a
+// 32-bit displacement without a base register (and RIP-relative ones) may
+// come back zero-extended and is sign-extended there.
 
 // maxInstLen is the architectural limit of an x86 instruction.
 const maxInstLen = 15

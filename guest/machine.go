@@ -511,6 +511,11 @@ func (m *Machine) drop(b *block) {
 			m.pages[p] = bs
 		}
 	}
+	for i := range b.ops {
+		if b.ops[i].code == opInvalid {
+			delete(m.badInst, b.ops[i].pc)
+		}
+	}
 	if b.arena != 0 {
 		m.pendingFree = append(m.pendingFree, b.arena)
 		b.arena = 0
@@ -726,7 +731,12 @@ func copyFromGuest(dst []byte, a uint64) (ok bool) {
 func (m *Machine) invalidExit(pc uint64) Exit {
 	msg, ok := m.badInst[pc]
 	if !ok {
-		msg = fmt.Sprintf("invalid instruction at %#x", pc)
+		// Dropped with another block that held the same instruction:
+		// decode it again for the message.
+		m.decodeOne(pc)
+		if msg, ok = m.badInst[pc]; !ok {
+			msg = fmt.Sprintf("invalid instruction at %#x", pc)
+		}
 	}
 	return sigExit(unix.SIGILL, "SIGILL: %s (guest rip %#x)", msg, pc)
 }
