@@ -275,6 +275,9 @@ func (m *Machine) Stats() MachineStats { return m.stats }
 
 // Run runs c until the guest exits or dies. It never panics.
 func (m *Machine) Run(c *CPU) Exit {
+	if c == nil {
+		return Exit{Signal: unix.SIGABRT, Detail: "guest: Run with a nil CPU"}
+	}
 	if c.Mode != m.mode {
 		return Exit{Signal: unix.SIGILL, Detail: fmt.Sprintf("CPU mode %v does not match machine mode %v", c.Mode, m.mode)}
 	}
@@ -341,6 +344,9 @@ func (e *ExitError) Error() string {
 // when the guest returns there, the CPU state other than the result is
 // restored to what it was before the call.
 func (m *Machine) CallGuest(c *CPU, fn uint64, args ...uint64) (uint64, error) {
+	if c == nil || c.Mode != m.mode {
+		return 0, fmt.Errorf("guest: CallGuest needs a CPU of mode %v", m.mode)
+	}
 	if m.depth >= maxCallDepth {
 		return 0, fmt.Errorf("guest: callback nesting deeper than %d", maxCallDepth)
 	}
