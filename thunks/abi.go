@@ -44,11 +44,11 @@ func (l Layout) Arg(base mm.Addr, i int) mm.Addr { return base + mm.Addr(uint64(
 // Result is the address of the result slot in the struct at base.
 func (l Layout) Result(base mm.Addr) mm.Addr { return base + mm.Addr(uint64(l.NArgs)*l.Width) }
 
-// Pack writes vals into the argument slots of the struct at base and
+// pack writes vals into the argument slots of the struct at base and
 // zeroes the result slot, as the generated C wrapper does; each value is
 // truncated to the slot width. It is the guest side of the ABI, used by
 // tests and by host code that prepares argument blocks.
-func (l Layout) Pack(m guestMem, base mm.Addr, vals []uint64) error {
+func (l Layout) pack(m guestMem, base mm.Addr, vals []uint64) error {
 	r, ok := mm.NewRange(base, l.Size)
 	if !ok || len(vals) != l.NArgs || !m.ok(r, protRW) {
 		return errFault
@@ -60,9 +60,9 @@ func (l Layout) Pack(m guestMem, base mm.Addr, vals []uint64) error {
 	return nil
 }
 
-// Unpack reads the argument slots and the result slot of the struct at
+// unpack reads the argument slots and the result slot of the struct at
 // base, zero-extended.
-func (l Layout) Unpack(m guestMem, base mm.Addr) (vals []uint64, ret uint64, err error) {
+func (l Layout) unpack(m guestMem, base mm.Addr) (vals []uint64, ret uint64, err error) {
 	r, ok := mm.NewRange(base, l.Size)
 	if !ok || !m.ok(r, protR) {
 		return nil, 0, errFault

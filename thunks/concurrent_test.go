@@ -30,13 +30,13 @@ func TestConcurrentGuestThreads(t *testing.T) {
 			args := e.scratch.Start + 64<<10 + mm.Addr(th*64)
 			c.Regs[guest.RCX] = uint64(args)
 			call := func(id uint32, v uint64) (uint64, error) {
-				if err := lay.Pack(e.mem, args, []uint64{v}); err != nil {
+				if err := lay.pack(e.mem, args, []uint64{v}); err != nil {
 					return 0, err
 				}
 				if err := e.reg.Call(id, c); err != nil {
 					return 0, err
 				}
-				_, ret, err := lay.Unpack(e.mem, args)
+				_, ret, err := lay.unpack(e.mem, args)
 				return ret, err
 			}
 			for i := range rounds {

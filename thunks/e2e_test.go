@@ -161,10 +161,10 @@ func TestEndToEndWithInterpreter(t *testing.T) {
 			if err := e.g.Mprotect(codeR.Start, mm.PageSize, unix.PROT_READ|unix.PROT_EXEC); err != nil {
 				t.Fatal(err)
 			}
-			LayoutFor(mode, 2).Pack(e.mem, argsReg, []uint64{uint64(gmalloc), uint64(gfree)})
-			LayoutFor(mode, 1).Pack(e.mem, argsFree1, []uint64{uint64(g1)})
-			LayoutFor(mode, 1).Pack(e.mem, argsFree2, []uint64{uint64(g2)})
-			LayoutFor(mode, 1).Pack(e.mem, argsStrdup, []uint64{uint64(str)})
+			LayoutFor(mode, 2).pack(e.mem, argsReg, []uint64{uint64(gmalloc), uint64(gfree)})
+			LayoutFor(mode, 1).pack(e.mem, argsFree1, []uint64{uint64(g1)})
+			LayoutFor(mode, 1).pack(e.mem, argsFree2, []uint64{uint64(g2)})
+			LayoutFor(mode, 1).pack(e.mem, argsStrdup, []uint64{uint64(str)})
 
 			c := guest.NewCPU(mode)
 			c.RIP = uint64(entry)
@@ -245,7 +245,7 @@ func BenchmarkThunkRoundTrip(b *testing.B) {
 		b.Run(mode.String(), func(b *testing.B) {
 			e, m, a := benchEnv(b, mode)
 			args := e.scratch.Start
-			LayoutFor(mode, 1).Pack(e.mem, args, []uint64{0x1000})
+			LayoutFor(mode, 1).pack(e.mem, args, []uint64{0x1000})
 			stub := a.pc()
 			a.stub("is_host_heap_allocation")
 			entry := a.pc()
@@ -335,7 +335,7 @@ func TestNewAssemblesTheLayer(t *testing.T) {
 				t.Fatal(err)
 			}
 			sp := e.stack.End - 64
-			LayoutFor(mode, 1).Pack(e.mem, args, []uint64{uint64(sp + 32)}) // a stack address
+			LayoutFor(mode, 1).pack(e.mem, args, []uint64{uint64(sp + 32)}) // a stack address
 			c := guest.NewCPU(mode)
 			c.RIP, c.Regs[guest.RSP] = uint64(entry), uint64(sp)
 			if exit := m.Run(c); !strings.Contains(exit.Detail, "hlt") {

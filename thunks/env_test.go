@@ -150,8 +150,8 @@ func (e *env) call(name string, args ...uint64) (uint64, error) {
 	e.argTop -= mm.Addr(lay.Size+15) &^ 15
 	base := e.argTop
 	defer func() { e.argTop += mm.Addr(lay.Size+15) &^ 15 }()
-	if err := lay.Pack(e.mem, base, args); err != nil {
-		e.t.Fatalf("Pack: %v", err)
+	if err := lay.pack(e.mem, base, args); err != nil {
+		e.t.Fatalf("pack: %v", err)
 	}
 	if e.mode == mm.Mode32 {
 		// Junk in the upper half of RCX must not matter.
@@ -162,9 +162,9 @@ func (e *env) call(name string, args ...uint64) (uint64, error) {
 	if err := e.reg.Call(id, e.cpu); err != nil {
 		return 0, err
 	}
-	_, ret, err := lay.Unpack(e.mem, base)
+	_, ret, err := lay.unpack(e.mem, base)
 	if err != nil {
-		e.t.Fatalf("Unpack: %v", err)
+		e.t.Fatalf("unpack: %v", err)
 	}
 	return ret, nil
 }

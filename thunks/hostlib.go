@@ -375,21 +375,26 @@ func (h *HostLib) hStrdup(c *guest.CPU, a Args) (uint64, error) {
 }
 
 func (h *HostLib) hStrndup(c *guest.CPU, a Args) (uint64, error) {
-	s, ok := h.guestString("strndup", a.Addr(0), min(a.Vals[1], maxCString))
-	if !ok {
-		// strndup needs no terminator within n bytes: errTooLong at
-		// exactly n means "take n bytes".
-		if a.Vals[1] > maxCString {
-			return 0, nil
-		}
-		b, err := h.mem.read(a.Addr(0), a.Vals[1])
-		if err != nil {
-			return 0, nil
-		}
-		s = string(b)
+	p, n := a.Addr(0), a.Vals[1]
+	if n > maxCString {
+		n = maxCString
 	}
-	p, err := h.putBytes([]byte(s), true)
-	return uint64(p), err
+	// strndup needs no terminator within n bytes: no NUL among the first
+	// n bytes means "take n bytes".
+	l, err := h.mem.strlen(p, n)
+	if errors.Is(err, errTooLong) {
+		l, err = n, nil
+	}
+	if err != nil {
+		h.log.Warn().Str("function", "strndup").Stringer("ptr", p).Err(err).Msg("bad string argument")
+		return 0, nil
+	}
+	b, err := h.mem.read(p, l)
+	if err != nil {
+		return 0, nil
+	}
+	q, err := h.putBytes(b, true)
+	return uint64(q), err
 }
 
 func (h *HostLib) hMemdup(c *guest.CPU, a Args) (uint64, error) {

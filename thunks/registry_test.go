@@ -162,7 +162,7 @@ func TestPackingRoundTrip(t *testing.T) {
 				_ = e.mem.writeWord(base+mm.Addr(lay.Size), 0xa5a5a5a5a5a5a5a5)
 				// The guest stores an int as (uintptr_t)(intptr_t)b.
 				bslot := uint64(int64(tc.b)) & mask
-				if err := lay.Pack(e.mem, base, []uint64{tc.a, bslot, tc.c}); err != nil {
+				if err := lay.pack(e.mem, base, []uint64{tc.a, bslot, tc.c}); err != nil {
 					t.Fatal(err)
 				}
 				if mode == mm.Mode32 {
@@ -175,7 +175,7 @@ func TestPackingRoundTrip(t *testing.T) {
 				if err := e.reg.Call(id, e.cpu); err != nil {
 					t.Fatalf("Call: %v", err)
 				}
-				vals, ret, err := lay.Unpack(e.mem, base)
+				vals, ret, err := lay.unpack(e.mem, base)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -266,7 +266,7 @@ func TestCallDoesNotAllocate(t *testing.T) {
 	lay := LayoutFor(mm.Mode64, 1)
 	base := e.scratch.Start
 	e.cpu.Regs[guest.RDI] = uint64(base)
-	_ = lay.Pack(e.mem, base, []uint64{0x1234})
+	_ = lay.pack(e.mem, base, []uint64{0x1234})
 	allocs := testing.AllocsPerRun(1000, func() {
 		if err := e.reg.Call(id, e.cpu); err != nil {
 			t.Fatal(err)
