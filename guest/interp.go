@@ -455,7 +455,6 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 			}
 		}
 		b = nb
-		c.RIP = pc
 	}
 }
 
