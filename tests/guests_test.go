@@ -327,7 +327,7 @@ func benchSieve(b *testing.B, run, arch string, reps int) {
 	if run == "minemu" {
 		extra = []string{"--stats", statsFile}
 	}
-	var insns, blocks float64
+	var insns, blocks, executed float64
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
@@ -351,6 +351,8 @@ func benchSieve(b *testing.B, run, arch string, reps int) {
 			insns += n
 			bd, _ := stat(m, "guest.blocks_decoded")
 			blocks += bd
+			be, _ := stat(m, "guest.blocks_executed")
+			executed += be
 		}
 	}
 	el := time.Since(start).Seconds()
@@ -358,6 +360,7 @@ func benchSieve(b *testing.B, run, arch string, reps int) {
 	if insns > 0 {
 		b.ReportMetric(insns/el, "guest-insns/s")
 		b.ReportMetric(blocks/float64(b.N), "blocks-decoded/run")
+		b.ReportMetric(executed/float64(b.N), "blocks-executed/run")
 		b.ReportMetric(insns/float64(b.N), "guest-insns/run")
 	}
 }
