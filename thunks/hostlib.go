@@ -707,7 +707,7 @@ func (h *HostLib) freeAny(c *guest.CPU, p mm.Addr, releasing bool) (FreeDecision
 func (h *HostLib) reject(c *guest.CPU, fn string, p mm.Addr, reason string) {
 	h.freesRejected.Add(1)
 	h.log.Error().Str("function", fn).Stringer("ptr", p).Str("heap", "none").Str("decision", "rejected").
-		Str("reason", reason).Uint64("guest_rip", h.callerRIP(c)).Msg("cross-boundary free rejected")
+		Str("reason", reason).Stringer("guest_rip", mm.Addr(h.callerRIP(c))).Msg("cross-boundary free rejected")
 }
 
 // callerRIP is the guest address the thunk will return to (the word at

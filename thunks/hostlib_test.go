@@ -329,7 +329,7 @@ func TestFreeAnyDecisionTable(t *testing.T) {
 				if !strings.Contains(logs, tc.want.logs) {
 					t.Errorf("%s: log %q lacks %q", tc.name, logs, tc.want.logs)
 				}
-				if tc.want.rejected > 0 && !strings.Contains(logs, `"guest_rip":134519484`) {
+				if tc.want.rejected > 0 && !strings.Contains(logs, `"guest_rip":"0x8049abc"`) {
 					t.Errorf("%s: rejection log %q lacks the caller's guest RIP %#x", tc.name, logs, fakeReturnAddress)
 				}
 			}
