@@ -490,14 +490,14 @@ func (h *HostLib) hRegisterGuestHeap(c *guest.CPU, a Args) (uint64, error) {
 		}
 		r, ok := mm.NewRange(mm.Addr(fn), 1)
 		if !ok || !h.mem.ok(r, unix.PROT_READ|unix.PROT_EXEC) {
-			h.log.Warn().Uint64("fn", fn).Msg("register_guest_heap: function not in executable guest memory")
+			h.log.Warn().Stringer("fn", mm.Addr(fn)).Msg("register_guest_heap: function not in executable guest memory")
 			return negErrno(unix.EINVAL), nil
 		}
 	}
 	h.mu.Lock()
 	h.guestMalloc, h.guestFree = m, f
 	h.mu.Unlock()
-	h.log.Debug().Uint64("malloc", m).Uint64("free", f).Msg("guest heap registered")
+	h.log.Debug().Stringer("malloc", mm.Addr(m)).Stringer("free", mm.Addr(f)).Msg("guest heap registered")
 	return 0, nil
 }
 
@@ -524,7 +524,7 @@ func (h *HostLib) hGuestStrdup(c *guest.CPU, a Args) (uint64, error) {
 	}
 	b := append([]byte(s), 0)
 	if err := h.mem.write(mm.Addr(q), b); err != nil {
-		h.log.Error().Uint64("ptr", q).Msg("guest malloc returned memory the host cannot write")
+		h.log.Error().Stringer("ptr", mm.Addr(q)).Msg("guest malloc returned memory the host cannot write")
 		return 0, nil
 	}
 	return q, nil
