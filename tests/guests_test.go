@@ -381,3 +381,47 @@ func BenchmarkSieve(b *testing.B) {
 		}
 	}
 }
+
+// TestRunRefusals runs minemu on files it must refuse: the error names the
+// file and the problem, the status is nonzero, and there is no Go trace.
+func TestRunRefusals(t *testing.T) {
+	dir := t.TempDir()
+	hello, err := os.ReadFile(filepath.Join(guestDir, "bin", "hello-i386"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated")
+	if err := os.WriteFile(truncated, hello[:100], 0o755); err != nil {
+		t.Fatal(err)
+	}
+	arm := filepath.Join(dir, "arm")
+	b := append([]byte(nil), hello...)
+	b[18] = 40 // EM_ARM
+	if err := os.WriteFile(arm, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ path, want string }{
+		{truncated, truncated + ": program header table"},
+		{arm, arm + ": unsupported machine 40"},
+		{filepath.Join(guestDir, "cases.txt"), "cases.txt: not an ELF file"},
+		{filepath.Join(dir, "missing"), "no such file"},
+	}
+	if f, err := exec.LookPath("true"); err == nil {
+		if real, err := filepath.EvalSymlinks(f); err == nil {
+			if out, _ := exec.Command(minemuBin, "info", real).Output(); strings.Contains(string(out), "Interpreter:  /") {
+				tests = append(tests, struct{ path, want string }{real, "dynamic linking is not supported yet"})
+			}
+		}
+	}
+	for _, tc := range tests {
+		cmd := exec.Command(minemuBin, "run", tc.path)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() <= 0 {
+			t.Fatalf("minemu run %s: %v, want a nonzero exit status\n%s", tc.path, err, out)
+		}
+		if !strings.Contains(string(out), tc.want) || strings.Contains(string(out), "goroutine ") {
+			t.Fatalf("minemu run %s printed %q, want a clear error containing %q", tc.path, out, tc.want)
+		}
+	}
+}
