@@ -690,6 +690,11 @@ func (h *HostLib) freeAny(c *guest.CPU, p mm.Addr, releasing bool) (FreeDecision
 		h.mu.Lock()
 		gf := h.guestFree
 		h.mu.Unlock()
+		if gf == 0 {
+			// Another guest thread unregistered the heap since classify.
+			d, reason = FreeRejected, "not a host-heap allocation and no guest heap is registered"
+			break
+		}
 		if _, err := h.cb.Call(c, gf, uint64(p)); err != nil {
 			return d, fmt.Errorf("guest free callback for %#x: %w", uint64(p), err)
 		}
