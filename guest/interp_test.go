@@ -465,3 +465,28 @@ func TestRIPRelative(t *testing.T) {
 		t.Fatalf("load: rcx %#x", e.c.Regs[RCX])
 	}
 }
+
+// TestExitDuringCallback: a guest that exits inside a host→guest callback
+// ends the whole run with that exit, and CallGuest reports it.
+func TestExitDuringCallback(t *testing.T) {
+	e := newEnv(t, mm.Mode64)
+	th := &callbackThunker{}
+	m, _ := NewMachine(MachineConfig{Mode: mm.Mode64, Thunker: th, Kernel: &segKernel{}})
+	th.m, e.m = m, m
+	main := []byte{0xbf, 0x07, 0x00, 0x00, 0x00, 0xe8, 0x01, 0x00, 0x00, 0x00, 0xcc, 0x0f, 0x3f}
+	for i := 0; i < 32; i++ {
+		main = append(main, 0xab)
+	}
+	// mov eax,60; mov ebx,7; syscall
+	e.load(main)
+	e.write(e.base+0x100, []byte{0xb8, 0x3c, 0x00, 0x00, 0x00, 0xbb, 0x07, 0x00, 0x00, 0x00, 0x0f, 0x05})
+	th.fn = e.base + 0x100
+	ex := e.m.Run(e.c)
+	if ex.Signal != 0 || ex.Code != 7 {
+		t.Fatalf("exit %+v, want code 7", ex)
+	}
+	var ee *ExitError
+	if !errors.As(th.maxErr, &ee) || ee.Exit.Code != 7 {
+		t.Fatalf("CallGuest error %v, want an ExitError with code 7", th.maxErr)
+	}
+}
