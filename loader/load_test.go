@@ -120,6 +120,10 @@ func checkImage(t *testing.T, f *File, l *Loaded) {
 		}
 		lo, _ := f.Span()
 		if l.Base+lo != wantBase {
+			if f.Mode == mm.Mode32 {
+				// Nothing of the host lives at 0x56555000 in the window.
+				t.Fatalf("i386 static PIE placed at %#x, want %#x", l.Base+lo, wantBase)
+			}
 			t.Logf("static PIE placed at %#x instead of %#x (base taken)", l.Base+lo, wantBase)
 		}
 	}
