@@ -14,6 +14,7 @@ import (
 	"github.com/minemu/minemu/guest"
 	"github.com/minemu/minemu/loader"
 	"github.com/minemu/minemu/mm"
+	"github.com/minemu/minemu/thunks"
 )
 
 // runGuest implements `minemu run [flags] GUEST [ARGS...]`. It returns the
@@ -110,6 +111,7 @@ type session struct {
 	host    *mm.Heap
 	dynarec *mm.Heap
 	kernel  *guest.Linux
+	thunks  *thunks.Thunks
 	machine *guest.Machine
 	cpu     *guest.CPU
 }
@@ -145,12 +147,23 @@ func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.
 	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: strace, Log: log}); err != nil {
 		return s, err
 	}
-	if s.machine, err = guest.NewMachine(guest.MachineConfig{Mode: s.mode, Space: s.space, Kernel: s.kernel, Code: s.dynarec, Log: log}); err != nil {
+	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
 		return s, err
 	}
+	if s.machine, err = guest.NewMachine(guest.MachineConfig{
+		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec, Log: log,
+	}); err != nil {
+		return s, err
+	}
+	s.thunks.SetCaller(s.machine)
 	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode})
 	if err != nil {
 		return s, err
+	}
+	// free_any refuses the stack and the image outright: neither is a heap.
+	s.thunks.Lib.AddNotHeap("stack", l.Stack)
+	for _, seg := range l.Segments {
+		s.thunks.Lib.AddNotHeap("image", seg.Pages)
 	}
 	s.cpu = guest.NewCPU(s.mode)
 	s.cpu.RIP = l.RIP
@@ -176,9 +189,10 @@ func (s *session) close() {
 
 // runStats is what --stats writes.
 type runStats struct {
-	Exit  exitStats  `json:"exit"`
-	Guest guestStats `json:"guest"`
-	MM    mmStats    `json:"mm"`
+	Exit   exitStats    `json:"exit"`
+	Guest  guestStats   `json:"guest"`
+	MM     mmStats      `json:"mm"`
+	Thunks thunks.Stats `json:"thunks"`
 }
 
 type exitStats struct {
@@ -212,6 +226,7 @@ func (s *session) stats(e guest.Exit) runStats {
 			Regions: s.regions.Stats(), GuestSpace: s.space.Stats(),
 		},
 	}
+	st.Thunks = s.thunks.Stats()
 	rep, err := mm.Audit(mm.AuditConfig{
 		Mode:             s.mode,
 		Owners:           []mm.RangeOwner{s.regions, s.space},
