@@ -105,14 +105,20 @@ type Segment struct {
 	Pages mm.AddrRange
 }
 
-// Image describes a loaded executable. All addresses are relocated.
+// Image describes a loaded executable. All addresses are relocated. An
+// Image (like a Loaded) is a value filled in once by Load and never changed
+// afterwards, so it needs no lock; the memory it describes belongs to the
+// guest space.
 type Image struct {
+	// Path is the file as given to Load.
 	Path string
+	// Mode is the file's class: Mode32 (ELFCLASS32, EM_386) or Mode64.
 	Mode mm.Mode
 	// Entry is the guest's first instruction (e_entry + Base).
 	Entry uint64
 	// Phdr is where the program headers are visible in memory (AT_PHDR),
-	// 0 if no segment maps them.
+	// 0 if no segment maps them; PhNum and PhEnt are e_phnum and
+	// e_phentsize (AT_PHNUM, AT_PHENT).
 	Phdr, PhNum, PhEnt uint64
 	// Base is the load bias: 0 for ET_EXEC, the chosen base minus the
 	// first segment's page for ET_DYN.
@@ -121,7 +127,9 @@ type Image struct {
 	BrkStart uint64
 	// Span is the page range from the first segment's page to the end of
 	// the last; gaps between segments inside it are unmapped.
-	Span     mm.AddrRange
+	Span mm.AddrRange
+	// Segments are the PT_LOAD segments with a nonzero p_memsz, in
+	// ascending address order (Parse guarantees it).
 	Segments []Segment
 	// Interp is always "" for a loaded image (PT_INTERP is refused).
 	Interp string
