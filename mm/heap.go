@@ -132,7 +132,9 @@ func (k blockKind) String() string {
 
 // heapBlock is the record of one block: Box64's blocklist_t (block, maxfree,
 // size, first, lowest, type) plus what the engine needs to validate pointers
-// without trusting block memory. All fields are guarded by Heap.mu.
+// without trusting block memory. All fields, and the block memory itself,
+// are guarded by Heap.mu; heapBlock's methods (and those of fitTree and
+// radixIndex) are accessors called only from Heap methods that hold it.
 type heapBlock struct {
 	// r is the mapping (Box64's block and size); set when the block is
 	// mapped, fixed until it is released. r.Start is aligned to r.Length()
