@@ -279,6 +279,9 @@ func mapImage(space Space, f *File, r io.ReaderAt, opt Options, undo *[]mm.AddrR
 		if !ok {
 			return nil, errorf(path, "image span overflows")
 		}
+		if w, ok := space.(interface{ Window() mm.AddrRange }); ok && !w.Window().IsSupersetOf(want) {
+			return nil, errorf(path, "image %v lies outside the guest address window %v", want, w.Window())
+		}
 		a, err := space.Mmap(want.Start, length, rw, anon|unix.MAP_FIXED_NOREPLACE, -1, 0)
 		if err != nil {
 			return nil, placementError(path, want, err)

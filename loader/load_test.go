@@ -391,6 +391,7 @@ func TestLoadRefusals(t *testing.T) {
 		{"bad-stack-top", mm.Mode32, hello32, nil, Options{StackTop: 0x12345}, "stack top"},
 		{"huge-argv", mm.Mode32, hello32, []string{strings.Repeat("x", 3<<20)}, Options{}, "too large"},
 		{"base-taken", mm.Mode64, hello64, nil, Options{Base: 0x555555554000, Mode: mm.Mode64}, ""},
+		{"below-window", mm.Mode32, lowImage(t), nil, Options{}, "lies outside the guest address window [0x10000, 0x100000000)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -480,4 +481,21 @@ func BenchmarkLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// lowImage writes a copy of hello-i386 relinked (by editing its program
+// headers) to start at 0x1000, below the 64 KiB guest window.
+func lowImage(t *testing.T) string {
+	b := readGuest(t, "hello-i386")
+	for i := 0; i < 3; i++ {
+		off := phdr(b, i) + p32Vaddr
+		v := binary.LittleEndian.Uint32(b[off:])
+		binary.LittleEndian.PutUint32(b[off:], v-0x08047000)
+	}
+	binary.LittleEndian.PutUint32(b[e32Entry:], binary.LittleEndian.Uint32(b[e32Entry:])-0x08047000)
+	path := filepath.Join(t.TempDir(), "low")
+	if err := os.WriteFile(path, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
