@@ -424,7 +424,8 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				}
 				return m.invalidExit(o.pc), false
 
-			case opSseMov, opSseMovQ, opSseHalf, opSimd, opSimdImm, opPmovmskb, opPshufd, opStmxcsr, opLdmxcsr:
+			case opSseMov, opSseMovQ, opSseHalf, opSimd, opSimdImm, opPmovmskb, opPshufd, opStmxcsr, opLdmxcsr,
+				opSseScalarMov, opSseArith, opSseComi, opCvtI2F, opCvtF2I, opCvtF2F:
 				if !m.sse(c, o) {
 					c.RIP = o.pc
 					m.stats.Instructions += uint64(i)

@@ -218,6 +218,8 @@ func (m *Machine) sse(c *CPU, o *op) bool {
 		c.X[o.dst.reg&15] = r
 	case opStmxcsr:
 		m.store(m.ea(c, &o.dst), 4, uint64(c.MXCSR))
+	case opSseScalarMov, opSseArith, opSseComi, opCvtI2F, opCvtF2I, opCvtF2F:
+		m.sseFloat(c, o)
 	case opLdmxcsr:
 		v := m.load(m.ea(c, &o.dst), 4)
 		if v>>16 != 0 {

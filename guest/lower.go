@@ -124,15 +124,21 @@ const (
 	opThunk // imm: thunk id
 	opTrap  // 0F 3E: the return trap of CallGuest
 
-	opSseMov   // 128-bit move; rep=1: memory operand must be 16-byte aligned
-	opSseMovQ  // movq/movd (size 8/4): to an XMM register zero-extended, else the low lane
-	opSseHalf  // movlps/movhps/movlpd/movhpd: cond 0 low, 1 high 64 bits
-	opSimd     // dst = dst <cond> src (packed integer or bitwise); rep=1: aligned memory
-	opSimdImm  // dst = dst <cond> imm (shifts by an immediate)
-	opPmovmskb // dst = byte sign mask of src
-	opPshufd   // dst = dwords of src picked by imm
-	opStmxcsr  // m32 = MXCSR
-	opLdmxcsr  // MXCSR = m32
+	opSseMov       // 128-bit move; rep=1: memory operand must be 16-byte aligned
+	opSseMovQ      // movq/movd (size 8/4): to an XMM register zero-extended, else the low lane
+	opSseHalf      // movlps/movhps/movlpd/movhpd: cond 0 low, 1 high 64 bits
+	opSimd         // dst = dst <cond> src (packed integer or bitwise); rep=1: aligned memory
+	opSimdImm      // dst = dst <cond> imm (shifts by an immediate)
+	opPmovmskb     // dst = byte sign mask of src
+	opPshufd       // dst = dwords of src picked by imm
+	opStmxcsr      // m32 = MXCSR
+	opLdmxcsr      // MXCSR = m32
+	opSseScalarMov // movss/movsd (size 4/8)
+	opSseArith     // scalar float dst = dst <cond> src (size 4/8)
+	opSseComi      // ucomiss/ucomisd/comiss/comisd: flags from dst ? src
+	opCvtI2F       // cvtsi2ss/sd: float (size) from integer (ssize)
+	opCvtF2I       // cvt(t)ss/sd2si: integer (size) from float (ssize); cond 1 truncates
+	opCvtF2F       // cvtss2sd/cvtsd2ss: float (size) from float (ssize)
 
 	numOpcodes
 )

@@ -68,10 +68,38 @@ var simdOps = map[x86asm.Op]uint8{
 	x86asm.PSRLDQ: simdSrlDQ, x86asm.PSLLDQ: simdSllDQ,
 }
 
+// Scalar floating-point sub-operations (op.cond of opSseArith).
+const (
+	fpAdd uint8 = iota
+	fpSub
+	fpMul
+	fpDiv
+	fpMin
+	fpMax
+	fpSqrt
+)
+
+// scalarOps maps scalar float instructions to (sub-op, size).
+var scalarOps = map[x86asm.Op][2]uint8{
+	x86asm.ADDSS: {fpAdd, 4}, x86asm.ADDSD: {fpAdd, 8}, x86asm.SUBSS: {fpSub, 4}, x86asm.SUBSD: {fpSub, 8},
+	x86asm.MULSS: {fpMul, 4}, x86asm.MULSD: {fpMul, 8}, x86asm.DIVSS: {fpDiv, 4}, x86asm.DIVSD: {fpDiv, 8},
+	x86asm.MINSS: {fpMin, 4}, x86asm.MINSD: {fpMin, 8}, x86asm.MAXSS: {fpMax, 4}, x86asm.MAXSD: {fpMax, 8},
+	x86asm.SQRTSS: {fpSqrt, 4}, x86asm.SQRTSD: {fpSqrt, 8},
+}
+
 // isSSE reports whether inst is one of the SSE instructions lowerSSE
 // handles.
 func isSSE(op x86asm.Op) bool {
 	if _, ok := simdOps[op]; ok {
+		return true
+	}
+	if _, ok := scalarOps[op]; ok {
+		return true
+	}
+	switch op {
+	case x86asm.MOVSS, x86asm.MOVSD_XMM, x86asm.UCOMISS, x86asm.UCOMISD, x86asm.COMISS, x86asm.COMISD,
+		x86asm.CVTSI2SS, x86asm.CVTSI2SD, x86asm.CVTSS2SI, x86asm.CVTSD2SI, x86asm.CVTTSS2SI, x86asm.CVTTSD2SI,
+		x86asm.CVTSS2SD, x86asm.CVTSD2SS:
 		return true
 	}
 	switch op {
@@ -119,6 +147,57 @@ func (l *lowerer) lowerSSE(o op) (op, error) {
 			return o, unsupported(inst)
 		}
 		o.rep = 1 // legacy-SSE packed memory operands must be 16-byte aligned
+		return o, nil
+	}
+	if so, ok := scalarOps[inst.Op]; ok {
+		o.code, o.cond, o.size = opSseArith, so[0], so[1]
+		if o.dst.kind != argXmm {
+			return o, unsupported(inst)
+		}
+		return o, nil
+	}
+	switch inst.Op {
+	case x86asm.MOVSS, x86asm.MOVSD_XMM:
+		o.code, o.size = opSseScalarMov, 8
+		if inst.Op == x86asm.MOVSS {
+			o.size = 4
+		}
+		return o, nil
+	case x86asm.UCOMISS, x86asm.UCOMISD, x86asm.COMISS, x86asm.COMISD:
+		o.code, o.size = opSseComi, 8
+		if inst.Op == x86asm.UCOMISS || inst.Op == x86asm.COMISS {
+			o.size = 4
+		}
+		return o, nil
+	case x86asm.CVTSI2SS, x86asm.CVTSI2SD:
+		o.code, o.size, o.ssize = opCvtI2F, 8, ssz
+		if inst.Op == x86asm.CVTSI2SS {
+			o.size = 4
+		}
+		if o.ssize == 0 {
+			o.ssize = uint8(inst.MemBytes)
+		}
+		if o.ssize != 4 && o.ssize != 8 {
+			return o, unsupported(inst)
+		}
+		return o, nil
+	case x86asm.CVTSS2SI, x86asm.CVTSD2SI, x86asm.CVTTSS2SI, x86asm.CVTTSD2SI:
+		o.code, o.size, o.ssize = opCvtF2I, dsz, 8
+		if inst.Op == x86asm.CVTSS2SI || inst.Op == x86asm.CVTTSS2SI {
+			o.ssize = 4
+		}
+		if inst.Op == x86asm.CVTTSS2SI || inst.Op == x86asm.CVTTSD2SI {
+			o.cond = 1
+		}
+		if o.dst.kind != argReg || (o.size != 4 && o.size != 8) {
+			return o, unsupported(inst)
+		}
+		return o, nil
+	case x86asm.CVTSS2SD, x86asm.CVTSD2SS:
+		o.code, o.size, o.ssize = opCvtF2F, 8, 4
+		if inst.Op == x86asm.CVTSD2SS {
+			o.size, o.ssize = 4, 8
+		}
 		return o, nil
 	}
 	switch inst.Op {

@@ -32,7 +32,8 @@
 //     ends after the first control-flow op or 128 ops.
 //  2. Execute: loop runs a block's ops through one switch (the general
 //     integer set in interp.go and interp_alu.go, string instructions in
-//     interp_string.go, the SSE2 integer subset in interp_sse.go); branches set
+//     interp_string.go, the SSE2 integer subset in interp_sse.go, scalar
+//     SSE floating point in interp_sse_float.go); branches set
 //     the next address and leave the block; the next block comes from the
 //     successor cache, then the direct-mapped table, then the index.
 //  3. Store: every guest store checks the code filter; on a hit the blocks

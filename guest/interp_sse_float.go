@@ -1,0 +1,149 @@
+package guest
+
+import "math"
+
+// Scalar SSE floating point: movss/movsd, add/sub/mul/div/min/max/sqrt
+// ss/sd, (u)comiss/sd and the conversions. Go compiles float32/float64
+// arithmetic and math.Sqrt to the same SSE instructions on amd64, so
+// results, NaN propagation and the "indefinite" values are the host's.
+// Rounding is always to nearest-even (MXCSR.RC is not consulted) and the
+// MXCSR exception flags are not accumulated.
+
+// scalar reads the low size bytes of an XMM register or memory operand.
+func (m *Machine) scalar(c *CPU, a *arg, size uint8) uint64 {
+	if a.kind == argXmm {
+		return c.X[a.reg&15][0] & sizeMask[size]
+	}
+	return m.get(c, a, size)
+}
+
+// setScalar writes the low size bytes of XMM register r, keeping the rest.
+func setScalar(c *CPU, r uint8, size uint8, v uint64) {
+	x := &c.X[r&15][0]
+	*x = *x&^sizeMask[size] | v&sizeMask[size]
+}
+
+func fpArith(sub uint8, a, b float64) float64 {
+	switch sub {
+	case fpAdd:
+		return a + b
+	case fpSub:
+		return a - b
+	case fpMul:
+		return a * b
+	case fpDiv:
+		return a / b
+	case fpMin:
+		if a < b {
+			return a
+		}
+		return b
+	case fpMax:
+		if a > b {
+			return a
+		}
+		return b
+	default:
+		return math.Sqrt(b)
+	}
+}
+
+func fpArith32(sub uint8, a, b float32) float32 {
+	switch sub {
+	case fpAdd:
+		return a + b
+	case fpSub:
+		return a - b
+	case fpMul:
+		return a * b
+	case fpDiv:
+		return a / b
+	case fpMin:
+		if a < b {
+			return a
+		}
+		return b
+	case fpMax:
+		if a > b {
+			return a
+		}
+		return b
+	default:
+		return float32(math.Sqrt(float64(b)))
+	}
+}
+
+// sseFloat executes the scalar floating-point ops.
+func (m *Machine) sseFloat(c *CPU, o *op) {
+	switch o.code {
+	case opSseScalarMov:
+		switch {
+		case o.dst.kind == argXmm && o.src.kind == argXmm:
+			setScalar(c, o.dst.reg, o.size, c.X[o.src.reg&15][0])
+		case o.dst.kind == argXmm:
+			c.X[o.dst.reg&15] = vec{m.get(c, &o.src, o.size), 0}
+		default:
+			m.put(c, &o.dst, o.size, c.X[o.src.reg&15][0]&sizeMask[o.size])
+		}
+	case opSseArith:
+		a, b := c.X[o.dst.reg&15][0], m.scalar(c, &o.src, o.size)
+		if o.size == 8 {
+			setScalar(c, o.dst.reg, 8, math.Float64bits(fpArith(o.cond, math.Float64frombits(a), math.Float64frombits(b))))
+		} else {
+			r := fpArith32(o.cond, math.Float32frombits(uint32(a)), math.Float32frombits(uint32(b)))
+			setScalar(c, o.dst.reg, 4, uint64(math.Float32bits(r)))
+		}
+	case opSseComi:
+		var a, b float64
+		if o.size == 8 {
+			a, b = math.Float64frombits(c.X[o.dst.reg&15][0]), math.Float64frombits(m.scalar(c, &o.src, 8))
+		} else {
+			a = float64(math.Float32frombits(uint32(c.X[o.dst.reg&15][0])))
+			b = float64(math.Float32frombits(uint32(m.scalar(c, &o.src, 4))))
+		}
+		var f uint64
+		switch {
+		case a != a || b != b:
+			f = FlagZF | FlagPF | FlagCF
+		case a < b:
+			f = FlagCF
+		case a == b:
+			f = FlagZF
+		}
+		c.setStatus(f)
+	case opCvtI2F:
+		v := sext(m.get(c, &o.src, o.ssize), o.ssize)
+		if o.size == 8 {
+			setScalar(c, o.dst.reg, 8, math.Float64bits(float64(v)))
+		} else {
+			setScalar(c, o.dst.reg, 4, uint64(math.Float32bits(float32(v))))
+		}
+	case opCvtF2I:
+		var f float64
+		if o.ssize == 8 {
+			f = math.Float64frombits(m.scalar(c, &o.src, 8))
+		} else {
+			f = float64(math.Float32frombits(uint32(m.scalar(c, &o.src, 4))))
+		}
+		if o.cond == 0 {
+			f = math.RoundToEven(f)
+		} else {
+			f = math.Trunc(f)
+		}
+		// Out of range or NaN: the "integer indefinite" value.
+		lim := math.Ldexp(1, 8*int(o.size)-1)
+		v := signBit[o.size]
+		if f >= -lim && f < lim {
+			v = uint64(int64(f)) & sizeMask[o.size]
+		}
+		setReg(c, o.dst.reg, o.size, v)
+	case opCvtF2F:
+		if o.size == 8 {
+			f := math.Float32frombits(uint32(m.scalar(c, &o.src, 4)))
+			setScalar(c, o.dst.reg, 8, math.Float64bits(float64(f)))
+		} else {
+			f := math.Float64frombits(m.scalar(c, &o.src, 8))
+			setScalar(c, o.dst.reg, 4, uint64(math.Float32bits(float32(f))))
+		}
+	}
+}
