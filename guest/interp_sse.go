@@ -4,9 +4,10 @@ import "golang.org/x/sys/unix"
 
 // The SSE2 subset: 128-bit moves, movq/movd, half moves, the bitwise,
 // compare, add/subtract, min/max, unpack, shift and shuffle integer ops
-// that x86-64 libc string and memory functions use. There is no
-// floating-point arithmetic (addps, mulsd, cvt*, ...): those stay invalid
-// opcodes. Vectors are [2]uint64, little-endian lanes.
+// that x86-64 libc string and memory functions use (scalar floating point
+// is in interp_sse_float.go). Packed floating-point arithmetic (addps,
+// mulpd, cvtdq2pd, ...) is not implemented and stays an invalid opcode.
+// Vectors are [2]uint64, little-endian lanes.
 
 type vec = [2]uint64
 
