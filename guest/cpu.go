@@ -66,6 +66,10 @@ type CPU struct {
 	X [16][2]uint64
 	// MXCSR is the SSE control and status register (0x1f80 at start).
 	MXCSR uint32
+	// FCW and FSW are the x87 control and status words (0x37f and 0 at
+	// start). Only their load and store instructions are implemented; no
+	// x87 arithmetic reads or changes them.
+	FCW, FSW uint16
 
 	// flags holds RFLAGS except the status flags while lazy.op is not
 	// lazyNone; when lazy.op is lazyNone the status flags are here too.
@@ -79,7 +83,7 @@ type CPU struct {
 // NewCPU returns a CPU in the state the kernel gives a new process:
 // registers zero, IF set, DF clear.
 func NewCPU(mode mm.Mode) *CPU {
-	return &CPU{Mode: mode, flags: flagR1 | FlagIF, MXCSR: 0x1f80}
+	return &CPU{Mode: mode, flags: flagR1 | FlagIF, MXCSR: 0x1f80, FCW: 0x37f}
 }
 
 // RFLAGS returns the architectural flags register (EFLAGS in Mode32).

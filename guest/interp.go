@@ -424,6 +424,17 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				}
 				return m.invalidExit(o.pc), false
 
+			case opFnstcw:
+				m.store(m.ea(c, &o.dst), 2, uint64(c.FCW))
+			case opFldcw:
+				c.FCW = uint16(m.load(m.ea(c, &o.dst), 2))
+			case opFnstsw:
+				m.put(c, &o.dst, 2, uint64(c.FSW))
+			case opFninit:
+				if o.cond == 0 {
+					c.FCW = 0x37f
+				}
+				c.FSW = 0
 			case opSseMov, opSseMovQ, opSseHalf, opSimd, opSimdImm, opPmovmskb, opPshufd, opStmxcsr, opLdmxcsr,
 				opSseScalarMov, opSseArith, opSseComi, opCvtI2F, opCvtF2I, opCvtF2F:
 				if !m.sse(c, o) {

@@ -101,6 +101,23 @@ func TestControlAndStack(t *testing.T) {
 				return ""
 			},
 		},
+		{
+			// fnstcw [rbx]; mov word [rbx+2],0x27f; fldcw [rbx+2];
+			// fnstcw [rbx+4]; fnstsw ax; fninit; fnstcw [rbx+6]; int3
+			name: "x87-control-word", mode: mm.Mode64,
+			code: []byte{0xd9, 0x3b, 0x66, 0xc7, 0x43, 0x02, 0x7f, 0x02, 0xd9, 0x6b, 0x02, 0xd9, 0x7b, 0x04, 0xdf, 0xe0, 0xdb, 0xe3, 0xd9, 0x7b, 0x06, 0xcc},
+			setup: func(e *testEnv) {
+				e.c.Regs[RBX] = e.data()
+				e.c.Regs[RAX] = 0xffff
+			},
+			check: func(e *testEnv, sp uint64) string {
+				d := e.data()
+				if load16(d) != 0x37f || load16(d+4) != 0x27f || load16(d+6) != 0x37f || e.c.Regs[RAX] != 0 {
+					return "x87 control/status word round trip"
+				}
+				return ""
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.mode)

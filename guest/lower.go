@@ -139,6 +139,10 @@ const (
 	opCvtI2F       // cvtsi2ss/sd: float (size) from integer (ssize)
 	opCvtF2I       // cvt(t)ss/sd2si: integer (size) from float (ssize); cond 1 truncates
 	opCvtF2F       // cvtss2sd/cvtsd2ss: float (size) from float (ssize)
+	opFnstcw       // m16 = x87 control word
+	opFldcw        // x87 control word = m16
+	opFnstsw       // m16 or AX = x87 status word
+	opFninit       // reset the x87 control and status words
 
 	numOpcodes
 )
@@ -634,6 +638,28 @@ func (l *lowerer) special(o op) (op, error) {
 		if err == nil && o.dst.kind != argMem {
 			return o, unsupported(inst)
 		}
+	case x86asm.FNSTCW, x86asm.FLDCW, x86asm.FNSTSW:
+		o.code, o.size = opFnstcw, 2
+		if inst.Op == x86asm.FLDCW {
+			o.code = opFldcw
+		} else if inst.Op == x86asm.FNSTSW {
+			o.code = opFnstsw
+		}
+		if r, ok := inst.Args[0].(x86asm.Reg); ok && r == x86asm.AX {
+			o.dst = arg{kind: argReg, reg: uint8(RAX)}
+		} else {
+			o.dst, _, err = l.arg(0)
+			if err == nil && o.dst.kind != argMem {
+				return o, unsupported(inst)
+			}
+		}
+	case x86asm.FNINIT, x86asm.FNCLEX:
+		o.code = opFninit
+		if inst.Op == x86asm.FNCLEX {
+			o.code, o.cond = opFninit, 1
+		}
+	case x86asm.FWAIT:
+		o.code = opNop
 	case x86asm.CPUID:
 		o.code = opCpuid
 	case x86asm.RDTSC:
