@@ -1,0 +1,53 @@
+# thunks.mk: the thunk test programs (included by the Makefile).
+#
+# thunk-{i386,x86_64}            freestanding (src/thunk.c, FREEFLAGS)
+# thunk-glibc-{i386,x86_64}      static glibc (src/thunklibc.c)
+# thunk-musl-x86_64              static musl (src/thunklibc.c)
+# thunkbench-{i386,x86_64}       the benchmark loops (src/thunkbench.c)
+#
+# They call host functions through the stubs of include/minemu.h; the
+# checks are in src/thunkcheck.h. A stub is the bytes 0F 3F, not a real
+# instruction: run natively, these programs die of SIGILL, so `make golden`
+# cannot record their outputs. The programs check themselves (exit 0 only
+# if every check passed) and golden/thunk-*.txt (stdout) and
+# golden/thunk-*.exit (status) record the expected result, written under
+# minemu by
+#   go test ./tests -run TestThunkPrograms -args -thunk-update
+# and reviewed; tests/thunks_test.go compares every run with it and the
+# --stats counters with the tally line. (Not *.stdout/*.status: golden.sh
+# deletes those before rerunning cases.txt natively.)
+
+THUNK_HDRS := src/thunkcheck.h src/rt.h include/minemu.h
+THUNK_BINS := bin/thunk-i386 bin/thunk-x86_64 bin/thunk-glibc-i386 \
+	bin/thunk-glibc-x86_64 bin/thunk-musl-x86_64 \
+	bin/thunkbench-i386 bin/thunkbench-x86_64
+
+all: $(THUNK_BINS)
+
+bin/thunk-i386: src/thunk.c $(THUNK_HDRS)
+	$(CC) -m32 $(FREEFLAGS) -Iinclude -o $@ $< -lgcc
+
+bin/thunk-x86_64: src/thunk.c $(THUNK_HDRS)
+	$(CC) -m64 $(FREEFLAGS) -Iinclude -o $@ $< -lgcc
+
+bin/thunkbench-i386: src/thunkbench.c $(THUNK_HDRS)
+	$(CC) -m32 $(FREEFLAGS) -Iinclude -o $@ $< -lgcc
+
+bin/thunkbench-x86_64: src/thunkbench.c $(THUNK_HDRS)
+	$(CC) -m64 $(FREEFLAGS) -Iinclude -o $@ $< -lgcc
+
+bin/thunk-glibc-i386: src/thunklibc.c $(THUNK_HDRS)
+	$(CC) -m32 -static $(LIBCFLAGS) -Iinclude -o $@ $<
+
+bin/thunk-glibc-x86_64: src/thunklibc.c $(THUNK_HDRS)
+	$(CC) -m64 -static $(LIBCFLAGS) -Iinclude -o $@ $<
+
+bin/thunk-musl-x86_64: src/thunklibc.c $(THUNK_HDRS)
+	$(MUSLCC) -static $(LIBCFLAGS) -Iinclude -o $@ $<
+
+thunks: $(THUNK_BINS)
+
+thunks-clean:
+	rm -f $(THUNK_BINS)
+
+.PHONY: thunks thunks-clean
