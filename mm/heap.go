@@ -154,10 +154,10 @@ type heapBlock struct {
 	// first: LIST: a lower bound of the lowest free chunk: no free chunk's
 	// header lies below it (it is where the aligned first-fit walk starts).
 	first uint32
-	// bins: LIST: the head of each size bin's list of free chunks (noLink
-	// if empty); binMask has bit i set iff bins[i] != noLink.
-	bins    [listBins]uint32
-	binMask [(listBins + 63) / 64]uint64
+	// bins: LIST: the block's size bins (binSet); nil for other kinds, so
+	// the records of MAP blocks and large mappings stay small (Owns and
+	// Free touch one record per call).
+	bins *binSet
 	// lowest: MAP: no free slice has an index below lowest.
 	lowest uint32
 	// starts is the off-block record of live allocation starts: LIST: bit i
@@ -592,10 +592,13 @@ func (h *Heap) newBlockLocked(c *heapClass, length, align uint64) (*heapBlock, e
 	} else {
 		b = new(heapBlock)
 	}
-	*b = heapBlock{r: r, mem: memView(r.Start, length), cls: c, starts: b.starts[:0]}
+	*b = heapBlock{r: r, mem: memView(r.Start, length), cls: c, starts: b.starts[:0], bins: b.bins}
 	switch c.kind {
 	case kindList:
 		b.starts = growWords(b.starts, length/16)
+		if b.bins == nil {
+			b.bins = new(binSet)
+		}
 	case kindMap:
 		b.starts = growWords(b.starts, uint64(c.nslices))
 	}

@@ -239,12 +239,12 @@ func (h *Heap) checkMapLocked(b *heapBlock) error {
 // checkBins verifies the bin lists: every listed chunk is free, inside the
 // block, in the bin of its size, linked back to its predecessor; the lists
 // hold nfree chunks in all (every free chunk, as the caller counted them);
-// binMask has exactly the non-empty bins.
+// the bin mask has exactly the non-empty bins.
 func (b *heapBlock) checkBins(nfree int) error {
 	end := b.sentinel()
 	n := 0
-	for i, head := range b.bins {
-		if (head != noLink) != (b.binMask[i/64]&(1<<(i%64)) != 0) {
+	for i, head := range b.bins.head {
+		if (head != noLink) != (b.bins.mask[i/64]&(1<<(i%64)) != 0) {
 			return fmt.Errorf("bin %d: head %#x disagrees with the bin mask", i, head)
 		}
 		prev := noLink

@@ -46,6 +46,14 @@ const (
 	noLink = ^uint32(0)
 )
 
+// binSet is a LIST block's size bins: head[i] is the first free chunk of
+// bin i (noLink if none); mask has bit i set iff head[i] != noLink. Guarded
+// by Heap.mu, like the block record that points to it.
+type binSet struct {
+	head [listBins]uint32
+	mask [(listBins + 63) / 64]uint64
+}
+
 // binOf returns the bin of a free chunk's payload size (a multiple of 16,
 // below 1 GiB).
 func binOf(payload uint32) int {
@@ -81,14 +89,14 @@ func (b *heapBlock) sentinel() uint32 { return uint32(b.r.Length()) - listHeader
 // link pushes the free chunk at x (total size size) on its bin.
 func (b *heapBlock) link(x, size uint32) {
 	i := binOf(size - listHeader)
-	head := b.bins[i]
+	head := b.bins.head[i]
 	b.setBinPrev(x, noLink)
 	b.setBinNext(x, head)
 	if head != noLink {
 		b.setBinPrev(head, x)
 	}
-	b.bins[i] = x
-	b.binMask[i/64] |= 1 << (i % 64)
+	b.bins.head[i] = x
+	b.bins.mask[i/64] |= 1 << (i % 64)
 }
 
 // unlink removes the free chunk at x (total size size) from its bin.
@@ -96,9 +104,9 @@ func (b *heapBlock) unlink(x, size uint32) {
 	i := binOf(size - listHeader)
 	p, n := b.binPrev(x), b.binNext(x)
 	if p == noLink {
-		b.bins[i] = n
+		b.bins.head[i] = n
 		if n == noLink {
-			b.binMask[i/64] &^= 1 << (i % 64)
+			b.bins.mask[i/64] &^= 1 << (i % 64)
 		}
 	} else {
 		b.setBinNext(p, n)
@@ -125,10 +133,10 @@ func (h *Heap) listInitLocked(b *heapBlock) {
 	b.setNext(0, end)
 	b.setPrev(end, end)
 	b.setNext(end, 0)
-	for i := range b.bins {
-		b.bins[i] = noLink
+	for i := range b.bins.head {
+		b.bins.head[i] = noLink
 	}
-	b.binMask = [len(b.binMask)]uint64{}
+	b.bins.mask = [len(b.bins.mask)]uint64{}
 	b.link(0, end)
 	b.first = 0
 	b.maxfree = uint64(end - listHeader)
@@ -185,7 +193,7 @@ func (h *Heap) listFitLocked(b *heapBlock, need uint32, align uint64) (x, p uint
 	end := b.sentinel()
 	i := binOf(need)
 	var best uint32
-	if x = b.bins[i]; x != noLink {
+	if x = b.bins.head[i]; x != noLink {
 		if i < 64 { // exact bin: every chunk has payload need
 			return x, x + listHeader, h.checkFreeLocked(b, x, i)
 		}
@@ -201,20 +209,20 @@ func (h *Heap) listFitLocked(b *heapBlock, need uint32, align uint64) (x, p uint
 		}
 	}
 	// The head of any non-empty higher bin fits.
-	for w := (i + 1) / 64; w < len(b.binMask); w++ {
-		m := b.binMask[w]
+	for w := (i + 1) / 64; w < len(b.bins.mask); w++ {
+		m := b.bins.mask[w]
 		if w == (i+1)/64 {
 			m &= ^uint64(0) << ((i + 1) % 64)
 		}
 		if m != 0 {
 			j := w*64 + bits.TrailingZeros64(m)
-			x = b.bins[j]
+			x = b.bins.head[j]
 			return x, x + listHeader, h.checkFreeLocked(b, x, j)
 		}
 	}
 	// Nothing fits: every free payload is in bin i (below need) or lower.
 	for w := i / 64; w >= 0; w-- {
-		m := b.binMask[w]
+		m := b.bins.mask[w]
 		if w == i/64 {
 			m &= 1<<(i%64) - 1
 		}
