@@ -278,6 +278,20 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 			case opJmpInd:
 				pc = m.get(c, &o.src, o.size) & m.ipMask()
 				break run
+			case opCmpJcc, opTestJcc:
+				a := c.Regs[o.dst.reg&15] & sizeMask[o.size]
+				bv := m.get(c, &o.src, o.size)
+				if o.code == opCmpJcc {
+					c.setLazy(lazySub, o.size, a, bv, (a-bv)&sizeMask[o.size])
+				} else {
+					c.setLazy(lazyLogic, o.size, a, bv, a&bv)
+				}
+				if c.cond(o.cond) {
+					pc = o.imm
+				} else {
+					pc = o.next()
+				}
+				break run
 			case opJcc:
 				if c.cond(o.cond) {
 					pc = o.imm

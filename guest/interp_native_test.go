@@ -266,6 +266,17 @@ func diffCases(host map[string]bool) []diffCase {
 		add(fmt.Sprintf("set%d", cc), 1, []byte{0x0f, 0x90 + cc, 0xc0}, nil, nil)
 	}
 	add("setcc-ah", 1, []byte{0x0f, 0x94, 0xc4}, nil, nil)
+	// Conditional jumps after cmp/test (fused into one op) and after
+	// other producers: jcc +5 skips `mov edx, 1`.
+	skip := []byte{0xba, 1, 0, 0, 0}
+	for cc := byte(0); cc < 16; cc++ {
+		add(fmt.Sprintf("cmp-j%d", cc), 4, seq([]byte{0x39, 0xc8, 0x70 | cc, 0x05}, skip), nil, nil)
+		add(fmt.Sprintf("cmp8-imm-j%d", cc), 1, seq([]byte{0x80, 0xf9, 0x80, 0x70 | cc, 0x05}, skip), nil, nil)
+		add(fmt.Sprintf("test-j%d", cc), 2, seq([]byte{0x66, 0x85, 0xc8, 0x70 | cc, 0x05}, skip), constUndef(FlagAF), nil)
+		add(fmt.Sprintf("cmp-j%d", cc), 8, seq([]byte{0x48, 0x39, 0xc8, 0x0f, 0x80 | cc, 0x05, 0, 0, 0}, skip), nil, nil)
+		add(fmt.Sprintf("dec-j%d", cc), 4, seq([]byte{0xff, 0xc9, 0x70 | cc, 0x05}, skip), nil, nil)
+		add(fmt.Sprintf("sbb-j%d", cc), 4, seq([]byte{0x19, 0xc8, 0x70 | cc, 0x05}, skip), nil, nil)
+	}
 	add("lahf", 1, []byte{0x9f}, nil, nil)
 	add("sahf", 1, []byte{0x9e}, nil, nil)
 	add("clc", 1, []byte{0xf8}, nil, nil)

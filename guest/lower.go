@@ -143,6 +143,8 @@ const (
 	opFldcw        // x87 control word = m16
 	opFnstsw       // m16 or AX = x87 status word
 	opFninit       // reset the x87 control and status words
+	opCmpJcc       // fused cmp dst, src + jcc (cond, imm target); len spans both
+	opTestJcc      // fused test dst, src + jcc
 
 	numOpcodes
 )
@@ -215,7 +217,7 @@ func (o *op) next() uint64 { return o.pc + uint64(o.len) }
 // or whether o must be the last of its block for another reason.
 func (o *op) endsBlock() bool {
 	switch o.code {
-	case opInvalid, opFetchFault, opFallthrough, opJmp, opJmpInd, opJcc, opCall, opCallInd, opRet,
+	case opInvalid, opFetchFault, opFallthrough, opJmp, opJmpInd, opJcc, opCmpJcc, opTestJcc, opCall, opCallInd, opRet,
 		opLoop, opJcxz, opUd2, opHlt, opInt3, opInt, opInt80, opSyscall, opThunk, opTrap:
 		return true
 	}
@@ -735,4 +737,31 @@ func (l *lowerer) str(o op) (op, error) {
 		o.rep = repE // F2 acts as rep on the non-comparing string instructions
 	}
 	return o, nil
+}
+
+// fuse merges a block-ending conditional jump with the compare or test
+// right before it (register and immediate operands only, so the pair can
+// neither fault nor be split by a fault) into one op: one dispatch
+// instead of two for the most common loop tail. It returns the new op
+// count.
+func fuse(ops []op) int {
+	n := len(ops)
+	if n < 2 || ops[n-1].code != opJcc {
+		return n
+	}
+	p := &ops[n-2]
+	if (p.code != opCmp && p.code != opTest) || p.dst.kind != argReg || (p.src.kind != argReg && p.src.kind != argImm) {
+		return n
+	}
+	j := ops[n-1]
+	if p.next() != j.pc {
+		return n
+	}
+	if p.code == opCmp {
+		p.code = opCmpJcc
+	} else {
+		p.code = opTestJcc
+	}
+	p.cond, p.imm, p.len = j.cond, j.imm, p.len+j.len
+	return n - 1
 }

@@ -626,6 +626,7 @@ func (m *Machine) decodeBlock(pc uint64) *block {
 	if last := &ops[len(ops)-1]; !last.endsBlock() {
 		ops = append(ops, op{code: opFallthrough, pc: cur, imm: cur})
 	}
+	ops = ops[:fuse(ops)]
 	end := pc
 	for i := range ops {
 		if e := ops[i].pc + uint64(ops[i].len); e > end {
