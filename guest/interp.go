@@ -450,7 +450,8 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				}
 				c.FSW = 0
 			case opSseMov, opSseMovQ, opSseHalf, opSimd, opSimdImm, opPmovmskb, opPshufd, opStmxcsr, opLdmxcsr,
-				opSseScalarMov, opSseArith, opSseComi, opCvtI2F, opCvtF2I, opCvtF2F:
+				opSseScalarMov, opSseArith, opSseComi, opCvtI2F, opCvtF2I, opCvtF2F,
+				opPackedFP, opPackedCmp, opMovmskF, opShufF, opMovHLF:
 				if !m.sse(c, o) {
 					c.RIP = o.pc
 					m.stats.Instructions += uint64(i)

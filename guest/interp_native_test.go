@@ -333,6 +333,27 @@ func diffCases(host map[string]bool) []diffCase {
 		add(name, 16, b, nil, nil)
 		cs[len(cs)-1].regs64 = false
 	}
+	packed := map[string][]byte{
+		"addps": {0x0f, 0x58, 0xc1}, "addpd": {0x66, 0x0f, 0x58, 0xc1}, "subps": {0x0f, 0x5c, 0xc1},
+		"subpd": {0x66, 0x0f, 0x5c, 0xc1}, "mulps": {0x0f, 0x59, 0xc1}, "mulpd": {0x66, 0x0f, 0x59, 0xc1},
+		"divps": {0x0f, 0x5e, 0xc1}, "divpd": {0x66, 0x0f, 0x5e, 0xc1}, "minps": {0x0f, 0x5d, 0xc1},
+		"minpd": {0x66, 0x0f, 0x5d, 0xc1}, "maxps": {0x0f, 0x5f, 0xc1}, "maxpd": {0x66, 0x0f, 0x5f, 0xc1},
+		"sqrtps": {0x0f, 0x51, 0xc1}, "sqrtpd": {0x66, 0x0f, 0x51, 0xc1}, "addps-mem": {0x0f, 0x58, 0x03},
+		"unpcklps": {0x0f, 0x14, 0xc1}, "unpckhps": {0x0f, 0x15, 0xc1}, "unpcklpd": {0x66, 0x0f, 0x14, 0xc1},
+		"unpckhpd": {0x66, 0x0f, 0x15, 0xc1}, "movmskps": {0x0f, 0x50, 0xc1}, "movmskpd": {0x66, 0x0f, 0x50, 0xc1},
+		"shufps": {0x0f, 0xc6, 0xc1, 0x9c}, "shufpd": {0x66, 0x0f, 0xc6, 0xc1, 0x02}, "movhlps": {0x0f, 0x12, 0xc1},
+		"movlhps": {0x0f, 0x16, 0xc1},
+	}
+	for pred := byte(0); pred < 8; pred++ {
+		packed[fmt.Sprintf("cmpps-%d", pred)] = []byte{0x0f, 0xc2, 0xc1, pred}
+		packed[fmt.Sprintf("cmppd-%d", pred)] = []byte{0x66, 0x0f, 0xc2, 0xc1, pred}
+		packed[fmt.Sprintf("cmpss-%d", pred)] = []byte{0xf3, 0x0f, 0xc2, 0xc1, pred}
+		packed[fmt.Sprintf("cmpsd-%d", pred)] = []byte{0xf2, 0x0f, 0xc2, 0xc1, pred}
+	}
+	for name, b := range packed {
+		add(name, 16, b, nil, nil)
+		cs[len(cs)-1].regs64 = false
+	}
 	add("cvtsi2sd-64", 8, []byte{0xf2, 0x48, 0x0f, 0x2a, 0xc1}, nil, nil)
 	add("cvtsi2ss-64", 8, []byte{0xf3, 0x48, 0x0f, 0x2a, 0xc1}, nil, nil)
 	add("cvttsd2si-64", 8, []byte{0xf2, 0x48, 0x0f, 0x2c, 0xc1}, nil, nil)
@@ -469,6 +490,12 @@ func TestDifferentialNative(t *testing.T) {
 							xmm[i][0] = math.Float64bits(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(40)-20)))
 						case 2: // ordinary singles in the low lane
 							xmm[i][0] = xmm[i][0]&^0xffffffff | uint64(math.Float32bits(float32(rng.NormFloat64()*1e4)))
+						}
+						if it%6 == 1 { // ordinary values in the other lanes too
+							xmm[i][1] = math.Float64bits(rng.NormFloat64())
+						} else if it%6 == 2 {
+							xmm[i][0] = xmm[i][0]&0xffffffff | uint64(math.Float32bits(float32(rng.NormFloat64())))<<32
+							xmm[i][1] = uint64(math.Float32bits(float32(rng.NormFloat64()))) | uint64(math.Float32bits(float32(rng.NormFloat64())))<<32
 						}
 						if it%4 == 0 {
 							xmm[i][1] = xmm[0][1] // equal lanes for the compares

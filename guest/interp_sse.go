@@ -5,8 +5,9 @@ import "golang.org/x/sys/unix"
 // The SSE2 subset: 128-bit moves, movq/movd, half moves, the bitwise,
 // compare, add/subtract, min/max, unpack, shift and shuffle integer ops
 // that x86-64 libc string and memory functions use (scalar floating point
-// is in interp_sse_float.go). Packed floating-point arithmetic (addps,
-// mulpd, cvtdq2pd, ...) is not implemented and stays an invalid opcode.
+// and packed floating point are in interp_sse_float.go). Packed
+// conversions (cvtdq2ps, cvtps2pd, ...), SSE3 and later are not
+// implemented and stay invalid opcodes.
 // Vectors are [2]uint64, little-endian lanes.
 
 type vec = [2]uint64
@@ -221,6 +222,28 @@ func (m *Machine) sse(c *CPU, o *op) bool {
 		m.store(m.ea(c, &o.dst), 4, uint64(c.MXCSR))
 	case opSseScalarMov, opSseArith, opSseComi, opCvtI2F, opCvtF2I, opCvtF2F:
 		m.sseFloat(c, o)
+	case opPackedFP, opPackedCmp, opShufF:
+		b, ok := m.getVec(c, &o.src, aligned)
+		if !ok {
+			return false
+		}
+		a := &c.X[o.dst.reg&15]
+		*a = packedFloat(o, *a, b)
+	case opMovmskF:
+		v := c.X[o.src.reg&15]
+		w := uint(o.ssize)
+		var mask uint64
+		for i := uint(0); i < 16/w; i++ {
+			mask |= (lane(v, w, i) >> (8*w - 1)) << i
+		}
+		setReg(c, o.dst.reg, max(o.size, 4), mask)
+	case opMovHLF:
+		d, s := &c.X[o.dst.reg&15], c.X[o.src.reg&15]
+		if o.cond == 0 {
+			d[0] = s[1] // movhlps
+		} else {
+			d[1] = s[0] // movlhps
+		}
 	case opLdmxcsr:
 		v := m.load(m.ea(c, &o.dst), 4)
 		if v>>16 != 0 {

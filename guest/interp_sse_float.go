@@ -147,3 +147,71 @@ func (m *Machine) sseFloat(c *CPU, o *op) {
 		}
 	}
 }
+
+// fpCompare evaluates SSE compare predicate pred (0 eq, 1 lt, 2 le,
+// 3 unord, 4 neq, 5 nlt, 6 nle, 7 ord).
+func fpCompare(pred uint64, a, b float64) bool {
+	unord := a != a || b != b
+	switch pred {
+	case 0:
+		return a == b
+	case 1:
+		return a < b
+	case 2:
+		return a <= b
+	case 3:
+		return unord
+	case 4:
+		return a != b
+	case 5:
+		return !(a < b)
+	case 6:
+		return !(a <= b)
+	default:
+		return !unord
+	}
+}
+
+// packedFloat computes the packed float ops, cmpps/pd/ss/sd and
+// shufps/pd on a (destination) and b (source).
+func packedFloat(o *op, a, b vec) vec {
+	w := uint(o.ssize)
+	n := 16 / w
+	r := a
+	switch o.code {
+	case opShufF:
+		if w == 8 {
+			return vec{a[o.imm&1], b[(o.imm>>1)&1]}
+		}
+		setLane(&r, 4, 0, lane(a, 4, uint(o.imm)&3))
+		setLane(&r, 4, 1, lane(a, 4, uint(o.imm>>2)&3))
+		setLane(&r, 4, 2, lane(b, 4, uint(o.imm>>4)&3))
+		setLane(&r, 4, 3, lane(b, 4, uint(o.imm>>6)&3))
+		return r
+	case opPackedCmp:
+		if o.cond == 1 {
+			n = 1 // scalar form: the other lanes pass through
+		}
+		for i := uint(0); i < n; i++ {
+			x, y := lane(a, w, i), lane(b, w, i)
+			var fx, fy float64
+			if w == 8 {
+				fx, fy = math.Float64frombits(x), math.Float64frombits(y)
+			} else {
+				fx, fy = float64(math.Float32frombits(uint32(x))), float64(math.Float32frombits(uint32(y)))
+			}
+			setLane(&r, w, i, allOnes(fpCompare(o.imm, fx, fy)))
+		}
+		return r
+	}
+	for i := uint(0); i < n; i++ {
+		x, y := lane(a, w, i), lane(b, w, i)
+		if w == 8 {
+			setLane(&r, 8, i, math.Float64bits(fpArith(o.cond, math.Float64frombits(x), math.Float64frombits(y))))
+		} else {
+			f := fpArith32(o.cond, math.Float32frombits(uint32(x)), math.Float32frombits(uint32(y)))
+			setLane(&r, 4, i, uint64(math.Float32bits(f)))
+		}
+	}
+	return r
+}

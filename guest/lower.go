@@ -145,6 +145,11 @@ const (
 	opFninit       // reset the x87 control and status words
 	opCmpJcc       // fused cmp dst, src + jcc (cond, imm target); len spans both
 	opTestJcc      // fused test dst, src + jcc
+	opPackedFP     // packed float dst = dst <cond> src; size 4 (ps) or 8 (pd)
+	opPackedCmp    // cmpps/cmppd/cmpss/cmpsd: lanes of all ones where predicate imm holds; ssize 1: scalar
+	opMovmskF      // movmskps/movmskpd: sign bits of the lanes (size 4/8)
+	opShufF        // shufps/shufpd with imm
+	opMovHLF       // movhlps (cond 0) / movlhps (cond 1)
 
 	numOpcodes
 )

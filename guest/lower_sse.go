@@ -87,9 +87,26 @@ var scalarOps = map[x86asm.Op][2]uint8{
 	x86asm.SQRTSS: {fpSqrt, 4}, x86asm.SQRTSD: {fpSqrt, 8},
 }
 
+// packedOps maps packed float instructions to (sub-op, lane size).
+var packedOps = map[x86asm.Op][2]uint8{
+	x86asm.ADDPS: {fpAdd, 4}, x86asm.ADDPD: {fpAdd, 8}, x86asm.SUBPS: {fpSub, 4}, x86asm.SUBPD: {fpSub, 8},
+	x86asm.MULPS: {fpMul, 4}, x86asm.MULPD: {fpMul, 8}, x86asm.DIVPS: {fpDiv, 4}, x86asm.DIVPD: {fpDiv, 8},
+	x86asm.MINPS: {fpMin, 4}, x86asm.MINPD: {fpMin, 8}, x86asm.MAXPS: {fpMax, 4}, x86asm.MAXPD: {fpMax, 8},
+	x86asm.SQRTPS: {fpSqrt, 4}, x86asm.SQRTPD: {fpSqrt, 8},
+}
+
 // isSSE reports whether inst is one of the SSE instructions lowerSSE
 // handles.
 func isSSE(op x86asm.Op) bool {
+	if _, ok := packedOps[op]; ok {
+		return true
+	}
+	switch op {
+	case x86asm.UNPCKLPS, x86asm.UNPCKHPS, x86asm.UNPCKLPD, x86asm.UNPCKHPD, x86asm.MOVMSKPS, x86asm.MOVMSKPD,
+		x86asm.SHUFPS, x86asm.SHUFPD, x86asm.MOVHLPS, x86asm.MOVLHPS, x86asm.CMPPS, x86asm.CMPPD, x86asm.CMPSS,
+		x86asm.CMPSD_XMM:
+		return true
+	}
 	if _, ok := simdOps[op]; ok {
 		return true
 	}
@@ -147,6 +164,58 @@ func (l *lowerer) lowerSSE(o op) (op, error) {
 			return o, unsupported(inst)
 		}
 		o.rep = 1 // legacy-SSE packed memory operands must be 16-byte aligned
+		return o, nil
+	}
+	if po, ok := packedOps[inst.Op]; ok {
+		o.code, o.cond, o.ssize, o.size, o.rep = opPackedFP, po[0], po[1], 16, 1
+		if o.dst.kind != argXmm {
+			return o, unsupported(inst)
+		}
+		return o, nil
+	}
+	switch inst.Op {
+	case x86asm.UNPCKLPS, x86asm.UNPCKHPS, x86asm.UNPCKLPD, x86asm.UNPCKHPD:
+		sub := map[x86asm.Op]uint8{x86asm.UNPCKLPS: simdUnpckLDQ, x86asm.UNPCKHPS: simdUnpckHDQ,
+			x86asm.UNPCKLPD: simdUnpckLQDQ, x86asm.UNPCKHPD: simdUnpckHQDQ}[inst.Op]
+		o.code, o.cond, o.size, o.rep = opSimd, sub, 16, 1
+		return o, nil
+	case x86asm.MOVMSKPS, x86asm.MOVMSKPD:
+		o.code, o.ssize, o.size = opMovmskF, 4, dsz
+		if inst.Op == x86asm.MOVMSKPD {
+			o.ssize = 8
+		}
+		if o.dst.kind != argReg || o.src.kind != argXmm {
+			return o, unsupported(inst)
+		}
+		return o, nil
+	case x86asm.SHUFPS, x86asm.SHUFPD, x86asm.CMPPS, x86asm.CMPPD, x86asm.CMPSS, x86asm.CMPSD_XMM:
+		third, _, err := l.arg(2)
+		if err != nil || third.kind != argImm {
+			return o, unsupported(inst)
+		}
+		o.imm, o.size, o.rep = third.disp&0xff, 16, 1
+		o.code, o.ssize = opShufF, 4
+		switch inst.Op {
+		case x86asm.SHUFPD:
+			o.ssize = 8
+		case x86asm.CMPPS, x86asm.CMPPD, x86asm.CMPSS, x86asm.CMPSD_XMM:
+			o.code, o.imm = opPackedCmp, o.imm&7
+			if inst.Op == x86asm.CMPPD || inst.Op == x86asm.CMPSD_XMM {
+				o.ssize = 8
+			}
+			if inst.Op == x86asm.CMPSS || inst.Op == x86asm.CMPSD_XMM {
+				o.cond, o.rep = 1, 0 // scalar: one lane, unaligned memory
+			}
+		}
+		return o, nil
+	case x86asm.MOVHLPS, x86asm.MOVLHPS:
+		o.code = opMovHLF
+		if inst.Op == x86asm.MOVLHPS {
+			o.cond = 1
+		}
+		if o.dst.kind != argXmm || o.src.kind != argXmm {
+			return o, unsupported(inst)
+		}
 		return o, nil
 	}
 	if so, ok := scalarOps[inst.Op]; ok {
