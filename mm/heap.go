@@ -185,9 +185,10 @@ type heapClass struct {
 	sliceShift uint // log2(slice)
 	nslices    uint32
 	bitmapOff  uint32
-	// cur is the index of the block MAP allocations try first (-1: none);
-	// only when it is full does the fit tree pick the leftmost block with a
-	// free slice.
+	// cur is the index of the block MAP allocations try first (-1: none):
+	// the block of the latest free (its slice is still in the cache), else
+	// the block of the latest allocation; when it is full the fit tree
+	// picks the leftmost block with a free slice.
 	cur int
 	// blocks holds the class's blocks by cidx; released blocks leave nil
 	// entries whose indexes wait in freeIdx.

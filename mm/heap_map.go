@@ -86,6 +86,7 @@ func (h *Heap) mapFreeLocked(b *heapBlock, off uint64) {
 	clearBit(b.starts, uint64(i))
 	b.setMapWord(i/64, b.mapWord(i/64)&^(1<<(i%64)))
 	b.lowest = min(b.lowest, i)
+	c.cur = int(b.cidx) // the next allocation reuses this slice while it is hot
 	if b.maxfree == 0 {
 		c.tree.set(int(b.cidx), 1)
 	}
