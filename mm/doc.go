@@ -309,8 +309,9 @@
 // Alloc(n), with the heap's mutex held:
 //
 //  1. n fits a MAP slice: take the lowest free slice of the current MAP
-//     block of that size (the fit tree's leftmost block with a free slice
-//     when the current one is full; a new block when none has one). The
+//     block of that size (the block of the latest free or allocation; the
+//     fit tree's leftmost block with a free slice when the current one is
+//     full; a new block when none has one). The
 //     in-block bitmap is scanned from lowest a word at a time; the Go-side
 //     starts bitmap must agree (else ErrCorrupt, nothing handed out twice).
 //  2. n fits a LIST block: the fit tree names the leftmost block whose
