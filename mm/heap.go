@@ -216,10 +216,10 @@ type Heap struct {
 	log  zerolog.Logger
 
 	mu sync.Mutex
-	// list is the LIST kind (nil if disabled, never for the engine's
-	// instances); maps are the MAP kinds by ascending slice size; large the
-	// dedicated mappings. Fixed at construction; their contents are guarded
-	// by mu.
+	// list is the LIST kind; maps are the MAP kinds by ascending slice size
+	// (none with HeapConfig.NoMap); large the dedicated mappings. The
+	// pointers are fixed at construction; what they point to is guarded by
+	// mu.
 	list  *heapClass
 	maps  []*heapClass
 	large *heapClass
