@@ -97,8 +97,8 @@ func TestHeapTable(t *testing.T) {
 		{"small request takes a MAP slice",
 			[]heapOp{{op: "alloc", n: 1}},
 			heapAfter{mapk: KindStats{Blocks: 1, LiveAllocs: 1}}},
-		{"129 bytes take a LIST chunk",
-			[]heapOp{{op: "alloc", n: 129}},
+		{"257 bytes take a LIST chunk",
+			[]heapOp{{op: "alloc", n: 257}},
 			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 1}}},
 		{"request above a block gets a dedicated mapping",
 			[]heapOp{{op: "alloc", n: big}},
@@ -111,14 +111,14 @@ func TestHeapTable(t *testing.T) {
 				{op: "free", slot: 0}, {op: "free", slot: 2}, {op: "free", slot: 1}},
 			heapAfter{list: KindStats{Blocks: 1}}},
 		{"realloc grows in place into a free successor",
-			[]heapOp{{op: "alloc", slot: 0, n: 200}, {op: "alloc", slot: 1, n: 200}, {op: "free", slot: 1},
+			[]heapOp{{op: "alloc", slot: 0, n: 300}, {op: "alloc", slot: 1, n: 300}, {op: "free", slot: 1},
 				{op: "realloc", slot: 0, n: 4000}},
 			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 1}, inPlace: 1}},
 		{"realloc shrinks in place",
-			[]heapOp{{op: "alloc", slot: 0, n: 4000}, {op: "alloc", slot: 1, n: 200}, {op: "realloc", slot: 0, n: 300}},
+			[]heapOp{{op: "alloc", slot: 0, n: 4000}, {op: "alloc", slot: 1, n: 300}, {op: "realloc", slot: 0, n: 300}},
 			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 2}, inPlace: 1}},
 		{"realloc moves when the successor is live",
-			[]heapOp{{op: "alloc", slot: 0, n: 200}, {op: "alloc", slot: 1, n: 200},
+			[]heapOp{{op: "alloc", slot: 0, n: 300}, {op: "alloc", slot: 1, n: 300},
 				{op: "realloc", slot: 0, n: 1000, moved: true}},
 			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 2}}},
 		{"realloc from a slice to a chunk moves",
@@ -281,8 +281,8 @@ func TestHeapOwnsEveryAddress(t *testing.T) {
 		}
 	}
 	h.mu.Unlock()
-	if len(ranges) != 4 {
-		t.Fatalf("%d blocks, want one of each kind (LIST, MAP 64, MAP 128, large)", len(ranges))
+	if len(ranges) != 5 {
+		t.Fatalf("%d blocks, want one of each kind (LIST, MAP 64, 128 and 256, large)", len(ranges))
 	}
 	for _, r := range ranges {
 		for p := r.Start - 64; p < r.End+64; p++ {
