@@ -292,7 +292,7 @@
 //	       Payloads are 16-byte aligned; a sentinel header (next mark 0)
 //	       ends the block.
 //	       [hdr|payload ...][hdr|payload][hdr| free ....... ][sentinel]
-//	MAP    128 KiB of fixed slices (64 and 128 bytes) from offset 0, the
+//	MAP    128 KiB of fixed slices (64, 128, 256 bytes) from offset 0, the
 //	       slices' bitmap at the block's end (1 = used), lowest as hint.
 //	       [slice 0][slice 1] ... [slice n-1][bitmap]
 //	large  a dedicated mapping per request larger than a LIST block can
