@@ -15,7 +15,7 @@ import (
 )
 
 // Allocation traces in the ALLOCTR1 format of the allocator benchmark
-// (bench/alloc/README.md): a 64-byte header, then one 8-byte record per op,
+// (the allocator benchmark's README.md): a 64-byte header, then one 8-byte record per op,
 // little-endian. ParseTrace validates everything the replay loop relies on,
 // so the loop itself checks nothing but the tag bytes it reads back.
 

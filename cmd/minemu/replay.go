@@ -13,7 +13,7 @@ import (
 const mmReplayUsage = "usage: minemu mm replay [--heap primary|host] [--mode 32|64] [--pages] [--hold-lock] TRACE\n"
 
 // runMMReplay implements `minemu mm replay`: it replays an ALLOCTR1
-// allocation trace (bench/alloc/README.md) through the primary heap (blocks
+// allocation trace (the allocator benchmark's README.md) through the primary heap (blocks
 // from Regions) or the host heap (blocks from the guest window) and prints
 // one JSON object: ops, ns_per_op, peak_live_bytes, peak_mapped_bytes,
 // peak_rss_bytes, verify_errors, check and the heap's stats. The exit status
