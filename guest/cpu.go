@@ -67,9 +67,14 @@ type CPU struct {
 	// MXCSR is the SSE control and status register (0x1f80 at start).
 	MXCSR uint32
 	// FCW and FSW are the x87 control and status words (0x37f and 0 at
-	// start). Only their load and store instructions are implemented; no
-	// x87 arithmetic reads or changes them.
+	// start); FSW's TOP field lives in FTOP.
 	FCW, FSW uint16
+	// ST holds the x87 registers by physical number (80-bit values, see
+	// interp_x87.go); st(i) is ST[(FTOP+i)&7]. FTAG has bit n set while
+	// ST[n] holds a value. FTOP is always in 0..7.
+	ST   [8]f80
+	FTOP uint8
+	FTAG uint8
 
 	// flags holds RFLAGS except the status flags while lazy.op is not
 	// lazyNone; when lazy.op is lazyNone the status flags are here too.

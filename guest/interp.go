@@ -443,12 +443,14 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 			case opFldcw:
 				c.FCW = uint16(m.load(m.ea(c, &o.dst), 2))
 			case opFnstsw:
-				m.put(c, &o.dst, 2, uint64(c.FSW))
+				m.put(c, &o.dst, 2, uint64(c.fsw()))
 			case opFninit:
 				if o.cond == 0 {
-					c.FCW = 0x37f
+					c.FCW, c.FTOP, c.FTAG = 0x37f, 0, 0
 				}
 				c.FSW = 0
+			case opX87:
+				m.x87(c, o)
 			case opSseMov, opSseMovQ, opSseHalf, opSimd, opSimdImm, opPmovmskb, opPshufd, opStmxcsr, opLdmxcsr,
 				opSseScalarMov, opSseArith, opSseComi, opCvtI2F, opCvtF2I, opCvtF2F,
 				opPackedFP, opPackedCmp, opMovmskF, opShufF, opMovHLF:

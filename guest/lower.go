@@ -150,6 +150,7 @@ const (
 	opMovmskF      // movmskps/movmskpd: sign bits of the lanes (size 4/8)
 	opShufF        // shufps/shufpd with imm
 	opMovHLF       // movhlps (cond 0) / movlhps (cond 1)
+	opX87          // x87 sub-operation cond (lower_x87.go)
 
 	numOpcodes
 )
@@ -164,6 +165,7 @@ const (
 	argMem           // memory at [seg: base + index<<scale + disp], modulo 2^(8*asize)
 	argImm           // the immediate disp (sign-extended to 64 bits)
 	argXmm           // XMM register reg (SSE ops only)
+	argSt            // x87 stack register st(reg)
 )
 
 // noReg marks an absent base or index register.
@@ -417,6 +419,9 @@ func lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (op, error) {
 	o := op{pc: pc, len: uint8(inst.Len)}
 	if isSSE(inst.Op) {
 		return l.lowerSSE(o)
+	}
+	if isX87(inst.Op) {
+		return l.lowerX87(o)
 	}
 	for _, a := range inst.Args {
 		if r, ok := a.(x86asm.Reg); ok && r >= x86asm.F0 && r < x86asm.ES {
