@@ -7,7 +7,8 @@
 // # Structures
 //
 //   - CPU: one guest thread's registers in encoding order, RIP, FS/GS
-//     selectors and bases, the XMM registers and MXCSR, and the flags. The status flags are lazy
+//     selectors and bases, the XMM registers and MXCSR, the x87 registers
+//     (exact 80-bit values) with FCW/FSW/TOP, and the flags. The status flags are lazy
 //     (flags.go): arithmetic records its operands and result, readers
 //     derive only the flag they need.
 //   - op: one lowered instruction, fixed-size and pointer-free: opcode,
@@ -32,8 +33,8 @@
 //     ends after the first control-flow op or 128 ops.
 //  2. Execute: loop runs a block's ops through one switch (the general
 //     integer set in interp.go and interp_alu.go, string instructions in
-//     interp_string.go, the SSE2 integer subset in interp_sse.go, scalar
-//     SSE floating point in interp_sse_float.go); branches set
+//     interp_string.go, the SSE2 integer subset in interp_sse.go, SSE
+//     floating point in interp_sse_float.go, x87 in interp_x87.go); branches set
 //     the next address and leave the block; the next block comes from the
 //     successor cache, then the direct-mapped table, then the index.
 //  3. Store: every guest store checks the code filter; on a hit the blocks
