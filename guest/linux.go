@@ -150,13 +150,46 @@ type Linux struct {
 	// enosys counts calls of numbers answered with ENOSYS because no
 	// handler exists; the first call of each key is logged.
 	enosys map[enosysKey]uint64
+
+	// writeHook, set once by the Machine before the guest runs, is told of
+	// every guest range the kernel wrote on the guest's behalf (see
+	// wrote); nil when no machine listens.
+	writeHook func(mm.AddrRange)
 }
 
-// Linux is the Kernel of a Machine and resolves i386 TLS selectors for it.
+// Linux is the Kernel of a Machine, resolves i386 TLS selectors for it and
+// tells it which guest memory system calls wrote.
 var (
-	_ Kernel          = (*Linux)(nil)
-	_ SegmentResolver = (*Linux)(nil)
+	_ Kernel             = (*Linux)(nil)
+	_ SegmentResolver    = (*Linux)(nil)
+	_ GuestWriteNotifier = (*Linux)(nil)
 )
+
+// SetGuestWriteHook implements GuestWriteNotifier: f is called with every
+// guest range a system call wrote (read, pread64, readv, getrandom,
+// getcwd, readlink, getdents64, statx and every structure copied out), so
+// that decoded code there is dropped as after a guest store.
+func (k *Linux) SetGuestWriteHook(f func(mm.AddrRange)) { k.writeHook = f }
+
+// wrote reports that the kernel wrote n bytes of guest memory at addr.
+func (k *Linux) wrote(addr, n uint64) {
+	if k.writeHook == nil || n == 0 {
+		return
+	}
+	if r, ok := mm.NewRange(mm.Addr(addr), n); ok {
+		k.writeHook(r)
+	}
+}
+
+// wroteRet reports a host call that wrote up to its result's worth of
+// bytes at addr (read, pread64, getrandom, readlink, getdents64) and
+// passes the result through.
+func (k *Linux) wroteRet(addr uint64, ret int64) int64 {
+	if ret > 0 {
+		k.wrote(addr, uint64(ret))
+	}
+	return ret
+}
 
 // sysMaxNr bounds the syscall numbers counted per ABI; both tables end
 // well below it.
@@ -463,6 +496,7 @@ func (k *Linux) copyOut(addr uint64, src []byte) unix.Errno {
 		return e
 	}
 	copy(userView(r), src)
+	k.wrote(addr, uint64(len(src)))
 	return 0
 }
 

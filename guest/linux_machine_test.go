@@ -78,3 +78,79 @@ func cat(parts ...[]byte) []byte {
 	}
 	return b
 }
+
+// TestMachineReadIntoCode checks that code the kernel writes on the guest's
+// behalf is re-decoded: the guest calls a function (which returns 1), reads
+// new bytes for it from a pipe with read(2) (a function returning 2), calls
+// it again and exits with what it returned. A stale decoded block would
+// make the exit code 1.
+func TestMachineReadIntoCode(t *testing.T) {
+	le32 := func(v uint32) []byte { return le.AppendUint32(nil, v) }
+	rel := func(from, to uint64) []byte { return le32(uint32(to - from)) }
+	for _, tc := range abiCases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSysEnv(t, tc.mode, tc.abi)
+			code := e.mapPages(2, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC)
+			fn := code + 0x1000
+			var fds [2]int
+			if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(fds[0])
+			defer unix.Close(fds[1])
+			newBody := []byte{0xb8, 2, 0, 0, 0, 0xc3} // mov eax, 2; ret
+			if _, err := unix.Write(fds[1], newBody); err != nil {
+				t.Fatal(err)
+			}
+			copy(e.view(fn, 6), []byte{0xb8, 1, 0, 0, 0, 0xc3}) // mov eax, 1; ret
+
+			var prog []byte
+			call := func() { prog = cat(prog, []byte{0xe8}, rel(code+uint64(len(prog))+5, fn)) }
+			call()
+			if tc.abi == ABIi386 {
+				prog = cat(prog,
+					[]byte{0xbb}, le32(uint32(fds[0])), // mov ebx, fd
+					[]byte{0xb9}, le32(uint32(fn)), // mov ecx, fn
+					[]byte{0xba}, le32(6), // mov edx, 6
+					[]byte{0xb8}, le32(3), // mov eax, read
+					[]byte{0xcd, 0x80}, // int 0x80
+				)
+				call()
+				prog = cat(prog,
+					[]byte{0x89, 0xc3},      // mov ebx, eax
+					[]byte{0xb8}, le32(252), // mov eax, exit_group
+					[]byte{0xcd, 0x80},
+				)
+			} else {
+				prog = cat(prog,
+					[]byte{0xbf}, le32(uint32(fds[0])), // mov edi, fd
+					[]byte{0x48, 0xbe}, le.AppendUint64(nil, fn), // mov rsi, fn
+					[]byte{0xba}, le32(6), // mov edx, 6
+					[]byte{0xb8}, le32(0), // mov eax, read
+					[]byte{0x0f, 0x05}, // syscall
+				)
+				call()
+				prog = cat(prog,
+					[]byte{0x89, 0xc7},      // mov edi, eax
+					[]byte{0xb8}, le32(231), // mov eax, exit_group
+					[]byte{0x0f, 0x05},
+				)
+			}
+			copy(e.view(code, uint64(len(prog))), prog)
+			m, err := NewMachine(MachineConfig{Mode: tc.mode, Space: e.space, Kernel: e.k})
+			if err != nil {
+				t.Fatalf("NewMachine: %v", err)
+			}
+			c := NewCPU(tc.mode)
+			c.RIP = code
+			c.Regs[RSP] = e.mem + memSize - 64
+			x := m.Run(c)
+			if x.Signal != 0 || x.Code != 2 {
+				t.Fatalf("guest exit %+v, want code 2 (the function re-read from the pipe)\nstrace:\n%s", x, e.trace)
+			}
+			if st := m.Stats(); st.Invalidations == 0 {
+				t.Fatalf("Invalidations = 0 after read(2) over decoded code, want > 0")
+			}
+		})
+	}
+}

@@ -19,7 +19,7 @@ func sysRead(k *Linux, s *sysCall) int64 {
 		return -int64(e)
 	}
 	r, _, e := unix.Syscall(unix.SYS_READ, uintptr(fd), p, uintptr(s.a[2]))
-	return hostRet(r, e)
+	return k.wroteRet(s.a[1], hostRet(r, e))
 }
 
 func sysWrite(k *Linux, s *sysCall) int64 {
@@ -49,7 +49,7 @@ func sysPread64(k *Linux, s *sysCall) int64 {
 		off = int64(s.a[4]<<32 | s.a[3])
 	}
 	r, _, e := unix.Syscall6(unix.SYS_PREAD64, uintptr(fd), p, uintptr(s.a[2]), uintptr(off), 0, 0)
-	return hostRet(r, e)
+	return k.wroteRet(s.a[1], hostRet(r, e))
 }
 
 func sysPwrite64(k *Linux, s *sysCall) int64 {
@@ -112,6 +112,15 @@ func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 		v = append(v, base, n)
 	}
 	r, e := hostIovecCall(nr, fd, v, 0, 0)
+	if nr == unix.SYS_READV && e == 0 {
+		// The kernel filled the buffers in order, r bytes in all.
+		left := uint64(r)
+		for i := 0; i+1 < len(v) && left > 0; i += 2 {
+			n := min(v[i+1], left)
+			k.wrote(v[i], n)
+			left -= n
+		}
+	}
 	return hostRet(r, e)
 }
 
@@ -312,6 +321,9 @@ func sysStatx(k *Linux, s *sysCall) int64 {
 		return -int64(e)
 	}
 	r, e := hostPathCall(unix.SYS_STATX, [6]uintptr{uintptr(dirfd), 0, uintptr(uint32(s.a[2])), uintptr(uint32(s.a[3])), buf}, 1, k.hostPath(p))
+	if e == 0 {
+		k.wrote(s.a[4], sizeofStatx)
+	}
 	return hostRet(r, e)
 }
 
@@ -354,7 +366,7 @@ func sysGetcwd(k *Linux, s *sysCall) int64 {
 		return -int64(e)
 	}
 	r, _, e := unix.Syscall(unix.SYS_GETCWD, p, uintptr(s.a[1]), 0)
-	return hostRet(r, e)
+	return k.wroteRet(s.a[0], hostRet(r, e))
 }
 
 func sysReadlink(k *Linux, s *sysCall) int64 {
@@ -391,7 +403,7 @@ func (k *Linux) readlinkat(dirfd int, pathAddr, buf uint64, size int) int64 {
 		return -int64(e)
 	}
 	r, e := hostPathCall(unix.SYS_READLINKAT, [6]uintptr{uintptr(dirfd), 0, bp, uintptr(size)}, 1, p)
-	return hostRet(r, e)
+	return k.wroteRet(buf, hostRet(r, e))
 }
 
 // ioctl requests forwarded to the host, with the size of the structure
@@ -586,5 +598,5 @@ func sysGetrandom(k *Linux, s *sysCall) int64 {
 		return -int64(e)
 	}
 	r, _, e := unix.Syscall(unix.SYS_GETRANDOM, p, uintptr(s.a[1]), uintptr(uint32(s.a[2])))
-	return hostRet(r, e)
+	return k.wroteRet(s.a[0], hostRet(r, e))
 }

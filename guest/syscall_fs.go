@@ -143,7 +143,7 @@ func sysGetdents64(k *Linux, s *sysCall) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
-	return k.fdCall(unix.SYS_GETDENTS64, s.int32Arg(0), p, uintptr(uint32(s.a[2])))
+	return k.wroteRet(s.a[1], k.fdCall(unix.SYS_GETDENTS64, s.int32Arg(0), p, uintptr(uint32(s.a[2]))))
 }
 
 func sysUmask(k *Linux, s *sysCall) int64 {
