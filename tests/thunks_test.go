@@ -346,9 +346,6 @@ func thunkLogCounts(stderr []byte) (freed map[string]uint64, rejected uint64, er
 }
 
 func TestThunkPrograms(t *testing.T) {
-	if !dispatched(t, "run") {
-		t.Skip("this minemu does not dispatch `run` yet (cmd/minemu/main.go)")
-	}
 	for _, c := range thunkCases() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -391,9 +388,6 @@ func TestThunkPrograms(t *testing.T) {
 // one decision line per free through the cross-boundary free, one error
 // line per rejection, and the same counters as without the log.
 func TestThunkProgramsDebugLog(t *testing.T) {
-	if !dispatched(t, "run") {
-		t.Skip("this minemu does not dispatch `run` yet (cmd/minemu/main.go)")
-	}
 	for _, c := range thunkCases() {
 		if !c.tally {
 			continue

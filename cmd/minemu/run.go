@@ -28,6 +28,7 @@ func runGuest(args []string, stdout, stderr io.Writer) int {
 	strace := fs.Bool("strace", false, "print one line per guest system call to stderr")
 	statsFile := fs.String("stats", "", "write run statistics as JSON to `FILE` at exit")
 	audit := fs.Bool("audit", false, "run the 4 GiB address-space audit at exit and print its verdict to stderr")
+	showVersion := fs.Bool("version", false, "print minemu's version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: minemu run [flags] GUEST [ARGS...]\n\nRuns GUEST (an i386 or x86-64 Linux ELF executable) with ARGS and the caller's\nenvironment; the exit status is the guest's.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -37,6 +38,10 @@ func runGuest(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "minemu", version)
+		return 0
 	}
 	if fs.NArg() < 1 {
 		fs.Usage()

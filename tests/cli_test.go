@@ -1,0 +1,159 @@
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRunStats runs guests of both modes with --stats and --audit and
+// checks what the stats file promises: the guest's work, the block cache
+// (blocks decoded once, executed many times, living in the dynarec heap),
+// the three heaps, and the 4 GiB audit's verdict with counts by class.
+func TestRunStats(t *testing.T) {
+	for _, c := range []struct {
+		bin      string
+		args     []string
+		mode     string
+		minInsns float64
+	}{
+		{"sieve-i386", []string{"1"}, "32", 1e6},
+		{"sieve-x86_64", []string{"1"}, "64", 1e6},
+		{"libc-glibc-i386", []string{"printf"}, "32", 1e3},
+	} {
+		t.Run(c.bin, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "stats.json")
+			r := runGuest(t, "minemu", guestCase{name: c.bin, bin: c.bin, args: c.args}, "--stats", file, "--audit")
+			if r.status != 0 {
+				t.Fatalf("status %d, want 0\nstderr:\n%s", r.status, r.stderr)
+			}
+			if !strings.Contains(string(r.stderr), "minemu: 4 GiB audit: ok (mode "+c.mode+")") {
+				t.Fatalf("stderr lacks the audit verdict:\n%s", r.stderr)
+			}
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatalf("stats are not JSON: %v\n%s", err, b)
+			}
+			num := func(key string) float64 {
+				t.Helper()
+				v, ok := stat(m, key)
+				if !ok {
+					t.Fatalf("stats lack %s:\n%s", key, b)
+				}
+				return v
+			}
+			if mode, _ := lookup(m, "guest.mode"); mode != c.mode {
+				t.Fatalf("guest.mode = %v, want %s", mode, c.mode)
+			}
+			if n := num("guest.instructions"); n < c.minInsns {
+				t.Fatalf("guest.instructions = %v, want at least %v", n, c.minInsns)
+			}
+			dec, exe := num("guest.blocks_decoded"), num("guest.blocks_executed")
+			if dec < 1 || dec >= exe {
+				t.Fatalf("blocks decoded %v, executed %v: want each block decoded once and run more often", dec, exe)
+			}
+			if n := num("mm.dynarec.list.mapped_bytes"); n == 0 {
+				t.Fatalf("mm.dynarec.list.mapped_bytes = 0: decoded blocks do not live in the dynarec heap")
+			}
+			for _, h := range []string{"primary", "host", "dynarec"} {
+				if name, _ := lookup(m, "mm."+h+".name"); name != h {
+					t.Fatalf("mm.%s.name = %v, want %s", h, name, h)
+				}
+			}
+			if ok, _ := lookup(m, "mm.audit.ok"); ok != true {
+				t.Fatalf("mm.audit.ok = %v, want true:\n%s", ok, b)
+			}
+			if n := num("exit.status"); n != 0 {
+				t.Fatalf("exit.status = %v, want 0", n)
+			}
+			classes, _ := lookup(m, "mm.audit.classes")
+			cm, _ := classes.(map[string]any)
+			for _, class := range []string{"guest", "internal"} {
+				if _, ok := cm[class]; !ok {
+					t.Fatalf("mm.audit.classes lacks %q: %v", class, classes)
+				}
+			}
+		})
+	}
+}
+
+// TestRunStrace checks --strace: one line per system call, decoded, with
+// the result, on stderr; the guest's stdout is untouched.
+func TestRunStrace(t *testing.T) {
+	r := runGuest(t, "minemu", guestCase{name: "strace", bin: "hello-x86_64"}, "--strace")
+	if r.status != 0 {
+		t.Fatalf("status %d, want 0\nstderr:\n%s", r.status, r.stderr)
+	}
+	if string(r.stdout) != "hello from an x86-64 guest\n" {
+		t.Fatalf("stdout %q", r.stdout)
+	}
+	lines := strings.Split(strings.TrimSpace(string(r.stderr)), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], " write(1,") || !strings.HasSuffix(lines[0], ") = 27") ||
+		!strings.HasSuffix(lines[1], " exit_group(0) = ?") {
+		t.Fatalf("strace output:\n%s\nwant a write(1, ...) = 27 line and an exit_group(0) = ? line", r.stderr)
+	}
+}
+
+// TestRunUsage checks the command line's refusals: each is a clear message
+// on stderr and status 2, or 1 for a guest that cannot be started.
+func TestRunUsage(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		status int
+		want   string
+	}{
+		{[]string{"run"}, 2, "usage: minemu run"},
+		{[]string{"run", "--log-level", "loud", "bin/hello-i386"}, 2, "bad --log-level"},
+		{[]string{"run", "--log-format", "xml", "bin/hello-i386"}, 2, "bad --log-format"},
+		{[]string{"run", "--no-such-flag", "bin/hello-i386"}, 2, "flag provided but not defined"},
+		{[]string{"run", "bin/no-such-guest"}, 1, "no such file"},
+		{[]string{"run", "cases.txt"}, 1, "not an ELF file"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"mm"}, 2, "usage: minemu mm replay"},
+	} {
+		cmd := exec.Command(minemuBin, c.args...)
+		cmd.Dir = guestDir
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		status := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			status = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		if status != c.status || !strings.Contains(stderr.String(), c.want) {
+			t.Fatalf("minemu %v: status %d, stderr %q; want status %d and %q", c.args, status, stderr.String(), c.status, c.want)
+		}
+		if strings.Contains(stderr.String(), "goroutine ") {
+			t.Fatalf("minemu %v printed a Go stack trace:\n%s", c.args, stderr.String())
+		}
+	}
+	out, err := exec.Command(minemuBin, "run", "--version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "minemu ") {
+		t.Fatalf("minemu run --version: %q, %v", out, err)
+	}
+}
+
+// lookup follows a dotted key through nested JSON objects.
+func lookup(m map[string]any, key string) (any, bool) {
+	var v any = m
+	for _, k := range strings.Split(key, ".") {
+		o, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = o[k]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
