@@ -47,6 +47,9 @@ const (
 	// MapBlockSize is the size of every MAP block.
 	MapBlockSize = 128 << 10
 
+	// smallMax is the largest slice size a MAP kind may have.
+	smallMax = 2048
+
 	// maxRequest bounds any single request (well below any overflow of the
 	// rounding arithmetic, and above any mapping the address space can hold).
 	maxRequest = 1 << 46
@@ -162,6 +165,9 @@ type heapBlock struct {
 	bins *binSet
 	// lowest: MAP: no free slice has an index below lowest.
 	lowest uint32
+	// bmap: MAP: the in-block bitmap, a view of the block's words at
+	// cls.bitmapOff (memWords); nil for other kinds.
+	bmap []uint64
 	// starts is the off-block record of live allocation starts: LIST: bit i
 	// is set iff a live payload starts at offset 16*i; MAP: bit i is set iff
 	// slice i is live. It lives in Go memory, so guest writes to a
@@ -187,11 +193,11 @@ type heapClass struct {
 	sliceShift uint // log2(slice)
 	nslices    uint32
 	bitmapOff  uint32
-	// cur is the index of the block MAP allocations try first (-1: none):
-	// the block of the latest free (its slice is still in the cache), else
-	// the block of the latest allocation; when it is full the fit tree
-	// picks the leftmost block with a free slice.
-	cur int
+	// cur is the block MAP allocations try first (nil: none; never a
+	// released block): the block of the latest free (its slice is still in
+	// the cache), else the block of the latest allocation; when it is full
+	// the fit tree picks the leftmost block with a free slice.
+	cur *heapBlock
 	// blocks holds the class's blocks by cidx; released blocks leave nil
 	// entries whose indexes wait in freeIdx.
 	blocks  []*heapBlock
@@ -225,6 +231,10 @@ type Heap struct {
 	list  *heapClass
 	maps  []*heapClass
 	large *heapClass
+	// small maps a request of n <= smallMax bytes, by (n+15)/16, to the
+	// MAP kind that serves it (nil: none, the request goes to LIST); fixed
+	// at construction. It replaces a search of maps on Alloc's fast path.
+	small [smallMax/16 + 1]*heapClass
 	// slots holds every live block by slot; nil entries wait in freeSlots.
 	slots     []*heapBlock
 	freeSlots []int32
@@ -277,6 +287,15 @@ func NewHeap(cfg HeapConfig) (*Heap, error) {
 			h.maps = append(h.maps, newMapClass(s))
 		}
 	}
+	for k := range h.small {
+		n := max(uint64(k)*16, 1)
+		for _, c := range h.maps {
+			if n <= c.slice {
+				h.small[k] = c
+				break
+			}
+		}
+	}
 	return h, nil
 }
 
@@ -288,7 +307,7 @@ func newMapClass(slice uint64) *heapClass {
 		n--
 	}
 	return &heapClass{kind: kindMap, blockSize: MapBlockSize, slice: slice,
-		sliceShift: uint(bits.TrailingZeros64(slice)), nslices: uint32(n), bitmapOff: uint32(n * slice), cur: -1}
+		sliceShift: uint(bits.TrailingZeros64(slice)), nslices: uint32(n), bitmapOff: uint32(n * slice)}
 }
 
 func (h *Heap) String() string { return "heap " + h.name }
@@ -300,8 +319,23 @@ func enomem(what string, n uint64) error {
 // Alloc returns the address of n fresh bytes, 16-byte aligned (a request of
 // at most a MAP slice is aligned to the slice size). Alloc(0) returns a
 // unique minimal allocation, like malloc(0).
+//
+// The fast path serves a request that fits a MAP slice from its kind's
+// current block (one table load picks the kind, mapTakeLocked the slice);
+// everything else, and a current block that is full or missing, goes the
+// general way (allocLocked).
 func (h *Heap) Alloc(n uint64) (Addr, error) {
 	h.mu.Lock()
+	if n <= smallMax {
+		if c := h.small[(n+15)/16]; c != nil {
+			if b := c.cur; b != nil && b.maxfree != 0 {
+				if p := h.mapTakeLocked(c, b); p != 0 {
+					h.mu.Unlock()
+					return p, nil
+				}
+			}
+		}
+	}
 	p, err := h.allocLocked(n, 16)
 	h.mu.Unlock()
 	return p, err
@@ -361,11 +395,25 @@ func (h *Heap) allocLocked(n, align uint64) (Addr, error) {
 // free(NULL). Any other pointer that is not the start of a live allocation
 // of this heap is rejected with ErrNotOwned, ErrDoubleFree or ErrInterior,
 // counted, and the heap is left unchanged.
+//
+// The fast path frees a live MAP slice (the block from the radix index, the
+// slice's bit in the starts mirror); everything else, rejections included,
+// goes the general way (FreeLocked). A closed heap has an empty index.
 func (h *Heap) Free(p Addr) error {
 	if p == 0 {
 		return nil
 	}
 	h.mu.Lock()
+	if b := h.blockOf(p); b != nil && b.bmap != nil {
+		c := b.cls
+		off := uint64(p - b.r.Start)
+		if i := off >> c.sliceShift; off&(c.slice-1) == 0 && i < uint64(c.nslices) && testBit(b.starts, i) {
+			h.frees++
+			h.mapFreeLocked(b, off)
+			h.mu.Unlock()
+			return nil
+		}
+	}
 	err := h.FreeLocked(p)
 	h.mu.Unlock()
 	return err
@@ -658,6 +706,9 @@ func (h *Heap) releaseBlockLocked(b *heapBlock) bool {
 	h.index.setRange(b.r, 0)
 	h.slots[b.slot] = nil
 	h.freeSlots = append(h.freeSlots, b.slot)
+	if c.cur == b {
+		c.cur = nil
+	}
 	if c.kind != kindLarge {
 		c.tree.set(int(b.cidx), 0)
 		c.blocks[b.cidx] = nil
@@ -670,7 +721,7 @@ func (h *Heap) releaseBlockLocked(b *heapBlock) bool {
 	if e := h.log.Debug(); e.Enabled() {
 		e.Str("heap", h.name).Stringer("kind", c.kind).Stringer("block", b.r).Msg("block unmapped")
 	}
-	b.mem = nil
+	b.mem, b.bmap = nil, nil
 	h.spare = append(h.spare, b)
 	return true
 }
@@ -772,12 +823,12 @@ func (h *Heap) Close() error {
 		if err := h.src.UnmapBlock(b.r); err != nil && first == nil {
 			first = err
 		}
-		b.mem = nil
+		b.mem, b.bmap = nil, nil
 	}
 	h.slots, h.freeSlots, h.spare = nil, nil, nil
 	h.index = radixIndex{}
 	for _, c := range append([]*heapClass{h.list, h.large}, h.maps...) {
-		c.blocks, c.freeIdx, c.tree, c.empty = nil, nil, fitTree{}, 0
+		c.blocks, c.freeIdx, c.tree, c.empty, c.cur = nil, nil, fitTree{}, 0, nil
 		c.stats = KindStats{}
 	}
 	h.mapped = 0

@@ -1,9 +1,6 @@
 package mm
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "math/bits"
 
 // MAP blocks: MapBlockSize bytes cut into fixed slices from offset 0, with a
 // bitmap of the slices at bitmapOff, inside the block as in Box64 (1 = used;
@@ -13,13 +10,8 @@ import (
 // only the mirror, and an allocation that finds the two disagreeing reports
 // ErrCorrupt instead of handing out a live slice twice.
 
-func (b *heapBlock) mapWord(w uint32) uint64 {
-	return binary.LittleEndian.Uint64(b.mem[b.cls.bitmapOff+8*w:])
-}
-
-func (b *heapBlock) setMapWord(w uint32, v uint64) {
-	binary.LittleEndian.PutUint64(b.mem[b.cls.bitmapOff+8*w:], v)
-}
+func (b *heapBlock) mapWord(w uint32) uint64       { return b.bmap[w] }
+func (b *heapBlock) setMapWord(w uint32, v uint64) { b.bmap[w] = v }
 
 // mapWords is the number of 64-bit words of a MAP kind's bitmap.
 func (c *heapClass) mapWords() uint32 { return (c.nslices + 63) / 64 }
@@ -27,6 +19,7 @@ func (c *heapClass) mapWords() uint32 { return (c.nslices + 63) / 64 }
 func (h *Heap) mapInitLocked(b *heapBlock) {
 	c := b.cls
 	nw := c.mapWords()
+	b.bmap = memWords(b.r.Start+Addr(c.bitmapOff), uint64(nw))
 	for w := uint32(0); w < nw; w++ {
 		b.setMapWord(w, 0)
 	}
@@ -38,45 +31,63 @@ func (h *Heap) mapInitLocked(b *heapBlock) {
 	c.tree.set(int(b.cidx), 1)
 }
 
-// mapAllocLocked hands out the lowest free slice of the leftmost MAP block
-// of class c that has one, mapping a new block when none has.
+// mapAllocLocked hands out the lowest free slice of the class's current
+// block if it has one (Alloc's fast path does the same), else of the
+// leftmost MAP block of class c that has one, mapping a new block when none
+// has.
 func (h *Heap) mapAllocLocked(c *heapClass) (Addr, error) {
-	var b *heapBlock
-	if c.cur >= 0 && c.cur < len(c.blocks) && c.blocks[c.cur] != nil && c.blocks[c.cur].maxfree > 0 {
-		b = c.blocks[c.cur]
-	} else if i := c.tree.find(1); i >= 0 {
-		b = c.blocks[i]
-		c.cur = i
-	} else {
-		var err error
-		if b, err = h.newBlockLocked(c, MapBlockSize, MapBlockSize); err != nil {
-			return 0, err
+	b := c.cur
+	if b == nil || b.maxfree == 0 {
+		if i := c.tree.find(1); i >= 0 {
+			b = c.blocks[i]
+		} else {
+			var err error
+			if b, err = h.newBlockLocked(c, MapBlockSize, MapBlockSize); err != nil {
+				return 0, err
+			}
+			h.mapInitLocked(b)
 		}
-		h.mapInitLocked(b)
-		c.cur = int(b.cidx)
+		c.cur = b
 	}
-	nw := c.mapWords()
-	for w := b.lowest / 64; w < nw; w++ {
-		v := b.mapWord(w)
+	if p := h.mapTakeLocked(c, b); p != 0 {
+		return p, nil
+	}
+	for w, v := range b.bmap {
+		if v != ^uint64(0) && uint32(w) >= b.lowest/64 {
+			return 0, h.corruptLocked(b, "MAP bitmap marks a live slice free")
+		}
+	}
+	return 0, h.corruptLocked(b, "MAP block with free slices has a full bitmap")
+}
+
+// mapTakeLocked takes the lowest free slice of b, a block of class c with
+// maxfree > 0, and returns its address; 0 if the in-block bitmap has no free
+// slice at or above lowest or names a slice the starts mirror says is live
+// (the caller reports the corruption). It is the whole MAP allocation once
+// the block is chosen: the fast path of Alloc calls it directly.
+func (h *Heap) mapTakeLocked(c *heapClass, b *heapBlock) Addr {
+	bm, starts := b.bmap, b.starts
+	for w := b.lowest / 64; int(w) < len(bm); w++ {
+		v := bm[w]
 		if v == ^uint64(0) {
 			continue
 		}
-		bit := uint32(bits.TrailingZeros64(^v))
-		i := w*64 + bit
-		if testBit(b.starts, uint64(i)) {
-			return 0, h.corruptLocked(b, "MAP bitmap marks a live slice free")
+		bit := uint(bits.TrailingZeros64(^v))
+		if int(w) >= len(starts) || starts[w]&(1<<bit) != 0 {
+			return 0
 		}
-		b.setMapWord(w, v|1<<bit)
-		setBit(b.starts, uint64(i))
+		bm[w] = v | 1<<bit
+		starts[w] |= 1 << bit
+		i := w*64 + uint32(bit)
 		b.lowest = i + 1
 		b.maxfree--
 		if b.maxfree == 0 {
 			c.tree.set(int(b.cidx), 0)
 		}
 		h.noteAllocLocked(b, c.slice)
-		return b.r.Start + Addr(uint64(i)<<c.sliceShift), nil
+		return b.r.Start + Addr(uint64(i)<<c.sliceShift)
 	}
-	return 0, h.corruptLocked(b, "MAP block with free slices has a full bitmap")
+	return 0
 }
 
 // mapFreeLocked frees the live slice at offset off.
@@ -86,7 +97,7 @@ func (h *Heap) mapFreeLocked(b *heapBlock, off uint64) {
 	clearBit(b.starts, uint64(i))
 	b.setMapWord(i/64, b.mapWord(i/64)&^(1<<(i%64)))
 	b.lowest = min(b.lowest, i)
-	c.cur = int(b.cidx) // the next allocation reuses this slice while it is hot
+	c.cur = b // the next allocation reuses this slice while it is hot
 	if b.maxfree == 0 {
 		c.tree.set(int(b.cidx), 1)
 	}
