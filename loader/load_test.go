@@ -41,7 +41,7 @@ func modeOf(name string) mm.Mode {
 }
 
 // mapsAt returns the /proc/self/maps entries overlapping r.
-func mapsAt(t *testing.T, r mm.AddrRange) []hostMapping {
+func mapsAt(t *testing.T, r mm.AddrRange) []mm.MapsEntry {
 	t.Helper()
 	ms, err := overlapping(r)
 	if err != nil {
@@ -71,7 +71,7 @@ func TestLoadGuests(t *testing.T) {
 			envp := []string{"A=1", "EMPTY=", "LONGER=some value"}
 			lo, hi := f.Span()
 			want, _ := mm.NewRange(mm.Addr(lo), hi-lo)
-			var before []hostMapping
+			var before []mm.MapsEntry
 			if f.Type == ETExec {
 				before = mapsAt(t, want)
 			}
@@ -82,7 +82,7 @@ func TestLoadGuests(t *testing.T) {
 				if err == nil {
 					t.Fatalf("Load succeeded over existing mapping %s", describe(before))
 				}
-				for _, s := range []string{want.String(), before[0].r.String(), "overlaps"} {
+				for _, s := range []string{want.String(), before[0].Range.String(), "overlaps"} {
 					if !strings.Contains(err.Error(), s) {
 						t.Fatalf("error %q does not mention %q", err, s)
 					}
@@ -163,10 +163,10 @@ func checkImage(t *testing.T, f *File, l *Loaded) {
 		ms := mapsAt(t, r)
 		covered := uint64(0)
 		for _, m := range ms {
-			if m.perms != kernelPerms(s.Prot) {
-				t.Fatalf("segment %d %v: kernel shows %s for %v, want %s", i, r, m.perms, m.r, kernelPerms(s.Prot))
+			if m.Perms() != kernelPerms(s.Prot) {
+				t.Fatalf("segment %d %v: kernel shows %s for %v, want %s", i, r, m.Perms(), m.Range, kernelPerms(s.Prot))
 			}
-			covered += m.r.Intersect(r).Length()
+			covered += m.Range.Intersect(r).Length()
 		}
 		if covered != r.Length() {
 			t.Fatalf("segment %d %v: only %#x bytes mapped", i, r, covered)
@@ -224,7 +224,7 @@ func checkStack(t *testing.T, l *Loaded, argv, envp []string) {
 	if l.Stack.Length() != DefaultStackSize {
 		t.Fatalf("stack %v, want %#x bytes", l.Stack, DefaultStackSize)
 	}
-	if ms := mapsAt(t, l.Stack); len(ms) != 1 || ms[0].perms != "rw-p" || ms[0].r.Intersect(l.Stack) != l.Stack {
+	if ms := mapsAt(t, l.Stack); len(ms) != 1 || ms[0].Perms() != "rw-p" || ms[0].Range.Intersect(l.Stack) != l.Stack {
 		t.Fatalf("stack %v: kernel shows %s", l.Stack, describe(ms))
 	}
 	sp := l.SP
