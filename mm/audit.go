@@ -216,10 +216,16 @@ func baseClass(e MapsEntry, exe exeID, afterImage bool) Class {
 func auditEntries(cfg AuditConfig, es []MapsEntry, owned []ownedRange, exe exeID) AuditReport {
 	rep := AuditReport{Mode: cfg.Mode, OK: true, Classes: map[Class]ClassTotal{}}
 	sort.Slice(owned, func(i, j int) bool { return owned[i].r.Start < owned[j].r.Start })
-	for i := 1; i < len(owned); i++ {
-		if owned[i-1].r.Overlaps(owned[i].r) && cfg.Mode == Mode32 {
+	// Each claim is compared with the earlier one reaching furthest: a
+	// claim can overlap one that is not its direct predecessor (one large
+	// claim holding two small ones).
+	for i, far := 1, 0; i < len(owned); i++ {
+		if owned[far].r.Overlaps(owned[i].r) && cfg.Mode == Mode32 {
 			rep.Violations = append(rep.Violations, fmt.Sprintf("owners both claim %v (%s) and %v (%s)",
-				owned[i-1].r, owned[i-1].class, owned[i].r, owned[i].class))
+				owned[far].r, owned[far].class, owned[i].r, owned[i].class))
+		}
+		if owned[i].r.End > owned[far].r.End {
+			far = i
 		}
 	}
 

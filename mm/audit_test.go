@@ -125,6 +125,20 @@ func TestAuditEntries(t *testing.T) {
 			wantViol: []string{"owners both claim", "[0x10001000, 0x10004000) claimed as host-heap but 8192 of its 12288 bytes"},
 		},
 		{
+			// The third claim overlaps the first but not the second, its
+			// direct predecessor in address order.
+			name: "a claim inside an earlier one that is not its predecessor", cfg: AuditConfig{Mode: Mode32},
+			es: []MapsEntry{line(0x10000000, 0x10008000, regProtRW, 0, "")},
+			owned: []ownedRange{
+				{r: AddrRange{Start: 0x10000000, End: 0x10008000}, class: ClassGuest},
+				{r: AddrRange{Start: 0x10001000, End: 0x10002000}, class: ClassHostHeap},
+				{r: AddrRange{Start: 0x10004000, End: 0x10005000}, class: ClassHostHeap},
+			},
+			wantViol: []string{"owners both claim [0x10000000, 0x10008000) (guest) and [0x10001000, 0x10002000)",
+				"owners both claim [0x10000000, 0x10008000) (guest) and [0x10004000, 0x10005000)"},
+			wantClass: map[Class]uint64{ClassGuest: 0x8000},
+		},
+		{
 			name: "Mode64 reports only", cfg: AuditConfig{Mode: Mode64},
 			es:     cat(image, []MapsEntry{line(0x10000000, 0x10001000, regProtRW, 0, "[anon: Go: heap]")}, high),
 			owned:  []ownedRange{{r: AddrRange{Start: 0x20000000, End: 0x20001000}, class: ClassGuest}},
