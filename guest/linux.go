@@ -166,8 +166,10 @@ var (
 )
 
 // SetGuestWriteHook implements GuestWriteNotifier: f is called with every
-// guest range a system call wrote (read, pread64, readv, getrandom,
-// getcwd, readlink, getdents64, statx and every structure copied out), so
+// guest range a system call wrote, whether the host kernel wrote it (read,
+// pread64, readv, getrandom, getcwd, readlink, getdents64, statx, pipe2,
+// the ioctls that return a structure, F_GETLK, gettimeofday's timezone,
+// getrlimit, prlimit64, sched_getaffinity) or minemu copied it out, so
 // that decoded code there is dropped as after a guest store.
 func (k *Linux) SetGuestWriteHook(f func(mm.AddrRange)) { k.writeHook = f }
 

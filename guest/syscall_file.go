@@ -406,21 +406,29 @@ func (k *Linux) readlinkat(dirfd int, pathAddr, buf uint64, size int) int64 {
 	return k.wroteRet(buf, hostRet(r, e))
 }
 
-// ioctl requests forwarded to the host, with the size of the structure
-// their argument points to (0: the argument is an integer). Their layouts
-// are the same in both ABIs.
-var sysIoctls = map[uint32]uint64{
-	unix.TCGETS:     sizeofTermios,
-	unix.TCSETS:     sizeofTermios,
-	unix.TCSETSW:    sizeofTermios,
-	unix.TCSETSF:    sizeofTermios,
-	unix.TIOCGWINSZ: 8,
-	unix.TIOCSWINSZ: 8,
-	unix.TIOCGPGRP:  4,
-	ioctlFIONREAD:   4,
-	ioctlFIONBIO:    4,
-	ioctlFIOCLEX:    0,
-	ioctlFIONCLEX:   0,
+// ioctlArg describes the argument of a forwarded ioctl request.
+type ioctlArg struct {
+	// size is the size of the structure the argument points to; 0 when
+	// the argument is an integer.
+	size uint64
+	// out is true when the kernel writes the structure.
+	out bool
+}
+
+// ioctl requests forwarded to the host. Their layouts are the same in
+// both ABIs.
+var sysIoctls = map[uint32]ioctlArg{
+	unix.TCGETS:     {sizeofTermios, true},
+	unix.TCSETS:     {sizeofTermios, false},
+	unix.TCSETSW:    {sizeofTermios, false},
+	unix.TCSETSF:    {sizeofTermios, false},
+	unix.TIOCGWINSZ: {8, true},
+	unix.TIOCSWINSZ: {8, false},
+	unix.TIOCGPGRP:  {4, true},
+	ioctlFIONREAD:   {4, true},
+	ioctlFIONBIO:    {4, false},
+	ioctlFIOCLEX:    {0, false},
+	ioctlFIONCLEX:   {0, false},
 }
 
 // The generic ioctl numbers x/sys/unix does not name (asm-generic/ioctls.h).
@@ -441,18 +449,21 @@ func sysIoctl(k *Linux, s *sysCall) int64 {
 		return -int64(e)
 	}
 	req := uint32(s.a[1])
-	size, ok := sysIoctls[req]
+	ia, ok := sysIoctls[req]
 	if !ok {
 		k.log.Debug().Uint32("request", req).Int("fd", fd).Msg("unsupported guest ioctl; returning ENOTTY")
 		return -int64(unix.ENOTTY)
 	}
 	arg := uintptr(s.a[2])
-	if size != 0 {
-		if arg, e = k.passPtr(s.a[2], size); e != 0 {
+	if ia.size != 0 {
+		if arg, e = k.passPtr(s.a[2], ia.size); e != 0 {
 			return -int64(e)
 		}
 	}
 	r, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(req), arg)
+	if e == 0 && ia.out {
+		k.wrote(s.a[2], ia.size)
+	}
 	return hostRet(r, e)
 }
 
@@ -505,6 +516,9 @@ func sysFcntl(k *Linux, s *sysCall) int64 {
 			return -int64(e)
 		}
 		r, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), uintptr(lockCmd), p)
+		if e == 0 && (lockCmd == unix.F_GETLK || lockCmd == unix.F_OFD_GETLK) {
+			k.wrote(s.a[2], sizeofFlockAMD64)
+		}
 		return hostRet(r, e)
 	}
 	// The OFD commands always take struct flock64 on i386.
@@ -589,6 +603,9 @@ func (k *Linux) pipe2(addr uint64, flags int) int64 {
 		return -int64(e)
 	}
 	r, _, e := unix.Syscall(unix.SYS_PIPE2, p, uintptr(flags), 0)
+	if e == 0 {
+		k.wrote(addr, 8)
+	}
 	return hostRet(r, e)
 }
 

@@ -174,7 +174,7 @@ func sysSchedGetaffinity(k *Linux, s *sysCall) int64 {
 		pid = 0 // the guest's thread, not whichever thread runs it
 	}
 	r, _, e := unix.Syscall(unix.SYS_SCHED_GETAFFINITY, uintptr(pid), uintptr(n), p)
-	return hostRet(r, e)
+	return k.wroteRet(s.a[2], hostRet(r, e))
 }
 
 // sysSysinfo writes struct sysinfo; for i386 the memory fields are

@@ -314,6 +314,9 @@ func sysGettimeofday(k *Linux, s *sysCall) int64 {
 			return -int64(e)
 		}
 		r, _, e := unix.Syscall(unix.SYS_GETTIMEOFDAY, 0, p, 0)
+		if e == 0 {
+			k.wrote(s.a[1], 8)
+		}
 		return hostRet(r, e)
 	}
 	return 0
@@ -421,6 +424,9 @@ func sysGetrlimit(k *Linux, s *sysCall) int64 {
 			return -int64(e)
 		}
 		r, _, e := unix.Syscall(unix.SYS_GETRLIMIT, uintptr(uint32(s.a[0])), p, 0)
+		if e == 0 {
+			k.wrote(s.a[1], sizeofRlimit64)
+		}
 		return hostRet(r, e)
 	}
 	return k.getrlimit32(s, sysCompatRlimInf32)
@@ -455,6 +461,9 @@ func sysPrlimit64(k *Linux, s *sysCall) int64 {
 		}
 	}
 	r, _, e := unix.Syscall6(unix.SYS_PRLIMIT64, uintptr(s.int32Arg(0)), uintptr(uint32(s.a[1])), newp, oldp, 0, 0)
+	if e == 0 && oldp != 0 {
+		k.wrote(s.a[3], sizeofRlimit64)
+	}
 	return hostRet(r, e)
 }
 
