@@ -47,6 +47,15 @@ const (
 	DefaultHWCap = 1<<4 | 1<<8 | 1<<15
 )
 
+// DynBase is where Load places an ET_DYN image of mode by default:
+// DynBase32 or DynBase64.
+func DynBase(mode mm.Mode) uint64 {
+	if mode == mm.Mode32 {
+		return DynBase32
+	}
+	return DynBase64
+}
+
 // Auxiliary vector keys (include/uapi/linux/auxvec.h).
 const (
 	AtNull     = 0
@@ -169,43 +178,47 @@ func (l *Loaded) AuxVal(key uint64) (uint64, bool) {
 	return 0, false
 }
 
+// open opens and parses path without mapping anything. The caller closes
+// the returned file, whose bytes LoadFile maps.
+func open(path string) (*File, *os.File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := fh.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = errorf(path, "not a regular file")
+	}
+	var f *File
+	if err == nil {
+		f, err = Parse(path, fh, st.Size())
+	}
+	if err != nil {
+		fh.Close()
+		return nil, nil, err
+	}
+	return f, fh, nil
+}
+
 // Inspect opens and parses path without mapping anything: the guest's mode
 // before a guest space exists, and `minemu info`.
 func Inspect(path string) (*File, error) {
-	fh, err := os.Open(path)
+	f, fh, err := open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errorf(path, "not a regular file")
-	}
-	return Parse(path, fh, st.Size())
+	fh.Close()
+	return f, nil
 }
 
 // Load maps the executable at path into space and builds its initial stack
 // with argv and envp. On failure nothing stays mapped.
 func Load(space Space, path string, argv, envp []string, opt Options) (*Loaded, error) {
-	fh, err := os.Open(path)
+	f, fh, err := open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errorf(path, "not a regular file")
-	}
-	f, err := Parse(path, fh, st.Size())
-	if err != nil {
-		return nil, err
-	}
 	return LoadFile(space, f, fh, argv, envp, opt)
 }
 
@@ -290,10 +303,7 @@ func mapImage(space Space, f *File, r io.ReaderAt, opt Options, undo *[]mm.AddrR
 	case ETDyn:
 		base := opt.Base
 		if base == 0 {
-			base = DynBase64
-			if f.Mode == mm.Mode32 {
-				base = DynBase32
-			}
+			base = DynBase(f.Mode)
 		}
 		var a mm.Addr
 		var err error
@@ -332,9 +342,6 @@ func mapImage(space Space, f *File, r io.ReaderAt, opt Options, undo *[]mm.AddrR
 		Base:     bias,
 		BrkStart: uint64(span.End),
 		Span:     span,
-	}
-	if f.Type == ETExec {
-		img.Base = 0
 	}
 	if ph, ok := f.phdrVaddr(); ok {
 		img.Phdr = ph + bias

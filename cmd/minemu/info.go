@@ -58,10 +58,7 @@ func describeELF(w io.Writer, f *loader.File) {
 	fmt.Fprintf(w, "Machine:      %s (%s)\n", f.MachineName(), machine)
 	fmt.Fprintf(w, "Type:         %s\n", f.TypeName())
 	if f.Type == loader.ETDyn {
-		base := uint64(loader.DynBase64)
-		if f.Mode == mm.Mode32 {
-			base = loader.DynBase32
-		}
+		base := loader.DynBase(f.Mode)
 		lo, _ := f.Span()
 		fmt.Fprintf(w, "Entry:        %#x (relative; loaded at base %#x: %#x)\n", f.Entry, base-lo, f.Entry+base-lo)
 	} else {

@@ -124,6 +124,9 @@ type session struct {
 // newSession builds the address space, heaps, kernel and machine for the
 // executable at path and loads it with argv and envp.
 func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.Logger) (s *session, err error) {
+	// Inspect closes the file again: descriptors open when NewLinux runs
+	// count as minemu's own and are hidden from the guest, so Load below
+	// opens it anew rather than keeping it open across NewLinux.
 	f, err := loader.Inspect(path)
 	if err != nil {
 		return nil, err
