@@ -256,6 +256,18 @@ func TestWriteReadPipe(t *testing.T) {
 			if r := e.sys("readv", rfd, e.unmappedPage(), 1); r != errnoRet(unix.EFAULT) {
 				t.Fatalf("readv(unmapped iovec array) = %d, want -EFAULT", r)
 			}
+			// An array whose first entry is valid but whose second runs
+			// past the end of the guest buffer (nothing is mapped there).
+			last := e.mem + memSize - 2*ps
+			e.space.Munmap(mm.Addr(e.mem+memSize), mm.PageSize) // stays unmapped
+			put(last, msg)
+			put(last+ps, 5)
+			if r := e.sys("writev", wfd, last, 2); r != errnoRet(unix.EFAULT) {
+				t.Fatalf("writev(iovec array running off the buffer) = %d, want -EFAULT", r)
+			}
+			if r := e.sys("writev", wfd, 0, 0); r != 0 {
+				t.Fatalf("writev(NULL, 0) = %d, want 0", r)
+			}
 		})
 	}
 }

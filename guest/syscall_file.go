@@ -72,9 +72,10 @@ func sysPwrite64(k *Linux, s *sysCall) int64 {
 func sysReadv(k *Linux, s *sysCall) int64  { return k.iovecCall(s, unix.SYS_READV) }
 func sysWritev(k *Linux, s *sysCall) int64 { return k.iovecCall(s, unix.SYS_WRITEV) }
 
-// iovecCall runs readv or writev. The guest's iovec array is copied in
-// (i386 entries are two 32-bit words), every buffer is checked like a
-// passPtr buffer, and the host gets a translated array.
+// iovecCall runs readv or writev. The guest's iovec array is checked as a
+// whole and read in place (i386 entries are two 32-bit words), every
+// buffer is checked like a passPtr buffer, and the host gets a translated
+// array.
 func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
@@ -91,12 +92,12 @@ func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 	if k.iovScratch == nil {
 		k.iovScratch = make([]uint64, 0, 2*sysIOVMax)
 	}
+	arr, e := k.checkUser(s.a[1], uint64(cnt)*esz, unix.PROT_READ)
+	if e != 0 {
+		return -int64(e)
+	}
 	v := k.iovScratch[:0]
-	var raw [sizeofIovecAMD64]byte
-	for i := 0; i < cnt; i++ {
-		if e := k.copyIn(s.a[1]+uint64(i)*esz, raw[:esz]); e != 0 {
-			return -int64(e)
-		}
+	for raw := userView(arr); len(raw) > 0; raw = raw[esz:] {
 		var base, n uint64
 		if s.abi == ABIi386 {
 			base, n = uint64(le.Uint32(raw[0:])), uint64(le.Uint32(raw[4:]))
