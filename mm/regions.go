@@ -522,7 +522,8 @@ func (r *Regions) Close() error {
 }
 
 // Check recounts the bookkeeping and compares it with the cached counters:
-// every arena's set bits against its bitmap's count and lowFree, the sum
+// every arena's set bits against its bitmap's count, lowFree against the
+// lowest free page, the hint against the arena's bounds, the sum
 // against MappedBytes, arenas and Mode64 regions sorted, disjoint and
 // aligned. It returns the first disagreement.
 func (r *Regions) Check() error {
@@ -551,6 +552,12 @@ func (r *Regions) Check() error {
 		}
 		if a.lowFree > a.pages.len() || !a.pages.isSet(0, a.lowFree) {
 			return fmt.Errorf("arena %d: a page below lowFree %d is free", i, a.lowFree)
+		}
+		if a.lowFree < a.pages.len() && a.pages.test(a.lowFree) {
+			return fmt.Errorf("arena %d: lowFree %d is not the lowest free page", i, a.lowFree)
+		}
+		if a.hint > a.pages.len() {
+			return fmt.Errorf("arena %d: hint %d past the arena's %d pages", i, a.hint, a.pages.len())
 		}
 		mapped += set << PageShift
 		reserved += a.r.Length()

@@ -824,3 +824,55 @@ func BenchmarkRegionsMapUnmap64K(b *testing.B) {
 		})
 	}
 }
+
+// TestRegionsCheckCatches corrupts one piece of the bookkeeping at a time
+// and expects Check to notice.
+func TestRegionsCheckCatches(t *testing.T) {
+	corruptions := []struct {
+		name    string
+		mode    Mode
+		corrupt func(r *Regions)
+	}{
+		{"bit set past the mapped pages", Mode32, func(r *Regions) { r.arenas[0].pages.setRange(40, 1) }},
+		{"bit clear below lowFree", Mode32, func(r *Regions) { r.arenas[0].pages.clearRange(1, 1) }},
+		{"used counter", Mode32, func(r *Regions) { r.arenas[0].pages.used++ }},
+		{"lowFree above a free page", Mode32, func(r *Regions) { r.arenas[0].lowFree += 2 }},
+		{"lowFree below the lowest free page", Mode32, func(r *Regions) { r.arenas[0].lowFree-- }},
+		{"hint past the arena", Mode32, func(r *Regions) { r.arenas[0].hint = r.arenas[0].pages.len() + 1 }},
+		{"mapped counter", Mode32, func(r *Regions) { r.mapped += PageSize }},
+		{"reserved counter", Mode32, func(r *Regions) { r.reserved-- }},
+		{"arena below 4 GiB", Mode32, func(r *Regions) { r.arenas[0].r.Start = 0; r.arenas[0].r.End = Addr(r.arenaSize) }},
+		{"Mode64 regions touching", Mode64, func(r *Regions) {
+			k := r.kmaps[0]
+			r.kmaps[0].End = k.Start + PageSize
+			r.kmaps = slices.Insert(r.kmaps, 1, AddrRange{Start: k.Start + PageSize, End: k.End})
+		}},
+		{"Mode64 mapped counter", Mode64, func(r *Regions) { r.mapped-- }},
+	}
+	for _, c := range corruptions {
+		t.Run(c.name, func(t *testing.T) {
+			r := newTestRegions(t, RegionsConfig{Mode: c.mode, ArenaSize: 2 << 20})
+			if _, err := r.Map(16*PageSize, 0, regProtRW); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Check(); err != nil {
+				t.Fatalf("Check before corruption: %v", err)
+			}
+			r.mu.Lock()
+			arena := r.arenas // Mode32; kept so that Close releases the real reservation
+			var reserved AddrRange
+			if len(arena) > 0 {
+				reserved = arena[0].r
+			}
+			c.corrupt(r)
+			r.mu.Unlock()
+			err := r.Check()
+			if len(arena) > 0 {
+				arena[0].r = reserved
+			}
+			if err == nil {
+				t.Fatalf("Check missed the corruption")
+			}
+		})
+	}
+}
