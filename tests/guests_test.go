@@ -174,19 +174,27 @@ func runGuest(t testing.TB, run string, c guestCase, extra ...string) result {
 	return r
 }
 
+// golden reads golden/NAME.stdout and golden/NAME.status.
 func golden(t testing.TB, name string) ([]byte, int) {
 	t.Helper()
-	out, err := os.ReadFile(filepath.Join(guestDir, "golden", name+".stdout"))
+	return readGolden(t, name+".stdout", name+".status")
+}
+
+// readGolden reads a golden stdout file and a golden exit status file of
+// guests/golden.
+func readGolden(t testing.TB, outFile, statusFile string) ([]byte, int) {
+	t.Helper()
+	out, err := os.ReadFile(filepath.Join(guestDir, "golden", outFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := os.ReadFile(filepath.Join(guestDir, "golden", name+".status"))
+	st, err := os.ReadFile(filepath.Join(guestDir, "golden", statusFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	status, err := strconv.Atoi(strings.TrimSpace(string(st)))
 	if err != nil {
-		t.Fatalf("golden status of %s: %v", name, err)
+		t.Fatalf("golden status %s: %v", statusFile, err)
 	}
 	return out, status
 }

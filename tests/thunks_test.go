@@ -32,13 +32,11 @@ package tests
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -170,34 +168,11 @@ type thunkResult struct {
 func thunkRun(t testing.TB, c thunkCase, extra ...string) thunkResult {
 	t.Helper()
 	statsPath := filepath.Join(t.TempDir(), "stats.json")
-	args := append(append([]string{"run", "--stats", statsPath}, extra...), "./bin/"+c.bin)
-	args = append(args, c.args...)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, minemuBin, args...)
-	cmd.Dir = guestDir
-	cmd.Env = guestEnv(t)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := thunkResult{stdout: out.Bytes(), stderr: errb.Bytes()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		if ee.ExitCode() < 0 {
-			t.Fatalf("%s: minemu itself died: %v\nstderr:\n%s", c.name, err, errb.Bytes())
-		}
-		r.status = ee.ExitCode()
-	default:
-		t.Fatalf("%s: %v", c.name, err)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("%s timed out", c.name)
-	}
+	g := runGuest(t, "minemu", guestCase{name: c.name, bin: c.bin, args: c.args}, append([]string{"--stats", statsPath}, extra...)...)
+	r := thunkResult{stdout: g.stdout, stderr: g.stderr, status: g.status}
 	raw, err := os.ReadFile(statsPath)
 	if err != nil {
-		t.Fatalf("%s: no --stats file: %v\nstderr:\n%s", c.name, err, errb.Bytes())
+		t.Fatalf("%s: no --stats file: %v\nstderr:\n%s", c.name, err, r.stderr)
 	}
 	r.rawStats = raw
 	if err := json.Unmarshal(raw, &r.stats); err != nil {
@@ -209,21 +184,10 @@ func thunkRun(t testing.TB, c thunkCase, extra ...string) thunkResult {
 	return r
 }
 
+// thunkGolden reads golden/NAME.txt and golden/NAME.exit.
 func thunkGolden(t testing.TB, name string) ([]byte, int) {
 	t.Helper()
-	out, err := os.ReadFile(filepath.Join(guestDir, "golden", name+".txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := os.ReadFile(filepath.Join(guestDir, "golden", name+".exit"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	status, err := strconv.Atoi(strings.TrimSpace(string(st)))
-	if err != nil {
-		t.Fatalf("golden status of %s: %v", name, err)
-	}
-	return out, status
+	return readGolden(t, name+".txt", name+".exit")
 }
 
 // thunkTally parses the program's "tally: k=v ..." line.
@@ -375,7 +339,7 @@ func TestThunkPrograms(t *testing.T) {
 				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", r.status, wantStatus, r.stdout, r.stderr)
 			}
 			if !bytes.Equal(r.stdout, wantOut) {
-				t.Errorf("stdout differs from golden/%s.txt:\n%s", c.name, thunkFirstDiff(r.stdout, wantOut))
+				t.Errorf("stdout differs from golden/%s.txt:\n%s", c.name, firstDiff(r.stdout, wantOut))
 			}
 			for _, e := range errs {
 				t.Error(e)
@@ -444,24 +408,6 @@ func TestThunkGoldenFiles(t *testing.T) {
 			}
 		}
 	}
-}
-
-// thunkFirstDiff shows the first differing line.
-func thunkFirstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl || i >= len(g) || i >= len(w) {
-			return fmt.Sprintf("line %d:\n  got:  %q\n  want: %q", i+1, gl, wl)
-		}
-	}
-	return "(identical lines)"
 }
 
 // benchThunkLoop runs thunkbench LOOP n under minemu once per iteration
