@@ -67,9 +67,16 @@ func TestPageBitmapAgainstModel(t *testing.T) {
 					t.Fatalf("size %d: setRange(%d,%d) changed %d, want %d", size, first, n, got, want)
 				}
 			case 1:
-				b.clearRange(first, n)
+				got := b.clearRange(first, n)
+				var want uint64
 				for i := first; i < first+n; i++ {
+					if m[i] {
+						want++
+					}
 					m[i] = false
+				}
+				if got != want {
+					t.Fatalf("size %d: clearRange(%d,%d) changed %d, want %d", size, first, n, got, want)
 				}
 			case 2:
 				align := uint64(1) << r.IntN(4)
@@ -92,6 +99,11 @@ func TestPageBitmapAgainstModel(t *testing.T) {
 					t.Fatalf("size %d: findUp(%d,%d,%d,%d) = %d,%v, want %d,%v", size, k, align, lo, hi, gs, gok, ws, wok)
 				}
 			}
+			qi, qn := r.Uint64N(size+1), uint64(1)
+			if qi < size {
+				qn = r.Uint64N(size-qi) + 1
+			}
+			checkBitmapQueries(t, b, m, qi, qn)
 			var used uint64
 			for i := range m {
 				if b.test(uint64(i)) != m[i] {
@@ -105,5 +117,53 @@ func TestPageBitmapAgainstModel(t *testing.T) {
 				t.Fatalf("size %d: used = %d, recount %d", size, b.used, used)
 			}
 		}
+	}
+}
+
+// checkBitmapQueries compares the range tests at [i, i+n) (clipped to the
+// bitmap) and the next/prev searches from i with the model.
+func checkBitmapQueries(t *testing.T, b *pageBitmap, m naiveBitmap, i, n uint64) {
+	t.Helper()
+	size := uint64(len(m))
+	if i+n <= size {
+		wantClear, wantSet := true, true
+		for k := i; k < i+n; k++ {
+			wantClear = wantClear && !m[k]
+			wantSet = wantSet && m[k]
+		}
+		if got := b.isClear(i, n); got != wantClear {
+			t.Fatalf("size %d: isClear(%d,%d) = %v, want %v", size, i, n, got, wantClear)
+		}
+		if got := b.isSet(i, n); got != wantSet {
+			t.Fatalf("size %d: isSet(%d,%d) = %v, want %v", size, i, n, got, wantSet)
+		}
+	}
+	next := func(used bool) uint64 {
+		for k := i; k < size; k++ {
+			if m[k] == used {
+				return k
+			}
+		}
+		return size
+	}
+	prev := func(used bool) int64 {
+		for k := int64(min(i, size)) - 1; k >= 0; k-- {
+			if m[k] == used {
+				return k
+			}
+		}
+		return -1
+	}
+	if got, want := b.nextSet(i), next(true); got != want {
+		t.Fatalf("size %d: nextSet(%d) = %d, want %d", size, i, got, want)
+	}
+	if got, want := b.nextClear(i), next(false); got != want {
+		t.Fatalf("size %d: nextClear(%d) = %d, want %d", size, i, got, want)
+	}
+	if got, want := b.prevSet(i), prev(true); got != want {
+		t.Fatalf("size %d: prevSet(%d) = %d, want %d", size, i, got, want)
+	}
+	if got, want := b.prevClear(i), prev(false); got != want {
+		t.Fatalf("size %d: prevClear(%d) = %d, want %d", size, i, got, want)
 	}
 }
