@@ -85,7 +85,7 @@
 //  3. p inside a host-heap block, not a live start
 //     (interior pointer, already freed)           → reject -EINVAL (frees_rejected)
 //  4. p in a range minemu knows holds no heap
-//     (guest stack, image, trap page: NotHeap)    → reject
+//     (guest stack, image segments: NotHeap)      → reject
 //  5. p not aligned to the guest pointer width    → reject
 //  6. no guest heap registered                    → reject
 //  7. p not in writable guest memory (IsMapped)   → reject

@@ -13,7 +13,9 @@ import (
 // repository root.
 const HeaderPath = "tests/guests/include/minemu.h"
 
-// stubName, structName and wrapperName are the C identifiers the header
+// cPrefix is the part of a spec's C identifiers after "minemu_": the
+// function name for the host library, "library_function" otherwise.
+// stubName, structName and wrapperName are the identifiers the header
 // uses for one spec.
 func cPrefix(s *Spec) string {
 	if s.Library == HostLibrary {

@@ -38,7 +38,7 @@ type HostHeap interface {
 }
 
 // NamedRange is a guest range minemu knows holds no heap allocation (the
-// guest stack, the image, the callback trap page), with a name for logs.
+// guest stack, the image segments), with a name for logs.
 type NamedRange struct {
 	Name  string
 	Range mm.AddrRange

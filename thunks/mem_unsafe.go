@@ -36,9 +36,6 @@ func guestBytes(a mm.Addr, n uint64) []byte {
 func copyFromGuest(dst []byte, a mm.Addr) { copy(dst, guestBytes(a, uint64(len(dst)))) }
 func copyToGuest(a mm.Addr, src []byte)   { copy(guestBytes(a, uint64(len(src))), src) }
 
-// zeroGuest clears n bytes at a.
-func zeroGuest(a mm.Addr, n uint64) { clear(guestBytes(a, n)) }
-
 // indexZero returns the index of the first NUL in the n bytes at a, or -1.
 func indexZero(a mm.Addr, n uint64) int { return bytes.IndexByte(guestBytes(a, n), 0) }
 
