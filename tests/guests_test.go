@@ -294,8 +294,8 @@ func TestInfo(t *testing.T) {
 	}
 }
 
-// stat looks up a dotted key ("guest.instructions") in the --stats JSON,
-// nested or flat.
+// stat looks up a dotted key ("guest.instructions") in the nested
+// --stats JSON and returns it as a number.
 func stat(m map[string]any, key string) (float64, bool) {
 	v, _ := lookup(m, key)
 	f, ok := v.(float64)

@@ -107,7 +107,10 @@ func signalName(e guest.Exit) string {
 	return fmt.Sprintf("signal %d", int(e.Signal))
 }
 
-// session is one guest with everything it runs on.
+// session is one guest with everything it runs on. newSession sets every
+// field once, in order (a field is nil when construction failed before
+// it, which is what close relies on); afterwards only the goroutine that
+// runs the guest uses the session, so nothing needs a lock.
 type session struct {
 	mode    mm.Mode
 	regions *mm.Regions
