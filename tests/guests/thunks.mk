@@ -50,4 +50,6 @@ thunks: $(THUNK_BINS)
 thunks-clean:
 	rm -f $(THUNK_BINS)
 
+clean: thunks-clean
+
 .PHONY: thunks thunks-clean

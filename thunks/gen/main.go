@@ -24,6 +24,11 @@ func main() {
 		os.Stdout.Write(buf.Bytes())
 		return
 	}
+	// An unchanged header keeps its modification time, so make does not
+	// rebuild the committed guest binaries after every go generate.
+	if old, err := os.ReadFile(*out); err == nil && bytes.Equal(old, buf.Bytes()) {
+		return
+	}
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
