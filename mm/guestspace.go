@@ -410,12 +410,13 @@ func (g *GuestSpace) collideLocked(r AddrRange) {
 }
 
 // placeLocked (Mode32) finds room for length bytes aligned to align (a
-// power of two >= PageSize) and calls mapAt there; mapAt must map with
+// power of two >= PageSize), calls mapAt there and returns the range
+// mapAt mapped; mapAt must map with
 // MAP_FIXED_NOREPLACE. The hint is tried first when it is free and aligned,
 // then the window is searched top-down below the mmap base, then bottom-up
 // above it (the stack gap), like the kernel's fallback. A kernel EEXIST
 // marks the foreign mapping and searches again.
-func (g *GuestSpace) placeLocked(length, align uint64, hint Addr, mapAt func(at Addr) error) (Addr, error) {
+func (g *GuestSpace) placeLocked(length, align uint64, hint Addr, mapAt func(at Addr) error) (AddrRange, error) {
 	n := length >> PageShift
 	alignPages := align >> PageShift
 	lo, base, hi := page(g.window.Start), page(g.mmapBase), page(g.window.End)
@@ -434,20 +435,20 @@ func (g *GuestSpace) placeLocked(length, align uint64, hint Addr, mapAt func(at 
 			s, ok = g.bits.findUp(n, alignPages, base, hi)
 		}
 		if !ok {
-			return 0, unix.ENOMEM
+			return AddrRange{}, unix.ENOMEM
 		}
-		at := Addr(s << PageShift)
-		err := mapAt(at)
+		r, _ := NewRange(Addr(s<<PageShift), length) // inside the window
+		err := mapAt(r.Start)
 		if err == nil {
-			return at, nil
+			return r, nil
 		}
 		if err != unix.EEXIST {
-			return 0, err
+			return AddrRange{}, err
 		}
-		g.collideLocked(AddrRange{Start: at, End: at + Addr(length)})
+		g.collideLocked(r)
 	}
 	g.log.Error().Uint64("length", length).Msg("placement keeps colliding with foreign mappings")
-	return 0, unix.ENOMEM
+	return AddrRange{}, unix.ENOMEM
 }
 
 // claimGapsLocked maps PROT_NONE reservations over the parts of r no vma
@@ -586,28 +587,26 @@ func (g *GuestSpace) mmapLocked(addr Addr, length uint64, prot, flags, fd int, o
 	if hint >= g.limit() {
 		hint = 0 // a hint past 47 bits would let the kernel use 5-level addresses
 	}
-	var at Addr
 	if g.mode == Mode64 {
 		a, err := sysMmap(hint, length, prot, kflags, fd, off)
 		if err != nil {
 			return 0, err
 		}
-		at = a
+		v.r, _ = NewRange(a, length) // the kernel mapped it
 	} else {
-		a, err := g.placeLocked(length, PageSize, hint, func(at Addr) error {
+		r, err := g.placeLocked(length, PageSize, hint, func(at Addr) error {
 			return doMap(at, unix.MAP_FIXED_NOREPLACE)
 		})
 		if err != nil {
 			return 0, err
 		}
-		at = a
+		v.r = r
 	}
-	v.r = AddrRange{Start: at, End: at + Addr(length)}
 	g.recordLocked(v)
 	if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off
 		ev.Stringer("range", v.r).Int("prot", prot).Int("flags", flags).Msg("mmap")
 	}
-	return at, nil
+	return v.r.Start, nil
 }
 
 // mapFixedLocked maps v.r exactly, by calling do with MAP_FIXED_NOREPLACE
@@ -1003,11 +1002,11 @@ func (g *GuestSpace) moveAnywhereLocked(src vma, oldR AddrRange, newLen uint64, 
 		if err != nil {
 			return 0, err
 		}
-		newR := AddrRange{Start: a, End: a + Addr(newLen)}
+		newR, _ := NewRange(a, newLen) // the kernel mapped it
 		g.finishMoveLocked(src, oldR, newR, flags, ch)
 		return a, nil
 	}
-	at, err := g.placeLocked(newLen, PageSize, 0, func(at Addr) error {
+	newR, err := g.placeLocked(newLen, PageSize, 0, func(at Addr) error {
 		_, err := sysMmap(at, newLen, unix.PROT_NONE,
 			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE|unix.MAP_FIXED_NOREPLACE, -1, 0)
 		return err
@@ -1015,8 +1014,7 @@ func (g *GuestSpace) moveAnywhereLocked(src vma, oldR AddrRange, newLen uint64, 
 	if err != nil {
 		return 0, err
 	}
-	newR := AddrRange{Start: at, End: at + Addr(newLen)}
-	if _, err := sysMremap(oldR, newLen, flags|unix.MREMAP_FIXED, at); err != nil {
+	if _, err := sysMremap(oldR, newLen, flags|unix.MREMAP_FIXED, newR.Start); err != nil {
 		if uerr := sysMunmap(newR); uerr != nil {
 			g.log.Error().Err(uerr).Stringer("range", newR).Msg("releasing a reservation")
 		}
@@ -1024,7 +1022,7 @@ func (g *GuestSpace) moveAnywhereLocked(src vma, oldR AddrRange, newLen uint64, 
 		return 0, err
 	}
 	g.finishMoveLocked(src, oldR, newR, flags, ch)
-	return at, nil
+	return newR.Start, nil
 }
 
 // moveLocked implements MREMAP_FIXED: newR may replace guest pages, never a
@@ -1190,35 +1188,17 @@ func (g *GuestSpace) MapBlock(length, align uint64) (AddrRange, error) {
 	const flags = unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
 	const prot = unix.PROT_READ | unix.PROT_WRITE
 	var r AddrRange
+	var err error
 	if g.mode == Mode32 {
-		at, err := g.placeLocked(length, align, 0, func(at Addr) error {
+		r, err = g.placeLocked(length, align, 0, func(at Addr) error {
 			_, err := sysMmap(at, length, prot, flags|unix.MAP_FIXED_NOREPLACE, -1, 0)
 			return err
 		})
-		if err != nil {
-			return AddrRange{}, err
-		}
-		r = AddrRange{Start: at, End: at + Addr(length)}
 	} else {
-		// Over-map by align-PageSize and trim both ends.
-		span := length + align - PageSize
-		if span < length {
-			return AddrRange{}, unix.ENOMEM
-		}
-		at, err := sysMmap(0, span, prot, flags, -1, 0)
-		if err != nil {
-			return AddrRange{}, err
-		}
-		all := AddrRange{Start: at, End: at + Addr(span)}
-		start, _ := at.AlignUp(align)
-		r = AddrRange{Start: start, End: start + Addr(length)}
-		for _, trim := range [2]AddrRange{{Start: all.Start, End: r.Start}, {Start: r.End, End: all.End}} {
-			if trim.Start < trim.End {
-				if err := sysMunmap(trim); err != nil {
-					g.log.Error().Err(err).Stringer("range", trim).Msg("trimming a host-heap block")
-				}
-			}
-		}
+		r, err = sysMmapAligned(length, align, prot)
+	}
+	if err != nil {
+		return AddrRange{}, err
 	}
 	g.recordLocked(vma{r: r, prot: prot, flags: flags, kind: vmaHostHeap})
 	if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off

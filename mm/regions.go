@@ -296,25 +296,12 @@ func findArenaGap(es []MapsEntry, size uint64) (Addr, bool) {
 	return 0, false
 }
 
-// mapKernelLocked is Map in Mode64: a kernel mmap anywhere, over-mapped by
-// align-PageSize and trimmed to the aligned part.
+// mapKernelLocked is Map in Mode64: a kernel mmap anywhere, aligned by
+// sysMmapAligned.
 func (r *Regions) mapKernelLocked(length, align uint64, prot int) (AddrRange, error) {
-	total, ok := Addr(length).AddLength(align - PageSize)
-	if !ok {
-		return AddrRange{}, unix.ENOMEM
-	}
-	a, err := sysMmap(0, uint64(total), prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, -1, 0)
+	ar, err := sysMmapAligned(length, align, prot)
 	if err != nil {
 		return AddrRange{}, err
-	}
-	whole, _ := NewRange(a, uint64(total)) // the kernel returned it
-	start, _ := a.AlignUp(align)           // inside whole
-	ar, _ := NewRange(start, length)       // inside whole
-	if head := (AddrRange{Start: whole.Start, End: ar.Start}); head.Length() > 0 {
-		sysMunmap(head)
-	}
-	if tail := (AddrRange{Start: ar.End, End: whole.End}); tail.Length() > 0 {
-		sysMunmap(tail)
 	}
 	r.insertKernelLocked(ar)
 	return ar, nil

@@ -26,6 +26,36 @@ func sysMmap(addr Addr, length uint64, prot, flags, fd int, off int64) (Addr, er
 	return got, nil
 }
 
+// sysMmapAligned maps length bytes (a multiple of PageSize) of private
+// anonymous memory with protection prot where the kernel chooses, aligned
+// to align (a power of two, at least PageSize): it maps align-PageSize
+// bytes more and unmaps the unaligned head and the rest of the tail. If a
+// trim fails, the whole mapping is unmapped again and the error returned,
+// so no memory is left mapped that the caller does not know of.
+func sysMmapAligned(length, align uint64, prot int) (AddrRange, error) {
+	total, ok := Addr(length).AddLength(align - PageSize)
+	if !ok {
+		return AddrRange{}, unix.ENOMEM
+	}
+	a, err := sysMmap(0, uint64(total), prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, -1, 0)
+	if err != nil {
+		return AddrRange{}, err
+	}
+	whole, _ := NewRange(a, uint64(total)) // the kernel mapped it
+	start, _ := a.AlignUp(align)           // inside whole
+	r, _ := NewRange(start, length)        // inside whole
+	for _, trim := range [2]AddrRange{{Start: whole.Start, End: r.Start}, {Start: r.End, End: whole.End}} {
+		if trim.Start == trim.End {
+			continue
+		}
+		if err := sysMunmap(trim); err != nil {
+			sysMunmap(whole)
+			return AddrRange{}, err
+		}
+	}
+	return r, nil
+}
+
 func sysMunmap(r AddrRange) error {
 	_, _, e := unix.Syscall(unix.SYS_MUNMAP, uintptr(r.Start), uintptr(r.Length()), 0)
 	if e != 0 {
