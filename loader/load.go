@@ -439,6 +439,17 @@ func (w *stackWriter) putWord(a, v uint64) {
 	}
 }
 
+// putArray writes ptrs and a NULL word at guest address a and returns
+// the address after them.
+func (w *stackWriter) putArray(a uint64, ptrs []uint64) uint64 {
+	for _, p := range ptrs {
+		w.putWord(a, p)
+		a += w.word
+	}
+	w.putWord(a, 0)
+	return a + w.word
+}
+
 // buildStack maps the stack and writes what create_elf_tables writes.
 // From the top down: one reserved word, the AT_EXECFN string, the envp
 // strings, the argv strings (argv[0] lowest); alignment to 16; the
@@ -563,24 +574,11 @@ func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Optio
 	words := uint64(1+len(argv)+1+len(envp)+1) + 2*uint64(len(l.Auxv))
 	sp := (w.p - words*word) &^ 15
 	l.SP = sp
-	a := sp
-	w.putWord(a, uint64(len(argv)))
-	a += word
-	l.Argv = a
-	for _, p := range argAddr {
-		w.putWord(a, p)
-		a += word
-	}
-	w.putWord(a, 0)
-	a += word
-	l.Envp = a
-	for _, p := range envAddr {
-		w.putWord(a, p)
-		a += word
-	}
-	w.putWord(a, 0)
-	a += word
-	l.AuxvAddr = a
+	w.putWord(sp, uint64(len(argv)))
+	l.Argv = sp + word
+	l.Envp = w.putArray(l.Argv, argAddr)
+	l.AuxvAddr = w.putArray(l.Envp, envAddr)
+	a := l.AuxvAddr
 	for _, x := range l.Auxv {
 		w.putWord(a, x.Key)
 		w.putWord(a+word, x.Val)
