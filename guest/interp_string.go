@@ -82,22 +82,21 @@ func (m *Machine) strBulk(c *CPU, o *op, amask uint64) bool {
 	}
 	limit := amask // the last address the registers can name
 	di := c.Regs[RDI] & amask
-	if dr, ok := mm.NewRange(mm.Addr(di), n); !ok || uint64(dr.End)-1 > limit {
+	dr, ok := mm.NewRange(mm.Addr(di), n)
+	if !ok || uint64(dr.End)-1 > limit {
 		return false
 	}
-	m.noteWrite(di, n)
 	if o.code == opMovs {
 		si := m.segAddr(c, o.src.seg, c.Regs[RSI]&amask)
 		sr, ok := mm.NewRange(mm.Addr(si), n)
-		if !ok || uint64(sr.End)-1 > limit {
+		if !ok || uint64(sr.End)-1 > limit || sr.Overlaps(dr) { // overlap: element order matters
 			return false
 		}
-		if si < di+n && di < si+n { // overlap: element order matters
-			return false
-		}
+		m.noteWrite(di, n)
 		copy(guestBytes(di, n), guestBytes(si, n))
 		setReg(c, uint8(RSI), o.dst.asize, (c.Regs[RSI]&amask)+n)
 	} else {
+		m.noteWrite(di, n)
 		d := guestBytes(di, n)
 		v := c.Regs[RAX]
 		for i := uint8(0); i < o.size; i++ {

@@ -99,3 +99,53 @@ func TestAddressSize16(t *testing.T) {
 		t.Fatalf("exit %+v, want SIGSEGV at 0x5678", ex)
 	}
 }
+
+// TestStringBulkOverCode: a rep movsb or rep stosb long enough for the bulk
+// path that overwrites a function already decoded makes the next call run
+// the new bytes.
+func TestStringBulkOverCode(t *testing.T) {
+	le64 := func(v uint64) []byte { return append(le32(uint32(v)), le32(uint32(v>>32))...) }
+	for _, tc := range []struct {
+		name string
+		op   []byte // the string instruction
+		want uint64 // what fn returns afterwards
+	}{
+		{"rep movsb", []byte{0xf3, 0xa4}, 2},
+		{"rep stosb", []byte{0xf3, 0xaa}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, mm.Mode64)
+			fn, src := e.base+0x800, e.data()
+			// fn: mov eax, 1; ret; then, after 32 bytes, mov eax, 3; ret.
+			// rep stosb of 32 nops (al = 0x90) leaves the second return.
+			e.write(fn, []byte{0xb8, 1, 0, 0, 0, 0xc3})
+			e.write(fn+32, []byte{0xb8, 3, 0, 0, 0, 0xc3})
+			// src: mov eax, 2; ret, padded to 32 bytes.
+			e.write(src, append([]byte{0xb8, 2, 0, 0, 0, 0xc3}, make([]byte, 26)...))
+			var prog []byte
+			call := func() {
+				next := e.base + uint64(len(prog)) + 5
+				prog = seq(prog, []byte{0xe8}, le32(uint32(fn-next)))
+			}
+			call()
+			prog = seq(prog,
+				[]byte{0x89, 0xc3},            // mov ebx, eax
+				[]byte{0x48, 0xbe}, le64(src), // mov rsi, src
+				[]byte{0x48, 0xbf}, le64(fn), // mov rdi, fn
+				[]byte{0xb9}, le32(32), // mov ecx, 32
+				[]byte{0xb0, 0x90}, // mov al, 0x90
+				tc.op,
+			)
+			call()
+			prog = seq(prog, []byte{0xcc})
+			e.load(prog)
+			e.runTrap()
+			if e.c.Regs[RBX] != 1 || e.c.Regs[RAX] != tc.want {
+				t.Fatalf("fn returned %d then %d, want 1 then %d", e.c.Regs[RBX], e.c.Regs[RAX], tc.want)
+			}
+			if e.m.Stats().Invalidations == 0 {
+				t.Fatalf("no invalidation counted")
+			}
+		})
+	}
+}
