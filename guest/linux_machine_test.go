@@ -12,7 +12,6 @@ import (
 // set_thread_area, loads GS with the returned selector and exits with the
 // word at gs:0; an x86-64 program does the same through arch_prctl and FS.
 func TestMachineTLS(t *testing.T) {
-	le32 := func(v uint32) []byte { return le.AppendUint32(nil, v) }
 	for _, tc := range abiCases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newSysEnv(t, tc.mode, tc.abi)
@@ -22,7 +21,7 @@ func TestMachineTLS(t *testing.T) {
 			var prog []byte
 			if tc.abi == ABIi386 {
 				putUserDesc(e.view(desc, sizeofUserDesc), -1, uint32(tls), 0xfffff, udSeg32|udLimitInPages|udUseable)
-				prog = cat(
+				prog = seq(
 					[]byte{0xb8}, le32(243), // mov eax, set_thread_area
 					[]byte{0xbb}, le32(uint32(desc)), // mov ebx, desc
 					[]byte{0xcd, 0x80},          // int 0x80
@@ -36,7 +35,7 @@ func TestMachineTLS(t *testing.T) {
 					[]byte{0xcd, 0x80}, // int 0x80
 				)
 			} else {
-				prog = cat(
+				prog = seq(
 					[]byte{0xb8}, le32(158), // mov eax, arch_prctl
 					[]byte{0xbf}, le32(archSetFS), // mov edi, ARCH_SET_FS
 					[]byte{0x48, 0xbe}, le.AppendUint64(nil, tls), // mov rsi, tls
@@ -71,21 +70,12 @@ func TestMachineTLS(t *testing.T) {
 	}
 }
 
-func cat(parts ...[]byte) []byte {
-	var b []byte
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return b
-}
-
 // TestMachineReadIntoCode checks that code the kernel writes on the guest's
 // behalf is re-decoded: the guest calls a function (which returns 1), reads
 // new bytes for it from a pipe with read(2) (a function returning 2), calls
 // it again and exits with what it returned. A stale decoded block would
 // make the exit code 1.
 func TestMachineReadIntoCode(t *testing.T) {
-	le32 := func(v uint32) []byte { return le.AppendUint32(nil, v) }
 	rel := func(from, to uint64) []byte { return le32(uint32(to - from)) }
 	for _, tc := range abiCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,10 +95,10 @@ func TestMachineReadIntoCode(t *testing.T) {
 			copy(e.view(fn, 6), []byte{0xb8, 1, 0, 0, 0, 0xc3}) // mov eax, 1; ret
 
 			var prog []byte
-			call := func() { prog = cat(prog, []byte{0xe8}, rel(code+uint64(len(prog))+5, fn)) }
+			call := func() { prog = seq(prog, []byte{0xe8}, rel(code+uint64(len(prog))+5, fn)) }
 			call()
 			if tc.abi == ABIi386 {
-				prog = cat(prog,
+				prog = seq(prog,
 					[]byte{0xbb}, le32(uint32(fds[0])), // mov ebx, fd
 					[]byte{0xb9}, le32(uint32(fn)), // mov ecx, fn
 					[]byte{0xba}, le32(6), // mov edx, 6
@@ -116,13 +106,13 @@ func TestMachineReadIntoCode(t *testing.T) {
 					[]byte{0xcd, 0x80}, // int 0x80
 				)
 				call()
-				prog = cat(prog,
+				prog = seq(prog,
 					[]byte{0x89, 0xc3},      // mov ebx, eax
 					[]byte{0xb8}, le32(252), // mov eax, exit_group
 					[]byte{0xcd, 0x80},
 				)
 			} else {
-				prog = cat(prog,
+				prog = seq(prog,
 					[]byte{0xbf}, le32(uint32(fds[0])), // mov edi, fd
 					[]byte{0x48, 0xbe}, le.AppendUint64(nil, fn), // mov rsi, fn
 					[]byte{0xba}, le32(6), // mov edx, 6
@@ -130,7 +120,7 @@ func TestMachineReadIntoCode(t *testing.T) {
 					[]byte{0x0f, 0x05}, // syscall
 				)
 				call()
-				prog = cat(prog,
+				prog = seq(prog,
 					[]byte{0x89, 0xc7},      // mov edi, eax
 					[]byte{0xb8}, le32(231), // mov eax, exit_group
 					[]byte{0x0f, 0x05},
