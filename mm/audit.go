@@ -192,13 +192,25 @@ func (id exeID) matches(e MapsEntry) bool {
 	return id.path != "" && (e.Path == id.path || e.Path == id.path+" (deleted)")
 }
 
-// baseClass classifies a maps entry that no owner claims. afterImage says
-// the previous entry was a file mapping of the image ending where e starts:
-// an anonymous e is then the image's bss (only the one line; anything after
-// it is not).
-func baseClass(e MapsEntry, exe exeID, afterImage bool) Class {
+// baseClassifier classifies maps entries that no owner claims, fed in
+// address order. It remembers where the last file mapping of the image
+// ended: an anonymous entry starting there is the image's bss (only that
+// one line; anything after it is not).
+type baseClassifier struct {
+	exe exeID
+	// imageEnd is the end of the previous entry if it was a file mapping
+	// of the image, else 0.
+	imageEnd Addr
+}
+
+// class returns e's class; e must follow the previous entry in address
+// order.
+func (b *baseClassifier) class(e MapsEntry) Class {
+	afterImage := b.imageEnd != 0 && b.imageEnd == e.Range.Start
+	b.imageEnd = 0
 	switch {
-	case exe.matches(e):
+	case b.exe.matches(e):
+		b.imageEnd = e.Range.End
 		return ClassImage
 	case e.Path == "" && e.Inode == 0 && afterImage:
 		return ClassImage // the executable's bss
@@ -237,13 +249,9 @@ func auditEntries(cfg AuditConfig, es []MapsEntry, owned []ownedRange, exe exeID
 		}
 		emitOne(&rep, cfg, r, c, e)
 	}
-	prevImageEnd := Addr(0) // end of the last file mapping of the image
+	bc := baseClassifier{exe: exe}
 	for _, e := range es {
-		base := baseClass(e, exe, prevImageEnd != 0 && prevImageEnd == e.Range.Start)
-		prevImageEnd = 0
-		if exe.matches(e) {
-			prevImageEnd = e.Range.End
-		}
+		base := bc.class(e)
 		cursor := e.Range.Start
 		i := sort.Search(len(owned), func(i int) bool { return owned[i].r.End > e.Range.Start })
 		for ; i < len(owned) && owned[i].r.Start < e.Range.End; i++ {
@@ -311,16 +319,10 @@ func ImageBelow4G() (low bool, image AddrRange, err error) {
 	if err != nil {
 		return false, AddrRange{}, err
 	}
-	exe := currentExe()
+	bc := baseClassifier{exe: currentExe()}
 	found := false
-	prevImageEnd := Addr(0) // end of the last file mapping of the image
 	for _, e := range es {
-		c := baseClass(e, exe, prevImageEnd != 0 && prevImageEnd == e.Range.Start)
-		prevImageEnd = 0
-		if exe.matches(e) {
-			prevImageEnd = e.Range.End
-		}
-		if c != ClassImage {
+		if bc.class(e) != ClassImage {
 			continue
 		}
 		if !found {
