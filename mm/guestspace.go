@@ -252,6 +252,16 @@ var errClosed = unix.EINVAL
 // page returns the absolute page number of a.
 func page(a Addr) uint64 { return uint64(a) >> PageShift }
 
+// pageRange returns [addr, addr+length) with length rounded up to whole
+// pages, as the memory system calls take it; ok is false on overflow.
+func pageRange(addr Addr, length uint64) (AddrRange, bool) {
+	plen, ok := Addr(length).RoundUp()
+	if !ok {
+		return AddrRange{}, false
+	}
+	return NewRange(addr, uint64(plen))
+}
+
 // limit is the first address a guest of this mode cannot name.
 func (g *GuestSpace) limit() Addr {
 	if g.mode == Mode32 {
@@ -682,11 +692,7 @@ func (g *GuestSpace) munmapLocked(op string, addr Addr, length uint64, ch *chang
 	if !addr.IsPageAligned() || length == 0 {
 		return unix.EINVAL
 	}
-	plen, ok := Addr(length).RoundUp()
-	if !ok {
-		return unix.EINVAL
-	}
-	r, ok := NewRange(addr, uint64(plen))
+	r, ok := pageRange(addr, length)
 	if !ok || r.End > g.limit() {
 		return unix.EINVAL
 	}
@@ -761,11 +767,7 @@ func (g *GuestSpace) mprotectLocked(addr Addr, length uint64, prot int, ch *chan
 	if length == 0 {
 		return nil
 	}
-	plen, ok := Addr(length).RoundUp()
-	if !ok {
-		return unix.ENOMEM
-	}
-	r, ok := NewRange(addr, uint64(plen))
+	r, ok := pageRange(addr, length)
 	if !ok {
 		return unix.ENOMEM
 	}
@@ -842,11 +844,7 @@ func (g *GuestSpace) madviseLocked(addr Addr, length uint64, advice int, ch *cha
 	if length == 0 {
 		return nil
 	}
-	plen, ok := Addr(length).RoundUp()
-	if !ok {
-		return unix.EINVAL
-	}
-	r, ok := NewRange(addr, uint64(plen))
+	r, ok := pageRange(addr, length)
 	if !ok {
 		return unix.EINVAL
 	}
