@@ -691,13 +691,23 @@ func sysKill(k *Linux, s *sysCall) int64 {
 	return hostRet(r, e)
 }
 
+// sysTkill forwards only to threads of other processes: a thread of this
+// process other than the guest's (tid == pid) is minemu's, and ESRCH as
+// for tgkill.
 func sysTkill(k *Linux, s *sysCall) int64 {
 	tid, sig := s.int32Arg(0), s.int32Arg(1)
-	if tid == k.pid || sig < 0 || sig > 64 || tid <= 0 {
+	if tid == k.pid || sig < 0 || sig > 64 || tid <= 0 || k.ownThread(tid) {
 		return k.threadKill(s, k.pid, tid, sig)
 	}
 	r, _, e := unix.Syscall(unix.SYS_TKILL, uintptr(tid), uintptr(sig), 0)
 	return hostRet(r, e)
+}
+
+// ownThread reports whether tid is a thread of this process: tgkill with
+// signal 0 checks that without sending anything.
+func (k *Linux) ownThread(tid int) bool {
+	_, _, e := unix.Syscall(unix.SYS_TGKILL, uintptr(k.pid), uintptr(tid), 0)
+	return e == 0
 }
 
 func sysTgkill(k *Linux, s *sysCall) int64 {

@@ -3,6 +3,7 @@ package guest
 import (
 	"bytes"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -529,6 +530,24 @@ func TestKillSelf(t *testing.T) {
 			}
 			if r := e.sys("tgkill", pid, pid+1, 0); r != errnoRet(unix.ESRCH) {
 				t.Errorf("tgkill(another thread of ours) = %d, want -ESRCH", r)
+			}
+			// tkill names a thread without its process: one of minemu's
+			// own (a Go runtime thread) must not be reachable either.
+			tasks, err := os.ReadDir("/proc/self/task")
+			if err != nil {
+				t.Fatal(err)
+			}
+			other := 0
+			for _, d := range tasks {
+				if tid, _ := strconv.Atoi(d.Name()); tid != 0 && tid != int(pid) {
+					other = tid
+				}
+			}
+			if other == 0 {
+				t.Fatalf("no thread other than the main one in /proc/self/task")
+			}
+			if r := e.sys("tkill", uint64(other), 0); r != errnoRet(unix.ESRCH) {
+				t.Errorf("tkill(thread %d of ours, 0) = %d, want -ESRCH", other, r)
 			}
 			if r := e.sys("kill", uint64(uint32(0xffffffff)), 0); r != errnoRet(unix.EPERM) {
 				t.Errorf("kill(-1) = %d, want -EPERM", r)
