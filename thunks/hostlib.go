@@ -455,13 +455,13 @@ func (h *HostLib) hFormat(c *guest.CPU, a Args) (uint64, error) {
 	}
 	var slots [MaxFormatArgs]uint64
 	w := WordWidth(h.mode)
+	arr, ok := mm.NewRange(a.Addr(1), n*w)
+	if !ok || !h.mem.ok(arr, protR) {
+		h.log.Warn().Stringer("args", a.Addr(1)).Msg("format: bad argument array")
+		return 0, nil
+	}
 	for i := range n {
-		v, err := h.mem.readWord(a.Addr(1) + mm.Addr(i*w))
-		if err != nil {
-			h.log.Warn().Stringer("args", a.Addr(1)).Msg("format: bad argument array")
-			return 0, nil
-		}
-		slots[i] = v
+		slots[i] = h.mem.loadWord(arr.Start + mm.Addr(i*w))
 	}
 	out, err := formatSlots(f, slots[:n], func(p uint64) (string, error) { return h.mem.cstring(mm.Addr(p), maxCString) })
 	if err != nil {

@@ -184,6 +184,17 @@ func TestStringFunctions(t *testing.T) {
 		if r := e.mustCall("format", uint64(e.str("%d")), uint64(slots), 17); r != 0 {
 			t.Fatalf("format with 17 arguments = %#x, want NULL", r)
 		}
+		// An argument array that is unmapped, or whose end wraps past the
+		// top of the guest's address space, is refused as a whole.
+		top := uint64(0xfffffffc)
+		if e.mode == mm.Mode64 {
+			top = 0xfffffffffffffff8
+		}
+		for _, arr := range []uint64{0, top} {
+			if r := e.mustCall("format", uint64(e.str("%d %d")), arr, 2); r != 0 {
+				t.Fatalf("format with its arguments at %#x = %#x, want NULL", arr, r)
+			}
+		}
 
 		// Every pointer is a host-heap pointer; free_any frees each.
 		for _, p := range ptrs {
