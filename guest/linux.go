@@ -129,11 +129,9 @@ type Linux struct {
 	sig signalState
 
 	// gdt holds the i386 TLS descriptors (GDT entries 12..14) installed
-	// by set_thread_area. Guarded by gdtMu, because the interpreter may
-	// ask SegmentBase from the same goroutine only but Stats readers must
-	// not race with a future multi-threaded guest.
-	gdtMu sync.Mutex
-	gdt   [tlsEntries]tlsDesc
+	// by set_thread_area. Owned by the goroutine running Syscall, which is
+	// also the one running the interpreter that asks SegmentBase.
+	gdt [tlsEntries]tlsDesc
 
 	// clearChildTID and robustList are what set_tid_address and
 	// set_robust_list recorded (used once threads exist). Owned by the

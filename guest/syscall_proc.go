@@ -129,7 +129,8 @@ func emptyDesc(base, limit, flags uint32) bool {
 // sel (a GS or FS selector value): the base set_thread_area installed in
 // the selector's GDT entry. ok is false for a selector that names no
 // installed TLS entry (the interpreter raises SIGSEGV, as a general
-// protection fault would). The null selector has base 0.
+// protection fault would). The null selector has base 0. Like Syscall,
+// it is called only by the goroutine running the guest.
 func (k *Linux) SegmentBase(sel uint16) (base uint64, ok bool) {
 	if sel&^3 == 0 {
 		return 0, true
@@ -141,8 +142,6 @@ func (k *Linux) SegmentBase(sel uint16) (base uint64, ok bool) {
 	if i < 0 || i >= tlsEntries {
 		return 0, false
 	}
-	k.gdtMu.Lock()
-	defer k.gdtMu.Unlock()
 	d := k.gdt[i]
 	if !d.used || d.flags&udNotPresent != 0 {
 		return 0, false
@@ -164,8 +163,6 @@ func sysSetThreadArea(k *Linux, s *sysCall) int64 {
 	if !empty && (flags&udSeg32 == 0 || (flags>>udContentsShift)&3 > 1 || flags&udNotPresent != 0) {
 		return -int64(unix.EINVAL)
 	}
-	k.gdtMu.Lock()
-	defer k.gdtMu.Unlock()
 	if entry == -1 {
 		for i := range k.gdt {
 			if !k.gdt[i].used {
@@ -212,9 +209,7 @@ func sysGetThreadArea(k *Linux, s *sysCall) int64 {
 	if i < 0 || i >= tlsEntries {
 		return -int64(unix.EINVAL)
 	}
-	k.gdtMu.Lock()
 	d := k.gdt[i]
-	k.gdtMu.Unlock()
 	le.PutUint32(b[4:], d.base)
 	le.PutUint32(b[8:], d.limit)
 	flags := d.flags
