@@ -201,35 +201,6 @@ func checkRegions(t *testing.T, r *Regions, m *regionsModel) {
 	}
 }
 
-// procMemWrite and procMemRead access process memory through
-// /proc/self/mem, which reaches any mapped page (even a read-only one)
-// without unsafe.
-func procMemWrite(t *testing.T, a Addr, b []byte) {
-	t.Helper()
-	f, err := os.OpenFile("/proc/self/mem", os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteAt(b, int64(a)); err != nil {
-		t.Fatalf("write %v: %v", a, err)
-	}
-}
-
-func procMemRead(t *testing.T, a Addr, n int) []byte {
-	t.Helper()
-	f, err := os.Open("/proc/self/mem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b := make([]byte, n)
-	if _, err := f.ReadAt(b, int64(a)); err != nil {
-		t.Fatalf("read %v: %v", a, err)
-	}
-	return b
-}
-
 func newTestRegions(t testing.TB, cfg RegionsConfig) *Regions {
 	t.Helper()
 	r, err := NewRegions(cfg)
@@ -473,10 +444,15 @@ func TestRegionsUnmapDiscards(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// /proc/self/mem (openMem) reaches the pages without unsafe.
+			mem := openMem(t)
 			pattern := bytes.Repeat([]byte{0xa5}, 4*PageSize)
-			procMemWrite(t, ar.Start, pattern)
-			if got := procMemRead(t, ar.Start, len(pattern)); !bytes.Equal(got, pattern) {
-				t.Fatalf("read back differs from what was written")
+			got := make([]byte, len(pattern))
+			if _, err := mem.WriteAt(pattern, int64(ar.Start)); err != nil {
+				t.Fatalf("write %v: %v", ar, err)
+			}
+			if _, err := mem.ReadAt(got, int64(ar.Start)); err != nil || !bytes.Equal(got, pattern) {
+				t.Fatalf("read back differs from what was written (%v)", err)
 			}
 			if err := r.Unmap(ar); err != nil {
 				t.Fatal(err)
@@ -488,8 +464,8 @@ func TestRegionsUnmapDiscards(t *testing.T) {
 			if mode == Mode32 && ar2 != ar {
 				t.Fatalf("remap at %v, want the freed %v", ar2, ar)
 			}
-			if got := procMemRead(t, ar2.Start, len(pattern)); !bytes.Equal(got, make([]byte, len(pattern))) {
-				t.Fatalf("memory mapped again is not zero")
+			if _, err := mem.ReadAt(got, int64(ar2.Start)); err != nil || !bytes.Equal(got, make([]byte, len(pattern))) {
+				t.Fatalf("memory mapped again is not zero (%v)", err)
 			}
 			if err := r.Close(); err != nil {
 				t.Fatal(err)
