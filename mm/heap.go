@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"sync"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
@@ -198,13 +197,23 @@ type heapClass struct {
 	// the cache), else the block of the latest allocation; when it is full
 	// the fit tree picks the leftmost block with a free slice.
 	cur *heapBlock
+	// hot holds the addresses of the kind's latest freed slices (MAP), a
+	// ring of hotN entries ending at hotTop: allocations take them last in,
+	// first out, as their lines are likely still cached. They are hints
+	// only: an entry is used if the radix index still names a block of
+	// this kind there and both bitmaps still say free, and skipped
+	// otherwise; the bitmaps, never hot, say what is free.
+	hot          [64]Addr
+	hotTop, hotN uint32
 	// blocks holds the class's blocks by cidx; released blocks leave nil
 	// entries whose indexes wait in freeIdx.
 	blocks  []*heapBlock
 	freeIdx []int32
 	// tree is a max-tree over blocks: leaf i is the capacity of blocks[i]
-	// (LIST: maxfree; MAP: 1 if it has a free slice), so the leftmost block
-	// that may serve a request is found in O(log blocks).
+	// (LIST: maxfree; MAP: 1 if it has a free slice, 0 or 1 if it is
+	// full: a block that fills keeps its 1 until a search finds it full),
+	// so the leftmost block that may serve a request is found in
+	// O(log blocks).
 	tree fitTree
 	// empty counts blocks with no live allocation (LIST, MAP).
 	empty int
@@ -223,7 +232,7 @@ type Heap struct {
 	src  BlockSource
 	log  zerolog.Logger
 
-	mu sync.Mutex
+	mu heapMutex
 	// list is the LIST kind; maps are the MAP kinds by ascending slice size
 	// (none with HeapConfig.NoMap); large the dedicated mappings. The
 	// pointers are fixed at construction; what they point to is guarded by
@@ -326,13 +335,13 @@ func enomem(what string, n uint64) error {
 // general way (allocLocked).
 func (h *Heap) Alloc(n uint64) (Addr, error) {
 	h.mu.Lock()
+	// The fast path, written out here and in AllocLocked: a call less
+	// measurably pays on this path.
 	if n <= smallMax {
 		if c := h.small[(n+15)/16]; c != nil {
-			if b := c.cur; b != nil && b.maxfree != 0 {
-				if p := h.mapTakeLocked(c, b); p != 0 {
-					h.mu.Unlock()
-					return p, nil
-				}
+			if p := h.mapAllocFastLocked(c); p != 0 {
+				h.mu.Unlock()
+				return p, nil
 			}
 		}
 	}
@@ -404,19 +413,53 @@ func (h *Heap) Free(p Addr) error {
 		return nil
 	}
 	h.mu.Lock()
-	if b := h.blockOf(p); b != nil && b.bmap != nil {
-		c := b.cls
-		off := uint64(p - b.r.Start)
-		if i := off >> c.sliceShift; off&(c.slice-1) == 0 && i < uint64(c.nslices) && testBit(b.starts, i) {
-			h.frees++
-			h.mapFreeLocked(b, off)
-			h.mu.Unlock()
-			return nil
-		}
+	if h.freeMapLocked(p) {
+		h.mu.Unlock()
+		return nil
 	}
-	err := h.FreeLocked(p)
+	err := h.freeSlowLocked(p)
 	h.mu.Unlock()
 	return err
+}
+
+// freeMapLocked is the fast path of Free and FreeLocked: it frees p and
+// reports true if p is a live MAP slice, else it does nothing. A MAP block
+// is exactly one granule, so the radix entry alone names it.
+func (h *Heap) freeMapLocked(p Addr) bool {
+	s := h.index.get(p)
+	if s == 0 {
+		return false
+	}
+	b := h.slots[s-1]
+	if b.bmap == nil {
+		return false
+	}
+	c := b.cls
+	off := uint64(p - b.r.Start)
+	i := off >> c.sliceShift
+	if off&(c.slice-1) != 0 || i >= uint64(c.nslices) || b.starts[i/64]&(1<<(i%64)) == 0 {
+		return false
+	}
+	h.frees++
+	if b.nlive == 1 || b.maxfree == 0 { // the block empties or stops being full
+		h.mapFreeLocked(b, off)
+		return true
+	}
+	// mapFreeLocked without its rare branches.
+	w, bit := i/64, uint64(1)<<(i%64)
+	b.starts[w] &^= bit
+	b.bmap[w] &^= bit
+	b.lowest = min(b.lowest, uint32(i))
+	c.cur = b
+	c.hot[c.hotTop%uint32(len(c.hot))] = p
+	c.hotTop++
+	c.hotN = min(c.hotN+1, uint32(len(c.hot)))
+	b.maxfree++
+	b.nlive--
+	b.live -= c.slice
+	c.stats.LiveAllocs--
+	c.stats.LiveBytes -= c.slice
+	return true
 }
 
 // Realloc resizes the allocation at p to n bytes: in place when it shrinks or
@@ -438,13 +481,27 @@ func (h *Heap) Lock()   { h.mu.Lock() }
 func (h *Heap) Unlock() { h.mu.Unlock() }
 
 // AllocLocked is Alloc with the heap's lock held (Lock).
-func (h *Heap) AllocLocked(n uint64) (Addr, error) { return h.allocLocked(n, 16) }
+func (h *Heap) AllocLocked(n uint64) (Addr, error) {
+	if n <= smallMax { // Alloc's fast path
+		if c := h.small[(n+15)/16]; c != nil {
+			if p := h.mapAllocFastLocked(c); p != 0 {
+				return p, nil
+			}
+		}
+	}
+	return h.allocLocked(n, 16)
+}
 
 // FreeLocked is Free with the heap's lock held (Lock).
 func (h *Heap) FreeLocked(p Addr) error {
-	if p == 0 {
+	if p == 0 || h.freeMapLocked(p) {
 		return nil
 	}
+	return h.freeSlowLocked(p)
+}
+
+// freeSlowLocked is FreeLocked for every pointer but a live MAP slice.
+func (h *Heap) freeSlowLocked(p Addr) error {
 	if h.closed {
 		return ErrClosed
 	}
@@ -828,7 +885,7 @@ func (h *Heap) Close() error {
 	h.slots, h.freeSlots, h.spare = nil, nil, nil
 	h.index = radixIndex{}
 	for _, c := range append([]*heapClass{h.list, h.large}, h.maps...) {
-		c.blocks, c.freeIdx, c.tree, c.empty, c.cur = nil, nil, fitTree{}, 0, nil
+		c.blocks, c.freeIdx, c.tree, c.empty, c.cur, c.hotN = nil, nil, fitTree{}, 0, nil, 0
 		c.stats = KindStats{}
 	}
 	h.mapped = 0

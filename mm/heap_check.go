@@ -199,7 +199,8 @@ func (h *Heap) checkListLocked(b *heapBlock) error {
 
 // checkMapLocked verifies a MAP block: the in-block bitmap equals the starts
 // mirror, bits past the last slice are set, maxfree counts the free slices,
-// no free slice lies below lowest, and the live counters match.
+// no free slice lies below lowest, the fit tree's leaf is 1 if a slice is
+// free (0 or 1 if none is), and the live counters match.
 func (h *Heap) checkMapLocked(b *heapBlock) error {
 	c := b.cls
 	var used uint64
@@ -227,8 +228,10 @@ func (h *Heap) checkMapLocked(b *heapBlock) error {
 	if b.lowest > lowestFree {
 		return fmt.Errorf("lowest %d above the lowest free slice %d", b.lowest, lowestFree)
 	}
-	if want := min(b.maxfree, 1); c.tree.get(int(b.cidx)) != want {
-		return fmt.Errorf("fit tree holds %d, want %d", c.tree.get(int(b.cidx)), want)
+	// A block that filled may keep its leaf of 1 until a search finds it
+	// full; a block with a free slice must have 1.
+	if v := c.tree.get(int(b.cidx)); v > 1 || (b.maxfree > 0 && v != 1) {
+		return fmt.Errorf("fit tree holds %d, %d slices free", v, b.maxfree)
 	}
 	if used != b.nlive || b.live != used*c.slice {
 		return fmt.Errorf("%d slices used, counters %d allocations of %d bytes", used, b.nlive, b.live)

@@ -38,9 +38,19 @@ func (h *Heap) mapInitLocked(b *heapBlock) {
 func (h *Heap) mapAllocLocked(c *heapClass) (Addr, error) {
 	b := c.cur
 	if b == nil || b.maxfree == 0 {
-		if i := c.tree.find(1); i >= 0 {
-			b = c.blocks[i]
-		} else {
+		// The tree's leaf of a MAP block is 0 if the block is full and 1
+		// if it had a free slice when last looked at: a block that fills
+		// keeps its 1 until a search finds it full (so a block that fills
+		// and then frees a slice, as churn does, costs no tree update).
+		b = nil
+		for i := c.tree.find(1); i >= 0; i = c.tree.find(1) {
+			if b = c.blocks[i]; b.maxfree != 0 {
+				break
+			}
+			c.tree.set(i, 0)
+			b = nil
+		}
+		if b == nil {
 			var err error
 			if b, err = h.newBlockLocked(c, MapBlockSize, MapBlockSize); err != nil {
 				return 0, err
@@ -80,12 +90,42 @@ func (h *Heap) mapTakeLocked(c *heapClass, b *heapBlock) Addr {
 		starts[w] |= 1 << bit
 		i := w*64 + uint32(bit)
 		b.lowest = i + 1
-		b.maxfree--
-		if b.maxfree == 0 {
-			c.tree.set(int(b.cidx), 0)
-		}
+		b.maxfree-- // a block that fills keeps its tree leaf; see mapAllocLocked
 		h.noteAllocLocked(b, c.slice)
 		return b.r.Start + Addr(uint64(i)<<c.sliceShift)
+	}
+	return 0
+}
+
+// mapAllocFastLocked is the fast path of MAP allocation: the latest freed
+// slice of kind c still free (hot), else the lowest free slice of the
+// current block; 0 if neither applies (mapAllocLocked then decides).
+func (h *Heap) mapAllocFastLocked(c *heapClass) Addr {
+	for c.hotN > 0 {
+		c.hotN--
+		c.hotTop--
+		p := c.hot[c.hotTop%uint32(len(c.hot))]
+		s := h.index.get(p)
+		if s == 0 {
+			continue
+		}
+		b := h.slots[s-1]
+		if b.cls != c {
+			continue
+		}
+		i := uint64(p-b.r.Start) >> c.sliceShift
+		w, bit := i/64, uint64(1)<<(i%64)
+		if i >= uint64(c.nslices) || b.starts[w]&bit != 0 || b.bmap[w]&bit != 0 {
+			continue
+		}
+		b.starts[w] |= bit
+		b.bmap[w] |= bit
+		b.maxfree--
+		h.noteAllocLocked(b, c.slice)
+		return b.r.Start + Addr(i<<c.sliceShift)
+	}
+	if b := c.cur; b != nil && b.maxfree != 0 {
+		return h.mapTakeLocked(c, b)
 	}
 	return 0
 }
@@ -98,6 +138,9 @@ func (h *Heap) mapFreeLocked(b *heapBlock, off uint64) {
 	b.setMapWord(i/64, b.mapWord(i/64)&^(1<<(i%64)))
 	b.lowest = min(b.lowest, i)
 	c.cur = b // the next allocation reuses this slice while it is hot
+	c.hot[c.hotTop%uint32(len(c.hot))] = b.r.Start + Addr(off)
+	c.hotTop++
+	c.hotN = min(c.hotN+1, uint32(len(c.hot)))
 	if b.maxfree == 0 {
 		c.tree.set(int(b.cidx), 1)
 	}
