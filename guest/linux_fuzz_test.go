@@ -189,19 +189,42 @@ func TestSyscallAllocs(t *testing.T) {
 			defer unix.Close(p[0])
 			defer unix.Close(p[1])
 			getpid, write, read, clock := e.nr("getpid"), e.nr("write"), e.nr("read"), e.nr("clock_gettime")
+			writev, readv := e.nr("writev"), e.nr("readv")
 			fstat := e.nr("fstat")
 			if e.abi == ABIi386 {
 				fstat = e.nr("fstat64")
 			}
+			// Two one-byte iovecs at e.mem+512, in the guest's layout.
+			iov, ps := e.mem+512, e.ptrSize()
+			for i, v := range []uint64{e.mem, 1, e.mem + 1, 1} {
+				if ps == 4 {
+					le.PutUint32(e.view(iov+uint64(i)*ps, 4), uint32(v))
+				} else {
+					le.PutUint64(e.view(iov+uint64(i)*ps, 8), v)
+				}
+			}
+			// Every call must succeed: zero allocations on an error path
+			// would prove nothing.
+			var failed []string
+			check := func(name string, r, want int64) {
+				if r != want && len(failed) < 5 {
+					failed = append(failed, name)
+				}
+			}
 			allocs := testing.AllocsPerRun(200, func() {
-				e.sysNr(getpid)
-				e.sysNr(write, uint64(p[1]), e.mem, 1)
-				e.sysNr(read, uint64(p[0]), e.mem+8, 1)
-				e.sysNr(clock, unix.CLOCK_MONOTONIC, e.mem+64)
-				e.sysNr(fstat, uint64(p[0]), e.mem+256)
+				check("getpid", e.sysNr(getpid), int64(os.Getpid()))
+				check("write", e.sysNr(write, uint64(p[1]), e.mem, 1), 1)
+				check("read", e.sysNr(read, uint64(p[0]), e.mem+8, 1), 1)
+				check("writev", e.sysNr(writev, uint64(p[1]), iov, 2), 2)
+				check("readv", e.sysNr(readv, uint64(p[0]), iov, 2), 2)
+				check("clock_gettime", e.sysNr(clock, unix.CLOCK_MONOTONIC, e.mem+64), 0)
+				check("fstat", e.sysNr(fstat, uint64(p[0]), e.mem+256), 0)
 			})
+			if failed != nil {
+				t.Fatalf("calls failed: %v", failed)
+			}
 			if allocs != 0 {
-				t.Fatalf("getpid+write+read+clock_gettime+fstat: %v allocations, want 0", allocs)
+				t.Fatalf("getpid+write+read+writev+readv+clock_gettime+fstat: %v allocations, want 0", allocs)
 			}
 		})
 	}
