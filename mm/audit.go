@@ -230,15 +230,19 @@ func auditEntries(cfg AuditConfig, es []MapsEntry, owned []ownedRange, exe exeID
 	sort.Slice(owned, func(i, j int) bool { return owned[i].r.Start < owned[j].r.Start })
 	// Each claim is compared with the earlier one reaching furthest: a
 	// claim can overlap one that is not its direct predecessor (one large
-	// claim holding two small ones).
-	for i, far := 1, 0; i < len(owned); i++ {
-		if owned[far].r.Overlaps(owned[i].r) && cfg.Mode == Mode32 {
+	// claim holding two small ones). reach[i] is the furthest end of
+	// owned[:i+1]; unlike the ends themselves it is sorted even when claims
+	// nest, so it can be binary-searched.
+	reach := make([]Addr, len(owned))
+	for i, far := 0, 0; i < len(owned); i++ {
+		if i > 0 && owned[far].r.Overlaps(owned[i].r) && cfg.Mode == Mode32 {
 			rep.Violations = append(rep.Violations, fmt.Sprintf("owners both claim %v (%s) and %v (%s)",
 				owned[far].r, owned[far].class, owned[i].r, owned[i].class))
 		}
 		if owned[i].r.End > owned[far].r.End {
 			far = i
 		}
+		reach[i] = owned[far].r.End
 	}
 
 	emit := func(r AddrRange, c Class, e MapsEntry) {
@@ -253,7 +257,7 @@ func auditEntries(cfg AuditConfig, es []MapsEntry, owned []ownedRange, exe exeID
 	for _, e := range es {
 		base := bc.class(e)
 		cursor := e.Range.Start
-		i := sort.Search(len(owned), func(i int) bool { return owned[i].r.End > e.Range.Start })
+		i := sort.Search(len(reach), func(i int) bool { return reach[i] > e.Range.Start })
 		for ; i < len(owned) && owned[i].r.Start < e.Range.End; i++ {
 			part := owned[i].r.Intersect(e.Range)
 			owned[i].covered += part.Length()

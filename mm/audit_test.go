@@ -139,6 +139,19 @@ func TestAuditEntries(t *testing.T) {
 			wantClass: map[Class]uint64{ClassGuest: 0x8000},
 		},
 		{
+			// The second line starts past the small claim's end: the
+			// large claim must still be found for it (its bytes are
+			// mapped, and they are guest memory).
+			name: "a claim holding another, over two lines", cfg: AuditConfig{Mode: Mode32},
+			es: []MapsEntry{line(0x10000000, 0x10004000, regProtRW, 0, ""), line(0x10004000, 0x10008000, regProtR, 0, "")},
+			owned: []ownedRange{
+				{r: AddrRange{Start: 0x10000000, End: 0x10008000}, class: ClassGuest},
+				{r: AddrRange{Start: 0x10001000, End: 0x10002000}, class: ClassHostHeap},
+			},
+			wantViol:  []string{"owners both claim [0x10000000, 0x10008000) (guest) and [0x10001000, 0x10002000)"},
+			wantClass: map[Class]uint64{ClassGuest: 0x8000, ClassGoRuntime: 0},
+		},
+		{
 			name: "Mode64 reports only", cfg: AuditConfig{Mode: Mode64},
 			es:     cat(image, []MapsEntry{line(0x10000000, 0x10001000, regProtRW, 0, "[anon: Go: heap]")}, high),
 			owned:  []ownedRange{{r: AddrRange{Start: 0x20000000, End: 0x20001000}, class: ClassGuest}},
