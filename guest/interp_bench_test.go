@@ -87,6 +87,10 @@ func TestHotLoopZeroAlloc(t *testing.T) {
 			if ex := e.m.Run(e.c); ex.Signal != 0 {
 				t.Fatalf("exit %+v", ex)
 			}
+			// pi(2000) = 303: the loop really ran.
+			if got := uint32(e.c.Regs[RAX]); got != 303 {
+				t.Fatalf("mode %v: %d primes below 2000, want 303", mode, got)
+			}
 		}
 		run()
 		if a := testing.AllocsPerRun(20, run); a != 0 {
