@@ -168,16 +168,6 @@ type Loaded struct {
 	ExecFn, Random, Platform uint64
 }
 
-// AuxVal returns the value of key in l.Auxv.
-func (l *Loaded) AuxVal(key uint64) (uint64, bool) {
-	for _, a := range l.Auxv {
-		if a.Key == key {
-			return a.Val, true
-		}
-	}
-	return 0, false
-}
-
 // open opens and parses path without mapping anything. The caller closes
 // the returned file, whose bytes LoadFile maps.
 func open(path string) (*File, *os.File, error) {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -298,28 +297,6 @@ func (r *Registry) Stats() RegistryStats {
 		s.Calls[e.spec.FullName()] = e.calls.Load()
 	}
 	return s
-}
-
-// Specs returns the registered specs in registration order.
-func (r *Registry) Specs() []Spec {
-	es := *r.entries.Load()
-	out := make([]Spec, len(es))
-	for i, e := range es {
-		out[i] = e.spec
-	}
-	return out
-}
-
-// KnownNames returns every name the registry knows, sorted.
-func (r *Registry) KnownNames() []string {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]string, 0, len(r.names))
-	for _, n := range r.names {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }
 
 var _ guest.Thunker = (*Registry)(nil)
