@@ -28,6 +28,24 @@ const (
 	nsSize    = 0x1000
 )
 
+// nativeBuffers maps the state the harness reads and writes (below
+// 2 GiB, where a Mode32 instruction can address its scratch memory) and an
+// executable page for the harness; both are unmapped when the test ends.
+func nativeBuffers(t *testing.T) (state, code uint64) {
+	t.Helper()
+	state, err := mapAnon(nsSize, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unmapAnon(state, nsSize) })
+	code, err = mapAnonProt(mm.PageSize, false, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unmapAnon(code, mm.PageSize) })
+	return state, code
+}
+
 // harness returns host code that loads every register but RSP and the
 // flags from the state at RDI, runs inst, stores them back and returns,
 // preserving the registers Go relies on.
@@ -426,17 +444,8 @@ func randValue(rng *rand.Rand) uint64 {
 func TestDifferentialNative(t *testing.T) {
 	host := hostFeatures()
 	cases := diffCases(host)
-	state, err := mapAnon(nsSize, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unmapAnon(state, nsSize)
+	state, code := nativeBuffers(t)
 	scratch := state + nsScratch
-	code, err := mapAnonProt(mm.PageSize, false, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unmapAnon(code, mm.PageSize)
 	const iters = 400
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {

@@ -73,16 +73,7 @@ func TestDifferentialSequences(t *testing.T) {
 			},
 		}
 	}
-	state, err := mapAnon(nsSize, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unmapAnon(state, nsSize)
-	code, err := mapAnonProt(mm.PageSize, false, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unmapAnon(code, mm.PageSize)
+	state, code := nativeBuffers(t)
 	const cmpFlags = FlagCF | FlagPF | FlagZF | FlagSF | FlagOF
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {

@@ -47,16 +47,7 @@ func TestDifferentialX87(t *testing.T) {
 		{"fldlg2", []byte{0xd9, 0xec}, 3}, {"fldln2", []byte{0xd9, 0xed}, 3}, {"fld1", []byte{0xd9, 0xe8}, 3},
 		{"fldz", []byte{0xd9, 0xee}, 3}, {"fld-st1", []byte{0xd9, 0xc1}, 3}, {"fstp-st1", []byte{0xdd, 0xd9}, 1},
 	}
-	state, err := mapAnon(nsSize, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unmapAnon(state, nsSize)
-	code, err := mapAnonProt(mm.PageSize, false, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unmapAnon(code, mm.PageSize)
+	state, code := nativeBuffers(t)
 	scratch := state + nsScratch
 	rng := rand.New(rand.NewPCG(5, 6))
 	rand80 := func() f80 {
