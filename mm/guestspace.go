@@ -496,19 +496,30 @@ func (g *GuestSpace) releaseClaimsLocked() {
 
 // resyncLocked re-reads from the kernel which recorded guest pages of r are
 // still mapped (after a MAP_FIXED or mremap that failed part-way) and
-// forgets those that are not.
+// forgets those that are not. Most failures change nothing (the kernel
+// checks its arguments before it unmaps), so each recorded area is probed
+// whole first and only one the kernel no longer maps entirely is walked
+// page by page. scratch must be empty; it is empty again afterwards.
 func (g *GuestSpace) resyncLocked(r AddrRange, ch *changeSet) {
-	for a := r.Start; a < r.End; a += PageSize {
-		i, ok := g.vmas.find(a)
-		if !ok || g.vmas.v[i].kind != vmaGuest {
-			continue
-		}
-		p := AddrRange{Start: a, End: a + PageSize}
-		if !sysProbeMapped(p) {
-			g.unrecordLocked(p)
-			ch.add(p)
+	damaged := g.scratch[:0]
+	i, j := g.vmas.span(r)
+	for k := i; k < j; k++ {
+		if v := g.vmas.v[k]; v.kind == vmaGuest {
+			if p := v.r.Intersect(r); !sysProbeMapped(p) {
+				damaged = append(damaged, p)
+			}
 		}
 	}
+	for _, d := range damaged {
+		for a := d.Start; a < d.End; a += PageSize {
+			p := AddrRange{Start: a, End: a + PageSize} // inside d
+			if !sysProbeMapped(p) {
+				g.unrecordLocked(p)
+				ch.add(p)
+			}
+		}
+	}
+	g.scratch = damaged[:0]
 }
 
 // sysProbeMapped reports whether every page of r is mapped: msync with

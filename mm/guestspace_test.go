@@ -1444,3 +1444,40 @@ func TestGuestSpaceMremapAcrossUnmergedAreas(t *testing.T) {
 	}
 	wantPages(t, g, y, gsRW, gsRW, gsRW, -1)
 }
+
+// TestGuestSpaceFailedFixedReplace: a MAP_FIXED over guest pages and free
+// pages that the kernel refuses (a bad file descriptor) leaves everything
+// as it was: the guest pages keep their contents and protection, the
+// reservations over the free pages are released, and the change hook hears
+// of nothing.
+func TestGuestSpaceFailedFixedReplace(t *testing.T) {
+	g, w := newTestSpace(t, 16<<20)
+	mem := openMem(t)
+	var hooked []AddrRange
+	g.SetChangeHook(func(r AddrRange) { hooked = append(hooked, r) })
+	a := mustMmap(t, g, w.Start+0x100000, 64*gsPage, gsRW, gsAnon|unix.MAP_FIXED)
+	mustMmap(t, g, a+64*gsPage+2*gsPage, 4*gsPage, unix.PROT_READ, gsAnon|unix.MAP_FIXED)
+	poke(t, mem, a, 7)
+	poke(t, mem, a+63*gsPage, 8)
+	if _, err := g.Mmap(a, 72*gsPage, unix.PROT_READ, unix.MAP_PRIVATE|unix.MAP_FIXED, 1<<20, 0); errnoOf(err) != unix.EBADF {
+		t.Fatalf("MAP_FIXED with a bad descriptor: %v, want EBADF", err)
+	}
+	want := make([]int, 72)
+	for i := range want {
+		switch {
+		case i < 64:
+			want[i] = gsRW
+		case i >= 66 && i < 70:
+			want[i] = unix.PROT_READ
+		default:
+			want[i] = -1 // free before, and the reservation is gone
+		}
+	}
+	wantPages(t, g, a, want...)
+	if peek(t, mem, a) != 7 || peek(t, mem, a+63*gsPage) != 8 {
+		t.Fatalf("guest memory lost its contents")
+	}
+	if len(hooked) != 0 {
+		t.Fatalf("change hook called for %v after a refused mmap", hooked)
+	}
+}
