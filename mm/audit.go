@@ -129,11 +129,11 @@ type AuditReport struct {
 	Segments []AuditSegment `json:"segments"`
 }
 
-// ownedRange is a range an owner claims.
+// ownedRange is a range an owner claims; it lives for one audit.
 type ownedRange struct {
-	r       AddrRange
-	class   Class
-	covered uint64 // bytes of r the maps show mapped
+	r       AddrRange // non-empty, page-aligned as the owner reported it
+	class   Class     // what the owner says r is
+	covered uint64    // bytes of r the maps show mapped; at most r.Length()
 }
 
 // Audit reads /proc/self/maps and classifies every mapping (see the
@@ -160,11 +160,12 @@ func Audit(cfg AuditConfig) (AuditReport, error) {
 	return auditEntries(cfg, es, owned, exe), nil
 }
 
-// exeID identifies the executable's file in maps lines.
+// exeID identifies the executable's file in maps lines, by device and
+// inode when /proc/self/exe could be stat'ed (ok), else by path.
 type exeID struct {
-	path       string
-	ino        uint64
-	major, min uint32
+	path       string // target of /proc/self/exe; "" if unreadable
+	ino        uint64 // valid when ok
+	major, min uint32 // device of the file; valid when ok
 	ok         bool
 }
 
