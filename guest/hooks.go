@@ -35,8 +35,10 @@ func (e Exit) Status() int {
 }
 
 // Kernel executes guest system calls. The interpreter calls Syscall with
-// RIP already past the instruction (`int 0x80` or `syscall`); the kernel
-// reads arguments from and writes the result to c.Regs. A non-nil result
+// RIP already past the instruction (`int 0x80` or `syscall`) and, for
+// `syscall`, RCX and R11 already holding RIP and RFLAGS as the instruction
+// leaves them; the kernel reads arguments from and writes the result to
+// c.Regs. A non-nil result
 // ends the run (exit, exit_group, a fatal signal).
 type Kernel interface {
 	Syscall(c *CPU, abi ABI) *Exit

@@ -311,9 +311,6 @@ func (k *Linux) Syscall(c *CPU, abi ABI) *Exit {
 		c.Regs[RAX] = uint64(uint32(r))
 	} else {
 		c.Regs[RAX] = uint64(r)
-		// syscall clobbers RCX (return RIP) and R11 (RFLAGS).
-		c.Regs[RCX] = c.RIP
-		c.Regs[R11] = c.RFLAGS()
 	}
 	return s.exit
 }
