@@ -108,31 +108,18 @@ func (b *pageBitmap) forRange(first, n uint64, f func(w *uint64, mask uint64)) {
 }
 
 // nextSet returns the lowest used page >= i, or b.n if there is none.
-func (b *pageBitmap) nextSet(i uint64) uint64 {
-	if i >= b.n {
-		return b.n
-	}
-	wi := i / 64
-	w := b.words[wi] & (^uint64(0) << (i % 64))
-	for {
-		if w != 0 {
-			return min(wi*64+uint64(bits.TrailingZeros64(w)), b.n)
-		}
-		wi++
-		if wi >= uint64(len(b.words)) {
-			return b.n
-		}
-		w = b.words[wi]
-	}
-}
+func (b *pageBitmap) nextSet(i uint64) uint64 { return b.next(i, 0) }
 
 // nextClear returns the lowest free page >= i, or b.n if there is none.
-func (b *pageBitmap) nextClear(i uint64) uint64 {
+func (b *pageBitmap) nextClear(i uint64) uint64 { return b.next(i, ^uint64(0)) }
+
+// next returns the lowest page >= i whose bit, xored with flip's, is 1.
+func (b *pageBitmap) next(i, flip uint64) uint64 {
 	if i >= b.n {
 		return b.n
 	}
 	wi := i / 64
-	w := ^b.words[wi] & (^uint64(0) << (i % 64))
+	w := (b.words[wi] ^ flip) & (^uint64(0) << (i % 64))
 	for {
 		if w != 0 {
 			return min(wi*64+uint64(bits.TrailingZeros64(w)), b.n)
@@ -141,7 +128,7 @@ func (b *pageBitmap) nextClear(i uint64) uint64 {
 		if wi >= uint64(len(b.words)) {
 			return b.n
 		}
-		w = ^b.words[wi]
+		w = b.words[wi] ^ flip
 	}
 }
 
