@@ -58,8 +58,11 @@ const (
 // 128-byte slices; 64-byte slices, as Box64 added after measuring (on the
 // churn trace they cut peak mapped bytes by a third); and 256-byte slices,
 // which keep short-lived 129..256-byte requests out of the LIST blocks'
-// coalescing (8% less CPU per op on churn). Measurements: docs/memory.md.
-var DefaultSliceSizes = [...]uint64{64, 128, 256}
+// coalescing (8% less CPU per op on churn); 16- and 32-byte slices, since
+// half of churn's requests are 8..32 bytes: packed densely they touch fewer
+// cache lines (churn about 10% faster, peak mapped 1.71x to 1.35x of peak
+// live; mixed unchanged at 1.09x). Measurements: docs/memory.md.
+var DefaultSliceSizes = [...]uint64{16, 32, 64, 128, 256}
 
 // HeapConfig configures a Heap.
 type HeapConfig struct {

@@ -125,7 +125,7 @@ func TestHeapTable(t *testing.T) {
 			[]heapOp{{op: "alloc", n: 100}, {op: "realloc", n: 1000, moved: true}},
 			heapAfter{list: KindStats{Blocks: 1, LiveAllocs: 1}, mapk: KindStats{Blocks: 1}}},
 		{"realloc within a slice stays",
-			[]heapOp{{op: "alloc", n: 10}, {op: "realloc", n: 64}},
+			[]heapOp{{op: "alloc", n: 40}, {op: "realloc", n: 64}},
 			heapAfter{mapk: KindStats{Blocks: 1, LiveAllocs: 1}, inPlace: 1}},
 		{"realloc to 0 frees",
 			[]heapOp{{op: "alloc", n: 10}, {op: "realloc", n: 0, moved: true}},
@@ -281,8 +281,8 @@ func TestHeapOwnsEveryAddress(t *testing.T) {
 		}
 	}
 	h.mu.Unlock()
-	if len(ranges) != 5 {
-		t.Fatalf("%d blocks, want one of each kind (LIST, MAP 64, 128 and 256, large)", len(ranges))
+	if len(ranges) != 7 {
+		t.Fatalf("%d blocks, want one of each kind (LIST, MAP 16, 32, 64, 128 and 256, large)", len(ranges))
 	}
 	for _, r := range ranges {
 		for p := r.Start - 64; p < r.End+64; p++ {
