@@ -200,13 +200,14 @@ type heapClass struct {
 	// the cache), else the block of the latest allocation; when it is full
 	// the fit tree picks the leftmost block with a free slice.
 	cur *heapBlock
-	// hot holds the addresses of the kind's latest freed slices (MAP), a
-	// ring of hotN entries ending at hotTop: allocations take them last in,
-	// first out, as their lines are likely still cached. They are hints
-	// only: an entry is used if the radix index still names a block of
-	// this kind there and both bitmaps still say free, and skipped
-	// otherwise; the bitmaps, never hot, say what is free.
-	hot          [64]Addr
+	// hot holds the kind's latest freed slices (MAP): a ring of hotN
+	// entries ending at hotTop, each a block of this kind and a slice
+	// index in it; allocations take them last in, first out, as their
+	// lines are likely still cached. They are hints only: an entry is used
+	// if both bitmaps still say free and skipped otherwise (the bitmaps,
+	// never hot, say what is free); releaseBlockLocked clears the entries
+	// of a block it releases, so every block in the ring is live.
+	hot          [64]hotSlice
 	hotTop, hotN uint32
 	// blocks holds the class's blocks by cidx; released blocks leave nil
 	// entries whose indexes wait in freeIdx.
@@ -222,6 +223,13 @@ type heapClass struct {
 	empty int
 	// stats: Blocks, MappedBytes, LiveBytes, LiveAllocs kept exact.
 	stats KindStats
+}
+
+// hotSlice is an entry of heapClass.hot: slice i of block b (b nil: a
+// cleared entry).
+type hotSlice struct {
+	b *heapBlock
+	i uint32
 }
 
 // Heap is the custommem engine: one instance per purpose (NewPrimaryHeap,
@@ -454,7 +462,7 @@ func (h *Heap) freeMapLocked(p Addr) bool {
 	b.bmap[w] &^= bit
 	b.lowest = min(b.lowest, uint32(i))
 	c.cur = b
-	c.hot[c.hotTop%uint32(len(c.hot))] = p
+	c.hot[c.hotTop%uint32(len(c.hot))] = hotSlice{b, uint32(i)}
 	c.hotTop++
 	c.hotN = min(c.hotN+1, uint32(len(c.hot)))
 	b.maxfree++
@@ -769,6 +777,11 @@ func (h *Heap) releaseBlockLocked(b *heapBlock) bool {
 	if c.cur == b {
 		c.cur = nil
 	}
+	for k := range c.hot {
+		if c.hot[k].b == b {
+			c.hot[k].b = nil
+		}
+	}
 	if c.kind != kindLarge {
 		c.tree.set(int(b.cidx), 0)
 		c.blocks[b.cidx] = nil
@@ -889,6 +902,7 @@ func (h *Heap) Close() error {
 	h.index = radixIndex{}
 	for _, c := range append([]*heapClass{h.list, h.large}, h.maps...) {
 		c.blocks, c.freeIdx, c.tree, c.empty, c.cur, c.hotN = nil, nil, fitTree{}, 0, nil, 0
+		c.hot = [len(c.hot)]hotSlice{}
 		c.stats = KindStats{}
 	}
 	h.mapped = 0

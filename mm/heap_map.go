@@ -98,31 +98,26 @@ func (h *Heap) mapTakeLocked(c *heapClass, b *heapBlock) Addr {
 }
 
 // mapAllocFastLocked is the fast path of MAP allocation: the latest freed
-// slice of kind c still free (hot), else the lowest free slice of the
+// slice of kind c still free (c.hot), else the lowest free slice of the
 // current block; 0 if neither applies (mapAllocLocked then decides).
 func (h *Heap) mapAllocFastLocked(c *heapClass) Addr {
 	for c.hotN > 0 {
 		c.hotN--
 		c.hotTop--
-		p := c.hot[c.hotTop%uint32(len(c.hot))]
-		s := h.index.get(p)
-		if s == 0 {
+		e := c.hot[c.hotTop%uint32(len(c.hot))]
+		b := e.b
+		if b == nil {
 			continue
 		}
-		b := h.slots[s-1]
-		if b.cls != c {
-			continue
-		}
-		i := uint64(p-b.r.Start) >> c.sliceShift
-		w, bit := i/64, uint64(1)<<(i%64)
-		if i >= uint64(c.nslices) || b.starts[w]&bit != 0 || b.bmap[w]&bit != 0 {
+		w, bit := e.i/64, uint64(1)<<(e.i%64)
+		if b.starts[w]&bit != 0 || b.bmap[w]&bit != 0 {
 			continue
 		}
 		b.starts[w] |= bit
 		b.bmap[w] |= bit
 		b.maxfree--
 		h.noteAllocLocked(b, c.slice)
-		return b.r.Start + Addr(i<<c.sliceShift)
+		return b.r.Start + Addr(uint64(e.i)<<c.sliceShift)
 	}
 	if b := c.cur; b != nil && b.maxfree != 0 {
 		return h.mapTakeLocked(c, b)
@@ -138,7 +133,7 @@ func (h *Heap) mapFreeLocked(b *heapBlock, off uint64) {
 	b.setMapWord(i/64, b.mapWord(i/64)&^(1<<(i%64)))
 	b.lowest = min(b.lowest, i)
 	c.cur = b // the next allocation reuses this slice while it is hot
-	c.hot[c.hotTop%uint32(len(c.hot))] = b.r.Start + Addr(off)
+	c.hot[c.hotTop%uint32(len(c.hot))] = hotSlice{b, i}
 	c.hotTop++
 	c.hotN = min(c.hotN+1, uint32(len(c.hot)))
 	if b.maxfree == 0 {
