@@ -156,12 +156,9 @@ func sysSchedYield(k *Linux, s *sysCall) int64 {
 }
 
 // sysSchedGetaffinity: the CPU mask is a byte array in both ABIs, but its
-// length must be a multiple of the guest's long.
+// length (an unsigned int in both) must be a multiple of the guest's long.
 func sysSchedGetaffinity(k *Linux, s *sysCall) int64 {
 	n := uint64(uint32(s.a[1]))
-	if s.abi == ABIAMD64 {
-		n = s.a[1]
-	}
 	if s.abi == ABIi386 && n%4 != 0 {
 		return -int64(unix.EINVAL)
 	}

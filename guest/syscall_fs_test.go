@@ -132,6 +132,11 @@ func TestFileSystemCalls(t *testing.T) {
 			if r := e.sys("sched_getaffinity", 0, 128, e.mem); r <= 0 || e.view(e.mem, 1)[0] == 0 && bytes.Equal(e.view(e.mem, 128), make([]byte, 128)) {
 				t.Fatalf("sched_getaffinity = %d, mask % x", r, e.view(e.mem, 8))
 			}
+			// The length is an unsigned int: upper bits of the register
+			// do not count.
+			if r := e.sys("sched_getaffinity", 0, 1<<32|128, e.mem); e.abi == ABIAMD64 && r <= 0 {
+				t.Fatalf("sched_getaffinity(length 1<<32|128) = %d, want the mask size", r)
+			}
 			if r := e.sys("sched_getaffinity", 0, 128, e.unmappedPage()); r != errnoRet(unix.EFAULT) {
 				t.Fatalf("sched_getaffinity(unmapped) = %d, want -EFAULT", r)
 			}
