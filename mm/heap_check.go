@@ -50,6 +50,19 @@ func (h *Heap) Check() error {
 	for _, c := range append([]*heapClass{h.list, h.large}, h.maps...) {
 		var st KindStats
 		empty := 0
+		if c.cur != nil && (c.cur.cls != c || c.cur.slot < 0 || int(c.cur.slot) >= len(h.slots) ||
+			h.slots[c.cur.slot] != c.cur) {
+			return fmt.Errorf("%s: current block %v is not a live block of the kind", c.kind, c.cur.r)
+		}
+		if c.hotN > uint32(len(c.hot)) {
+			return fmt.Errorf("%s: hot ring holds %d entries, more than %d", c.kind, c.hotN, len(c.hot))
+		}
+		for _, e := range c.hot {
+			if e.b != nil && (e.b.cls != c || e.b.slot < 0 || int(e.b.slot) >= len(h.slots) ||
+				h.slots[e.b.slot] != e.b || e.i >= c.nslices) {
+				return fmt.Errorf("%s: hot ring names slice %d of %v, not a live block of the kind", c.kind, e.i, e.b.r)
+			}
+		}
 		for i, b := range c.blocks {
 			if b == nil {
 				if c.tree.get(i) != 0 {

@@ -60,6 +60,19 @@ func (s *mmapSource) UnmapBlock(r AddrRange) error {
 	return sysMunmap(r)
 }
 
+// covers reports whether p lies in a block the source has mapped and not
+// unmapped.
+func (s *mmapSource) covers(p Addr) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for r := range s.live {
+		if r.Contains(p) {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *mmapSource) liveCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

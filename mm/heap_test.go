@@ -474,3 +474,52 @@ func TestHeapCorruptedBlockMemory(t *testing.T) {
 		t.Fatal("corruption not counted")
 	}
 }
+
+// TestHeapHotRingForgetsReleasedBlocks: a MAP block released while the hot
+// ring still names its slices must leave the ring, or the next allocation
+// would hand out a slice of unmapped memory. Before: two 256-byte-slice
+// blocks, full and one slice. Operations: free everything, newest first
+// (the ring fills with both blocks' slices; the second block to empty is
+// released), then allocate again. After: Check passes, every new allocation
+// is owned and inside a live block, none repeats.
+func TestHeapHotRingForgetsReleasedBlocks(t *testing.T) {
+	h, src := newTestHeap(t, HeapConfig{Name: "hot", SliceSizes: []uint64{256}})
+	n := int(newMapClass(256).nslices) + 1
+	ps := make([]Addr, n)
+	for i := range ps {
+		p, err := h.Alloc(200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps[i] = p
+	}
+	if got := h.Stats().Map[0].Blocks; got != 2 {
+		t.Fatalf("got %d blocks before, want 2", got)
+	}
+	for i := n - 1; i >= 0; i-- {
+		if err := h.Free(ps[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.Stats().Map[0].Blocks; got != 1 {
+		t.Fatalf("got %d blocks after freeing, want 1 (one empty block kept)", got)
+	}
+	if err := h.Check(); err != nil {
+		t.Fatalf("Check after the frees: %v", err)
+	}
+	seen := map[Addr]bool{}
+	for i := 0; i < 100; i++ {
+		p, err := h.Alloc(200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[p] || !h.Owns(p) || !src.covers(p) {
+			t.Fatalf("allocation %d at %v: repeated %v, owned %v, mapped %v", i, p, seen[p], h.Owns(p), src.covers(p))
+		}
+		seen[p] = true
+		memView(p, 200)[199] = 1
+	}
+	if err := h.Check(); err != nil {
+		t.Fatalf("Check after the allocations: %v", err)
+	}
+}
