@@ -249,6 +249,13 @@ func TestWriteReadPipe(t *testing.T) {
 			if r := e.sys("writev", wfd, iov, 1025); r != errnoRet(unix.EINVAL) {
 				t.Fatalf("writev(1025 iovecs) = %d, want -EINVAL", r)
 			}
+			// The count is an unsigned long: upper bits make it too large.
+			if r := e.sys("writev", wfd, iov, 1<<32|2); e.abi == ABIAMD64 && r != errnoRet(unix.EINVAL) {
+				t.Fatalf("writev(1<<32|2 iovecs) = %d, want -EINVAL", r)
+			}
+			if r := e.sys("writev", wfd, iov, 0xffffffff); r != errnoRet(unix.EINVAL) {
+				t.Fatalf("writev(0xffffffff iovecs) = %d, want -EINVAL", r)
+			}
 			put(iov, e.unmappedPage())
 			if r := e.sys("writev", wfd, iov, 2); r != errnoRet(unix.EFAULT) {
 				t.Fatalf("writev(unmapped base) = %d, want -EFAULT", r)

@@ -81,8 +81,8 @@ func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
-	cnt := s.int32Arg(2)
-	if cnt < 0 || cnt > sysIOVMax {
+	cnt := s.a[2] // unsigned long vlen
+	if cnt > sysIOVMax {
 		return -int64(unix.EINVAL)
 	}
 	esz := uint64(sizeofIovecI386)
@@ -92,7 +92,7 @@ func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 	if k.iovScratch == nil {
 		k.iovScratch = make([]uint64, 0, 2*sysIOVMax)
 	}
-	arr, e := k.checkUser(s.a[1], uint64(cnt)*esz, unix.PROT_READ)
+	arr, e := k.checkUser(s.a[1], cnt*esz, unix.PROT_READ)
 	if e != 0 {
 		return -int64(e)
 	}
