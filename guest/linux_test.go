@@ -295,6 +295,13 @@ func TestPointerChecks(t *testing.T) {
 			unmapped := e.unmappedPage()
 			// A Go heap object: mapped on the host, not the guest's.
 			goHeap := uint64(uintptrOf(e.k))
+			// A mapping below 2 GiB that GuestSpace did not make: inside
+			// the 32-bit window, like a default-built binary's image.
+			foreign, err := mapAnon(mm.PageSize, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unmapAnon(foreign, mm.PageSize)
 			statName := "fstat"
 			if e.abi == ABIi386 {
 				statName = "fstat64"
@@ -310,6 +317,9 @@ func TestPointerChecks(t *testing.T) {
 				{"fstat to host memory", func() int64 { return e.sys(statName, fd, goHeap) }, unix.EFAULT},
 				{"read into unmapped page", func() int64 { return e.sys("read", fd, unmapped, 16) }, unix.EFAULT},
 				{"read into host memory", func() int64 { return e.sys("read", fd, goHeap, 16) }, unix.EFAULT},
+				{"read into a foreign mapping in the window", func() int64 { return e.sys("read", fd, foreign, 16) }, unix.EFAULT},
+				{"fstat to a foreign mapping in the window", func() int64 { return e.sys(statName, fd, foreign) }, unix.EFAULT},
+				{"getrandom into a foreign mapping in the window", func() int64 { return e.sys("getrandom", foreign, 16, 0) }, unix.EFAULT},
 				{"read running off the buffer", func() int64 { return e.sys("read", fd, e.mem+memSize-8, 4096) }, unix.EFAULT},
 				{"read into read-only page (kernel check)", func() int64 {
 					f.WriteAt([]byte("data"), 0)
