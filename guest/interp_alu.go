@@ -200,23 +200,34 @@ func idiv128(hi, lo uint64, d int64) (q, r uint64, ok bool) {
 	return q, r, true
 }
 
-// shift is shl/shr/sar. A zero count changes nothing (a 32-bit register
-// is still zero-extended). CF is the last bit shifted out (0 when the
-// count exceeds the width); OF is computed with the count-1 rule for every
-// count (the CPU defines it only for 1); AF is cleared.
-func (m *Machine) shift(c *CPU, o *op) {
-	s := o.size
-	a, ad := m.getRMW(c, &o.dst, s)
-	cnt := m.get(c, &o.src, 1)
-	if s == 8 {
+// shiftOperand reads the destination of a shift or rotate and masks its
+// count as the CPU does (six bits for 64-bit operands, five otherwise).
+// ok is false for a zero count: nothing changes, except that a 32-bit
+// register destination is still zero-extended, and the caller is done.
+func (m *Machine) shiftOperand(c *CPU, o *op, cnt uint64) (a, ad, n uint64, ok bool) {
+	a, ad = m.getRMW(c, &o.dst, o.size)
+	if o.size == 8 {
 		cnt &= 63
 	} else {
 		cnt &= 31
 	}
 	if cnt == 0 {
 		if o.dst.kind == argReg {
-			setReg(c, o.dst.reg, s, a)
+			setReg(c, o.dst.reg, o.size, a)
 		}
+		return a, ad, 0, false
+	}
+	return a, ad, cnt, true
+}
+
+// shift is shl/shr/sar. A zero count changes nothing (a 32-bit register
+// is still zero-extended). CF is the last bit shifted out (0 when the
+// count exceeds the width); OF is computed with the count-1 rule for every
+// count (the CPU defines it only for 1); AF is cleared.
+func (m *Machine) shift(c *CPU, o *op) {
+	s := o.size
+	a, ad, cnt, ok := m.shiftOperand(c, o, m.get(c, &o.src, 1))
+	if !ok {
 		return
 	}
 	w := uint64(s) * 8
@@ -245,17 +256,8 @@ func (m *Machine) shift(c *CPU, o *op) {
 // rule for every count).
 func (m *Machine) rotate(c *CPU, o *op) {
 	s := o.size
-	a, ad := m.getRMW(c, &o.dst, s)
-	cnt := m.get(c, &o.src, 1)
-	if s == 8 {
-		cnt &= 63
-	} else {
-		cnt &= 31
-	}
-	if cnt == 0 {
-		if o.dst.kind == argReg {
-			setReg(c, o.dst.reg, s, a)
-		}
+	a, ad, cnt, ok := m.shiftOperand(c, o, m.get(c, &o.src, 1))
+	if !ok {
 		return
 	}
 	w := uint64(s) * 8
@@ -304,23 +306,15 @@ func (m *Machine) rotate(c *CPU, o *op) {
 // dst:src:dst, as Intel processors do. AF is cleared.
 func (m *Machine) shiftDouble(c *CPU, o *op) {
 	s := o.size
-	a, ad := m.getRMW(c, &o.dst, s)
-	b := c.Regs[o.src.reg] & sizeMask[s]
 	cnt := o.imm
 	if o.rep != 0 {
 		cnt = c.Regs[RCX]
 	}
-	if s == 8 {
-		cnt &= 63
-	} else {
-		cnt &= 31
-	}
-	if cnt == 0 {
-		if o.dst.kind == argReg {
-			setReg(c, o.dst.reg, s, a)
-		}
+	a, ad, cnt, ok := m.shiftOperand(c, o, cnt)
+	if !ok {
 		return
 	}
+	b := c.Regs[o.src.reg] & sizeMask[s]
 	w := uint64(s) * 8
 	sb := signBit[s]
 	var r uint64
