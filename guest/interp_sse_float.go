@@ -23,7 +23,10 @@ func setScalar(c *CPU, r uint8, size uint8, v uint64) {
 	*x = *x&^sizeMask[size] | v&sizeMask[size]
 }
 
-func fpArith(sub uint8, a, b float64) float64 {
+// fpArith is the scalar operation sub (fpAdd ... fpSqrt) on one lane.
+// A float32 square root computed in float64 and rounded once is the
+// correctly rounded float32 result, as sqrtss gives.
+func fpArith[F float32 | float64](sub uint8, a, b F) F {
 	switch sub {
 	case fpAdd:
 		return a + b
@@ -44,32 +47,7 @@ func fpArith(sub uint8, a, b float64) float64 {
 		}
 		return b
 	default:
-		return math.Sqrt(b)
-	}
-}
-
-func fpArith32(sub uint8, a, b float32) float32 {
-	switch sub {
-	case fpAdd:
-		return a + b
-	case fpSub:
-		return a - b
-	case fpMul:
-		return a * b
-	case fpDiv:
-		return a / b
-	case fpMin:
-		if a < b {
-			return a
-		}
-		return b
-	case fpMax:
-		if a > b {
-			return a
-		}
-		return b
-	default:
-		return float32(math.Sqrt(float64(b)))
+		return F(math.Sqrt(float64(b)))
 	}
 }
 
@@ -90,7 +68,7 @@ func (m *Machine) sseFloat(c *CPU, o *op) {
 		if o.size == 8 {
 			setScalar(c, o.dst.reg, 8, math.Float64bits(fpArith(o.cond, math.Float64frombits(a), math.Float64frombits(b))))
 		} else {
-			r := fpArith32(o.cond, math.Float32frombits(uint32(a)), math.Float32frombits(uint32(b)))
+			r := fpArith(o.cond, math.Float32frombits(uint32(a)), math.Float32frombits(uint32(b)))
 			setScalar(c, o.dst.reg, 4, uint64(math.Float32bits(r)))
 		}
 	case opSseComi:
@@ -209,7 +187,7 @@ func packedFloat(o *op, a, b vec) vec {
 		if w == 8 {
 			setLane(&r, 8, i, math.Float64bits(fpArith(o.cond, math.Float64frombits(x), math.Float64frombits(y))))
 		} else {
-			f := fpArith32(o.cond, math.Float32frombits(uint32(x)), math.Float32frombits(uint32(y)))
+			f := fpArith(o.cond, math.Float32frombits(uint32(x)), math.Float32frombits(uint32(y)))
 			setLane(&r, 4, i, uint64(math.Float32bits(f)))
 		}
 	}
