@@ -292,14 +292,16 @@
 //	       Payloads are 16-byte aligned; a sentinel header (next mark 0)
 //	       ends the block.
 //	       [hdr|payload ...][hdr|payload][hdr| free ....... ][sentinel]
-//	MAP    128 KiB of fixed slices (64, 128, 256 bytes) from offset 0, the
-//	       slices' bitmap at the block's end (1 = used), lowest as hint.
+//	MAP    128 KiB of fixed slices (16, 32, 64, 128, 256 bytes) from
+//	       offset 0, the slices' bitmap at the block's end (1 = used),
+//	       lowest as hint.
 //	       [slice 0][slice 1] ... [slice n-1][bitmap]
 //	large  a dedicated mapping per request larger than a LIST block can
 //	       serve (or aligned above a page), released on free.
 //
 // Each LIST and MAP kind keeps a max-tree over its blocks (fitTree): leaf i
-// is the capacity of block i (LIST: maxfree; MAP: whether a slice is free),
+// is the capacity of block i (LIST: maxfree; MAP: 1 when a slice is free,
+// and a block that fills keeps its 1 until a search finds it full),
 // so the leftmost block able to serve a request is found in O(log blocks)
 // and a block that cannot serve is never walked. A two-level radix index
 // maps address>>17 (the 128 KiB granule; no granule holds parts of two
@@ -308,12 +310,17 @@
 //
 // Alloc(n), with the heap's mutex held:
 //
-//  1. n fits a MAP slice: take the lowest free slice of the current MAP
-//     block of that size (the block of the latest free or allocation; the
-//     fit tree's leftmost block with a free slice when the current one is
-//     full; a new block when none has one). The
-//     in-block bitmap is scanned from lowest a word at a time; the Go-side
-//     starts bitmap must agree (else ErrCorrupt, nothing handed out twice).
+//  1. n fits a MAP slice (a table indexed by (n+15)/16 names the kind):
+//     take the latest freed slice of the kind that is still free (the
+//     kind's hot ring of its last 64 frees, last in, first out: its cache
+//     lines are likely still warm), else the lowest free slice of the
+//     current MAP block of that size (the block of the latest free or
+//     allocation; the fit tree's leftmost block with a free slice when the
+//     current one is full; a new block when none has one). The in-block
+//     bitmap is scanned from lowest a word at a time; the Go-side starts
+//     bitmap must agree (else ErrCorrupt, nothing handed out twice). Ring
+//     entries are hints, checked against both bitmaps when taken; a block
+//     released while the ring names it is cleared from the ring.
 //  2. n fits a LIST block: the fit tree names the leftmost block whose
 //     maxfree reaches n rounded to 16. In the block: the head of n's exact
 //     bin (below 1 KiB, one bin per 16 bytes), first fit within n's range
@@ -355,11 +362,21 @@
 // at or below the lowest free chunk, the in-block MAP bitmap equals the
 // starts bitmap and maxfree counts its clear bits, lowest is at or below
 // the lowest free slice, the fit trees and the radix index agree with the
-// blocks, and every counter equals a recount.
+// blocks, each kind's current block and hot ring name only live blocks of
+// the kind, and every counter equals a recount.
 //
-// Locking: one sync.Mutex per heap, as Box64 has one per allocator; every
-// method takes it. A goroutine with many requests in a row may hold it
-// (Lock) and call AllocLocked, FreeLocked and ReallocLocked.
+// Fast paths. Alloc of at most a slice, the current block or the ring not
+// empty, is one table load, the ring or the bitmap word, and the counters;
+// Free of a live MAP slice is the radix entry (a MAP block is exactly one
+// granule), one bit of the starts bitmap and the counters. Everything else
+// takes the general paths above.
+//
+// Locking: one mutex per heap, as Box64 has one per allocator; every
+// method takes it. On x86-64 (without the race detector) it is the heap's
+// own lock, taken with one compare-and-swap and released with a plain
+// store (heap_lock_unsafe_amd64.go); elsewhere sync.Mutex. A goroutine with
+// many requests in a row may hold it (Lock) and call AllocLocked,
+// FreeLocked and ReallocLocked.
 //
 // Costs: Owns, Free and UsableSize O(1); Alloc O(log blocks) for the fit
 // tree plus O(1) bin work (a range bin is walked first fit); aligned

@@ -2,6 +2,7 @@ package mm
 
 import (
 	"fmt"
+	"os"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -169,5 +170,32 @@ func BenchmarkHeapOwns(b *testing.B) {
 			}
 			h.Close()
 		})
+	}
+}
+
+// BenchmarkHeapReplay replays the ALLOCTR1 trace named by $MINEMU_TRACE
+// (skipped when unset) through a fresh heap per iteration, each call
+// locking ($MINEMU_HOLD_LOCK non-empty: the lock held around the loop, as
+// `minemu mm replay --hold-lock`). It reports the replay's own ns per op and
+// peak mapped / peak live; with -cpuprofile it shows where a trace's time
+// goes (docs/memory.md).
+func BenchmarkHeapReplay(b *testing.B) {
+	path := os.Getenv("MINEMU_TRACE")
+	if path == "" {
+		b.Skip("MINEMU_TRACE not set")
+	}
+	tr, err := LoadTrace(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt := ReplayOptions{HoldLock: os.Getenv("MINEMU_HOLD_LOCK") != ""}
+	for i := 0; i < b.N; i++ {
+		h, _ := newTestHeap(b, HeapConfig{Name: "replay"})
+		res, err := ReplayTrace(h, tr, opt)
+		if err != nil || res.VerifyErrors != 0 || res.Check != "ok" {
+			b.Fatalf("replay: %v, %d verify errors, check %s", err, res.VerifyErrors, res.Check)
+		}
+		b.ReportMetric(res.NsPerOp, "ns/traceop")
+		b.ReportMetric(float64(res.PeakMappedBytes)/float64(max(res.PeakLiveBytes, 1)), "mapped/live")
 	}
 }
