@@ -570,3 +570,14 @@ func (k *Linux) dirfd(v int) (int, unix.Errno) {
 	}
 	return k.fd(v)
 }
+
+// dirPath validates the directory descriptor and reads the path of an *at
+// call.
+func (k *Linux) dirPath(dirfd int, pathAddr uint64) (int, string, unix.Errno) {
+	dirfd, e := k.dirfd(dirfd)
+	if e != 0 {
+		return 0, "", e
+	}
+	p, e := k.path(pathAddr)
+	return dirfd, p, e
+}

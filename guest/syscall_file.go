@@ -137,11 +137,7 @@ func sysOpenat(k *Linux, s *sysCall) int64 {
 // O_LARGEFILE cannot open a regular file larger than 2 GiB (EOVERFLOW, as
 // generic_file_open says for a compat task).
 func (k *Linux) openat(s *sysCall, dirfd int, pathAddr uint64, flags int, mode uint32) int64 {
-	dirfd, e := k.dirfd(dirfd)
-	if e != 0 {
-		return -int64(e)
-	}
-	p, e := k.path(pathAddr)
+	dirfd, p, e := k.dirPath(dirfd, pathAddr)
 	if e != 0 {
 		return -int64(e)
 	}
@@ -242,11 +238,7 @@ func (k *Linux) statOut(st *unix.Stat_t, layout statLayout, addr uint64) int64 {
 
 // statAt is fstatat(dirfd, path, buf, flags) for every layout.
 func (k *Linux) statAt(dirfd int, pathAddr, buf uint64, flags int, layout statLayout) int64 {
-	dirfd, e := k.dirfd(dirfd)
-	if e != 0 {
-		return -int64(e)
-	}
-	p, e := k.path(pathAddr)
+	dirfd, p, e := k.dirPath(dirfd, pathAddr)
 	if e != 0 {
 		return -int64(e)
 	}
@@ -309,11 +301,7 @@ func abiStat(s *sysCall) statLayout {
 // sysStatx is statx(dirfd, path, flags, mask, buf); struct statx is the
 // same in both ABIs, so the kernel writes the guest's buffer.
 func sysStatx(k *Linux, s *sysCall) int64 {
-	dirfd, e := k.dirfd(s.int32Arg(0))
-	if e != 0 {
-		return -int64(e)
-	}
-	p, e := k.path(s.a[1])
+	dirfd, p, e := k.dirPath(s.int32Arg(0), s.a[1])
 	if e != 0 {
 		return -int64(e)
 	}
@@ -344,11 +332,7 @@ func sysFaccessat2(k *Linux, s *sysCall) int64 {
 }
 
 func (k *Linux) faccessat(dirfd int, pathAddr uint64, mode, flags int) int64 {
-	dirfd, e := k.dirfd(dirfd)
-	if e != 0 {
-		return -int64(e)
-	}
-	p, e := k.path(pathAddr)
+	dirfd, p, e := k.dirPath(dirfd, pathAddr)
 	if e != 0 {
 		return -int64(e)
 	}
@@ -381,11 +365,7 @@ func sysReadlinkat(k *Linux, s *sysCall) int64 {
 // readlinkat answers /proc/self/exe with the guest's path and forwards
 // everything else.
 func (k *Linux) readlinkat(dirfd int, pathAddr, buf uint64, size int) int64 {
-	dirfd, e := k.dirfd(dirfd)
-	if e != 0 {
-		return -int64(e)
-	}
-	p, e := k.path(pathAddr)
+	dirfd, p, e := k.dirPath(dirfd, pathAddr)
 	if e != 0 {
 		return -int64(e)
 	}

@@ -12,11 +12,7 @@ import (
 
 // pathAt runs host call nr(dirfd, path, a2, a3) for a guest path.
 func (k *Linux) pathAt(nr uintptr, dirfd int, pathAddr uint64, a2, a3 uintptr) int64 {
-	dirfd, e := k.dirfd(dirfd)
-	if e != 0 {
-		return -int64(e)
-	}
-	p, e := k.path(pathAddr)
+	dirfd, p, e := k.dirPath(dirfd, pathAddr)
 	if e != 0 {
 		return -int64(e)
 	}
