@@ -436,20 +436,30 @@ func (h *Heap) listResizeLocked(b *heapBlock, off, n uint64) bool {
 	return true
 }
 
-// listLooksFree reports whether a free chunk's header sits right before
-// off, with marks that agree both ways. It only classifies a rejected
-// pointer (double free or interior), so it may trust block bytes; it never
-// reads outside the block.
+// listLooksFree reports whether off is the payload of a free chunk: it
+// walks the chain of headers from the block's first one until it reaches
+// or passes the header off would have. Marks right before off are not
+// enough: a live payload can hold a stale pair of headers, left by chunks
+// that were merged and then allocated over, whose marks still agree both
+// ways. The walk is O(chunks in the block), but it only classifies a
+// pointer already rejected (double free or interior), never a hot path;
+// it stops at a mark that does not advance and never reads outside the
+// block, whatever a guest wrote into it.
 func (b *heapBlock) listLooksFree(off uint64) bool {
-	end := uint64(b.sentinel())
-	if off < listHeader || off > end {
+	end := b.sentinel()
+	if off < listHeader || off > uint64(end) {
 		return false
 	}
-	x := uint32(off) - listHeader
-	m := b.nextMark(x)
-	offs := uint64(m & markOffs)
-	if m == 0 || m&markFill != 0 || offs < listMinChunk || offs%16 != 0 || uint64(x)+offs > end {
-		return false
+	want := uint32(off) - listHeader
+	for x := uint32(0); x < want; {
+		offs := b.nextMark(x) & markOffs
+		if offs < listMinChunk || offs > end-x {
+			return false
+		}
+		x += offs
+		if x == want {
+			return b.nextMark(x)&markFill == 0 && x != end
+		}
 	}
-	return b.prevMark(x+uint32(offs))&markOffs == uint32(offs)
+	return want == 0 && b.nextMark(0)&markFill == 0
 }
