@@ -157,3 +157,22 @@ func lookup(m map[string]any, key string) (any, bool) {
 	}
 	return v, true
 }
+
+// TestRunUnknownThunk runs a guest that calls a stub no host library
+// provides: the guest dies of SIGILL (status 132) after what it printed,
+// and minemu's report names the hash and, from the guest's symbol table,
+// the stub.
+func TestRunUnknownThunk(t *testing.T) {
+	const hash = "ff9cd55d117893791bde71f13fb0e3b31d51ee5ee2bd43ace5f05548333ee637" // sha256("nolib:frobnicate")
+	for _, bin := range []string{"thunkunknown-i386", "thunkunknown-x86_64"} {
+		r := runGuest(t, "minemu", guestCase{name: bin, bin: bin})
+		if r.status != 132 || string(r.stdout) != "calling nolib:frobnicate\n" {
+			t.Fatalf("%s: status %d, stdout %q; want 132 and the line before the call\nstderr:\n%s", bin, r.status, r.stdout, r.stderr)
+		}
+		for _, want := range []string{"killed by SIGILL", "unknown thunk hash " + hash, " in nolib_stub_frobnicate+0x0"} {
+			if !strings.Contains(string(r.stderr), want) {
+				t.Fatalf("%s: stderr lacks %q:\n%s", bin, want, r.stderr)
+			}
+		}
+	}
+}

@@ -65,7 +65,7 @@ func runGuest(args []string, stdout, stderr io.Writer) int {
 
 	exit := s.machine.Run(s.cpu)
 	if exit.Signal != 0 {
-		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s\n", fs.Arg(0), signalName(exit), exit.Detail)
+		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", fs.Arg(0), signalName(exit), exit.Detail, s.where())
 	}
 	status := exit.Status()
 
@@ -122,6 +122,10 @@ type session struct {
 	thunks  *thunks.Thunks
 	machine *guest.Machine
 	cpu     *guest.CPU
+	// path and base (the image's load bias, 0 for ET_EXEC) locate the
+	// guest's symbol table for reports.
+	path string
+	base uint64
 }
 
 // newSession builds the address space, heaps, kernel and machine for the
@@ -134,7 +138,7 @@ func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.
 	if err != nil {
 		return nil, err
 	}
-	s = &session{mode: f.Mode}
+	s = &session{mode: f.Mode, path: path}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -176,6 +180,7 @@ func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.
 	for _, seg := range l.Segments {
 		s.thunks.Lib.AddNotHeap("image", seg.Pages)
 	}
+	s.base = l.Base
 	s.cpu = guest.NewCPU(s.mode)
 	s.cpu.RIP = l.RIP
 	s.cpu.Regs[guest.RSP] = l.SP
@@ -257,4 +262,19 @@ func (s *session) stats(e guest.Exit) runStats {
 func imageLowTolerated() bool {
 	low, _, err := mm.ImageBelow4G()
 	return err == nil && low
+}
+
+// where names the guest function the CPU stopped in, from the guest's
+// symbol table, as " in NAME+0xOFF"; "" when the executable is stripped or
+// no symbol covers RIP.
+func (s *session) where() string {
+	syms, err := loader.ReadSymbols(s.path, s.base)
+	if err != nil {
+		return ""
+	}
+	name, off, ok := syms.Lookup(s.cpu.RIP)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf(" in %s+%#x", name, off)
 }

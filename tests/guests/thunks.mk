@@ -53,3 +53,16 @@ thunks-clean:
 clean: thunks-clean
 
 .PHONY: thunks thunks-clean
+
+# thunkunknown keeps its symbol table (no -s): minemu names the stub's symbol
+# when it refuses the unknown hash.
+UNKNOWN_FLAGS := $(filter-out -s,$(FREEFLAGS))
+
+bin/thunkunknown-i386: src/thunkunknown.c $(THUNK_HDRS)
+	$(CC) -m32 $(UNKNOWN_FLAGS) -Iinclude -o $@ $< -lgcc
+
+bin/thunkunknown-x86_64: src/thunkunknown.c $(THUNK_HDRS)
+	$(CC) -m64 $(UNKNOWN_FLAGS) -Iinclude -o $@ $< -lgcc
+
+THUNK_BINS += bin/thunkunknown-i386 bin/thunkunknown-x86_64
+all: bin/thunkunknown-i386 bin/thunkunknown-x86_64
