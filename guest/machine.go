@@ -405,7 +405,8 @@ func (m *Machine) CallGuest(c *CPU, fn uint64, args ...uint64) (uint64, error) {
 	}
 	if !trapped {
 		if m.exit == nil {
-			m.exit = &e
+			ex := e // only a dying guest pays for the copy on the heap
+			m.exit = &ex
 		}
 		return 0, &ExitError{Exit: e}
 	}
