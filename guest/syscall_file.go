@@ -9,20 +9,16 @@ import (
 // sysIOVMax is IOV_MAX (UIO_MAXIOV).
 const sysIOVMax = 1024
 
-func sysRead(k *Linux, s *sysCall) int64 {
-	fd, e := k.fd(s.int32Arg(0))
-	if e != 0 {
-		return -int64(e)
-	}
-	p, e := k.passPtr(s.a[1], s.a[2])
-	if e != 0 {
-		return -int64(e)
-	}
-	r, _, e := unix.Syscall(unix.SYS_READ, uintptr(fd), p, uintptr(s.a[2]))
-	return k.wroteRet(s.a[1], hostRet(r, e))
-}
+func sysRead(k *Linux, s *sysCall) int64    { return k.bufferCall(s, unix.SYS_READ) }
+func sysWrite(k *Linux, s *sysCall) int64   { return k.bufferCall(s, unix.SYS_WRITE) }
+func sysPread64(k *Linux, s *sysCall) int64 { return k.bufferCall(s, unix.SYS_PREAD64) }
+func sysPwrite64(k *Linux, s *sysCall) int64 { return k.bufferCall(s, unix.SYS_PWRITE64) }
 
-func sysWrite(k *Linux, s *sysCall) int64 {
+// bufferCall runs read, write, pread64 or pwrite64: a descriptor, a guest
+// buffer the host kernel reads or fills directly (checked by passPtr), its
+// length and, for the positioned forms, the offset (two 32-bit halves on
+// i386). What read and pread64 filled is reported to the interpreter.
+func (k *Linux) bufferCall(s *sysCall, nr uintptr) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
@@ -31,41 +27,17 @@ func sysWrite(k *Linux, s *sysCall) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
-	r, _, e := unix.Syscall(unix.SYS_WRITE, uintptr(fd), p, uintptr(s.a[2]))
-	return hostRet(r, e)
-}
-
-func sysPread64(k *Linux, s *sysCall) int64 {
-	fd, e := k.fd(s.int32Arg(0))
-	if e != 0 {
-		return -int64(e)
+	var off uint64
+	if nr == unix.SYS_PREAD64 || nr == unix.SYS_PWRITE64 {
+		off = s.a[3]
+		if s.abi == ABIi386 {
+			off = s.a[4]<<32 | s.a[3]
+		}
 	}
-	p, e := k.passPtr(s.a[1], s.a[2])
-	if e != 0 {
-		return -int64(e)
+	r, _, e := unix.Syscall6(nr, uintptr(fd), p, uintptr(s.a[2]), uintptr(off), 0, 0)
+	if nr == unix.SYS_READ || nr == unix.SYS_PREAD64 {
+		return k.wroteRet(s.a[1], hostRet(r, e))
 	}
-	off := int64(s.a[3])
-	if s.abi == ABIi386 {
-		off = int64(s.a[4]<<32 | s.a[3])
-	}
-	r, _, e := unix.Syscall6(unix.SYS_PREAD64, uintptr(fd), p, uintptr(s.a[2]), uintptr(off), 0, 0)
-	return k.wroteRet(s.a[1], hostRet(r, e))
-}
-
-func sysPwrite64(k *Linux, s *sysCall) int64 {
-	fd, e := k.fd(s.int32Arg(0))
-	if e != 0 {
-		return -int64(e)
-	}
-	p, e := k.passPtr(s.a[1], s.a[2])
-	if e != 0 {
-		return -int64(e)
-	}
-	off := int64(s.a[3])
-	if s.abi == ABIi386 {
-		off = int64(s.a[4]<<32 | s.a[3])
-	}
-	r, _, e := unix.Syscall6(unix.SYS_PWRITE64, uintptr(fd), p, uintptr(s.a[2]), uintptr(off), 0, 0)
 	return hostRet(r, e)
 }
 
