@@ -9,9 +9,9 @@ import (
 // sysIOVMax is IOV_MAX (UIO_MAXIOV).
 const sysIOVMax = 1024
 
-func sysRead(k *Linux, s *sysCall) int64    { return k.bufferCall(s, unix.SYS_READ) }
-func sysWrite(k *Linux, s *sysCall) int64   { return k.bufferCall(s, unix.SYS_WRITE) }
-func sysPread64(k *Linux, s *sysCall) int64 { return k.bufferCall(s, unix.SYS_PREAD64) }
+func sysRead(k *Linux, s *sysCall) int64     { return k.bufferCall(s, unix.SYS_READ) }
+func sysWrite(k *Linux, s *sysCall) int64    { return k.bufferCall(s, unix.SYS_WRITE) }
+func sysPread64(k *Linux, s *sysCall) int64  { return k.bufferCall(s, unix.SYS_PREAD64) }
 func sysPwrite64(k *Linux, s *sysCall) int64 { return k.bufferCall(s, unix.SYS_PWRITE64) }
 
 // bufferCall runs read, write, pread64 or pwrite64: a descriptor, a guest
