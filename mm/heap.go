@@ -611,14 +611,21 @@ func (h *Heap) UsableSize(p Addr) (uint64, error) {
 // O(1), independent of the number of blocks.
 func (h *Heap) Owns(p Addr) bool {
 	h.mu.Lock()
-	_, _, err := h.lookupLocked(p)
+	_, _, err := h.findLocked(p)
 	h.mu.Unlock()
 	return err == nil
 }
 
-// lookupLocked finds the block of p and checks that p starts a live
-// allocation; off is p's offset in the block. The error says why not.
-func (h *Heap) lookupLocked(p Addr) (b *heapBlock, off uint64, err error) {
+// errListNotLive is findLocked's answer for a 16-byte aligned offset of a
+// LIST block where no live payload starts; lookupLocked tells a double free
+// from an interior pointer by walking the block (listLooksFree).
+var errListNotLive = errors.New("mm: not a live LIST payload")
+
+// findLocked finds the block of p and checks that p starts a live
+// allocation; off is p's offset in the block. It reads only the radix index
+// and the starts bitmaps, never block memory: O(1), whatever the block
+// holds. The error says why not, except errListNotLive.
+func (h *Heap) findLocked(p Addr) (b *heapBlock, off uint64, err error) {
 	b = h.blockOf(p)
 	if b == nil {
 		return nil, 0, ErrNotOwned
@@ -630,10 +637,7 @@ func (h *Heap) lookupLocked(p Addr) (b *heapBlock, off uint64, err error) {
 			return nil, 0, ErrInterior
 		}
 		if !testBit(b.starts, off/16) {
-			if b.listLooksFree(off) {
-				return nil, 0, ErrDoubleFree
-			}
-			return nil, 0, ErrInterior
+			return b, off, errListNotLive
 		}
 	case kindMap:
 		i := off >> b.cls.sliceShift
@@ -649,6 +653,20 @@ func (h *Heap) lookupLocked(p Addr) (b *heapBlock, off uint64, err error) {
 		}
 	}
 	return b, off, nil
+}
+
+// lookupLocked is findLocked with every error classified: a pointer to no
+// live LIST payload is a double free if a free chunk's payload starts there,
+// else interior (a walk of the block's headers, only on this rejection).
+func (h *Heap) lookupLocked(p Addr) (b *heapBlock, off uint64, err error) {
+	b, off, err = h.findLocked(p)
+	if err == errListNotLive {
+		if b.listLooksFree(off) {
+			return nil, 0, ErrDoubleFree
+		}
+		return nil, 0, ErrInterior
+	}
+	return b, off, err
 }
 
 // blockOf returns the block covering p, or nil; O(1): two array loads.
