@@ -161,9 +161,9 @@ type heapBlock struct {
 	// first: LIST: a lower bound of the lowest free chunk: no free chunk's
 	// header lies below it (it is where the aligned first-fit walk starts).
 	first uint32
-	// bins: LIST: the block's size bins (binSet); nil for other kinds, so
-	// the records of MAP blocks and large mappings stay small (Owns and
-	// Free touch one record per call).
+	// bins: LIST: the block's size bins (binSet). Other kinds do not use
+	// it: nil, or the bins a reused record (Heap.spare) kept, so that a
+	// LIST block made from a spare record allocates no Go memory.
 	bins *binSet
 	// lowest: MAP: no free slice has an index below lowest.
 	lowest uint32

@@ -25,6 +25,9 @@ func (h *Heap) Check() error {
 		if b.slot != int32(s) {
 			return fmt.Errorf("block %v: slot %d recorded as %d", b.r, s, b.slot)
 		}
+		if err := checkViews(b); err != nil {
+			return fmt.Errorf("%s block %v: %w", b.cls.kind, b.r, err)
+		}
 		mapped += b.r.Length()
 		for g := b.r.Start &^ (heapGranule - 1); g < b.r.End; g += heapGranule {
 			if v := h.index.get(g); v != uint32(s)+1 {
@@ -32,6 +35,9 @@ func (h *Heap) Check() error {
 			}
 			granules++
 		}
+	}
+	if err := checkFreeList(h.freeSlots, len(h.slots), func(i int32) bool { return h.slots[i] == nil }); err != nil {
+		return fmt.Errorf("free slots: %w", err)
 	}
 	if nslots+len(h.freeSlots) != len(h.slots) {
 		return fmt.Errorf("%d live slots + %d free != %d", nslots, len(h.freeSlots), len(h.slots))
@@ -53,6 +59,22 @@ func (h *Heap) Check() error {
 		if c.cur != nil && (c.cur.cls != c || c.cur.slot < 0 || int(c.cur.slot) >= len(h.slots) ||
 			h.slots[c.cur.slot] != c.cur) {
 			return fmt.Errorf("%s: current block %v is not a live block of the kind", c.kind, c.cur.r)
+		}
+		if c.kind != kindMap && (c.cur != nil || c.hotN != 0) {
+			return fmt.Errorf("%s: current block or hot ring set on a kind other than MAP", c.kind)
+		}
+		if c.kind == kindLarge && len(c.blocks)+len(c.freeIdx)+c.tree.n != 0 {
+			return fmt.Errorf("large: %d blocks, %d free indexes, %d tree leaves, want none", len(c.blocks),
+				len(c.freeIdx), c.tree.n)
+		}
+		if err := checkFreeList(c.freeIdx, len(c.blocks), func(i int32) bool { return c.blocks[i] == nil }); err != nil {
+			return fmt.Errorf("%s free indexes: %w", c.kind, err)
+		}
+		// find must never name a leaf past the blocks.
+		for i := len(c.blocks); i < c.tree.n; i++ {
+			if v := c.tree.get(i); v != 0 {
+				return fmt.Errorf("%s: fit tree leaf %d past the %d blocks holds %d", c.kind, i, len(c.blocks), v)
+			}
 		}
 		if c.hotN > uint32(len(c.hot)) {
 			return fmt.Errorf("%s: hot ring holds %d entries, more than %d", c.kind, c.hotN, len(c.hot))
@@ -283,6 +305,49 @@ func (b *heapBlock) checkBins(nfree int) error {
 	}
 	if n != nfree {
 		return fmt.Errorf("bins hold %d chunks, %d are free", n, nfree)
+	}
+	return nil
+}
+
+// checkViews verifies a live block's cached views and Go-side records
+// against its kind: mem views exactly r; bmap (MAP only: the fast free path
+// takes a non-nil bmap to mean MAP) views the in-block bitmap; starts has
+// one bit per 16 bytes (LIST) or per slice (MAP); a LIST block has bins.
+func checkViews(b *heapBlock) error {
+	c := b.cls
+	if v := memView(b.r.Start, b.r.Length()); len(b.mem) != len(v) || &b.mem[0] != &v[0] {
+		return fmt.Errorf("block memory view is not the block")
+	}
+	var bmap []uint64
+	var nstarts uint64
+	switch c.kind {
+	case kindList:
+		nstarts = b.r.Length() / 16
+	case kindMap:
+		bmap = memWords(b.r.Start+Addr(c.bitmapOff), uint64(c.mapWords()))
+		nstarts = uint64(c.nslices)
+	}
+	if len(b.bmap) != len(bmap) || (bmap != nil && &b.bmap[0] != &bmap[0]) {
+		return fmt.Errorf("bitmap view of %d words is not the in-block bitmap of %d", len(b.bmap), len(bmap))
+	}
+	if uint64(len(b.starts)) != (nstarts+63)/64 {
+		return fmt.Errorf("starts bitmap has %d words, want %d", len(b.starts), (nstarts+63)/64)
+	}
+	if c.kind == kindList && b.bins == nil {
+		return fmt.Errorf("LIST block without bins")
+	}
+	return nil
+}
+
+// checkFreeList verifies a list of free indexes: each below n, naming a free
+// entry (isFree), none twice.
+func checkFreeList(free []int32, n int, isFree func(int32) bool) error {
+	seen := make(map[int32]bool, len(free))
+	for _, i := range free {
+		if i < 0 || int(i) >= n || !isFree(i) || seen[i] {
+			return fmt.Errorf("index %d out of range, in use or listed twice", i)
+		}
+		seen[i] = true
 	}
 	return nil
 }

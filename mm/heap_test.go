@@ -631,3 +631,65 @@ func ownsNoFault(h *Heap, p Addr) (owned bool, fault any) {
 	}()
 	return h.Owns(p), nil
 }
+
+// TestHeapCheckCatchesStaleRecords: Check recounts and compares every cached
+// record. Before: a heap with a LIST chunk, live and freed MAP slices (so the
+// current block and the hot ring are set) and a large mapping, which Check
+// accepts. Operation: one record made wrong. After: Check reports it (and
+// does not panic).
+func TestHeapCheckCatchesStaleRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		break_ func(h *Heap, list, mapb *heapBlock)
+	}{
+		{"map maxfree", func(h *Heap, _, m *heapBlock) { m.maxfree++ }},
+		{"map lowest above a free slice", func(h *Heap, _, m *heapBlock) { m.lowest = m.cls.nslices }},
+		{"map starts mirror", func(h *Heap, _, m *heapBlock) { m.starts[0] ^= 1 }},
+		{"map bitmap view", func(h *Heap, _, m *heapBlock) { m.bmap = m.bmap[1:] }},
+		{"map bitmap view on a LIST block", func(h *Heap, l, m *heapBlock) { l.bmap = m.bmap }},
+		{"starts length", func(h *Heap, l, _ *heapBlock) { l.starts = l.starts[:len(l.starts)-1] }},
+		{"memory view", func(h *Heap, l, _ *heapBlock) { l.mem = l.mem[16:] }},
+		{"list first above the lowest free chunk", func(h *Heap, l, _ *heapBlock) { l.first = l.sentinel() }},
+		{"list maxfree below the truth", func(h *Heap, l, _ *heapBlock) { l.maxfree = 0 }},
+		{"list bins missing", func(h *Heap, l, _ *heapBlock) { l.bins = nil }},
+		{"fit tree inner node", func(h *Heap, l, _ *heapBlock) { l.cls.tree.v[1]++ }},
+		{"fit tree leaf past the blocks", func(h *Heap, l, _ *heapBlock) { l.cls.tree.set(len(l.cls.blocks), 1) }},
+		{"current block of another kind", func(h *Heap, l, m *heapBlock) { m.cls.cur = l }},
+		{"current block on LIST", func(h *Heap, l, m *heapBlock) { l.cls.cur = l }},
+		{"hot ring names another kind's block", func(h *Heap, l, m *heapBlock) { m.cls.hot[5] = hotSlice{l, 0} }},
+		{"hot ring count", func(h *Heap, _, m *heapBlock) { m.cls.hotN = uint32(len(m.cls.hot)) + 1 }},
+		{"empty counter", func(h *Heap, _, m *heapBlock) { m.cls.empty++ }},
+		{"kind live bytes", func(h *Heap, l, _ *heapBlock) { l.cls.stats.LiveBytes++ }},
+		{"block live allocations", func(h *Heap, _, m *heapBlock) { m.nlive++ }},
+		{"mapped bytes", func(h *Heap, _, _ *heapBlock) { h.mapped++ }},
+		{"index count", func(h *Heap, _, _ *heapBlock) { h.index.n++ }},
+		{"index entry", func(h *Heap, l, _ *heapBlock) { h.index.setRange(l.r, 0) }},
+		{"free slot in use", func(h *Heap, _, _ *heapBlock) { h.freeSlots = append(h.freeSlots, 0) }},
+		{"free class index in use", func(h *Heap, l, _ *heapBlock) { l.cls.freeIdx = append(l.cls.freeIdx, l.cidx) }},
+		{"large kind with a fit tree", func(h *Heap, _, _ *heapBlock) { h.large.tree.set(0, 0) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _ := newTestHeap(t, HeapConfig{Name: "stale", SliceSizes: []uint64{128}})
+			var ps []Addr
+			for _, n := range []uint64{1000, 100, 100, 100, 600 << 10} {
+				p, err := h.Alloc(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ps = append(ps, p)
+			}
+			if err := h.Free(ps[2]); err != nil { // a free slice below live ones, in the hot ring
+				t.Fatal(err)
+			}
+			if err := h.Check(); err != nil {
+				t.Fatalf("Check before: %v", err)
+			}
+			h.mu.Lock()
+			tc.break_(h, h.blockOf(ps[0]), h.blockOf(ps[1]))
+			h.mu.Unlock()
+			if err := h.Check(); err == nil {
+				t.Fatal("Check passed")
+			}
+		})
+	}
+}
