@@ -35,13 +35,17 @@ func writeTrace(t *testing.T) string {
 
 func TestMMReplay(t *testing.T) {
 	path := writeTrace(t)
-	for _, args := range [][]string{
-		{path},
-		{"--heap", "host", "--mode", "32", path},
-		{"--heap", "primary", "--mode", "64", "--pages", path},
-		{"--heap", "host", "--mode", "64", path},
-		{"--hold-lock", path},
+	for _, tc := range []struct {
+		args                    []string
+		heap, mode, touch, lock string // what the output must say was run
+	}{
+		{[]string{path}, "primary", "32", "ends", "per-op"},
+		{[]string{"--heap", "host", "--mode", "32", path}, "host", "32", "ends", "per-op"},
+		{[]string{"--heap", "primary", "--mode", "64", "--pages", path}, "primary", "64", "pages", "per-op"},
+		{[]string{"--heap", "host", "--mode", "64", path}, "host", "64", "ends", "per-op"},
+		{[]string{"--hold-lock", path}, "primary", "32", "ends", "held"},
 	} {
+		args := tc.args
 		var out, errb bytes.Buffer
 		if code := mmReplay(args, &out, &errb); code != 0 {
 			t.Fatalf("%v: exit %d, stderr %s", args, code, errb.String())
@@ -58,6 +62,11 @@ func TestMMReplay(t *testing.T) {
 		}
 		if res["check"] != "ok" || res["verify_errors"] != 0.0 || res["ops"] != 11.0 {
 			t.Fatalf("%v: %s", args, out.String())
+		}
+		if res["heap"] != tc.heap || res["mode"] != tc.mode || res["touch"] != tc.touch ||
+			res["lock"] != tc.lock {
+			t.Fatalf("%v: heap %v, mode %v, touch %v, lock %v; want %s, %s, %s, %s", args, res["heap"], res["mode"],
+				res["touch"], res["lock"], tc.heap, tc.mode, tc.touch, tc.lock)
 		}
 	}
 }
