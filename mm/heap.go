@@ -238,7 +238,8 @@ type hotSlice struct {
 // Locking: one mutex guards everything, as in Box64; every method takes it
 // (Owns included). Methods ending in Locked expect it held.
 type Heap struct {
-	// name, src, log: fixed at construction.
+	// name, src: fixed at construction. log: set at construction, changed
+	// only by SetLog; guarded by mu.
 	name string
 	src  BlockSource
 	log  zerolog.Logger

@@ -275,14 +275,7 @@ func TestHeapOwnsEveryAddress(t *testing.T) {
 		h.Free(p)
 		delete(live, p)
 	}
-	h.mu.Lock()
-	var ranges []AddrRange
-	for _, b := range h.slots {
-		if b != nil {
-			ranges = append(ranges, b.r)
-		}
-	}
-	h.mu.Unlock()
+	ranges := blockRanges(h)
 	if len(ranges) != 7 {
 		t.Fatalf("%d blocks, want one of each kind (LIST, MAP 16, 32, 64, 128 and 256, large)", len(ranges))
 	}
@@ -293,6 +286,19 @@ func TestHeapOwnsEveryAddress(t *testing.T) {
 			}
 		}
 	}
+}
+
+// blockRanges returns the ranges of h's live blocks.
+func blockRanges(h *Heap) []AddrRange {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var ranges []AddrRange
+	for _, b := range h.slots {
+		if b != nil {
+			ranges = append(ranges, b.r)
+		}
+	}
+	return ranges
 }
 
 // TestHeapConcurrent runs several goroutines that allocate, write, verify
@@ -584,14 +590,7 @@ func TestHeapOwnsReadsNoBlockMemory(t *testing.T) {
 			delete(live, p)
 		}
 	}
-	h.mu.Lock()
-	var ranges []AddrRange
-	for _, b := range h.slots {
-		if b != nil {
-			ranges = append(ranges, b.r)
-		}
-	}
-	h.mu.Unlock()
+	ranges := blockRanges(h)
 	if len(ranges) != 2 {
 		t.Fatalf("%d blocks, want a LIST and a MAP block", len(ranges))
 	}
