@@ -301,25 +301,32 @@ func (h *Heap) listTakeLocked(b *heapBlock, x, p, need uint32) {
 		b.setPrev(a, gap) // the chunk before a (the gap) is free
 		b.link(x, gap)
 	}
-	total := chunkEnd - a
-	used := need + listHeader
-	if total-used >= listMinChunk {
-		rest := a + used
-		b.setNext(a, used|markFill)
-		b.setPrev(rest, used|markFill)
-		b.setNext(rest, total-used)
-		b.setPrev(chunkEnd, total-used)
-		b.link(rest, total-used)
-	} else {
-		used = total
-		b.setNext(a, total|markFill)
-		b.setPrev(chunkEnd, total|markFill)
-	}
+	used := b.markLive(a, chunkEnd-a, need+listHeader)
 	if a == b.first {
 		b.first = a + used // still no free chunk below first
 	}
 	setBit(b.starts, uint64(p)/16)
 	h.noteAllocLocked(b, uint64(used)-listHeader)
+}
+
+// markLive makes the chunk at x (total bytes, out of every bin) live with
+// used bytes, header included: a tail worth a header is split off as a free
+// chunk and binned, else the whole chunk stays live. It returns the live
+// chunk's size.
+func (b *heapBlock) markLive(x, total, used uint32) uint32 {
+	end := x + total
+	if total-used >= listMinChunk {
+		rest := x + used
+		b.setNext(x, used|markFill)
+		b.setPrev(rest, used|markFill)
+		b.setNext(rest, total-used)
+		b.setPrev(end, total-used)
+		b.link(rest, total-used)
+		return used
+	}
+	b.setNext(x, total|markFill)
+	b.setPrev(end, total|markFill)
+	return total
 }
 
 // listPayload is the usable size of the live payload at offset off.
@@ -413,21 +420,8 @@ func (h *Heap) listResizeLocked(b *heapBlock, off, n uint64) bool {
 			return false
 		}
 		b.unlink(after, ao)
-		total := size + ao
-		chunkEnd := x + total
-		if total-used >= listMinChunk {
-			rest := x + used
-			b.setNext(x, used|markFill)
-			b.setPrev(rest, used|markFill)
-			b.setNext(rest, total-used)
-			b.setPrev(chunkEnd, total-used)
-			b.link(rest, total-used)
-		} else {
-			b.setNext(x, total|markFill)
-			b.setPrev(chunkEnd, total|markFill)
-		}
-		if b.first == after {
-			b.first = x + (b.nextMark(x) & markOffs)
+		if n := b.markLive(x, size+ao, used); b.first == after {
+			b.first = x + n
 		}
 	}
 	newUsable := uint64(b.nextMark(x)&markOffs) - listHeader
