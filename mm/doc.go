@@ -240,10 +240,6 @@
 // counter. One RWMutex guards all mutable state; methods that expect it
 // held end in Locked.
 //
-// # Heap
-//
-// (The Heap section follows.)
-//
 // # The 4 GiB audit
 //
 // Audit reads /proc/self/maps (ReadMaps, ParseMaps) and classifies every
@@ -335,9 +331,11 @@
 //  4. Otherwise the request gets its own mapping.
 //
 // Free(p): the radix index gives the block; p must be a set bit of its
-// starts bitmap (else ErrInterior, ErrDoubleFree when a free chunk's header
-// sits right before p, ErrNotOwned outside every block: counted, logged at
-// debug level, nothing changed). LIST chunks coalesce with a free
+// starts bitmap (else ErrNotOwned outside every block, ErrDoubleFree where
+// a free slice or a free LIST chunk's payload starts, ErrInterior anywhere
+// else: counted, logged at debug level, nothing changed; a rejected LIST
+// pointer is classified by walking the block's headers from the first, as
+// marks right before p may be stale or forged). LIST chunks coalesce with a free
 // neighbour on either side and return to their bin; MAP slices clear their
 // bit and lower lowest; large mappings are unmapped. A block left empty is
 // released to its source when its kind already keeps another empty block,
@@ -363,7 +361,9 @@
 // starts bitmap and maxfree counts its clear bits, lowest is at or below
 // the lowest free slice, the fit trees and the radix index agree with the
 // blocks, each kind's current block and hot ring name only live blocks of
-// the kind, and every counter equals a recount.
+// the kind (MAP kinds only), every block's cached views (memory, in-block
+// bitmap) and Go-side bitmaps match its range and kind, the free slot and
+// index lists name free entries once, and every counter equals a recount.
 //
 // Fast paths. Alloc of at most a slice, the current block or the ring not
 // empty, is one table load, the ring or the bitmap word, and the counters;
@@ -378,7 +378,8 @@
 // many requests in a row may hold it (Lock) and call AllocLocked,
 // FreeLocked and ReallocLocked.
 //
-// Costs: Owns, Free and UsableSize O(1); Alloc O(log blocks) for the fit
-// tree plus O(1) bin work (a range bin is walked first fit); aligned
-// requests O(chunks of one block); Check O(mapped bytes / 16).
+// Costs: Owns, Free and UsableSize O(1) (classifying a rejected LIST
+// pointer: O(chunks of its block); Owns never does); Alloc O(log blocks)
+// for the fit tree plus O(1) bin work (a range bin is walked first fit);
+// aligned requests O(chunks of one block); Check O(mapped bytes / 16).
 package mm
