@@ -252,13 +252,12 @@ func (m *model) check() {
 	}
 	type span struct{ s, e Addr }
 	spans := make([]span, 0, len(m.live))
-	for p, a := range m.live {
+	for p := range m.live {
 		if !m.h.Owns(p) {
 			m.t.Fatalf("Owns(%v) = false for a live allocation", p)
 		}
 		us, _ := m.h.UsableSize(p)
 		spans = append(spans, span{p, p + Addr(us)})
-		_ = a
 	}
 	slices.SortFunc(spans, func(a, b span) int {
 		if a.s < b.s {
