@@ -718,7 +718,10 @@ func (h *Heap) newBlockLocked(c *heapClass, length, align uint64) (*heapBlock, e
 	if err != nil {
 		return nil, fmt.Errorf("mm: heap %s: map %s block of %d bytes: %w", h.name, c.kind, length, err)
 	}
-	if r.Start%Addr(min(align, heapGranule)) != 0 || r.Length() != length {
+	// The whole alignment asked for: LIST blocks are aligned to their size
+	// (Check verifies it) and an aligned large request returns r.Start; the
+	// radix index covers the user address space only.
+	if r.Start%Addr(align) != 0 || r.Length() != length || r.End > UserLimit {
 		h.src.UnmapBlock(r)
 		return nil, fmt.Errorf("mm: heap %s: source returned %v for %d bytes aligned %d: %w", h.name, r, length,
 			align, unix.EINVAL)

@@ -692,3 +692,65 @@ func TestHeapCheckCatchesStaleRecords(t *testing.T) {
 		})
 	}
 }
+
+// skewSource breaks the BlockSource contract: a block asked for with an
+// alignment above heapGranule comes back aligned to heapGranule only.
+type skewSource struct {
+	inner *mmapSource
+	outer map[AddrRange]AddrRange // range handed out -> inner range
+}
+
+func (s *skewSource) MapBlock(length, align uint64) (AddrRange, error) {
+	if align <= heapGranule {
+		return s.inner.MapBlock(length, align)
+	}
+	in, err := s.inner.MapBlock(length+heapGranule, align)
+	if err != nil {
+		return AddrRange{}, err
+	}
+	r, _ := NewRange(in.Start+heapGranule, length)
+	s.outer[r] = in
+	return r, nil
+}
+
+func (s *skewSource) UnmapBlock(r AddrRange) error {
+	if in, ok := s.outer[r]; ok {
+		delete(s.outer, r)
+		r = in
+	}
+	return s.inner.UnmapBlock(r)
+}
+
+// TestHeapRefusesMisalignedBlocks: a source that returns a block less
+// aligned than asked is refused with EINVAL and the block handed back.
+// Before: an empty heap over skewSource. Operations: a MAP allocation (its
+// alignment, 128 KiB, is honoured), a LIST allocation and a 1 MiB aligned
+// one (both get skewed blocks). After: the MAP allocation succeeded, the
+// other two failed with EINVAL, Check passes, only the MAP block is mapped.
+// The heap used to check only 128 KiB alignment, keeping a LIST block not
+// aligned to its size and returning a misaligned AlignedAlloc.
+func TestHeapRefusesMisalignedBlocks(t *testing.T) {
+	src := &skewSource{inner: newMmapSource(), outer: map[AddrRange]AddrRange{}}
+	h, err := NewHeap(HeapConfig{Name: "skew", Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Alloc(100); err != nil {
+		t.Fatalf("Alloc(100) from a MAP block: %v", err)
+	}
+	if p, err := h.Alloc(1000); !errors.Is(err, unix.EINVAL) {
+		t.Fatalf("Alloc(1000) from a skewed LIST block = %v, %v; want EINVAL", p, err)
+	}
+	if p, err := h.AlignedAlloc(1<<20, 100); !errors.Is(err, unix.EINVAL) {
+		t.Fatalf("AlignedAlloc(1 MiB, 100) from a skewed mapping = %v, %v; want EINVAL", p, err)
+	}
+	if err := h.Check(); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if n, outer := src.inner.liveCount(), len(src.outer); n != 1 || outer != 0 {
+		t.Fatalf("source holds %d blocks (%d skewed), want the MAP block alone", n, outer)
+	}
+	if err := h.Close(); err != nil || src.inner.liveCount() != 0 {
+		t.Fatalf("Close: %v, %d blocks left", err, src.inner.liveCount())
+	}
+}
