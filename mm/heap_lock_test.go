@@ -3,6 +3,7 @@ package mm
 import (
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestHeapMutexExcludes: goroutines increment a plain counter and check
@@ -40,5 +41,29 @@ func TestHeapMutexExcludes(t *testing.T) {
 	wg.Wait()
 	if count != goroutines*rounds || bad != 0 {
 		t.Fatalf("got count %d with %d overlaps, want %d and 0", count, bad, goroutines*rounds)
+	}
+}
+
+// TestHeapMutexLongHold: a waiter that has gone through every back-off
+// stage (spinning, yielding, sleeping) while the holder keeps the lock for
+// 20 ms still gets it once, and only once, the holder releases it, and sees
+// what the holder wrote before.
+func TestHeapMutexLongHold(t *testing.T) {
+	var (
+		m        heapMutex
+		released bool // written by the holder inside its critical section
+		seen     = make(chan bool)
+	)
+	m.Lock()
+	go func() {
+		m.Lock()
+		seen <- released
+		m.Unlock()
+	}()
+	time.Sleep(20 * time.Millisecond) // the waiter gets to its sleeping stage
+	released = true
+	m.Unlock()
+	if !<-seen {
+		t.Fatal("the waiter got the lock before the holder released it, or missed its write")
 	}
 }
