@@ -78,7 +78,9 @@ func TestFaults(t *testing.T) {
 	}{
 		{"load-unmapped", mm.Mode64, []byte{0x48, 0x8b, 0x03, 0xcc}, map[Reg]uint64{RBX: h + 8}, 139, []string{"SIGSEGV at address $HOLE8", "guest rip"}},
 		{"load-unmapped", mm.Mode32, []byte{0x8b, 0x03, 0xcc}, map[Reg]uint64{RBX: h + 8}, 139, []string{"SIGSEGV at address $HOLE8"}},
-		{"load-null", mm.Mode64, []byte{0x48, 0x8b, 0x03, 0xcc}, map[Reg]uint64{RBX: 16}, 139, []string{"SIGSEGV", "below 0x1000"}},
+		{"load-null", mm.Mode64, []byte{0x48, 0x8b, 0x03, 0xcc}, map[Reg]uint64{RBX: 16}, 139, []string{"SIGSEGV at address 0x10 (guest rip"}},
+		{"store-null-disp", mm.Mode32, []byte{0x89, 0x43, 0x24, 0xcc}, map[Reg]uint64{RBX: 0x100}, 139, []string{"SIGSEGV at address 0x124 (guest rip"}},
+		{"push-null-stack", mm.Mode32, []byte{0x50, 0xcc}, map[Reg]uint64{RSP: 0x20}, 139, []string{"SIGSEGV at an address below 0x1000"}},
 		{"jmp-unmapped", mm.Mode64, []byte{0xff, 0xe0}, map[Reg]uint64{RAX: h}, 139, []string{"SIGSEGV at address $HOLE", "instruction fetch"}},
 		{"ud2", mm.Mode64, []byte{0x90, 0x0f, 0x0b}, nil, 132, []string{"SIGILL", "ud2"}},
 		{"invalid-opcode", mm.Mode64, []byte{0x90, 0x06, 0xcc}, nil, 132, []string{"SIGILL", "bytes 06 cc"}},

@@ -301,7 +301,7 @@ func (m *Machine) guarded(c *CPU) (e Exit, trapped bool) {
 		if r := recover(); r != nil {
 			m.depth = depth
 			c.RIP = m.pc
-			ex := m.panicExit(r)
+			ex := m.panicExit(r, c)
 			m.exit = &ex
 			e, trapped = ex, false
 		}
@@ -310,7 +310,7 @@ func (m *Machine) guarded(c *CPU) (e Exit, trapped bool) {
 }
 
 // panicExit turns a recovered panic into the guest's death.
-func (m *Machine) panicExit(r any) Exit {
+func (m *Machine) panicExit(r any, c *CPU) Exit {
 	if re, ok := r.(runtime.Error); ok {
 		if fa, ok := re.(interface{ Addr() uintptr }); ok {
 			return Exit{Signal: unix.SIGSEGV,
@@ -319,11 +319,44 @@ func (m *Machine) panicExit(r any) Exit {
 	}
 	if re, ok := r.(runtime.Error); ok && strings.Contains(re.Error(), "nil pointer dereference") {
 		// The runtime reports faults in the first page without an address.
+		if a, ok := m.firstPageFault(c); ok {
+			return Exit{Signal: unix.SIGSEGV,
+				Detail: fmt.Sprintf("SIGSEGV at address %#x (guest rip %#x)", a, m.pc)}
+		}
 		return Exit{Signal: unix.SIGSEGV,
 			Detail: fmt.Sprintf("SIGSEGV at an address below 0x1000 (guest rip %#x)", m.pc)}
 	}
 	m.log.Error().Str("panic", fmt.Sprint(r)).Uint64("rip", m.pc).Msg("internal error in the interpreter")
 	return Exit{Signal: unix.SIGABRT, Detail: fmt.Sprintf("minemu internal error at guest rip %#x: %v", m.pc, r)}
+}
+
+// firstPageFault recomputes the address of a fault the runtime reported
+// without one (an access to the first page): it finds the instruction at
+// m.pc among the decoded blocks and evaluates its explicit memory operands
+// with c's registers, which an instruction that faults has not yet
+// changed. ok is false when no operand lies in the first page (an implicit
+// access: string instructions, the stack), and the report stays vague.
+// Only a dying guest pays for the search.
+func (m *Machine) firstPageFault(c *CPU) (addr uint64, ok bool) {
+	for _, b := range m.index {
+		if !b.live || m.pc < b.start || m.pc >= b.end {
+			continue
+		}
+		for i := range b.ops {
+			o := &b.ops[i]
+			if o.pc != m.pc {
+				continue
+			}
+			for _, a := range [...]*arg{&o.dst, &o.src} {
+				if a.kind == argMem {
+					if ea := m.ea(c, a); ea < mm.PageSize {
+						return ea, true
+					}
+				}
+			}
+		}
+	}
+	return 0, false
 }
 
 func sigExit(sig unix.Signal, format string, args ...any) Exit {
