@@ -47,8 +47,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "run":
-		warnIfImageLow(stderr)
-		return runGuest(args[1:], stdout, stderr)
+		imageLow := warnIfImageLow(stderr)
+		return runGuest(args[1:], stdout, stderr, imageLow)
 	case "info":
 		return runInfo(args[1:])
 	case "mm":

@@ -20,7 +20,10 @@ import (
 // runGuest implements `minemu run [flags] GUEST [ARGS...]`. It returns the
 // guest's exit status (128+signal when a signal killed it, as a shell
 // shows it), or 1 when minemu could not start the guest, 2 on bad usage.
-func runGuest(args []string, stdout, stderr io.Writer) int {
+//
+// imageLow says minemu's own image lies below 4 GiB (not built as a PIE);
+// the audit then tolerates it, as the warning has already said.
+func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 	fs := flag.NewFlagSet("minemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "warn", "log `level`: trace, debug, info, warn, error, disabled")
@@ -70,7 +73,7 @@ func runGuest(args []string, stdout, stderr io.Writer) int {
 	status := exit.Status()
 
 	if *statsFile != "" || *audit {
-		st := s.stats(exit)
+		st := s.stats(exit, imageLow)
 		if *audit {
 			if st.MM.Audit.OK {
 				fmt.Fprintf(stderr, "minemu: 4 GiB audit: ok (mode %v)\n", s.mode)
@@ -233,7 +236,7 @@ type mmStats struct {
 	Audit      mm.AuditReport     `json:"audit"`
 }
 
-func (s *session) stats(e guest.Exit) runStats {
+func (s *session) stats(e guest.Exit, imageLow bool) runStats {
 	st := runStats{
 		Exit:  exitStats{Status: e.Status(), Code: e.Code, Signal: int(e.Signal), Detail: e.Detail},
 		Guest: guestStats{Mode: s.mode.String(), MachineStats: s.machine.Stats(), Syscalls: s.kernel.Stats()},
@@ -246,7 +249,7 @@ func (s *session) stats(e guest.Exit) runStats {
 	rep, err := mm.Audit(mm.AuditConfig{
 		Mode:             s.mode,
 		Owners:           []mm.RangeOwner{s.regions, s.space},
-		TolerateLowImage: imageLowTolerated(),
+		TolerateLowImage: imageLow,
 	})
 	if err != nil {
 		rep.OK = false
@@ -254,14 +257,6 @@ func (s *session) stats(e guest.Exit) runStats {
 	}
 	st.MM.Audit = rep
 	return st
-}
-
-// imageLowTolerated reports whether the audit should accept minemu's own
-// image (and brk) below 4 GiB: only when it is already there, that is when
-// minemu was not built as a PIE; warnIfImageLow has said so on stderr.
-func imageLowTolerated() bool {
-	low, _, err := mm.ImageBelow4G()
-	return err == nil && low
 }
 
 // where names the guest function the CPU stopped in, from the guest's

@@ -12,12 +12,15 @@ import (
 // a binary built the default way is linked at 0x400000, exactly where
 // non-PIE i386 and x86-64 programs are linked, so their segments would
 // collide with minemu itself. Built with -buildmode=pie the kernel places
-// the image high and nothing of minemu's own is left below 4 GiB.
-func warnIfImageLow(w io.Writer) {
+// the image high and nothing of minemu's own is left below 4 GiB. It
+// returns whether the image is low, so that the 4 GiB audit can tolerate
+// what it has already warned about.
+func warnIfImageLow(w io.Writer) (low bool) {
 	low, image, err := mm.ImageBelow4G()
 	if msg := imageWarning(low, image, err); msg != "" {
 		fmt.Fprint(w, msg)
 	}
+	return err == nil && low
 }
 
 // imageWarning is the text warnIfImageLow prints, empty when all is well.
