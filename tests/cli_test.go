@@ -176,3 +176,41 @@ func TestRunUnknownThunk(t *testing.T) {
 		}
 	}
 }
+
+// TestRunMap draws the address space of a 32-bit and a 64-bit thunk guest
+// (both have host-heap blocks) with --map and checks the picture: it is
+// SVG, it names the guest's image, the host heap and minemu's regions, and
+// only the 32-bit picture has the 4 GiB line.
+func TestRunMap(t *testing.T) {
+	for _, c := range []struct {
+		bin  string
+		want []string
+		red  bool
+	}{
+		{"thunk-i386", []string{"guest", "host-heap", "internal", "go-runtime", ">4 GiB<"}, true},
+		{"thunk-x86_64", []string{"guest", "host-heap", "go-runtime"}, false},
+	} {
+		t.Run(c.bin, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "map.svg")
+			r := runGuest(t, "minemu", guestCase{name: c.bin, bin: c.bin}, "--map", file)
+			if r.status != 0 {
+				t.Fatalf("status %d, want 0\nstderr:\n%s", r.status, r.stderr)
+			}
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(b, []byte("<svg ")) || !bytes.HasSuffix(b, []byte("</svg>\n")) {
+				t.Fatalf("not an SVG document:\n%.300s", b)
+			}
+			for _, w := range c.want {
+				if !bytes.Contains(b, []byte(w)) {
+					t.Fatalf("the map lacks %q", w)
+				}
+			}
+			if got := bytes.Contains(b, []byte(`stroke="#d00"`)); got != c.red {
+				t.Fatalf("4 GiB line drawn: got %v, want %v", got, c.red)
+			}
+		})
+	}
+}

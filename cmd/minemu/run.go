@@ -31,6 +31,7 @@ func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 	strace := fs.Bool("strace", false, "print one line per guest system call to stderr")
 	statsFile := fs.String("stats", "", "write run statistics as JSON to `FILE` at exit")
 	audit := fs.Bool("audit", false, "run the 4 GiB address-space audit at exit and print its verdict to stderr")
+	mapFile := fs.String("map", "", "draw the address space at exit as an SVG picture into `FILE`")
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: minemu run [flags] GUEST [ARGS...]\n\nRuns GUEST (an i386 or x86-64 Linux ELF executable) with ARGS and the caller's\nenvironment; the exit status is the guest's.\n\nflags:\n")
@@ -72,8 +73,16 @@ func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 	}
 	status := exit.Status()
 
-	if *statsFile != "" || *audit {
+	if *statsFile != "" || *audit || *mapFile != "" {
 		st := s.stats(exit, imageLow)
+		if *mapFile != "" {
+			if err := writeMap(*mapFile, st.MM.Audit, fs.Arg(0)); err != nil {
+				fmt.Fprintln(stderr, "minemu: --map:", err)
+				if status == 0 {
+					status = 1
+				}
+			}
+		}
 		if *audit {
 			if st.MM.Audit.OK {
 				fmt.Fprintf(stderr, "minemu: 4 GiB audit: ok (mode %v)\n", s.mode)
@@ -101,6 +110,19 @@ func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 		}
 	}
 	return status
+}
+
+// writeMap draws the audited address space into the SVG file path.
+func writeMap(path string, rep mm.AuditReport, guestPath string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = mm.WriteMapSVG(f, rep, fmt.Sprintf("minemu: address space of %s at exit", guestPath))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func signalName(e guest.Exit) string {
