@@ -19,11 +19,9 @@ import (
 
 // runGuest implements `minemu run [flags] GUEST [ARGS...]`. It returns the
 // guest's exit status (128+signal when a signal killed it, as a shell
-// shows it), or 1 when minemu could not start the guest, 2 on bad usage.
-//
-// imageLow says minemu's own image lies below 4 GiB (not built as a PIE);
-// the audit then tolerates it, as the warning has already said.
-func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
+// shows it), or 1 when minemu could not start the guest (among others: a
+// 32-bit guest while minemu's own memory lies below 4 GiB), 2 on bad usage.
+func runGuest(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("minemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "warn", "log `level`: trace, debug, info, warn, error, disabled")
@@ -73,7 +71,7 @@ func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 	status := exit.Status()
 
 	if *statsFile != "" || *audit {
-		st := s.stats(exit, imageLow)
+		st := s.stats(exit)
 		if *audit {
 			if st.MM.Audit.OK {
 				fmt.Fprintf(stderr, "minemu: 4 GiB audit: ok (mode %v)\n", s.mode)
@@ -140,6 +138,13 @@ func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.
 	f, err := loader.Inspect(path)
 	if err != nil {
 		return nil, err
+	}
+	if f.Mode == mm.Mode32 {
+		// Before anything is mapped: every mapping below 4 GiB is then
+		// minemu's own.
+		if err := checkWindowFree(path); err != nil {
+			return nil, err
+		}
 	}
 	s = &session{mode: f.Mode, path: path}
 	defer func() {
@@ -236,7 +241,7 @@ type mmStats struct {
 	Audit      mm.AuditReport     `json:"audit"`
 }
 
-func (s *session) stats(e guest.Exit, imageLow bool) runStats {
+func (s *session) stats(e guest.Exit) runStats {
 	st := runStats{
 		Exit:  exitStats{Status: e.Status(), Code: e.Code, Signal: int(e.Signal), Detail: e.Detail},
 		Guest: guestStats{Mode: s.mode.String(), MachineStats: s.machine.Stats(), Syscalls: s.kernel.Stats()},
@@ -246,11 +251,10 @@ func (s *session) stats(e guest.Exit, imageLow bool) runStats {
 		},
 	}
 	st.Thunks = s.thunks.Stats()
-	rep, err := mm.Audit(mm.AuditConfig{
-		Mode:             s.mode,
-		Owners:           []mm.RangeOwner{s.regions, s.space},
-		TolerateLowImage: imageLow,
-	})
+	// Nothing is tolerated: a 32-bit guest only runs when nothing of
+	// minemu's lay below 4 GiB at start (checkWindowFree), so anything
+	// there now is a violation.
+	rep, err := mm.Audit(mm.AuditConfig{Mode: s.mode, Owners: []mm.RangeOwner{s.regions, s.space}})
 	if err != nil {
 		rep.OK = false
 		rep.Violations = append(rep.Violations, "audit failed: "+err.Error())
