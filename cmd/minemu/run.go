@@ -29,6 +29,8 @@ func runGuest(args []string, stdout, stderr io.Writer) int {
 	strace := fs.Bool("strace", false, "print one line per guest system call to stderr")
 	statsFile := fs.String("stats", "", "write run statistics as JSON to `FILE` at exit")
 	audit := fs.Bool("audit", false, "run the 4 GiB address-space audit at exit and print its verdict to stderr")
+	blockCacheMiB := fs.Uint64("block-cache-mib", guest.DefaultBlockCacheBudget>>20,
+		"bound the decoded-block cache (ops and metadata) to `MIB` mebibytes; the oldest blocks are evicted")
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: minemu run [flags] GUEST [ARGS...]\n\nRuns GUEST (an i386 or x86-64 Linux ELF executable) with ARGS and the caller's\nenvironment; the exit status is the guest's.\n\nflags:\n")
@@ -48,6 +50,10 @@ func runGuest(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if *blockCacheMiB == 0 || *blockCacheMiB > 1<<20 {
+		fmt.Fprintf(stderr, "minemu: bad --block-cache-mib %d (want 1 to %d)\n", *blockCacheMiB, 1<<20)
+		return 2
+	}
 	log, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
@@ -57,7 +63,7 @@ func runGuest(args []string, stdout, stderr io.Writer) int {
 	if *strace {
 		straceW = stderr
 	}
-	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), straceW, log)
+	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -129,9 +135,15 @@ type session struct {
 	base uint64
 }
 
+// sessionOptions are the flags that shape a session.
+type sessionOptions struct {
+	strace     io.Writer // nil: no --strace
+	blockCache uint64    // the block cache's budget in bytes; 0: the default
+}
+
 // newSession builds the address space, heaps, kernel and machine for the
 // executable at path and loads it with argv and envp.
-func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.Logger) (s *session, err error) {
+func newSession(path string, argv, envp []string, opt sessionOptions, log zerolog.Logger) (s *session, err error) {
 	// Inspect closes the file again: descriptors open when NewLinux runs
 	// count as minemu's own and are hidden from the guest, so Load below
 	// opens it anew rather than keeping it open across NewLinux.
@@ -167,14 +179,15 @@ func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: strace, Log: log}); err != nil {
+	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
 		return s, err
 	}
 	if s.machine, err = guest.NewMachine(guest.MachineConfig{
-		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec, Log: log,
+		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec,
+		BlockCacheBudget: opt.blockCache, Log: log,
 	}); err != nil {
 		return s, err
 	}
