@@ -387,7 +387,7 @@ func BenchmarkDecodeStubs(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			e := newEnv(b, mm.Mode64)
 			s := newStubs(b, n)
-			arena := newPoisonArena(b)
+			arena := newPoisonArena(b).h // the plain dynarec heap, no poisoning
 			newM := func() {
 				e.m, _ = NewMachine(MachineConfig{Mode: mm.Mode64, Code: arena, BlockCacheBudget: bc.budget})
 			}
