@@ -31,7 +31,9 @@
 //     does not (0F 3F thunk stubs, the 0F 3E trap, ENDBR, RDSSP), lower
 //     turns the instruction into an op. Bytes that cannot be fetched or
 //     decoded become ops that kill the guest only if reached. The block
-//     ends after the first control-flow op or 128 ops.
+//     ends after the first control-flow op or 128 ops. Before it enters
+//     the cache, the oldest blocks are evicted until it fits the cache's
+//     budget (cache_evict.go).
 //  2. Execute: loop runs a block's ops through one switch (the general
 //     integer set in interp.go and interp_alu.go, string instructions in
 //     interp_string.go, the SSE2 integer subset in interp_sse.go, SSE
@@ -728,6 +730,8 @@ func (m *Machine) decodeBlock(pc uint64) *block {
 	if end == pc {
 		end = pc + 1 // a fault op still occupies its first byte
 	}
+	// Evicting may delete badInst messages of this block's instructions
+	// that an evicted block shared; invalidExit decodes them again.
 	m.makeRoom(blockCost(len(ops)))
 	b := &block{start: pc, end: end, ninstr: ninstr, live: true}
 	b.ops = m.placeOps(b, ops)
