@@ -192,7 +192,7 @@ func TestEvictedSuccessorNotStale(t *testing.T) {
 	m, _ := NewMachine(MachineConfig{Mode: mm.Mode64, Code: arena})
 	e.m = m
 	b := e.base + 0x400
-	e.write(b, []byte{0xb8, 1, 0, 0, 0, 0xc3})                  // B: mov eax, 1; ret
+	e.write(b, []byte{0xb8, 1, 0, 0, 0, 0xc3})                     // B: mov eax, 1; ret
 	e.load([]byte{0xe8, 0xfb, 0x03, 0x00, 0x00, 0x89, 0xc3, 0xcc}) // A: call B; mov ebx, eax; int3
 	// B is decoded first, so it is the oldest block.
 	if got, err := m.CallGuest(e.c, b); err != nil || got != 1 {
