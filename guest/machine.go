@@ -20,7 +20,8 @@
 //     allocation holding the ops (the dynarec heap's 2 MiB blocks).
 //   - Machine: the block index (entry address → block), a direct-mapped
 //     table in front of it, the code-page map and its hashed filter, the
-//     callback trap and the counters.
+//     age list of live blocks with the bytes they count against the block
+//     cache's budget, the callback trap and the counters.
 //
 // # Paths
 //
@@ -30,7 +31,9 @@
 //     does not (0F 3F thunk stubs, the 0F 3E trap, ENDBR, RDSSP), lower
 //     turns the instruction into an op. Bytes that cannot be fetched or
 //     decoded become ops that kill the guest only if reached. The block
-//     ends after the first control-flow op or 128 ops.
+//     ends after the first control-flow op or 128 ops. Before it enters
+//     the cache, the oldest blocks are evicted until it fits the cache's
+//     budget (cache_evict.go).
 //  2. Execute: loop runs a block's ops through one switch (the general
 //     integer set in interp.go and interp_alu.go, string instructions in
 //     interp_string.go, the SSE2 integer subset in interp_sse.go, SSE
@@ -103,7 +106,11 @@ import (
 //     and fast-table references to it miss), removed from index and pages,
 //     and its arena memory is released when no run loop can be executing
 //     it (between blocks at nesting depth zero).
-//  5. Faults. Run enables runtime/debug.SetPanicOnFault and recovers once
+//  5. Budget. The live blocks' ops and metadata count against a budget
+//     (MachineConfig.BlockCacheBudget); when a new block does not fit, the
+//     oldest blocks are evicted, first decoded first out, through the
+//     same discard and release path as a dropped block (cache_evict.go).
+//  6. Faults. Run enables runtime/debug.SetPanicOnFault and recovers once
 //     at its boundary: a fault on guest memory becomes Exit{SIGSEGV} with
 //     the faulting address and the guest RIP of the instruction; any other
 //     panic (a bug in minemu) becomes Exit{SIGABRT} with the panic text,
@@ -139,7 +146,10 @@ type MachineConfig struct {
 	Thunker Thunker
 	// Code holds decoded blocks; nil keeps them in Go memory.
 	Code CodeArena
-	Log  zerolog.Logger
+	// BlockCacheBudget bounds the bytes the live decoded blocks count
+	// (blockCost: ops and metadata); 0 means DefaultBlockCacheBudget.
+	BlockCacheBudget uint64
+	Log              zerolog.Logger
 }
 
 // MachineStats counts the machine's work.
@@ -148,6 +158,17 @@ type MachineStats struct {
 	BlocksDecoded  uint64 `json:"blocks_decoded"`
 	BlocksExecuted uint64 `json:"blocks_executed"`
 	Invalidations  uint64 `json:"invalidations"`
+	// BlocksEvicted counts blocks dropped to keep the cache within its
+	// budget (Invalidations counts those dropped because their code or
+	// its mapping changed).
+	BlocksEvicted uint64 `json:"blocks_evicted"`
+	// BlocksLive is the number of blocks in the cache.
+	BlocksLive uint64 `json:"blocks_live"`
+	// BlockCacheBytes is what the live blocks count against
+	// BlockCacheBudget; BlockCachePeakBytes is its highest value so far.
+	BlockCacheBytes     uint64 `json:"block_cache_bytes"`
+	BlockCachePeakBytes uint64 `json:"block_cache_peak_bytes"`
+	BlockCacheBudget    uint64 `json:"block_cache_budget"`
 }
 
 // succ is a remembered successor of a block.
@@ -173,6 +194,9 @@ type block struct {
 	nextSlot uint8
 	// arena is the CodeArena allocation holding ops, 0 for Go memory.
 	arena mm.Addr
+	// older and newer link the live blocks in decode order
+	// (Machine.oldest to Machine.newest); both nil once the block is dead.
+	older, newer *block
 }
 
 // fastEntry is a slot of the direct-mapped block table.
@@ -219,6 +243,11 @@ type Machine struct {
 	// pendingFree holds arena memory of dropped blocks until no run loop
 	// can be executing it.
 	pendingFree []mm.Addr
+	// budget bounds cacheBytes, the sum of blockCost over the live blocks
+	// (liveBlocks of them); oldest and newest are the ends of their age
+	// list. Maintained by enqueue and dequeue (cache_evict.go).
+	budget, cacheBytes, liveBlocks uint64
+	oldest, newest                 *block
 	// pc is the guest address of the executing instruction, for fault
 	// reports.
 	pc uint64
@@ -258,6 +287,10 @@ func NewMachine(cfg MachineConfig) (*Machine, error) {
 		badInst:  make(map[uint64]string),
 		wrapEdge: ^uint64(0),
 		start:    time.Now(),
+		budget:   cfg.BlockCacheBudget,
+	}
+	if m.budget == 0 {
+		m.budget = DefaultBlockCacheBudget
 	}
 	if cfg.Mode == mm.Mode32 {
 		m.wrapEdge = 1<<32 - 8
@@ -275,7 +308,11 @@ func NewMachine(cfg MachineConfig) (*Machine, error) {
 }
 
 // Stats returns the machine's counters.
-func (m *Machine) Stats() MachineStats { return m.stats }
+func (m *Machine) Stats() MachineStats {
+	st := m.stats
+	st.BlocksLive, st.BlockCacheBytes, st.BlockCacheBudget = m.liveBlocks, m.cacheBytes, m.budget
+	return st
+}
 
 // Run runs c until the guest exits or dies. It never panics.
 func (m *Machine) Run(c *CPU) Exit {
@@ -532,13 +569,27 @@ func (m *Machine) dropOverlapping(bs []*block, start, end uint64) {
 	}
 }
 
-// drop invalidates b.
+// drop invalidates b, whose code or mapping changed: a run loop executing
+// it leaves it before its next instruction.
 func (m *Machine) drop(b *block) {
-	b.live = false
 	m.dirty = true
 	m.stats.Invalidations++
+	m.discard(b)
+}
+
+// discard takes the live block b out of the cache, invalidated (drop) or
+// evicted (makeRoom): it is marked dead, which the successor caches check,
+// and removed from the index, the direct-mapped table, pages and the age
+// list; its arena memory goes to pendingFree. A run loop executing b
+// keeps its own copy of the slice.
+func (m *Machine) discard(b *block) {
+	m.dequeue(b)
+	b.live = false
 	if m.index[b.start] == b {
 		delete(m.index, b.start)
+	}
+	if e := m.fastSlot(b.start); e.b == b {
+		*e = fastEntry{}
 	}
 	for p := b.start >> mm.PageShift; p <= (b.end-1)>>mm.PageShift; p++ {
 		bs := m.pages[p]
@@ -564,6 +615,9 @@ func (m *Machine) drop(b *block) {
 		m.pendingFree = append(m.pendingFree, b.arena)
 		b.arena = 0
 	}
+	// Keep no chain of dead blocks alive: a dead block is held only by
+	// the successor caches of live ones.
+	b.ops, b.next = nil, [2]succ{}
 }
 
 // releasePending frees the arena memory of dropped blocks; only called
@@ -628,9 +682,14 @@ func (m *Machine) rebuildFilter() {
 	m.filterMisses = 0
 }
 
+// fastSlot is pc's slot of the direct-mapped table.
+func (m *Machine) fastSlot(pc uint64) *fastEntry {
+	return &m.fast[(pc^pc>>fastBits)&(1<<fastBits-1)]
+}
+
 // lookup returns the live block at pc, decoding it if needed.
 func (m *Machine) lookup(pc uint64) *block {
-	e := &m.fast[(pc^pc>>fastBits)&(1<<fastBits-1)]
+	e := m.fastSlot(pc)
 	if e.pc == pc && e.b != nil && e.b.live {
 		return e.b
 	}
@@ -671,8 +730,12 @@ func (m *Machine) decodeBlock(pc uint64) *block {
 	if end == pc {
 		end = pc + 1 // a fault op still occupies its first byte
 	}
+	// Evicting may delete badInst messages of this block's instructions
+	// that an evicted block shared; invalidExit decodes them again.
+	m.makeRoom(blockCost(len(ops)))
 	b := &block{start: pc, end: end, ninstr: ninstr, live: true}
 	b.ops = m.placeOps(b, ops)
+	m.enqueue(b)
 	m.index[pc] = b
 	for p := pc >> mm.PageShift; p <= (end-1)>>mm.PageShift; p++ {
 		m.pages[p] = append(m.pages[p], b)

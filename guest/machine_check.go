@@ -17,6 +17,10 @@ import (
 //  3. The filter bit of every page in pages is set.
 //  4. Every block's ops are non-empty, end with an op that ends the
 //     block, and lie inside [start, end).
+//  5. The age list holds exactly the live blocks of the index, linked both
+//     ways; cacheBytes and liveBlocks are their blockCost sum and count,
+//     and cacheBytes is within the budget unless one block alone exceeds
+//     it.
 func (m *Machine) checkCache() error {
 	live := map[*block]bool{}
 	for pc, b := range m.index {
@@ -61,6 +65,26 @@ func (m *Machine) checkCache() error {
 				return fmt.Errorf("block [%#x,%#x) holds an op at %#x", b.start, b.end, o.pc)
 			}
 		}
+	}
+	var bytes, n uint64
+	var prev *block
+	for b := m.oldest; b != nil; prev, b = b, b.newer {
+		if b.older != prev {
+			return fmt.Errorf("age list: block %#x links back to %p, not %p", b.start, b.older, prev)
+		}
+		if !live[b] {
+			return fmt.Errorf("age list holds block %#x (live=%v), not in the index", b.start, b.live)
+		}
+		bytes += blockCost(len(b.ops))
+		if n++; n > uint64(len(live)) {
+			return fmt.Errorf("age list longer than the %d live blocks", len(live))
+		}
+	}
+	if m.newest != prev || n != uint64(len(live)) || n != m.liveBlocks {
+		return fmt.Errorf("age list: %d blocks ending at %p; index has %d, liveBlocks %d, newest %p", n, prev, len(live), m.liveBlocks, m.newest)
+	}
+	if bytes != m.cacheBytes || (bytes > m.budget && n > 1) {
+		return fmt.Errorf("cache bytes %d counted, %d recorded, budget %d over %d blocks", bytes, m.cacheBytes, m.budget, n)
 	}
 	for b := range seen {
 		if !live[b] {

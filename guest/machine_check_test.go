@@ -11,8 +11,15 @@ import (
 // "call a function", "invalidate a range" and "store into code" against a
 // model that knows what each function must return, and recounts the cache
 // (checkCache) after every step. A stale block shows up as a wrong result.
-func TestBlockCacheModel(t *testing.T) {
+func TestBlockCacheModel(t *testing.T) { blockCacheModel(t, 0) }
+
+// blockCacheModel is TestBlockCacheModel with the block cache's budget
+// set to budget (0: the default).
+func blockCacheModel(t *testing.T, budget uint64) {
 	e := newEnv(t, mm.Mode64)
+	if budget != 0 {
+		e.m.budget = budget
+	}
 	const slots = 24
 	const slotSize = 0x300 // functions straddle page boundaries
 	model := map[int]uint32{}
@@ -69,7 +76,7 @@ func TestBlockCacheModel(t *testing.T) {
 			t.Fatalf("step %d: %v", step, err)
 		}
 	}
-	if st := e.m.Stats(); st.Invalidations == 0 || st.BlocksDecoded < 100 {
+	if st := e.m.Stats(); st.Invalidations == 0 || st.BlocksDecoded < 100 || budget != 0 && st.BlocksEvicted < 100 {
 		t.Fatalf("sequence too tame: %+v", st)
 	}
 }

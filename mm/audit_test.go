@@ -81,6 +81,16 @@ func TestAuditEntries(t *testing.T) {
 			wantLow:  3,
 		},
 		{
+			// The same layout as "low image and brk tolerated" below: only
+			// the option turns the verdict.
+			name: "low image and brk refused without the test binaries' tolerance", cfg: AuditConfig{Mode: Mode32},
+			es: cat(image, []MapsEntry{line(0x3000000, 0x3021000, regProtRW, 0, "[heap]")}, high), owned: []ownedRange{arena},
+			wantViol: []string{"[0x400000, 0x500000) r-xp image /bin/minemu below 4 GiB", "[0x500000, 0x600000) rw-p image", "[0x600000, 0x2700000) rw-p image below 4 GiB",
+				"[0x3000000, 0x3021000) rw-p host-brk [heap] below 4 GiB"},
+			wantLow:   4,
+			wantClass: map[Class]uint64{ClassImage: 0x2300000, ClassHostBrk: 0x21000},
+		},
+		{
 			name: "anonymous memory after the bss is not image", cfg: AuditConfig{Mode: Mode32, TolerateLowImage: true},
 			es: cat(image, []MapsEntry{line(0x2700000, 0x2701000, regProtR, 0, "")}, high), owned: []ownedRange{arena},
 			wantViol: []string{"[0x2700000, 0x2701000) r--p go-runtime below 4 GiB"}, wantLow: 4,

@@ -260,13 +260,16 @@
 //
 // Verdict, Mode32: the audit fails if anything that is not guest or host
 // heap lies below 4 GiB (the image and host brk are tolerated when
-// AuditConfig.TolerateLowImage says so, for non-PIE test binaries), if
+// AuditConfig.TolerateLowImage says so, which only tests do), if
 // anything guest or host heap lies at or above 4 GiB, if two owners claim
 // the same memory, or if owned memory is missing. Each violation names the
 // segment. Mode64: the same report, no verdict.
 //
-// ImageBelow4G answers the question minemu asks itself at start-up: does
-// my own image lie below 4 GiB (was I built without -buildmode=pie)?
+// ImageBelow4G answers the question `minemu mm replay` asks itself at
+// start-up: does my own image lie below 4 GiB (was I built without
+// -buildmode=pie)? `minemu run` asks more before a 32-bit guest: an audit
+// with no owners, before anything is mapped, must find nothing at all
+// below 4 GiB.
 //
 // # Heap
 //

@@ -114,6 +114,7 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"run", "--log-level", "loud", "bin/hello-i386"}, 2, "bad --log-level"},
 		{[]string{"run", "--log-format", "xml", "bin/hello-i386"}, 2, "bad --log-format"},
 		{[]string{"run", "--no-such-flag", "bin/hello-i386"}, 2, "flag provided but not defined"},
+		{[]string{"run", "--block-cache-mib", "0", "bin/hello-i386"}, 2, "bad --block-cache-mib 0"},
 		{[]string{"run", "bin/no-such-guest"}, 1, "no such file"},
 		{[]string{"run", "cases.txt"}, 1, "not an ELF file"},
 		{[]string{"frobnicate"}, 2, "unknown command"},

@@ -7,7 +7,9 @@
 //
 // minemu must be built as a position-independent executable
 // (go build -buildmode=pie) so that its own image lies above 4 GiB and the
-// low 4 GiB are free for 32-bit guests; it warns when it finds itself below.
+// low 4 GiB are free for 32-bit guests. `minemu run` refuses a 32-bit guest
+// while anything of its own lies below 4 GiB; a 64-bit guest runs unless a
+// segment of it would overlap minemu, which the loader refuses.
 package main
 
 import (
@@ -47,8 +49,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "run":
-		imageLow := warnIfImageLow(stderr)
-		return runGuest(args[1:], stdout, stderr, imageLow)
+		return runGuest(args[1:], stdout, stderr)
 	case "info":
 		return runInfo(args[1:])
 	case "mm":

@@ -19,11 +19,9 @@ import (
 
 // runGuest implements `minemu run [flags] GUEST [ARGS...]`. It returns the
 // guest's exit status (128+signal when a signal killed it, as a shell
-// shows it), or 1 when minemu could not start the guest, 2 on bad usage.
-//
-// imageLow says minemu's own image lies below 4 GiB (not built as a PIE);
-// the audit then tolerates it, as the warning has already said.
-func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
+// shows it), or 1 when minemu could not start the guest (among others: a
+// 32-bit guest while minemu's own memory lies below 4 GiB), 2 on bad usage.
+func runGuest(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("minemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "warn", "log `level`: trace, debug, info, warn, error, disabled")
@@ -32,6 +30,8 @@ func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 	statsFile := fs.String("stats", "", "write run statistics as JSON to `FILE` at exit")
 	audit := fs.Bool("audit", false, "run the 4 GiB address-space audit at exit and print its verdict to stderr")
 	mapFile := fs.String("map", "", "draw the address space at exit as an SVG picture into `FILE`")
+	blockCacheMiB := fs.Uint64("block-cache-mib", guest.DefaultBlockCacheBudget>>20,
+		"bound the decoded-block cache (ops and metadata) to `MIB` mebibytes; the oldest blocks are evicted")
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: minemu run [flags] GUEST [ARGS...]\n\nRuns GUEST (an i386 or x86-64 Linux ELF executable) with ARGS and the caller's\nenvironment; the exit status is the guest's.\n\nflags:\n")
@@ -51,6 +51,10 @@ func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 		fs.Usage()
 		return 2
 	}
+	if *blockCacheMiB == 0 || *blockCacheMiB > 1<<20 {
+		fmt.Fprintf(stderr, "minemu: bad --block-cache-mib %d (want 1 to %d)\n", *blockCacheMiB, 1<<20)
+		return 2
+	}
 	log, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
@@ -60,7 +64,7 @@ func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 	if *strace {
 		straceW = stderr
 	}
-	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), straceW, log)
+	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -74,7 +78,7 @@ func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 	status := exit.Status()
 
 	if *statsFile != "" || *audit || *mapFile != "" {
-		st := s.stats(exit, imageLow)
+		st := s.stats(exit)
 		if *mapFile != "" {
 			if err := writeMap(*mapFile, st.MM.Audit, fs.Arg(0)); err != nil {
 				fmt.Fprintln(stderr, "minemu: --map:", err)
@@ -153,15 +157,28 @@ type session struct {
 	base uint64
 }
 
+// sessionOptions are the flags that shape a session.
+type sessionOptions struct {
+	strace     io.Writer // nil: no --strace
+	blockCache uint64    // the block cache's budget in bytes; 0: the default
+}
+
 // newSession builds the address space, heaps, kernel and machine for the
 // executable at path and loads it with argv and envp.
-func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.Logger) (s *session, err error) {
+func newSession(path string, argv, envp []string, opt sessionOptions, log zerolog.Logger) (s *session, err error) {
 	// Inspect closes the file again: descriptors open when NewLinux runs
 	// count as minemu's own and are hidden from the guest, so Load below
 	// opens it anew rather than keeping it open across NewLinux.
 	f, err := loader.Inspect(path)
 	if err != nil {
 		return nil, err
+	}
+	if f.Mode == mm.Mode32 {
+		// Before anything is mapped: every mapping below 4 GiB is then
+		// minemu's own.
+		if err := checkWindowFree(path); err != nil {
+			return nil, err
+		}
 	}
 	s = &session{mode: f.Mode, path: path}
 	defer func() {
@@ -184,14 +201,15 @@ func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: strace, Log: log}); err != nil {
+	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
 		return s, err
 	}
 	if s.machine, err = guest.NewMachine(guest.MachineConfig{
-		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec, Log: log,
+		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec,
+		BlockCacheBudget: opt.blockCache, Log: log,
 	}); err != nil {
 		return s, err
 	}
@@ -258,7 +276,7 @@ type mmStats struct {
 	Audit      mm.AuditReport     `json:"audit"`
 }
 
-func (s *session) stats(e guest.Exit, imageLow bool) runStats {
+func (s *session) stats(e guest.Exit) runStats {
 	st := runStats{
 		Exit:  exitStats{Status: e.Status(), Code: e.Code, Signal: int(e.Signal), Detail: e.Detail},
 		Guest: guestStats{Mode: s.mode.String(), MachineStats: s.machine.Stats(), Syscalls: s.kernel.Stats()},
@@ -268,11 +286,10 @@ func (s *session) stats(e guest.Exit, imageLow bool) runStats {
 		},
 	}
 	st.Thunks = s.thunks.Stats()
-	rep, err := mm.Audit(mm.AuditConfig{
-		Mode:             s.mode,
-		Owners:           []mm.RangeOwner{s.regions, s.space},
-		TolerateLowImage: imageLow,
-	})
+	// Nothing is tolerated: a 32-bit guest only runs when nothing of
+	// minemu's lay below 4 GiB at start (checkWindowFree), so anything
+	// there now is a violation.
+	rep, err := mm.Audit(mm.AuditConfig{Mode: s.mode, Owners: []mm.RangeOwner{s.regions, s.space}})
 	if err != nil {
 		rep.OK = false
 		rep.Violations = append(rep.Violations, "audit failed: "+err.Error())
