@@ -111,6 +111,18 @@ type Linux struct {
 	// them as closed. Fixed at creation.
 	hostFDs map[int]bool
 
+	// probe is random bytes in minemu's own memory, and probeBuf where
+	// they are read back to: a task whose memory gives back the probe at
+	// its address is this process (see procfs.go). Fixed at creation;
+	// probeBuf is used by the goroutine running Syscall.
+	probe, probeBuf *[probeSize]byte
+
+	// procMem maps each guest descriptor open on a mem file of this
+	// process to its access mode; every transfer through one is clipped
+	// to guest memory (procfs.go). Owned by the goroutine running
+	// Syscall; kept by the open, dup and close handlers.
+	procMem map[int]memAccess
+
 	// cur is the call being executed, reused across calls so that a
 	// syscall allocates nothing. Owned by the goroutine running Syscall.
 	cur sysCall
@@ -234,17 +246,25 @@ func NewLinux(cfg LinuxConfig) (*Linux, error) {
 		}
 		exe = abs
 	}
+	probe, err := newProbe()
+	if err != nil {
+		return nil, err
+	}
 	k := &Linux{
-		mode:    cfg.Mode,
-		space:   cfg.Space,
-		exePath: exe,
-		strace:  cfg.Strace,
-		log:     cfg.Log,
-		pid:     os.Getpid(),
-		hostFDs: openHostFDs(),
-		enosys:  make(map[enosysKey]uint64),
+		mode:     cfg.Mode,
+		space:    cfg.Space,
+		exePath:  exe,
+		strace:   cfg.Strace,
+		log:      cfg.Log,
+		pid:      os.Getpid(),
+		hostFDs:  openHostFDs(),
+		probe:    probe,
+		probeBuf: new([probeSize]byte),
+		procMem:  make(map[int]memAccess),
+		enosys:   make(map[enosysKey]uint64),
 	}
 	k.sig.init()
+	k.trackInherited()
 	return k, nil
 }
 
