@@ -197,6 +197,11 @@ func filterMaps(kind procKind, text, smaps []byte, v *mapsView) []byte {
 	switch kind {
 	case procMaps, procSmaps:
 		for _, e := range splitEntries(text) {
+			if kind == procMaps {
+				// maps has no field lines (the kernel escapes a newline
+				// in a name).
+				e.body = nil
+			}
 			writeEntry(&b, &e, v)
 		}
 	case procSmapsRollup:
@@ -265,11 +270,13 @@ func kbField(l string) (name string, val uint64, ok bool) {
 // aligned in at least 8 columns as the kernel prints it.
 func writeKB(b *bytes.Buffer, l string, val uint64) {
 	body := strings.TrimSuffix(l, " kB")
-	digits := len(body) - len(strings.TrimRight(body, "0123456789"))
-	label := body[:len(body)-max(8, digits)]
-	if len(body) < max(8, digits) {
-		label = body[:len(body)-digits]
+	// The label ends where the value's digits and the spaces that pad it
+	// to 8 columns begin.
+	start := len(strings.TrimRight(body, "0123456789"))
+	for start > 0 && len(body)-start < 8 && body[start-1] == ' ' {
+		start--
 	}
+	label := body[:start]
 	s := strconv.FormatUint(val, 10)
 	b.WriteString(label)
 	if len(s) < 8 {
