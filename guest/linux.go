@@ -47,7 +47,10 @@ package guest
 //     the guest sends itself (an Exit when the default action is fatal),
 //     the thread id (the guest is single-threaded: tid == pid), uname's
 //     machine ("i686" for i386 guests), /proc/self/exe (the guest's path,
-//     not minemu's), and minemu's own file descriptors, which the guest
+//     not minemu's), the process's memory as the kernel shows it
+//     (/proc/<tid>/mem and process_vm_readv/writev reach only guest
+//     memory, and in Mode32 the maps files list only it: procfs.go,
+//     procmaps.go), and minemu's own file descriptors, which the guest
 //     may neither use nor close (they read as EBADF).
 //
 // Anything else is -ENOSYS, logged once per ABI and number.

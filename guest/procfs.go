@@ -494,7 +494,18 @@ func (k *Linux) wroteIovecs(v []uint64, n uint64) {
 // opened with flags, by a memfd holding its content filtered to the
 // guest's memory (Mode32).
 func (k *Linux) serveMaps(fd int, kind procKind, flags int) unix.Errno {
-	text, err := readAllFD(fd)
+	// The content, through the guest's descriptor or, when that is not
+	// open for reading, a read-only reopen of the same file.
+	src := fd
+	if k.fdAccess(fd)&memRead == 0 {
+		r, err := unix.Open("/proc/self/fd/"+strconv.Itoa(fd), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return errnoOf(err)
+		}
+		defer unix.Close(r)
+		src = r
+	}
+	text, err := readAllFD(src)
 	if err != nil {
 		return errnoOf(err)
 	}
@@ -506,7 +517,7 @@ func (k *Linux) serveMaps(fd int, kind procKind, flags int) unix.Errno {
 		}
 	}
 	out := filterMaps(kind, text, smaps, k.mapsView())
-	mfd, err := unix.MemfdCreate(path.Base(kindName(kind)), unix.MFD_CLOEXEC)
+	mfd, err := unix.MemfdCreate(kindName(kind), unix.MFD_CLOEXEC)
 	if err != nil {
 		return errnoOf(err)
 	}
