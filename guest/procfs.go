@@ -199,7 +199,9 @@ func (k *Linux) trackOpen(fd, flags int) unix.Errno {
 	case procMem:
 		k.procMem[fd] = k.fdAccess(fd)
 	default:
-		if k.mode == mm.Mode32 {
+		// An O_PATH descriptor reads nothing; a reopen through it is
+		// judged when it happens.
+		if k.mode == mm.Mode32 && flags&unix.O_PATH == 0 {
 			if e := k.serveMaps(fd, kind, flags); e != 0 {
 				unix.Close(fd)
 				return e

@@ -622,6 +622,20 @@ func TestProcMaps(t *testing.T) {
 		}
 	}
 
+	// O_PATH stays O_PATH; a reopen through it is filtered.
+	op := e.open("/proc/self/maps", unix.O_PATH)
+	if r := e.sys("read", uint64(op), e.mem+16384, 100); r != errnoRet(unix.EBADF) {
+		t.Errorf("read(O_PATH maps) = %d, want -EBADF", r)
+	}
+	fd = e.open("/proc/self/fd/"+strconv.Itoa(int(op)), unix.O_RDONLY)
+	for _, en := range splitEntries([]byte(e.readGuestFile(fd))) {
+		if !inGuest(en.h.start, en.h.end) {
+			t.Errorf("maps reopened through O_PATH: line %q is not guest memory", en.line)
+		}
+	}
+	unix.Close(int(fd))
+	unix.Close(int(op))
+
 	// A 64-bit guest reads the kernel's file.
 	e64 := newSysEnv(t, mm.Mode64, ABIAMD64)
 	fd = e64.open("/proc/self/maps", unix.O_RDONLY)
