@@ -47,7 +47,10 @@ package guest
 //     the guest sends itself (an Exit when the default action is fatal),
 //     the thread id (the guest is single-threaded: tid == pid), uname's
 //     machine ("i686" for i386 guests), /proc/self/exe (the guest's path,
-//     not minemu's), and minemu's own file descriptors, which the guest
+//     not minemu's), the process's memory as the kernel shows it
+//     (/proc/<tid>/mem and process_vm_readv/writev reach only guest
+//     memory, and in Mode32 the maps files list only it: procfs.go,
+//     procmaps.go), and minemu's own file descriptors, which the guest
 //     may neither use nor close (they read as EBADF).
 //
 // Anything else is -ENOSYS, logged once per ABI and number.
@@ -110,6 +113,18 @@ type Linux struct {
 	// was created: minemu's own (Go runtime, log files). The guest sees
 	// them as closed. Fixed at creation.
 	hostFDs map[int]bool
+
+	// probe is random bytes in minemu's own memory, and probeBuf where
+	// they are read back to: a task whose memory gives back the probe at
+	// its address is this process (see procfs.go). Fixed at creation;
+	// probeBuf is used by the goroutine running Syscall.
+	probe, probeBuf *[probeSize]byte
+
+	// procMem maps each guest descriptor open on a mem file of this
+	// process to its access mode; every transfer through one is clipped
+	// to guest memory (procfs.go). Owned by the goroutine running
+	// Syscall; kept by the open, dup and close handlers.
+	procMem map[int]memAccess
 
 	// cur is the call being executed, reused across calls so that a
 	// syscall allocates nothing. Owned by the goroutine running Syscall.
@@ -234,17 +249,25 @@ func NewLinux(cfg LinuxConfig) (*Linux, error) {
 		}
 		exe = abs
 	}
+	probe, err := newProbe()
+	if err != nil {
+		return nil, err
+	}
 	k := &Linux{
-		mode:    cfg.Mode,
-		space:   cfg.Space,
-		exePath: exe,
-		strace:  cfg.Strace,
-		log:     cfg.Log,
-		pid:     os.Getpid(),
-		hostFDs: openHostFDs(),
-		enosys:  make(map[enosysKey]uint64),
+		mode:     cfg.Mode,
+		space:    cfg.Space,
+		exePath:  exe,
+		strace:   cfg.Strace,
+		log:      cfg.Log,
+		pid:      os.Getpid(),
+		hostFDs:  openHostFDs(),
+		probe:    probe,
+		probeBuf: new([probeSize]byte),
+		procMem:  make(map[int]memAccess),
+		enosys:   make(map[enosysKey]uint64),
 	}
 	k.sig.init()
+	k.trackInherited()
 	return k, nil
 }
 

@@ -99,6 +99,8 @@ var amd64Table = [...]sysEntry{
 	292: {fn: sysDup3, args: "ddx"},
 	293: {fn: sysPipe2, args: "px"},
 	302: {fn: sysPrlimit64, args: "ddpp"},
+	310: {fn: sysProcessVMReadv, args: "dpupux"},
+	311: {fn: sysProcessVMWritev, args: "dpupux"},
 	316: {fn: sysRenameat2, args: "asasx"},
 	318: {fn: sysGetrandom, args: "pux"},
 	332: {fn: sysStatx, args: "asxxp"},

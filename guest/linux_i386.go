@@ -105,6 +105,8 @@ var i386Table = [...]sysEntry{
 	330: {fn: sysDup3, args: "ddx"},
 	331: {fn: sysPipe2, args: "px"},
 	340: {fn: sysPrlimit64, args: "ddpp"},
+	347: {fn: sysProcessVMReadv, args: "dpupux"},
+	348: {fn: sysProcessVMWritev, args: "dpupux"},
 	353: {fn: sysRenameat2, args: "asasx"},
 	355: {fn: sysGetrandom, args: "pux"},
 	383: {fn: sysStatx, args: "asxxp"},

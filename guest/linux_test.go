@@ -486,6 +486,7 @@ func TestTablesMatchNames(t *testing.T) {
 		"sysSchedYield": {"sched_yield"}, "sysSchedGetaffinity": {"sched_getaffinity"},
 		"sysPwrite64": {"pwrite64"}, "sysFaccessat2": {"faccessat2"}, "sysGetpgrp": {"getpgrp"},
 		"sysGetpgid": {"getpgid"}, "sysGetsid": {"getsid"},
+		"sysProcessVMReadv": {"process_vm_readv"}, "sysProcessVMWritev": {"process_vm_writev"},
 	}
 	check := func(abi ABI, table []sysEntry) {
 		for nr, ent := range table {

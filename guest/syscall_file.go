@@ -28,15 +28,29 @@ func (k *Linux) bufferCall(s *sysCall, nr uintptr) int64 {
 		return -int64(e)
 	}
 	var off uint64
-	if nr == unix.SYS_PREAD64 || nr == unix.SYS_PWRITE64 {
+	positional := nr == unix.SYS_PREAD64 || nr == unix.SYS_PWRITE64
+	if positional {
 		off = s.a[3]
 		if s.abi == ABIi386 {
 			off = s.a[4]<<32 | s.a[3]
 		}
 	}
-	r, _, e := unix.Syscall6(nr, uintptr(fd), p, uintptr(s.a[2]), uintptr(off), 0, 0)
-	if nr == unix.SYS_READ || nr == unix.SYS_PREAD64 {
+	write := nr == unix.SYS_WRITE || nr == unix.SYS_PWRITE64
+	n := s.a[2]
+	a, mem := k.procMem[fd]
+	var pos uint64
+	if mem {
+		// This process's memory: only the guest's part of it.
+		if pos, n, e = k.memCount(fd, a, write, positional, off, n); e != 0 {
+			return -int64(e)
+		}
+	}
+	r, _, e := unix.Syscall6(nr, uintptr(fd), p, uintptr(n), uintptr(off), 0, 0)
+	if !write {
 		return k.wroteRet(s.a[1], hostRet(r, e))
+	}
+	if mem && e == 0 {
+		k.wrote(pos, uint64(r))
 	}
 	return hostRet(r, e)
 }
@@ -84,7 +98,17 @@ func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 		}
 		v = append(v, base, n)
 	}
+	a, mem := k.procMem[fd]
+	var pos uint64
+	if mem {
+		if pos, v, e = k.memIovecs(fd, a, nr == unix.SYS_WRITEV, v); e != 0 {
+			return -int64(e)
+		}
+	}
 	r, e := hostIovecCall(nr, fd, v, 0, 0)
+	if mem && nr == unix.SYS_WRITEV && e == 0 {
+		k.wrote(pos, uint64(r))
+	}
 	if nr == unix.SYS_READV && e == 0 {
 		// The kernel filled the buffers in order, r bytes in all.
 		left := uint64(r)
@@ -124,6 +148,9 @@ func (k *Linux) openat(s *sysCall, dirfd int, pathAddr uint64, flags int, mode u
 			return -int64(unix.EOVERFLOW)
 		}
 	}
+	if e := k.trackOpen(fd, flags); e != 0 {
+		return -int64(e)
+	}
 	return int64(fd)
 }
 
@@ -137,6 +164,9 @@ func sysClose(k *Linux, s *sysCall) int64 {
 		return -int64(e)
 	}
 	r, _, e := unix.Syscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+	if e != unix.EBADF {
+		k.trackClose(fd)
+	}
 	return hostRet(r, e)
 }
 
@@ -445,6 +475,9 @@ func sysFcntl(k *Linux, s *sysCall) int64 {
 		// F_DUPFD never returns one of minemu's descriptors: they are
 		// open, and the kernel picks the lowest free number.
 		r, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), uintptr(cmd), uintptr(s.a[2]))
+		if e == 0 && (cmd == unix.F_DUPFD || cmd == unix.F_DUPFD_CLOEXEC) {
+			k.trackDup(fd, int(r))
+		}
 		return hostRet(r, e)
 	}
 	var lockCmd int
@@ -512,6 +545,9 @@ func sysDup(k *Linux, s *sysCall) int64 {
 		return -int64(e)
 	}
 	r, _, e := unix.Syscall(unix.SYS_DUP, uintptr(fd), 0, 0)
+	if e == 0 {
+		k.trackDup(fd, int(r))
+	}
 	return hostRet(r, e)
 }
 
@@ -531,6 +567,9 @@ func sysDup2(k *Linux, s *sysCall) int64 {
 		return int64(newfd)
 	}
 	r, _, e := unix.Syscall(unix.SYS_DUP3, uintptr(oldfd), uintptr(newfd), 0)
+	if e == 0 {
+		k.trackDup(oldfd, newfd)
+	}
 	return hostRet(r, e)
 }
 
@@ -543,6 +582,9 @@ func sysDup3(k *Linux, s *sysCall) int64 {
 		return -int64(e)
 	}
 	r, _, e := unix.Syscall(unix.SYS_DUP3, uintptr(oldfd), uintptr(newfd), uintptr(uint32(s.a[2])))
+	if e == 0 {
+		k.trackDup(oldfd, newfd)
+	}
 	return hostRet(r, e)
 }
 

@@ -57,3 +57,22 @@ func hostPathCall(nr uintptr, a [6]uintptr, pathArg int, path string) (uintptr, 
 	runtime.KeepAlive(p)
 	return r, e
 }
+
+// probeAddr is the address of a probe buffer: Go heap memory, which does
+// not move, kept alive by the Linux that owns it.
+func probeAddr(p *[probeSize]byte) uint64 { return uint64(uintptr(unsafe.Pointer(p))) }
+
+// hostProcessVMCall runs process_vm_readv or process_vm_writev (nr) for
+// pid with translated local and remote iovec arrays (base, length pairs,
+// as in hostIovecCall) and no flags.
+func hostProcessVMCall(nr uintptr, pid int, local, remote []uint64) (uintptr, unix.Errno) {
+	var lp, rp unsafe.Pointer
+	if len(local) > 0 {
+		lp = unsafe.Pointer(&local[0])
+	}
+	if len(remote) > 0 {
+		rp = unsafe.Pointer(&remote[0])
+	}
+	r, _, e := unix.Syscall6(nr, uintptr(pid), uintptr(lp), uintptr(len(local)/2), uintptr(rp), uintptr(len(remote)/2), 0)
+	return r, e
+}

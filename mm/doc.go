@@ -43,7 +43,9 @@
 //
 // A 32-bit guest can only form addresses below 4 GiB (the interpreter
 // computes effective addresses modulo 2^32), so nothing it does can reach
-// minemu's memory, and minemu never takes anything from the guest window
+// minemu's memory (nor through the kernel: the guest package hands the
+// kernel only guest memory and clips /proc/self/mem, process_vm_* and the
+// maps files to it), and minemu never takes anything from the guest window
 // except guest-visible host-heap blocks, which GuestSpace books like guest
 // mappings so the two never collide. minemu must be a position-independent
 // executable for the window to be whole: a default Go build is linked at
