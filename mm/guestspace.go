@@ -1282,6 +1282,32 @@ func (g *GuestSpace) IsMapped(r AddrRange, prot int) bool {
 	return false
 }
 
+// MappedPrefix returns the end of the longest prefix of r whose pages are
+// all guest-visible (as IsMapped counts them) with at least the protection
+// bits of prot: r.End when every page is, r.Start when the first is not,
+// else the start of the first page that is not. The syscall layer uses it
+// to find where a guest buffer stops being the guest's. It does not
+// allocate.
+func (g *GuestSpace) MappedPrefix(r AddrRange, prot int) Addr {
+	if r.Start >= r.End {
+		return r.End
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	cur := r.Start
+	for i := g.vmas.lowerBound(cur); i < len(g.vmas.v); i++ {
+		v := &g.vmas.v[i]
+		if v.r.Start > cur || v.prot&prot != prot {
+			break
+		}
+		cur = v.r.End
+		if cur >= r.End {
+			return r.End
+		}
+	}
+	return cur
+}
+
 // OwnedRanges yields every recorded range for the 4 GiB audit: guest
 // mappings as ClassGuest, host-heap blocks as ClassHostHeap.
 func (g *GuestSpace) OwnedRanges(yield func(AddrRange, Class)) {

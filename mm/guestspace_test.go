@@ -1110,6 +1110,44 @@ func TestGuestSpaceChangeHook(t *testing.T) {
 	}
 }
 
+// TestGuestSpaceMappedPrefix: where a range stops being guest-visible.
+func TestGuestSpaceMappedPrefix(t *testing.T) {
+	g, w := newTestSpace(t, 1<<20)
+	a := w.Start + 16*gsPage
+	mustMmap(t, g, a, 2*gsPage, gsRW, gsAnon|unix.MAP_FIXED)
+	mustMmap(t, g, a+2*gsPage, gsPage, unix.PROT_READ, gsAnon|unix.MAP_FIXED)
+	mustMmap(t, g, a+3*gsPage, gsPage, unix.PROT_NONE, gsAnon|unix.MAP_FIXED)
+	// a+4 pages is unmapped; a host-heap block counts as guest-visible.
+	blk, err := g.MapBlock(gsPage, gsPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := func(off, n Addr) AddrRange { return AddrRange{Start: a + off, End: a + off + n} }
+	tests := []struct {
+		r    AddrRange
+		prot int
+		want Addr
+	}{
+		{r(0, 0), gsRW, a},
+		{r(10, 100), gsRW, a + 110},
+		{r(10, 5*gsPage), gsRW, a + 2*gsPage},
+		{r(10, 5*gsPage), unix.PROT_READ, a + 3*gsPage},
+		{r(10, 5*gsPage), unix.PROT_NONE, a + 4*gsPage},
+		{r(4*gsPage+8, 10), unix.PROT_NONE, a + 4*gsPage + 8},
+		{r(3*gsPage+8, 10), unix.PROT_READ, a + 3*gsPage + 8},
+		{AddrRange{Start: a - 1, End: a + 1}, unix.PROT_READ, a - 1},
+		{AddrRange{Start: blk.Start + 5, End: blk.End + gsPage}, gsRW, blk.End},
+	}
+	for _, tc := range tests {
+		if got := g.MappedPrefix(tc.r, tc.prot); got != tc.want {
+			t.Errorf("MappedPrefix(%v, %d) = %v, want %v", tc.r, tc.prot, got, tc.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { g.MappedPrefix(r(0, 5*gsPage), unix.PROT_READ) }); n != 0 {
+		t.Fatalf("MappedPrefix allocates %v times", n)
+	}
+}
+
 func TestGuestSpaceIsMapped(t *testing.T) {
 	g, w := newTestSpace(t, 1<<20)
 	a := w.Start + 16*gsPage
