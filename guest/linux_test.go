@@ -374,6 +374,15 @@ func TestMode32AMD64PointerAbove4G(t *testing.T) {
 	if r := e.sys("write", 1, 1<<32+0x1000, 1); r != errnoRet(unix.EFAULT) {
 		t.Fatalf("write(ptr above 4 GiB) = %d, want -EFAULT", r)
 	}
+	// Memory of minemu's above 4 GiB, mapped on the host: never passed.
+	devNull, err := os.OpenFile("/dev/null", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	if r := e.sys("write", uint64(devNull.Fd()), uint64(uintptrOf(e.k)), 8); r != errnoRet(unix.EFAULT) {
+		t.Fatalf("write(host pointer above 4 GiB) = %d, want -EFAULT", r)
+	}
 	if r := e.sys("uname", uint64(uintptrOf(e.k))); r != errnoRet(unix.EFAULT) {
 		t.Fatalf("uname(host pointer) = %d, want -EFAULT", r)
 	}

@@ -63,15 +63,18 @@ type userBuf struct {
 // kernelBuf checks the guest buffer [addr, addr+n) that a host call will
 // read or write directly and returns the length to pass. EFAULT when the
 // range wraps or, in Mode64, runs past the user address space (the
-// kernel's access_ok), or when nothing of it is the guest's and no guard
-// can stand in for it. The caller must call release after the host call.
+// kernel's access_ok), when in Mode32 it starts at or above 4 GiB (which
+// only an x86-64-ABI call can name), or when nothing of it is the guest's
+// and no guard can stand in for it. The caller must call release after
+// the host call.
 func (k *Linux) kernelBuf(addr, n uint64) (userBuf, unix.Errno) {
 	ub := userBuf{n: n}
 	if n == 0 {
 		return ub, 0 // the kernel touches nothing
 	}
 	end := addr + n
-	if end < addr || (k.mode == mm.Mode64 && end > uint64(mm.UserLimit)) {
+	if end < addr || (k.mode == mm.Mode64 && end > uint64(mm.UserLimit)) ||
+		(k.mode == mm.Mode32 && addr >= uint64(mm.Limit32)) {
 		return ub, unix.EFAULT
 	}
 	r := mm.AddrRange{Start: mm.Addr(addr), End: mm.Addr(end)}
