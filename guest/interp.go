@@ -526,7 +526,11 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 func (m *Machine) fatal(c *CPU, o *op) Exit {
 	switch o.code {
 	case opFetchFault:
-		return sigExit(unix.SIGSEGV, "SIGSEGV at address %#x (instruction fetch, guest rip %#x)", o.imm, o.pc)
+		sig := unix.SIGSEGV
+		if prot, ok := m.guestProt(o.imm); ok && prot&unix.PROT_EXEC != 0 {
+			sig = m.faultSignal(o.imm) // executable, and yet it faulted: past the end of its file?
+		}
+		return sigExit(sig, "%s at address %#x (instruction fetch, guest rip %#x)", unix.SignalName(sig), o.imm, o.pc)
 	case opUd2:
 		return sigExit(unix.SIGILL, "SIGILL: ud2 at guest rip %#x", o.pc)
 	case opGP:

@@ -137,6 +137,7 @@ func TestFaults(t *testing.T) {
 		{"into-no-overflow", mm.Mode32, []byte{0x31, 0xc0, 0xce, 0xcc}, nil, 133, []string{"SIGTRAP"}},
 		{"load-past-eof", mm.Mode32, []byte{0x8b, 0x43, 0x08, 0xcc}, map[Reg]uint64{RBX: bus}, 135, []string{"SIGBUS at address $BUS8"}},
 		{"store-past-eof", mm.Mode64, []byte{0x89, 0x43, 0x08, 0xcc}, map[Reg]uint64{RBX: bus}, 135, []string{"SIGBUS at address $BUS8"}},
+		{"exec-past-eof", mm.Mode64, []byte{0xff, 0xe3}, map[Reg]uint64{RBX: bus}, 135, []string{"SIGBUS at address $BUS", "instruction fetch"}},
 		{"movs-past-eof", mm.Mode64, []byte{0xf3, 0xa4, 0xcc}, map[Reg]uint64{RSI: bus, RCX: 16}, 135, []string{"SIGBUS"}},
 		{"int3", mm.Mode32, []byte{0xcc}, nil, 133, []string{"SIGTRAP"}},
 		{"int-other", mm.Mode64, []byte{0xcd, 0x21}, nil, 139, []string{"SIGSEGV"}},
@@ -164,6 +165,7 @@ func TestFaults(t *testing.T) {
 			for _, s := range tc.detail {
 				s = strings.ReplaceAll(s, "$HOLE8", hex(h+8))
 				s = strings.ReplaceAll(s, "$BUS8", hex(bus+8))
+				s = strings.ReplaceAll(s, "$BUS", hex(bus))
 				s = strings.ReplaceAll(s, "$HOLE", hex(h))
 				if !strings.Contains(ex.Detail, s) {
 					t.Errorf("detail %q does not contain %q", ex.Detail, s)

@@ -345,22 +345,36 @@ func (m *Machine) panicExit(r any, c *CPU) Exit {
 // the end of its file, a hole in shared memory; EHWPOISON for poisoned
 // memory, BUS_MCEERR_AR natively). A page that is not the guest's, or
 // that the guest cannot read, faulted for its protection or for not being
-// mapped: SIGSEGV. Only a dying guest pays for the probe. A store to a
-// read-only file mapping past its end, which Linux reports as SIGSEGV,
-// is reported as SIGBUS; kernels before 5.14 (no MADV_POPULATE_READ) get
-// SIGSEGV for every fault.
+// mapped: SIGSEGV (the probe answers EINVAL for PROT_NONE, ENOMEM for
+// unmapped memory). Only a dying guest pays for the probe. Not told
+// apart: a store to a read-only file mapping past its end, which Linux
+// reports as SIGSEGV and minemu as SIGBUS, and a fault in an exec-only
+// file mapping past its end, which cannot be probed (SIGSEGV, Linux
+// SIGBUS); kernels before 5.14 (no MADV_POPULATE_READ) get SIGSEGV for
+// every fault.
 func (m *Machine) faultSignal(addr uint64) unix.Signal {
-	if m.space != nil {
-		prot, ok := m.space.Prot(mm.Addr(addr))
-		if !ok || prot&(unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC) == 0 {
-			return unix.SIGSEGV
-		}
+	prot, ok := m.guestProt(addr)
+	if !ok || prot&(unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC) == 0 {
+		return unix.SIGSEGV
 	}
-	_, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(addr&^mm.PageMask), mm.PageSize, unix.MADV_POPULATE_READ)
+	advice := uintptr(unix.MADV_POPULATE_READ)
+	if prot&unix.PROT_READ == 0 && prot&unix.PROT_WRITE != 0 {
+		advice = unix.MADV_POPULATE_WRITE // a write-only mapping cannot be populated for reading
+	}
+	_, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(addr&^mm.PageMask), mm.PageSize, advice)
 	if e == unix.EFAULT || e == unix.EHWPOISON {
 		return unix.SIGBUS
 	}
 	return unix.SIGSEGV
+}
+
+// guestProt is the protection of the guest page at a; without a
+// GuestSpace (tests) every page counts as mapped with all permissions.
+func (m *Machine) guestProt(a uint64) (int, bool) {
+	if m.space == nil {
+		return unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC, true
+	}
+	return m.space.Prot(mm.Addr(a))
 }
 
 // firstPageFault recomputes the address of a fault the runtime reported

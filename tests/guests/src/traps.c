@@ -34,6 +34,8 @@
  *   busw      as busfile, a store: SIGBUS
  *   busro     as busfile, read-only and private: SIGBUS
  *   busmovs   rep movsb from the page past the end of the file: SIGBUS
+ *   busexec   a call into an executable file mapping past the end of the
+ *             file: SIGBUS
  * Prints a line first, which must reach stdout before the guest dies. */
 #include "rt.h"
 
@@ -223,6 +225,11 @@ int main(int argc, char **argv, char **envp)
 		ulong n = sizeof buf;
 		__asm__ volatile("rep movsb" : "+S"(s), "+D"(d), "+c"(n) : : "memory");
 		return buf[0];
+	} else if (eq(what, "busexec")) {
+		int fd = tmpfile_(100);
+		char *p = (char *)sys6(NR_mmap, 0, 8192, 5 /* PROT_READ|PROT_EXEC */, 2, fd, 0);
+		((void (*)(void))(p + 4096))();
+		return 1;
 	}
 	puts_("no fault\n");
 	return 2;
