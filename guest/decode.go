@@ -3,6 +3,7 @@ package guest
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"golang.org/x/arch/x86/x86asm"
 
@@ -21,6 +22,10 @@ import (
 //     a length of 1; they are NOPs of length 4. RDSSPD/RDSSPQ (F3 [REX.W]
 //     0F 1E /1 with a register operand) are NOPs too while shadow stacks are
 //     off, which they always are for a user process here.
+//   - A LOCK prefix x86asm marks invalid (an instruction that does not take
+//     it, or a destination that is not memory) is #UD: a DecodeError.
+//   - An instruction longer than 15 bytes (redundant prefixes count) is
+//     #GP, not #UD: errTooLong, which becomes a SIGSEGV op (tooLong).
 //   - Anything the decoder refuses is reported with its address and bytes.
 //
 // Checked and needing nothing special (x86asm v0.32.0): CMPXCHG16B
@@ -60,6 +65,10 @@ func (e *DecodeError) Error() string {
 // errTruncated means the bytes ran out before the instruction ended.
 var errTruncated = errors.New("truncated instruction")
 
+// errTooLong means the instruction, with its prefixes, is longer than 15
+// bytes: the CPU raises #GP (Linux: SIGSEGV) without running it.
+var errTooLong = errors.New("instruction longer than 15 bytes")
+
 // decodeInst decodes the instruction at the start of code, located at pc.
 // It returns the kind and the length. code may be shorter than maxInstLen
 // when the following page is not readable; then an instruction that needs
@@ -82,12 +91,78 @@ func decodeInst(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, instKind, in
 		if errors.Is(err, x86asm.ErrTruncated) && len(code) < maxInstLen {
 			return inst, 0, 0, errTruncated
 		}
+		if tooLong(code, mode) {
+			return inst, 0, 0, errTooLong
+		}
 		return inst, 0, 0, &DecodeError{Addr: pc, Bytes: prefixBytes(code), Reason: err.Error()}
 	}
 	if inst.Op == 0 || inst.Len == 0 {
+		if tooLong(code, mode) {
+			return inst, 0, 0, errTooLong
+		}
 		return inst, 0, 0, &DecodeError{Addr: pc, Bytes: prefixBytes(code), Reason: "unknown opcode"}
 	}
+	for _, p := range inst.Prefix {
+		if p == 0 {
+			break
+		}
+		if p&x86asm.PrefixInvalid != 0 {
+			// LOCK on an instruction that does not take it, or whose
+			// destination is not memory: #UD.
+			return inst, 0, 0, &DecodeError{Addr: pc, Bytes: prefixBytes(code[:inst.Len]), Reason: "LOCK prefix not allowed"}
+		}
+	}
 	return inst, instNormal, inst.Len, nil
+}
+
+// isPrefix reports whether b is a legacy prefix byte, or in 64-bit mode a
+// REX prefix.
+func isPrefix(b byte, mode mm.Mode) bool {
+	switch b {
+	case 0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65:
+		return true
+	}
+	return mode == mm.Mode64 && b&0xf0 == 0x40
+}
+
+// tooLong reports whether code, which x86asm could not decode within its
+// 15-byte limit, starts with an instruction that is longer than that. The
+// limit counts redundant prefixes too, so the instruction is decoded again
+// with each repeated prefix byte kept only once (which changes no
+// operand's meaning) and a REX kept only where it counts, right before the
+// opcode; its length plus the bytes dropped is the real length.
+func tooLong(code []byte, mode mm.Mode) bool {
+	if len(code) < maxInstLen {
+		return false
+	}
+	np := 0
+	for np < len(code) && isPrefix(code[np], mode) {
+		np++
+	}
+	if np >= maxInstLen {
+		return true
+	}
+	if np == 0 {
+		return false
+	}
+	var short []byte
+	var seen [256]bool
+	for i := np - 1; i >= 0; i-- { // the last of each prefix wins
+		b := code[i]
+		if seen[b] || mode == mm.Mode64 && b&0xf0 == 0x40 && i != np-1 {
+			continue
+		}
+		seen[b] = true
+		short = append(short, b)
+	}
+	slices.Reverse(short)
+	dropped := np - len(short)
+	if dropped == 0 {
+		return false
+	}
+	short = append(short, code[np:]...)
+	inst, err := x86asm.Decode(short, int(mode))
+	return err == nil && inst.Op != 0 && inst.Len+dropped > maxInstLen
 }
 
 // cetNop returns the length of ENDBR32/64 or RDSSPD/Q at the start of code,

@@ -16,8 +16,10 @@ type Exit struct {
 	// truncation, as the kernel does); meaningful when Signal is 0.
 	Code int
 	// Signal is the signal that killed the guest (SIGSEGV for a memory
-	// fault, SIGILL for an invalid opcode, SIGFPE for a divide error,
-	// or a signal the guest sent itself), 0 for a normal exit.
+	// fault or an instruction refused in user mode, SIGBUS for a file
+	// mapping touched past its end, SIGILL for an invalid opcode, SIGFPE
+	// for a divide error, or a signal the guest sent itself), 0 for a
+	// normal exit.
 	Signal unix.Signal
 	// Detail is a one-line human description for minemu's own report,
 	// e.g. "SIGSEGV at address 0x10 (guest rip 0x401020)". Never shown to

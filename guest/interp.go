@@ -2,8 +2,10 @@ package guest
 
 import (
 	"math/bits"
+	"strings"
 	"time"
 
+	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/mm"
@@ -389,6 +391,39 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 					c.Regs[RAX], c.Regs[RDX] = lo, hi
 					c.setStatus(c.RFLAGS() &^ FlagZF)
 				}
+			case opInto:
+				if c.cond(0) { // OF
+					c.RIP = o.pc
+					m.stats.Instructions += uint64(i)
+					return m.fatal(c, o), false
+				}
+			case opBound:
+				ea := m.ea(c, &o.src)
+				sh := 64 - 8*uint(o.size)
+				pair := m.load(ea, 2*o.size)
+				idx := int64(c.Regs[o.dst.reg]<<sh) >> sh
+				lo, hi := int64(pair<<sh)>>sh, int64(pair>>(8*uint(o.size))<<sh)>>sh
+				if idx < lo || idx > hi {
+					c.RIP = o.pc
+					m.stats.Instructions += uint64(i)
+					return m.fatal(c, o), false
+				}
+			case opAam:
+				al, ah := c.Regs[RAX]&0xff, c.Regs[RAX]>>8&0xff
+				if o.cond == 0 {
+					if o.imm == 0 {
+						c.RIP = o.pc
+						m.stats.Instructions += uint64(i)
+						return m.fatal(c, o), false
+					}
+					al, ah = al%o.imm, al/o.imm
+				} else {
+					al, ah = (al+ah*o.imm)&0xff, 0
+				}
+				setReg(c, uint8(RAX), 2, ah<<8|al)
+				// SF, ZF and PF from AL; OF, AF and CF are undefined and
+				// left clear.
+				c.setLazy(lazyLogic, 1, al, al, al)
 			case opCpuid:
 				a, bv, cv, d := cpuid(m.mode, uint32(c.Regs[RAX]), uint32(c.Regs[RCX]))
 				c.Regs[RAX], c.Regs[RBX], c.Regs[RCX], c.Regs[RDX] = uint64(a), uint64(bv), uint64(cv), uint64(d)
@@ -491,11 +526,25 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 func (m *Machine) fatal(c *CPU, o *op) Exit {
 	switch o.code {
 	case opFetchFault:
-		return sigExit(unix.SIGSEGV, "SIGSEGV at address %#x (instruction fetch, guest rip %#x)", o.imm, o.pc)
+		sig := unix.SIGSEGV
+		if prot, ok := m.guestProt(o.imm); ok && prot&unix.PROT_EXEC != 0 {
+			sig = m.faultSignal(o.imm) // executable, and yet it faulted: past the end of its file?
+		}
+		return sigExit(sig, "%s at address %#x (instruction fetch, guest rip %#x)", unix.SignalName(sig), o.imm, o.pc)
 	case opUd2:
 		return sigExit(unix.SIGILL, "SIGILL: ud2 at guest rip %#x", o.pc)
-	case opHlt:
-		return sigExit(unix.SIGSEGV, "SIGSEGV: privileged instruction hlt (guest rip %#x)", o.pc)
+	case opGP:
+		if o.imm == 0 {
+			return sigExit(unix.SIGSEGV, "SIGSEGV: general protection: instruction longer than 15 bytes (guest rip %#x)", o.pc)
+		}
+		return sigExit(unix.SIGSEGV, "SIGSEGV: general protection: privileged instruction %s (guest rip %#x)",
+			strings.ToLower(x86asm.Op(o.imm).String()), o.pc)
+	case opInto:
+		return sigExit(unix.SIGSEGV, "SIGSEGV: overflow trap: into with OF set (guest rip %#x)", o.pc)
+	case opBound:
+		return sigExit(unix.SIGSEGV, "SIGSEGV: bound range exceeded (guest rip %#x)", o.pc)
+	case opAam:
+		return sigExit(unix.SIGFPE, "SIGFPE: divide error: aam 0 (guest rip %#x)", o.pc)
 	case opInt3:
 		c.RIP = o.next()
 		return sigExit(unix.SIGTRAP, "SIGTRAP: int3 (guest rip %#x)", o.pc)

@@ -1,6 +1,7 @@
 package guest
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -66,8 +67,32 @@ func hole(t *testing.T) uint64 {
 	return a
 }
 
+// busPage returns the address of a page that is mapped but past the end of
+// its file: touching it raises SIGBUS. It lies below 2 GiB, for Mode32.
+func busPage(t *testing.T) uint64 {
+	f, err := os.CreateTemp(t.TempDir(), "short")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(make([]byte, 100)); err != nil {
+		t.Fatal(err)
+	}
+	r, _, e := unix.Syscall6(unix.SYS_MMAP, 0, 2*mm.PageSize, unix.PROT_READ|unix.PROT_WRITE,
+		unix.MAP_SHARED|unix.MAP_32BIT, f.Fd(), 0)
+	if e != 0 {
+		t.Fatal(e)
+	}
+	t.Cleanup(func() { unmapAnon(uint64(r), 2*mm.PageSize) })
+	return uint64(r) + mm.PageSize
+}
+
 func TestFaults(t *testing.T) {
 	h := hole(t)
+	bus := busPage(t)
+	long := func(prefixes int, tail ...byte) []byte {
+		return append(bytes.Repeat([]byte{0x66}, prefixes), tail...)
+	}
 	for _, tc := range []struct {
 		name   string
 		mode   mm.Mode
@@ -91,6 +116,29 @@ func TestFaults(t *testing.T) {
 		{"div-overflow", mm.Mode32, []byte{0xf7, 0xf1, 0xcc}, map[Reg]uint64{RDX: 5, RCX: 5}, 136, []string{"SIGFPE"}},
 		{"idiv-min", mm.Mode32, []byte{0xf7, 0xf9, 0xcc}, map[Reg]uint64{RAX: 0x80000000, RDX: 0xffffffff, RCX: 0xffffffff}, 136, []string{"SIGFPE"}},
 		{"hlt", mm.Mode64, []byte{0xf4}, nil, 139, []string{"SIGSEGV", "hlt"}},
+		{"cli", mm.Mode32, []byte{0xfa}, nil, 139, []string{"SIGSEGV: general protection: privileged instruction cli"}},
+		{"in", mm.Mode64, []byte{0xe4, 0x80}, nil, 139, []string{"privileged instruction in"}},
+		{"outsb", mm.Mode32, []byte{0xf3, 0x6e}, nil, 139, []string{"privileged instruction outsb"}},
+		{"rdmsr", mm.Mode64, []byte{0x0f, 0x32}, nil, 139, []string{"privileged instruction rdmsr"}},
+		{"mov-from-cr0", mm.Mode32, []byte{0x0f, 0x20, 0xc0}, nil, 139, []string{"privileged instruction mov"}},
+		{"mov-to-dr7", mm.Mode64, []byte{0x0f, 0x23, 0xf8}, nil, 139, []string{"privileged instruction mov"}},
+		{"lock-register", mm.Mode32, []byte{0xf0, 0x01, 0xd8}, nil, 132, []string{"SIGILL", "LOCK prefix not allowed"}},
+		{"lock-mov", mm.Mode64, []byte{0xf0, 0x89, 0x03}, nil, 132, []string{"SIGILL", "bytes f0 89 03", "LOCK"}},
+		{"lock-xchg-registers", mm.Mode64, []byte{0xf0, 0x87, 0xd8}, nil, 132, []string{"LOCK"}},
+		{"15-bytes", mm.Mode32, long(14, 0x90, 0xcc), nil, 133, []string{"SIGTRAP"}},
+		{"16-bytes", mm.Mode32, long(15, 0x90, 0xcc), nil, 139, []string{"SIGSEGV", "longer than 15 bytes"}},
+		{"16-bytes-add", mm.Mode64, long(14, 0x01, 0xd8, 0xcc), nil, 139, []string{"longer than 15 bytes"}},
+		{"15-bytes-add", mm.Mode64, long(13, 0x01, 0xd8, 0xcc), nil, 133, []string{"SIGTRAP"}},
+		{"16-bytes-rex", mm.Mode64, append(bytes.Repeat([]byte{0x48}, 15), 0x90, 0xcc), nil, 139, []string{"longer than 15 bytes"}},
+		{"mixed-prefixes-16", mm.Mode64, append(bytes.Repeat([]byte{0x66, 0x2e, 0x67, 0x48}, 3), 0x66, 0x2e, 0x48, 0x8b, 0x03, 0xcc), nil, 139, []string{"longer than 15 bytes"}},
+		{"aam-0", mm.Mode32, []byte{0xd4, 0x00}, nil, 136, []string{"SIGFPE", "aam 0"}},
+		{"aam-64-bit", mm.Mode64, []byte{0xd4, 0x0a}, nil, 132, []string{"SIGILL"}},
+		{"into-overflow", mm.Mode32, []byte{0xb8, 0xff, 0xff, 0xff, 0x7f, 0x40, 0xce, 0xcc}, nil, 139, []string{"SIGSEGV", "into"}},
+		{"into-no-overflow", mm.Mode32, []byte{0x31, 0xc0, 0xce, 0xcc}, nil, 133, []string{"SIGTRAP"}},
+		{"load-past-eof", mm.Mode32, []byte{0x8b, 0x43, 0x08, 0xcc}, map[Reg]uint64{RBX: bus}, 135, []string{"SIGBUS at address $BUS8"}},
+		{"store-past-eof", mm.Mode64, []byte{0x89, 0x43, 0x08, 0xcc}, map[Reg]uint64{RBX: bus}, 135, []string{"SIGBUS at address $BUS8"}},
+		{"exec-past-eof", mm.Mode64, []byte{0xff, 0xe3}, map[Reg]uint64{RBX: bus}, 135, []string{"SIGBUS at address $BUS", "instruction fetch"}},
+		{"movs-past-eof", mm.Mode64, []byte{0xf3, 0xa4, 0xcc}, map[Reg]uint64{RSI: bus, RCX: 16}, 135, []string{"SIGBUS"}},
 		{"int3", mm.Mode32, []byte{0xcc}, nil, 133, []string{"SIGTRAP"}},
 		{"int-other", mm.Mode64, []byte{0xcd, 0x21}, nil, 139, []string{"SIGSEGV"}},
 		{"thunk-without-layer", mm.Mode64, append([]byte{0x0f, 0x3f}, make([]byte, 32)...), nil, 132, []string{"SIGILL", "thunk"}},
@@ -107,12 +155,17 @@ func TestFaults(t *testing.T) {
 			if tc.name == "cmpxchg16b-misaligned" {
 				e.c.Regs[RBX] += e.data()
 			}
+			if tc.name == "movs-past-eof" {
+				e.c.Regs[RDI] = e.data()
+			}
 			ex := e.m.Run(e.c)
 			if ex.Status() != tc.status {
 				t.Fatalf("status %d (%+v), want %d", ex.Status(), ex, tc.status)
 			}
 			for _, s := range tc.detail {
 				s = strings.ReplaceAll(s, "$HOLE8", hex(h+8))
+				s = strings.ReplaceAll(s, "$BUS8", hex(bus+8))
+				s = strings.ReplaceAll(s, "$BUS", hex(bus))
 				s = strings.ReplaceAll(s, "$HOLE", hex(h))
 				if !strings.Contains(ex.Detail, s) {
 					t.Errorf("detail %q does not contain %q", ex.Detail, s)

@@ -24,11 +24,18 @@ package guest
 //     pointers), and every page must be guest-visible in GuestSpace, so
 //     that no call makes the kernel write into memory of minemu's own
 //     that happens to be mapped (a default-built binary's image inside the
-//     window, the Go heap for a 64-bit guest). Where minemu itself reads
-//     or writes guest memory (structures it translates, paths it reads),
-//     usercopy_unsafe.go copies only after GuestSpace.IsMapped confirmed
-//     every page with the needed protection: a bad pointer is EFAULT for
-//     the guest, never a fault in minemu.
+//     window, the Go heap for a 64-bit guest). A buffer with a length
+//     (read, write and their positioned and vector forms, getdents64,
+//     getcwd, readlink, getrandom) may also be only partly the guest's:
+//     kernelBuf (userbuf.go) then passes the guest's part and a guard page
+//     after it, so that the kernel returns the short count or EFAULT it
+//     returns natively and never reaches what is not the guest's. Where
+//     minemu itself reads or writes guest memory (structures it
+//     translates, paths it reads), usercopy_unsafe.go copies only after
+//     GuestSpace.IsMapped confirmed every page with the needed protection,
+//     and through faultSafe, since a file mapping past its file's end
+//     faults all the same: a bad pointer is EFAULT for the guest, never a
+//     fault in minemu.
 //
 //  3. Translate. i386 structures have their own layouts (struct stat,
 //     stat64, timespec, iovec, rlimit, sigaction, stack_t, flock,
@@ -59,6 +66,7 @@ package guest
 // concurrently. Stats may be called from any goroutine at any time.
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -505,7 +513,9 @@ func (k *Linux) copyIn(addr uint64, dst []byte) unix.Errno {
 	if e != 0 {
 		return e
 	}
-	copy(dst, userView(r))
+	if !faultSafe(func() { copy(dst, userView(r)) }) {
+		return unix.EFAULT
+	}
 	return 0
 }
 
@@ -515,8 +525,11 @@ func (k *Linux) copyOut(addr uint64, src []byte) unix.Errno {
 	if e != 0 {
 		return e
 	}
-	copy(userView(r), src)
-	k.wrote(addr, uint64(len(src)))
+	ok := faultSafe(func() { copy(userView(r), src) })
+	k.wrote(addr, uint64(len(src))) // even a faulting copy may have written some
+	if !ok {
+		return unix.EFAULT
+	}
 	return 0
 }
 
@@ -538,14 +551,19 @@ func (k *Linux) readString(addr uint64, max int) (string, unix.Errno) {
 		if e != 0 {
 			return "", e
 		}
-		chunk := userView(r)
-		for i, c := range chunk {
-			if c == 0 {
-				b.Write(chunk[:i])
-				return b.String(), 0
+		nul := -1
+		if !faultSafe(func() {
+			chunk := userView(r)
+			if nul = bytes.IndexByte(chunk, 0); nul >= 0 {
+				chunk = chunk[:nul]
 			}
+			b.Write(chunk)
+		}) {
+			return "", unix.EFAULT
 		}
-		b.Write(chunk)
+		if nul >= 0 {
+			return b.String(), 0
+		}
 		addr += n
 	}
 	return "", unix.ENAMETOOLONG

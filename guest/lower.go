@@ -116,7 +116,10 @@ const (
 	opCpuid
 	opRdtsc
 	opUd2
-	opHlt
+	opGP    // #GP in user mode, SIGSEGV: a privileged or I/O instruction (imm: its x86asm.Op) or, imm 0, one longer than 15 bytes
+	opInto  // i386: #OF (SIGSEGV) when OF is set
+	opBound // i386: #BR (SIGSEGV) when the signed dst lies outside the pair of bounds at src
+	opAam   // i386 aam (cond 0; imm 0 is #DE, SIGFPE) and aad (cond 1) with base imm
 	opInt3
 	opInt   // any vector other than 3 and 0x80: #GP, SIGSEGV as Linux reports it
 	opInt80 // i386 system call
@@ -225,7 +228,7 @@ func (o *op) next() uint64 { return o.pc + uint64(o.len) }
 func (o *op) endsBlock() bool {
 	switch o.code {
 	case opInvalid, opFetchFault, opFallthrough, opJmp, opJmpInd, opJcc, opCmpJcc, opTestJcc, opCall, opCallInd, opRet,
-		opLoop, opJcxz, opUd2, opHlt, opInt3, opInt, opInt80, opSyscall, opThunk, opTrap:
+		opLoop, opJcxz, opUd2, opGP, opInt3, opInt, opInt80, opSyscall, opThunk, opTrap:
 		return true
 	}
 	return false
@@ -422,6 +425,14 @@ func lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (op, error) {
 	}
 	if isX87(inst.Op) {
 		return l.lowerX87(o)
+	}
+	if inst.Op == x86asm.MOV {
+		for _, a := range inst.Args {
+			if r, ok := a.(x86asm.Reg); ok && (r >= x86asm.CR0 && r <= x86asm.CR15 || r >= x86asm.DR0 && r <= x86asm.DR15) {
+				o.code, o.imm = opGP, uint64(inst.Op) // a control or debug register: privileged
+				return o, nil
+			}
+		}
 	}
 	for _, a := range inst.Args {
 		if r, ok := a.(x86asm.Reg); ok && r >= x86asm.F0 && r < x86asm.ES {
@@ -678,8 +689,31 @@ func (l *lowerer) special(o op) (op, error) {
 		o.code = opRdtsc
 	case x86asm.UD2, x86asm.UD1, x86asm.UD0:
 		o.code = opUd2
-	case x86asm.HLT:
-		o.code = opHlt
+	case x86asm.HLT, x86asm.CLI, x86asm.STI, x86asm.IN, x86asm.OUT, x86asm.INSB, x86asm.INSW, x86asm.INSD,
+		x86asm.OUTSB, x86asm.OUTSW, x86asm.OUTSD, x86asm.RDMSR, x86asm.WRMSR, x86asm.RDPMC, x86asm.CLTS,
+		x86asm.INVD, x86asm.WBINVD, x86asm.INVLPG, x86asm.LGDT, x86asm.LIDT, x86asm.LLDT, x86asm.LTR,
+		x86asm.LMSW, x86asm.SWAPGS, x86asm.SYSRET, x86asm.SYSEXIT:
+		// Privileged, or I/O with IOPL 0 and no I/O permission bitmap:
+		// #GP at CPL 3, which Linux reports as SIGSEGV.
+		o.code, o.imm = opGP, uint64(inst.Op)
+	case x86asm.INTO:
+		o.code = opInto
+	case x86asm.BOUND:
+		var sz uint8
+		o.code = opBound
+		if o.dst, sz, err = l.arg(0); err != nil {
+			return o, err
+		}
+		o.size = sz
+		if o.src, _, err = l.arg(1); err == nil && (o.dst.kind != argReg || o.src.kind != argMem) {
+			return o, unsupported(inst)
+		}
+	case x86asm.AAM, x86asm.AAD:
+		imm, _ := inst.Args[0].(x86asm.Imm)
+		o.code, o.imm = opAam, uint64(imm)&0xff
+		if inst.Op == x86asm.AAD {
+			o.cond = 1
+		}
 	case x86asm.INT:
 		imm, _ := inst.Args[0].(x86asm.Imm)
 		switch {

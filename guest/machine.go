@@ -48,8 +48,13 @@
 //     dropped and their arena memory freed once no block runs.
 //  5. Fault: the run loop runs with SetPanicOnFault; a fault on guest
 //     memory ends the guest with SIGSEGV (status 139) naming the address
-//     and guest RIP; invalid opcodes end it with SIGILL (132) and the
-//     bytes, divide errors with SIGFPE (136).
+//     and guest RIP, or with SIGBUS (135) where the kernel raises it (a
+//     file mapping past the end of its file; faultSignal asks the kernel);
+//     invalid opcodes and a LOCK prefix where none is allowed end it with
+//     SIGILL (132) and the bytes, divide errors (and aam 0) with SIGFPE
+//     (136), and what the CPU refuses at CPL 3 with #GP, #OF or #BR
+//     (privileged and I/O instructions, instructions longer than 15 bytes,
+//     into with OF set, bound out of range) with SIGSEGV, as Linux does.
 //  6. Call out and back: system calls go to Kernel.Syscall; 0F 3F stubs to
 //     Thunker.Call, which may re-enter the guest with CallGuest: the
 //     return address is a trap page (0F 3E) in the guest window, and the
@@ -111,8 +116,9 @@ import (
 //     oldest blocks are evicted, first decoded first out, through the
 //     same discard and release path as a dropped block (cache_evict.go).
 //  6. Faults. Run enables runtime/debug.SetPanicOnFault and recovers once
-//     at its boundary: a fault on guest memory becomes Exit{SIGSEGV} with
-//     the faulting address and the guest RIP of the instruction; any other
+//     at its boundary: a fault on guest memory becomes Exit{SIGSEGV} (or
+//     SIGBUS, see faultSignal) with the faulting address and the guest RIP
+//     of the instruction; any other
 //     panic (a bug in minemu) becomes Exit{SIGABRT} with the panic text,
 //     never a Go stack trace on the user's terminal.
 //
@@ -350,8 +356,9 @@ func (m *Machine) guarded(c *CPU) (e Exit, trapped bool) {
 func (m *Machine) panicExit(r any, c *CPU) Exit {
 	if re, ok := r.(runtime.Error); ok {
 		if fa, ok := re.(interface{ Addr() uintptr }); ok {
-			return Exit{Signal: unix.SIGSEGV,
-				Detail: fmt.Sprintf("SIGSEGV at address %#x (guest rip %#x)", fa.Addr(), m.pc)}
+			sig := m.faultSignal(uint64(fa.Addr()))
+			return Exit{Signal: sig,
+				Detail: fmt.Sprintf("%s at address %#x (guest rip %#x)", unix.SignalName(sig), fa.Addr(), m.pc)}
 		}
 	}
 	if re, ok := r.(runtime.Error); ok && strings.Contains(re.Error(), "nil pointer dereference") {
@@ -365,6 +372,46 @@ func (m *Machine) panicExit(r any, c *CPU) Exit {
 	}
 	m.log.Error().Str("panic", fmt.Sprint(r)).Uint64("rip", m.pc).Msg("internal error in the interpreter")
 	return Exit{Signal: unix.SIGABRT, Detail: fmt.Sprintf("minemu internal error at guest rip %#x: %v", m.pc, r)}
+}
+
+// faultSignal tells which signal the kernel raised for a fault on guest
+// memory at addr. The runtime turns SIGSEGV and SIGBUS alike into the same
+// runtime.Error (SetPanicOnFault), so the kind is found again by asking
+// the kernel about the page: madvise(MADV_POPULATE_READ) fails with EFAULT
+// exactly when reading the page would raise SIGBUS (a file mapping past
+// the end of its file, a hole in shared memory; EHWPOISON for poisoned
+// memory, BUS_MCEERR_AR natively). A page that is not the guest's, or
+// that the guest cannot read, faulted for its protection or for not being
+// mapped: SIGSEGV (the probe answers EINVAL for PROT_NONE, ENOMEM for
+// unmapped memory). Only a dying guest pays for the probe. Not told
+// apart: a store to a read-only file mapping past its end, which Linux
+// reports as SIGSEGV and minemu as SIGBUS, and a fault in an exec-only
+// file mapping past its end, which cannot be probed (SIGSEGV, Linux
+// SIGBUS); kernels before 5.14 (no MADV_POPULATE_READ) get SIGSEGV for
+// every fault.
+func (m *Machine) faultSignal(addr uint64) unix.Signal {
+	prot, ok := m.guestProt(addr)
+	if !ok || prot&(unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC) == 0 {
+		return unix.SIGSEGV
+	}
+	advice := uintptr(unix.MADV_POPULATE_READ)
+	if prot&unix.PROT_READ == 0 && prot&unix.PROT_WRITE != 0 {
+		advice = unix.MADV_POPULATE_WRITE // a write-only mapping cannot be populated for reading
+	}
+	_, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(addr&^mm.PageMask), mm.PageSize, advice)
+	if e == unix.EFAULT || e == unix.EHWPOISON {
+		return unix.SIGBUS
+	}
+	return unix.SIGSEGV
+}
+
+// guestProt is the protection of the guest page at a; without a
+// GuestSpace (tests) every page counts as mapped with all permissions.
+func (m *Machine) guestProt(a uint64) (int, bool) {
+	if m.space == nil {
+		return unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC, true
+	}
+	return m.space.Prot(mm.Addr(a))
 }
 
 // firstPageFault recomputes the address of a fault the runtime reported
@@ -760,6 +807,8 @@ func (m *Machine) decodeOne(pc uint64) op {
 	switch {
 	case errors.Is(err, errTruncated):
 		return op{code: opFetchFault, pc: pc, imm: pc + uint64(n)}
+	case errors.Is(err, errTooLong):
+		return op{code: opGP, pc: pc}
 	case err != nil:
 		m.badInst[pc] = err.Error()
 		m.log.Debug().Err(err).Msg("undecodable guest instruction")

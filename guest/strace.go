@@ -107,7 +107,12 @@ func (k *Linux) straceArg(b []byte, s *sysCall, kind byte, i int, r int64) []byt
 		}
 		shown := min(n, straceStrMax)
 		if rg, e := k.checkUser(v, shown, unix.PROT_READ); e == 0 {
-			return appendQuoted(b, userView(rg), int(n))
+			// A buffer that faults (a file mapping past its end) is
+			// shown by its address.
+			var out []byte
+			if faultSafe(func() { out = appendQuoted(b, userView(rg), int(n)) }) {
+				return out
+			}
 		}
 	}
 	return strconv.AppendUint(append(b, "0x"...), v, 16)

@@ -4,6 +4,8 @@ package guest
 
 import (
 	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/mm"
 )
 
 // sysIOVMax is IOV_MAX (UIO_MAXIOV).
@@ -15,15 +17,16 @@ func sysPread64(k *Linux, s *sysCall) int64  { return k.bufferCall(s, unix.SYS_P
 func sysPwrite64(k *Linux, s *sysCall) int64 { return k.bufferCall(s, unix.SYS_PWRITE64) }
 
 // bufferCall runs read, write, pread64 or pwrite64: a descriptor, a guest
-// buffer the host kernel reads or fills directly (checked by passPtr), its
-// length and, for the positioned forms, the offset (two 32-bit halves on
-// i386). What read and pread64 filled is reported to the interpreter.
+// buffer the host kernel reads or fills directly (prepared by kernelBuf,
+// so that a buffer only partly the guest's gets the kernel's short count),
+// its length and, for the positioned forms, the offset (two 32-bit halves
+// on i386). What read and pread64 filled is reported to the interpreter.
 func (k *Linux) bufferCall(s *sysCall, nr uintptr) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
 	}
-	p, e := k.passPtr(s.a[1], s.a[2])
+	ub, e := k.kernelBuf(s.a[1], s.a[2])
 	if e != 0 {
 		return -int64(e)
 	}
@@ -36,16 +39,18 @@ func (k *Linux) bufferCall(s *sysCall, nr uintptr) int64 {
 		}
 	}
 	write := nr == unix.SYS_WRITE || nr == unix.SYS_PWRITE64
-	n := s.a[2]
+	n := ub.n
 	a, mem := k.procMem[fd]
 	var pos uint64
 	if mem {
 		// This process's memory: only the guest's part of it.
 		if pos, n, e = k.memCount(fd, a, write, positional, off, n); e != 0 {
+			k.release(&ub)
 			return -int64(e)
 		}
 	}
-	r, _, e := unix.Syscall6(nr, uintptr(fd), p, uintptr(n), uintptr(off), 0, 0)
+	r, _, e := unix.Syscall6(nr, uintptr(fd), uintptr(s.a[1]), uintptr(n), uintptr(off), 0, 0)
+	k.release(&ub)
 	if !write {
 		return k.wroteRet(s.a[1], hostRet(r, e))
 	}
@@ -59,9 +64,12 @@ func sysReadv(k *Linux, s *sysCall) int64  { return k.iovecCall(s, unix.SYS_READ
 func sysWritev(k *Linux, s *sysCall) int64 { return k.iovecCall(s, unix.SYS_WRITEV) }
 
 // iovecCall runs readv or writev. The guest's iovec array is checked as a
-// whole and read in place (i386 entries are two 32-bit words), every
-// buffer is checked like a passPtr buffer, and the host gets a translated
-// array.
+// whole and copied (i386 entries are two 32-bit words), every length and
+// buffer is checked as the kernel's import_iovec does (a negative length is
+// EINVAL, a buffer past the user address space EFAULT, before anything is
+// transferred), and the host gets a translated array. The kernel stops at
+// the first buffer that faults, so the array ends with the first buffer
+// that is not wholly the guest's, prepared by kernelBuf.
 func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
@@ -83,29 +91,58 @@ func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 		return -int64(e)
 	}
 	v := k.iovScratch[:0]
-	for raw := userView(arr); len(raw) > 0; raw = raw[esz:] {
-		var base, n uint64
-		if s.abi == ABIi386 {
-			base, n = uint64(le.Uint32(raw[0:])), uint64(le.Uint32(raw[4:]))
-			if int32(n) < 0 {
-				return -int64(unix.EINVAL)
+	if !faultSafe(func() {
+		for raw := userView(arr); len(raw) > 0; raw = raw[esz:] {
+			if s.abi == ABIi386 {
+				v = append(v, uint64(le.Uint32(raw[0:])), uint64(le.Uint32(raw[4:])))
+			} else {
+				v = append(v, le.Uint64(raw[0:]), le.Uint64(raw[8:]))
 			}
-		} else {
-			base, n = le.Uint64(raw[0:]), le.Uint64(raw[8:])
 		}
-		if _, e := k.passPtr(base, n); e != 0 {
-			return -int64(e)
+	}) {
+		return -int64(unix.EFAULT)
+	}
+	for i := 0; i < len(v); i += 2 {
+		if n := v[i+1]; s.abi == ABIi386 && int32(n) < 0 || int64(n) < 0 {
+			return -int64(unix.EINVAL)
 		}
-		v = append(v, base, n)
+	}
+	for i := 0; i < len(v) && k.mode == mm.Mode64; i += 2 {
+		if end := v[i] + v[i+1]; end < v[i] || end > uint64(mm.UserLimit) {
+			return -int64(unix.EFAULT) // access_ok; a 32-bit guest's sums never fail it
+		}
+	}
+	var ub userBuf
+	before := uint64(0) // bytes in the buffers before v[i]
+	for i := 0; i < len(v); i += 2 {
+		if v[i+1] == 0 {
+			continue
+		}
+		var e unix.Errno
+		if ub, e = k.kernelBuf(v[i], v[i+1]); e != 0 {
+			if before == 0 {
+				return -int64(e)
+			}
+			v = v[:i] // the kernel copies the buffers before it, then faults
+			break
+		}
+		if ub.partial {
+			v[i+1] = ub.n
+			v = v[:i+2] // the kernel faults in it
+			break
+		}
+		before += v[i+1]
 	}
 	a, mem := k.procMem[fd]
 	var pos uint64
 	if mem {
 		if pos, v, e = k.memIovecs(fd, a, nr == unix.SYS_WRITEV, v); e != 0 {
+			k.release(&ub)
 			return -int64(e)
 		}
 	}
 	r, e := hostIovecCall(nr, fd, v, 0, 0)
+	k.release(&ub)
 	if mem && nr == unix.SYS_WRITEV && e == 0 {
 		k.wrote(pos, uint64(r))
 	}
@@ -348,11 +385,12 @@ func (k *Linux) faccessat(dirfd int, pathAddr uint64, mode, flags int) int64 {
 }
 
 func sysGetcwd(k *Linux, s *sysCall) int64 {
-	p, e := k.passPtr(s.a[0], s.a[1])
+	ub, e := k.kernelBuf(s.a[0], s.a[1])
 	if e != 0 {
 		return -int64(e)
 	}
-	r, _, e := unix.Syscall(unix.SYS_GETCWD, p, uintptr(s.a[1]), 0)
+	r, _, e := unix.Syscall(unix.SYS_GETCWD, uintptr(s.a[0]), uintptr(ub.n), 0)
+	k.release(&ub)
 	return k.wroteRet(s.a[0], hostRet(r, e))
 }
 
@@ -381,11 +419,12 @@ func (k *Linux) readlinkat(dirfd int, pathAddr, buf uint64, size int) int64 {
 		}
 		return int64(n)
 	}
-	bp, e := k.passPtr(buf, uint64(size))
+	ub, e := k.kernelBuf(buf, uint64(size))
 	if e != 0 {
 		return -int64(e)
 	}
-	r, e := hostPathCall(unix.SYS_READLINKAT, [6]uintptr{uintptr(dirfd), 0, bp, uintptr(size)}, 1, p)
+	r, e := hostPathCall(unix.SYS_READLINKAT, [6]uintptr{uintptr(dirfd), 0, uintptr(buf), uintptr(ub.n)}, 1, p)
+	k.release(&ub)
 	return k.wroteRet(buf, hostRet(r, e))
 }
 
@@ -605,10 +644,11 @@ func (k *Linux) pipe2(addr uint64, flags int) int64 {
 }
 
 func sysGetrandom(k *Linux, s *sysCall) int64 {
-	p, e := k.passPtr(s.a[0], s.a[1])
+	ub, e := k.kernelBuf(s.a[0], s.a[1])
 	if e != 0 {
 		return -int64(e)
 	}
-	r, _, e := unix.Syscall(unix.SYS_GETRANDOM, p, uintptr(s.a[1]), uintptr(uint32(s.a[2])))
+	r, _, e := unix.Syscall(unix.SYS_GETRANDOM, uintptr(s.a[0]), uintptr(ub.n), uintptr(uint32(s.a[2])))
+	k.release(&ub)
 	return k.wroteRet(s.a[0], hostRet(r, e))
 }

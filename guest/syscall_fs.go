@@ -135,11 +135,17 @@ func sysFtruncate64(k *Linux, s *sysCall) int64 {
 
 // sysGetdents64: struct linux_dirent64 is the same in both ABIs.
 func sysGetdents64(k *Linux, s *sysCall) int64 {
-	p, e := k.passPtr(s.a[1], uint64(uint32(s.a[2])))
+	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
 	}
-	return k.wroteRet(s.a[1], k.fdCall(unix.SYS_GETDENTS64, s.int32Arg(0), p, uintptr(uint32(s.a[2]))))
+	ub, e := k.kernelBuf(s.a[1], uint64(uint32(s.a[2])))
+	if e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall(unix.SYS_GETDENTS64, uintptr(fd), uintptr(s.a[1]), uintptr(ub.n))
+	k.release(&ub)
+	return k.wroteRet(s.a[1], hostRet(r, e))
 }
 
 func sysUmask(k *Linux, s *sysCall) int64 {

@@ -7,8 +7,9 @@ package guest
 // address is the host address of the byte, and Go reaches memory it did
 // not allocate only through a pointer made from an integer. Callers pass
 // only ranges that Linux.checkUser has confirmed (inside the guest window
-// in Mode32, every page mapped with the needed protection), and nothing
-// keeps the returned slice beyond the copy.
+// in Mode32, every page mapped with the needed protection), touch them
+// only inside faultSafe (a file mapping past the end of its file faults
+// even so), and nothing keeps the returned slice beyond the copy.
 //
 // The host calls that need a pointer to Go memory (an iovec array built by
 // the translation layer, a NUL-terminated path) live here too, because the

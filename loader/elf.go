@@ -74,7 +74,8 @@ type File struct {
 	PhNum uint64
 	// Progs holds every program header in file order.
 	Progs []Prog
-	// Interp is the PT_INTERP path without its NUL, "" for a static file.
+	// Interp is the PT_INTERP path without its NUL, "" for a static file:
+	// the file's bytes as they are, to be printed through Printable.
 	Interp string
 }
 

@@ -216,7 +216,7 @@ func Load(space Space, path string, argv, envp []string, opt Options) (*Loaded, 
 func LoadFile(space Space, f *File, r io.ReaderAt, argv, envp []string, opt Options) (*Loaded, error) {
 	path := f.Path
 	if f.Interp != "" {
-		return nil, errorf(path, "dynamically linked (interpreter %s): dynamic linking is not supported yet; build the guest with -static", f.Interp)
+		return nil, errorf(path, "dynamically linked (interpreter %s): dynamic linking is not supported yet; build the guest with -static", Printable(f.Interp))
 	}
 	if opt.Mode != 0 && opt.Mode != f.Mode {
 		return nil, errorf(path, "a %s-bit executable cannot run in a %s-bit guest space", f.Mode, opt.Mode)

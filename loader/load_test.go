@@ -391,7 +391,7 @@ func TestLoadRefusals(t *testing.T) {
 		{"bad-stack-top", mm.Mode32, hello32, nil, Options{StackTop: 0x12345}, "stack top"},
 		{"huge-argv", mm.Mode32, hello32, []string{strings.Repeat("x", 3<<20)}, Options{}, "too large"},
 		{"base-taken", mm.Mode64, hello64, nil, Options{Base: 0x555555554000, Mode: mm.Mode64}, ""},
-		{"below-window", mm.Mode32, lowImage(t), nil, Options{}, "lies outside the guest address window [0x10000, 0x100000000)"},
+		{"below-window", mm.Mode32, lowImage(t), nil, Options{}, "lies outside the guest address window [0x10000, 0xffffe000)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

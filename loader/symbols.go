@@ -62,7 +62,8 @@ func ReadSymbols(path string, bias uint64) (s *Symbols, err error) {
 
 // Lookup returns the symbol that covers addr and addr's offset in it: the
 // nearest symbol at or below addr whose size reaches addr, or one of size 0
-// exactly at addr. ok is false when no symbol covers addr.
+// exactly at addr. ok is false when no symbol covers addr. name is the
+// file's bytes as they are; a report prints it through Printable.
 func (s *Symbols) Lookup(addr uint64) (name string, off uint64, ok bool) {
 	if s == nil {
 		return "", 0, false

@@ -27,6 +27,15 @@ const (
 	// UserLimit is the end of the x86-64 user address space with 4-level
 	// paging (128 TiB).
 	UserLimit Addr = 1 << 47
+	// TaskSize32 is TASK_SIZE of a 32-bit process on an x86-64 kernel: the
+	// kernel maps nothing of the process at or above it (the top 8 KiB
+	// below 4 GiB stay empty), refuses MAP_FIXED there with ENOMEM, and
+	// munmap or mremap there with EINVAL. The Mode32 guest window ends
+	// here, and the kernel puts a compat process's stack right below it.
+	TaskSize32 Addr = 0xffffe000
+	// TaskSize64 is TASK_SIZE of a 64-bit process (4-level paging): the
+	// last page below UserLimit is never mapped either.
+	TaskSize64 Addr = UserLimit - PageSize
 )
 
 // IsPageAligned reports whether a is a multiple of PageSize.

@@ -161,9 +161,14 @@
 //	64 KiB                                0xf7ffe000             0xffffe000  4 GiB
 //	| image, brk ->       <- mmaps, blocks | stack gap (StackGap)  |  8 KiB  |
 //	                                   mmap base               StackTop
+//	                                                           = window end
 //
 // The loader maps the image low and the stack below StackTop; brk grows up
-// from the end of the image; placement grows down from the mmap base.
+// from the end of the image; placement grows down from the mmap base. The
+// window ends at TASK_SIZE (TaskSize32): the top 8 KiB are never guest
+// memory, as the kernel never maps anything of a 32-bit process there, and
+// the memory calls refuse them with Linux's errnos (ENOMEM for MAP_FIXED,
+// EINVAL for munmap and MREMAP_FIXED).
 //
 // Placement (mmap without MAP_FIXED, MapBlock, mremap moves) in Mode32:
 //

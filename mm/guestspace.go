@@ -15,15 +15,16 @@ type GuestSpaceConfig struct {
 	// Mode64 (placement is the kernel's).
 	Mode Mode
 	// Window is the part of the address space the guest owns in Mode32:
-	// page-aligned, inside [GuestWindowStart, Limit32). The zero value means
-	// the whole [GuestWindowStart, Limit32); tests use smaller windows. It
+	// page-aligned, inside [GuestWindowStart, TaskSize32). The zero value
+	// means the whole [GuestWindowStart, TaskSize32), what a 32-bit
+	// process may map on an x86-64 kernel; tests use smaller windows. It
 	// must be zero in Mode64, where the guest may use any user address.
 	Window AddrRange
 	// StackTop is the top of the guest's stack area. Mode32 default:
-	// Window.End - 8 KiB, which for the default window is 0xffffe000, the
-	// TASK_SIZE of a 32-bit process on an x86-64 kernel: the kernel puts a
-	// compat process's stack right below it. Mode64 default: 0, the kernel
-	// chooses the stack's place like any other mapping.
+	// Window.End, which for the default window is TaskSize32 (0xffffe000):
+	// the kernel puts a compat process's stack right below it. Mode64
+	// default: 0, the kernel chooses the stack's place like any other
+	// mapping.
 	StackTop Addr
 	// StackGap is the room kept below StackTop for the stack to grow in
 	// before the mmap base, where top-down placement starts (Linux keeps at
@@ -79,7 +80,7 @@ type GuestSpace struct {
 	// Immutable after NewGuestSpace.
 	mode Mode
 	// window is where guest memory may lie: Mode32 the configured window,
-	// Mode64 [GuestWindowStart, UserLimit).
+	// Mode64 [GuestWindowStart, TaskSize64).
 	window AddrRange
 	// stackTop and mmapBase (Mode32): top-down placement searches
 	// [window.Start, mmapBase) first, then [mmapBase, window.End)
@@ -153,16 +154,16 @@ func NewGuestSpace(cfg GuestSpaceConfig) (*GuestSpace, error) {
 	case Mode32:
 		w := cfg.Window
 		if w == (AddrRange{}) {
-			w = AddrRange{Start: GuestWindowStart, End: Limit32}
+			w = AddrRange{Start: GuestWindowStart, End: TaskSize32}
 		}
-		if !w.IsPageAligned() || w.Start < GuestWindowStart || w.End > Limit32 || w.Start >= w.End {
+		if !w.IsPageAligned() || w.Start < GuestWindowStart || w.End > TaskSize32 || w.Start >= w.End {
 			return nil, fmt.Errorf("mm: guest window %v must be page-aligned, non-empty and inside [%v, %v)",
-				w, GuestWindowStart, Limit32)
+				w, GuestWindowStart, TaskSize32)
 		}
 		g.window = w
 		g.stackTop = cfg.StackTop
 		if g.stackTop == 0 {
-			g.stackTop = w.End - 2*PageSize
+			g.stackTop = w.End
 		}
 		gap := cfg.StackGap
 		if gap == 0 {
@@ -182,7 +183,7 @@ func NewGuestSpace(cfg GuestSpaceConfig) (*GuestSpace, error) {
 		if cfg.Window != (AddrRange{}) {
 			return nil, fmt.Errorf("mm: a Mode64 guest space has no window (got %v)", cfg.Window)
 		}
-		g.window = AddrRange{Start: GuestWindowStart, End: UserLimit}
+		g.window = AddrRange{Start: GuestWindowStart, End: TaskSize64}
 		g.stackTop = cfg.StackTop
 		if !g.stackTop.IsPageAligned() || g.stackTop > UserLimit {
 			return nil, fmt.Errorf("mm: stack top %v is not a page-aligned user address", g.stackTop)
@@ -262,12 +263,15 @@ func pageRange(addr Addr, length uint64) (AddrRange, bool) {
 	return NewRange(addr, uint64(plen))
 }
 
-// limit is the first address a guest of this mode cannot name.
+// limit is the TASK_SIZE of a process of this mode: the first address
+// nothing may be mapped at. Ranges reaching past it are refused with the
+// errno Linux gives for them (see checkFixed, munmapLocked), while ranges
+// below it but outside a smaller test window are merely unavailable.
 func (g *GuestSpace) limit() Addr {
 	if g.mode == Mode32 {
-		return Limit32
+		return TaskSize32
 	}
-	return UserLimit
+	return TaskSize64
 }
 
 // refuseLocked logs and counts a request refused because it touches memory
@@ -280,8 +284,9 @@ func (g *GuestSpace) refuseLocked(op string, r AddrRange, why string, errno unix
 }
 
 // checkFixed validates a range the guest names exactly (MAP_FIXED,
-// MREMAP_FIXED): below mmap_min_addr is EPERM as on Linux, past what the
-// guest can address is beyond, elsewhere outside the window ENOMEM.
+// MREMAP_FIXED): below mmap_min_addr is EPERM as on Linux, past TASK_SIZE
+// (limit) is beyond (mmap: ENOMEM, mremap: EINVAL, as Linux checks it),
+// elsewhere outside the window ENOMEM.
 func (g *GuestSpace) checkFixed(r AddrRange, beyond unix.Errno) error {
 	switch {
 	case r.Start < GuestWindowStart:
@@ -1275,6 +1280,32 @@ func (g *GuestSpace) IsMapped(r AddrRange, prot int) bool {
 		}
 	}
 	return false
+}
+
+// MappedPrefix returns the end of the longest prefix of r whose pages are
+// all guest-visible (as IsMapped counts them) with at least the protection
+// bits of prot: r.End when every page is, r.Start when the first is not,
+// else the start of the first page that is not. The syscall layer uses it
+// to find where a guest buffer stops being the guest's. It does not
+// allocate.
+func (g *GuestSpace) MappedPrefix(r AddrRange, prot int) Addr {
+	if r.Start >= r.End {
+		return r.End
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	cur := r.Start
+	for i := g.vmas.lowerBound(cur); i < len(g.vmas.v); i++ {
+		v := &g.vmas.v[i]
+		if v.r.Start > cur || v.prot&prot != prot {
+			break
+		}
+		cur = v.r.End
+		if cur >= r.End {
+			return r.End
+		}
+	}
+	return cur
 }
 
 // OwnedRanges yields every recorded range for the 4 GiB audit: guest

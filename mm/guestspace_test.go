@@ -84,8 +84,8 @@ func TestGuestSpaceConfig(t *testing.T) {
 		t.Fatalf("default Mode32: %v", err)
 	}
 	defer g.Close()
-	if w := g.Window(); w != (AddrRange{Start: GuestWindowStart, End: Limit32}) {
-		t.Fatalf("default window %v", w)
+	if w := g.Window(); w != (AddrRange{Start: GuestWindowStart, End: 0xffffe000}) {
+		t.Fatalf("default window %v, want [%v, 0xffffe000): a 32-bit process's TASK_SIZE", w, GuestWindowStart)
 	}
 	if g.StackTop() != 0xffffe000 || g.MmapBase() != 0xffffe000-128<<20 {
 		t.Fatalf("stack top %v, mmap base %v; want 0xffffe000, 0xf7ffe000", g.StackTop(), g.MmapBase())
@@ -95,6 +95,7 @@ func TestGuestSpaceConfig(t *testing.T) {
 		{Mode: 0},
 		{Mode: Mode32, Window: AddrRange{Start: 0x1000, End: 0x100000}},             // below mmap_min_addr
 		{Mode: Mode32, Window: AddrRange{Start: 0x40000000, End: Limit32 + gsPage}}, // past 4 GiB
+		{Mode: Mode32, Window: AddrRange{Start: 0x40000000, End: Limit32}},          // past TASK_SIZE
 		{Mode: Mode32, Window: AddrRange{Start: 0x40000001, End: 0x40100000}},       // unaligned
 		{Mode: Mode32, Window: AddrRange{Start: 0x40100000, End: 0x40100000}},       // empty
 		{Mode: Mode32, Window: w, StackTop: w.End + gsPage},                         // stack outside
@@ -115,8 +116,72 @@ func TestGuestSpaceConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g2.Close()
-	if g2.StackTop() != w.End-2*gsPage || g2.MmapBase() != g2.StackTop()-Addr(w.Length()/4) {
+	if g2.StackTop() != w.End || g2.MmapBase() != g2.StackTop()-Addr(w.Length()/4) {
 		t.Fatalf("small window: stack top %v, mmap base %v", g2.StackTop(), g2.MmapBase())
+	}
+}
+
+// TestGuestSpaceTaskSize: nothing is ever mapped at or above TASK_SIZE
+// (0xffffe000 for a 32-bit process, 0x7ffffffff000 for a 64-bit one) in a
+// space with the default window, and each call refuses the top with
+// Linux's errno (tests/guests/src/tasksize.c checks the same natively).
+func TestGuestSpaceTaskSize(t *testing.T) {
+	for _, mode := range []Mode{Mode32, Mode64} {
+		t.Run(mode.String(), func(t *testing.T) {
+			g, err := NewGuestSpace(GuestSpaceConfig{Mode: mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			top := TaskSize32
+			if mode == Mode64 {
+				top = TaskSize64
+			}
+			if g.Window().End != top {
+				t.Fatalf("window %v, want it to end at %v", g.Window(), top)
+			}
+			a := mustMmap(t, g, 0, gsPage, gsRW, gsAnon)
+			mmapAt := func(addr Addr, n uint64, flags int) error {
+				_, err := g.Mmap(addr, n, gsRW, gsAnon|flags, -1, 0)
+				return err
+			}
+			remapTo := func(addr Addr, n uint64) error {
+				_, err := g.Mremap(a, gsPage, n, unix.MREMAP_MAYMOVE|unix.MREMAP_FIXED, addr)
+				return err
+			}
+			for _, tc := range []struct {
+				name  string
+				err   error
+				errno unix.Errno
+			}{
+				{"mmap fixed at top", mmapAt(top, gsPage, unix.MAP_FIXED), unix.ENOMEM},
+				{"mmap fixed_noreplace at top", mmapAt(top, gsPage, unix.MAP_FIXED_NOREPLACE), unix.ENOMEM},
+				{"mmap fixed across top", mmapAt(top-gsPage, 2*gsPage, unix.MAP_FIXED), unix.ENOMEM},
+				{"mmap fixed_noreplace across top", mmapAt(top-gsPage, 2*gsPage, unix.MAP_FIXED_NOREPLACE), unix.ENOMEM},
+				{"munmap at top", g.Munmap(top, gsPage), unix.EINVAL},
+				{"munmap across top", g.Munmap(top-gsPage, 2*gsPage), unix.EINVAL},
+				{"mprotect at top", g.Mprotect(top, gsPage, unix.PROT_READ), unix.ENOMEM},
+				{"madvise at top", g.Madvise(top, gsPage, unix.MADV_DONTNEED), unix.ENOMEM},
+				{"mremap to top", remapTo(top, gsPage), unix.EINVAL},
+				{"mremap across top", remapTo(top-gsPage, 2*gsPage), unix.EINVAL},
+			} {
+				if errnoOf(tc.err) != tc.errno {
+					t.Errorf("%s: %v, want %v", tc.name, tc.err, tc.errno)
+				}
+			}
+			for _, n := range []uint64{gsPage, 2 * gsPage} {
+				h := mustMmap(t, g, top-Addr(n)+gsPage, n, gsRW, gsAnon)
+				if h+Addr(n) > top {
+					t.Fatalf("mmap of %#x with a hint across the top placed at %v", n, h)
+				}
+			}
+			if k := kernelProt(t, top); k != -1 {
+				t.Fatalf("%v is mapped (prot %d)", top, k)
+			}
+			if err := g.Check(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -320,6 +385,10 @@ func TestGuestSpaceMmapErrors(t *testing.T) {
 		{"unaligned fixed", w.Start + 1, gsPage, gsRW, gsAnon | unix.MAP_FIXED, -1, 0, unix.EINVAL},
 		{"fixed below mmap_min_addr", 0x1000, gsPage, gsRW, gsAnon | unix.MAP_FIXED, -1, 0, unix.EPERM},
 		{"fixed past 4 GiB", Limit32 - gsPage, 2 * gsPage, gsRW, gsAnon | unix.MAP_FIXED, -1, 0, unix.ENOMEM},
+		{"fixed at TASK_SIZE", TaskSize32, gsPage, gsRW, gsAnon | unix.MAP_FIXED, -1, 0, unix.ENOMEM},
+		{"fixed across TASK_SIZE", TaskSize32 - gsPage, 2 * gsPage, gsRW, gsAnon | unix.MAP_FIXED, -1, 0, unix.ENOMEM},
+		{"noreplace at TASK_SIZE", TaskSize32, gsPage, gsRW, gsAnon | unix.MAP_FIXED_NOREPLACE, -1, 0, unix.ENOMEM},
+		{"fixed in the last page", Limit32 - gsPage, gsPage, gsRW, gsAnon | unix.MAP_FIXED, -1, 0, unix.ENOMEM},
 		{"fixed outside the window", w.End, gsPage, gsRW, gsAnon | unix.MAP_FIXED, -1, 0, unix.ENOMEM},
 		{"fixed, length overflows", w.Start, ^uint64(0) - 2*gsPage, gsRW, gsAnon | unix.MAP_FIXED, -1, 0, unix.ENOMEM},
 		{"length rounds past 2^64", 0, ^uint64(0), gsRW, gsAnon, -1, 0, unix.ENOMEM},
@@ -364,6 +433,10 @@ func TestGuestSpaceMunmapMprotect(t *testing.T) {
 		{"munmap zero length", g.Munmap(a, 0), unix.EINVAL},
 		{"munmap overflowing", g.Munmap(a, ^uint64(0)-gsPage), unix.EINVAL},
 		{"munmap past 4 GiB", g.Munmap(Limit32-gsPage, 2*gsPage), unix.EINVAL},
+		{"munmap at TASK_SIZE", g.Munmap(TaskSize32, gsPage), unix.EINVAL},
+		{"munmap across TASK_SIZE", g.Munmap(TaskSize32-gsPage, 2*gsPage), unix.EINVAL},
+		{"mprotect at TASK_SIZE", g.Mprotect(TaskSize32, gsPage, unix.PROT_READ), unix.ENOMEM},
+		{"madvise at TASK_SIZE", g.Madvise(TaskSize32, gsPage, unix.MADV_DONTNEED), unix.ENOMEM},
 		{"munmap of unmapped pages", g.Munmap(w.Start, 4*gsPage), 0},
 		{"munmap over a host-heap block", g.Munmap(blk.Start-gsPage, 2*gsPage), unix.EINVAL},
 		{"mprotect unaligned", g.Mprotect(a+1, gsPage, unix.PROT_READ), unix.EINVAL},
@@ -625,6 +698,14 @@ func TestGuestSpaceMremap(t *testing.T) {
 		flags: unix.MREMAP_MAYMOVE | unix.MREMAP_FIXED, newAddr: func(e env) Addr { return Limit32 - gsPage },
 		errno: unix.EINVAL,
 	}, {
+		name: "MREMAP_FIXED at TASK_SIZE", oldLen: gsPage, newLen: gsPage,
+		flags: unix.MREMAP_MAYMOVE | unix.MREMAP_FIXED, newAddr: func(e env) Addr { return TaskSize32 },
+		errno: unix.EINVAL,
+	}, {
+		name: "MREMAP_FIXED across TASK_SIZE", oldLen: gsPage, newLen: 2 * gsPage,
+		flags: unix.MREMAP_MAYMOVE | unix.MREMAP_FIXED, newAddr: func(e env) Addr { return TaskSize32 - gsPage },
+		errno: unix.EINVAL,
+	}, {
 		name: "MREMAP_DONTUNMAP", oldLen: 2 * gsPage, newLen: 2 * gsPage, flags: unix.MREMAP_MAYMOVE | unix.MREMAP_DONTUNMAP,
 		want: func(e env) Addr { return e.base - 2*gsPage },
 		after: func(t *testing.T, e env, got Addr) {
@@ -802,7 +883,7 @@ func TestGuestSpaceForeign(t *testing.T) {
 
 	t.Run("present at creation", func(t *testing.T) {
 		w := freeTestWindow(t, 16<<20)
-		base := w.End - 2*gsPage - 4<<20
+		base := w.End - 4<<20 // the mmap base: the stack top (the window end) less the gap
 		f := foreignAt(t, base-2*gsPage, 2)
 		g, err := NewGuestSpace(GuestSpaceConfig{Mode: Mode32, Window: w, StackGap: 4 << 20})
 		if err != nil {
@@ -1026,6 +1107,44 @@ func TestGuestSpaceChangeHook(t *testing.T) {
 	g.Brk(a + 0x100000 + gsPage)
 	if want := []AddrRange{{Start: a + 0x100000 + gsPage, End: a + 0x100000 + 3*gsPage}}; !slices.Equal(got, want) {
 		t.Fatalf("brk shrink: hook saw %v, want %v", got, want)
+	}
+}
+
+// TestGuestSpaceMappedPrefix: where a range stops being guest-visible.
+func TestGuestSpaceMappedPrefix(t *testing.T) {
+	g, w := newTestSpace(t, 1<<20)
+	a := w.Start + 16*gsPage
+	mustMmap(t, g, a, 2*gsPage, gsRW, gsAnon|unix.MAP_FIXED)
+	mustMmap(t, g, a+2*gsPage, gsPage, unix.PROT_READ, gsAnon|unix.MAP_FIXED)
+	mustMmap(t, g, a+3*gsPage, gsPage, unix.PROT_NONE, gsAnon|unix.MAP_FIXED)
+	// a+4 pages is unmapped; a host-heap block counts as guest-visible.
+	blk, err := g.MapBlock(gsPage, gsPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := func(off, n Addr) AddrRange { return AddrRange{Start: a + off, End: a + off + n} }
+	tests := []struct {
+		r    AddrRange
+		prot int
+		want Addr
+	}{
+		{r(0, 0), gsRW, a},
+		{r(10, 100), gsRW, a + 110},
+		{r(10, 5*gsPage), gsRW, a + 2*gsPage},
+		{r(10, 5*gsPage), unix.PROT_READ, a + 3*gsPage},
+		{r(10, 5*gsPage), unix.PROT_NONE, a + 4*gsPage},
+		{r(4*gsPage+8, 10), unix.PROT_NONE, a + 4*gsPage + 8},
+		{r(3*gsPage+8, 10), unix.PROT_READ, a + 3*gsPage + 8},
+		{AddrRange{Start: a - 1, End: a + 1}, unix.PROT_READ, a - 1},
+		{AddrRange{Start: blk.Start + 5, End: blk.End + gsPage}, gsRW, blk.End},
+	}
+	for _, tc := range tests {
+		if got := g.MappedPrefix(tc.r, tc.prot); got != tc.want {
+			t.Errorf("MappedPrefix(%v, %d) = %v, want %v", tc.r, tc.prot, got, tc.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { g.MappedPrefix(r(0, 5*gsPage), unix.PROT_READ) }); n != 0 {
+		t.Fatalf("MappedPrefix allocates %v times", n)
 	}
 }
 

@@ -2,6 +2,8 @@ package tests
 
 import (
 	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -213,5 +215,82 @@ func TestRunMap(t *testing.T) {
 				t.Fatalf("4 GiB line drawn: got %v, want %v", got, c.red)
 			}
 		})
+	}
+}
+
+// TestELFStringsQuoted runs minemu on crafted executables whose strings
+// carry terminal escapes and a newline: a dynamically linked one (the
+// PT_INTERP path, printed by `minemu run`'s refusal and by `minemu info`)
+// and one whose symbol table names the function it dies in (minemu's
+// death report). minemu must print them escaped, never the raw bytes.
+func TestELFStringsQuoted(t *testing.T) {
+	dir := t.TempDir()
+	const evilInterp = "/lib/\x1b[31mevil\nld.so"
+	const quotedInterp = `"/lib/\x1b[31mevil\nld.so"`
+
+	// A static i386 executable with its PT_NOTE turned into a PT_INTERP
+	// naming evilInterp, written over the note's bytes.
+	b, err := os.ReadFile(filepath.Join(guestDir, "bin", "libc-glibc-i386"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	phoff := binary.LittleEndian.Uint32(b[28:])
+	patched := false
+	for i, p := range ef.Progs {
+		if p.Type != elf.PT_NOTE || p.Filesz < uint64(len(evilInterp)+1) {
+			continue
+		}
+		ph := b[phoff+uint32(i)*32:]
+		binary.LittleEndian.PutUint32(ph[0:], uint32(elf.PT_INTERP))
+		binary.LittleEndian.PutUint32(ph[16:], uint32(len(evilInterp)+1)) // p_filesz
+		binary.LittleEndian.PutUint32(ph[20:], uint32(len(evilInterp)+1)) // p_memsz
+		copy(b[p.Off:], evilInterp+"\x00")
+		patched = true
+		break
+	}
+	if !patched {
+		t.Fatal("libc-glibc-i386 has no PT_NOTE to patch")
+	}
+	dyn := filepath.Join(dir, "dyn")
+	if err := os.WriteFile(dyn, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	// The unknown-thunk guest with the name of the stub it dies in
+	// replaced in its string table (same length).
+	b, err = os.ReadFile(filepath.Join(guestDir, "bin", "thunkunknown-i386"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const stubName, evilName = "nolib_stub_frobnicate", "\x1b[31mevil\nstub_frobic"
+	if n := bytes.Count(b, []byte(stubName)); n != 1 || len(evilName) != len(stubName) {
+		t.Fatalf("thunkunknown-i386 holds %q %d times, want once", stubName, n)
+	}
+	sym := filepath.Join(dir, "sym")
+	if err := os.WriteFile(sym, bytes.Replace(b, []byte(stubName), []byte(evilName), 1), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", dyn}, "dynamically linked (interpreter " + quotedInterp + ")"},
+		{[]string{"info", dyn}, "Interpreter:  " + quotedInterp + "\n"},
+		{[]string{"run", sym}, ` in "\x1b[31mevil\nstub_frobic"+0x0` + "\n"},
+	} {
+		cmd := exec.Command(minemuBin, tc.args...)
+		cmd.Dir = guestDir
+		out, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(out), tc.want) {
+			t.Fatalf("minemu %s printed %q, want it to contain %q", tc.args[0], out, tc.want)
+		}
+		if bytes.IndexByte(out, 0x1b) >= 0 {
+			t.Fatalf("minemu %s printed a raw ESC byte: %q", tc.args[0], out)
+		}
 	}
 }

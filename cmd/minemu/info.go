@@ -65,7 +65,7 @@ func describeELF(w io.Writer, f *loader.File) {
 		fmt.Fprintf(w, "Entry:        %#x\n", f.Entry)
 	}
 	if f.Interp != "" {
-		fmt.Fprintf(w, "Interpreter:  %s\n", f.Interp)
+		fmt.Fprintf(w, "Interpreter:  %s\n", loader.Printable(f.Interp))
 		fmt.Fprintf(w, "Runnable:     no (dynamically linked; dynamic linking is not supported yet)\n")
 	} else {
 		fmt.Fprintf(w, "Interpreter:  none (statically linked)\n")

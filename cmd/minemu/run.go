@@ -310,5 +310,5 @@ func (s *session) where() string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf(" in %s+%#x", name, off)
+	return fmt.Sprintf(" in %s+%#x", loader.Printable(name), off)
 }
