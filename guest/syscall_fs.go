@@ -49,7 +49,7 @@ func sysFchmodat(k *Linux, s *sysCall) int64 {
 }
 
 func sysChdir(k *Linux, s *sysCall) int64 {
-	p, e := k.path(s.a[0])
+	_, p, e := k.dirPath(unix.AT_FDCWD, s.a[0])
 	if e != 0 {
 		return -int64(e)
 	}
@@ -59,7 +59,7 @@ func sysChdir(k *Linux, s *sysCall) int64 {
 
 // sysTruncate is truncate(path, length); i386's length is a signed long.
 func sysTruncate(k *Linux, s *sysCall) int64 {
-	p, e := k.path(s.a[0])
+	_, p, e := k.dirPath(unix.AT_FDCWD, s.a[0])
 	if e != 0 {
 		return -int64(e)
 	}
@@ -85,6 +85,7 @@ func (k *Linux) renameat2(olddir int, oldAddr uint64, newdir int, newAddr uint64
 	if e != 0 {
 		return -int64(e)
 	}
+	oldp, newp = k.hideFDPath(olddir, oldp), k.hideFDPath(newdir, newp)
 	if err := unix.Renameat2(olddir, oldp, newdir, newp, uint(flags)); err != nil {
 		return errno(err)
 	}
@@ -133,13 +134,35 @@ func sysFtruncate64(k *Linux, s *sysCall) int64 {
 	return k.fdCall(unix.SYS_FTRUNCATE, s.int32Arg(0), uintptr(s.a[2]<<32|s.a[1]), 0)
 }
 
-// sysGetdents64: struct linux_dirent64 is the same in both ABIs.
+// sysGetdents64: struct linux_dirent64 is the same in both ABIs. In a
+// directory listing this process's descriptors, the entries of minemu's
+// own are dropped (fdband_proc.go); a buffer that held only those is
+// refilled, so that an empty result still means the end.
 func sysGetdents64(k *Linux, s *sysCall) int64 {
-	p, e := k.passPtr(s.a[1], uint64(uint32(s.a[2])))
+	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
 	}
-	return k.wroteRet(s.a[1], k.fdCall(unix.SYS_GETDENTS64, s.int32Arg(0), p, uintptr(uint32(s.a[2]))))
+	n := uint64(uint32(s.a[2]))
+	p, e := k.passPtr(s.a[1], n)
+	if e != 0 {
+		return -int64(e)
+	}
+	filter := k.isOwnFDDir(fd)
+	for {
+		r, _, e := unix.Syscall(unix.SYS_GETDENTS64, uintptr(fd), p, uintptr(n))
+		ret := k.wroteRet(s.a[1], hostRet(r, e))
+		if ret <= 0 || !filter {
+			return ret
+		}
+		buf, e := k.checkUser(s.a[1], uint64(ret), unix.PROT_READ|unix.PROT_WRITE)
+		if e != 0 {
+			return ret
+		}
+		if m := k.filterFDDirents(userView(buf)); m > 0 {
+			return int64(m)
+		}
+	}
 }
 
 func sysUmask(k *Linux, s *sysCall) int64 {

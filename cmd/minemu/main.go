@@ -8,6 +8,12 @@
 // minemu must be built as a position-independent executable
 // (go build -buildmode=pie) so that its own image lies above 4 GiB and the
 // low 4 GiB are free for 32-bit guests; it warns when it finds itself below.
+//
+// The Go runtime must not keep descriptors of its own at numbers the guest
+// would get (see guest.PrepareHost): with containermaxprocs it would keep
+// its cgroup CPU limit files open for good, so that is off.
+
+//go:debug containermaxprocs=0
 package main
 
 import (
@@ -17,6 +23,8 @@ import (
 	"strings"
 
 	"github.com/rs/zerolog"
+
+	"github.com/minemu/minemu/guest"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -47,8 +55,15 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "run":
+		// Before anything opens a file: minemu's descriptors go above
+		// the guest's numbers.
+		band, err := guest.PrepareHost()
+		if err != nil {
+			fmt.Fprintln(stderr, "minemu:", err)
+			return 1
+		}
 		imageLow := warnIfImageLow(stderr)
-		return runGuest(args[1:], stdout, stderr, imageLow)
+		return runGuest(args[1:], stdout, stderr, imageLow, band)
 	case "info":
 		return runInfo(args[1:])
 	case "mm":

@@ -22,8 +22,9 @@ import (
 // shows it), or 1 when minemu could not start the guest, 2 on bad usage.
 //
 // imageLow says minemu's own image lies below 4 GiB (not built as a PIE);
-// the audit then tolerates it, as the warning has already said.
-func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
+// the audit then tolerates it, as the warning has already said. band is
+// the descriptor band guest.PrepareHost set up.
+func runGuest(args []string, stdout, stderr io.Writer, imageLow bool, band *guest.FDBand) int {
 	fs := flag.NewFlagSet("minemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "warn", "log `level`: trace, debug, info, warn, error, disabled")
@@ -59,7 +60,10 @@ func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 	if *strace {
 		straceW = stderr
 	}
-	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), straceW, log)
+	for _, n := range band.Notes() {
+		log.Info().Msg("descriptor band: " + n)
+	}
+	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), straceW, log, band)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -71,6 +75,8 @@ func runGuest(args []string, stdout, stderr io.Writer, imageLow bool) int {
 		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", fs.Arg(0), signalName(exit), exit.Detail, s.where())
 	}
 	status := exit.Status()
+	// The guest's file-size limit is not minemu's (the --stats file).
+	s.kernel.RestoreHostLimits()
 
 	if *statsFile != "" || *audit {
 		st := s.stats(exit, imageLow)
@@ -133,10 +139,10 @@ type session struct {
 
 // newSession builds the address space, heaps, kernel and machine for the
 // executable at path and loads it with argv and envp.
-func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.Logger) (s *session, err error) {
-	// Inspect closes the file again: descriptors open when NewLinux runs
-	// count as minemu's own and are hidden from the guest, so Load below
-	// opens it anew rather than keeping it open across NewLinux.
+func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.Logger, band *guest.FDBand) (s *session, err error) {
+	// Inspect closes the file again, and Load below opens it anew: a
+	// descriptor kept open while the guest runs would take one of the
+	// guest's numbers.
 	f, err := loader.Inspect(path)
 	if err != nil {
 		return nil, err
@@ -162,7 +168,7 @@ func newSession(path string, argv, envp []string, strace io.Writer, log zerolog.
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: strace, Log: log}); err != nil {
+	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: strace, Log: log, FDBand: band}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
@@ -225,6 +231,7 @@ type guestStats struct {
 	Mode string `json:"mode"`
 	guest.MachineStats
 	Syscalls guest.SyscallStats `json:"syscalls"`
+	FDBand   guest.FDBandStats  `json:"fd_band"`
 }
 
 type mmStats struct {
@@ -239,7 +246,7 @@ type mmStats struct {
 func (s *session) stats(e guest.Exit, imageLow bool) runStats {
 	st := runStats{
 		Exit:  exitStats{Status: e.Status(), Code: e.Code, Signal: int(e.Signal), Detail: e.Detail},
-		Guest: guestStats{Mode: s.mode.String(), MachineStats: s.machine.Stats(), Syscalls: s.kernel.Stats()},
+		Guest: guestStats{Mode: s.mode.String(), MachineStats: s.machine.Stats(), Syscalls: s.kernel.Stats(), FDBand: s.kernel.FDBand().Stats()},
 		MM: mmStats{
 			Primary: s.primary.Stats(), Host: s.host.Stats(), Dynarec: s.dynarec.Stats(),
 			Regions: s.regions.Stats(), GuestSpace: s.space.Stats(),
