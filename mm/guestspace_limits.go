@@ -157,7 +157,9 @@ func (g *GuestSpace) lockFlagLocked() int {
 // current, every guest mapping is locked (mlock2, MLOCK_ONFAULT with
 // onFault); with future, every later guest mapping is mapped MAP_LOCKED.
 // Without future, later mappings are no longer locked. The caller checks
-// RLIMIT_MEMLOCK.
+// RLIMIT_MEMLOCK. Like the kernel's apply_mlockall_flags, it ignores what
+// locking one mapping reports (a PROT_NONE mapping is locked but cannot be
+// populated, which mlock2 reports as ENOMEM).
 func (g *GuestSpace) LockAll(current, future, onFault bool) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -176,15 +178,14 @@ func (g *GuestSpace) LockAll(current, future, onFault bool) error {
 		if v.kind != vmaGuest {
 			continue
 		}
-		if _, _, e := unix.Syscall(unix.SYS_MLOCK2, uintptr(v.r.Start), uintptr(v.r.Length()), uintptr(flags)); e != 0 {
-			return e
-		}
+		unix.Syscall(unix.SYS_MLOCK2, uintptr(v.r.Start), uintptr(v.r.Length()), uintptr(flags))
 	}
 	return nil
 }
 
 // UnlockAll implements munlockall(2) for the guest: every guest mapping is
-// unlocked and later ones are no longer locked.
+// unlocked and later ones are no longer locked (errors ignored, as the
+// kernel's are).
 func (g *GuestSpace) UnlockAll() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -196,9 +197,7 @@ func (g *GuestSpace) UnlockAll() error {
 		if v.kind != vmaGuest {
 			continue
 		}
-		if _, _, e := unix.Syscall(unix.SYS_MUNLOCK, uintptr(v.r.Start), uintptr(v.r.Length()), 0); e != 0 {
-			return e
-		}
+		unix.Syscall(unix.SYS_MUNLOCK, uintptr(v.r.Start), uintptr(v.r.Length()), 0)
 	}
 	return nil
 }
