@@ -69,7 +69,7 @@ const fdBandSize = 64
 // fdBandMinStart, so that a guest may raise its soft limit a little (the
 // kernel's default soft limit is 1024, its hard limit usually far
 // higher), and at most at fdBandMaxStart: every number below the band is
-// briefly occupied by a placeholder at startup (about 0.2 us each), and
+// briefly occupied by a placeholder at startup (about 0.35 us each), and
 // the kernel's table holds a pointer per number.
 const (
 	fdBandMinStart = 4096
@@ -116,8 +116,9 @@ var (
 )
 
 // PrepareHost sets up the descriptor band and records the process's
-// starting resource limits; it runs its work once per process and returns
-// the same band to every caller. cmd/minemu calls it first thing, before
+// starting resource limits (the guest's, syscall_rlimit.go), raising
+// minemu's own soft RLIMIT_AS and RLIMIT_DATA to the hard values; it runs
+// its work once per process and returns the same band to every caller. cmd/minemu calls it first thing, before
 // anything opens a file; NewLinux calls it for tests.
 func PrepareHost() (*FDBand, error) {
 	hostOnce.Do(func() { hostBand, hostErr = prepareHost() })
@@ -148,6 +149,17 @@ func prepareHost() (*FDBand, error) {
 		}
 	}
 	b.limits[unix.RLIMIT_NOFILE] = b.nofile
+	// The soft AS and DATA limits the process started with are the
+	// guest's (GuestSpace enforces them on its mappings); minemu's own
+	// memory may use the hard ones.
+	for _, r := range []int{unix.RLIMIT_AS, unix.RLIMIT_DATA} {
+		if l := b.limits[r]; l.Cur < l.Max {
+			l.Cur = l.Max
+			if err := unix.Setrlimit(r, &l); err != nil {
+				b.note("raising minemu's own soft limit %d: %v", r, err)
+			}
+		}
+	}
 	start, ok := fdBandPlace(b.nofile.Cur, cur.Cur)
 	if !ok {
 		return nil, fmt.Errorf("guest: RLIMIT_NOFILE %d leaves fewer than %d descriptors for the guest below minemu's %d", cur.Cur, fdBandMinGuest, fdBandSize)
