@@ -118,8 +118,9 @@ var (
 // PrepareHost sets up the descriptor band and records the process's
 // starting resource limits (the guest's, syscall_rlimit.go), raising
 // minemu's own soft RLIMIT_AS and RLIMIT_DATA to the hard values; it runs
-// its work once per process and returns the same band to every caller. cmd/minemu calls it first thing, before
-// anything opens a file; NewLinux calls it for tests.
+// its work once per process and returns the same band to every caller.
+// cmd/minemu calls it first thing, before anything opens a file; NewLinux
+// calls it for tests.
 func PrepareHost() (*FDBand, error) {
 	hostOnce.Do(func() { hostBand, hostErr = prepareHost() })
 	return hostBand, hostErr
@@ -208,9 +209,13 @@ func prepareHost() (*FDBand, error) {
 	// makes the runtime initialize it (time.go: addHeap).
 	time.AfterFunc(time.Hour, func() {}).Stop()
 	if b.probe, err = unix.FcntlInt(uintptr(src), unix.F_DUPFD_CLOEXEC, b.start); err != nil || b.probe >= b.end {
+		if err == nil {
+			unix.Close(b.probe)
+			err = fmt.Errorf("no free number in [%d, %d)", b.start, b.end)
+		}
 		closeAll()
 		unix.Close(src)
-		return nil, fmt.Errorf("guest: fd band: probe descriptor: %v", err)
+		return nil, fmt.Errorf("guest: fd band: probe descriptor: %w", err)
 	}
 	closeAll()
 	unix.Close(src)
