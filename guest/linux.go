@@ -57,8 +57,11 @@ package guest
 //     not minemu's), the process's memory as the kernel shows it
 //     (/proc/<tid>/mem and process_vm_readv/writev reach only guest
 //     memory, and in Mode32 the maps files list only it: procfs.go,
-//     procmaps.go), and minemu's own file descriptors, which the guest
-//     may neither use nor close (they read as EBADF).
+//     procmaps.go), minemu's own file descriptors, which live in a band
+//     above the guest's numbers (fdband.go) and which the guest can
+//     neither use, close, dup onto nor list in /proc/self/fd, and the
+//     resource limits (syscall_rlimit.go), which are the guest's, not
+//     the process's.
 //
 // Anything else is -ENOSYS, logged once per ABI and number.
 //
@@ -102,6 +105,9 @@ type LinuxConfig struct {
 	// Log receives warnings (unknown syscalls, once per number) and debug
 	// details of refused calls.
 	Log zerolog.Logger
+	// FDBand is the process's descriptor band (PrepareHost); nil means
+	// NewLinux calls PrepareHost itself.
+	FDBand *FDBand
 }
 
 // Linux is the guest's Linux kernel. It implements Kernel.
@@ -117,10 +123,14 @@ type Linux struct {
 	// guest being single-threaded) its tid. Fixed at creation.
 	pid int
 
-	// hostFDs are file descriptors above 2 that were open when the Linux
-	// was created: minemu's own (Go runtime, log files). The guest sees
-	// them as closed. Fixed at creation.
-	hostFDs map[int]bool
+	// band says which descriptors are minemu's; the guest sees them as
+	// closed. Fixed at creation.
+	band *FDBand
+
+	// rlim are the guest's resource limits (syscall_rlimit.go), for the
+	// resources whose limit is not simply the host's. Owned by the
+	// goroutine running Syscall.
+	rlim [rlimNLimits]unix.Rlimit
 
 	// probe is random bytes in minemu's own memory, and probeBuf where
 	// they are read back to: a task whose memory gives back the probe at
@@ -257,6 +267,13 @@ func NewLinux(cfg LinuxConfig) (*Linux, error) {
 		}
 		exe = abs
 	}
+	band := cfg.FDBand
+	if band == nil {
+		var err error
+		if band, err = PrepareHost(); err != nil {
+			return nil, err
+		}
+	}
 	probe, err := newProbe()
 	if err != nil {
 		return nil, err
@@ -268,36 +285,20 @@ func NewLinux(cfg LinuxConfig) (*Linux, error) {
 		strace:   cfg.Strace,
 		log:      cfg.Log,
 		pid:      os.Getpid(),
-		hostFDs:  openHostFDs(),
+		band:     band,
 		probe:    probe,
 		probeBuf: new([probeSize]byte),
 		procMem:  make(map[int]memAccess),
 		enosys:   make(map[enosysKey]uint64),
 	}
 	k.sig.init()
+	k.initRlimits()
 	k.trackInherited()
 	return k, nil
 }
 
-// openHostFDs lists the open file descriptors above 2.
-func openHostFDs() map[int]bool {
-	fds := make(map[int]bool)
-	d, err := os.Open("/proc/self/fd")
-	if err != nil {
-		return fds
-	}
-	names, _ := d.Readdirnames(-1)
-	// The directory's own descriptor is in the list; it is closed below.
-	self := int(d.Fd())
-	d.Close()
-	for _, n := range names {
-		fd, err := strconv.Atoi(n)
-		if err == nil && fd > 2 && fd != self {
-			fds[fd] = true
-		}
-	}
-	return fds
-}
+// FDBand returns the descriptor band the Linux hides from the guest.
+func (k *Linux) FDBand() *FDBand { return k.band }
 
 // Syscall implements Kernel.
 func (k *Linux) Syscall(c *CPU, abi ABI) *Exit {
@@ -598,7 +599,7 @@ func (k *Linux) hostPath(p string) string {
 // fd validates a file descriptor argument: minemu's own descriptors do not
 // exist for the guest.
 func (k *Linux) fd(v int) (int, unix.Errno) {
-	if k.hostFDs[v] {
+	if k.band.Owns(v) {
 		return 0, unix.EBADF
 	}
 	return v, 0
@@ -613,12 +614,16 @@ func (k *Linux) dirfd(v int) (int, unix.Errno) {
 }
 
 // dirPath validates the directory descriptor and reads the path of an *at
-// call.
+// call; a path through /proc/self/fd to one of minemu's descriptors comes
+// back naming a closed one (hideFDPath).
 func (k *Linux) dirPath(dirfd int, pathAddr uint64) (int, string, unix.Errno) {
 	dirfd, e := k.dirfd(dirfd)
 	if e != 0 {
 		return 0, "", e
 	}
 	p, e := k.path(pathAddr)
-	return dirfd, p, e
+	if e != 0 {
+		return dirfd, p, e
+	}
+	return dirfd, k.hideFDPath(dirfd, p), 0
 }

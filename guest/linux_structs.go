@@ -288,3 +288,15 @@ func encodeUtsname(u *unix.Utsname, machine string, b *[sizeofUtsname]byte) {
 	copy(b[260:324], machine)
 	copy(b[325:389], u.Domainname[:64])
 }
+
+// decodeRlimit32 reads i386's struct rlimit (compat_rlimit):
+// 0xffffffff (COMPAT_RLIM_INFINITY) means RLIM_INFINITY.
+func decodeRlimit32(b *[sizeofRlimit32]byte) unix.Rlimit {
+	v := func(x uint32) uint64 {
+		if x == sysCompatRlimInf32 {
+			return unix.RLIM_INFINITY
+		}
+		return uint64(x)
+	}
+	return unix.Rlimit{Cur: v(le.Uint32(b[0:])), Max: v(le.Uint32(b[4:]))}
+}

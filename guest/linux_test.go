@@ -503,8 +503,10 @@ func TestTablesMatchNames(t *testing.T) {
 		"sysFchmodat": {"fchmodat"}, "sysGetdents64": {"getdents64"}, "sysSysinfo": {"sysinfo"},
 		"sysSchedYield": {"sched_yield"}, "sysSchedGetaffinity": {"sched_getaffinity"},
 		"sysPwrite64": {"pwrite64"}, "sysFaccessat2": {"faccessat2"}, "sysGetpgrp": {"getpgrp"},
-		"sysGetpgid": {"getpgid"}, "sysGetsid": {"getsid"},
+		"sysGetpgid": {"getpgid"}, "sysGetsid": {"getsid"}, "sysSetrlimit": {"setrlimit"},
 		"sysProcessVMReadv": {"process_vm_readv"}, "sysProcessVMWritev": {"process_vm_writev"},
+		"sysMlock": {"mlock"}, "sysMunlock": {"munlock"}, "sysMlock2": {"mlock2"},
+		"sysMlockall": {"mlockall"}, "sysMunlockall": {"munlockall"},
 	}
 	check := func(abi ABI, table []sysEntry) {
 		for nr, ent := range table {

@@ -161,16 +161,6 @@ func (k *Linux) procFile(fd int) procKind {
 	return procOther
 }
 
-// isDecimal reports whether s is a non-empty string of decimal digits.
-func isDecimal(s string) bool {
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
 // fdAccess is the access mode of host descriptor fd (none for O_PATH).
 func (k *Linux) fdAccess(fd int) memAccess {
 	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
@@ -237,7 +227,7 @@ func (k *Linux) trackInherited() {
 	dirfd := int(d.Fd())
 	for _, n := range names {
 		fd, err := strconv.Atoi(n)
-		if err != nil || fd == dirfd || k.hostFDs[fd] {
+		if err != nil || fd == dirfd || k.band.Owns(fd) {
 			continue
 		}
 		if k.procFile(fd) == procMem {

@@ -168,15 +168,27 @@ func sysOpenat(k *Linux, s *sysCall) int64 {
 
 // openat opens a guest path. An i386 guest that did not ask for
 // O_LARGEFILE cannot open a regular file larger than 2 GiB (EOVERFLOW, as
-// generic_file_open says for a compat task).
+// generic_file_open says for a compat task). Like the kernel, which takes
+// the descriptor number before it looks the path up, it is EMFILE without
+// side effects (no O_CREAT, no O_TRUNC) when the guest's RLIMIT_NOFILE
+// leaves no free number.
 func (k *Linux) openat(s *sysCall, dirfd int, pathAddr uint64, flags int, mode uint32) int64 {
-	dirfd, p, e := k.dirPath(dirfd, pathAddr)
+	p, e := k.path(pathAddr)
 	if e != 0 {
 		return -int64(e)
 	}
-	fd, err := unix.Openat(dirfd, k.hostPath(p), flags, mode)
+	if e := k.fdFree(); e != 0 {
+		return -int64(e)
+	}
+	if dirfd, e = k.dirfd(dirfd); e != 0 {
+		return -int64(e)
+	}
+	fd, err := unix.Openat(dirfd, k.hostPath(k.hideFDPath(dirfd, p)), flags, mode)
 	if err != nil {
 		return errno(err)
+	}
+	if e := k.newFD(fd); e != 0 {
+		return -int64(e)
 	}
 	if s.abi == ABIi386 && flags&sysOLargefile == 0 {
 		var st unix.Stat_t
@@ -510,13 +522,23 @@ func sysFcntl(k *Linux, s *sysCall) int64 {
 	}
 	cmd := s.int32Arg(1)
 	switch {
-	case cmd == unix.F_DUPFD || cmd == unix.F_DUPFD_CLOEXEC || fcntlIntCmd(cmd):
-		// F_DUPFD never returns one of minemu's descriptors: they are
-		// open, and the kernel picks the lowest free number.
-		r, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), uintptr(cmd), uintptr(s.a[2]))
-		if e == 0 && (cmd == unix.F_DUPFD || cmd == unix.F_DUPFD_CLOEXEC) {
+	case cmd == unix.F_DUPFD || cmd == unix.F_DUPFD_CLOEXEC:
+		// f_dupfd: a lowest number (an unsigned int) at or above the
+		// guest's limit is EINVAL; no free number below it, EMFILE.
+		if uint64(uint32(s.a[2])) >= k.nofile() {
+			return -int64(unix.EINVAL)
+		}
+		r, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), uintptr(cmd), uintptr(uint32(s.a[2])))
+		if e != 0 {
+			return -int64(e)
+		}
+		res := k.fdResult(int(r))
+		if res >= 0 {
 			k.trackDup(fd, int(r))
 		}
+		return res
+	case fcntlIntCmd(cmd):
+		r, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), uintptr(cmd), uintptr(s.a[2]))
 		return hostRet(r, e)
 	}
 	var lockCmd int
@@ -578,51 +600,92 @@ const (
 	sizeofFlockAMD64 = 32
 )
 
+// The guest's descriptor numbers. The process's own RLIMIT_NOFILE is far
+// above the guest's (syscall_rlimit.go), so the kernel would hand out, or
+// let the guest name, numbers the guest's limit forbids; these checks are
+// the guest's limit as fs/file.c and fs/fcntl.c apply it.
+
+// fdFree is EMFILE when no number below the guest's RLIMIT_NOFILE is
+// free (get_unused_fd_flags), checked before a call with side effects.
+func (k *Linux) fdFree() unix.Errno {
+	if n := k.band.LowestFree(); n < 0 || uint64(n) >= k.nofile() {
+		return unix.EMFILE
+	}
+	return 0
+}
+
+// newFD checks a descriptor the kernel just created for the guest: one at
+// or above the guest's limit is closed again, EMFILE (the kernel gives the
+// lowest free number, so none below the limit was free).
+func (k *Linux) newFD(fd int) unix.Errno {
+	if uint64(fd) >= k.nofile() {
+		unix.Close(fd)
+		return unix.EMFILE
+	}
+	return 0
+}
+
 func sysDup(k *Linux, s *sysCall) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
 	}
 	r, _, e := unix.Syscall(unix.SYS_DUP, uintptr(fd), 0, 0)
-	if e == 0 {
+	if e != 0 {
+		return -int64(e)
+	}
+	res := k.fdResult(int(r))
+	if res >= 0 {
 		k.trackDup(fd, int(r))
 	}
-	return hostRet(r, e)
+	return res
 }
 
+// fdResult is the result of a call that created descriptor fd.
+func (k *Linux) fdResult(fd int) int64 {
+	if e := k.newFD(fd); e != 0 {
+		return -int64(e)
+	}
+	return int64(fd)
+}
+
+// sysDup2: onto itself it only checks that the descriptor is open; a new
+// number at or above the guest's RLIMIT_NOFILE (minemu's band included)
+// is EBADF (ksys_dup3). The numbers are unsigned ints.
 func sysDup2(k *Linux, s *sysCall) int64 {
-	oldfd, newfd := s.int32Arg(0), s.int32Arg(1)
-	if _, e := k.fd(oldfd); e != 0 {
-		return -int64(e)
-	}
-	if _, e := k.fd(newfd); e != 0 {
-		return -int64(e)
-	}
+	oldfd, newfd := uint32(s.a[0]), uint32(s.a[1])
 	if oldfd == newfd {
-		// dup2 of a descriptor onto itself checks that it is open.
+		if _, e := k.fd(int(int32(oldfd))); e != 0 {
+			return -int64(e)
+		}
 		if _, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(oldfd), unix.F_GETFD, 0); e != 0 {
 			return -int64(e)
 		}
 		return int64(newfd)
 	}
-	r, _, e := unix.Syscall(unix.SYS_DUP3, uintptr(oldfd), uintptr(newfd), 0)
-	if e == 0 {
-		k.trackDup(oldfd, newfd)
-	}
-	return hostRet(r, e)
+	return k.dup3(oldfd, newfd, 0)
 }
 
 func sysDup3(k *Linux, s *sysCall) int64 {
-	oldfd, newfd := s.int32Arg(0), s.int32Arg(1)
-	if _, e := k.fd(oldfd); e != 0 {
+	return k.dup3(uint32(s.a[0]), uint32(s.a[1]), int(int32(s.a[2])))
+}
+
+// dup3 is ksys_dup3: EINVAL for flags other than O_CLOEXEC or oldfd ==
+// newfd, EBADF for newfd at or above the guest's limit, then EBADF for a
+// closed oldfd.
+func (k *Linux) dup3(oldfd, newfd uint32, flags int) int64 {
+	if flags&^unix.O_CLOEXEC != 0 || oldfd == newfd {
+		return -int64(unix.EINVAL)
+	}
+	if uint64(newfd) >= k.nofile() || k.band.Owns(int(newfd)) {
+		return -int64(unix.EBADF)
+	}
+	if _, e := k.fd(int(int32(oldfd))); e != 0 {
 		return -int64(e)
 	}
-	if _, e := k.fd(newfd); e != 0 {
-		return -int64(e)
-	}
-	r, _, e := unix.Syscall(unix.SYS_DUP3, uintptr(oldfd), uintptr(newfd), uintptr(uint32(s.a[2])))
+	r, _, e := unix.Syscall(unix.SYS_DUP3, uintptr(oldfd), uintptr(newfd), uintptr(flags))
 	if e == 0 {
-		k.trackDup(oldfd, newfd)
+		k.trackDup(int(oldfd), int(newfd))
 	}
 	return hostRet(r, e)
 }
@@ -631,16 +694,29 @@ func sysPipe(k *Linux, s *sysCall) int64 { return k.pipe2(s.a[0], 0) }
 
 func sysPipe2(k *Linux, s *sysCall) int64 { return k.pipe2(s.a[0], s.int32Arg(1)) }
 
+// pipe2 creates the pipe into minemu's memory and copies the two numbers
+// out, so that, as in the kernel, nothing is written when there are not
+// two free numbers below the guest's limit (EMFILE), and the pipe is
+// closed again when the copy faults.
 func (k *Linux) pipe2(addr uint64, flags int) int64 {
-	p, e := k.passPtr(addr, 8)
-	if e != 0 {
+	var p [2]int
+	if err := unix.Pipe2(p[:], flags); err != nil {
+		return errno(err)
+	}
+	if uint64(p[0]) >= k.nofile() || uint64(p[1]) >= k.nofile() {
+		unix.Close(p[0])
+		unix.Close(p[1])
+		return -int64(unix.EMFILE)
+	}
+	var b [8]byte
+	le.PutUint32(b[0:], uint32(p[0]))
+	le.PutUint32(b[4:], uint32(p[1]))
+	if e := k.copyOut(addr, b[:]); e != 0 {
+		unix.Close(p[0])
+		unix.Close(p[1])
 		return -int64(e)
 	}
-	r, _, e := unix.Syscall(unix.SYS_PIPE2, p, uintptr(flags), 0)
-	if e == 0 {
-		k.wrote(addr, 8)
-	}
-	return hostRet(r, e)
+	return 0
 }
 
 func sysGetrandom(k *Linux, s *sysCall) int64 {

@@ -357,16 +357,25 @@ func TestOpenatCloseDupGetcwd(t *testing.T) {
 	}
 }
 
-// TestHostFDsInvisible: descriptors that were open when the Linux was
-// created are minemu's; the guest can neither use nor replace them.
+// TestHostFDsInvisible: a descriptor minemu moved into its band is not
+// the guest's: the guest can neither use, close nor replace it.
 func TestHostFDsInvisible(t *testing.T) {
 	hostFile, err := os.CreateTemp(t.TempDir(), "host")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hostFile.Close()
-	hfd := uint64(hostFile.Fd())
 	e := newSysEnv(t, mm.Mode32, ABIi386)
+	fd, err := unix.Dup(int(hostFile.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bfd, err := e.k.band.Move(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.k.band.Release(bfd)
+	hfd := uint64(bfd)
 	p := tempFile(t, "x")
 	gfd := e.sys("open", e.str(e.mem, p), unix.O_RDONLY)
 	if gfd < 0 {
@@ -383,18 +392,21 @@ func TestHostFDsInvisible(t *testing.T) {
 		{"fstat64", []uint64{hfd, e.mem}},
 		{"dup", []uint64{hfd}},
 		{"dup2", []uint64{uint64(gfd), hfd}},
+		{"dup2", []uint64{hfd, hfd}},
 		{"dup3", []uint64{uint64(gfd), hfd, 0}},
 		{"fcntl64", []uint64{hfd, unix.F_GETFD}},
 		{"ioctl", []uint64{hfd, unix.TCGETS, e.mem}},
 		{"lseek", []uint64{hfd, 0, 0}},
 		{"mmap2", []uint64{0, 4096, unix.PROT_READ, unix.MAP_PRIVATE, hfd, 0}},
 		{"openat", []uint64{hfd, e.str(e.mem+100, "x"), 0}},
+		{"getdents64", []uint64{hfd, e.mem, 4096}},
+		{"fchdir", []uint64{hfd}},
 	} {
 		if r := e.sys(c.name, c.args...); r != errnoRet(unix.EBADF) {
 			t.Errorf("%s on minemu's fd = %d, want -EBADF", c.name, r)
 		}
 	}
-	if _, err := hostFile.Write([]byte("still open")); err != nil {
+	if _, err := unix.Write(bfd, []byte("still open")); err != nil {
 		t.Fatalf("minemu's file was closed: %v", err)
 	}
 }

@@ -49,7 +49,7 @@ func sysFchmodat(k *Linux, s *sysCall) int64 {
 }
 
 func sysChdir(k *Linux, s *sysCall) int64 {
-	p, e := k.path(s.a[0])
+	_, p, e := k.dirPath(unix.AT_FDCWD, s.a[0])
 	if e != 0 {
 		return -int64(e)
 	}
@@ -59,7 +59,7 @@ func sysChdir(k *Linux, s *sysCall) int64 {
 
 // sysTruncate is truncate(path, length); i386's length is a signed long.
 func sysTruncate(k *Linux, s *sysCall) int64 {
-	p, e := k.path(s.a[0])
+	_, p, e := k.dirPath(unix.AT_FDCWD, s.a[0])
 	if e != 0 {
 		return -int64(e)
 	}
@@ -85,6 +85,7 @@ func (k *Linux) renameat2(olddir int, oldAddr uint64, newdir int, newAddr uint64
 	if e != 0 {
 		return -int64(e)
 	}
+	oldp, newp = k.hideFDPath(olddir, oldp), k.hideFDPath(newdir, newp)
 	if err := unix.Renameat2(olddir, oldp, newdir, newp, uint(flags)); err != nil {
 		return errno(err)
 	}
@@ -133,7 +134,10 @@ func sysFtruncate64(k *Linux, s *sysCall) int64 {
 	return k.fdCall(unix.SYS_FTRUNCATE, s.int32Arg(0), uintptr(s.a[2]<<32|s.a[1]), 0)
 }
 
-// sysGetdents64: struct linux_dirent64 is the same in both ABIs.
+// sysGetdents64: struct linux_dirent64 is the same in both ABIs. In a
+// directory listing this process's descriptors, the entries of minemu's
+// own are dropped (fdband_proc.go); a buffer that held only those is
+// refilled, so that an empty result still means the end.
 func sysGetdents64(k *Linux, s *sysCall) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
@@ -143,9 +147,31 @@ func sysGetdents64(k *Linux, s *sysCall) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
-	r, _, e := unix.Syscall(unix.SYS_GETDENTS64, uintptr(fd), uintptr(s.a[1]), uintptr(ub.n))
+	r := k.getdents(fd, s.a[1], ub.n)
 	k.release(&ub)
-	return k.wroteRet(s.a[1], hostRet(r, e))
+	return r
+}
+
+// getdents runs getdents64 into the guest buffer at addr, n bytes of it
+// prepared by kernelBuf. A listing of one of the process's fd or fdinfo
+// directories loses minemu's band entries; a chunk holding nothing else is
+// replaced by the next one.
+func (k *Linux) getdents(fd int, addr, n uint64) int64 {
+	filter := k.isOwnFDDir(fd)
+	for {
+		r, _, e := unix.Syscall(unix.SYS_GETDENTS64, uintptr(fd), uintptr(addr), uintptr(n))
+		ret := k.wroteRet(addr, hostRet(r, e))
+		if ret <= 0 || !filter {
+			return ret
+		}
+		buf, e := k.checkUser(addr, uint64(ret), unix.PROT_READ|unix.PROT_WRITE)
+		if e != 0 {
+			return ret
+		}
+		if m := k.filterFDDirents(userView(buf)); m > 0 {
+			return int64(m)
+		}
+	}
 }
 
 func sysUmask(k *Linux, s *sysCall) int64 {

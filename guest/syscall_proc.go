@@ -408,60 +408,6 @@ func (k *Linux) clockNanosleep(s *sysCall, abi ABI) int64 {
 func sysClockNanosleep(k *Linux, s *sysCall) int64   { return k.clockNanosleep(s, s.abi) }
 func sysClockNanosleep64(k *Linux, s *sysCall) int64 { return k.clockNanosleep(s, ABIAMD64) }
 
-// Resource limits.
-
-// sysGetrlimit is x86-64's getrlimit (the host's struct rlimit) and
-// i386's ugetrlimit (clamped to 32 bits, infinity 0xffffffff).
-func sysGetrlimit(k *Linux, s *sysCall) int64 {
-	if s.abi == ABIAMD64 {
-		p, e := k.passPtr(s.a[1], sizeofRlimit64)
-		if e != 0 {
-			return -int64(e)
-		}
-		r, _, e := unix.Syscall(unix.SYS_GETRLIMIT, uintptr(uint32(s.a[0])), p, 0)
-		if e == 0 {
-			k.wrote(s.a[1], sizeofRlimit64)
-		}
-		return hostRet(r, e)
-	}
-	return k.getrlimit32(s, sysCompatRlimInf32)
-}
-
-// sysOldGetrlimit is i386's old getrlimit (number 76): values clamp to
-// 0x7fffffff.
-func sysOldGetrlimit(k *Linux, s *sysCall) int64 { return k.getrlimit32(s, sysMaxNonLFS) }
-
-func (k *Linux) getrlimit32(s *sysCall, lim uint64) int64 {
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(s.int32Arg(0), &rl); err != nil {
-		return errno(err)
-	}
-	var b [sizeofRlimit32]byte
-	encodeRlimit32(&rl, lim, &b)
-	return -int64(k.copyOut(s.a[1], b[:]))
-}
-
-// sysPrlimit64: struct rlimit64 is the same in both ABIs.
-func sysPrlimit64(k *Linux, s *sysCall) int64 {
-	var newp, oldp uintptr
-	var e unix.Errno
-	if s.a[2] != 0 {
-		if newp, e = k.passPtr(s.a[2], sizeofRlimit64); e != 0 {
-			return -int64(e)
-		}
-	}
-	if s.a[3] != 0 {
-		if oldp, e = k.passPtr(s.a[3], sizeofRlimit64); e != 0 {
-			return -int64(e)
-		}
-	}
-	r, _, e := unix.Syscall6(unix.SYS_PRLIMIT64, uintptr(s.int32Arg(0)), uintptr(uint32(s.a[1])), newp, oldp, 0, 0)
-	if e == 0 && oldp != 0 {
-		k.wrote(s.a[3], sizeofRlimit64)
-	}
-	return hostRet(r, e)
-}
-
 // Signals: dispositions, mask and alternate stack are recorded and
 // reported back; handlers are not run (no delivery yet). A signal the
 // guest sends itself whose action is the default "terminate" ends it.

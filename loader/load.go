@@ -238,6 +238,9 @@ func LoadFile(space Space, f *File, r io.ReaderAt, argv, envp []string, opt Opti
 	if err := space.SetBrkBase(mm.Addr(img.BrkStart)); err != nil {
 		return nil, errorf(path, "setting the program break at %#x: %v", img.BrkStart, err)
 	}
+	if ds, ok := space.(interface{ SetDataSegment(mm.AddrRange) }); ok {
+		ds.SetDataSegment(dataSegment(f, img.Base))
+	}
 	l, err := buildStack(space, img, f, argv, envp, opt, &undo)
 	if err != nil {
 		return nil, err
@@ -440,6 +443,23 @@ func (w *stackWriter) putArray(a uint64, ptrs []uint64) uint64 {
 	return a + w.word
 }
 
+// dataSegment is the image's data segment as Linux's load_elf_binary
+// computes mm->start_data and mm->end_data for RLIMIT_DATA's brk check:
+// from the highest p_vaddr of the PT_LOAD segments to the highest
+// p_vaddr+p_filesz, relocated by bias.
+func dataSegment(f *File, bias uint64) mm.AddrRange {
+	var start, end uint64
+	for _, p := range f.Progs {
+		if p.Type == PTLoad {
+			start, end = max(start, p.Vaddr), max(end, p.Vaddr+p.Filesz)
+		}
+	}
+	if end < start {
+		end = start
+	}
+	return mm.AddrRange{Start: mm.Addr(start + bias), End: mm.Addr(end + bias)}
+}
+
 // buildStack maps the stack and writes what create_elf_tables writes.
 // From the top down: one reserved word, the AT_EXECFN string, the envp
 // strings, the argv strings (argv[0] lowest); alignment to 16; the
@@ -454,7 +474,9 @@ func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Optio
 	if size&mm.PageMask != 0 || size < 4*mm.PageSize {
 		return nil, errorf(path, "stack size %#x must be a multiple of the page size and at least 16 KiB", size)
 	}
-	const anon = unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
+	// MAP_GROWSDOWN marks the mapping as the stack, which the kernel's
+	// RLIMIT_DATA does not count (the guest space does not pass it on).
+	const anon = unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_GROWSDOWN
 	rw := unix.PROT_READ | unix.PROT_WRITE
 	top := opt.StackTop
 	if st, ok := space.(interface{ StackTop() mm.Addr }); ok && top == 0 {

@@ -229,6 +229,19 @@
 // free (the guard page is also probed in the kernel); shrinking unmaps;
 // every failure returns the old break.
 //
+// Limits (guestspace_limits.go). The guest's RLIMIT_AS and RLIMIT_DATA
+// are not the process's (minemu's own memory shares it), so GuestSpace
+// enforces the values SetLimits gives it on the guest's own mappings, as
+// the kernel's may_expand_vm does: a mapping (mmap, what MAP_FIXED or
+// mremap adds, brk's new pages) that would take the guest's mapped pages
+// past AS, or its data pages (private, writable, not MAP_GROWSDOWN: the
+// loader's stack is marked so) past DATA, is ENOMEM; mprotect making
+// private pages writable is checked against DATA; brk also applies
+// check_data_rlimit with the data segment the loader records
+// (SetDataSegment). Host-heap blocks never count. LockAll and UnlockAll
+// are mlockall and munlockall over the guest's mappings only; with future
+// locking, later guest mappings are mapped MAP_LOCKED.
+//
 // Mode64: mmap without MAP_FIXED goes to the kernel with the hint, which
 // then picks the place; MAP_FIXED, MREMAP_FIXED, munmap, mprotect and brk
 // follow the same rules with the vma list as the only bookkeeping (there

@@ -124,6 +124,9 @@ type GuestSpace struct {
 	// stats holds the counters of GuestSpaceStats (the state fields are
 	// filled in by Stats). Guarded by mu.
 	stats GuestSpaceStats
+	// lim is the guest's resource limits and future-lock state
+	// (guestspace_limits.go). Guarded by mu.
+	lim guestLimits
 }
 
 // protRWX are the protection bits a guest may ask for.
@@ -570,7 +573,7 @@ func (g *GuestSpace) mmapLocked(addr Addr, length uint64, prot, flags, fd int, o
 		return 0, unix.ENOMEM
 	}
 	length = uint64(plen)
-	kflags := typ | flags&mmapPassFlags
+	kflags := typ | flags&mmapPassFlags | g.lockFlagLocked()
 	if g.mode == Mode64 {
 		kflags |= flags & unix.MAP_32BIT
 	}
@@ -582,6 +585,9 @@ func (g *GuestSpace) mmapLocked(addr Addr, length uint64, prot, flags, fd int, o
 		fd, off = -1, 0
 		v.flags |= unix.MAP_ANONYMOUS
 	}
+	// A stack (MAP_GROWSDOWN, which minemu does not pass on) is not data
+	// for RLIMIT_DATA.
+	v.flags |= flags & unix.MAP_GROWSDOWN
 	doMap := func(at Addr, place int) error {
 		_, err := sysMmap(at, length, prot, kflags|place, fd, off)
 		return err
@@ -598,6 +604,9 @@ func (g *GuestSpace) mmapLocked(addr Addr, length uint64, prot, flags, fd int, o
 		if err := g.checkFixed(r, unix.ENOMEM); err != nil {
 			return 0, err
 		}
+		if !g.mayExpandLocked(isData(prot, v.flags), r.Pages()-g.guestPagesInLocked(r)) {
+			return 0, unix.ENOMEM
+		}
 		v.r = r
 		noreplace := flags&unix.MAP_FIXED_NOREPLACE != 0
 		if err := g.mapFixedLocked("mmap", v, noreplace, func(place int) error { return doMap(r.Start, place) }, ch); err != nil {
@@ -609,6 +618,9 @@ func (g *GuestSpace) mmapLocked(addr Addr, length uint64, prot, flags, fd int, o
 		return r.Start, nil
 	}
 
+	if !g.mayExpandLocked(isData(prot, v.flags), length>>PageShift) {
+		return 0, unix.ENOMEM
+	}
 	hint := addr.RoundDown()
 	if hint >= g.limit() {
 		hint = 0 // a hint past 47 bits would let the kernel use 5-level addresses
@@ -805,15 +817,24 @@ func (g *GuestSpace) mprotectLocked(addr Addr, length uint64, prot int, ch *chan
 	// One syscall per recorded area, in order, so that a failure part-way
 	// (EACCES on a read-only file's shared mapping) leaves the bookkeeping
 	// exact: the kernel too stops at the first area it cannot change.
+	var grown uint64 // pages that became data (RLIMIT_DATA)
 	for k := i; k < j; k++ {
-		p := g.vmas.v[k].r.Intersect(r)
-		if err := sysMprotect(p, prot); err != nil {
+		v := g.vmas.v[k]
+		p := v.r.Intersect(r)
+		err := error(unix.ENOMEM)
+		if g.mayProtectLocked(v, prot, p, grown) {
+			err = sysMprotect(p, prot)
+		}
+		if err != nil {
 			done := AddrRange{Start: r.Start, End: p.Start}
 			if done.Start < done.End {
 				g.vmas.setProt(done, prot)
 				ch.add(done)
 			}
 			return err
+		}
+		if !isData(v.prot, v.flags) && isData(prot, v.flags) {
+			grown += p.Pages()
 		}
 	}
 	g.vmas.setProt(r, prot)
@@ -947,6 +968,19 @@ func (g *GuestSpace) mremapLocked(old Addr, oldLen, newLen uint64, flags int, ne
 	if dontUnmap && src.flags != unix.MAP_PRIVATE|unix.MAP_ANONYMOUS {
 		return 0, unix.EINVAL
 	}
+	// RLIMIT_AS and RLIMIT_DATA on what the call adds (the kernel unmaps
+	// an MREMAP_FIXED target first); DONTUNMAP keeps the old pages too.
+	mayGrow := func(target AddrRange) bool {
+		grow := uint64(0)
+		if newLen > oldLen {
+			grow = (newLen - oldLen) >> PageShift
+		}
+		if dontUnmap {
+			grow += oldLen >> PageShift
+		}
+		grow -= min(grow, g.guestPagesInLocked(target))
+		return g.mayExpandLocked(isData(src.prot, src.flags), grow)
+	}
 
 	if fixed {
 		if !newAddr.IsPageAligned() {
@@ -962,12 +996,18 @@ func (g *GuestSpace) mremapLocked(old Addr, oldLen, newLen uint64, flags int, ne
 		if err := g.checkFixed(newR, unix.EINVAL); err != nil {
 			return 0, err
 		}
+		if !mayGrow(newR) {
+			return 0, unix.ENOMEM
+		}
 		if err := g.moveLocked(src, oldR, newR, flags, ch); err != nil {
 			return 0, err
 		}
 		return newR.Start, nil
 	}
 
+	if !mayGrow(AddrRange{}) {
+		return 0, unix.ENOMEM
+	}
 	if dontUnmap {
 		return g.moveAnywhereLocked(src, oldR, newLen, flags, ch)
 	}
@@ -1133,7 +1173,7 @@ func (g *GuestSpace) brkLocked(req Addr, ch *changeSet) Addr {
 	}
 	g.stats.Brks++
 	cur := g.brk
-	if g.brkBase == 0 || req < g.brkBase {
+	if g.brkBase == 0 || req < g.brkBase || !g.brkAllowedLocked(req) {
 		return cur
 	}
 	newEnd, ok := req.RoundUp()
@@ -1167,11 +1207,11 @@ func (g *GuestSpace) brkLocked(req Addr, ch *changeSet) Addr {
 				return cur
 			}
 		}
-		if !g.knownFreeLocked(r) {
+		if !g.knownFreeLocked(r) || !g.mayExpandLocked(true, r.Pages()) {
 			return cur
 		}
 		_, err := sysMmap(r.Start, r.Length(), unix.PROT_READ|unix.PROT_WRITE,
-			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, -1, 0)
+			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE|g.lockFlagLocked(), -1, 0)
 		if err != nil {
 			if err == unix.EEXIST && g.bits != nil {
 				g.collideLocked(r)

@@ -44,6 +44,7 @@ var minemuBin string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	closeInheritedFDs()
 	if bin := os.Getenv("MINEMU_BIN"); bin != "" {
 		// Test an already built minemu instead of building one.
 		minemuBin = bin
@@ -65,6 +66,22 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// closeInheritedFDs marks every descriptor above 2 that the test process
+// inherited close-on-exec, so that guests (natively and under minemu) get
+// exactly stdin, stdout and stderr, as when the golden files were
+// recorded: the limits cases list their descriptors.
+func closeInheritedFDs() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }
 
 // disabled lists the cases of guests/cases.txt that minemu does not pass

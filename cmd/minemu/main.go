@@ -10,6 +10,12 @@
 // low 4 GiB are free for 32-bit guests. `minemu run` refuses a 32-bit guest
 // while anything of its own lies below 4 GiB; a 64-bit guest runs unless a
 // segment of it would overlap minemu, which the loader refuses.
+//
+// The Go runtime must not keep descriptors of its own at numbers the guest
+// would get (see guest.PrepareHost): with containermaxprocs it would keep
+// its cgroup CPU limit files open for good, so that is off.
+
+//go:debug containermaxprocs=0
 package main
 
 import (
@@ -19,6 +25,8 @@ import (
 	"strings"
 
 	"github.com/rs/zerolog"
+
+	"github.com/minemu/minemu/guest"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -49,7 +57,14 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	case "run":
-		return runGuest(args[1:], stdout, stderr)
+		// Before anything opens a file: minemu's descriptors go above
+		// the guest's numbers.
+		band, err := guest.PrepareHost()
+		if err != nil {
+			fmt.Fprintln(stderr, "minemu:", err)
+			return 1
+		}
+		return runGuest(args[1:], stdout, stderr, band)
 	case "info":
 		return runInfo(args[1:])
 	case "mm":

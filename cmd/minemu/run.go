@@ -21,7 +21,9 @@ import (
 // guest's exit status (128+signal when a signal killed it, as a shell
 // shows it), or 1 when minemu could not start the guest (among others: a
 // 32-bit guest while minemu's own memory lies below 4 GiB), 2 on bad usage.
-func runGuest(args []string, stdout, stderr io.Writer) int {
+//
+// band is the descriptor band guest.PrepareHost set up.
+func runGuest(args []string, stdout, stderr io.Writer, band *guest.FDBand) int {
 	fs := flag.NewFlagSet("minemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "warn", "log `level`: trace, debug, info, warn, error, disabled")
@@ -64,7 +66,10 @@ func runGuest(args []string, stdout, stderr io.Writer) int {
 	if *strace {
 		straceW = stderr
 	}
-	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20}, log)
+	for _, n := range band.Notes() {
+		log.Info().Msg("descriptor band: " + n)
+	}
+	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -76,6 +81,8 @@ func runGuest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", fs.Arg(0), signalName(exit), exit.Detail, s.where())
 	}
 	status := exit.Status()
+	// The guest's file-size limit is not minemu's (the --stats file).
+	s.kernel.RestoreHostLimits()
 
 	if *statsFile != "" || *audit || *mapFile != "" {
 		st := s.stats(exit)
@@ -159,16 +166,17 @@ type session struct {
 
 // sessionOptions are the flags that shape a session.
 type sessionOptions struct {
-	strace     io.Writer // nil: no --strace
-	blockCache uint64    // the block cache's budget in bytes; 0: the default
+	strace     io.Writer     // nil: no --strace
+	blockCache uint64        // the block cache's budget in bytes; 0: the default
+	band       *guest.FDBand // minemu's descriptor band (guest.PrepareHost)
 }
 
 // newSession builds the address space, heaps, kernel and machine for the
 // executable at path and loads it with argv and envp.
 func newSession(path string, argv, envp []string, opt sessionOptions, log zerolog.Logger) (s *session, err error) {
-	// Inspect closes the file again: descriptors open when NewLinux runs
-	// count as minemu's own and are hidden from the guest, so Load below
-	// opens it anew rather than keeping it open across NewLinux.
+	// Inspect closes the file again, and Load below opens it anew: a
+	// descriptor kept open while the guest runs would take one of the
+	// guest's numbers.
 	f, err := loader.Inspect(path)
 	if err != nil {
 		return nil, err
@@ -201,7 +209,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log}); err != nil {
+	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
@@ -265,6 +273,7 @@ type guestStats struct {
 	Mode string `json:"mode"`
 	guest.MachineStats
 	Syscalls guest.SyscallStats `json:"syscalls"`
+	FDBand   guest.FDBandStats  `json:"fd_band"`
 }
 
 type mmStats struct {
@@ -279,7 +288,7 @@ type mmStats struct {
 func (s *session) stats(e guest.Exit) runStats {
 	st := runStats{
 		Exit:  exitStats{Status: e.Status(), Code: e.Code, Signal: int(e.Signal), Detail: e.Detail},
-		Guest: guestStats{Mode: s.mode.String(), MachineStats: s.machine.Stats(), Syscalls: s.kernel.Stats()},
+		Guest: guestStats{Mode: s.mode.String(), MachineStats: s.machine.Stats(), Syscalls: s.kernel.Stats(), FDBand: s.kernel.FDBand().Stats()},
 		MM: mmStats{
 			Primary: s.primary.Stats(), Host: s.host.Stats(), Dynarec: s.dynarec.Stats(),
 			Regions: s.regions.Stats(), GuestSpace: s.space.Stats(),
