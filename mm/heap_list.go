@@ -74,7 +74,6 @@ func binMax(i int) uint32 {
 	return (4+sub+1)<<(p-2) - 16
 }
 
-
 // Block memory is untrusted. Every header offset and mark read from it may
 // have been written by a guest (host-heap blocks lie in the guest window;
 // in Mode64 a guest can reach any block), possibly while the heap reads it.
