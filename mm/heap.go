@@ -614,7 +614,7 @@ func (h *Heap) ReallocLocked(p Addr, n uint64) (Addr, error) {
 			h.reallocsInPlace++
 			return p, nil
 		}
-		if b.corrupt != "" {
+		if b.corrupt != "" && !b.quarantined { // found corrupted just now
 			return 0, h.quarantineLocked(b)
 		}
 		old = b.listUsable(off)

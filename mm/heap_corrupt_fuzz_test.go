@@ -83,13 +83,21 @@ func (m *corruptModel) verify(p Addr) {
 	})
 }
 
+// quarantined reports whether p's block is quarantined: then the heap
+// serves p from its records, and nothing may fail with ErrCorrupt.
+func (m *corruptModel) quarantined(p Addr) bool {
+	b := m.h.blockOf(p)
+	return b != nil && b.quarantined
+}
+
 // free frees a live allocation; ErrCorrupt leaves it live.
 func (m *corruptModel) free(p Addr) {
 	m.t.Helper()
 	m.verify(p)
+	q := m.quarantined(p)
 	err := m.h.Free(p)
-	if !corruptErrOK(err) {
-		m.t.Fatalf("Free(%v) of a live allocation: %v", p, err)
+	if !corruptErrOK(err) || (q && err != nil) {
+		m.t.Fatalf("Free(%v) of a live allocation (quarantined block: %v): %v", p, q, err)
 	}
 	if err == nil {
 		delete(m.live, p)
@@ -227,8 +235,11 @@ func (m *corruptModel) step(op byte, arg uint32, sel byte) {
 		}
 		m.verify(p)
 		n := size()
+		wasQ := m.quarantined(p)
 		q, err := m.h.Realloc(p, n)
 		switch {
+		case errors.Is(err, ErrCorrupt) && wasQ:
+			m.t.Fatalf("Realloc(%v, %d) in a quarantined block: %v", p, n, err)
 		case errors.Is(err, ErrCorrupt):
 			if !m.h.Owns(p) {
 				m.t.Fatalf("Realloc(%v) returned %v but released it", p, err)
