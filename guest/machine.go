@@ -148,6 +148,10 @@ type MachineStats struct {
 	BlocksDecoded  uint64 `json:"blocks_decoded"`
 	BlocksExecuted uint64 `json:"blocks_executed"`
 	Invalidations  uint64 `json:"invalidations"`
+	// ArenaFallbacks counts decoded blocks kept in Go memory because the
+	// CodeArena could not take them (out of memory or mappings); the
+	// first is logged at warn level, the rest at debug.
+	ArenaFallbacks uint64 `json:"code_arena_fallbacks"`
 }
 
 // succ is a remembered successor of a block.
