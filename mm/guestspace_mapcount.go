@@ -88,8 +88,9 @@ type mapAccount struct {
 	mergeBase uint64
 	// advised: hidden grew since the last recount.
 	advised bool
-	// warned: the first refusal was logged at warn level; later ones go to
-	// debug.
+	// warned: the first refusal was logged at info level; later ones go to
+	// debug. (Not warn: natively the guest gets ENOMEM and no message, and
+	// minemu's default level shows warnings.)
 	warned bool
 	// refused, recounts: MapCountStats counters.
 	refused, recounts uint64
@@ -177,7 +178,7 @@ func (g *GuestSpace) mapRoomLocked(op string, add int, errno unix.Errno) error {
 	ev := g.log.Debug()
 	if !g.maps.warned {
 		g.maps.warned = true
-		ev = g.log.Warn()
+		ev = g.log.Info()
 	}
 	ev.Str("op", op).Int("estimate", g.mapEstimateLocked()).Int("adds", add).Int("budget", g.maps.budget).
 		Msg("guest reached its share of vm.max_map_count; refused as the kernel refuses past the limit")
