@@ -222,6 +222,26 @@
 // free (the guard page is also probed in the kernel); shrinking unmaps;
 // every failure returns the old break.
 //
+// Mapping budget. The kernel allows a process vm.max_map_count mappings
+// (65,530 by default) and refuses whatever would need more; guest and
+// minemu share that count, and a guest that took the last mappings would
+// leave the Go runtime none ("fatal error: runtime: cannot allocate
+// memory"). GuestSpace keeps the guest's memory (host-heap blocks
+// included) within the limit less DefaultMapReserve (4,096, read from
+// /proc/sys/vm/max_map_count at creation; GuestSpaceConfig.MapBudget sets
+// it in tests). Its estimate of the kernel mappings guest memory takes is
+// an upper bound: the records plus the kernel boundaries that may lie
+// strictly inside a record (one per merge of records, two per flag-changing
+// madvise of part of one), recounted exactly from /proc/self/maps when an
+// operation would not fit and the estimate may be inflated. Every
+// operation that can add mappings checks, before it changes anything, that
+// the estimate plus the most it can add (1 for a new mapping, 1 per cut
+// record, 1 per claim) fits, and is refused as the kernel refuses past its
+// limit otherwise: ENOMEM for mmap, mprotect, mremap, a munmap that punches
+// a hole and MapBlock, EAGAIN for madvise, the old break for brk. Stats
+// reports the budget, the estimate, the refusals and the recounts
+// (guestspace_mapcount.go).
+//
 // Mode64: mmap without MAP_FIXED goes to the kernel with the hint, which
 // then picks the place; MAP_FIXED, MREMAP_FIXED, munmap, mprotect and brk
 // follow the same rules with the vma list as the only bookkeeping (there
