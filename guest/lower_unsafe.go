@@ -15,7 +15,10 @@ const opBytes = uint64(unsafe.Sizeof(op{}))
 
 // placeOps returns ops in their final home: a CodeArena allocation (noted
 // in b.arena) when the machine has an arena and the allocation succeeds,
-// else a right-sized Go slice.
+// else a right-sized Go slice. A failing arena (the dynarec heap out of
+// memory, or out of mappings) costs nothing but the fallback: it is
+// counted, and logged once at warn level (then at debug), since a guest
+// that exhausts memory would otherwise make every new block log a line.
 func (m *Machine) placeOps(b *block, ops []op) []op {
 	if m.arena != nil {
 		p, err := m.arena.Alloc(uint64(len(ops)) * opBytes)
@@ -28,7 +31,13 @@ func (m *Machine) placeOps(b *block, ops []op) []op {
 		if err == nil {
 			_ = m.arena.Free(p)
 		}
-		m.log.Warn().Err(err).Msg("code arena allocation failed; keeping the block in Go memory")
+		m.stats.ArenaFallbacks++
+		ev := m.log.Debug()
+		if m.stats.ArenaFallbacks == 1 {
+			ev = m.log.Warn()
+		}
+		ev.Err(err).Uint64("fallbacks", m.stats.ArenaFallbacks).
+			Msg("code arena allocation failed; keeping the block in Go memory (logged once; later ones at debug level)")
 	}
 	return append([]op(nil), ops...)
 }

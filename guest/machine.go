@@ -175,6 +175,10 @@ type MachineStats struct {
 	BlockCacheBytes     uint64 `json:"block_cache_bytes"`
 	BlockCachePeakBytes uint64 `json:"block_cache_peak_bytes"`
 	BlockCacheBudget    uint64 `json:"block_cache_budget"`
+	// ArenaFallbacks counts decoded blocks kept in Go memory because the
+	// CodeArena could not take them (out of memory or mappings); the
+	// first is logged at warn level, the rest at debug.
+	ArenaFallbacks uint64 `json:"code_arena_fallbacks"`
 }
 
 // succ is a remembered successor of a block.

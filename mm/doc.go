@@ -242,6 +242,26 @@
 // are mlockall and munlockall over the guest's mappings only; with future
 // locking, later guest mappings are mapped MAP_LOCKED.
 //
+// Mapping budget. The kernel allows a process vm.max_map_count mappings
+// (65,530 by default) and refuses whatever would need more; guest and
+// minemu share that count, and a guest that took the last mappings would
+// leave the Go runtime none ("fatal error: runtime: cannot allocate
+// memory"). GuestSpace keeps the guest's memory (host-heap blocks
+// included) within the limit less DefaultMapReserve (4,096, read from
+// /proc/sys/vm/max_map_count at creation; GuestSpaceConfig.MapBudget sets
+// it in tests). Its estimate of the kernel mappings guest memory takes is
+// an upper bound: the records plus the kernel boundaries that may lie
+// strictly inside a record (one per merge of records, two per flag-changing
+// madvise of part of one), recounted exactly from /proc/self/maps when an
+// operation would not fit and the estimate may be inflated. Every
+// operation that can add mappings checks, before it changes anything, that
+// the estimate plus the most it can add (1 for a new mapping, 1 per cut
+// record, 1 per claim) fits, and is refused as the kernel refuses past its
+// limit otherwise: ENOMEM for mmap, mprotect, mremap, a munmap that punches
+// a hole and MapBlock, EAGAIN for madvise, the old break for brk. Stats
+// reports the budget, the estimate, the refusals and the recounts
+// (guestspace_mapcount.go).
+//
 // Mode64: mmap without MAP_FIXED goes to the kernel with the hint, which
 // then picks the place; MAP_FIXED, MREMAP_FIXED, munmap, mprotect and brk
 // follow the same rules with the vma list as the only bookkeeping (there
@@ -303,7 +323,9 @@
 // Structures. A heap owns blocks, each one mapping from its source, aligned
 // to its size, tracked by a heapBlock record with Box64's blocklist_t fields
 // (block and size as r, maxfree, first, lowest, the type as cls) plus a
-// Go-side bitmap of live allocation starts. Blocks are grouped by kind:
+// Go-side bitmap of live allocation starts and, for LIST blocks, a Go-side
+// bitmap of the 16-byte units that live chunks cover (busy). Blocks are
+// grouped by kind:
 //
 //	LIST   512 KiB (dynarec: 2 MiB). Chunks with a 16-byte header in the
 //	       block: prev and next marks of 31 bits of offset and 1 fill bit,
@@ -371,13 +393,62 @@
 // Owns(p) (FEX's is_known_allocation) reads only Go memory, the radix index
 // and the starts bitmap, never block memory: it cannot fault, costs O(1),
 // and cannot be fooled by bytes a guest wrote into a host-heap block.
-// Free trusts the same records for its decision; in-block headers and
-// bitmaps a guest overwrote are reported as ErrCorrupt on the allocation
-// path and by Check, never followed out of the block (every in-block offset
-// is range-checked and every access goes through a bounds-checked slice).
+// Free trusts the same records for its decision.
 //
-// Invariants, verified by Check: marks agree in both directions and stay in
-// the block, no two free chunks are neighbours, every free chunk is in the
+// # Corrupted block memory
+//
+// Block memory is guest-writable: host-heap blocks lie in the guest window,
+// and in Mode64 a guest can address every block. Marks, bin links and MAP
+// bitmaps are therefore data to check, never to follow. The Go-side
+// records (starts, busy, the counters, the trees) are the truth, and every
+// value read from a block is checked against them before use:
+//
+//   - A live LIST chunk's extent comes from the records (its busy units, up
+//     to the next live header); Free, Realloc and UsableSize compare its
+//     marks with it. A neighbour is free exactly when its units are not
+//     busy; its size is read from its mark and checked (16-byte multiple,
+//     at least a header and 16 bytes, inside the block, ending at a live
+//     chunk or the sentinel, in the bin of its size when taken from one).
+//   - Bin links are checked both ways before an unlink (glibc's safe
+//     unlinking) and walks of a bin are bounded by the number of chunks a
+//     block can hold; the implicit list advances by at least 32 bytes a
+//     step. No walk a guest forges can loop.
+//   - No allocation is made over a busy unit, so two live allocations never
+//     overlap whatever the marks say; and the heap writes a header only
+//     where no live payload lies, so it never overwrites a live
+//     allocation's bytes.
+//   - A MAP bitmap word is compared with its starts mirror wherever it is
+//     scanned.
+//   - Every read and write of block memory goes through accessors that
+//     check the offset, so nothing is indexed outside the block.
+//
+// A check that fails means the block cannot be trusted: it is
+// quarantined. It is counted (HeapStats.Corruptions) and logged once at
+// error level, its fit tree leaf becomes 0, its kind's current block and
+// hot ring forget it, and from then on nothing is allocated from it and its
+// memory is neither read nor written for its live allocations: Free
+// releases them from the records alone, Realloc moves them out (or keeps
+// them in place if they are large enough), UsableSize and Owns answer as
+// before. When its last allocation goes, the block is unmapped
+// (HeapStats.QuarantinedBlocks counts the quarantined blocks still
+// mapped). The operation that found the corruption changes nothing in the
+// records: Free and Realloc return ErrCorrupt and the allocation stays live
+// (a later Free of it releases it from the quarantined block); Alloc
+// serves the request from another block or a new one. Check verifies the
+// records first, and a violation there is a heap bug; it then compares the
+// memory of every block in service with the records, and reports a
+// disagreement, or any quarantined block, as an error wrapping ErrCorrupt.
+// FuzzHeapCorrupt overwrites header words of random blocks between random
+// operations and checks all of this after every operation.
+//
+// No failing path leaves the lock held: nothing under the lock is meant to
+// panic, and every method past its fast path unlocks by defer, so that
+// even a panic (recovered by the interpreter's fault handler) releases it.
+//
+// Invariants, verified by Check: busy covers exactly the live LIST chunks
+// and agrees with the live counters, marks agree in both directions, stay
+// in the block and give every live chunk the extent busy gives it, no free
+// chunk covers a busy unit, no two free chunks are neighbours, every free chunk is in the
 // bin of its size exactly once, maxfree is at least the largest free
 // payload (an upper bound, made exact by every search that fails), first is
 // at or below the lowest free chunk, the in-block MAP bitmap equals the
@@ -401,8 +472,11 @@
 // many requests in a row may hold it (Lock) and call AllocLocked,
 // FreeLocked and ReallocLocked.
 //
-// Costs: Owns, Free and UsableSize O(1) (classifying a rejected LIST
-// pointer: O(chunks of its block); Owns never does); Alloc O(log blocks)
-// for the fit tree plus O(1) bin work (a range bin is walked first fit);
-// aligned requests O(chunks of one block); Check O(mapped bytes / 16).
+// Costs: Owns O(1); Free, Realloc and UsableSize O(1) for MAP slices and
+// large mappings, and for a LIST chunk one bitmap word per KiB of the
+// chunk (its extent from busy; classifying a rejected LIST pointer:
+// O(chunks of its block); Owns never does); Alloc O(log blocks) for the
+// fit tree plus O(1) bin work (a range bin is walked first fit) plus one
+// busy word per KiB allocated from a LIST block; aligned requests O(chunks
+// of one block); Check O(mapped bytes / 16).
 package mm

@@ -34,6 +34,10 @@ type GuestSpaceConfig struct {
 	// Log receives refusals at warn level and every operation at debug
 	// level. The zero Logger logs nothing.
 	Log zerolog.Logger
+	// MapBudget is how many kernel mappings guest memory (host-heap blocks
+	// included) may take; 0 means vm.max_map_count less DefaultMapReserve
+	// (guestspace_mapcount.go).
+	MapBudget int
 }
 
 // DefaultStackGap is the Mode32 StackGap when none is configured: Linux's
@@ -70,6 +74,7 @@ type GuestSpaceStats struct {
 	// as free: a mapping made behind GuestSpace's back. In Mode32 it is
 	// then looked up in /proc/self/maps, marked foreign and stepped over.
 	Collisions uint64 `json:"collisions"`
+	MapCountStats
 }
 
 // GuestSpace is the guest's address space: its mmap, munmap, mprotect,
@@ -127,6 +132,9 @@ type GuestSpace struct {
 	// lim is the guest's resource limits and future-lock state
 	// (guestspace_limits.go). Guarded by mu.
 	lim guestLimits
+	// maps is the guest's share of vm.max_map_count
+	// (guestspace_mapcount.go). Guarded by mu.
+	maps mapAccount
 }
 
 // protRWX are the protection bits a guest may ask for.
@@ -153,6 +161,7 @@ const maxPlaceTries = 64
 // heap, anything) is read from /proc/self/maps and marked used.
 func NewGuestSpace(cfg GuestSpaceConfig) (*GuestSpace, error) {
 	g := &GuestSpace{mode: cfg.Mode, log: cfg.Log}
+	g.maps.budget = mapBudget(cfg.MapBudget)
 	switch cfg.Mode {
 	case Mode32:
 		w := cfg.Window
@@ -618,6 +627,9 @@ func (g *GuestSpace) mmapLocked(addr Addr, length uint64, prot, flags, fd int, o
 		return r.Start, nil
 	}
 
+	if err := g.mapRoomLocked("mmap", 1, unix.ENOMEM); err != nil {
+		return 0, err
+	}
 	if !g.mayExpandLocked(isData(prot, v.flags), length>>PageShift) {
 		return 0, unix.ENOMEM
 	}
@@ -665,6 +677,13 @@ func (g *GuestSpace) mapFixedLocked(op string, v vma, noreplace bool, do func(pl
 	}
 	if !g.gapsFreeLocked(r) {
 		return g.refuseLocked(op, r, "would replace a foreign mapping", unix.ENOMEM)
+	}
+	add := 1 + g.splitsLocked(r) // the mapping, and the records it cuts
+	if i < j {
+		add += g.gapsLocked(r) // the claims, while they last
+	}
+	if err := g.mapRoomLocked(op, add, unix.ENOMEM); err != nil {
+		return err
 	}
 	if i == j {
 		if err := do(unix.MAP_FIXED_NOREPLACE); err != nil {
@@ -735,6 +754,9 @@ func (g *GuestSpace) unmapGuestLocked(op string, r AddrRange, ch *changeSet) err
 		if g.vmas.v[k].kind != vmaGuest {
 			return g.refuseLocked(op, r, "would unmap a host-heap block", unix.EINVAL)
 		}
+	}
+	if err := g.mapRoomLocked(op, g.holeLocked(r), unix.ENOMEM); err != nil {
+		return err
 	}
 	// Unmap maximal runs of adjacent guest pages, one syscall each.
 	runs := g.scratch[:0]
@@ -814,6 +836,9 @@ func (g *GuestSpace) mprotectLocked(addr Addr, length uint64, prot int, ch *chan
 	if cur < r.End {
 		return unix.ENOMEM
 	}
+	if err := g.mapRoomLocked("mprotect", g.protSplitsLocked(r, prot), unix.ENOMEM); err != nil {
+		return err
+	}
 	// One syscall per recorded area, in order, so that a failure part-way
 	// (EACCES on a read-only file's shared mapping) leaves the bookkeeping
 	// exact: the kernel too stops at the first area it cannot change.
@@ -884,6 +909,13 @@ func (g *GuestSpace) madviseLocked(addr Addr, length uint64, advice int, ch *cha
 	r, ok := pageRange(addr, length)
 	if !ok {
 		return unix.EINVAL
+	}
+	if adviceSplits(advice) {
+		// The kernel answers EAGAIN when it cannot split for advice.
+		if err := g.mapRoomLocked("madvise", g.splitsLocked(r), unix.EAGAIN); err != nil {
+			return err
+		}
+		g.noteAdvisedLocked(r, advice)
 	}
 	discards := advice == unix.MADV_DONTNEED || advice == unix.MADV_FREE || advice == unix.MADV_REMOVE
 	i, j := g.vmas.span(r)
@@ -996,6 +1028,12 @@ func (g *GuestSpace) mremapLocked(old Addr, oldLen, newLen uint64, flags int, ne
 		if err := g.checkFixed(newR, unix.EINVAL); err != nil {
 			return 0, err
 		}
+		// The new mapping, the records it cuts and its claims, and the
+		// cuts at the old range.
+		add := 1 + g.splitsLocked(newR) + g.gapsLocked(newR) + g.splitsLocked(oldR)
+		if err := g.mapRoomLocked("mremap", add, unix.ENOMEM); err != nil {
+			return 0, err
+		}
 		if !mayGrow(newR) {
 			return 0, unix.ENOMEM
 		}
@@ -1009,14 +1047,20 @@ func (g *GuestSpace) mremapLocked(old Addr, oldLen, newLen uint64, flags int, ne
 		return 0, unix.ENOMEM
 	}
 	if dontUnmap {
+		if err := g.mapRoomLocked("mremap", 1+g.splitsLocked(oldR), unix.ENOMEM); err != nil {
+			return 0, err
+		}
 		return g.moveAnywhereLocked(src, oldR, newLen, flags, ch)
 	}
 
 	if newLen <= oldLen {
+		tail := AddrRange{Start: old + Addr(newLen), End: oldR.End}
+		if err := g.mapRoomLocked("mremap", g.holeLocked(tail), unix.ENOMEM); err != nil {
+			return 0, err
+		}
 		if _, err := sysMremap(oldR, newLen, 0, 0); err != nil {
 			return 0, err
 		}
-		tail := AddrRange{Start: old + Addr(newLen), End: oldR.End}
 		if tail.Start < tail.End {
 			g.unrecordLocked(tail)
 			ch.add(tail)
@@ -1024,7 +1068,11 @@ func (g *GuestSpace) mremapLocked(old Addr, oldLen, newLen uint64, flags int, ne
 		return old, nil
 	}
 
-	// Grow in place when the pages after the old range are free.
+	// Grow in place when the pages after the old range are free; a move
+	// is a new mapping and a cut at the old range.
+	if err := g.mapRoomLocked("mremap", 1+g.splitsLocked(oldR), unix.ENOMEM); err != nil {
+		return 0, err
+	}
 	ext, ok := NewRange(oldR.End, newLen-oldLen)
 	if ok && g.window.IsSupersetOf(ext) && g.knownFreeLocked(ext) {
 		_, err := sysMremap(oldR, newLen, 0, 0)
@@ -1207,7 +1255,7 @@ func (g *GuestSpace) brkLocked(req Addr, ch *changeSet) Addr {
 				return cur
 			}
 		}
-		if !g.knownFreeLocked(r) || !g.mayExpandLocked(true, r.Pages()) {
+		if !g.knownFreeLocked(r) || !g.mayExpandLocked(true, r.Pages()) || g.mapRoomLocked("brk", 1, unix.ENOMEM) != nil {
 			return cur
 		}
 		_, err := sysMmap(r.Start, r.Length(), unix.PROT_READ|unix.PROT_WRITE,
@@ -1239,6 +1287,9 @@ func (g *GuestSpace) MapBlock(length, align uint64) (AddrRange, error) {
 		return AddrRange{}, unix.EINVAL
 	}
 	g.stats.BlockMaps++
+	if err := g.mapRoomLocked("map block", 1, unix.ENOMEM); err != nil {
+		return AddrRange{}, err
+	}
 	const flags = unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
 	const prot = unix.PROT_READ | unix.PROT_WRITE
 	var r AddrRange
@@ -1378,6 +1429,7 @@ func (g *GuestSpace) Stats() GuestSpaceStats {
 	for _, f := range g.foreign {
 		s.ForeignBytes += f.Length()
 	}
+	s.MapCountStats = g.mapCountStatsLocked()
 	return s
 }
 
@@ -1396,6 +1448,7 @@ func (g *GuestSpace) Close() error {
 		}
 	}
 	g.vmas = vmaSet{}
+	g.maps.hidden, g.maps.mergeBase = 0, 0
 	g.bits = nil
 	g.foreign = nil
 	g.closed = true

@@ -61,6 +61,9 @@ func (a vma) mergeable(b vma) bool {
 type vmaSet struct {
 	v     []vma
 	pages [3]uint64 // indexed by vmaKind
+	// merges counts the merges of neighbours ever made: each may have
+	// joined two areas the kernel keeps apart (guestspace_mapcount.go).
+	merges uint64
 }
 
 // lowerBound returns the index of the first vma whose end is above a.
@@ -132,10 +135,15 @@ func (s *vmaSet) insert(v vma) {
 	s.mergeAround(i, i+1)
 }
 
-// setProt changes the protection of every recorded page of r.
+// setProt changes the protection of every recorded page of r. A vma that
+// straddles an end of r and already has prot is not cut, as the kernel
+// leaves such an area whole (and the mapping count relies on it).
 func (s *vmaSet) setProt(r AddrRange, prot int) {
-	s.split(r.Start)
-	s.split(r.End)
+	for _, a := range [2]Addr{r.Start, r.End} {
+		if i, ok := s.find(a); ok && s.v[i].prot != prot {
+			s.split(a)
+		}
+	}
 	i, j := s.span(r)
 	for k := i; k < j; k++ {
 		s.v[k].prot = prot
@@ -151,6 +159,7 @@ func (s *vmaSet) mergeAround(i, j int) {
 		if s.v[k].mergeable(s.v[k+1]) {
 			s.v[k].r.End = s.v[k+1].r.End
 			s.v = slices.Delete(s.v, k+1, k+2)
+			s.merges++
 			end--
 			continue
 		}

@@ -27,8 +27,13 @@ var (
 	ErrBadAlign = errors.New("mm: alignment is not a power of two")
 	// ErrClosed: the heap was closed.
 	ErrClosed = errors.New("mm: heap is closed")
-	// ErrCorrupt: an in-block structure disagrees with the heap's own
-	// records (someone wrote over a header or a bitmap).
+	// ErrCorrupt: an in-block structure (a LIST chunk's marks or bin
+	// links, a MAP block's bitmap) disagrees with the heap's own records:
+	// someone wrote over it, as a guest can in a guest-visible block. The
+	// block is quarantined (see the package documentation, "Corrupted
+	// block memory"): Free and Realloc return ErrCorrupt and change
+	// nothing else; Alloc serves the request from another block; Check
+	// reports it.
 	ErrCorrupt = errors.New("mm: heap metadata corrupted")
 )
 
@@ -113,7 +118,10 @@ type HeapStats struct {
 	RejectedInterior uint64      `json:"rejected_interior"`
 	BlockMaps        uint64      `json:"block_maps"`
 	BlockUnmaps      uint64      `json:"block_unmaps"`
-	Corruptions      uint64      `json:"corruptions"`
+	// Corruptions counts blocks found corrupted (each is quarantined
+	// once); QuarantinedBlocks is how many of them are still mapped.
+	Corruptions       uint64 `json:"corruptions"`
+	QuarantinedBlocks uint64 `json:"quarantined_blocks"`
 }
 
 // blockKind is the type of a block (Box64's BTYPE_*), plus large mappings.
@@ -175,6 +183,22 @@ type heapBlock struct {
 	// slice i is live. It lives in Go memory, so guest writes to a
 	// guest-visible block cannot forge it; Owns and Free trust only it.
 	starts []uint64
+	// busy: LIST: bit u is set iff the 16-byte unit u of the block lies in
+	// a live chunk (header included); with starts it gives every live
+	// chunk's extent without reading block memory (liveExtent), and no
+	// allocation is made over a set bit. Other kinds: unused (a reused
+	// record keeps the slice). Go memory, like starts.
+	busy []uint64
+	// corrupt is the first reason found why the block's memory cannot be
+	// trusted ("" while none was); the operation that sets it quarantines
+	// the block before it returns.
+	corrupt string
+	// quarantined: the block was found corrupted. Nothing is allocated
+	// from it again and its memory is neither read nor written for its
+	// live allocations, which Free releases from starts and busy alone; it
+	// is released to the source when the last one goes. Its fit tree leaf
+	// is 0, its kind's cur and hot ring never name it, and bmap is nil.
+	quarantined bool
 	// live is the sum of the usable sizes of the block's live allocations;
 	// nlive their number.
 	live  uint64
@@ -195,6 +219,9 @@ type heapClass struct {
 	sliceShift uint // log2(slice)
 	nslices    uint32
 	bitmapOff  uint32
+	// mapPad has the bits of the bitmap's last word past the last slice,
+	// which are always 1 in the bitmap and 0 in the starts mirror.
+	mapPad uint64
 	// cur is the block MAP allocations try first (nil: none; never a
 	// released block): the block of the latest free (its slice is still in
 	// the cache), else the block of the latest allocation; when it is full
@@ -270,7 +297,9 @@ type Heap struct {
 	allocs, frees, reallocs, reallocsInPlace         uint64
 	rejNotOwned, rejDouble, rejInterior, corruptions uint64
 	blockMaps, blockUnmaps                           uint64
-	closed                                           bool
+	// quarantined counts the mapped blocks with heapBlock.quarantined.
+	quarantined uint64
+	closed      bool
 }
 
 // NewHeap builds an empty heap; no block is mapped before the first request.
@@ -327,8 +356,12 @@ func newMapClass(slice uint64) *heapClass {
 	for n*slice+(n+63)/64*8 > MapBlockSize {
 		n--
 	}
+	var pad uint64
+	if rem := n % 64; rem != 0 {
+		pad = ^uint64(0) << rem
+	}
 	return &heapClass{kind: kindMap, blockSize: MapBlockSize, slice: slice,
-		sliceShift: uint(bits.TrailingZeros64(slice)), nslices: uint32(n), bitmapOff: uint32(n * slice)}
+		sliceShift: uint(bits.TrailingZeros64(slice)), nslices: uint32(n), bitmapOff: uint32(n * slice), mapPad: pad}
 }
 
 func (h *Heap) String() string { return "heap " + h.name }
@@ -357,9 +390,11 @@ func (h *Heap) Alloc(n uint64) (Addr, error) {
 			}
 		}
 	}
-	p, err := h.allocLocked(n, 16)
-	h.mu.Unlock()
-	return p, err
+	// Past the fast path the heap reads block memory a guest may have
+	// written: the deferred unlock keeps the lock from being left held
+	// should anything panic (nothing is meant to).
+	defer h.mu.Unlock()
+	return h.allocLocked(n, 16)
 }
 
 // Calloc returns n*size zeroed bytes; the product is overflow checked.
@@ -387,9 +422,8 @@ func (h *Heap) AlignedAlloc(align, n uint64) (Addr, error) {
 		return 0, ErrBadAlign
 	}
 	h.mu.Lock()
-	p, err := h.allocLocked(n, max(align, 16))
-	h.mu.Unlock()
-	return p, err
+	defer h.mu.Unlock()
+	return h.allocLocked(n, max(align, 16))
 }
 
 // allocLocked serves n bytes aligned to align (a power of two >= 16).
@@ -415,7 +449,10 @@ func (h *Heap) allocLocked(n, align uint64) (Addr, error) {
 // Free releases the allocation starting at p. Free(0) does nothing, like
 // free(NULL). Any other pointer that is not the start of a live allocation
 // of this heap is rejected with ErrNotOwned, ErrDoubleFree or ErrInterior,
-// counted, and the heap is left unchanged.
+// counted, and the heap is left unchanged. A live allocation whose block
+// memory a guest overwrote is refused with ErrCorrupt: the block is
+// quarantined and the allocation stays live (a later Free of it, in the
+// quarantined block, releases it from the heap's records).
 //
 // The fast path frees a live MAP slice (the block from the radix index, the
 // slice's bit in the starts mirror); everything else, rejections included,
@@ -429,9 +466,8 @@ func (h *Heap) Free(p Addr) error {
 		h.mu.Unlock()
 		return nil
 	}
-	err := h.freeSlowLocked(p)
-	h.mu.Unlock()
-	return err
+	defer h.mu.Unlock() // see Alloc
+	return h.freeSlowLocked(p)
 }
 
 // freeMapLocked is the fast path of Free and FreeLocked: it frees p and
@@ -443,7 +479,7 @@ func (h *Heap) freeMapLocked(p Addr) bool {
 		return false
 	}
 	b := h.slots[s-1]
-	if b.bmap == nil {
+	if b.bmap == nil { // not MAP, or a quarantined MAP block
 		return false
 	}
 	c := b.cls
@@ -477,12 +513,12 @@ func (h *Heap) freeMapLocked(p Addr) bool {
 // Realloc resizes the allocation at p to n bytes: in place when it shrinks or
 // the following free chunk can absorb the growth, else by moving it.
 // Realloc(0, n) is Alloc(n); Realloc(p, 0) frees p and returns 0. A bad p is
-// rejected like Free does.
+// rejected like Free does; a failure (ErrCorrupt included) leaves the
+// allocation at p as it was, like C's realloc.
 func (h *Heap) Realloc(p Addr, n uint64) (Addr, error) {
 	h.mu.Lock()
-	q, err := h.ReallocLocked(p, n)
-	h.mu.Unlock()
-	return q, err
+	defer h.mu.Unlock() // see Alloc
+	return h.ReallocLocked(p, n)
 }
 
 // Lock and Unlock hold the heap's mutex across several calls of the
@@ -521,20 +557,34 @@ func (h *Heap) freeSlowLocked(p Addr) error {
 	if err != nil {
 		return h.rejectLocked(err, p, "free")
 	}
+	if err := h.releaseLocked(b, off); err != nil {
+		return err
+	}
 	h.frees++
-	h.releaseLocked(b, off)
 	return nil
 }
 
-// releaseLocked frees the live allocation at offset off of b.
-func (h *Heap) releaseLocked(b *heapBlock, off uint64) {
+// releaseLocked frees the live allocation at offset off of b. It fails only
+// with ErrCorrupt (LIST block memory that does not check): b is then
+// quarantined and the allocation still live.
+func (h *Heap) releaseLocked(b *heapBlock, off uint64) error {
 	switch b.cls.kind {
 	case kindMap:
 		h.mapFreeLocked(b, off)
 	case kindList:
-		h.listFreeLocked(b, off)
+		return h.listFreeLocked(b, off)
 	default:
 		h.largeFreeLocked(b)
+	}
+	return nil
+}
+
+// forceReleaseLocked frees the live allocation at offset off of b whatever
+// its block's memory holds: if the block turns out corrupted, it is
+// quarantined and the allocation released from the records.
+func (h *Heap) forceReleaseLocked(b *heapBlock, off uint64) {
+	if h.releaseLocked(b, off) != nil {
+		_ = h.releaseLocked(b, off) // quarantined now: cannot fail
 	}
 }
 
@@ -564,7 +614,10 @@ func (h *Heap) ReallocLocked(p Addr, n uint64) (Addr, error) {
 			h.reallocsInPlace++
 			return p, nil
 		}
-		old = b.listPayload(off)
+		if b.corrupt != "" && !b.quarantined { // found corrupted just now
+			return 0, h.quarantineLocked(b)
+		}
+		old = b.listUsable(off)
 	case kindMap:
 		if n <= b.cls.slice {
 			h.reallocsInPlace++
@@ -583,12 +636,20 @@ func (h *Heap) ReallocLocked(p Addr, n uint64) (Addr, error) {
 		return 0, err
 	}
 	copy(memView(q, min(old, n)), memView(p, min(old, n)))
+	if err := h.releaseLocked(b, off); err != nil {
+		// p's block is quarantined and p still live: undo the move.
+		qb := h.blockOf(q)
+		h.forceReleaseLocked(qb, uint64(q-qb.r.Start))
+		h.allocs--
+		return 0, err
+	}
 	h.allocs-- // a move is one realloc, not an alloc and a free
-	h.releaseLocked(b, off)
 	return q, nil
 }
 
-// UsableSize returns how many bytes the allocation at p can hold.
+// UsableSize returns how many bytes the allocation at p can hold, from the
+// heap's records (block memory is read only to classify a rejected LIST
+// pointer).
 func (h *Heap) UsableSize(p Addr) (uint64, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -598,7 +659,7 @@ func (h *Heap) UsableSize(p Addr) (uint64, error) {
 	}
 	switch b.cls.kind {
 	case kindList:
-		return b.listPayload(off), nil
+		return b.listUsable(off), nil
 	case kindMap:
 		return b.cls.slice, nil
 	}
@@ -703,11 +764,38 @@ func (h *Heap) rejectLocked(err error, p Addr, op string) error {
 	return err
 }
 
-// corruptLocked counts and logs a disagreement between block memory and the
-// heap's records, found on an allocation path.
-func (h *Heap) corruptLocked(b *heapBlock, what string) error {
+// quarantineLocked takes b out of service after its memory was found not
+// to agree with the heap's records (b.corrupt says why): it is counted and
+// logged once, its fit tree leaf set to 0 (no search finds it again), its
+// kind's current block and hot ring stop naming it, and a MAP block loses
+// its bitmap view, so that its frees take the general path, which touches
+// only the records. An empty block is released at once. It returns
+// ErrCorrupt, for the caller to hand on.
+func (h *Heap) quarantineLocked(b *heapBlock) error {
+	if b.quarantined {
+		return ErrCorrupt
+	}
+	b.fail("corrupted")
+	b.quarantined = true
 	h.corruptions++
-	h.log.Error().Str("heap", h.name).Stringer("block", b.r).Str("what", what).Msg("heap metadata corrupted")
+	h.quarantined++
+	c := b.cls
+	h.log.Error().Str("heap", h.name).Stringer("kind", c.kind).Stringer("block", b.r).Str("what", b.corrupt).
+		Msg("heap metadata corrupted; block quarantined")
+	c.tree.set(int(b.cidx), 0)
+	if c.cur == b {
+		c.cur = nil
+	}
+	for k := range c.hot {
+		if c.hot[k].b == b {
+			c.hot[k].b = nil
+		}
+	}
+	b.bmap = nil
+	if b.nlive == 0 {
+		c.empty--
+		h.releaseBlockLocked(b)
+	}
 	return ErrCorrupt
 }
 
@@ -733,10 +821,11 @@ func (h *Heap) newBlockLocked(c *heapClass, length, align uint64) (*heapBlock, e
 	} else {
 		b = new(heapBlock)
 	}
-	*b = heapBlock{r: r, mem: memView(r.Start, length), cls: c, starts: b.starts[:0], bins: b.bins}
+	*b = heapBlock{r: r, mem: memView(r.Start, length), cls: c, starts: b.starts[:0], busy: b.busy[:0], bins: b.bins}
 	switch c.kind {
 	case kindList:
 		b.starts = growWords(b.starts, length/16)
+		b.busy = growWords(b.busy, length/16)
 		if b.bins == nil {
 			b.bins = new(binSet)
 		}
@@ -813,6 +902,9 @@ func (h *Heap) releaseBlockLocked(b *heapBlock) bool {
 	c.stats.MappedBytes -= b.r.Length()
 	h.mapped -= b.r.Length()
 	h.blockUnmaps++
+	if b.quarantined {
+		h.quarantined--
+	}
 	if e := h.log.Debug(); e.Enabled() {
 		e.Str("heap", h.name).Stringer("kind", c.kind).Stringer("block", b.r).Msg("block unmapped")
 	}
@@ -823,7 +915,8 @@ func (h *Heap) releaseBlockLocked(b *heapBlock) bool {
 
 // noteAllocLocked and noteFreeLocked keep the per-block and per-kind live
 // counters and the empty-block count; a block that becomes empty is
-// released when its kind already keeps another empty block.
+// released when its kind already keeps another empty block, and a
+// quarantined one always (it is never counted as empty: it cannot serve).
 func (h *Heap) noteAllocLocked(b *heapBlock, usable uint64) {
 	if b.nlive == 0 && b.cls.kind != kindLarge {
 		b.cls.empty--
@@ -841,6 +934,10 @@ func (h *Heap) noteFreeLocked(b *heapBlock, usable uint64) {
 	b.cls.stats.LiveAllocs--
 	b.cls.stats.LiveBytes -= usable
 	if b.nlive == 0 && b.cls.kind != kindLarge {
+		if b.quarantined {
+			h.releaseBlockLocked(b) // if the source refuses, it stays, quarantined
+			return
+		}
 		if b.cls.empty >= 1 && h.releaseBlockLocked(b) {
 			return
 		}
@@ -879,7 +976,7 @@ func (h *Heap) Stats() HeapStats {
 		PeakMappedBytes: h.peakMapped, Allocs: h.allocs, Frees: h.frees, Reallocs: h.reallocs,
 		ReallocsInPlace: h.reallocsInPlace, RejectedNotOwned: h.rejNotOwned, RejectedDouble: h.rejDouble,
 		RejectedInterior: h.rejInterior, BlockMaps: h.blockMaps, BlockUnmaps: h.blockUnmaps,
-		Corruptions: h.corruptions}
+		Corruptions: h.corruptions, QuarantinedBlocks: h.quarantined}
 	s.RejectedFrees = s.RejectedNotOwned + s.RejectedDouble + s.RejectedInterior
 	s.LiveBytes = s.List.LiveBytes + s.Large.LiveBytes
 	s.Map = make([]KindStats, 0, len(h.maps))
@@ -927,7 +1024,7 @@ func (h *Heap) Close() error {
 		c.hot = [len(c.hot)]hotSlice{}
 		c.stats = KindStats{}
 	}
-	h.mapped = 0
+	h.mapped, h.quarantined = 0, 0
 	return first
 }
 

@@ -9,19 +9,73 @@ import (
 // recounting what the counters cache. It returns the first violation found,
 // or nil. It costs O(mapped bytes / 16) for LIST blocks and O(slices) for
 // MAP blocks: a test and debugging tool, not for hot paths.
+//
+// The heap's own records (Go memory) are verified first, every block's
+// included; a violation there is a bug of the heap. Then the memory of each
+// block not quarantined is compared with the records: a disagreement there
+// means someone wrote into a block, and is returned wrapping ErrCorrupt,
+// as is the presence of quarantined blocks. Whatever a guest writes into
+// block memory, Check returns nil or an error wrapping ErrCorrupt. It
+// reads block memory and never changes anything.
 func (h *Heap) Check() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return nil
 	}
-	var mapped, granules uint64
+	if err := h.checkRecordsLocked(); err != nil {
+		return err
+	}
+	var quarantined []*heapBlock
+	for _, c := range append([]*heapClass{h.list}, h.maps...) {
+		for _, b := range c.blocks {
+			if b == nil {
+				continue
+			}
+			if b.quarantined {
+				quarantined = append(quarantined, b)
+				continue
+			}
+			corrupt := b.corrupt
+			var err error
+			switch c.kind {
+			case kindList:
+				err = h.checkListLocked(b)
+			case kindMap:
+				err = h.checkMapLocked(b)
+			}
+			b.corrupt = corrupt // Check's reads do not mark the block
+			if err != nil {
+				return fmt.Errorf("%w: %s block %v: %v", ErrCorrupt, c.kind, b.r, err)
+			}
+		}
+	}
+	if len(quarantined) > 0 {
+		b := quarantined[0]
+		return fmt.Errorf("%w: %d blocks quarantined, the first %s block %v (%s)", ErrCorrupt, len(quarantined),
+			b.cls.kind, b.r, b.corrupt)
+	}
+	return nil
+}
+
+// checkRecordsLocked verifies everything Check verifies that lives in Go
+// memory: nothing a guest can write.
+func (h *Heap) checkRecordsLocked() error {
+	var mapped, granules, quarantined uint64
 	nslots := 0
 	for s, b := range h.slots {
 		if b == nil {
 			continue
 		}
 		nslots++
+		if b.quarantined {
+			quarantined++
+			if b.corrupt == "" {
+				return fmt.Errorf("block %v quarantined without a reason", b.r)
+			}
+		} else if b.corrupt != "" {
+			return fmt.Errorf("block %v found corrupted (%s) but not quarantined", b.r, b.corrupt)
+		}
 		if b.slot != int32(s) {
 			return fmt.Errorf("block %v: slot %d recorded as %d", b.r, s, b.slot)
 		}
@@ -50,6 +104,9 @@ func (h *Heap) Check() error {
 	if mapped != h.mapped {
 		return fmt.Errorf("mapped bytes: recount %d, counter %d", mapped, h.mapped)
 	}
+	if quarantined != h.quarantined {
+		return fmt.Errorf("quarantined blocks: recount %d, counter %d", quarantined, h.quarantined)
+	}
 	if h.peakMapped < h.mapped {
 		return fmt.Errorf("peak mapped %d below mapped %d", h.peakMapped, h.mapped)
 	}
@@ -59,6 +116,9 @@ func (h *Heap) Check() error {
 		if c.cur != nil && (c.cur.cls != c || c.cur.slot < 0 || int(c.cur.slot) >= len(h.slots) ||
 			h.slots[c.cur.slot] != c.cur) {
 			return fmt.Errorf("%s: current block %v is not a live block of the kind", c.kind, c.cur.r)
+		}
+		if c.cur != nil && c.cur.quarantined {
+			return fmt.Errorf("%s: current block %v is quarantined", c.kind, c.cur.r)
 		}
 		if c.kind != kindMap && (c.cur != nil || c.hotN != 0) {
 			return fmt.Errorf("%s: current block or hot ring set on a kind other than MAP", c.kind)
@@ -81,8 +141,9 @@ func (h *Heap) Check() error {
 		}
 		for _, e := range c.hot {
 			if e.b != nil && (e.b.cls != c || e.b.slot < 0 || int(e.b.slot) >= len(h.slots) ||
-				h.slots[e.b.slot] != e.b || e.i >= c.nslices) {
-				return fmt.Errorf("%s: hot ring names slice %d of %v, not a live block of the kind", c.kind, e.i, e.b.r)
+				h.slots[e.b.slot] != e.b || e.i >= c.nslices || e.b.quarantined) {
+				return fmt.Errorf("%s: hot ring names slice %d of %v, not a live block of the kind in service",
+					c.kind, e.i, e.b.r)
 			}
 		}
 		for i, b := range c.blocks {
@@ -101,14 +162,17 @@ func (h *Heap) Check() error {
 			var err error
 			switch c.kind {
 			case kindList:
-				err = h.checkListLocked(b)
+				err = b.checkListRecords()
 			case kindMap:
-				err = h.checkMapLocked(b)
+				err = b.checkMapRecords()
 			}
 			if err != nil {
 				return fmt.Errorf("%s block %v: %w", c.kind, b.r, err)
 			}
-			if b.nlive == 0 {
+			if v := c.tree.get(i); b.quarantined && v != 0 {
+				return fmt.Errorf("%s block %v: quarantined, fit tree holds %d", c.kind, b.r, v)
+			}
+			if b.nlive == 0 && !b.quarantined {
 				empty++
 			}
 			st.Blocks++
@@ -147,11 +211,60 @@ func (h *Heap) Check() error {
 	return nil
 }
 
-// checkListLocked walks a LIST block: marks agree both ways, offsets stay
-// inside the block, no two free chunks are neighbours, first is the lowest
-// free chunk, maxfree bounds the largest free payload, the fit tree holds
-// maxfree, the starts bitmap has exactly the live payloads, and the live
-// counters match.
+// checkListRecords verifies a LIST block's records: the live chunks that
+// starts and busy describe (every live header busy, every run of busy
+// units starting at a live header, the sentinel's unit free) add up to the
+// block's live counters; first is a header offset; the fit tree holds
+// maxfree unless the block is quarantined (then 0, checked by the caller).
+func (b *heapBlock) checkListRecords() error {
+	end := b.sentinel()
+	units := uint64(len(b.mem)) / listHeader
+	if uint64(len(b.busy)) != (units+63)/64 {
+		return fmt.Errorf("busy bitmap has %d words, want %d", len(b.busy), (units+63)/64)
+	}
+	if testBit(b.starts, 0) {
+		return fmt.Errorf("a live payload starts at offset 0")
+	}
+	if testBit(b.busy, uint64(end)/listHeader) {
+		return fmt.Errorf("the sentinel's unit is busy")
+	}
+	for w := range b.busy {
+		heads := b.starts[w] >> 1
+		if w+1 < len(b.starts) {
+			heads |= b.starts[w+1] << 63
+		}
+		var before uint64 // bit j: unit 64w+j-1 is busy
+		if w > 0 {
+			before = b.busy[w-1] >> 63
+		}
+		before |= b.busy[w] << 1
+		if x := heads &^ b.busy[w]; x != 0 {
+			return fmt.Errorf("live chunk at %#x is not busy", (w*64+bits.TrailingZeros64(x))*listHeader)
+		}
+		if x := b.busy[w] &^ before &^ heads; x != 0 {
+			return fmt.Errorf("busy unit at %#x follows a free one but is no live chunk's header",
+				(w*64+bits.TrailingZeros64(x))*listHeader)
+		}
+	}
+	nlive := popcount(b.starts)
+	if live := popcount(b.busy)*listHeader - nlive*listHeader; nlive != b.nlive || live != b.live {
+		return fmt.Errorf("records hold %d live bytes in %d chunks, counters %d in %d", live, nlive, b.live, b.nlive)
+	}
+	if b.first > end || b.first%listHeader != 0 {
+		return fmt.Errorf("first %#x is not a header offset", b.first)
+	}
+	if v := b.cls.tree.get(int(b.cidx)); !b.quarantined && v != b.maxfree {
+		return fmt.Errorf("fit tree holds %d, maxfree is %d", v, b.maxfree)
+	}
+	return nil
+}
+
+// checkListLocked walks a LIST block's memory: marks agree both ways,
+// offsets stay inside the block, every live chunk's size is the one the
+// records give and no free chunk holds a busy unit, no two free chunks are
+// neighbours, first is the lowest free chunk, maxfree bounds the largest
+// free payload, the starts bitmap has exactly the live payloads, and the
+// live counters match.
 func (h *Heap) checkListLocked(b *heapBlock) error {
 	end := b.sentinel()
 	if pm := b.prevMark(0); pm != markFill {
@@ -197,9 +310,15 @@ func (h *Heap) checkListLocked(b *heapBlock) error {
 			if testBit(b.starts, payload/16) {
 				return fmt.Errorf("free chunk at %#x has its start bit set", x)
 			}
+			if b.anyBusy(x, nx) {
+				return fmt.Errorf("free chunk at %#x overlaps a live chunk", x)
+			}
 		} else {
 			if !testBit(b.starts, payload/16) {
 				return fmt.Errorf("live chunk at %#x has no start bit", x)
+			}
+			if e := b.liveExtent(x); e != offs {
+				return fmt.Errorf("live chunk at %#x has size %#x, the records %#x", x, offs, e)
 			}
 			live += uint64(offs) - listHeader
 			nlive++
@@ -220,9 +339,6 @@ func (h *Heap) checkListLocked(b *heapBlock) error {
 	if b.maxfree < uint64(maxFree) {
 		return fmt.Errorf("maxfree %d below the largest free payload %d", b.maxfree, maxFree)
 	}
-	if v := b.cls.tree.get(int(b.cidx)); v != b.maxfree {
-		return fmt.Errorf("fit tree holds %d, maxfree is %d", v, b.maxfree)
-	}
 	if n := popcount(b.starts); n != nlive {
 		return fmt.Errorf("%d start bits set, %d live chunks", n, nlive)
 	}
@@ -232,27 +348,25 @@ func (h *Heap) checkListLocked(b *heapBlock) error {
 	return nil
 }
 
-// checkMapLocked verifies a MAP block: the in-block bitmap equals the starts
-// mirror, bits past the last slice are set, maxfree counts the free slices,
-// no free slice lies below lowest, the fit tree's leaf is 1 if a slice is
-// free (0 or 1 if none is), and the live counters match.
-func (h *Heap) checkMapLocked(b *heapBlock) error {
+// checkMapRecords verifies a MAP block's records: no start bit past the
+// last slice, maxfree counts the free slices, no free slice lies below
+// lowest, the fit tree's leaf is 1 if a slice is free (0 or 1 if none is;
+// 0 if the block is quarantined, checked by the caller), and the live
+// counters match.
+func (b *heapBlock) checkMapRecords() error {
 	c := b.cls
 	var used uint64
 	lowestFree := c.nslices
 	for w := uint32(0); w < c.mapWords(); w++ {
-		v := b.mapWord(w)
-		var valid uint64 = ^uint64(0)
+		valid := ^uint64(0)
 		if rem := c.nslices - w*64; rem < 64 {
 			valid = 1<<rem - 1
-			if v&^valid != ^valid {
-				return fmt.Errorf("bitmap word %d: bits past the last slice not set (%#x)", w, v)
-			}
 		}
-		if v&valid != b.starts[w] {
-			return fmt.Errorf("bitmap word %d is %#x, starts mirror %#x", w, v&valid, b.starts[w])
+		v := b.starts[w]
+		if v&^valid != 0 {
+			return fmt.Errorf("starts word %d has bits past the last slice (%#x)", w, v)
 		}
-		used += uint64(bits.OnesCount64(v & valid))
+		used += uint64(bits.OnesCount64(v))
 		if free := ^v & valid; free != 0 && lowestFree == c.nslices {
 			lowestFree = w*64 + uint32(bits.TrailingZeros64(free))
 		}
@@ -265,11 +379,31 @@ func (h *Heap) checkMapLocked(b *heapBlock) error {
 	}
 	// A block that filled may keep its leaf of 1 until a search finds it
 	// full; a block with a free slice must have 1.
-	if v := c.tree.get(int(b.cidx)); v > 1 || (b.maxfree > 0 && v != 1) {
+	if v := c.tree.get(int(b.cidx)); !b.quarantined && (v > 1 || (b.maxfree > 0 && v != 1)) {
 		return fmt.Errorf("fit tree holds %d, %d slices free", v, b.maxfree)
 	}
 	if used != b.nlive || b.live != used*c.slice {
 		return fmt.Errorf("%d slices used, counters %d allocations of %d bytes", used, b.nlive, b.live)
+	}
+	return nil
+}
+
+// checkMapLocked verifies a MAP block's memory: the in-block bitmap equals
+// the starts mirror and the bits past the last slice are set.
+func (h *Heap) checkMapLocked(b *heapBlock) error {
+	c := b.cls
+	for w := uint32(0); w < c.mapWords(); w++ {
+		v := b.mapWord(w)
+		var valid uint64 = ^uint64(0)
+		if rem := c.nslices - w*64; rem < 64 {
+			valid = 1<<rem - 1
+			if v&^valid != ^valid {
+				return fmt.Errorf("bitmap word %d: bits past the last slice not set (%#x)", w, v)
+			}
+		}
+		if v&valid != b.starts[w] {
+			return fmt.Errorf("bitmap word %d is %#x, starts mirror %#x", w, v&valid, b.starts[w])
+		}
 	}
 	return nil
 }
@@ -310,8 +444,9 @@ func (b *heapBlock) checkBins(nfree int) error {
 }
 
 // checkViews verifies a live block's cached views and Go-side records
-// against its kind: mem views exactly r; bmap (MAP only: the fast free path
-// takes a non-nil bmap to mean MAP) views the in-block bitmap; starts has
+// against its kind: mem views exactly r; bmap (MAP blocks in service only:
+// the fast free path takes a non-nil bmap to mean such a block) views the
+// in-block bitmap; starts has
 // one bit per 16 bytes (LIST) or per slice (MAP); a LIST block has bins.
 func checkViews(b *heapBlock) error {
 	c := b.cls
@@ -324,7 +459,9 @@ func checkViews(b *heapBlock) error {
 	case kindList:
 		nstarts = b.r.Length() / 16
 	case kindMap:
-		bmap = memWords(b.r.Start+Addr(c.bitmapOff), uint64(c.mapWords()))
+		if !b.quarantined {
+			bmap = memWords(b.r.Start+Addr(c.bitmapOff), uint64(c.mapWords()))
+		}
 		nstarts = uint64(c.nslices)
 	}
 	if len(b.bmap) != len(bmap) || (bmap != nil && &b.bmap[0] != &bmap[0]) {

@@ -7,8 +7,10 @@ import "math/bits"
 // the bits past the last slice are always 1). lowest is the scan hint: no
 // free slice lies below it. maxfree is the exact number of free slices.
 // The Go-side starts bitmap mirrors the in-block one; frees and Owns trust
-// only the mirror, and an allocation that finds the two disagreeing reports
-// ErrCorrupt instead of handing out a live slice twice.
+// only the mirror, and an allocation that finds the two disagreeing
+// quarantines the block (Heap.quarantineLocked) instead of handing out a
+// live slice twice, and takes its slice from another block. The bitmap
+// lies after the last slice, so no write to it touches a live slice.
 
 func (b *heapBlock) mapWord(w uint32) uint64       { return b.bmap[w] }
 func (b *heapBlock) setMapWord(w uint32, v uint64) { b.bmap[w] = v }
@@ -23,9 +25,7 @@ func (h *Heap) mapInitLocked(b *heapBlock) {
 	for w := uint32(0); w < nw; w++ {
 		b.setMapWord(w, 0)
 	}
-	if rem := c.nslices % 64; rem != 0 {
-		b.setMapWord(nw-1, ^uint64(0)<<rem)
-	}
+	b.setMapWord(nw-1, c.mapPad)
 	b.lowest = 0
 	b.maxfree = uint64(c.nslices)
 	c.tree.set(int(b.cidx), 1)
@@ -34,8 +34,29 @@ func (h *Heap) mapInitLocked(b *heapBlock) {
 // mapAllocLocked hands out the lowest free slice of the class's current
 // block if it has one (Alloc's fast path does the same), else of the
 // leftmost MAP block of class c that has one, mapping a new block when none
-// has.
+// has. A block whose bitmap disagrees with its mirror is quarantined and
+// the search goes on; each turn quarantines a block (its leaf becomes 0)
+// or returns, and a fresh block can only disagree if another thread wrote
+// into it meanwhile, so the turns are bounded.
 func (h *Heap) mapAllocLocked(c *heapClass) (Addr, error) {
+	for range listFreshTries + len(c.blocks) {
+		b, err := h.mapPickLocked(c)
+		if err != nil {
+			return 0, err
+		}
+		if p := h.mapTakeLocked(c, b); p != 0 {
+			return p, nil
+		}
+		b.fail("MAP bitmap disagrees with its mirror")
+		h.quarantineLocked(b)
+	}
+	return 0, ErrCorrupt
+}
+
+// mapPickLocked returns the block of class c the next slice comes from:
+// the current block if it has a free slice, else the leftmost one that
+// has, else a new block. It becomes the current block.
+func (h *Heap) mapPickLocked(c *heapClass) (*heapBlock, error) {
 	b := c.cur
 	if b == nil || b.maxfree == 0 {
 		// The tree's leaf of a MAP block is 0 if the block is full and 1
@@ -53,42 +74,40 @@ func (h *Heap) mapAllocLocked(c *heapClass) (Addr, error) {
 		if b == nil {
 			var err error
 			if b, err = h.newBlockLocked(c, MapBlockSize, MapBlockSize); err != nil {
-				return 0, err
+				return nil, err
 			}
 			h.mapInitLocked(b)
 		}
 		c.cur = b
 	}
-	if p := h.mapTakeLocked(c, b); p != 0 {
-		return p, nil
-	}
-	for w, v := range b.bmap {
-		if v != ^uint64(0) && uint32(w) >= b.lowest/64 {
-			return 0, h.corruptLocked(b, "MAP bitmap marks a live slice free")
-		}
-	}
-	return 0, h.corruptLocked(b, "MAP block with free slices has a full bitmap")
+	return b, nil
 }
 
 // mapTakeLocked takes the lowest free slice of b, a block of class c with
 // maxfree > 0, and returns its address; 0 if the in-block bitmap has no free
-// slice at or above lowest or names a slice the starts mirror says is live
-// (the caller reports the corruption). It is the whole MAP allocation once
-// the block is chosen: the fast path of Alloc calls it directly.
+// slice at or above lowest, or if a word it scans differs from the starts
+// mirror (bits past the last slice set), so that a forged word is never
+// followed (the caller reports the corruption). It is the whole MAP
+// allocation once the block is chosen: the fast path of Alloc calls it
+// directly.
 func (h *Heap) mapTakeLocked(c *heapClass, b *heapBlock) Addr {
 	bm, starts := b.bmap, b.starts
-	for w := b.lowest / 64; int(w) < len(bm); w++ {
-		v := bm[w]
+	last := len(bm) - 1
+	for w := int(b.lowest / 64); w <= last && w < len(starts); w++ {
+		v, want := bm[w], starts[w]
+		if w == last {
+			want |= c.mapPad
+		}
+		if v != want {
+			return 0
+		}
 		if v == ^uint64(0) {
 			continue
 		}
 		bit := uint(bits.TrailingZeros64(^v))
-		if int(w) >= len(starts) || starts[w]&(1<<bit) != 0 {
-			return 0
-		}
+		i := uint32(w)*64 + uint32(bit)
 		bm[w] = v | 1<<bit
 		starts[w] |= 1 << bit
-		i := w*64 + uint32(bit)
 		b.lowest = i + 1
 		b.maxfree-- // a block that fills keeps its tree leaf; see mapAllocLocked
 		h.noteAllocLocked(b, c.slice)
@@ -125,11 +144,18 @@ func (h *Heap) mapAllocFastLocked(c *heapClass) Addr {
 	return 0
 }
 
-// mapFreeLocked frees the live slice at offset off.
+// mapFreeLocked frees the live slice at offset off; in a quarantined block
+// only the records change.
 func (h *Heap) mapFreeLocked(b *heapBlock, off uint64) {
 	c := b.cls
 	i := uint32(off >> c.sliceShift)
 	clearBit(b.starts, uint64(i))
+	if b.quarantined {
+		b.lowest = min(b.lowest, i)
+		b.maxfree++
+		h.noteFreeLocked(b, c.slice)
+		return
+	}
 	b.setMapWord(i/64, b.mapWord(i/64)&^(1<<(i%64)))
 	b.lowest = min(b.lowest, i)
 	c.cur = b // the next allocation reuses this slice while it is hot

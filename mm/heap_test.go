@@ -459,7 +459,11 @@ func TestHeapClosed(t *testing.T) {
 
 // TestHeapCorruptedBlockMemory: bytes written over in-block metadata (a
 // guest can write into host-heap blocks) are reported, never followed out of
-// the block, and Owns keeps answering from the heap's own records.
+// the block, and Owns keeps answering from the heap's own records. The
+// corrupted blocks are quarantined: the allocation that finds the MAP
+// bitmap wrong is served from a fresh block, the Free of the LIST chunk
+// whose header was cleared is refused with ErrCorrupt, and Check reports
+// both blocks.
 func TestHeapCorruptedBlockMemory(t *testing.T) {
 	h, _ := newTestHeap(t, HeapConfig{Name: "corrupt"})
 	p, _ := h.Alloc(100)  // MAP
@@ -472,14 +476,35 @@ func TestHeapCorruptedBlockMemory(t *testing.T) {
 	if !h.Owns(p) || !h.Owns(q) {
 		t.Fatal("Owns changed after block memory was overwritten")
 	}
-	if _, err := h.Alloc(100); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("Alloc from the corrupted MAP block: %v, want ErrCorrupt", err)
+	if err := h.Check(); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Check: %v, want ErrCorrupt", err)
 	}
-	if err := h.Check(); err == nil {
-		t.Fatal("Check missed the corruption")
+	r, err := h.Alloc(100)
+	if err != nil || b.r.Contains(r) || r == p {
+		t.Fatalf("Alloc after the MAP bitmap was cleared: %v, %v; want a slice outside block %v", r, err, b.r)
 	}
-	if st := h.Stats(); st.Corruptions == 0 {
-		t.Fatal("corruption not counted")
+	if err := h.Free(q); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Free of the LIST chunk with a cleared header: %v, want ErrCorrupt", err)
+	}
+	if !h.Owns(q) {
+		t.Fatal("the refused Free released q")
+	}
+	if st := h.Stats(); st.Corruptions != 2 || st.QuarantinedBlocks != 2 {
+		t.Fatalf("corruptions %d, quarantined %d, want 2 and 2", st.Corruptions, st.QuarantinedBlocks)
+	}
+	if err := h.Check(); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Check: %v, want ErrCorrupt naming the quarantined blocks", err)
+	}
+	for _, a := range []Addr{p, q, r} {
+		if err := h.Free(a); err != nil {
+			t.Fatalf("Free(%v): %v", a, err)
+		}
+	}
+	if st := h.Stats(); st.QuarantinedBlocks != 0 {
+		t.Fatalf("%d quarantined blocks left after their allocations were freed", st.QuarantinedBlocks)
+	}
+	if err := h.Check(); err != nil {
+		t.Fatalf("Check at the end: %v", err)
 	}
 }
 

@@ -73,6 +73,10 @@ type thunkStatsFile struct {
 			OK         bool     `json:"ok"`
 			Violations []string `json:"violations"`
 		} `json:"audit"`
+		Host struct {
+			Corruptions       *uint64 `json:"corruptions"`
+			QuarantinedBlocks *uint64 `json:"quarantined_blocks"`
+		} `json:"host"`
 	} `json:"mm"`
 }
 
@@ -92,6 +96,9 @@ type thunkCase struct {
 	// the cross-boundary free (free_any, release_adopted) and so have a
 	// debug decision line; the rest were minemu_free and realloc(p, 0).
 	debugHostFrees uint64
+	// hostCorruptions is the host heap's count of blocks found corrupted
+	// (mm.heaps.host.corruptions): 0 but for the hostile programs.
+	hostCorruptions uint64
 }
 
 // thunkCheckCounters is what every variant of src/thunkcheck.h makes
@@ -136,6 +143,19 @@ func thunkCases() []thunkCase {
 		})
 	}
 	for _, arch := range []string{"i386", "x86_64"} {
+		// thunkcorrupt overwrites a chunk header and frees the chunk:
+		// refused (-EINVAL, frees_rejected), block quarantined; 64
+		// allocations freed, a strdup and a realloc freed, the refused
+		// chunk freed from the quarantined block, then freed once more
+		// (rejected: the block is gone).
+		cs = append(cs, thunkCase{
+			name: "thunkcorrupt-" + arch, bin: "thunkcorrupt-" + arch, arch: arch,
+			want: thunkCounters{FreesHost: 67, FreesRejected: 2},
+			calls: map[string]uint64{
+				"minemu:malloc": 66, "minemu:free": 69, "minemu:strdup": 1, "minemu:realloc": 1,
+			},
+			hostCorruptions: 1,
+		})
 		n := uint64(thunkBenchTestN)
 		cs = append(cs,
 			thunkCase{
@@ -234,6 +254,16 @@ func checkThunkStats(c thunkCase, st thunkStatsFile) []string {
 	}
 	if n := *st.Thunks.HostHeapLiveBytes; n != 0 {
 		errs = append(errs, fmt.Sprintf("host_heap_live_bytes %d at exit, want 0", n))
+	}
+	if h := st.MM.Host; h.Corruptions == nil || h.QuarantinedBlocks == nil {
+		errs = append(errs, "--stats lacks mm.host.corruptions or quarantined_blocks")
+	} else {
+		if *h.Corruptions != c.hostCorruptions {
+			errs = append(errs, fmt.Sprintf("host heap corruptions %d, want %d", *h.Corruptions, c.hostCorruptions))
+		}
+		if *h.QuarantinedBlocks != 0 {
+			errs = append(errs, fmt.Sprintf("%d quarantined host-heap blocks at exit, want 0", *h.QuarantinedBlocks))
+		}
 	}
 	if c.arch == "i386" && (!st.MM.Audit.OK || len(st.MM.Audit.Violations) != 0) {
 		errs = append(errs, fmt.Sprintf("4 GiB audit failed: %q", st.MM.Audit.Violations))

@@ -155,9 +155,9 @@ func HostLibSpecs() []Spec {
 		{Library: HostLibrary, Name: "calloc", Params: []Param{pSize("nmemb"), pSize("size")}, Result: "void *", ResultKind: KindPtr,
 			Doc: "Allocates nmemb*size zeroed bytes on the host heap (overflow-checked); NULL on failure."},
 		{Library: HostLibrary, Name: "realloc", Params: []Param{pPtr("ptr"), pSize("size")}, Result: "void *", ResultKind: KindPtr,
-			Doc: "Resizes a host-heap allocation (NULL ptr: malloc; size 0: free, returns NULL). A pointer the host heap does not own is rejected: NULL, nothing changes."},
+			Doc: "Resizes a host-heap allocation (NULL ptr: malloc; size 0: free, returns NULL). A pointer the host heap does not own, or whose chunk header the guest overwrote, is rejected: NULL, nothing changes."},
 		{Library: HostLibrary, Name: "free", Params: []Param{pPtr("ptr")}, Result: "int", ResultKind: KindInt,
-			Doc: "Frees a host-heap allocation: 0, or -EINVAL (rejected, nothing changes) for any pointer the host heap does not own."},
+			Doc: "Frees a host-heap allocation: 0, or -EINVAL (rejected, nothing changes) for any pointer the host heap does not own, and for one whose chunk header the guest overwrote (its block is quarantined: a later free of the pointer releases it)."},
 		{Library: HostLibrary, Name: "strdup", Params: []Param{pStr("s")}, Result: "char *", ResultKind: KindPtr,
 			Doc: "Copies a C string to the host heap; NULL on failure."},
 		{Library: HostLibrary, Name: "strndup", Params: []Param{pStr("s"), pSize("n")}, Result: "char *", ResultKind: KindPtr,
@@ -348,6 +348,9 @@ func (h *HostLib) hFree(c *guest.CPU, a Args) (uint64, error) {
 		return negErrno(unix.EINVAL), nil
 	}
 	if err := h.heap.Free(p); err != nil {
+		// mm.ErrCorrupt: the guest overwrote the chunk's header. The
+		// heap quarantined the block and kept p live; the guest gets
+		// the rejection of any bad free (docs/thunks.md).
 		h.reject(c, "free", p, err.Error())
 		return negErrno(unix.EINVAL), nil
 	}
@@ -679,9 +682,10 @@ func (h *HostLib) freeAny(c *guest.CPU, p mm.Addr, releasing bool) (FreeDecision
 		h.freesNull.Add(1)
 	case FreeHost:
 		if err := h.heap.Free(p); err != nil {
-			// Owns said yes a moment ago; another guest thread won a
-			// race for the same pointer. The heap refused and changed
-			// nothing.
+			// Owns said yes a moment ago: another guest thread won a
+			// race for the same pointer, or the guest overwrote the
+			// chunk's header (mm.ErrCorrupt: the block is quarantined).
+			// The heap refused and changed nothing else.
 			d, reason = FreeRejected, err.Error()
 			break
 		}

@@ -4,6 +4,8 @@
 # thunk-glibc-{i386,x86_64}      static glibc (src/thunklibc.c)
 # thunk-musl-x86_64              static musl (src/thunklibc.c)
 # thunkbench-{i386,x86_64}       the benchmark loops (src/thunkbench.c)
+# thunkcorrupt-{i386,x86_64}     a hostile guest overwriting a host-heap
+#                                chunk header (src/thunkcorrupt.c)
 #
 # They call host functions through the stubs of include/minemu.h; the
 # checks are in src/thunkcheck.h. A stub is the bytes 0F 3F, not a real
@@ -66,3 +68,12 @@ bin/thunkunknown-x86_64: src/thunkunknown.c $(THUNK_HDRS)
 
 THUNK_BINS += bin/thunkunknown-i386 bin/thunkunknown-x86_64
 all: bin/thunkunknown-i386 bin/thunkunknown-x86_64
+
+bin/thunkcorrupt-i386: src/thunkcorrupt.c src/rt.h include/minemu.h
+	$(CC) -m32 $(FREEFLAGS) -Iinclude -o $@ $< -lgcc
+
+bin/thunkcorrupt-x86_64: src/thunkcorrupt.c src/rt.h include/minemu.h
+	$(CC) -m64 $(FREEFLAGS) -Iinclude -o $@ $< -lgcc
+
+THUNK_BINS += bin/thunkcorrupt-i386 bin/thunkcorrupt-x86_64
+all: bin/thunkcorrupt-i386 bin/thunkcorrupt-x86_64

@@ -97,7 +97,7 @@ static inline void *minemu_calloc(size_t nmemb, size_t size)
 	return (void *)a.ret;
 }
 
-/* minemu:realloc: Resizes a host-heap allocation (NULL ptr: malloc; size 0: free, returns NULL). A pointer the host heap does not own is rejected: NULL, nothing changes. */
+/* minemu:realloc: Resizes a host-heap allocation (NULL ptr: malloc; size 0: free, returns NULL). A pointer the host heap does not own, or whose chunk header the guest overwrote, is rejected: NULL, nothing changes. */
 struct minemu_args_realloc {
 	uintptr_t ptr;
 	uintptr_t size;
@@ -123,7 +123,7 @@ static inline void *minemu_realloc(void *ptr, size_t size)
 	return (void *)a.ret;
 }
 
-/* minemu:free: Frees a host-heap allocation: 0, or -EINVAL (rejected, nothing changes) for any pointer the host heap does not own. */
+/* minemu:free: Frees a host-heap allocation: 0, or -EINVAL (rejected, nothing changes) for any pointer the host heap does not own, and for one whose chunk header the guest overwrote (its block is quarantined: a later free of the pointer releases it). */
 struct minemu_args_free {
 	uintptr_t ptr;
 	uintptr_t ret;
