@@ -18,9 +18,9 @@
 //     (AuthenticAMD, HygonGenuine);
 //   - the host's signature (leaf 1 EAX: family, model, stepping), brand
 //     string (leaves 0x80000002-4, unchanged but for a NUL forced into its
-//     last byte), cache descriptions (Intel's leaves 2 and 4, AMD's
-//     0x80000005, 0x80000006 and 0x8000001D) and address sizes (0x80000008
-//     EAX[15:0]);
+//     last byte), cache descriptions (Intel's leaves 2 and 4, less leaf
+//     2's pointer to leaf 0x18, AMD's 0x80000005, 0x80000006 and
+//     0x8000001D) and address sizes (0x80000008 EAX[15:0]);
 //   - a topology of its own: one package of one core of one thread, APIC ID
 //     0. Every leaf that describes the topology says so: leaf 1 (EBX[23:16]
 //     = 1 logical processor, EBX[31:24] = APIC ID 0, HTT clear), leaf 0xB

@@ -145,7 +145,9 @@ func (m *Model) basicLeaves(h Host, r0 Regs) {
 	m.put(1, 0, l1)
 
 	if m.vendor == Intel && m.maxBasic >= 2 {
-		m.put(2, 0, q(2, 0)) // cache and TLB descriptors
+		// The host's cache and TLB descriptors, less 0xFE ("TLB
+		// parameters in leaf 0x18"): the model stops at leaf 0xD.
+		m.put(2, 0, dropDescriptor(q(2, 0), 0xfe))
 	}
 	if m.vendor == Intel && m.maxBasic >= 4 {
 		// Deterministic cache parameters: the host's caches, each
@@ -240,6 +242,27 @@ func (m *Model) extLeaves(h Host, hostExt uint32, hostE1 Regs) {
 		// core 0 with one thread, node 0 of one) is all zeros.
 		m.caches(h, 0x8000001d)
 	}
+}
+
+// dropDescriptor replaces descriptor d by the null descriptor in a leaf 2
+// answer: every byte but AL (the iteration count) of each register whose
+// bit 31 is clear (a set bit 31 marks a register without descriptors).
+func dropDescriptor(r Regs, d byte) Regs {
+	for i := uint8(rEAX); i <= rEDX; i++ {
+		p := r.regp(i)
+		if *p&(1<<31) != 0 {
+			continue
+		}
+		for b := 0; b < 4; b++ {
+			if i == rEAX && b == 0 {
+				continue
+			}
+			if byte(*p>>(8*b)) == d {
+				*p &^= 0xff << (8 * b)
+			}
+		}
+	}
+	return r
 }
 
 // caches copies the deterministic cache parameter leaf (Intel's 4, AMD's

@@ -403,3 +403,25 @@ func cpuinfoSig(cpuinfo []byte) string {
 	}
 	return strings.Join(v[:], " ")
 }
+
+// TestIntelLeaf2 checks leaf 2 keeps the host's descriptors but for 0xFE,
+// which points at leaf 0x18, beyond the model's maximum.
+func TestIntelLeaf2(t *testing.T) {
+	hs := hosts(t)
+	for _, c := range []struct {
+		host string
+		want Regs
+	}{
+		{"coffeelake", Regs{0x76036301, 0x00f0b5ff, 0x00000000, 0x00c30000}},
+		{"alderlake", Regs{0x0000ff01, 0x000000f0, 0x00000000, 0x00000000}}, // host's 00FEFF01
+		{"genoa", Regs{}}, // AMD: reserved
+	} {
+		m, _ := New(hs[c.host], Config{Implemented: All, Mode64: true})
+		if got := m.Leaf(2, 0); got != c.want {
+			t.Fatalf("%s: leaf 2 = %+v, want %+v", c.host, got, c.want)
+		}
+	}
+	if got := dropDescriptor(Regs{0x7efe01fe, 0xfe, 0xfefe0000, 0x0100fe00}, 0xfe); got != (Regs{0x7e0001fe, 0, 0xfefe0000, 0x01000000}) {
+		t.Fatalf("dropDescriptor = %+v", got)
+	}
+}
