@@ -8,6 +8,26 @@
 // that every way a program can ask about the CPU gets the same answer.
 // `minemu info --cpu` prints a model with [Model.Describe].
 //
+// # For the engine
+//
+// Build the model once per process, before the guest's first
+// instruction, and share it between threads (it is read-only):
+//
+//	m, err := cpuid.NewHost(cpuid.Config{Level: level, Implemented: implemented, Mode64: mode64})
+//
+// where level is 0 for the default or what [ParseLevel] made of
+// `--cpu`, and implemented is what the engine executes completely in that
+// mode. Then CPUID is
+//
+//	eax, ebx, ecx, edx := m.CPUID(uint32(rax), uint32(rcx))
+//
+// with the upper halves of RAX, RBX, RCX and RDX cleared in 64-bit mode, as
+// the instruction does. XGETBV with ECX=0 returns m.XCR0() in EDX:EAX and
+// is an invalid opcode when m.XCR0() is 0; with ECX=1 it returns XCR0 &
+// XINUSE (the components not in their initial state) when XGETBV1 is
+// reported, and raises #GP otherwise, as it does for any other ECX. An instruction of a group m.Features() lacks is an
+// invalid opcode, whatever the engine could do.
+//
 // # The model
 //
 // [New] reads the host through a [Host] (on this machine [HostCPU], which
