@@ -25,7 +25,7 @@ package guest
 //     directory and one of the names mem, maps, smaps, smaps_rollup,
 //     numa_maps;
 //  3. the task's memory is this process's: reading the probe (32 random
-//     bytes in minemu's own memory, fixed at NewLinux) at its address
+//     bytes in minemu's own memory, fixed at NewProcess) at its address
 //     through the task's mem file gives the probe back. That holds for
 //     every thread of the thread group (the Go runtime's threads too, which
 //     /proc/self/task lists) and for no other process, whatever pid
@@ -34,12 +34,12 @@ package guest
 //     address space it was opened on; otherwise, and for the maps files,
 //     through a fresh read-only open of the task's mem.
 //
-// A mem descriptor of this process is remembered (Linux.procMem) with its
+// A mem descriptor of this process is remembered (Process.procMem) with its
 // access mode; dup, dup2, dup3 and F_DUPFD copy the entry, close and a dup
 // onto the number drop it, and every open judges its number afresh. Every
 // way a guest obtains a descriptor is one of minemu's system calls, so the
 // table is complete; the descriptors the guest inherited are judged at
-// NewLinux. A maps file of this process is, in Mode32, replaced before the
+// NewProcess. A maps file of this process is, in Mode32, replaced before the
 // open returns: its content, read through the guest's descriptor, is
 // filtered (filterMaps) into a memfd, which is reopened with the guest's
 // access mode and status flags and put at the guest's number with dup3, so
@@ -103,7 +103,7 @@ func newProbe() (*[probeSize]byte, error) {
 	for n := 0; n < probeSize; {
 		r, err := unix.Getrandom(p[n:], 0)
 		if err != nil {
-			return nil, fmt.Errorf("guest: NewLinux: getrandom: %v", err)
+			return nil, fmt.Errorf("guest: NewProcess: getrandom: %v", err)
 		}
 		n += r
 	}
@@ -113,14 +113,14 @@ func newProbe() (*[probeSize]byte, error) {
 // readsProbe reports whether reading the probe's address through fd, a
 // readable procfs mem file, gives the probe: fd's address space is this
 // process's.
-func (k *Linux) readsProbe(fd int) bool {
+func (k *Process) readsProbe(fd int) bool {
 	var b [probeSize]byte
 	n, err := unix.Pread(fd, b[:], int64(probeAddr(k.probe)))
 	return err == nil && n == probeSize && b == *k.probe
 }
 
 // procFile judges host descriptor fd (see the comment at the top).
-func (k *Linux) procFile(fd int) procKind {
+func (k *Process) procFile(fd int) procKind {
 	var fs unix.Statfs_t
 	if unix.Fstatfs(fd, &fs) != nil || fs.Type != unix.PROC_SUPER_MAGIC {
 		return procOther
@@ -162,7 +162,7 @@ func (k *Linux) procFile(fd int) procKind {
 }
 
 // fdAccess is the access mode of host descriptor fd (none for O_PATH).
-func (k *Linux) fdAccess(fd int) memAccess {
+func (k *Process) fdAccess(fd int) memAccess {
 	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 	if err != nil || fl&unix.O_PATH != 0 {
 		return 0
@@ -182,7 +182,7 @@ func (k *Linux) fdAccess(fd int) memAccess {
 // flags: a mem file of this process is remembered, a maps file of it is
 // replaced by its filtered content (Mode32). An errno means the open must
 // fail (fd is then closed).
-func (k *Linux) trackOpen(fd, flags int) unix.Errno {
+func (k *Process) trackOpen(fd, flags int) unix.Errno {
 	delete(k.procMem, fd)
 	switch kind := k.procFile(fd); kind {
 	case procOther:
@@ -203,7 +203,7 @@ func (k *Linux) trackOpen(fd, flags int) unix.Errno {
 
 // trackDup records that guest descriptor newfd now shares oldfd's open
 // file.
-func (k *Linux) trackDup(oldfd, newfd int) {
+func (k *Process) trackDup(oldfd, newfd int) {
 	if a, ok := k.procMem[oldfd]; ok {
 		k.procMem[newfd] = a
 	} else {
@@ -212,13 +212,13 @@ func (k *Linux) trackDup(oldfd, newfd int) {
 }
 
 // trackClose records that guest descriptor fd was closed.
-func (k *Linux) trackClose(fd int) { delete(k.procMem, fd) }
+func (k *Process) trackClose(fd int) { delete(k.procMem, fd) }
 
 // trackInherited judges the guest's descriptors that were open before it
 // ran (the kernel's own /proc/self/mem of this process cannot be among
 // them unless it was opened in this very process, but a descriptor's
 // history is not ours to assume).
-func (k *Linux) trackInherited() {
+func (k *Process) trackInherited() {
 	d, err := os.Open("/proc/self/fd")
 	if err != nil {
 		return
@@ -242,7 +242,7 @@ func (k *Linux) trackInherited() {
 // through /proc/self/mem if the guest's mappings were all the process
 // had (mem_rw copies page by page and stops at the first page it cannot
 // reach).
-func (k *Linux) visiblePrefix(addr, n uint64) uint64 {
+func (k *Process) visiblePrefix(addr, n uint64) uint64 {
 	limit := uint64(mm.UserLimit)
 	if k.mode == mm.Mode32 {
 		limit = uint64(mm.Limit32)
@@ -285,7 +285,7 @@ func (k *Linux) visiblePrefix(addr, n uint64) uint64 {
 // kernel fails before looking at memory (a descriptor not open for the
 // direction: EBADF; a negative pread64 offset: EINVAL; a range that wraps:
 // EOVERFLOW), n is returned unchanged and the host says so.
-func (k *Linux) memCount(fd int, a memAccess, write, positional bool, off, n uint64) (pos, cnt uint64, e unix.Errno) {
+func (k *Process) memCount(fd int, a memAccess, write, positional bool, off, n uint64) (pos, cnt uint64, e unix.Errno) {
 	need := memRead
 	if write {
 		need = memWrite
@@ -320,7 +320,7 @@ func (k *Linux) memCount(fd int, a memAccess, write, positional bool, off, n uin
 // memIovecs clips iovec pairs v (base, length) of a readv or writev on a
 // mem descriptor to the count memCount allows, in place, and returns the
 // position and the shortened slice.
-func (k *Linux) memIovecs(fd int, a memAccess, write bool, v []uint64) (uint64, []uint64, unix.Errno) {
+func (k *Process) memIovecs(fd int, a memAccess, write bool, v []uint64) (uint64, []uint64, unix.Errno) {
 	var total uint64
 	for i := 1; i < len(v); i += 2 {
 		total += v[i]
@@ -341,7 +341,7 @@ func (k *Linux) memIovecs(fd int, a memAccess, write bool, v []uint64) (uint64, 
 
 // ownMemory reports whether pid names a task whose address space is this
 // process's: the process itself or any of its threads.
-func (k *Linux) ownMemory(pid int) bool {
+func (k *Process) ownMemory(pid int) bool {
 	if pid == k.pid {
 		return true
 	}
@@ -355,8 +355,8 @@ func (k *Linux) ownMemory(pid int) bool {
 	return e == 0 && r == probeSize && *k.probeBuf == *k.probe
 }
 
-func sysProcessVMReadv(k *Linux, s *sysCall) int64  { return k.processVM(s, false) }
-func sysProcessVMWritev(k *Linux, s *sysCall) int64 { return k.processVM(s, true) }
+func sysProcessVMReadv(k *Process, s *sysCall) int64  { return k.processVM(s, false) }
+func sysProcessVMWritev(k *Process, s *sysCall) int64 { return k.processVM(s, true) }
 
 // processVM runs process_vm_readv or process_vm_writev(pid, lvec, liovcnt,
 // rvec, riovcnt, flags). The local buffers are the guest's (checked like
@@ -364,7 +364,7 @@ func sysProcessVMWritev(k *Linux, s *sysCall) int64 { return k.processVM(s, true
 // unless pid's memory is this process's, where they are clipped to guest
 // memory: the kernel stops at the first remote page it cannot pin and
 // returns what it copied, or EFAULT when that is nothing.
-func (k *Linux) processVM(s *sysCall, write bool) int64 {
+func (k *Process) processVM(s *sysCall, write bool) int64 {
 	if s.a[5] != 0 {
 		return -int64(unix.EINVAL)
 	}
@@ -410,7 +410,7 @@ func (k *Linux) processVM(s *sysCall, write bool) int64 {
 // IOV_MAX entries or a negative length is EINVAL, an unreadable array
 // EFAULT, the total is capped at MAX_RW_COUNT by shortening the lengths.
 // Local buffers (the guest's own) must be guest-visible (EFAULT).
-func (k *Linux) readIovecs(abi ABI, addr, cnt uint64, localBufs bool) ([]uint64, uint64, unix.Errno) {
+func (k *Process) readIovecs(abi ABI, addr, cnt uint64, localBufs bool) ([]uint64, uint64, unix.Errno) {
 	if cnt > sysIOVMax {
 		return nil, 0, unix.EINVAL
 	}
@@ -456,7 +456,7 @@ func (k *Linux) readIovecs(abi ABI, addr, cnt uint64, localBufs bool) ([]uint64,
 // clipRemote cuts remote iovec pairs of a process_vm call on this
 // process's memory at the first byte, within the total the local side can
 // take, that is not guest memory; cut reports whether it did.
-func (k *Linux) clipRemote(remote []uint64, total uint64) (out []uint64, cut bool) {
+func (k *Process) clipRemote(remote []uint64, total uint64) (out []uint64, cut bool) {
 	out = make([]uint64, 0, len(remote))
 	for i := 0; i+1 < len(remote) && total > 0; i += 2 {
 		base, n := remote[i], remote[i+1]
@@ -474,7 +474,7 @@ func (k *Linux) clipRemote(remote []uint64, total uint64) (out []uint64, cut boo
 }
 
 // wroteIovecs reports the first n bytes of iovec pairs v as written.
-func (k *Linux) wroteIovecs(v []uint64, n uint64) {
+func (k *Process) wroteIovecs(v []uint64, n uint64) {
 	for i := 0; i+1 < len(v) && n > 0; i += 2 {
 		m := min(v[i+1], n)
 		k.wrote(v[i], m)
@@ -485,7 +485,7 @@ func (k *Linux) wroteIovecs(v []uint64, n uint64) {
 // serveMaps replaces guest descriptor fd, a maps file of this process
 // opened with flags, by a memfd holding its content filtered to the
 // guest's memory (Mode32).
-func (k *Linux) serveMaps(fd int, kind procKind, flags int) unix.Errno {
+func (k *Process) serveMaps(fd int, kind procKind, flags int) unix.Errno {
 	// The content, through the guest's descriptor or, when that is not
 	// open for reading, a read-only reopen of the same file.
 	src := fd
@@ -579,7 +579,7 @@ func readAllFD(fd int) ([]byte, error) {
 
 // mapsView returns what filterMaps needs to know of the guest's address
 // space now.
-func (k *Linux) mapsView() *mapsView {
+func (k *Process) mapsView() *mapsView {
 	var rs []mm.AddrRange
 	k.space.OwnedRanges(func(r mm.AddrRange, _ mm.Class) { rs = append(rs, r) })
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })

@@ -12,45 +12,45 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-func sysExit(k *Linux, s *sysCall) int64 {
+func sysExit(k *Process, s *sysCall) int64 {
 	// The kernel keeps the low 8 bits of the code ((code & 0xff) << 8).
 	s.exit = &Exit{Code: int(s.a[0] & 0xff)}
 	return 0
 }
 
-func sysGetpid(k *Linux, s *sysCall) int64 { return int64(k.pid) }
+func sysGetpid(k *Process, s *sysCall) int64 { return int64(k.pid) }
 
 // sysGettid: the guest is single-threaded, so its only thread's id is its
 // pid (the Go thread running the interpreter may be another one).
-func sysGettid(k *Linux, s *sysCall) int64 { return int64(k.pid) }
+func sysGettid(k *Process, s *sysCall) int64 { return int64(k.pid) }
 
-func sysGetppid(k *Linux, s *sysCall) int64 { return int64(unix.Getppid()) }
+func sysGetppid(k *Process, s *sysCall) int64 { return int64(unix.Getppid()) }
 
-func sysGetpgrp(k *Linux, s *sysCall) int64 { return int64(unix.Getpgrp()) }
+func sysGetpgrp(k *Process, s *sysCall) int64 { return int64(unix.Getpgrp()) }
 
 // sysGetpgid and sysGetsid ask the host; pid 0 (and the guest's own pid)
 // is this process.
-func sysGetpgid(k *Linux, s *sysCall) int64 {
+func sysGetpgid(k *Process, s *sysCall) int64 {
 	r, _, e := unix.Syscall(unix.SYS_GETPGID, uintptr(s.int32Arg(0)), 0, 0)
 	return hostRet(r, e)
 }
 
-func sysGetsid(k *Linux, s *sysCall) int64 {
+func sysGetsid(k *Process, s *sysCall) int64 {
 	r, _, e := unix.Syscall(unix.SYS_GETSID, uintptr(s.int32Arg(0)), 0, 0)
 	return hostRet(r, e)
 }
 
-func sysGetuid(k *Linux, s *sysCall) int64  { return int64(uint32(unix.Getuid())) }
-func sysGeteuid(k *Linux, s *sysCall) int64 { return int64(uint32(unix.Geteuid())) }
-func sysGetgid(k *Linux, s *sysCall) int64  { return int64(uint32(unix.Getgid())) }
-func sysGetegid(k *Linux, s *sysCall) int64 { return int64(uint32(unix.Getegid())) }
+func sysGetuid(k *Process, s *sysCall) int64  { return int64(uint32(unix.Getuid())) }
+func sysGeteuid(k *Process, s *sysCall) int64 { return int64(uint32(unix.Geteuid())) }
+func sysGetgid(k *Process, s *sysCall) int64  { return int64(uint32(unix.Getgid())) }
+func sysGetegid(k *Process, s *sysCall) int64 { return int64(uint32(unix.Getegid())) }
 
 // The i386 16-bit variants (getuid, not getuid32) show a large id as
 // overflowuid.
-func sysGetuid16(k *Linux, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getuid()))) }
-func sysGeteuid16(k *Linux, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Geteuid()))) }
-func sysGetgid16(k *Linux, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getgid()))) }
-func sysGetegid16(k *Linux, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Getegid()))) }
+func sysGetuid16(k *Process, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getuid()))) }
+func sysGeteuid16(k *Process, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Geteuid()))) }
+func sysGetgid16(k *Process, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getgid()))) }
+func sysGetegid16(k *Process, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Getegid()))) }
 
 // arch_prctl codes (asm/prctl.h).
 const (
@@ -60,7 +60,7 @@ const (
 	archGetGS = 0x1004
 )
 
-func sysArchPrctl(k *Linux, s *sysCall) int64 {
+func sysArchPrctl(k *Process, s *sysCall) int64 {
 	switch s.a[0] {
 	case archSetFS, archSetGS:
 		// do_arch_prctl_64: a base at or above TASK_SIZE_MAX is EPERM.
@@ -131,7 +131,7 @@ func emptyDesc(base, limit, flags uint32) bool {
 // installed TLS entry (the interpreter raises SIGSEGV, as a general
 // protection fault would). The null selector has base 0. Like Syscall,
 // it is called only by the goroutine running the guest.
-func (k *Linux) SegmentBase(sel uint16) (base uint64, ok bool) {
+func (k *Process) SegmentBase(sel uint16) (base uint64, ok bool) {
 	if sel&^3 == 0 {
 		return 0, true
 	}
@@ -151,7 +151,7 @@ func (k *Linux) SegmentBase(sel uint16) (base uint64, ok bool) {
 
 // sysSetThreadArea is i386's set_thread_area(struct user_desc *). An
 // entry_number of -1 asks for a free entry, whose number is written back.
-func sysSetThreadArea(k *Linux, s *sysCall) int64 {
+func sysSetThreadArea(k *Process, s *sysCall) int64 {
 	var b [sizeofUserDesc]byte
 	if e := k.copyIn(s.a[0], b[:]); e != 0 {
 		return -int64(e)
@@ -199,7 +199,7 @@ func sysSetThreadArea(k *Linux, s *sysCall) int64 {
 }
 
 // sysGetThreadArea is i386's get_thread_area(struct user_desc *).
-func sysGetThreadArea(k *Linux, s *sysCall) int64 {
+func sysGetThreadArea(k *Process, s *sysCall) int64 {
 	var b [sizeofUserDesc]byte
 	if e := k.copyIn(s.a[0], b[:4]); e != 0 {
 		return -int64(e)
@@ -220,12 +220,12 @@ func sysGetThreadArea(k *Linux, s *sysCall) int64 {
 	return -int64(k.copyOut(s.a[0], b[:]))
 }
 
-func sysSetTidAddress(k *Linux, s *sysCall) int64 {
+func sysSetTidAddress(k *Process, s *sysCall) int64 {
 	k.clearChildTID = s.a[0]
 	return int64(k.pid)
 }
 
-func sysSetRobustList(k *Linux, s *sysCall) int64 {
+func sysSetRobustList(k *Process, s *sysCall) int64 {
 	want := uint64(sizeofRobustAMD64)
 	if s.abi == ABIi386 {
 		want = sizeofRobustI386
@@ -239,9 +239,9 @@ func sysSetRobustList(k *Linux, s *sysCall) int64 {
 
 // sysNoSysQuiet answers ENOSYS without a warning: calls such as rseq that
 // libc makes at startup and handles ENOSYS for by design.
-func sysNoSysQuiet(k *Linux, s *sysCall) int64 { return -int64(unix.ENOSYS) }
+func sysNoSysQuiet(k *Process, s *sysCall) int64 { return -int64(unix.ENOSYS) }
 
-func sysUname(k *Linux, s *sysCall) int64 {
+func sysUname(k *Process, s *sysCall) int64 {
 	var u unix.Utsname
 	if err := unix.Uname(&u); err != nil {
 		return errno(err)
@@ -259,12 +259,12 @@ func sysUname(k *Linux, s *sysCall) int64 {
 // Time.
 
 // timeOut writes a timespec or timeval in the guest's old layout.
-func (k *Linux) timeOut(abi ABI, addr uint64, sec, nsec int64) unix.Errno {
+func (k *Process) timeOut(abi ABI, addr uint64, sec, nsec int64) unix.Errno {
 	var b [sizeofTimespec64]byte
 	return k.copyOut(addr, encodeTimespec(abi, sec, nsec, &b))
 }
 
-func sysClockGettime(k *Linux, s *sysCall) int64 {
+func sysClockGettime(k *Process, s *sysCall) int64 {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(int32(s.int32Arg(0)), &ts); err != nil {
 		return errno(err)
@@ -273,7 +273,7 @@ func sysClockGettime(k *Linux, s *sysCall) int64 {
 }
 
 // sysClockGettime64 is i386's clock_gettime64: a 64-bit timespec.
-func sysClockGettime64(k *Linux, s *sysCall) int64 {
+func sysClockGettime64(k *Process, s *sysCall) int64 {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(int32(s.int32Arg(0)), &ts); err != nil {
 		return errno(err)
@@ -281,7 +281,7 @@ func sysClockGettime64(k *Linux, s *sysCall) int64 {
 	return -int64(k.timeOut(ABIAMD64, s.a[1], ts.Sec, ts.Nsec))
 }
 
-func sysClockGetres(k *Linux, s *sysCall) int64 {
+func sysClockGetres(k *Process, s *sysCall) int64 {
 	var ts unix.Timespec
 	if err := unix.ClockGetres(int32(s.int32Arg(0)), &ts); err != nil {
 		return errno(err)
@@ -292,7 +292,7 @@ func sysClockGetres(k *Linux, s *sysCall) int64 {
 	return -int64(k.timeOut(s.abi, s.a[1], ts.Sec, ts.Nsec))
 }
 
-func sysGettimeofday(k *Linux, s *sysCall) int64 {
+func sysGettimeofday(k *Process, s *sysCall) int64 {
 	if s.a[0] != 0 {
 		var tv unix.Timeval
 		if err := unix.Gettimeofday(&tv); err != nil {
@@ -319,7 +319,7 @@ func sysGettimeofday(k *Linux, s *sysCall) int64 {
 
 // sysTime returns the seconds since the epoch (truncated to 32 bits for
 // i386, as compat time does) and stores them at the pointer if non-null.
-func sysTime(k *Linux, s *sysCall) int64 {
+func sysTime(k *Process, s *sysCall) int64 {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_REALTIME, &ts); err != nil {
 		return errno(err)
@@ -344,7 +344,7 @@ func sysTime(k *Linux, s *sysCall) int64 {
 
 // readTimespec reads and validates a guest timespec (old layout for
 // i386 unless wide).
-func (k *Linux) readTimespec(abi ABI, addr uint64) (time.Duration, unix.Errno) {
+func (k *Process) readTimespec(abi ABI, addr uint64) (time.Duration, unix.Errno) {
 	var b [sizeofTimespec64]byte
 	n := timespecSize(abi)
 	if e := k.copyIn(addr, b[:n]); e != 0 {
@@ -385,7 +385,7 @@ func sleep(clock int, flags int, d time.Duration, abs unix.Timespec) unix.Errno 
 	}
 }
 
-func sysNanosleep(k *Linux, s *sysCall) int64 {
+func sysNanosleep(k *Process, s *sysCall) int64 {
 	d, e := k.readTimespec(s.abi, s.a[0])
 	if e != 0 {
 		return -int64(e)
@@ -395,7 +395,7 @@ func sysNanosleep(k *Linux, s *sysCall) int64 {
 
 // sysClockNanosleep is clock_nanosleep(clock, flags, req, rem); wide
 // selects i386's clock_nanosleep_time64 (64-bit timespec).
-func (k *Linux) clockNanosleep(s *sysCall, abi ABI) int64 {
+func (k *Process) clockNanosleep(s *sysCall, abi ABI) int64 {
 	clock, flags := s.int32Arg(0), s.int32Arg(1)
 	d, e := k.readTimespec(abi, s.a[2])
 	if e != 0 {
@@ -405,8 +405,8 @@ func (k *Linux) clockNanosleep(s *sysCall, abi ABI) int64 {
 	return -int64(sleep(clock, flags&unix.TIMER_ABSTIME, d, abs))
 }
 
-func sysClockNanosleep(k *Linux, s *sysCall) int64   { return k.clockNanosleep(s, s.abi) }
-func sysClockNanosleep64(k *Linux, s *sysCall) int64 { return k.clockNanosleep(s, ABIAMD64) }
+func sysClockNanosleep(k *Process, s *sysCall) int64   { return k.clockNanosleep(s, s.abi) }
+func sysClockNanosleep64(k *Process, s *sysCall) int64 { return k.clockNanosleep(s, ABIAMD64) }
 
 // Signals: dispositions, mask and alternate stack are recorded and
 // reported back; handlers are not run (no delivery yet). A signal the
@@ -443,7 +443,7 @@ const (
 	unblockable = 1<<(unix.SIGKILL-1) | 1<<(unix.SIGSTOP-1)
 )
 
-func sysRtSigaction(k *Linux, s *sysCall) int64 {
+func sysRtSigaction(k *Process, s *sysCall) int64 {
 	sig := s.int32Arg(0)
 	if s.a[3] != sizeofSigset || sig < 1 || sig > 64 {
 		return -int64(unix.EINVAL)
@@ -473,7 +473,7 @@ func sysRtSigaction(k *Linux, s *sysCall) int64 {
 	return 0
 }
 
-func sysRtSigprocmask(k *Linux, s *sysCall) int64 {
+func sysRtSigprocmask(k *Process, s *sysCall) int64 {
 	if s.a[3] != sizeofSigset {
 		return -int64(unix.EINVAL)
 	}
@@ -524,7 +524,7 @@ func sysRtSigprocmask(k *Linux, s *sysCall) int64 {
 	return 0
 }
 
-func sysSigaltstack(k *Linux, s *sysCall) int64 {
+func sysSigaltstack(k *Process, s *sysCall) int64 {
 	n := stackSize(s.abi)
 	var b [sizeofStackAMD64]byte
 	var ss altStack
@@ -578,7 +578,7 @@ func defaultStops(sig int) bool {
 
 // sendSelf handles a signal the guest sends itself (kill, tkill, tgkill):
 // ignored, left pending while blocked, or delivered.
-func (k *Linux) sendSelf(s *sysCall, sig int) int64 {
+func (k *Process) sendSelf(s *sysCall, sig int) int64 {
 	if sig == 0 {
 		return 0
 	}
@@ -593,7 +593,7 @@ func (k *Linux) sendSelf(s *sysCall, sig int) int64 {
 
 // deliverSelf delivers sig to the guest: an Exit when its action is the
 // default one and that terminates the process, nil otherwise.
-func (k *Linux) deliverSelf(sig int) *Exit {
+func (k *Process) deliverSelf(sig int) *Exit {
 	h := k.sig.actions[sig-1].handler
 	if sig != int(unix.SIGKILL) {
 		switch {
@@ -615,7 +615,7 @@ func (k *Linux) deliverSelf(sig int) *Exit {
 	}
 }
 
-func sysKill(k *Linux, s *sysCall) int64 {
+func sysKill(k *Process, s *sysCall) int64 {
 	pid, sig := s.int32Arg(0), s.int32Arg(1)
 	if sig < 0 || sig > 64 {
 		return -int64(unix.EINVAL)
@@ -635,7 +635,7 @@ func sysKill(k *Linux, s *sysCall) int64 {
 // sysTkill forwards only to threads of other processes: a thread of this
 // process other than the guest's (tid == pid) is minemu's, and ESRCH as
 // for tgkill.
-func sysTkill(k *Linux, s *sysCall) int64 {
+func sysTkill(k *Process, s *sysCall) int64 {
 	tid, sig := s.int32Arg(0), s.int32Arg(1)
 	if tid == k.pid || sig < 0 || sig > 64 || tid <= 0 || k.ownThread(tid) {
 		return k.threadKill(s, k.pid, tid, sig)
@@ -646,18 +646,18 @@ func sysTkill(k *Linux, s *sysCall) int64 {
 
 // ownThread reports whether tid is a thread of this process: tgkill with
 // signal 0 checks that without sending anything.
-func (k *Linux) ownThread(tid int) bool {
+func (k *Process) ownThread(tid int) bool {
 	_, _, e := unix.Syscall(unix.SYS_TGKILL, uintptr(k.pid), uintptr(tid), 0)
 	return e == 0
 }
 
-func sysTgkill(k *Linux, s *sysCall) int64 {
+func sysTgkill(k *Process, s *sysCall) int64 {
 	return k.threadKill(s, s.int32Arg(0), s.int32Arg(1), s.int32Arg(2))
 }
 
 // threadKill is tgkill (tkill with tgid = own pid). The guest's only
 // thread is tid == pid; any other thread of this process is minemu's.
-func (k *Linux) threadKill(s *sysCall, tgid, tid, sig int) int64 {
+func (k *Process) threadKill(s *sysCall, tgid, tid, sig int) int64 {
 	if sig < 0 || sig > 64 || tgid <= 0 || tid <= 0 {
 		return -int64(unix.EINVAL)
 	}

@@ -67,7 +67,7 @@ type userBuf struct {
 // only an x86-64-ABI call can name), or when nothing of it is the guest's
 // and no guard can stand in for it. The caller must call release after
 // the host call.
-func (k *Linux) kernelBuf(addr, n uint64) (userBuf, unix.Errno) {
+func (k *Process) kernelBuf(addr, n uint64) (userBuf, unix.Errno) {
 	ub := userBuf{n: n}
 	if n == 0 {
 		return ub, 0 // the kernel touches nothing
@@ -115,7 +115,7 @@ func (k *Linux) kernelBuf(addr, n uint64) (userBuf, unix.Errno) {
 }
 
 // release unmaps the guards of ub.
-func (k *Linux) release(ub *userBuf) {
+func (k *Process) release(ub *userBuf) {
 	for i, g := range ub.guards {
 		if g != 0 {
 			if err := unmapAnon(g, mm.PageSize); err != nil {
