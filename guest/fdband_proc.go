@@ -128,8 +128,8 @@ func (k *Process) closedName(n int) string {
 	return strings.Repeat("9", n) // every n-digit number open: cannot happen below the band
 }
 
-// linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
-const direntNameOff = 19
+// direntNameOff is where a linux_dirent64 record's name begins.
+const direntNameOff = offDirent64Name
 
 // filterFDDirents removes from the getdents64 records in b the entries
 // that name minemu's descriptors, moving the rest down, and returns the
@@ -142,7 +142,7 @@ func (k *Process) filterFDDirents(b []byte) int {
 			w += copy(b[w:], b[r:])
 			break
 		}
-		rl := int(le.Uint16(b[r+16:]))
+		rl := int(le.Uint16(b[r+offDirent64Reclen:]))
 		if rl < direntNameOff || rl > len(b)-r {
 			w += copy(b[w:], b[r:])
 			break

@@ -414,10 +414,7 @@ func (k *Process) readIovecs(abi ABI, addr, cnt uint64, localBufs bool) ([]uint6
 	if cnt > sysIOVMax {
 		return nil, 0, unix.EINVAL
 	}
-	esz := uint64(sizeofIovecI386)
-	if abi == ABIAMD64 {
-		esz = sizeofIovecAMD64
-	}
+	esz := uint64(sizeofIovec(abi))
 	arr, e := k.checkUser(addr, cnt*esz, unix.PROT_READ)
 	if e != 0 {
 		return nil, 0, e
@@ -425,17 +422,11 @@ func (k *Process) readIovecs(abi ABI, addr, cnt uint64, localBufs bool) ([]uint6
 	v := make([]uint64, 0, 2*cnt)
 	var total uint64
 	for raw := userView(arr); len(raw) > 0; raw = raw[esz:] {
-		var base, n uint64
-		if abi == ABIi386 {
-			base, n = uint64(le.Uint32(raw[0:])), uint64(le.Uint32(raw[4:]))
-			if int32(n) < 0 {
-				return nil, 0, unix.EINVAL
-			}
-		} else {
-			base, n = le.Uint64(raw[0:]), le.Uint64(raw[8:])
-			if int64(n) < 0 {
-				return nil, 0, unix.EINVAL
-			}
+		var iov cIovec
+		iov.decode(abi, raw)
+		base, n := iov.Base, iov.Len
+		if abi == ABIi386 && int32(n) < 0 || int64(n) < 0 {
+			return nil, 0, unix.EINVAL
 		}
 		if localBufs {
 			n = min(n, maxRWCount-total)

@@ -79,10 +79,7 @@ func (k *Process) iovecCall(s *sysCall, nr uintptr) int64 {
 	if cnt > sysIOVMax {
 		return -int64(unix.EINVAL)
 	}
-	esz := uint64(sizeofIovecI386)
-	if s.abi == ABIAMD64 {
-		esz = sizeofIovecAMD64
-	}
+	esz := uint64(sizeofIovec(s.abi))
 	if k.iovScratch == nil {
 		k.iovScratch = make([]uint64, 0, 2*sysIOVMax)
 	}
@@ -93,11 +90,9 @@ func (k *Process) iovecCall(s *sysCall, nr uintptr) int64 {
 	v := k.iovScratch[:0]
 	if !faultSafe(func() {
 		for raw := userView(arr); len(raw) > 0; raw = raw[esz:] {
-			if s.abi == ABIi386 {
-				v = append(v, uint64(le.Uint32(raw[0:])), uint64(le.Uint32(raw[4:])))
-			} else {
-				v = append(v, le.Uint64(raw[0:]), le.Uint64(raw[8:]))
-			}
+			var iov cIovec
+			iov.decode(s.abi, raw)
+			v = append(v, iov.Base, iov.Len)
 		}
 	}) {
 		return -int64(unix.EFAULT)
@@ -594,10 +589,9 @@ func sysFcntl(k *Process, s *sysCall) int64 {
 
 // i386's F_GETLK64, F_SETLK64, F_SETLKW64 (fcntl64 only).
 const (
-	fcntlGetlk64     = 12
-	fcntlSetlk64     = 13
-	fcntlSetlkw64    = 14
-	sizeofFlockAMD64 = 32
+	fcntlGetlk64  = 12
+	fcntlSetlk64  = 13
+	fcntlSetlkw64 = 14
 )
 
 // The guest's descriptor numbers. The process's own RLIMIT_NOFILE is far

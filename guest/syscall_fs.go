@@ -210,56 +210,28 @@ func sysSysinfo(k *Process, s *sysCall) int64 {
 	if err := unix.Sysinfo(&si); err != nil {
 		return errno(err)
 	}
-	var b [sizeofSysinfoAMD64]byte
+	var b [sizeofSysinfoMax]byte
 	n := encodeSysinfo(s.abi, &si, &b)
 	return -int64(k.copyOut(s.a[0], b[:n]))
 }
 
-// Sizes of struct sysinfo.
-const (
-	sizeofSysinfoAMD64 = 112
-	sizeofSysinfoI386  = 64
-)
-
 // encodeSysinfo writes si in abi's layout into b and returns its size.
-func encodeSysinfo(abi ABI, si *unix.Sysinfo_t, b *[sizeofSysinfoAMD64]byte) int {
-	*b = [sizeofSysinfoAMD64]byte{}
-	mem := []uint64{si.Totalram, si.Freeram, si.Sharedram, si.Bufferram, si.Totalswap, si.Freeswap, si.Totalhigh, si.Freehigh}
-	if abi == ABIAMD64 {
-		le.PutUint64(b[0:], uint64(si.Uptime))
-		for i, l := range si.Loads {
-			le.PutUint64(b[8+8*i:], l)
-		}
-		for i, v := range mem[:6] {
-			le.PutUint64(b[32+8*i:], v)
-		}
-		le.PutUint16(b[80:], si.Procs)
-		le.PutUint64(b[88:], si.Totalhigh)
-		le.PutUint64(b[96:], si.Freehigh)
-		le.PutUint32(b[104:], si.Unit)
-		return sizeofSysinfoAMD64
+func encodeSysinfo(abi ABI, si *unix.Sysinfo_t, b *[sizeofSysinfoMax]byte) int {
+	v := cSysinfo{
+		Uptime: si.Uptime, Loads: si.Loads,
+		Totalram: si.Totalram, Freeram: si.Freeram, Sharedram: si.Sharedram, Bufferram: si.Bufferram,
+		Totalswap: si.Totalswap, Freeswap: si.Freeswap, Procs: si.Procs,
+		Totalhigh: si.Totalhigh, Freehigh: si.Freehigh, MemUnit: si.Unit,
 	}
-	unit := si.Unit
-	if si.Totalram>>32 != 0 || si.Totalswap>>32 != 0 {
+	if abi == ABIi386 && (si.Totalram>>32 != 0 || si.Totalswap>>32 != 0) {
 		shift := 0
-		for unit < 4096 {
-			unit <<= 1
+		for v.MemUnit < 4096 {
+			v.MemUnit <<= 1
 			shift++
 		}
-		for i := range mem {
-			mem[i] >>= shift
+		for _, p := range [...]*uint64{&v.Totalram, &v.Freeram, &v.Sharedram, &v.Bufferram, &v.Totalswap, &v.Freeswap, &v.Totalhigh, &v.Freehigh} {
+			*p >>= shift
 		}
 	}
-	le.PutUint32(b[0:], uint32(si.Uptime))
-	for i, l := range si.Loads {
-		le.PutUint32(b[4+4*i:], uint32(l))
-	}
-	for i, v := range mem[:6] {
-		le.PutUint32(b[16+4*i:], uint32(v))
-	}
-	le.PutUint16(b[40:], si.Procs)
-	le.PutUint32(b[44:], uint32(mem[6]))
-	le.PutUint32(b[48:], uint32(mem[7]))
-	le.PutUint32(b[52:], unit)
-	return sizeofSysinfoI386
+	return len(v.encode(abi, b[:]))
 }

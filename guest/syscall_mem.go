@@ -31,16 +31,16 @@ func sysMmap(k *Process, s *sysCall) int64 {
 // sysOldMmap is i386's mmap: EBX points to six 32-bit words (addr,
 // length, prot, flags, fd, offset); the offset must be page-aligned.
 func sysOldMmap(k *Process, s *sysCall) int64 {
-	var b [24]byte
+	var b [sizeofMmapArgsI386]byte
 	if e := k.copyIn(s.a[0], b[:]); e != 0 {
 		return -int64(e)
 	}
-	off := uint64(le.Uint32(b[20:]))
-	if off&mm.PageMask != 0 {
+	var a cMmapArgs
+	a.decodeI386(b[:])
+	if a.Offset&mm.PageMask != 0 {
 		return -int64(unix.EINVAL)
 	}
-	return k.mmap(uint64(le.Uint32(b[0:])), uint64(le.Uint32(b[4:])), int(int32(le.Uint32(b[8:]))),
-		int(int32(le.Uint32(b[12:]))), int(int32(le.Uint32(b[16:]))), int64(off))
+	return k.mmap(uint64(a.Addr), uint64(a.Len), int(int32(a.Prot)), int(int32(a.Flags)), int(int32(a.Fd)), int64(a.Offset))
 }
 
 // sysMmap2 is i386's mmap2: the offset is in 4 KiB units.

@@ -156,8 +156,10 @@ func sysSetThreadArea(k *Process, s *sysCall) int64 {
 	if e := k.copyIn(s.a[0], b[:]); e != 0 {
 		return -int64(e)
 	}
-	entry := int32(le.Uint32(b[0:]))
-	base, limit, flags := le.Uint32(b[4:]), le.Uint32(b[8:]), le.Uint32(b[12:])
+	var ud cUserDesc
+	ud.decode(b[:])
+	entry := int32(ud.EntryNumber)
+	base, limit, flags := ud.BaseAddr, ud.Limit, ud.Flags
 	empty := emptyDesc(base, limit, flags)
 	// tls_desc_okay: a TLS segment is a present, 32-bit data segment.
 	if !empty && (flags&udSeg32 == 0 || (flags>>udContentsShift)&3 > 1 || flags&udNotPresent != 0) {
@@ -173,8 +175,8 @@ func sysSetThreadArea(k *Process, s *sysCall) int64 {
 		if entry == -1 {
 			return -int64(unix.ESRCH)
 		}
-		le.PutUint32(b[0:], uint32(entry))
-		if e := k.copyOut(s.a[0], b[:4]); e != 0 {
+		ud.EntryNumber = uint32(entry)
+		if e := k.copyOut(s.a[0], ud.encode(b[:])[offUserDescEntryNumber:offUserDescBaseAddr]); e != 0 {
 			return -int64(e)
 		}
 	}
@@ -201,23 +203,20 @@ func sysSetThreadArea(k *Process, s *sysCall) int64 {
 // sysGetThreadArea is i386's get_thread_area(struct user_desc *).
 func sysGetThreadArea(k *Process, s *sysCall) int64 {
 	var b [sizeofUserDesc]byte
-	if e := k.copyIn(s.a[0], b[:4]); e != 0 {
+	if e := k.copyIn(s.a[0], b[offUserDescEntryNumber:offUserDescBaseAddr]); e != 0 {
 		return -int64(e)
 	}
-	entry := int32(le.Uint32(b[0:]))
+	entry := int32(le.Uint32(b[offUserDescEntryNumber:]))
 	i := int(entry) - tlsEntryMin
 	if i < 0 || i >= tlsEntries {
 		return -int64(unix.EINVAL)
 	}
 	d := k.gdt[i]
-	le.PutUint32(b[4:], d.base)
-	le.PutUint32(b[8:], d.limit)
-	flags := d.flags
+	ud := cUserDesc{EntryNumber: uint32(entry), BaseAddr: d.base, Limit: d.limit, Flags: d.flags}
 	if !d.used {
-		flags = udReadExecOnly | udNotPresent
+		ud.Flags = udReadExecOnly | udNotPresent
 	}
-	le.PutUint32(b[12:], flags)
-	return -int64(k.copyOut(s.a[0], b[:]))
+	return -int64(k.copyOut(s.a[0], ud.encode(b[:])))
 }
 
 func sysSetTidAddress(k *Process, s *sysCall) int64 {
@@ -226,11 +225,7 @@ func sysSetTidAddress(k *Process, s *sysCall) int64 {
 }
 
 func sysSetRobustList(k *Process, s *sysCall) int64 {
-	want := uint64(sizeofRobustAMD64)
-	if s.abi == ABIi386 {
-		want = sizeofRobustI386
-	}
-	if s.a[1] != want {
+	if s.a[1] != uint64(sizeofRobustListHead(s.abi)) {
 		return -int64(unix.EINVAL)
 	}
 	k.robustList = s.a[0]
@@ -260,7 +255,7 @@ func sysUname(k *Process, s *sysCall) int64 {
 
 // timeOut writes a timespec or timeval in the guest's old layout.
 func (k *Process) timeOut(abi ABI, addr uint64, sec, nsec int64) unix.Errno {
-	var b [sizeofTimespec64]byte
+	var b [sizeofTimespecMax]byte
 	return k.copyOut(addr, encodeTimespec(abi, sec, nsec, &b))
 }
 
@@ -345,8 +340,8 @@ func sysTime(k *Process, s *sysCall) int64 {
 // readTimespec reads and validates a guest timespec (old layout for
 // i386 unless wide).
 func (k *Process) readTimespec(abi ABI, addr uint64) (time.Duration, unix.Errno) {
-	var b [sizeofTimespec64]byte
-	n := timespecSize(abi)
+	var b [sizeofTimespecMax]byte
+	n := sizeofTimespec(abi)
 	if e := k.copyIn(addr, b[:n]); e != 0 {
 		return 0, e
 	}
@@ -449,7 +444,7 @@ func sysRtSigaction(k *Process, s *sysCall) int64 {
 		return -int64(unix.EINVAL)
 	}
 	n := sigactionSize(s.abi)
-	var b [sizeofSigactAMD64]byte
+	var b [sizeofSigactionMax]byte
 	var act sigAction
 	if s.a[1] != 0 {
 		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
@@ -526,7 +521,7 @@ func sysRtSigprocmask(k *Process, s *sysCall) int64 {
 
 func sysSigaltstack(k *Process, s *sysCall) int64 {
 	n := stackSize(s.abi)
-	var b [sizeofStackAMD64]byte
+	var b [sizeofStackMax]byte
 	var ss altStack
 	if s.a[0] != 0 {
 		if e := k.copyIn(s.a[0], b[:n]); e != 0 {

@@ -172,9 +172,8 @@ func (k *Process) RestoreHostLimits() {
 // putRlimit64 writes a struct rlimit64 (also x86-64's struct rlimit).
 func (k *Process) putRlimit64(addr uint64, rl unix.Rlimit) unix.Errno {
 	var b [sizeofRlimit64]byte
-	le.PutUint64(b[0:], rl.Cur)
-	le.PutUint64(b[8:], rl.Max)
-	return k.copyOut(addr, b[:])
+	v := cRlimit64{Cur: rl.Cur, Max: rl.Max}
+	return k.copyOut(addr, v.encode(b[:]))
 }
 
 // getRlimit64 reads a struct rlimit64.
@@ -183,7 +182,9 @@ func (k *Process) getRlimit64(addr uint64) (unix.Rlimit, unix.Errno) {
 	if e := k.copyIn(addr, b[:]); e != 0 {
 		return unix.Rlimit{}, e
 	}
-	return unix.Rlimit{Cur: le.Uint64(b[0:]), Max: le.Uint64(b[8:])}, 0
+	var v cRlimit64
+	v.decode(b[:])
+	return unix.Rlimit{Cur: v.Cur, Max: v.Max}, 0
 }
 
 // sysGetrlimit is x86-64's getrlimit (the host's struct rlimit) and
@@ -197,7 +198,7 @@ func sysGetrlimit(k *Process, s *sysCall) int64 {
 	if s.abi == ABIAMD64 {
 		return -int64(k.putRlimit64(s.a[1], rl))
 	}
-	var b [sizeofRlimit32]byte
+	var b [sizeofRlimitI386]byte
 	encodeRlimit32(&rl, sysCompatRlimInf32, &b)
 	return -int64(k.copyOut(s.a[1], b[:]))
 }
@@ -209,7 +210,7 @@ func sysOldGetrlimit(k *Process, s *sysCall) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
-	var b [sizeofRlimit32]byte
+	var b [sizeofRlimitI386]byte
 	encodeRlimit32(&rl, sysMaxNonLFS, &b)
 	return -int64(k.copyOut(s.a[1], b[:]))
 }
@@ -225,7 +226,7 @@ func sysSetrlimit(k *Process, s *sysCall) int64 {
 			return -int64(e)
 		}
 	} else {
-		var b [sizeofRlimit32]byte
+		var b [sizeofRlimitI386]byte
 		if e := k.copyIn(s.a[1], b[:]); e != 0 {
 			return -int64(e)
 		}
