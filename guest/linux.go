@@ -40,8 +40,10 @@ package guest
 //
 //  3. Translate. i386 structures have their own layouts (struct stat,
 //     stat64, timespec, iovec, rlimit, sigaction, stack_t, flock,
-//     user_desc); linux_structs.go encodes and decodes them with explicit
-//     offsets. A value that does not fit the guest's field is EOVERFLOW
+//     user_desc, sysinfo ...), described once for both ABIs in
+//     linux_structs.txt, from which go generate writes the codecs
+//     (linux_structs_gen.go; linux_structs.go turns host values into
+//     them). A value that does not fit the guest's field is EOVERFLOW
 //     where Linux's compat layer says so (inode and size in the old stat,
 //     lseek beyond 2 GiB) and truncated where Linux truncates (32-bit
 //     seconds in timespec and time).
@@ -50,10 +52,11 @@ package guest
 //     memory (mmap, munmap, mprotect, mremap, madvise, brk through
 //     mm.GuestSpace, so placement follows minemu's address layout), TLS
 //     (arch_prctl sets CPU.FSBase/GSBase; set_thread_area keeps a
-//     three-entry GDT, see SegmentBase), signal dispositions, mask and
-//     alternate stack (recorded and reported back, not delivered), signals
-//     the guest sends itself (an Exit when the default action is fatal),
-//     the thread id (the guest is single-threaded: tid == pid), uname's
+//     three-entry GDT per thread, see Thread.SegmentBase), signal
+//     dispositions, masks and alternate stacks (recorded and reported
+//     back, not delivered), signals the guest sends itself (an Exit when
+//     the default action is fatal), the thread id (the main thread's is
+//     the pid, as for a process's first thread), uname's
 //     machine ("i686" for i386 guests), /proc/self/exe (the guest's path,
 //     not minemu's), the process's memory as the kernel shows it
 //     (/proc/<tid>/mem and process_vm_readv/writev reach only guest
@@ -68,8 +71,31 @@ package guest
 // and number at info level (below minemu's default level: the guest's
 // stderr is the guest's).
 //
-// A Linux serves one guest thread: Syscall must not be called
-// concurrently. Stats may be called from any goroutine at any time.
+// A Process is the guest process: what its threads share (the address
+// space, descriptors and their tracking, signal dispositions, resource
+// limits, counters). A Thread (linux_thread.go) is one guest thread: its
+// tid, signal mask and alternate stack, i386 TLS entries, the addresses
+// set_tid_address and set_robust_list gave, and the system call it has in
+// flight. A system call runs for a thread (Thread.Syscall); the Kernel
+// method Process.Syscall runs it for the main thread, the only one today's
+// engine runs. Each thread's calls come from one goroutine at a time;
+// different threads' calls may run concurrently. Stats may be called from
+// any goroutine at any time.
+//
+// Locks, in the order they nest (an outer lock may be held while taking an
+// inner one, never the reverse); each guards only what its field comment
+// says, and none is held across a blocking host call:
+//
+//	Process.threadsMu  the thread registry
+//	Process.sigMu      dispositions, pending signals, every Thread's mask
+//	Process.limMu      the resource limits (held across GuestSpace.SetLimits)
+//	Process.fdMu       the /proc/<tid>/mem descriptor table
+//	Process.enosysMu   the ENOSYS counts
+//	Process.straceMu   one --strace line at a time
+//	mm.GuestSpace's own lock, innermost
+//
+// Per-thread state needs no lock: only its own thread's goroutine touches
+// it. Counters are atomic. What is fixed at creation is read freely.
 
 import (
 	"bytes"
@@ -113,67 +139,58 @@ type ProcessConfig struct {
 	FDBand *FDBand
 }
 
-// Process is the guest process as its Linux kernel sees it. It implements Kernel.
+// Process is the guest process as its Linux kernel sees it. It implements
+// Kernel for its main thread.
 type Process struct {
-	// mode, space, exePath, strace and log are fixed at creation.
+	// mode, space, exePath, strace, log, pid, band and probe are fixed at
+	// creation.
 	mode    mm.Mode
 	space   *mm.GuestSpace
 	exePath string
 	strace  io.Writer
 	log     zerolog.Logger
-
-	// pid is the host process id, which is also the guest's pid and (the
-	// guest being single-threaded) its tid. Fixed at creation.
+	// pid is the host process id, which is also the guest's pid and its
+	// main thread's tid.
 	pid int
-
 	// band says which descriptors are minemu's; the guest sees them as
-	// closed. Fixed at creation.
+	// closed.
 	band *FDBand
+	// probe is random bytes in minemu's own memory: a task whose memory
+	// gives back the probe at its address is this process (procfs.go).
+	probe *[probeSize]byte
 
+	// main is the thread NewProcess creates (tid == pid). Fixed.
+	main *Thread
+
+	// threadsMu guards threads.
+	threadsMu sync.Mutex
+	// threads maps the tid of every guest thread to it, main included;
+	// NewThread adds, Thread.Exit removes.
+	threads map[int]*Thread
+
+	// sigMu guards actions and pending, and the sigMask and sigPending of
+	// every Thread.
+	sigMu sync.Mutex
+	// actions[sig-1] is the disposition of signal sig (1..64).
+	actions [64]sigAction
+	// pending holds the process-directed signals (kill) sent while blocked;
+	// a Thread's sigPending the ones sent to it (tkill, tgkill).
+	pending uint64
+
+	// limMu guards rlim.
+	limMu sync.Mutex
 	// rlim are the guest's resource limits (syscall_rlimit.go), for the
-	// resources whose limit is not simply the host's. Owned by the
-	// goroutine running Syscall.
+	// resources whose limit is not simply the host's.
 	rlim [rlimNLimits]unix.Rlimit
 
-	// probe is random bytes in minemu's own memory, and probeBuf where
-	// they are read back to: a task whose memory gives back the probe at
-	// its address is this process (see procfs.go). Fixed at creation;
-	// probeBuf is used by the goroutine running Syscall.
-	probe, probeBuf *[probeSize]byte
-
+	// fdMu guards procMem.
+	fdMu sync.Mutex
 	// procMem maps each guest descriptor open on a mem file of this
 	// process to its access mode; every transfer through one is clipped
-	// to guest memory (procfs.go). Owned by the goroutine running
-	// Syscall; kept by the open, dup and close handlers.
+	// to guest memory (procfs.go). Kept by the open, dup and close
+	// handlers. It is complete while descriptors are created by one
+	// thread at a time (see procfs.go on threads).
 	procMem map[int]memAccess
-
-	// cur is the call being executed, reused across calls so that a
-	// syscall allocates nothing. Owned by the goroutine running Syscall.
-	cur sysCall
-
-	// iovScratch holds translated iovec arrays (i386 readv/writev) as
-	// base, length pairs. Owned by the goroutine running Syscall; its
-	// capacity is 2*sysIOVMax, allocated on first use.
-	iovScratch []uint64
-
-	// straceBuf is the line being formatted for --strace. Owned by the
-	// goroutine running Syscall.
-	straceBuf []byte
-
-	// sig is the guest's recorded signal state. Owned by the goroutine
-	// running Syscall.
-	sig signalState
-
-	// gdt holds the i386 TLS descriptors (GDT entries 12..14) installed
-	// by set_thread_area. Owned by the goroutine running Syscall, which is
-	// also the one running the interpreter that asks SegmentBase.
-	gdt [tlsEntries]tlsDesc
-
-	// clearChildTID and robustList are what set_tid_address and
-	// set_robust_list recorded (used once threads exist). Owned by the
-	// goroutine running Syscall.
-	clearChildTID uint64
-	robustList    uint64
 
 	// counts[abi][nr] counts calls of known numbers (nr < sysMaxNr);
 	// updated atomically, read by Stats.
@@ -185,9 +202,13 @@ type Process struct {
 	// handler exists; the first call of each key is logged.
 	enosys map[enosysKey]uint64
 
-	// writeHook, set once by the Machine before the guest runs, is told of
+	// straceMu serializes writes to strace, so that the lines of
+	// concurrent threads do not interleave.
+	straceMu sync.Mutex
+
+	// writeHook, set once by the engine before any thread runs, is told of
 	// every guest range the kernel wrote on the guest's behalf (see
-	// wrote); nil when no machine listens.
+	// wrote); nil when no engine listens.
 	writeHook func(mm.AddrRange)
 }
 
@@ -239,7 +260,9 @@ type enosysKey struct {
 
 // sysCall is one system call in flight.
 type sysCall struct {
-	// c is the calling thread's state.
+	// t is the calling thread.
+	t *Thread
+	// c is the calling thread's CPU state.
 	c *CPU
 	// abi is the calling convention (and thereby the struct layouts).
 	abi ABI
@@ -282,19 +305,21 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		return nil, err
 	}
 	k := &Process{
-		mode:     cfg.Mode,
-		space:    cfg.Space,
-		exePath:  exe,
-		strace:   cfg.Strace,
-		log:      cfg.Log,
-		pid:      os.Getpid(),
-		band:     band,
-		probe:    probe,
-		probeBuf: new([probeSize]byte),
-		procMem:  make(map[int]memAccess),
-		enosys:   make(map[enosysKey]uint64),
+		mode:    cfg.Mode,
+		space:   cfg.Space,
+		exePath: exe,
+		strace:  cfg.Strace,
+		log:     cfg.Log,
+		pid:     os.Getpid(),
+		band:    band,
+		probe:   probe,
+		threads: make(map[int]*Thread),
+		procMem: make(map[int]memAccess),
+		enosys:  make(map[enosysKey]uint64),
 	}
-	k.sig.init()
+	if k.main, err = k.NewThread(k.pid, nil); err != nil {
+		return nil, err
+	}
 	k.initRlimits()
 	k.trackInherited()
 	return k, nil
@@ -303,10 +328,17 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 // FDBand returns the descriptor band the Process hides from the guest.
 func (k *Process) FDBand() *FDBand { return k.band }
 
-// Syscall implements Kernel.
-func (k *Process) Syscall(c *CPU, abi ABI) *Exit {
-	s := &k.cur
-	s.c, s.abi, s.exit = c, abi, nil
+// Syscall implements Kernel: it runs the system call c asks for on the
+// main thread (Thread.Syscall).
+func (k *Process) Syscall(c *CPU, abi ABI) *Exit { return k.main.Syscall(c, abi) }
+
+// Syscall runs the system call that CPU state c, the thread's, asks for in
+// abi's convention: the number and arguments come from c.Regs, the result
+// (a value or -errno) goes back to RAX. A non-nil Exit ends the guest.
+func (t *Thread) Syscall(c *CPU, abi ABI) *Exit {
+	k := t.p
+	s := &t.cur
+	s.t, s.c, s.abi, s.exit = t, c, abi, nil
 	switch abi {
 	case ABIi386:
 		s.nr = c.Regs[RAX] & 0xffffffff

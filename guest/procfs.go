@@ -39,7 +39,12 @@ package guest
 // onto the number drop it, and every open judges its number afresh. Every
 // way a guest obtains a descriptor is one of minemu's system calls, so the
 // table is complete; the descriptors the guest inherited are judged at
-// NewProcess. A maps file of this process is, in Mode32, replaced before the
+// NewProcess. The table is the process's (Process.fdMu guards it), and it
+// is complete as long as one thread at a time creates descriptors: with
+// several guest threads, a transfer on a number that another thread is
+// just opening a mem file at could run before the open is judged, so the
+// threads work (clone) must order the two (judge the file before its
+// number becomes visible, or hold transfers on a number being judged). A maps file of this process is, in Mode32, replaced before the
 // open returns: its content, read through the guest's descriptor, is
 // filtered (filterMaps) into a memfd, which is reopened with the guest's
 // access mode and status flags and put at the guest's number with dup3, so
@@ -183,11 +188,14 @@ func (k *Process) fdAccess(fd int) memAccess {
 // replaced by its filtered content (Mode32). An errno means the open must
 // fail (fd is then closed).
 func (k *Process) trackOpen(fd, flags int) unix.Errno {
-	delete(k.procMem, fd)
+	k.trackClose(fd)
 	switch kind := k.procFile(fd); kind {
 	case procOther:
 	case procMem:
-		k.procMem[fd] = k.fdAccess(fd)
+		a := k.fdAccess(fd)
+		k.fdMu.Lock()
+		k.procMem[fd] = a
+		k.fdMu.Unlock()
 	default:
 		// An O_PATH descriptor reads nothing; a reopen through it is
 		// judged when it happens.
@@ -204,6 +212,8 @@ func (k *Process) trackOpen(fd, flags int) unix.Errno {
 // trackDup records that guest descriptor newfd now shares oldfd's open
 // file.
 func (k *Process) trackDup(oldfd, newfd int) {
+	k.fdMu.Lock()
+	defer k.fdMu.Unlock()
 	if a, ok := k.procMem[oldfd]; ok {
 		k.procMem[newfd] = a
 	} else {
@@ -212,7 +222,20 @@ func (k *Process) trackDup(oldfd, newfd int) {
 }
 
 // trackClose records that guest descriptor fd was closed.
-func (k *Process) trackClose(fd int) { delete(k.procMem, fd) }
+func (k *Process) trackClose(fd int) {
+	k.fdMu.Lock()
+	delete(k.procMem, fd)
+	k.fdMu.Unlock()
+}
+
+// memFD returns the access mode of guest descriptor fd when it is open on
+// this process's memory.
+func (k *Process) memFD(fd int) (a memAccess, ok bool) {
+	k.fdMu.Lock()
+	a, ok = k.procMem[fd]
+	k.fdMu.Unlock()
+	return a, ok
+}
 
 // trackInherited judges the guest's descriptors that were open before it
 // ran (the kernel's own /proc/self/mem of this process cannot be among
@@ -231,7 +254,10 @@ func (k *Process) trackInherited() {
 			continue
 		}
 		if k.procFile(fd) == procMem {
-			k.procMem[fd] = k.fdAccess(fd)
+			a := k.fdAccess(fd)
+			k.fdMu.Lock()
+			k.procMem[fd] = a
+			k.fdMu.Unlock()
 		}
 	}
 	d.Close()
@@ -340,19 +366,20 @@ func (k *Process) memIovecs(fd int, a memAccess, write bool, v []uint64) (uint64
 }
 
 // ownMemory reports whether pid names a task whose address space is this
-// process's: the process itself or any of its threads.
-func (k *Process) ownMemory(pid int) bool {
-	if pid == k.pid {
+// process's: the process itself, a guest thread, or any other thread of
+// it. t is the calling thread, whose probeBuf the answer is read into.
+func (k *Process) ownMemory(t *Thread, pid int) bool {
+	if pid == k.pid || pid > 0 && k.thread(pid) != nil {
 		return true
 	}
 	if pid <= 0 {
 		return false
 	}
-	*k.probeBuf = [probeSize]byte{}
-	local := []uint64{probeAddr(k.probeBuf), probeSize}
+	*t.probeBuf = [probeSize]byte{}
+	local := []uint64{probeAddr(t.probeBuf), probeSize}
 	remote := []uint64{probeAddr(k.probe), probeSize}
 	r, e := hostProcessVMCall(unix.SYS_PROCESS_VM_READV, pid, local, remote)
-	return e == 0 && r == probeSize && *k.probeBuf == *k.probe
+	return e == 0 && r == probeSize && *t.probeBuf == *k.probe
 }
 
 func sysProcessVMReadv(k *Process, s *sysCall) int64  { return k.processVM(s, false) }
@@ -380,7 +407,7 @@ func (k *Process) processVM(s *sysCall, write bool) int64 {
 		return -int64(e)
 	}
 	pid := s.int32Arg(0)
-	own := k.ownMemory(pid)
+	own := k.ownMemory(s.t, pid)
 	cut := false
 	if own {
 		remote, cut = k.clipRemote(remote, total)

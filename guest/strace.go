@@ -22,8 +22,9 @@ const straceStrMax = 32
 // straceLine writes the trace line of call s. before is true for exit
 // calls, traced before they run (their result is "?").
 func (k *Process) straceLine(s *sysCall, e *sysEntry, r int64, before bool) {
-	b := k.straceBuf[:0]
-	b = strconv.AppendInt(b, int64(k.pid), 10)
+	t := s.t
+	b := t.straceBuf[:0]
+	b = strconv.AppendInt(b, int64(t.tid), 10)
 	b = append(b, ' ')
 	b = append(b, sysName(s.abi, s.nr)...)
 	b = append(b, '(')
@@ -60,8 +61,10 @@ func (k *Process) straceLine(s *sysCall, e *sysEntry, r int64, before bool) {
 		b = strconv.AppendInt(b, r, 10)
 	}
 	b = append(b, '\n')
-	k.straceBuf = b
+	t.straceBuf = b
+	k.straceMu.Lock()
 	k.strace.Write(b)
+	k.straceMu.Unlock()
 }
 
 // straceArg appends argument i of kind kind (linux_table.go lists the

@@ -40,7 +40,7 @@ func (k *Process) bufferCall(s *sysCall, nr uintptr) int64 {
 	}
 	write := nr == unix.SYS_WRITE || nr == unix.SYS_PWRITE64
 	n := ub.n
-	a, mem := k.procMem[fd]
+	a, mem := k.memFD(fd)
 	var pos uint64
 	if mem {
 		// This process's memory: only the guest's part of it.
@@ -80,14 +80,14 @@ func (k *Process) iovecCall(s *sysCall, nr uintptr) int64 {
 		return -int64(unix.EINVAL)
 	}
 	esz := uint64(sizeofIovec(s.abi))
-	if k.iovScratch == nil {
-		k.iovScratch = make([]uint64, 0, 2*sysIOVMax)
+	if s.t.iovScratch == nil {
+		s.t.iovScratch = make([]uint64, 0, 2*sysIOVMax)
 	}
 	arr, e := k.checkUser(s.a[1], cnt*esz, unix.PROT_READ)
 	if e != 0 {
 		return -int64(e)
 	}
-	v := k.iovScratch[:0]
+	v := s.t.iovScratch[:0]
 	if !faultSafe(func() {
 		for raw := userView(arr); len(raw) > 0; raw = raw[esz:] {
 			var iov cIovec
@@ -128,7 +128,7 @@ func (k *Process) iovecCall(s *sysCall, nr uintptr) int64 {
 		}
 		before += v[i+1]
 	}
-	a, mem := k.procMem[fd]
+	a, mem := k.memFD(fd)
 	var pos uint64
 	if mem {
 		if pos, v, e = k.memIovecs(fd, a, nr == unix.SYS_WRITEV, v); e != 0 {

@@ -195,8 +195,8 @@ func sysSchedGetaffinity(k *Process, s *sysCall) int64 {
 		return -int64(e)
 	}
 	pid := s.int32Arg(0)
-	if pid == k.pid {
-		pid = 0 // the guest's thread, not whichever thread runs it
+	if pid == s.t.tid {
+		pid = 0 // the calling guest thread, not whichever thread runs it
 	}
 	r, _, e := unix.Syscall(unix.SYS_SCHED_GETAFFINITY, uintptr(pid), uintptr(n), p)
 	return k.wroteRet(s.a[2], hostRet(r, e))

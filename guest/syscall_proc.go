@@ -20,9 +20,9 @@ func sysExit(k *Process, s *sysCall) int64 {
 
 func sysGetpid(k *Process, s *sysCall) int64 { return int64(k.pid) }
 
-// sysGettid: the guest is single-threaded, so its only thread's id is its
-// pid (the Go thread running the interpreter may be another one).
-func sysGettid(k *Process, s *sysCall) int64 { return int64(k.pid) }
+// sysGettid is the calling thread's id: the pid for the main thread (the
+// Go thread running the interpreter may be another one).
+func sysGettid(k *Process, s *sysCall) int64 { return int64(s.t.tid) }
 
 func sysGetppid(k *Process, s *sysCall) int64 { return int64(unix.Getppid()) }
 
@@ -125,30 +125,6 @@ func emptyDesc(base, limit, flags uint32) bool {
 	return f == 0 || f == udReadExecOnly|udNotPresent
 }
 
-// SegmentBase returns the base of the segment an i386 guest selects with
-// sel (a GS or FS selector value): the base set_thread_area installed in
-// the selector's GDT entry. ok is false for a selector that names no
-// installed TLS entry (the interpreter raises SIGSEGV, as a general
-// protection fault would). The null selector has base 0. Like Syscall,
-// it is called only by the goroutine running the guest.
-func (k *Process) SegmentBase(sel uint16) (base uint64, ok bool) {
-	if sel&^3 == 0 {
-		return 0, true
-	}
-	if sel&4 != 0 || sel&3 != 3 {
-		return 0, false // LDT selectors and kernel privilege levels
-	}
-	i := int(sel>>3) - tlsEntryMin
-	if i < 0 || i >= tlsEntries {
-		return 0, false
-	}
-	d := k.gdt[i]
-	if !d.used || d.flags&udNotPresent != 0 {
-		return 0, false
-	}
-	return uint64(d.base), true
-}
-
 // sysSetThreadArea is i386's set_thread_area(struct user_desc *). An
 // entry_number of -1 asks for a free entry, whose number is written back.
 func sysSetThreadArea(k *Process, s *sysCall) int64 {
@@ -166,8 +142,8 @@ func sysSetThreadArea(k *Process, s *sysCall) int64 {
 		return -int64(unix.EINVAL)
 	}
 	if entry == -1 {
-		for i := range k.gdt {
-			if !k.gdt[i].used {
+		for i := range s.t.gdt {
+			if !s.t.gdt[i].used {
 				entry = int32(tlsEntryMin + i)
 				break
 			}
@@ -185,17 +161,17 @@ func sysSetThreadArea(k *Process, s *sysCall) int64 {
 		return -int64(unix.EINVAL)
 	}
 	if empty {
-		k.gdt[i] = tlsDesc{}
+		s.t.gdt[i] = tlsDesc{}
 	} else {
-		k.gdt[i] = tlsDesc{used: true, base: base, limit: limit, flags: flags & 0x7f}
+		s.t.gdt[i] = tlsDesc{used: true, base: base, limit: limit, flags: flags & 0x7f}
 	}
 	// Like the kernel's load_TLS, a change to the entry GS already
 	// selects takes effect at once.
 	if int(s.c.GS>>3) == int(entry) && s.c.GS&7 == 3 {
-		s.c.GSBase = uint64(k.gdt[i].base)
+		s.c.GSBase = uint64(s.t.gdt[i].base)
 	}
 	if int(s.c.FS>>3) == int(entry) && s.c.FS&7 == 3 {
-		s.c.FSBase = uint64(k.gdt[i].base)
+		s.c.FSBase = uint64(s.t.gdt[i].base)
 	}
 	return 0
 }
@@ -211,7 +187,7 @@ func sysGetThreadArea(k *Process, s *sysCall) int64 {
 	if i < 0 || i >= tlsEntries {
 		return -int64(unix.EINVAL)
 	}
-	d := k.gdt[i]
+	d := s.t.gdt[i]
 	ud := cUserDesc{EntryNumber: uint32(entry), BaseAddr: d.base, Limit: d.limit, Flags: d.flags}
 	if !d.used {
 		ud.Flags = udReadExecOnly | udNotPresent
@@ -220,15 +196,15 @@ func sysGetThreadArea(k *Process, s *sysCall) int64 {
 }
 
 func sysSetTidAddress(k *Process, s *sysCall) int64 {
-	k.clearChildTID = s.a[0]
-	return int64(k.pid)
+	s.t.clearChildTID = s.a[0]
+	return int64(s.t.tid)
 }
 
 func sysSetRobustList(k *Process, s *sysCall) int64 {
 	if s.a[1] != uint64(sizeofRobustListHead(s.abi)) {
 		return -int64(unix.EINVAL)
 	}
-	k.robustList = s.a[0]
+	s.t.robustList = s.a[0]
 	return 0
 }
 
@@ -403,26 +379,10 @@ func (k *Process) clockNanosleep(s *sysCall, abi ABI) int64 {
 func sysClockNanosleep(k *Process, s *sysCall) int64   { return k.clockNanosleep(s, s.abi) }
 func sysClockNanosleep64(k *Process, s *sysCall) int64 { return k.clockNanosleep(s, ABIAMD64) }
 
-// Signals: dispositions, mask and alternate stack are recorded and
-// reported back; handlers are not run (no delivery yet). A signal the
-// guest sends itself whose action is the default "terminate" ends it.
-
-// signalState is the guest's recorded signal state.
-type signalState struct {
-	// actions[sig-1] is the disposition of signal sig (1..64).
-	actions [64]sigAction
-	// mask is the blocked set (bit sig-1); SIGKILL and SIGSTOP are never
-	// in it.
-	mask uint64
-	// pending holds signals sent to itself while blocked.
-	pending uint64
-	// alt is the alternate signal stack; flags SS_DISABLE when none.
-	alt altStack
-}
-
-func (st *signalState) init() {
-	st.alt = altStack{flags: ssDisable}
-}
+// Signals: dispositions (the process's), the mask and alternate stack
+// (each thread's) are recorded and reported back; handlers are not run (no
+// delivery yet). A signal the guest sends itself whose action is the
+// default "terminate" ends it.
 
 // Signal dispositions (SIG_DFL, SIG_IGN).
 const (
@@ -434,8 +394,6 @@ const (
 	ssOnstack    = 1
 	ssDisable    = 2
 	ssAutodisarm = 1 << 31
-	// unblockable is SIGKILL and SIGSTOP.
-	unblockable = 1<<(unix.SIGKILL-1) | 1<<(unix.SIGSTOP-1)
 )
 
 func sysRtSigaction(k *Process, s *sysCall) int64 {
@@ -456,14 +414,19 @@ func sysRtSigaction(k *Process, s *sysCall) int64 {
 		act = decodeSigaction(s.abi, b[:n])
 		act.mask &^= unblockable
 	}
+	k.sigMu.Lock()
+	old := k.actions[sig-1]
+	k.sigMu.Unlock()
 	if s.a[2] != 0 {
-		encodeSigaction(s.abi, k.sig.actions[sig-1], b[:n])
+		encodeSigaction(s.abi, old, b[:n])
 		if e := k.copyOut(s.a[2], b[:n]); e != 0 {
 			return -int64(e)
 		}
 	}
 	if s.a[1] != 0 {
-		k.sig.actions[sig-1] = act
+		k.sigMu.Lock()
+		k.actions[sig-1] = act
+		k.sigMu.Unlock()
 	}
 	return 0
 }
@@ -485,9 +448,12 @@ func sysRtSigprocmask(k *Process, s *sysCall) int64 {
 			return -int64(unix.EINVAL)
 		}
 	}
+	t := s.t
 	if s.a[2] != 0 {
 		var b [8]byte
-		le.PutUint64(b[:], k.sig.mask)
+		k.sigMu.Lock()
+		le.PutUint64(b[:], t.sigMask)
+		k.sigMu.Unlock()
 		if e := k.copyOut(s.a[2], b[:]); e != 0 {
 			return -int64(e)
 		}
@@ -495,24 +461,32 @@ func sysRtSigprocmask(k *Process, s *sysCall) int64 {
 	if s.a[1] == 0 {
 		return 0
 	}
+	k.sigMu.Lock()
 	switch s.int32Arg(0) {
 	case unix.SIG_BLOCK:
-		k.sig.mask |= set
+		t.sigMask |= set
 	case unix.SIG_UNBLOCK:
-		k.sig.mask &^= set
+		t.sigMask &^= set
 	case unix.SIG_SETMASK:
-		k.sig.mask = set
+		t.sigMask = set
 	}
-	k.sig.mask &^= unblockable
-	// A pending signal that is now unblocked is delivered.
-	if ready := k.sig.pending &^ k.sig.mask; ready != 0 {
-		for sig := 1; sig <= 64; sig++ {
-			if ready&(1<<(sig-1)) != 0 {
-				k.sig.pending &^= 1 << (sig - 1)
-				if x := k.deliverSelf(sig); x != nil {
-					s.exit = x
-					return 0
-				}
+	t.sigMask &^= unblockable
+	k.sigMu.Unlock()
+	// A pending signal that is now unblocked is delivered, lowest number
+	// first, whether it was sent to the thread or to the process.
+	for sig := 1; sig <= 64; sig++ {
+		bit := uint64(1) << (sig - 1)
+		k.sigMu.Lock()
+		ready := (t.sigPending|k.pending)&bit != 0 && t.sigMask&bit == 0
+		if ready {
+			t.sigPending &^= bit
+			k.pending &^= bit
+		}
+		k.sigMu.Unlock()
+		if ready {
+			if x := k.deliver(sig); x != nil {
+				s.exit = x
+				return 0
 			}
 		}
 	}
@@ -541,13 +515,13 @@ func sysSigaltstack(k *Process, s *sysCall) int64 {
 		}
 	}
 	if s.a[1] != 0 {
-		encodeStack(s.abi, k.sig.alt, b[:n])
+		encodeStack(s.abi, s.t.alt, b[:n])
 		if e := k.copyOut(s.a[1], b[:n]); e != 0 {
 			return -int64(e)
 		}
 	}
 	if s.a[0] != 0 {
-		k.sig.alt = ss
+		s.t.alt = ss
 	}
 	return 0
 }
@@ -571,25 +545,48 @@ func defaultStops(sig int) bool {
 	return false
 }
 
-// sendSelf handles a signal the guest sends itself (kill, tkill, tgkill):
-// ignored, left pending while blocked, or delivered.
-func (k *Process) sendSelf(s *sysCall, sig int) int64 {
+// signalProcess handles a signal the guest sends its own process (kill):
+// ignored, left pending while blocked, or delivered. Which thread takes a
+// process-directed signal is the calling one, the only one today.
+func (k *Process) signalProcess(s *sysCall, sig int) int64 {
 	if sig == 0 {
 		return 0
 	}
-	bit := uint64(1) << (sig - 1)
-	if k.sig.mask&bit != 0 {
-		k.sig.pending |= bit
+	k.sigMu.Lock()
+	if s.t.blocked(sig) {
+		k.pending |= 1 << (sig - 1)
+		k.sigMu.Unlock()
 		return 0
 	}
-	s.exit = k.deliverSelf(sig)
+	k.sigMu.Unlock()
+	s.exit = k.deliver(sig)
 	return 0
 }
 
-// deliverSelf delivers sig to the guest: an Exit when its action is the
+// signalThread handles a signal the guest sends one of its threads (tkill,
+// tgkill): ignored, left pending in that thread while it blocks it, or
+// delivered.
+func (k *Process) signalThread(s *sysCall, t *Thread, sig int) int64 {
+	if sig == 0 {
+		return 0
+	}
+	k.sigMu.Lock()
+	if t.blocked(sig) {
+		t.sigPending |= 1 << (sig - 1)
+		k.sigMu.Unlock()
+		return 0
+	}
+	k.sigMu.Unlock()
+	s.exit = k.deliver(sig)
+	return 0
+}
+
+// deliver delivers sig to the guest: an Exit when its action is the
 // default one and that terminates the process, nil otherwise.
-func (k *Process) deliverSelf(sig int) *Exit {
-	h := k.sig.actions[sig-1].handler
+func (k *Process) deliver(sig int) *Exit {
+	k.sigMu.Lock()
+	h := k.actions[sig-1].handler
+	k.sigMu.Unlock()
 	if sig != int(unix.SIGKILL) {
 		switch {
 		case h == sigIGN:
@@ -616,7 +613,7 @@ func sysKill(k *Process, s *sysCall) int64 {
 		return -int64(unix.EINVAL)
 	}
 	if pid == k.pid || pid == 0 {
-		return k.sendSelf(s, sig)
+		return k.signalProcess(s, sig)
 	}
 	if pid == -1 {
 		// Every process the user may signal: never on behalf of a guest.
@@ -628,11 +625,10 @@ func sysKill(k *Process, s *sysCall) int64 {
 }
 
 // sysTkill forwards only to threads of other processes: a thread of this
-// process other than the guest's (tid == pid) is minemu's, and ESRCH as
-// for tgkill.
+// process that is not a guest thread is minemu's, and ESRCH as for tgkill.
 func sysTkill(k *Process, s *sysCall) int64 {
 	tid, sig := s.int32Arg(0), s.int32Arg(1)
-	if tid == k.pid || sig < 0 || sig > 64 || tid <= 0 || k.ownThread(tid) {
+	if sig < 0 || sig > 64 || tid <= 0 || k.thread(tid) != nil || k.ownThread(tid) {
 		return k.threadKill(s, k.pid, tid, sig)
 	}
 	r, _, e := unix.Syscall(unix.SYS_TKILL, uintptr(tid), uintptr(sig), 0)
@@ -650,17 +646,18 @@ func sysTgkill(k *Process, s *sysCall) int64 {
 	return k.threadKill(s, s.int32Arg(0), s.int32Arg(1), s.int32Arg(2))
 }
 
-// threadKill is tgkill (tkill with tgid = own pid). The guest's only
-// thread is tid == pid; any other thread of this process is minemu's.
+// threadKill is tgkill (tkill with tgid = own pid). The guest's threads
+// are the registered ones; any other thread of this process is minemu's.
 func (k *Process) threadKill(s *sysCall, tgid, tid, sig int) int64 {
 	if sig < 0 || sig > 64 || tgid <= 0 || tid <= 0 {
 		return -int64(unix.EINVAL)
 	}
 	if tgid == k.pid {
-		if tid != k.pid {
+		t := k.thread(tid)
+		if t == nil {
 			return -int64(unix.ESRCH)
 		}
-		return k.sendSelf(s, sig)
+		return k.signalThread(s, t, sig)
 	}
 	r, _, e := unix.Syscall(unix.SYS_TGKILL, uintptr(tgid), uintptr(tid), uintptr(sig))
 	return hostRet(r, e)

@@ -85,7 +85,8 @@ func hasCap(c uint) bool {
 }
 
 // initRlimits fills the guest's limits from the process's starting ones:
-// RLIMIT_NOFILE as it was before Go raised it, capped by the band.
+// RLIMIT_NOFILE as it was before Go raised it, capped by the band. It runs
+// before the Process is shared.
 func (k *Process) initRlimits() {
 	k.rlim = k.band.limits
 	nf := &k.rlim[unix.RLIMIT_NOFILE]
@@ -94,7 +95,8 @@ func (k *Process) initRlimits() {
 	k.space.SetLimits(k.spaceLimits())
 }
 
-// spaceLimits are the limits GuestSpace enforces.
+// spaceLimits are the limits GuestSpace enforces. Called with limMu held
+// (or before the Process is shared).
 func (k *Process) spaceLimits() mm.GuestLimits {
 	as, data := k.rlim[unix.RLIMIT_AS], k.rlim[unix.RLIMIT_DATA]
 	return mm.GuestLimits{AS: as.Cur, Data: data.Cur, DataMax: data.Max}
@@ -102,7 +104,15 @@ func (k *Process) spaceLimits() mm.GuestLimits {
 
 // nofile is the guest's RLIMIT_NOFILE soft value: the first descriptor
 // number it may not get.
-func (k *Process) nofile() uint64 { return k.rlim[unix.RLIMIT_NOFILE].Cur }
+func (k *Process) nofile() uint64 { return k.limit(unix.RLIMIT_NOFILE).Cur }
+
+// limit is the guest's limit of resource res (< rlimNLimits) as kept in
+// rlim.
+func (k *Process) limit(res int) unix.Rlimit {
+	k.limMu.Lock()
+	defer k.limMu.Unlock()
+	return k.rlim[res]
+}
 
 // getRlimit is do_prlimit's read.
 func (k *Process) getRlimit(res uint32) (unix.Rlimit, unix.Errno) {
@@ -116,7 +126,7 @@ func (k *Process) getRlimit(res uint32) (unix.Rlimit, unix.Errno) {
 		}
 		return rl, 0
 	}
-	return k.rlim[res], 0
+	return k.limit(int(res)), 0
 }
 
 // setRlimit is do_prlimit's write.
@@ -127,6 +137,9 @@ func (k *Process) setRlimit(res uint32, rl unix.Rlimit) unix.Errno {
 	if res == unix.RLIMIT_NOFILE && rl.Max > uint64(k.band.Start()) {
 		return unix.EPERM
 	}
+	// The check against the hard value and the update are one step.
+	k.limMu.Lock()
+	defer k.limMu.Unlock()
 	switch rlimKinds[res] {
 	case rlimHost:
 		if err := unix.Prlimit(0, int(res), &rl, nil); err != nil {
@@ -296,7 +309,7 @@ func (k *Process) hostPrlimit64(s *sysCall) int64 {
 
 // canMlock is the kernel's can_do_mlock.
 func (k *Process) canMlock() bool {
-	return k.rlim[unix.RLIMIT_MEMLOCK].Cur != 0 || hasCap(capIPCLock)
+	return k.limit(unix.RLIMIT_MEMLOCK).Cur != 0 || hasCap(capIPCLock)
 }
 
 // lockRange is the page range of an mlock-family call, rounded as the
@@ -371,7 +384,7 @@ func sysMlockall(k *Process, s *sysCall) int64 {
 	if !k.canMlock() {
 		return -int64(unix.EPERM)
 	}
-	if flags&mclCurrent != 0 && k.space.GuestPages() > k.rlim[unix.RLIMIT_MEMLOCK].Cur>>mm.PageShift && !hasCap(capIPCLock) {
+	if flags&mclCurrent != 0 && k.space.GuestPages() > k.limit(unix.RLIMIT_MEMLOCK).Cur>>mm.PageShift && !hasCap(capIPCLock) {
 		return -int64(unix.ENOMEM)
 	}
 	return errnoOK(k.space.LockAll(flags&mclCurrent != 0, flags&mclFuture != 0, flags&mclOnfault != 0))
