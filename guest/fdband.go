@@ -36,7 +36,7 @@ package guest
 //     its own probe descriptor, and closes the placeholders.
 //
 // Afterwards the guest can neither name, close, dup onto nor see a band
-// descriptor (Linux.fd, the dup family, getdents64 of /proc/self/fd,
+// descriptor (Process.fd, the dup family, getdents64 of /proc/self/fd,
 // paths through /proc/self/fd), and its numbering is the kernel's.
 // minemu's later transient opens (the ELF loader, /proc/self/maps, the
 // --stats file) take the lowest free number for as long as they are open,
@@ -119,7 +119,7 @@ var (
 // starting resource limits (the guest's, syscall_rlimit.go), raising
 // minemu's own soft RLIMIT_AS and RLIMIT_DATA to the hard values; it runs
 // its work once per process and returns the same band to every caller.
-// cmd/minemu calls it first thing, before anything opens a file; NewLinux
+// cmd/minemu calls it first thing, before anything opens a file; NewProcess
 // calls it for tests.
 func PrepareHost() (*FDBand, error) {
 	hostOnce.Do(func() { hostBand, hostErr = prepareHost() })

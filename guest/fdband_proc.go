@@ -26,7 +26,7 @@ import (
 
 // isOwnFDDir reports whether the directory open at fd lists this
 // process's descriptors.
-func (k *Linux) isOwnFDDir(fd int) bool {
+func (k *Process) isOwnFDDir(fd int) bool {
 	var st unix.Statfs_t
 	if unix.Fstatfs(fd, &st) != nil || st.Type != unix.PROC_SUPER_MAGIC {
 		return false
@@ -36,7 +36,7 @@ func (k *Linux) isOwnFDDir(fd int) bool {
 
 // isOwnFDDirPath reports whether p, a procfs path, names a descriptor
 // directory of this process.
-func (k *Linux) isOwnFDDirPath(p string) bool {
+func (k *Process) isOwnFDDirPath(p string) bool {
 	c := strings.Split(strings.Trim(p, "/"), "/")
 	n := len(c)
 	if n < 2 || (c[n-1] != "fd" && c[n-1] != "fdinfo") {
@@ -65,7 +65,7 @@ func isDecimal(s string) bool {
 // ownedNumber reports whether the path component c names one of minemu's
 // descriptors (as procfs reads it: decimal, no sign; leading zeros are
 // not a descriptor name there).
-func (k *Linux) ownedNumber(c string) bool {
+func (k *Process) ownedNumber(c string) bool {
 	if !isDecimal(c) || len(c) > 10 || (len(c) > 1 && c[0] == '0') {
 		return false
 	}
@@ -78,7 +78,7 @@ func (k *Linux) ownedNumber(c string) bool {
 // directories replaced by the name of a closed descriptor of the same
 // length. Paths without a component that is one of minemu's numbers (all
 // but a few) are returned at once.
-func (k *Linux) hideFDPath(dirfd int, p string) string {
+func (k *Process) hideFDPath(dirfd int, p string) string {
 	out := p
 	start := 0
 	for start < len(p) {
@@ -99,7 +99,7 @@ func (k *Linux) hideFDPath(dirfd int, p string) string {
 // isOwnFDDirAt reports whether dir (relative to dirfd; "" is dirfd or the
 // working directory itself) is one of this process's descriptor
 // directories.
-func (k *Linux) isOwnFDDirAt(dirfd int, dir string) bool {
+func (k *Process) isOwnFDDirAt(dirfd int, dir string) bool {
 	if dir == "" {
 		dir = "."
 	}
@@ -112,7 +112,7 @@ func (k *Linux) isOwnFDDirAt(dirfd int, dir string) bool {
 }
 
 // closedName returns a descriptor number of n digits that is not open.
-func (k *Linux) closedName(n int) string {
+func (k *Process) closedName(n int) string {
 	top := 1
 	for i := 0; i < n; i++ {
 		top *= 10
@@ -128,21 +128,21 @@ func (k *Linux) closedName(n int) string {
 	return strings.Repeat("9", n) // every n-digit number open: cannot happen below the band
 }
 
-// linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
-const direntNameOff = 19
+// direntNameOff is where a linux_dirent64 record's name begins.
+const direntNameOff = offDirent64Name
 
 // filterFDDirents removes from the getdents64 records in b the entries
 // that name minemu's descriptors, moving the rest down, and returns the
 // new length. Records are checked before use: a malformed one ends the
 // walk and is kept as the kernel wrote it.
-func (k *Linux) filterFDDirents(b []byte) int {
+func (k *Process) filterFDDirents(b []byte) int {
 	w := 0
 	for r := 0; r < len(b); {
 		if len(b)-r < direntNameOff {
 			w += copy(b[w:], b[r:])
 			break
 		}
-		rl := int(le.Uint16(b[r+16:]))
+		rl := int(le.Uint16(b[r+offDirent64Reclen:]))
 		if rl < direntNameOff || rl > len(b)-r {
 			w += copy(b[w:], b[r:])
 			break

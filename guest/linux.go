@@ -10,9 +10,10 @@ package guest
 //     takes the number in EAX and up to six arguments in EBX, ECX, EDX, ESI,
 //     EDI, EBP, all 32 bits wide; x86-64 (`syscall`) takes the number in RAX
 //     and arguments in RDI, RSI, RDX, R10, R8, R9. Syscall reads them into
-//     a sysCall (one per Linux, reused, so a call allocates nothing), looks
-//     the number up in the ABI's table (linux_i386.go, linux_amd64.go) and
-//     runs the handler. The result, a value or -errno, goes back to RAX
+//     a sysCall (one per Process, reused, so a call allocates nothing),
+//     looks the number up in the ABI's table (linux_i386.go,
+//     linux_amd64.go: one entry per call with its name, support level,
+//     --strace format and handler; linux_table.go) and runs the handler. The result, a value or -errno, goes back to RAX
 //     (zero-extended EAX for i386).
 //
 //  2. Check guest pointers. By identity mapping a guest pointer is a host
@@ -39,8 +40,10 @@ package guest
 //
 //  3. Translate. i386 structures have their own layouts (struct stat,
 //     stat64, timespec, iovec, rlimit, sigaction, stack_t, flock,
-//     user_desc); linux_structs.go encodes and decodes them with explicit
-//     offsets. A value that does not fit the guest's field is EOVERFLOW
+//     user_desc, sysinfo ...), described once for both ABIs in
+//     linux_structs.txt, from which go generate writes the codecs
+//     (linux_structs_gen.go; linux_structs.go turns host values into
+//     them). A value that does not fit the guest's field is EOVERFLOW
 //     where Linux's compat layer says so (inode and size in the old stat,
 //     lseek beyond 2 GiB) and truncated where Linux truncates (32-bit
 //     seconds in timespec and time).
@@ -49,10 +52,11 @@ package guest
 //     memory (mmap, munmap, mprotect, mremap, madvise, brk through
 //     mm.GuestSpace, so placement follows minemu's address layout), TLS
 //     (arch_prctl sets CPU.FSBase/GSBase; set_thread_area keeps a
-//     three-entry GDT, see SegmentBase), signal dispositions, mask and
-//     alternate stack (recorded and reported back, not delivered), signals
-//     the guest sends itself (an Exit when the default action is fatal),
-//     the thread id (the guest is single-threaded: tid == pid), uname's
+//     three-entry GDT per thread, see Thread.SegmentBase), signal
+//     dispositions, masks and alternate stacks (recorded and reported
+//     back, not delivered), signals the guest sends itself (an Exit when
+//     the default action is fatal), the thread id (the main thread's is
+//     the pid, as for a process's first thread), uname's
 //     machine ("i686" for i386 guests), /proc/self/exe (the guest's path,
 //     not minemu's), the process's memory as the kernel shows it
 //     (/proc/<tid>/mem and process_vm_readv/writev reach only guest
@@ -63,10 +67,35 @@ package guest
 //     resource limits (syscall_rlimit.go), which are the guest's, not
 //     the process's.
 //
-// Anything else is -ENOSYS, logged once per ABI and number.
+// Anything else is -ENOSYS, counted for --stats and logged once per ABI
+// and number at info level (below minemu's default level: the guest's
+// stderr is the guest's).
 //
-// A Linux serves one guest thread: Syscall must not be called
-// concurrently. Stats may be called from any goroutine at any time.
+// A Process is the guest process: what its threads share (the address
+// space, descriptors and their tracking, signal dispositions, resource
+// limits, counters). A Thread (linux_thread.go) is one guest thread: its
+// tid, signal mask and alternate stack, i386 TLS entries, the addresses
+// set_tid_address and set_robust_list gave, and the system call it has in
+// flight. A system call runs for a thread (Thread.Syscall); the Kernel
+// method Process.Syscall runs it for the main thread, the only one today's
+// engine runs. Each thread's calls come from one goroutine at a time;
+// different threads' calls may run concurrently. Stats may be called from
+// any goroutine at any time.
+//
+// Locks, in the order they nest (an outer lock may be held while taking an
+// inner one, never the reverse); each guards only what its field comment
+// says, and none is held across a blocking host call:
+//
+//	Process.threadsMu  the thread registry
+//	Process.sigMu      dispositions, pending signals, every Thread's mask
+//	Process.limMu      the resource limits (held across GuestSpace.SetLimits)
+//	Process.fdMu       the /proc/<tid>/mem descriptor table
+//	Process.enosysMu   the ENOSYS counts
+//	Process.straceMu   one --strace line at a time
+//	mm.GuestSpace's own lock, innermost
+//
+// Per-thread state needs no lock: only its own thread's goroutine touches
+// it. Counters are atomic. What is fixed at creation is read freely.
 
 import (
 	"bytes"
@@ -86,8 +115,8 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-// LinuxConfig configures NewLinux.
-type LinuxConfig struct {
+// ProcessConfig configures NewProcess.
+type ProcessConfig struct {
 	// Mode is the guest's bitness; Mode32 confines every guest pointer to
 	// the guest window.
 	Mode mm.Mode
@@ -96,7 +125,7 @@ type LinuxConfig struct {
 	// pointer names guest-visible memory.
 	Space *mm.GuestSpace
 	// ExePath is what /proc/self/exe means for the guest (readlink, open,
-	// stat): the path of the guest binary, made absolute by NewLinux as
+	// stat): the path of the guest binary, made absolute by NewProcess as
 	// the kernel's link is.
 	ExePath string
 	// Strace, when non-nil, receives one line per system call in the style
@@ -106,71 +135,62 @@ type LinuxConfig struct {
 	// details of refused calls.
 	Log zerolog.Logger
 	// FDBand is the process's descriptor band (PrepareHost); nil means
-	// NewLinux calls PrepareHost itself.
+	// NewProcess calls PrepareHost itself.
 	FDBand *FDBand
 }
 
-// Linux is the guest's Linux kernel. It implements Kernel.
-type Linux struct {
-	// mode, space, exePath, strace and log are fixed at creation.
+// Process is the guest process as its Linux kernel sees it. It implements
+// Kernel for its main thread.
+type Process struct {
+	// mode, space, exePath, strace, log, pid, band and probe are fixed at
+	// creation.
 	mode    mm.Mode
 	space   *mm.GuestSpace
 	exePath string
 	strace  io.Writer
 	log     zerolog.Logger
-
-	// pid is the host process id, which is also the guest's pid and (the
-	// guest being single-threaded) its tid. Fixed at creation.
+	// pid is the host process id, which is also the guest's pid and its
+	// main thread's tid.
 	pid int
-
 	// band says which descriptors are minemu's; the guest sees them as
-	// closed. Fixed at creation.
+	// closed.
 	band *FDBand
+	// probe is random bytes in minemu's own memory: a task whose memory
+	// gives back the probe at its address is this process (procfs.go).
+	probe *[probeSize]byte
 
+	// main is the thread NewProcess creates (tid == pid). Fixed.
+	main *Thread
+
+	// threadsMu guards threads.
+	threadsMu sync.Mutex
+	// threads maps the tid of every guest thread to it, main included;
+	// NewThread adds, Thread.Exit removes.
+	threads map[int]*Thread
+
+	// sigMu guards actions and pending, and the sigMask and sigPending of
+	// every Thread.
+	sigMu sync.Mutex
+	// actions[sig-1] is the disposition of signal sig (1..64).
+	actions [64]sigAction
+	// pending holds the process-directed signals (kill) sent while blocked;
+	// a Thread's sigPending the ones sent to it (tkill, tgkill).
+	pending uint64
+
+	// limMu guards rlim.
+	limMu sync.Mutex
 	// rlim are the guest's resource limits (syscall_rlimit.go), for the
-	// resources whose limit is not simply the host's. Owned by the
-	// goroutine running Syscall.
+	// resources whose limit is not simply the host's.
 	rlim [rlimNLimits]unix.Rlimit
 
-	// probe is random bytes in minemu's own memory, and probeBuf where
-	// they are read back to: a task whose memory gives back the probe at
-	// its address is this process (see procfs.go). Fixed at creation;
-	// probeBuf is used by the goroutine running Syscall.
-	probe, probeBuf *[probeSize]byte
-
+	// fdMu guards procMem.
+	fdMu sync.Mutex
 	// procMem maps each guest descriptor open on a mem file of this
 	// process to its access mode; every transfer through one is clipped
-	// to guest memory (procfs.go). Owned by the goroutine running
-	// Syscall; kept by the open, dup and close handlers.
+	// to guest memory (procfs.go). Kept by the open, dup and close
+	// handlers. It is complete while descriptors are created by one
+	// thread at a time (see procfs.go on threads).
 	procMem map[int]memAccess
-
-	// cur is the call being executed, reused across calls so that a
-	// syscall allocates nothing. Owned by the goroutine running Syscall.
-	cur sysCall
-
-	// iovScratch holds translated iovec arrays (i386 readv/writev) as
-	// base, length pairs. Owned by the goroutine running Syscall; its
-	// capacity is 2*sysIOVMax, allocated on first use.
-	iovScratch []uint64
-
-	// straceBuf is the line being formatted for --strace. Owned by the
-	// goroutine running Syscall.
-	straceBuf []byte
-
-	// sig is the guest's recorded signal state. Owned by the goroutine
-	// running Syscall.
-	sig signalState
-
-	// gdt holds the i386 TLS descriptors (GDT entries 12..14) installed
-	// by set_thread_area. Owned by the goroutine running Syscall, which is
-	// also the one running the interpreter that asks SegmentBase.
-	gdt [tlsEntries]tlsDesc
-
-	// clearChildTID and robustList are what set_tid_address and
-	// set_robust_list recorded (used once threads exist). Owned by the
-	// goroutine running Syscall.
-	clearChildTID uint64
-	robustList    uint64
 
 	// counts[abi][nr] counts calls of known numbers (nr < sysMaxNr);
 	// updated atomically, read by Stats.
@@ -182,18 +202,22 @@ type Linux struct {
 	// handler exists; the first call of each key is logged.
 	enosys map[enosysKey]uint64
 
-	// writeHook, set once by the Machine before the guest runs, is told of
+	// straceMu serializes writes to strace, so that the lines of
+	// concurrent threads do not interleave.
+	straceMu sync.Mutex
+
+	// writeHook, set once by the engine before any thread runs, is told of
 	// every guest range the kernel wrote on the guest's behalf (see
-	// wrote); nil when no machine listens.
+	// wrote); nil when no engine listens.
 	writeHook func(mm.AddrRange)
 }
 
-// Linux is the Kernel of a Machine, resolves i386 TLS selectors for it and
+// Process is the Kernel of a Machine, resolves i386 TLS selectors for it and
 // tells it which guest memory system calls wrote.
 var (
-	_ Kernel             = (*Linux)(nil)
-	_ SegmentResolver    = (*Linux)(nil)
-	_ GuestWriteNotifier = (*Linux)(nil)
+	_ Kernel             = (*Process)(nil)
+	_ SegmentResolver    = (*Process)(nil)
+	_ GuestWriteNotifier = (*Process)(nil)
 )
 
 // SetGuestWriteHook implements GuestWriteNotifier: f is called with every
@@ -202,10 +226,10 @@ var (
 // the ioctls that return a structure, F_GETLK, gettimeofday's timezone,
 // getrlimit, prlimit64, sched_getaffinity) or minemu copied it out, so
 // that decoded code there is dropped as after a guest store.
-func (k *Linux) SetGuestWriteHook(f func(mm.AddrRange)) { k.writeHook = f }
+func (k *Process) SetGuestWriteHook(f func(mm.AddrRange)) { k.writeHook = f }
 
 // wrote reports that the kernel wrote n bytes of guest memory at addr.
-func (k *Linux) wrote(addr, n uint64) {
+func (k *Process) wrote(addr, n uint64) {
 	if k.writeHook == nil || n == 0 {
 		return
 	}
@@ -217,7 +241,7 @@ func (k *Linux) wrote(addr, n uint64) {
 // wroteRet reports a host call that wrote up to its result's worth of
 // bytes at addr (read, pread64, getrandom, readlink, getdents64) and
 // passes the result through.
-func (k *Linux) wroteRet(addr uint64, ret int64) int64 {
+func (k *Process) wroteRet(addr uint64, ret int64) int64 {
 	if ret > 0 {
 		k.wrote(addr, uint64(ret))
 	}
@@ -236,7 +260,9 @@ type enosysKey struct {
 
 // sysCall is one system call in flight.
 type sysCall struct {
-	// c is the calling thread's state.
+	// t is the calling thread.
+	t *Thread
+	// c is the calling thread's CPU state.
 	c *CPU
 	// abi is the calling convention (and thereby the struct layouts).
 	abi ABI
@@ -249,13 +275,13 @@ type sysCall struct {
 	exit *Exit
 }
 
-// NewLinux returns a Linux for one guest.
-func NewLinux(cfg LinuxConfig) (*Linux, error) {
+// NewProcess returns the Process of one guest.
+func NewProcess(cfg ProcessConfig) (*Process, error) {
 	if cfg.Mode != mm.Mode32 && cfg.Mode != mm.Mode64 {
-		return nil, fmt.Errorf("guest: NewLinux: invalid mode %d", cfg.Mode)
+		return nil, fmt.Errorf("guest: NewProcess: invalid mode %d", cfg.Mode)
 	}
 	if cfg.Space == nil {
-		return nil, fmt.Errorf("guest: NewLinux: no guest address space")
+		return nil, fmt.Errorf("guest: NewProcess: no guest address space")
 	}
 	// The kernel's /proc/self/exe link is always absolute (glibc asserts
 	// it in _dl_get_origin).
@@ -263,7 +289,7 @@ func NewLinux(cfg LinuxConfig) (*Linux, error) {
 	if exe != "" {
 		abs, err := filepath.Abs(exe)
 		if err != nil {
-			return nil, fmt.Errorf("guest: NewLinux: executable path: %v", err)
+			return nil, fmt.Errorf("guest: NewProcess: executable path: %v", err)
 		}
 		exe = abs
 	}
@@ -278,33 +304,41 @@ func NewLinux(cfg LinuxConfig) (*Linux, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &Linux{
-		mode:     cfg.Mode,
-		space:    cfg.Space,
-		exePath:  exe,
-		strace:   cfg.Strace,
-		log:      cfg.Log,
-		pid:      os.Getpid(),
-		band:     band,
-		probe:    probe,
-		probeBuf: new([probeSize]byte),
-		procMem:  make(map[int]memAccess),
-		enosys:   make(map[enosysKey]uint64),
+	k := &Process{
+		mode:    cfg.Mode,
+		space:   cfg.Space,
+		exePath: exe,
+		strace:  cfg.Strace,
+		log:     cfg.Log,
+		pid:     os.Getpid(),
+		band:    band,
+		probe:   probe,
+		threads: make(map[int]*Thread),
+		procMem: make(map[int]memAccess),
+		enosys:  make(map[enosysKey]uint64),
 	}
-	k.sig.init()
+	if k.main, err = k.NewThread(k.pid, nil); err != nil {
+		return nil, err
+	}
 	k.initRlimits()
 	k.trackInherited()
 	return k, nil
 }
 
-// FDBand returns the descriptor band the Linux hides from the guest.
-func (k *Linux) FDBand() *FDBand { return k.band }
+// FDBand returns the descriptor band the Process hides from the guest.
+func (k *Process) FDBand() *FDBand { return k.band }
 
-// Syscall implements Kernel.
-func (k *Linux) Syscall(c *CPU, abi ABI) *Exit {
-	s := &k.cur
-	s.c, s.abi, s.exit = c, abi, nil
-	var table []sysEntry
+// Syscall implements Kernel: it runs the system call c asks for on the
+// main thread (Thread.Syscall).
+func (k *Process) Syscall(c *CPU, abi ABI) *Exit { return k.main.Syscall(c, abi) }
+
+// Syscall runs the system call that CPU state c, the thread's, asks for in
+// abi's convention: the number and arguments come from c.Regs, the result
+// (a value or -errno) goes back to RAX. A non-nil Exit ends the guest.
+func (t *Thread) Syscall(c *CPU, abi ABI) *Exit {
+	k := t.p
+	s := &t.cur
+	s.t, s.c, s.abi, s.exit = t, c, abi, nil
 	switch abi {
 	case ABIi386:
 		s.nr = c.Regs[RAX] & 0xffffffff
@@ -312,31 +346,27 @@ func (k *Linux) Syscall(c *CPU, abi ABI) *Exit {
 			c.Regs[RBX] & 0xffffffff, c.Regs[RCX] & 0xffffffff, c.Regs[RDX] & 0xffffffff,
 			c.Regs[RSI] & 0xffffffff, c.Regs[RDI] & 0xffffffff, c.Regs[RBP] & 0xffffffff,
 		}
-		table = i386Table[:]
 	case ABIAMD64:
 		s.nr = c.Regs[RAX]
 		s.a = [6]uint64{c.Regs[RDI], c.Regs[RSI], c.Regs[RDX], c.Regs[R10], c.Regs[R8], c.Regs[R9]}
-		table = amd64Table[:]
 	default:
 		return &Exit{Signal: unix.SIGSYS, Detail: fmt.Sprintf("invalid syscall ABI %d", abi)}
 	}
-	var e *sysEntry
-	if s.nr < uint64(len(table)) && table[s.nr].fn != nil {
-		e = &table[s.nr]
-	}
+	e := sysLookup(abi, s.nr)
 	if s.nr < sysMaxNr {
 		k.counts[abi-ABIi386][s.nr].Add(1)
 	}
-	if e != nil && e.exits && k.strace != nil {
+	exits := e != nil && e.exits()
+	if exits && k.strace != nil {
 		k.straceLine(s, e, 0, true)
 	}
 	var r int64
-	if e == nil {
+	if e == nil || e.fn == nil {
 		r = k.noSys(s)
 	} else {
 		r = e.fn(k, s)
 	}
-	if k.strace != nil && (e == nil || !e.exits) {
+	if k.strace != nil && !exits {
 		k.straceLine(s, e, r, false)
 	}
 	if abi == ABIi386 {
@@ -347,15 +377,17 @@ func (k *Linux) Syscall(c *CPU, abi ABI) *Exit {
 	return s.exit
 }
 
-// noSys answers a number without a handler: -ENOSYS, logged once.
-func (k *Linux) noSys(s *sysCall) int64 {
+// noSys answers a number without a handler: -ENOSYS, counted for --stats
+// and logged at info level the first time (the guest's stderr is the
+// guest's: minemu's default level does not show it).
+func (k *Process) noSys(s *sysCall) int64 {
 	key := enosysKey{s.abi, s.nr}
 	k.enosysMu.Lock()
 	n := k.enosys[key]
 	k.enosys[key] = n + 1
 	k.enosysMu.Unlock()
 	if n == 0 {
-		k.log.Warn().Str("abi", abiName(s.abi)).Uint64("nr", s.nr).Str("name", sysName(s.abi, s.nr)).
+		k.log.Info().Str("abi", abiName(s.abi)).Uint64("nr", s.nr).Str("name", sysName(s.abi, s.nr)).
 			Msg("unimplemented guest syscall; returning ENOSYS")
 	}
 	return -int64(unix.ENOSYS)
@@ -370,21 +402,6 @@ func abiName(a ABI) string {
 		return "x86_64"
 	}
 	return "abi" + strconv.Itoa(int(a))
-}
-
-// sysName names syscall nr of abi, or "syscall_<nr>" when unknown.
-func sysName(abi ABI, nr uint64) string {
-	var names []string
-	switch abi {
-	case ABIi386:
-		names = i386Names[:]
-	case ABIAMD64:
-		names = amd64Names[:]
-	}
-	if nr < uint64(len(names)) && names[nr] != "" {
-		return names[nr]
-	}
-	return "syscall_" + strconv.FormatUint(nr, 10)
 }
 
 // SyscallStats summarizes the guest's system calls.
@@ -407,7 +424,7 @@ type ENOSYSCount struct {
 }
 
 // Stats returns the call counts so far.
-func (k *Linux) Stats() SyscallStats {
+func (k *Process) Stats() SyscallStats {
 	st := SyscallStats{Calls: make(map[string]uint64), ENOSYS: []ENOSYSCount{}}
 	for ai, abi := range []ABI{ABIi386, ABIAMD64} {
 		for nr := range k.counts[ai] {
@@ -471,7 +488,7 @@ func hostRet(r uintptr, e unix.Errno) int64 {
 // userRange validates the guest range [addr, addr+n): it must not wrap,
 // and in Mode32 it must lie inside the guest window. An empty range is
 // always valid (the kernel never touches it).
-func (k *Linux) userRange(addr, n uint64) (mm.AddrRange, unix.Errno) {
+func (k *Process) userRange(addr, n uint64) (mm.AddrRange, unix.Errno) {
 	r, ok := mm.NewRange(mm.Addr(addr), n)
 	if !ok || r.End > mm.UserLimit {
 		return mm.AddrRange{}, unix.EFAULT
@@ -488,7 +505,7 @@ func (k *Linux) userRange(addr, n uint64) (mm.AddrRange, unix.Errno) {
 // passPtr validates a guest buffer the host kernel will access directly
 // and returns it as a syscall argument: every page must be guest-visible;
 // the kernel checks the protection.
-func (k *Linux) passPtr(addr, n uint64) (uintptr, unix.Errno) {
+func (k *Process) passPtr(addr, n uint64) (uintptr, unix.Errno) {
 	if _, e := k.checkUser(addr, n, unix.PROT_NONE); e != 0 {
 		return 0, e
 	}
@@ -497,7 +514,7 @@ func (k *Linux) passPtr(addr, n uint64) (uintptr, unix.Errno) {
 
 // checkUser validates a guest range minemu itself will access with prot
 // (PROT_READ to copy in, PROT_WRITE to copy out).
-func (k *Linux) checkUser(addr, n uint64, prot int) (mm.AddrRange, unix.Errno) {
+func (k *Process) checkUser(addr, n uint64, prot int) (mm.AddrRange, unix.Errno) {
 	r, e := k.userRange(addr, n)
 	if e != 0 {
 		return r, e
@@ -509,7 +526,7 @@ func (k *Linux) checkUser(addr, n uint64, prot int) (mm.AddrRange, unix.Errno) {
 }
 
 // copyIn fills dst from guest memory at addr.
-func (k *Linux) copyIn(addr uint64, dst []byte) unix.Errno {
+func (k *Process) copyIn(addr uint64, dst []byte) unix.Errno {
 	r, e := k.checkUser(addr, uint64(len(dst)), unix.PROT_READ)
 	if e != 0 {
 		return e
@@ -521,7 +538,7 @@ func (k *Linux) copyIn(addr uint64, dst []byte) unix.Errno {
 }
 
 // copyOut writes src to guest memory at addr.
-func (k *Linux) copyOut(addr uint64, src []byte) unix.Errno {
+func (k *Process) copyOut(addr uint64, src []byte) unix.Errno {
 	r, e := k.checkUser(addr, uint64(len(src)), unix.PROT_WRITE)
 	if e != 0 {
 		return e
@@ -540,7 +557,7 @@ const sysPathMax = 4096
 // readString reads a NUL-terminated guest string of at most max bytes
 // (NUL included). ENAMETOOLONG when no NUL is found within max bytes,
 // EFAULT when the string runs into an unreadable page.
-func (k *Linux) readString(addr uint64, max int) (string, unix.Errno) {
+func (k *Process) readString(addr uint64, max int) (string, unix.Errno) {
 	var b strings.Builder
 	for b.Len() < max {
 		// Up to the end of the page holding addr.
@@ -571,7 +588,7 @@ func (k *Linux) readString(addr uint64, max int) (string, unix.Errno) {
 }
 
 // path reads a path argument.
-func (k *Linux) path(addr uint64) (string, unix.Errno) {
+func (k *Process) path(addr uint64) (string, unix.Errno) {
 	if addr == 0 {
 		return "", unix.EFAULT
 	}
@@ -579,7 +596,7 @@ func (k *Linux) path(addr uint64) (string, unix.Errno) {
 }
 
 // isSelfExe reports whether p names the running program's executable.
-func (k *Linux) isSelfExe(p string) bool {
+func (k *Process) isSelfExe(p string) bool {
 	switch p {
 	case "/proc/self/exe", "/proc/thread-self/exe", "/proc/" + strconv.Itoa(k.pid) + "/exe":
 		return true
@@ -589,7 +606,7 @@ func (k *Linux) isSelfExe(p string) bool {
 
 // hostPath maps a guest path to the host path that means the same file
 // for the guest (only /proc/self/exe differs).
-func (k *Linux) hostPath(p string) string {
+func (k *Process) hostPath(p string) string {
 	if k.exePath != "" && k.isSelfExe(p) {
 		return k.exePath
 	}
@@ -598,7 +615,7 @@ func (k *Linux) hostPath(p string) string {
 
 // fd validates a file descriptor argument: minemu's own descriptors do not
 // exist for the guest.
-func (k *Linux) fd(v int) (int, unix.Errno) {
+func (k *Process) fd(v int) (int, unix.Errno) {
 	if k.band.Owns(v) {
 		return 0, unix.EBADF
 	}
@@ -606,7 +623,7 @@ func (k *Linux) fd(v int) (int, unix.Errno) {
 }
 
 // dirfd validates a directory descriptor argument (AT_FDCWD allowed).
-func (k *Linux) dirfd(v int) (int, unix.Errno) {
+func (k *Process) dirfd(v int) (int, unix.Errno) {
 	if v == unix.AT_FDCWD {
 		return v, 0
 	}
@@ -616,7 +633,7 @@ func (k *Linux) dirfd(v int) (int, unix.Errno) {
 // dirPath validates the directory descriptor and reads the path of an *at
 // call; a path through /proc/self/fd to one of minemu's descriptors comes
 // back naming a closed one (hideFDPath).
-func (k *Linux) dirPath(dirfd int, pathAddr uint64) (int, string, unix.Errno) {
+func (k *Process) dirPath(dirfd int, pathAddr uint64) (int, string, unix.Errno) {
 	dirfd, e := k.dirfd(dirfd)
 	if e != 0 {
 		return 0, "", e

@@ -163,16 +163,11 @@ func fuzzSyscall(t *testing.T, e *sysEnv, nr uint64, args [6]uint64) {
 
 // tableNr is the number of a named syscall in abi.
 func tableNr(abi ABI, name string) uint64 {
-	names := amd64Names[:]
-	if abi == ABIi386 {
-		names = i386Names[:]
+	nr, ok := sysNumber(abi, name)
+	if !ok {
+		panic("no syscall " + name)
 	}
-	for i, n := range names {
-		if n == name {
-			return uint64(i)
-		}
-	}
-	panic("no syscall " + name)
+	return nr
 }
 
 // TestSyscallAllocs: the common calls allocate nothing when tracing is

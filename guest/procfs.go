@@ -25,7 +25,7 @@ package guest
 //     directory and one of the names mem, maps, smaps, smaps_rollup,
 //     numa_maps;
 //  3. the task's memory is this process's: reading the probe (32 random
-//     bytes in minemu's own memory, fixed at NewLinux) at its address
+//     bytes in minemu's own memory, fixed at NewProcess) at its address
 //     through the task's mem file gives the probe back. That holds for
 //     every thread of the thread group (the Go runtime's threads too, which
 //     /proc/self/task lists) and for no other process, whatever pid
@@ -34,12 +34,17 @@ package guest
 //     address space it was opened on; otherwise, and for the maps files,
 //     through a fresh read-only open of the task's mem.
 //
-// A mem descriptor of this process is remembered (Linux.procMem) with its
+// A mem descriptor of this process is remembered (Process.procMem) with its
 // access mode; dup, dup2, dup3 and F_DUPFD copy the entry, close and a dup
 // onto the number drop it, and every open judges its number afresh. Every
 // way a guest obtains a descriptor is one of minemu's system calls, so the
 // table is complete; the descriptors the guest inherited are judged at
-// NewLinux. A maps file of this process is, in Mode32, replaced before the
+// NewProcess. The table is the process's (Process.fdMu guards it), and it
+// is complete as long as one thread at a time creates descriptors: with
+// several guest threads, a transfer on a number that another thread is
+// just opening a mem file at could run before the open is judged, so the
+// threads work (clone) must order the two (judge the file before its
+// number becomes visible, or hold transfers on a number being judged). A maps file of this process is, in Mode32, replaced before the
 // open returns: its content, read through the guest's descriptor, is
 // filtered (filterMaps) into a memfd, which is reopened with the guest's
 // access mode and status flags and put at the guest's number with dup3, so
@@ -103,7 +108,7 @@ func newProbe() (*[probeSize]byte, error) {
 	for n := 0; n < probeSize; {
 		r, err := unix.Getrandom(p[n:], 0)
 		if err != nil {
-			return nil, fmt.Errorf("guest: NewLinux: getrandom: %v", err)
+			return nil, fmt.Errorf("guest: NewProcess: getrandom: %v", err)
 		}
 		n += r
 	}
@@ -113,14 +118,14 @@ func newProbe() (*[probeSize]byte, error) {
 // readsProbe reports whether reading the probe's address through fd, a
 // readable procfs mem file, gives the probe: fd's address space is this
 // process's.
-func (k *Linux) readsProbe(fd int) bool {
+func (k *Process) readsProbe(fd int) bool {
 	var b [probeSize]byte
 	n, err := unix.Pread(fd, b[:], int64(probeAddr(k.probe)))
 	return err == nil && n == probeSize && b == *k.probe
 }
 
 // procFile judges host descriptor fd (see the comment at the top).
-func (k *Linux) procFile(fd int) procKind {
+func (k *Process) procFile(fd int) procKind {
 	var fs unix.Statfs_t
 	if unix.Fstatfs(fd, &fs) != nil || fs.Type != unix.PROC_SUPER_MAGIC {
 		return procOther
@@ -162,7 +167,7 @@ func (k *Linux) procFile(fd int) procKind {
 }
 
 // fdAccess is the access mode of host descriptor fd (none for O_PATH).
-func (k *Linux) fdAccess(fd int) memAccess {
+func (k *Process) fdAccess(fd int) memAccess {
 	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 	if err != nil || fl&unix.O_PATH != 0 {
 		return 0
@@ -182,12 +187,15 @@ func (k *Linux) fdAccess(fd int) memAccess {
 // flags: a mem file of this process is remembered, a maps file of it is
 // replaced by its filtered content (Mode32). An errno means the open must
 // fail (fd is then closed).
-func (k *Linux) trackOpen(fd, flags int) unix.Errno {
-	delete(k.procMem, fd)
+func (k *Process) trackOpen(fd, flags int) unix.Errno {
+	k.trackClose(fd)
 	switch kind := k.procFile(fd); kind {
 	case procOther:
 	case procMem:
-		k.procMem[fd] = k.fdAccess(fd)
+		a := k.fdAccess(fd)
+		k.fdMu.Lock()
+		k.procMem[fd] = a
+		k.fdMu.Unlock()
 	default:
 		// An O_PATH descriptor reads nothing; a reopen through it is
 		// judged when it happens.
@@ -203,7 +211,9 @@ func (k *Linux) trackOpen(fd, flags int) unix.Errno {
 
 // trackDup records that guest descriptor newfd now shares oldfd's open
 // file.
-func (k *Linux) trackDup(oldfd, newfd int) {
+func (k *Process) trackDup(oldfd, newfd int) {
+	k.fdMu.Lock()
+	defer k.fdMu.Unlock()
 	if a, ok := k.procMem[oldfd]; ok {
 		k.procMem[newfd] = a
 	} else {
@@ -212,13 +222,26 @@ func (k *Linux) trackDup(oldfd, newfd int) {
 }
 
 // trackClose records that guest descriptor fd was closed.
-func (k *Linux) trackClose(fd int) { delete(k.procMem, fd) }
+func (k *Process) trackClose(fd int) {
+	k.fdMu.Lock()
+	delete(k.procMem, fd)
+	k.fdMu.Unlock()
+}
+
+// memFD returns the access mode of guest descriptor fd when it is open on
+// this process's memory.
+func (k *Process) memFD(fd int) (a memAccess, ok bool) {
+	k.fdMu.Lock()
+	a, ok = k.procMem[fd]
+	k.fdMu.Unlock()
+	return a, ok
+}
 
 // trackInherited judges the guest's descriptors that were open before it
 // ran (the kernel's own /proc/self/mem of this process cannot be among
 // them unless it was opened in this very process, but a descriptor's
 // history is not ours to assume).
-func (k *Linux) trackInherited() {
+func (k *Process) trackInherited() {
 	d, err := os.Open("/proc/self/fd")
 	if err != nil {
 		return
@@ -231,7 +254,10 @@ func (k *Linux) trackInherited() {
 			continue
 		}
 		if k.procFile(fd) == procMem {
-			k.procMem[fd] = k.fdAccess(fd)
+			a := k.fdAccess(fd)
+			k.fdMu.Lock()
+			k.procMem[fd] = a
+			k.fdMu.Unlock()
 		}
 	}
 	d.Close()
@@ -242,7 +268,7 @@ func (k *Linux) trackInherited() {
 // through /proc/self/mem if the guest's mappings were all the process
 // had (mem_rw copies page by page and stops at the first page it cannot
 // reach).
-func (k *Linux) visiblePrefix(addr, n uint64) uint64 {
+func (k *Process) visiblePrefix(addr, n uint64) uint64 {
 	limit := uint64(mm.UserLimit)
 	if k.mode == mm.Mode32 {
 		limit = uint64(mm.Limit32)
@@ -285,7 +311,7 @@ func (k *Linux) visiblePrefix(addr, n uint64) uint64 {
 // kernel fails before looking at memory (a descriptor not open for the
 // direction: EBADF; a negative pread64 offset: EINVAL; a range that wraps:
 // EOVERFLOW), n is returned unchanged and the host says so.
-func (k *Linux) memCount(fd int, a memAccess, write, positional bool, off, n uint64) (pos, cnt uint64, e unix.Errno) {
+func (k *Process) memCount(fd int, a memAccess, write, positional bool, off, n uint64) (pos, cnt uint64, e unix.Errno) {
 	need := memRead
 	if write {
 		need = memWrite
@@ -320,7 +346,7 @@ func (k *Linux) memCount(fd int, a memAccess, write, positional bool, off, n uin
 // memIovecs clips iovec pairs v (base, length) of a readv or writev on a
 // mem descriptor to the count memCount allows, in place, and returns the
 // position and the shortened slice.
-func (k *Linux) memIovecs(fd int, a memAccess, write bool, v []uint64) (uint64, []uint64, unix.Errno) {
+func (k *Process) memIovecs(fd int, a memAccess, write bool, v []uint64) (uint64, []uint64, unix.Errno) {
 	var total uint64
 	for i := 1; i < len(v); i += 2 {
 		total += v[i]
@@ -340,23 +366,24 @@ func (k *Linux) memIovecs(fd int, a memAccess, write bool, v []uint64) (uint64, 
 }
 
 // ownMemory reports whether pid names a task whose address space is this
-// process's: the process itself or any of its threads.
-func (k *Linux) ownMemory(pid int) bool {
-	if pid == k.pid {
+// process's: the process itself, a guest thread, or any other thread of
+// it. t is the calling thread, whose probeBuf the answer is read into.
+func (k *Process) ownMemory(t *Thread, pid int) bool {
+	if pid == k.pid || pid > 0 && k.thread(pid) != nil {
 		return true
 	}
 	if pid <= 0 {
 		return false
 	}
-	*k.probeBuf = [probeSize]byte{}
-	local := []uint64{probeAddr(k.probeBuf), probeSize}
+	*t.probeBuf = [probeSize]byte{}
+	local := []uint64{probeAddr(t.probeBuf), probeSize}
 	remote := []uint64{probeAddr(k.probe), probeSize}
 	r, e := hostProcessVMCall(unix.SYS_PROCESS_VM_READV, pid, local, remote)
-	return e == 0 && r == probeSize && *k.probeBuf == *k.probe
+	return e == 0 && r == probeSize && *t.probeBuf == *k.probe
 }
 
-func sysProcessVMReadv(k *Linux, s *sysCall) int64  { return k.processVM(s, false) }
-func sysProcessVMWritev(k *Linux, s *sysCall) int64 { return k.processVM(s, true) }
+func sysProcessVMReadv(k *Process, s *sysCall) int64  { return k.processVM(s, false) }
+func sysProcessVMWritev(k *Process, s *sysCall) int64 { return k.processVM(s, true) }
 
 // processVM runs process_vm_readv or process_vm_writev(pid, lvec, liovcnt,
 // rvec, riovcnt, flags). The local buffers are the guest's (checked like
@@ -364,7 +391,7 @@ func sysProcessVMWritev(k *Linux, s *sysCall) int64 { return k.processVM(s, true
 // unless pid's memory is this process's, where they are clipped to guest
 // memory: the kernel stops at the first remote page it cannot pin and
 // returns what it copied, or EFAULT when that is nothing.
-func (k *Linux) processVM(s *sysCall, write bool) int64 {
+func (k *Process) processVM(s *sysCall, write bool) int64 {
 	if s.a[5] != 0 {
 		return -int64(unix.EINVAL)
 	}
@@ -380,7 +407,7 @@ func (k *Linux) processVM(s *sysCall, write bool) int64 {
 		return -int64(e)
 	}
 	pid := s.int32Arg(0)
-	own := k.ownMemory(pid)
+	own := k.ownMemory(s.t, pid)
 	cut := false
 	if own {
 		remote, cut = k.clipRemote(remote, total)
@@ -410,14 +437,11 @@ func (k *Linux) processVM(s *sysCall, write bool) int64 {
 // IOV_MAX entries or a negative length is EINVAL, an unreadable array
 // EFAULT, the total is capped at MAX_RW_COUNT by shortening the lengths.
 // Local buffers (the guest's own) must be guest-visible (EFAULT).
-func (k *Linux) readIovecs(abi ABI, addr, cnt uint64, localBufs bool) ([]uint64, uint64, unix.Errno) {
+func (k *Process) readIovecs(abi ABI, addr, cnt uint64, localBufs bool) ([]uint64, uint64, unix.Errno) {
 	if cnt > sysIOVMax {
 		return nil, 0, unix.EINVAL
 	}
-	esz := uint64(sizeofIovecI386)
-	if abi == ABIAMD64 {
-		esz = sizeofIovecAMD64
-	}
+	esz := uint64(sizeofIovec(abi))
 	arr, e := k.checkUser(addr, cnt*esz, unix.PROT_READ)
 	if e != 0 {
 		return nil, 0, e
@@ -425,17 +449,11 @@ func (k *Linux) readIovecs(abi ABI, addr, cnt uint64, localBufs bool) ([]uint64,
 	v := make([]uint64, 0, 2*cnt)
 	var total uint64
 	for raw := userView(arr); len(raw) > 0; raw = raw[esz:] {
-		var base, n uint64
-		if abi == ABIi386 {
-			base, n = uint64(le.Uint32(raw[0:])), uint64(le.Uint32(raw[4:]))
-			if int32(n) < 0 {
-				return nil, 0, unix.EINVAL
-			}
-		} else {
-			base, n = le.Uint64(raw[0:]), le.Uint64(raw[8:])
-			if int64(n) < 0 {
-				return nil, 0, unix.EINVAL
-			}
+		var iov cIovec
+		iov.decode(abi, raw)
+		base, n := iov.Base, iov.Len
+		if abi == ABIi386 && int32(n) < 0 || int64(n) < 0 {
+			return nil, 0, unix.EINVAL
 		}
 		if localBufs {
 			n = min(n, maxRWCount-total)
@@ -456,7 +474,7 @@ func (k *Linux) readIovecs(abi ABI, addr, cnt uint64, localBufs bool) ([]uint64,
 // clipRemote cuts remote iovec pairs of a process_vm call on this
 // process's memory at the first byte, within the total the local side can
 // take, that is not guest memory; cut reports whether it did.
-func (k *Linux) clipRemote(remote []uint64, total uint64) (out []uint64, cut bool) {
+func (k *Process) clipRemote(remote []uint64, total uint64) (out []uint64, cut bool) {
 	out = make([]uint64, 0, len(remote))
 	for i := 0; i+1 < len(remote) && total > 0; i += 2 {
 		base, n := remote[i], remote[i+1]
@@ -474,7 +492,7 @@ func (k *Linux) clipRemote(remote []uint64, total uint64) (out []uint64, cut boo
 }
 
 // wroteIovecs reports the first n bytes of iovec pairs v as written.
-func (k *Linux) wroteIovecs(v []uint64, n uint64) {
+func (k *Process) wroteIovecs(v []uint64, n uint64) {
 	for i := 0; i+1 < len(v) && n > 0; i += 2 {
 		m := min(v[i+1], n)
 		k.wrote(v[i], m)
@@ -485,7 +503,7 @@ func (k *Linux) wroteIovecs(v []uint64, n uint64) {
 // serveMaps replaces guest descriptor fd, a maps file of this process
 // opened with flags, by a memfd holding its content filtered to the
 // guest's memory (Mode32).
-func (k *Linux) serveMaps(fd int, kind procKind, flags int) unix.Errno {
+func (k *Process) serveMaps(fd int, kind procKind, flags int) unix.Errno {
 	// The content, through the guest's descriptor or, when that is not
 	// open for reading, a read-only reopen of the same file.
 	src := fd
@@ -579,7 +597,7 @@ func readAllFD(fd int) ([]byte, error) {
 
 // mapsView returns what filterMaps needs to know of the guest's address
 // space now.
-func (k *Linux) mapsView() *mapsView {
+func (k *Process) mapsView() *mapsView {
 	var rs []mm.AddrRange
 	k.space.OwnedRanges(func(r mm.AddrRange, _ mm.Class) { rs = append(rs, r) })
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })

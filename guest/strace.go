@@ -21,14 +21,15 @@ const straceStrMax = 32
 
 // straceLine writes the trace line of call s. before is true for exit
 // calls, traced before they run (their result is "?").
-func (k *Linux) straceLine(s *sysCall, e *sysEntry, r int64, before bool) {
-	b := k.straceBuf[:0]
-	b = strconv.AppendInt(b, int64(k.pid), 10)
+func (k *Process) straceLine(s *sysCall, e *sysEntry, r int64, before bool) {
+	t := s.t
+	b := t.straceBuf[:0]
+	b = strconv.AppendInt(b, int64(t.tid), 10)
 	b = append(b, ' ')
 	b = append(b, sysName(s.abi, s.nr)...)
 	b = append(b, '(')
 	kinds := "xxxxxx"
-	if e != nil {
+	if e != nil && e.args != "*" {
 		kinds = e.args
 	}
 	for i := 0; i < len(kinds) && i < len(s.a); i++ {
@@ -60,15 +61,18 @@ func (k *Linux) straceLine(s *sysCall, e *sysEntry, r int64, before bool) {
 		b = strconv.AppendInt(b, r, 10)
 	}
 	b = append(b, '\n')
-	k.straceBuf = b
+	t.straceBuf = b
+	k.straceMu.Lock()
 	k.strace.Write(b)
+	k.straceMu.Unlock()
 }
 
-// straceArg appends argument i of kind kind.
-func (k *Linux) straceArg(b []byte, s *sysCall, kind byte, i int, r int64) []byte {
+// straceArg appends argument i of kind kind (linux_table.go lists the
+// kinds).
+func (k *Process) straceArg(b []byte, s *sysCall, kind byte, i int, r int64) []byte {
 	v := s.a[i]
 	switch kind {
-	case 'd':
+	case 'd', 'f':
 		return strconv.AppendInt(b, int64(s.int32Arg(i)), 10)
 	case 'l':
 		return strconv.AppendInt(b, s.longArg(i), 10)
@@ -84,6 +88,19 @@ func (k *Linux) straceArg(b []byte, s *sysCall, kind byte, i int, r int64) []byt
 			return append(b, "AT_FDCWD"...)
 		}
 		return strconv.AppendInt(b, int64(s.int32Arg(i)), 10)
+	case 'S':
+		if n := s.int32Arg(i); n > 0 && n < 65 {
+			if name := unix.SignalName(unix.Signal(n)); name != "" {
+				return append(b, name...)
+			}
+		}
+		return strconv.AppendInt(b, int64(s.int32Arg(i)), 10)
+	case 'W', 'C', 'R', 'F', 'A', 'M':
+		n := s.int32Arg(i)
+		if name := straceEnumName(kind, n); name != "" {
+			return append(b, name...)
+		}
+		return strconv.AppendInt(b, int64(n), 10)
 	case 'p':
 		if v == 0 {
 			return append(b, "NULL"...)
@@ -117,6 +134,37 @@ func (k *Linux) straceArg(b []byte, s *sysCall, kind byte, i int, r int64) []byt
 	}
 	return strconv.AppendUint(append(b, "0x"...), v, 16)
 }
+
+// straceEnums name the values of the enumerated argument kinds.
+var straceEnums = map[byte]map[int]string{
+	'W': {unix.SEEK_SET: "SEEK_SET", unix.SEEK_CUR: "SEEK_CUR", unix.SEEK_END: "SEEK_END",
+		unix.SEEK_DATA: "SEEK_DATA", unix.SEEK_HOLE: "SEEK_HOLE"},
+	'C': {unix.CLOCK_REALTIME: "CLOCK_REALTIME", unix.CLOCK_MONOTONIC: "CLOCK_MONOTONIC",
+		unix.CLOCK_PROCESS_CPUTIME_ID: "CLOCK_PROCESS_CPUTIME_ID", unix.CLOCK_THREAD_CPUTIME_ID: "CLOCK_THREAD_CPUTIME_ID",
+		unix.CLOCK_MONOTONIC_RAW: "CLOCK_MONOTONIC_RAW", unix.CLOCK_REALTIME_COARSE: "CLOCK_REALTIME_COARSE",
+		unix.CLOCK_MONOTONIC_COARSE: "CLOCK_MONOTONIC_COARSE", unix.CLOCK_BOOTTIME: "CLOCK_BOOTTIME",
+		unix.CLOCK_REALTIME_ALARM: "CLOCK_REALTIME_ALARM", unix.CLOCK_BOOTTIME_ALARM: "CLOCK_BOOTTIME_ALARM",
+		unix.CLOCK_TAI: "CLOCK_TAI"},
+	'R': {unix.RLIMIT_CPU: "RLIMIT_CPU", unix.RLIMIT_FSIZE: "RLIMIT_FSIZE", unix.RLIMIT_DATA: "RLIMIT_DATA",
+		unix.RLIMIT_STACK: "RLIMIT_STACK", unix.RLIMIT_CORE: "RLIMIT_CORE", unix.RLIMIT_RSS: "RLIMIT_RSS",
+		unix.RLIMIT_NPROC: "RLIMIT_NPROC", unix.RLIMIT_NOFILE: "RLIMIT_NOFILE", unix.RLIMIT_MEMLOCK: "RLIMIT_MEMLOCK",
+		unix.RLIMIT_AS: "RLIMIT_AS", unix.RLIMIT_LOCKS: "RLIMIT_LOCKS", unix.RLIMIT_SIGPENDING: "RLIMIT_SIGPENDING",
+		rlimitMsgqueue: "RLIMIT_MSGQUEUE", rlimitNice: "RLIMIT_NICE", rlimitRtprio: "RLIMIT_RTPRIO",
+		rlimitRttime: "RLIMIT_RTTIME"},
+	'F': {unix.F_DUPFD: "F_DUPFD", unix.F_GETFD: "F_GETFD", unix.F_SETFD: "F_SETFD", unix.F_GETFL: "F_GETFL",
+		unix.F_SETFL: "F_SETFL", unix.F_GETLK: "F_GETLK", unix.F_SETLK: "F_SETLK", unix.F_SETLKW: "F_SETLKW",
+		unix.F_SETOWN: "F_SETOWN", unix.F_GETOWN: "F_GETOWN", unix.F_SETSIG: "F_SETSIG", unix.F_GETSIG: "F_GETSIG",
+		fcntlGetlk64: "F_GETLK64", fcntlSetlk64: "F_SETLK64", fcntlSetlkw64: "F_SETLKW64",
+		unix.F_OFD_GETLK: "F_OFD_GETLK", unix.F_OFD_SETLK: "F_OFD_SETLK", unix.F_OFD_SETLKW: "F_OFD_SETLKW",
+		unix.F_SETLEASE: "F_SETLEASE", unix.F_GETLEASE: "F_GETLEASE", unix.F_NOTIFY: "F_NOTIFY",
+		unix.F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC", unix.F_SETPIPE_SZ: "F_SETPIPE_SZ", unix.F_GETPIPE_SZ: "F_GETPIPE_SZ",
+		unix.F_ADD_SEALS: "F_ADD_SEALS", unix.F_GET_SEALS: "F_GET_SEALS"},
+	'A': {archSetGS: "ARCH_SET_GS", archSetFS: "ARCH_SET_FS", archGetFS: "ARCH_GET_FS", archGetGS: "ARCH_GET_GS"},
+	'M': {unix.SIG_BLOCK: "SIG_BLOCK", unix.SIG_UNBLOCK: "SIG_UNBLOCK", unix.SIG_SETMASK: "SIG_SETMASK"},
+}
+
+// straceEnumName names value n of enumerated kind kind, "" when unknown.
+func straceEnumName(kind byte, n int) string { return straceEnums[kind][n] }
 
 // appendQuoted appends data as a C string literal; total is the full
 // length, and "..." follows when data was cut short of it.

@@ -74,3 +74,54 @@ func TestAppendQuoted(t *testing.T) {
 		}
 	}
 }
+
+// TestStraceKinds checks the argument kinds that name values (signals,
+// whence, clocks, resources, fcntl commands, sigprocmask's how) and a
+// call minemu does not implement, traced with its own arguments.
+func TestStraceKinds(t *testing.T) {
+	for _, tc := range abiCases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSysEnv(t, tc.mode, tc.abi)
+			f, err := os.CreateTemp(t.TempDir(), "out")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.WriteString("12345"); err != nil {
+				t.Fatal(err)
+			}
+			fd := strconv.Itoa(int(f.Fd()))
+			pid := strconv.Itoa(os.Getpid())
+			getrlimit := "getrlimit"
+			if tc.abi == ABIi386 {
+				getrlimit = "ugetrlimit"
+			}
+			e.trace.Reset()
+			e.sys("lseek", uint64(f.Fd()), 0, unix.SEEK_END)
+			e.sys("kill", uint64(os.Getpid()), 0)
+			e.sys("clock_gettime", unix.CLOCK_MONOTONIC, 0)
+			e.sys(getrlimit, unix.RLIMIT_NOFILE, 0)
+			e.sys("fcntl", uint64(f.Fd()), unix.F_GETFL)
+			e.sys("rt_sigprocmask", unix.SIG_BLOCK, 0, 0, 8)
+			e.sys("setpriority", 0, 0, 5)
+			got := strings.Split(strings.TrimSuffix(e.trace.String(), "\n"), "\n")
+			want := []string{
+				pid + ` lseek(` + fd + `,0,SEEK_END) = 5`,
+				pid + ` kill(` + pid + `,0) = 0`,
+				pid + ` clock_gettime(CLOCK_MONOTONIC,NULL) = -1 EFAULT (bad address)`,
+				pid + ` ` + getrlimit + `(RLIMIT_NOFILE,NULL) = -1 EFAULT (bad address)`,
+				pid + ` fcntl(` + fd + `,F_GETFL,0x0) = 32770`,
+				pid + ` rt_sigprocmask(SIG_BLOCK,NULL,NULL,8) = 0`,
+				pid + ` setpriority(0,0,5) = -1 ENOSYS (function not implemented)`,
+			}
+			if len(got) != len(want) {
+				t.Fatalf("got %d lines, want %d:\n%s", len(got), len(want), e.trace)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Errorf("line %d = %q\nwant      %q", i, got[i], want[i])
+				}
+			}
+		})
+	}
+}

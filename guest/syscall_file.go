@@ -11,17 +11,17 @@ import (
 // sysIOVMax is IOV_MAX (UIO_MAXIOV).
 const sysIOVMax = 1024
 
-func sysRead(k *Linux, s *sysCall) int64     { return k.bufferCall(s, unix.SYS_READ) }
-func sysWrite(k *Linux, s *sysCall) int64    { return k.bufferCall(s, unix.SYS_WRITE) }
-func sysPread64(k *Linux, s *sysCall) int64  { return k.bufferCall(s, unix.SYS_PREAD64) }
-func sysPwrite64(k *Linux, s *sysCall) int64 { return k.bufferCall(s, unix.SYS_PWRITE64) }
+func sysRead(k *Process, s *sysCall) int64     { return k.bufferCall(s, unix.SYS_READ) }
+func sysWrite(k *Process, s *sysCall) int64    { return k.bufferCall(s, unix.SYS_WRITE) }
+func sysPread64(k *Process, s *sysCall) int64  { return k.bufferCall(s, unix.SYS_PREAD64) }
+func sysPwrite64(k *Process, s *sysCall) int64 { return k.bufferCall(s, unix.SYS_PWRITE64) }
 
 // bufferCall runs read, write, pread64 or pwrite64: a descriptor, a guest
 // buffer the host kernel reads or fills directly (prepared by kernelBuf,
 // so that a buffer only partly the guest's gets the kernel's short count),
 // its length and, for the positioned forms, the offset (two 32-bit halves
 // on i386). What read and pread64 filled is reported to the interpreter.
-func (k *Linux) bufferCall(s *sysCall, nr uintptr) int64 {
+func (k *Process) bufferCall(s *sysCall, nr uintptr) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
@@ -40,7 +40,7 @@ func (k *Linux) bufferCall(s *sysCall, nr uintptr) int64 {
 	}
 	write := nr == unix.SYS_WRITE || nr == unix.SYS_PWRITE64
 	n := ub.n
-	a, mem := k.procMem[fd]
+	a, mem := k.memFD(fd)
 	var pos uint64
 	if mem {
 		// This process's memory: only the guest's part of it.
@@ -60,8 +60,8 @@ func (k *Linux) bufferCall(s *sysCall, nr uintptr) int64 {
 	return hostRet(r, e)
 }
 
-func sysReadv(k *Linux, s *sysCall) int64  { return k.iovecCall(s, unix.SYS_READV) }
-func sysWritev(k *Linux, s *sysCall) int64 { return k.iovecCall(s, unix.SYS_WRITEV) }
+func sysReadv(k *Process, s *sysCall) int64  { return k.iovecCall(s, unix.SYS_READV) }
+func sysWritev(k *Process, s *sysCall) int64 { return k.iovecCall(s, unix.SYS_WRITEV) }
 
 // iovecCall runs readv or writev. The guest's iovec array is checked as a
 // whole and copied (i386 entries are two 32-bit words), every length and
@@ -70,7 +70,7 @@ func sysWritev(k *Linux, s *sysCall) int64 { return k.iovecCall(s, unix.SYS_WRIT
 // transferred), and the host gets a translated array. The kernel stops at
 // the first buffer that faults, so the array ends with the first buffer
 // that is not wholly the guest's, prepared by kernelBuf.
-func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
+func (k *Process) iovecCall(s *sysCall, nr uintptr) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
@@ -79,25 +79,20 @@ func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 	if cnt > sysIOVMax {
 		return -int64(unix.EINVAL)
 	}
-	esz := uint64(sizeofIovecI386)
-	if s.abi == ABIAMD64 {
-		esz = sizeofIovecAMD64
-	}
-	if k.iovScratch == nil {
-		k.iovScratch = make([]uint64, 0, 2*sysIOVMax)
+	esz := uint64(sizeofIovec(s.abi))
+	if s.t.iovScratch == nil {
+		s.t.iovScratch = make([]uint64, 0, 2*sysIOVMax)
 	}
 	arr, e := k.checkUser(s.a[1], cnt*esz, unix.PROT_READ)
 	if e != 0 {
 		return -int64(e)
 	}
-	v := k.iovScratch[:0]
+	v := s.t.iovScratch[:0]
 	if !faultSafe(func() {
 		for raw := userView(arr); len(raw) > 0; raw = raw[esz:] {
-			if s.abi == ABIi386 {
-				v = append(v, uint64(le.Uint32(raw[0:])), uint64(le.Uint32(raw[4:])))
-			} else {
-				v = append(v, le.Uint64(raw[0:]), le.Uint64(raw[8:]))
-			}
+			var iov cIovec
+			iov.decode(s.abi, raw)
+			v = append(v, iov.Base, iov.Len)
 		}
 	}) {
 		return -int64(unix.EFAULT)
@@ -133,7 +128,7 @@ func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 		}
 		before += v[i+1]
 	}
-	a, mem := k.procMem[fd]
+	a, mem := k.memFD(fd)
 	var pos uint64
 	if mem {
 		if pos, v, e = k.memIovecs(fd, a, nr == unix.SYS_WRITEV, v); e != 0 {
@@ -158,11 +153,11 @@ func (k *Linux) iovecCall(s *sysCall, nr uintptr) int64 {
 	return hostRet(r, e)
 }
 
-func sysOpen(k *Linux, s *sysCall) int64 {
+func sysOpen(k *Process, s *sysCall) int64 {
 	return k.openat(s, unix.AT_FDCWD, s.a[0], s.int32Arg(1), uint32(s.a[2]))
 }
 
-func sysOpenat(k *Linux, s *sysCall) int64 {
+func sysOpenat(k *Process, s *sysCall) int64 {
 	return k.openat(s, s.int32Arg(0), s.a[1], s.int32Arg(2), uint32(s.a[3]))
 }
 
@@ -172,7 +167,7 @@ func sysOpenat(k *Linux, s *sysCall) int64 {
 // the descriptor number before it looks the path up, it is EMFILE without
 // side effects (no O_CREAT, no O_TRUNC) when the guest's RLIMIT_NOFILE
 // leaves no free number.
-func (k *Linux) openat(s *sysCall, dirfd int, pathAddr uint64, flags int, mode uint32) int64 {
+func (k *Process) openat(s *sysCall, dirfd int, pathAddr uint64, flags int, mode uint32) int64 {
 	p, e := k.path(pathAddr)
 	if e != 0 {
 		return -int64(e)
@@ -207,7 +202,7 @@ func (k *Linux) openat(s *sysCall, dirfd int, pathAddr uint64, flags int, mode u
 // userspace constant is 0, so it is spelled out here.
 const sysOLargefile = 0o100000
 
-func sysClose(k *Linux, s *sysCall) int64 {
+func sysClose(k *Process, s *sysCall) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
@@ -219,7 +214,7 @@ func sysClose(k *Linux, s *sysCall) int64 {
 	return hostRet(r, e)
 }
 
-func sysLseek(k *Linux, s *sysCall) int64 {
+func sysLseek(k *Process, s *sysCall) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
@@ -236,7 +231,7 @@ func sysLseek(k *Linux, s *sysCall) int64 {
 
 // sysLlseek is i386's _llseek(fd, offset_high, offset_low, loff_t *result,
 // whence).
-func sysLlseek(k *Linux, s *sysCall) int64 {
+func sysLlseek(k *Process, s *sysCall) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
@@ -268,7 +263,7 @@ const (
 	stat64                       // i386 struct stat64
 )
 
-func (k *Linux) statOut(st *unix.Stat_t, layout statLayout, addr uint64) int64 {
+func (k *Process) statOut(st *unix.Stat_t, layout statLayout, addr uint64) int64 {
 	switch layout {
 	case statOld:
 		var b [sizeofStatI386]byte
@@ -288,7 +283,7 @@ func (k *Linux) statOut(st *unix.Stat_t, layout statLayout, addr uint64) int64 {
 }
 
 // statAt is fstatat(dirfd, path, buf, flags) for every layout.
-func (k *Linux) statAt(dirfd int, pathAddr, buf uint64, flags int, layout statLayout) int64 {
+func (k *Process) statAt(dirfd int, pathAddr, buf uint64, flags int, layout statLayout) int64 {
 	dirfd, p, e := k.dirPath(dirfd, pathAddr)
 	if e != 0 {
 		return -int64(e)
@@ -300,7 +295,7 @@ func (k *Linux) statAt(dirfd int, pathAddr, buf uint64, flags int, layout statLa
 	return k.statOut(&st, layout, buf)
 }
 
-func (k *Linux) fstat(fd int, buf uint64, layout statLayout) int64 {
+func (k *Process) fstat(fd int, buf uint64, layout statLayout) int64 {
 	fd, e := k.fd(fd)
 	if e != 0 {
 		return -int64(e)
@@ -312,28 +307,28 @@ func (k *Linux) fstat(fd int, buf uint64, layout statLayout) int64 {
 	return k.statOut(&st, layout, buf)
 }
 
-func sysStat(k *Linux, s *sysCall) int64 {
+func sysStat(k *Process, s *sysCall) int64 {
 	return k.statAt(unix.AT_FDCWD, s.a[0], s.a[1], 0, abiStat(s))
 }
 
-func sysLstat(k *Linux, s *sysCall) int64 {
+func sysLstat(k *Process, s *sysCall) int64 {
 	return k.statAt(unix.AT_FDCWD, s.a[0], s.a[1], unix.AT_SYMLINK_NOFOLLOW, abiStat(s))
 }
 
-func sysFstat(k *Linux, s *sysCall) int64 { return k.fstat(s.int32Arg(0), s.a[1], abiStat(s)) }
+func sysFstat(k *Process, s *sysCall) int64 { return k.fstat(s.int32Arg(0), s.a[1], abiStat(s)) }
 
-func sysStat64(k *Linux, s *sysCall) int64 {
+func sysStat64(k *Process, s *sysCall) int64 {
 	return k.statAt(unix.AT_FDCWD, s.a[0], s.a[1], 0, stat64)
 }
 
-func sysLstat64(k *Linux, s *sysCall) int64 {
+func sysLstat64(k *Process, s *sysCall) int64 {
 	return k.statAt(unix.AT_FDCWD, s.a[0], s.a[1], unix.AT_SYMLINK_NOFOLLOW, stat64)
 }
 
-func sysFstat64(k *Linux, s *sysCall) int64 { return k.fstat(s.int32Arg(0), s.a[1], stat64) }
+func sysFstat64(k *Process, s *sysCall) int64 { return k.fstat(s.int32Arg(0), s.a[1], stat64) }
 
 // sysNewfstatat is x86-64's newfstatat and i386's fstatat64.
-func sysNewfstatat(k *Linux, s *sysCall) int64 {
+func sysNewfstatat(k *Process, s *sysCall) int64 {
 	layout := statNative
 	if s.abi == ABIi386 {
 		layout = stat64
@@ -351,7 +346,7 @@ func abiStat(s *sysCall) statLayout {
 
 // sysStatx is statx(dirfd, path, flags, mask, buf); struct statx is the
 // same in both ABIs, so the kernel writes the guest's buffer.
-func sysStatx(k *Linux, s *sysCall) int64 {
+func sysStatx(k *Process, s *sysCall) int64 {
 	dirfd, p, e := k.dirPath(s.int32Arg(0), s.a[1])
 	if e != 0 {
 		return -int64(e)
@@ -370,19 +365,19 @@ func sysStatx(k *Linux, s *sysCall) int64 {
 // sizeofStatx is sizeof(struct statx).
 const sizeofStatx = 256
 
-func sysAccess(k *Linux, s *sysCall) int64 {
+func sysAccess(k *Process, s *sysCall) int64 {
 	return k.faccessat(unix.AT_FDCWD, s.a[0], s.int32Arg(1), 0)
 }
 
-func sysFaccessat(k *Linux, s *sysCall) int64 {
+func sysFaccessat(k *Process, s *sysCall) int64 {
 	return k.faccessat(s.int32Arg(0), s.a[1], s.int32Arg(2), 0)
 }
 
-func sysFaccessat2(k *Linux, s *sysCall) int64 {
+func sysFaccessat2(k *Process, s *sysCall) int64 {
 	return k.faccessat(s.int32Arg(0), s.a[1], s.int32Arg(2), s.int32Arg(3))
 }
 
-func (k *Linux) faccessat(dirfd int, pathAddr uint64, mode, flags int) int64 {
+func (k *Process) faccessat(dirfd int, pathAddr uint64, mode, flags int) int64 {
 	dirfd, p, e := k.dirPath(dirfd, pathAddr)
 	if e != 0 {
 		return -int64(e)
@@ -396,7 +391,7 @@ func (k *Linux) faccessat(dirfd int, pathAddr uint64, mode, flags int) int64 {
 	return hostRet(r, e)
 }
 
-func sysGetcwd(k *Linux, s *sysCall) int64 {
+func sysGetcwd(k *Process, s *sysCall) int64 {
 	ub, e := k.kernelBuf(s.a[0], s.a[1])
 	if e != 0 {
 		return -int64(e)
@@ -406,17 +401,17 @@ func sysGetcwd(k *Linux, s *sysCall) int64 {
 	return k.wroteRet(s.a[0], hostRet(r, e))
 }
 
-func sysReadlink(k *Linux, s *sysCall) int64 {
+func sysReadlink(k *Process, s *sysCall) int64 {
 	return k.readlinkat(unix.AT_FDCWD, s.a[0], s.a[1], s.int32Arg(2))
 }
 
-func sysReadlinkat(k *Linux, s *sysCall) int64 {
+func sysReadlinkat(k *Process, s *sysCall) int64 {
 	return k.readlinkat(s.int32Arg(0), s.a[1], s.a[2], s.int32Arg(3))
 }
 
 // readlinkat answers /proc/self/exe with the guest's path and forwards
 // everything else.
-func (k *Linux) readlinkat(dirfd int, pathAddr, buf uint64, size int) int64 {
+func (k *Process) readlinkat(dirfd int, pathAddr, buf uint64, size int) int64 {
 	dirfd, p, e := k.dirPath(dirfd, pathAddr)
 	if e != 0 {
 		return -int64(e)
@@ -477,7 +472,7 @@ const (
 // 32-bit flag words, c_line and 19 control characters.
 const sizeofTermios = 36
 
-func sysIoctl(k *Linux, s *sysCall) int64 {
+func sysIoctl(k *Process, s *sysCall) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
@@ -515,7 +510,7 @@ func fcntlIntCmd(cmd int) bool {
 // sysFcntl is fcntl for both ABIs and i386's fcntl64 (is64 from the
 // table). Record locks translate i386's struct flock (32-bit offsets) and
 // flock64 (packed); x86-64's struct flock is the host's.
-func sysFcntl(k *Linux, s *sysCall) int64 {
+func sysFcntl(k *Process, s *sysCall) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
@@ -594,10 +589,9 @@ func sysFcntl(k *Linux, s *sysCall) int64 {
 
 // i386's F_GETLK64, F_SETLK64, F_SETLKW64 (fcntl64 only).
 const (
-	fcntlGetlk64     = 12
-	fcntlSetlk64     = 13
-	fcntlSetlkw64    = 14
-	sizeofFlockAMD64 = 32
+	fcntlGetlk64  = 12
+	fcntlSetlk64  = 13
+	fcntlSetlkw64 = 14
 )
 
 // The guest's descriptor numbers. The process's own RLIMIT_NOFILE is far
@@ -607,7 +601,7 @@ const (
 
 // fdFree is EMFILE when no number below the guest's RLIMIT_NOFILE is
 // free (get_unused_fd_flags), checked before a call with side effects.
-func (k *Linux) fdFree() unix.Errno {
+func (k *Process) fdFree() unix.Errno {
 	if n := k.band.LowestFree(); n < 0 || uint64(n) >= k.nofile() {
 		return unix.EMFILE
 	}
@@ -617,7 +611,7 @@ func (k *Linux) fdFree() unix.Errno {
 // newFD checks a descriptor the kernel just created for the guest: one at
 // or above the guest's limit is closed again, EMFILE (the kernel gives the
 // lowest free number, so none below the limit was free).
-func (k *Linux) newFD(fd int) unix.Errno {
+func (k *Process) newFD(fd int) unix.Errno {
 	if uint64(fd) >= k.nofile() {
 		unix.Close(fd)
 		return unix.EMFILE
@@ -625,7 +619,7 @@ func (k *Linux) newFD(fd int) unix.Errno {
 	return 0
 }
 
-func sysDup(k *Linux, s *sysCall) int64 {
+func sysDup(k *Process, s *sysCall) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
@@ -642,7 +636,7 @@ func sysDup(k *Linux, s *sysCall) int64 {
 }
 
 // fdResult is the result of a call that created descriptor fd.
-func (k *Linux) fdResult(fd int) int64 {
+func (k *Process) fdResult(fd int) int64 {
 	if e := k.newFD(fd); e != 0 {
 		return -int64(e)
 	}
@@ -652,7 +646,7 @@ func (k *Linux) fdResult(fd int) int64 {
 // sysDup2: onto itself it only checks that the descriptor is open; a new
 // number at or above the guest's RLIMIT_NOFILE (minemu's band included)
 // is EBADF (ksys_dup3). The numbers are unsigned ints.
-func sysDup2(k *Linux, s *sysCall) int64 {
+func sysDup2(k *Process, s *sysCall) int64 {
 	oldfd, newfd := uint32(s.a[0]), uint32(s.a[1])
 	if oldfd == newfd {
 		if _, e := k.fd(int(int32(oldfd))); e != 0 {
@@ -666,14 +660,14 @@ func sysDup2(k *Linux, s *sysCall) int64 {
 	return k.dup3(oldfd, newfd, 0)
 }
 
-func sysDup3(k *Linux, s *sysCall) int64 {
+func sysDup3(k *Process, s *sysCall) int64 {
 	return k.dup3(uint32(s.a[0]), uint32(s.a[1]), int(int32(s.a[2])))
 }
 
 // dup3 is ksys_dup3: EINVAL for flags other than O_CLOEXEC or oldfd ==
 // newfd, EBADF for newfd at or above the guest's limit, then EBADF for a
 // closed oldfd.
-func (k *Linux) dup3(oldfd, newfd uint32, flags int) int64 {
+func (k *Process) dup3(oldfd, newfd uint32, flags int) int64 {
 	if flags&^unix.O_CLOEXEC != 0 || oldfd == newfd {
 		return -int64(unix.EINVAL)
 	}
@@ -690,15 +684,15 @@ func (k *Linux) dup3(oldfd, newfd uint32, flags int) int64 {
 	return hostRet(r, e)
 }
 
-func sysPipe(k *Linux, s *sysCall) int64 { return k.pipe2(s.a[0], 0) }
+func sysPipe(k *Process, s *sysCall) int64 { return k.pipe2(s.a[0], 0) }
 
-func sysPipe2(k *Linux, s *sysCall) int64 { return k.pipe2(s.a[0], s.int32Arg(1)) }
+func sysPipe2(k *Process, s *sysCall) int64 { return k.pipe2(s.a[0], s.int32Arg(1)) }
 
 // pipe2 creates the pipe into minemu's memory and copies the two numbers
 // out, so that, as in the kernel, nothing is written when there are not
 // two free numbers below the guest's limit (EMFILE), and the pipe is
 // closed again when the copy faults.
-func (k *Linux) pipe2(addr uint64, flags int) int64 {
+func (k *Process) pipe2(addr uint64, flags int) int64 {
 	var p [2]int
 	if err := unix.Pipe2(p[:], flags); err != nil {
 		return errno(err)
@@ -719,7 +713,7 @@ func (k *Linux) pipe2(addr uint64, flags int) int64 {
 	return 0
 }
 
-func sysGetrandom(k *Linux, s *sysCall) int64 {
+func sysGetrandom(k *Process, s *sysCall) int64 {
 	ub, e := k.kernelBuf(s.a[0], s.a[1])
 	if e != 0 {
 		return -int64(e)

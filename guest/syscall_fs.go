@@ -11,7 +11,7 @@ import (
 )
 
 // pathAt runs host call nr(dirfd, path, a2, a3) for a guest path.
-func (k *Linux) pathAt(nr uintptr, dirfd int, pathAddr uint64, a2, a3 uintptr) int64 {
+func (k *Process) pathAt(nr uintptr, dirfd int, pathAddr uint64, a2, a3 uintptr) int64 {
 	dirfd, p, e := k.dirPath(dirfd, pathAddr)
 	if e != 0 {
 		return -int64(e)
@@ -20,35 +20,35 @@ func (k *Linux) pathAt(nr uintptr, dirfd int, pathAddr uint64, a2, a3 uintptr) i
 	return hostRet(r, e)
 }
 
-func sysUnlink(k *Linux, s *sysCall) int64 {
+func sysUnlink(k *Process, s *sysCall) int64 {
 	return k.pathAt(unix.SYS_UNLINKAT, unix.AT_FDCWD, s.a[0], 0, 0)
 }
 
-func sysUnlinkat(k *Linux, s *sysCall) int64 {
+func sysUnlinkat(k *Process, s *sysCall) int64 {
 	return k.pathAt(unix.SYS_UNLINKAT, s.int32Arg(0), s.a[1], uintptr(uint32(s.a[2])), 0)
 }
 
-func sysRmdir(k *Linux, s *sysCall) int64 {
+func sysRmdir(k *Process, s *sysCall) int64 {
 	return k.pathAt(unix.SYS_UNLINKAT, unix.AT_FDCWD, s.a[0], unix.AT_REMOVEDIR, 0)
 }
 
-func sysMkdir(k *Linux, s *sysCall) int64 {
+func sysMkdir(k *Process, s *sysCall) int64 {
 	return k.pathAt(unix.SYS_MKDIRAT, unix.AT_FDCWD, s.a[0], uintptr(uint32(s.a[1])), 0)
 }
 
-func sysMkdirat(k *Linux, s *sysCall) int64 {
+func sysMkdirat(k *Process, s *sysCall) int64 {
 	return k.pathAt(unix.SYS_MKDIRAT, s.int32Arg(0), s.a[1], uintptr(uint32(s.a[2])), 0)
 }
 
-func sysChmod(k *Linux, s *sysCall) int64 {
+func sysChmod(k *Process, s *sysCall) int64 {
 	return k.pathAt(unix.SYS_FCHMODAT, unix.AT_FDCWD, s.a[0], uintptr(uint32(s.a[1])), 0)
 }
 
-func sysFchmodat(k *Linux, s *sysCall) int64 {
+func sysFchmodat(k *Process, s *sysCall) int64 {
 	return k.pathAt(unix.SYS_FCHMODAT, s.int32Arg(0), s.a[1], uintptr(uint32(s.a[2])), 0)
 }
 
-func sysChdir(k *Linux, s *sysCall) int64 {
+func sysChdir(k *Process, s *sysCall) int64 {
 	_, p, e := k.dirPath(unix.AT_FDCWD, s.a[0])
 	if e != 0 {
 		return -int64(e)
@@ -58,7 +58,7 @@ func sysChdir(k *Linux, s *sysCall) int64 {
 }
 
 // sysTruncate is truncate(path, length); i386's length is a signed long.
-func sysTruncate(k *Linux, s *sysCall) int64 {
+func sysTruncate(k *Process, s *sysCall) int64 {
 	_, p, e := k.dirPath(unix.AT_FDCWD, s.a[0])
 	if e != 0 {
 		return -int64(e)
@@ -68,7 +68,7 @@ func sysTruncate(k *Linux, s *sysCall) int64 {
 }
 
 // renameat2 is the common part of rename, renameat and renameat2.
-func (k *Linux) renameat2(olddir int, oldAddr uint64, newdir int, newAddr uint64, flags uint32) int64 {
+func (k *Process) renameat2(olddir int, oldAddr uint64, newdir int, newAddr uint64, flags uint32) int64 {
 	olddir, e := k.dirfd(olddir)
 	if e != 0 {
 		return -int64(e)
@@ -92,20 +92,20 @@ func (k *Linux) renameat2(olddir int, oldAddr uint64, newdir int, newAddr uint64
 	return 0
 }
 
-func sysRename(k *Linux, s *sysCall) int64 {
+func sysRename(k *Process, s *sysCall) int64 {
 	return k.renameat2(unix.AT_FDCWD, s.a[0], unix.AT_FDCWD, s.a[1], 0)
 }
 
-func sysRenameat(k *Linux, s *sysCall) int64 {
+func sysRenameat(k *Process, s *sysCall) int64 {
 	return k.renameat2(s.int32Arg(0), s.a[1], s.int32Arg(2), s.a[3], 0)
 }
 
-func sysRenameat2(k *Linux, s *sysCall) int64 {
+func sysRenameat2(k *Process, s *sysCall) int64 {
 	return k.renameat2(s.int32Arg(0), s.a[1], s.int32Arg(2), s.a[3], uint32(s.a[4]))
 }
 
 // fdCall runs host call nr(fd, a1, a2) for a guest descriptor.
-func (k *Linux) fdCall(nr uintptr, fd int, a1, a2 uintptr) int64 {
+func (k *Process) fdCall(nr uintptr, fd int, a1, a2 uintptr) int64 {
 	fd, e := k.fd(fd)
 	if e != 0 {
 		return -int64(e)
@@ -114,23 +114,23 @@ func (k *Linux) fdCall(nr uintptr, fd int, a1, a2 uintptr) int64 {
 	return hostRet(r, e)
 }
 
-func sysFchdir(k *Linux, s *sysCall) int64 { return k.fdCall(unix.SYS_FCHDIR, s.int32Arg(0), 0, 0) }
-func sysFsync(k *Linux, s *sysCall) int64  { return k.fdCall(unix.SYS_FSYNC, s.int32Arg(0), 0, 0) }
-func sysFdatasync(k *Linux, s *sysCall) int64 {
+func sysFchdir(k *Process, s *sysCall) int64 { return k.fdCall(unix.SYS_FCHDIR, s.int32Arg(0), 0, 0) }
+func sysFsync(k *Process, s *sysCall) int64  { return k.fdCall(unix.SYS_FSYNC, s.int32Arg(0), 0, 0) }
+func sysFdatasync(k *Process, s *sysCall) int64 {
 	return k.fdCall(unix.SYS_FDATASYNC, s.int32Arg(0), 0, 0)
 }
 
-func sysFchmod(k *Linux, s *sysCall) int64 {
+func sysFchmod(k *Process, s *sysCall) int64 {
 	return k.fdCall(unix.SYS_FCHMOD, s.int32Arg(0), uintptr(uint32(s.a[1])), 0)
 }
 
 // sysFtruncate is ftruncate(fd, length); i386's length is a signed long.
-func sysFtruncate(k *Linux, s *sysCall) int64 {
+func sysFtruncate(k *Process, s *sysCall) int64 {
 	return k.fdCall(unix.SYS_FTRUNCATE, s.int32Arg(0), uintptr(s.longArg(1)), 0)
 }
 
 // sysFtruncate64 is i386's ftruncate64(fd, length_lo, length_hi).
-func sysFtruncate64(k *Linux, s *sysCall) int64 {
+func sysFtruncate64(k *Process, s *sysCall) int64 {
 	return k.fdCall(unix.SYS_FTRUNCATE, s.int32Arg(0), uintptr(s.a[2]<<32|s.a[1]), 0)
 }
 
@@ -138,7 +138,7 @@ func sysFtruncate64(k *Linux, s *sysCall) int64 {
 // directory listing this process's descriptors, the entries of minemu's
 // own are dropped (fdband_proc.go); a buffer that held only those is
 // refilled, so that an empty result still means the end.
-func sysGetdents64(k *Linux, s *sysCall) int64 {
+func sysGetdents64(k *Process, s *sysCall) int64 {
 	fd, e := k.fd(s.int32Arg(0))
 	if e != 0 {
 		return -int64(e)
@@ -156,7 +156,7 @@ func sysGetdents64(k *Linux, s *sysCall) int64 {
 // prepared by kernelBuf. A listing of one of the process's fd or fdinfo
 // directories loses minemu's band entries; a chunk holding nothing else is
 // replaced by the next one.
-func (k *Linux) getdents(fd int, addr, n uint64) int64 {
+func (k *Process) getdents(fd int, addr, n uint64) int64 {
 	filter := k.isOwnFDDir(fd)
 	for {
 		r, _, e := unix.Syscall(unix.SYS_GETDENTS64, uintptr(fd), uintptr(addr), uintptr(n))
@@ -174,18 +174,18 @@ func (k *Linux) getdents(fd int, addr, n uint64) int64 {
 	}
 }
 
-func sysUmask(k *Linux, s *sysCall) int64 {
+func sysUmask(k *Process, s *sysCall) int64 {
 	return int64(unix.Umask(int(s.a[0] & 0o777)))
 }
 
-func sysSchedYield(k *Linux, s *sysCall) int64 {
+func sysSchedYield(k *Process, s *sysCall) int64 {
 	unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	return 0
 }
 
 // sysSchedGetaffinity: the CPU mask is a byte array in both ABIs, but its
 // length (an unsigned int in both) must be a multiple of the guest's long.
-func sysSchedGetaffinity(k *Linux, s *sysCall) int64 {
+func sysSchedGetaffinity(k *Process, s *sysCall) int64 {
 	n := uint64(uint32(s.a[1]))
 	if s.abi == ABIi386 && n%4 != 0 {
 		return -int64(unix.EINVAL)
@@ -195,8 +195,8 @@ func sysSchedGetaffinity(k *Linux, s *sysCall) int64 {
 		return -int64(e)
 	}
 	pid := s.int32Arg(0)
-	if pid == k.pid {
-		pid = 0 // the guest's thread, not whichever thread runs it
+	if pid == s.t.tid {
+		pid = 0 // the calling guest thread, not whichever thread runs it
 	}
 	r, _, e := unix.Syscall(unix.SYS_SCHED_GETAFFINITY, uintptr(pid), uintptr(n), p)
 	return k.wroteRet(s.a[2], hostRet(r, e))
@@ -205,61 +205,33 @@ func sysSchedGetaffinity(k *Linux, s *sysCall) int64 {
 // sysSysinfo writes struct sysinfo; for i386 the memory fields are
 // 32-bit and, like the kernel's compat_sysinfo, scaled down through a
 // larger mem_unit when they do not fit.
-func sysSysinfo(k *Linux, s *sysCall) int64 {
+func sysSysinfo(k *Process, s *sysCall) int64 {
 	var si unix.Sysinfo_t
 	if err := unix.Sysinfo(&si); err != nil {
 		return errno(err)
 	}
-	var b [sizeofSysinfoAMD64]byte
+	var b [sizeofSysinfoMax]byte
 	n := encodeSysinfo(s.abi, &si, &b)
 	return -int64(k.copyOut(s.a[0], b[:n]))
 }
 
-// Sizes of struct sysinfo.
-const (
-	sizeofSysinfoAMD64 = 112
-	sizeofSysinfoI386  = 64
-)
-
 // encodeSysinfo writes si in abi's layout into b and returns its size.
-func encodeSysinfo(abi ABI, si *unix.Sysinfo_t, b *[sizeofSysinfoAMD64]byte) int {
-	*b = [sizeofSysinfoAMD64]byte{}
-	mem := []uint64{si.Totalram, si.Freeram, si.Sharedram, si.Bufferram, si.Totalswap, si.Freeswap, si.Totalhigh, si.Freehigh}
-	if abi == ABIAMD64 {
-		le.PutUint64(b[0:], uint64(si.Uptime))
-		for i, l := range si.Loads {
-			le.PutUint64(b[8+8*i:], l)
-		}
-		for i, v := range mem[:6] {
-			le.PutUint64(b[32+8*i:], v)
-		}
-		le.PutUint16(b[80:], si.Procs)
-		le.PutUint64(b[88:], si.Totalhigh)
-		le.PutUint64(b[96:], si.Freehigh)
-		le.PutUint32(b[104:], si.Unit)
-		return sizeofSysinfoAMD64
+func encodeSysinfo(abi ABI, si *unix.Sysinfo_t, b *[sizeofSysinfoMax]byte) int {
+	v := cSysinfo{
+		Uptime: si.Uptime, Loads: si.Loads,
+		Totalram: si.Totalram, Freeram: si.Freeram, Sharedram: si.Sharedram, Bufferram: si.Bufferram,
+		Totalswap: si.Totalswap, Freeswap: si.Freeswap, Procs: si.Procs,
+		Totalhigh: si.Totalhigh, Freehigh: si.Freehigh, MemUnit: si.Unit,
 	}
-	unit := si.Unit
-	if si.Totalram>>32 != 0 || si.Totalswap>>32 != 0 {
+	if abi == ABIi386 && (si.Totalram>>32 != 0 || si.Totalswap>>32 != 0) {
 		shift := 0
-		for unit < 4096 {
-			unit <<= 1
+		for v.MemUnit < 4096 {
+			v.MemUnit <<= 1
 			shift++
 		}
-		for i := range mem {
-			mem[i] >>= shift
+		for _, p := range [...]*uint64{&v.Totalram, &v.Freeram, &v.Sharedram, &v.Bufferram, &v.Totalswap, &v.Freeswap, &v.Totalhigh, &v.Freehigh} {
+			*p >>= shift
 		}
 	}
-	le.PutUint32(b[0:], uint32(si.Uptime))
-	for i, l := range si.Loads {
-		le.PutUint32(b[4+4*i:], uint32(l))
-	}
-	for i, v := range mem[:6] {
-		le.PutUint32(b[16+4*i:], uint32(v))
-	}
-	le.PutUint16(b[40:], si.Procs)
-	le.PutUint32(b[44:], uint32(mem[6]))
-	le.PutUint32(b[48:], uint32(mem[7]))
-	le.PutUint32(b[52:], unit)
-	return sizeofSysinfoI386
+	return len(v.encode(abi, b[:]))
 }

@@ -12,45 +12,45 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-func sysExit(k *Linux, s *sysCall) int64 {
+func sysExit(k *Process, s *sysCall) int64 {
 	// The kernel keeps the low 8 bits of the code ((code & 0xff) << 8).
 	s.exit = &Exit{Code: int(s.a[0] & 0xff)}
 	return 0
 }
 
-func sysGetpid(k *Linux, s *sysCall) int64 { return int64(k.pid) }
+func sysGetpid(k *Process, s *sysCall) int64 { return int64(k.pid) }
 
-// sysGettid: the guest is single-threaded, so its only thread's id is its
-// pid (the Go thread running the interpreter may be another one).
-func sysGettid(k *Linux, s *sysCall) int64 { return int64(k.pid) }
+// sysGettid is the calling thread's id: the pid for the main thread (the
+// Go thread running the interpreter may be another one).
+func sysGettid(k *Process, s *sysCall) int64 { return int64(s.t.tid) }
 
-func sysGetppid(k *Linux, s *sysCall) int64 { return int64(unix.Getppid()) }
+func sysGetppid(k *Process, s *sysCall) int64 { return int64(unix.Getppid()) }
 
-func sysGetpgrp(k *Linux, s *sysCall) int64 { return int64(unix.Getpgrp()) }
+func sysGetpgrp(k *Process, s *sysCall) int64 { return int64(unix.Getpgrp()) }
 
 // sysGetpgid and sysGetsid ask the host; pid 0 (and the guest's own pid)
 // is this process.
-func sysGetpgid(k *Linux, s *sysCall) int64 {
+func sysGetpgid(k *Process, s *sysCall) int64 {
 	r, _, e := unix.Syscall(unix.SYS_GETPGID, uintptr(s.int32Arg(0)), 0, 0)
 	return hostRet(r, e)
 }
 
-func sysGetsid(k *Linux, s *sysCall) int64 {
+func sysGetsid(k *Process, s *sysCall) int64 {
 	r, _, e := unix.Syscall(unix.SYS_GETSID, uintptr(s.int32Arg(0)), 0, 0)
 	return hostRet(r, e)
 }
 
-func sysGetuid(k *Linux, s *sysCall) int64  { return int64(uint32(unix.Getuid())) }
-func sysGeteuid(k *Linux, s *sysCall) int64 { return int64(uint32(unix.Geteuid())) }
-func sysGetgid(k *Linux, s *sysCall) int64  { return int64(uint32(unix.Getgid())) }
-func sysGetegid(k *Linux, s *sysCall) int64 { return int64(uint32(unix.Getegid())) }
+func sysGetuid(k *Process, s *sysCall) int64  { return int64(uint32(unix.Getuid())) }
+func sysGeteuid(k *Process, s *sysCall) int64 { return int64(uint32(unix.Geteuid())) }
+func sysGetgid(k *Process, s *sysCall) int64  { return int64(uint32(unix.Getgid())) }
+func sysGetegid(k *Process, s *sysCall) int64 { return int64(uint32(unix.Getegid())) }
 
 // The i386 16-bit variants (getuid, not getuid32) show a large id as
 // overflowuid.
-func sysGetuid16(k *Linux, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getuid()))) }
-func sysGeteuid16(k *Linux, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Geteuid()))) }
-func sysGetgid16(k *Linux, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getgid()))) }
-func sysGetegid16(k *Linux, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Getegid()))) }
+func sysGetuid16(k *Process, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getuid()))) }
+func sysGeteuid16(k *Process, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Geteuid()))) }
+func sysGetgid16(k *Process, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getgid()))) }
+func sysGetegid16(k *Process, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Getegid()))) }
 
 // arch_prctl codes (asm/prctl.h).
 const (
@@ -60,7 +60,7 @@ const (
 	archGetGS = 0x1004
 )
 
-func sysArchPrctl(k *Linux, s *sysCall) int64 {
+func sysArchPrctl(k *Process, s *sysCall) int64 {
 	switch s.a[0] {
 	case archSetFS, archSetGS:
 		// do_arch_prctl_64: a base at or above TASK_SIZE_MAX is EPERM.
@@ -125,47 +125,25 @@ func emptyDesc(base, limit, flags uint32) bool {
 	return f == 0 || f == udReadExecOnly|udNotPresent
 }
 
-// SegmentBase returns the base of the segment an i386 guest selects with
-// sel (a GS or FS selector value): the base set_thread_area installed in
-// the selector's GDT entry. ok is false for a selector that names no
-// installed TLS entry (the interpreter raises SIGSEGV, as a general
-// protection fault would). The null selector has base 0. Like Syscall,
-// it is called only by the goroutine running the guest.
-func (k *Linux) SegmentBase(sel uint16) (base uint64, ok bool) {
-	if sel&^3 == 0 {
-		return 0, true
-	}
-	if sel&4 != 0 || sel&3 != 3 {
-		return 0, false // LDT selectors and kernel privilege levels
-	}
-	i := int(sel>>3) - tlsEntryMin
-	if i < 0 || i >= tlsEntries {
-		return 0, false
-	}
-	d := k.gdt[i]
-	if !d.used || d.flags&udNotPresent != 0 {
-		return 0, false
-	}
-	return uint64(d.base), true
-}
-
 // sysSetThreadArea is i386's set_thread_area(struct user_desc *). An
 // entry_number of -1 asks for a free entry, whose number is written back.
-func sysSetThreadArea(k *Linux, s *sysCall) int64 {
+func sysSetThreadArea(k *Process, s *sysCall) int64 {
 	var b [sizeofUserDesc]byte
 	if e := k.copyIn(s.a[0], b[:]); e != 0 {
 		return -int64(e)
 	}
-	entry := int32(le.Uint32(b[0:]))
-	base, limit, flags := le.Uint32(b[4:]), le.Uint32(b[8:]), le.Uint32(b[12:])
+	var ud cUserDesc
+	ud.decode(b[:])
+	entry := int32(ud.EntryNumber)
+	base, limit, flags := ud.BaseAddr, ud.Limit, ud.Flags
 	empty := emptyDesc(base, limit, flags)
 	// tls_desc_okay: a TLS segment is a present, 32-bit data segment.
 	if !empty && (flags&udSeg32 == 0 || (flags>>udContentsShift)&3 > 1 || flags&udNotPresent != 0) {
 		return -int64(unix.EINVAL)
 	}
 	if entry == -1 {
-		for i := range k.gdt {
-			if !k.gdt[i].used {
+		for i := range s.t.gdt {
+			if !s.t.gdt[i].used {
 				entry = int32(tlsEntryMin + i)
 				break
 			}
@@ -173,8 +151,8 @@ func sysSetThreadArea(k *Linux, s *sysCall) int64 {
 		if entry == -1 {
 			return -int64(unix.ESRCH)
 		}
-		le.PutUint32(b[0:], uint32(entry))
-		if e := k.copyOut(s.a[0], b[:4]); e != 0 {
+		ud.EntryNumber = uint32(entry)
+		if e := k.copyOut(s.a[0], ud.encode(b[:])[offUserDescEntryNumber:offUserDescBaseAddr]); e != 0 {
 			return -int64(e)
 		}
 	}
@@ -183,65 +161,58 @@ func sysSetThreadArea(k *Linux, s *sysCall) int64 {
 		return -int64(unix.EINVAL)
 	}
 	if empty {
-		k.gdt[i] = tlsDesc{}
+		s.t.gdt[i] = tlsDesc{}
 	} else {
-		k.gdt[i] = tlsDesc{used: true, base: base, limit: limit, flags: flags & 0x7f}
+		s.t.gdt[i] = tlsDesc{used: true, base: base, limit: limit, flags: flags & 0x7f}
 	}
 	// Like the kernel's load_TLS, a change to the entry GS already
 	// selects takes effect at once.
 	if int(s.c.GS>>3) == int(entry) && s.c.GS&7 == 3 {
-		s.c.GSBase = uint64(k.gdt[i].base)
+		s.c.GSBase = uint64(s.t.gdt[i].base)
 	}
 	if int(s.c.FS>>3) == int(entry) && s.c.FS&7 == 3 {
-		s.c.FSBase = uint64(k.gdt[i].base)
+		s.c.FSBase = uint64(s.t.gdt[i].base)
 	}
 	return 0
 }
 
 // sysGetThreadArea is i386's get_thread_area(struct user_desc *).
-func sysGetThreadArea(k *Linux, s *sysCall) int64 {
+func sysGetThreadArea(k *Process, s *sysCall) int64 {
 	var b [sizeofUserDesc]byte
-	if e := k.copyIn(s.a[0], b[:4]); e != 0 {
+	if e := k.copyIn(s.a[0], b[offUserDescEntryNumber:offUserDescBaseAddr]); e != 0 {
 		return -int64(e)
 	}
-	entry := int32(le.Uint32(b[0:]))
+	entry := int32(le.Uint32(b[offUserDescEntryNumber:]))
 	i := int(entry) - tlsEntryMin
 	if i < 0 || i >= tlsEntries {
 		return -int64(unix.EINVAL)
 	}
-	d := k.gdt[i]
-	le.PutUint32(b[4:], d.base)
-	le.PutUint32(b[8:], d.limit)
-	flags := d.flags
+	d := s.t.gdt[i]
+	ud := cUserDesc{EntryNumber: uint32(entry), BaseAddr: d.base, Limit: d.limit, Flags: d.flags}
 	if !d.used {
-		flags = udReadExecOnly | udNotPresent
+		ud.Flags = udReadExecOnly | udNotPresent
 	}
-	le.PutUint32(b[12:], flags)
-	return -int64(k.copyOut(s.a[0], b[:]))
+	return -int64(k.copyOut(s.a[0], ud.encode(b[:])))
 }
 
-func sysSetTidAddress(k *Linux, s *sysCall) int64 {
-	k.clearChildTID = s.a[0]
-	return int64(k.pid)
+func sysSetTidAddress(k *Process, s *sysCall) int64 {
+	s.t.clearChildTID = s.a[0]
+	return int64(s.t.tid)
 }
 
-func sysSetRobustList(k *Linux, s *sysCall) int64 {
-	want := uint64(sizeofRobustAMD64)
-	if s.abi == ABIi386 {
-		want = sizeofRobustI386
-	}
-	if s.a[1] != want {
+func sysSetRobustList(k *Process, s *sysCall) int64 {
+	if s.a[1] != uint64(sizeofRobustListHead(s.abi)) {
 		return -int64(unix.EINVAL)
 	}
-	k.robustList = s.a[0]
+	s.t.robustList = s.a[0]
 	return 0
 }
 
 // sysNoSysQuiet answers ENOSYS without a warning: calls such as rseq that
 // libc makes at startup and handles ENOSYS for by design.
-func sysNoSysQuiet(k *Linux, s *sysCall) int64 { return -int64(unix.ENOSYS) }
+func sysNoSysQuiet(k *Process, s *sysCall) int64 { return -int64(unix.ENOSYS) }
 
-func sysUname(k *Linux, s *sysCall) int64 {
+func sysUname(k *Process, s *sysCall) int64 {
 	var u unix.Utsname
 	if err := unix.Uname(&u); err != nil {
 		return errno(err)
@@ -259,12 +230,12 @@ func sysUname(k *Linux, s *sysCall) int64 {
 // Time.
 
 // timeOut writes a timespec or timeval in the guest's old layout.
-func (k *Linux) timeOut(abi ABI, addr uint64, sec, nsec int64) unix.Errno {
-	var b [sizeofTimespec64]byte
+func (k *Process) timeOut(abi ABI, addr uint64, sec, nsec int64) unix.Errno {
+	var b [sizeofTimespecMax]byte
 	return k.copyOut(addr, encodeTimespec(abi, sec, nsec, &b))
 }
 
-func sysClockGettime(k *Linux, s *sysCall) int64 {
+func sysClockGettime(k *Process, s *sysCall) int64 {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(int32(s.int32Arg(0)), &ts); err != nil {
 		return errno(err)
@@ -273,7 +244,7 @@ func sysClockGettime(k *Linux, s *sysCall) int64 {
 }
 
 // sysClockGettime64 is i386's clock_gettime64: a 64-bit timespec.
-func sysClockGettime64(k *Linux, s *sysCall) int64 {
+func sysClockGettime64(k *Process, s *sysCall) int64 {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(int32(s.int32Arg(0)), &ts); err != nil {
 		return errno(err)
@@ -281,7 +252,7 @@ func sysClockGettime64(k *Linux, s *sysCall) int64 {
 	return -int64(k.timeOut(ABIAMD64, s.a[1], ts.Sec, ts.Nsec))
 }
 
-func sysClockGetres(k *Linux, s *sysCall) int64 {
+func sysClockGetres(k *Process, s *sysCall) int64 {
 	var ts unix.Timespec
 	if err := unix.ClockGetres(int32(s.int32Arg(0)), &ts); err != nil {
 		return errno(err)
@@ -292,7 +263,7 @@ func sysClockGetres(k *Linux, s *sysCall) int64 {
 	return -int64(k.timeOut(s.abi, s.a[1], ts.Sec, ts.Nsec))
 }
 
-func sysGettimeofday(k *Linux, s *sysCall) int64 {
+func sysGettimeofday(k *Process, s *sysCall) int64 {
 	if s.a[0] != 0 {
 		var tv unix.Timeval
 		if err := unix.Gettimeofday(&tv); err != nil {
@@ -319,7 +290,7 @@ func sysGettimeofday(k *Linux, s *sysCall) int64 {
 
 // sysTime returns the seconds since the epoch (truncated to 32 bits for
 // i386, as compat time does) and stores them at the pointer if non-null.
-func sysTime(k *Linux, s *sysCall) int64 {
+func sysTime(k *Process, s *sysCall) int64 {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_REALTIME, &ts); err != nil {
 		return errno(err)
@@ -344,9 +315,9 @@ func sysTime(k *Linux, s *sysCall) int64 {
 
 // readTimespec reads and validates a guest timespec (old layout for
 // i386 unless wide).
-func (k *Linux) readTimespec(abi ABI, addr uint64) (time.Duration, unix.Errno) {
-	var b [sizeofTimespec64]byte
-	n := timespecSize(abi)
+func (k *Process) readTimespec(abi ABI, addr uint64) (time.Duration, unix.Errno) {
+	var b [sizeofTimespecMax]byte
+	n := sizeofTimespec(abi)
 	if e := k.copyIn(addr, b[:n]); e != 0 {
 		return 0, e
 	}
@@ -385,7 +356,7 @@ func sleep(clock int, flags int, d time.Duration, abs unix.Timespec) unix.Errno 
 	}
 }
 
-func sysNanosleep(k *Linux, s *sysCall) int64 {
+func sysNanosleep(k *Process, s *sysCall) int64 {
 	d, e := k.readTimespec(s.abi, s.a[0])
 	if e != 0 {
 		return -int64(e)
@@ -395,7 +366,7 @@ func sysNanosleep(k *Linux, s *sysCall) int64 {
 
 // sysClockNanosleep is clock_nanosleep(clock, flags, req, rem); wide
 // selects i386's clock_nanosleep_time64 (64-bit timespec).
-func (k *Linux) clockNanosleep(s *sysCall, abi ABI) int64 {
+func (k *Process) clockNanosleep(s *sysCall, abi ABI) int64 {
 	clock, flags := s.int32Arg(0), s.int32Arg(1)
 	d, e := k.readTimespec(abi, s.a[2])
 	if e != 0 {
@@ -405,29 +376,13 @@ func (k *Linux) clockNanosleep(s *sysCall, abi ABI) int64 {
 	return -int64(sleep(clock, flags&unix.TIMER_ABSTIME, d, abs))
 }
 
-func sysClockNanosleep(k *Linux, s *sysCall) int64   { return k.clockNanosleep(s, s.abi) }
-func sysClockNanosleep64(k *Linux, s *sysCall) int64 { return k.clockNanosleep(s, ABIAMD64) }
+func sysClockNanosleep(k *Process, s *sysCall) int64   { return k.clockNanosleep(s, s.abi) }
+func sysClockNanosleep64(k *Process, s *sysCall) int64 { return k.clockNanosleep(s, ABIAMD64) }
 
-// Signals: dispositions, mask and alternate stack are recorded and
-// reported back; handlers are not run (no delivery yet). A signal the
-// guest sends itself whose action is the default "terminate" ends it.
-
-// signalState is the guest's recorded signal state.
-type signalState struct {
-	// actions[sig-1] is the disposition of signal sig (1..64).
-	actions [64]sigAction
-	// mask is the blocked set (bit sig-1); SIGKILL and SIGSTOP are never
-	// in it.
-	mask uint64
-	// pending holds signals sent to itself while blocked.
-	pending uint64
-	// alt is the alternate signal stack; flags SS_DISABLE when none.
-	alt altStack
-}
-
-func (st *signalState) init() {
-	st.alt = altStack{flags: ssDisable}
-}
+// Signals: dispositions (the process's), the mask and alternate stack
+// (each thread's) are recorded and reported back; handlers are not run (no
+// delivery yet). A signal the guest sends itself whose action is the
+// default "terminate" ends it.
 
 // Signal dispositions (SIG_DFL, SIG_IGN).
 const (
@@ -439,17 +394,15 @@ const (
 	ssOnstack    = 1
 	ssDisable    = 2
 	ssAutodisarm = 1 << 31
-	// unblockable is SIGKILL and SIGSTOP.
-	unblockable = 1<<(unix.SIGKILL-1) | 1<<(unix.SIGSTOP-1)
 )
 
-func sysRtSigaction(k *Linux, s *sysCall) int64 {
+func sysRtSigaction(k *Process, s *sysCall) int64 {
 	sig := s.int32Arg(0)
 	if s.a[3] != sizeofSigset || sig < 1 || sig > 64 {
 		return -int64(unix.EINVAL)
 	}
 	n := sigactionSize(s.abi)
-	var b [sizeofSigactAMD64]byte
+	var b [sizeofSigactionMax]byte
 	var act sigAction
 	if s.a[1] != 0 {
 		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
@@ -461,19 +414,24 @@ func sysRtSigaction(k *Linux, s *sysCall) int64 {
 		act = decodeSigaction(s.abi, b[:n])
 		act.mask &^= unblockable
 	}
+	k.sigMu.Lock()
+	old := k.actions[sig-1]
+	k.sigMu.Unlock()
 	if s.a[2] != 0 {
-		encodeSigaction(s.abi, k.sig.actions[sig-1], b[:n])
+		encodeSigaction(s.abi, old, b[:n])
 		if e := k.copyOut(s.a[2], b[:n]); e != 0 {
 			return -int64(e)
 		}
 	}
 	if s.a[1] != 0 {
-		k.sig.actions[sig-1] = act
+		k.sigMu.Lock()
+		k.actions[sig-1] = act
+		k.sigMu.Unlock()
 	}
 	return 0
 }
 
-func sysRtSigprocmask(k *Linux, s *sysCall) int64 {
+func sysRtSigprocmask(k *Process, s *sysCall) int64 {
 	if s.a[3] != sizeofSigset {
 		return -int64(unix.EINVAL)
 	}
@@ -490,9 +448,12 @@ func sysRtSigprocmask(k *Linux, s *sysCall) int64 {
 			return -int64(unix.EINVAL)
 		}
 	}
+	t := s.t
 	if s.a[2] != 0 {
 		var b [8]byte
-		le.PutUint64(b[:], k.sig.mask)
+		k.sigMu.Lock()
+		le.PutUint64(b[:], t.sigMask)
+		k.sigMu.Unlock()
 		if e := k.copyOut(s.a[2], b[:]); e != 0 {
 			return -int64(e)
 		}
@@ -500,33 +461,41 @@ func sysRtSigprocmask(k *Linux, s *sysCall) int64 {
 	if s.a[1] == 0 {
 		return 0
 	}
+	k.sigMu.Lock()
 	switch s.int32Arg(0) {
 	case unix.SIG_BLOCK:
-		k.sig.mask |= set
+		t.sigMask |= set
 	case unix.SIG_UNBLOCK:
-		k.sig.mask &^= set
+		t.sigMask &^= set
 	case unix.SIG_SETMASK:
-		k.sig.mask = set
+		t.sigMask = set
 	}
-	k.sig.mask &^= unblockable
-	// A pending signal that is now unblocked is delivered.
-	if ready := k.sig.pending &^ k.sig.mask; ready != 0 {
-		for sig := 1; sig <= 64; sig++ {
-			if ready&(1<<(sig-1)) != 0 {
-				k.sig.pending &^= 1 << (sig - 1)
-				if x := k.deliverSelf(sig); x != nil {
-					s.exit = x
-					return 0
-				}
+	t.sigMask &^= unblockable
+	k.sigMu.Unlock()
+	// A pending signal that is now unblocked is delivered, lowest number
+	// first, whether it was sent to the thread or to the process.
+	for sig := 1; sig <= 64; sig++ {
+		bit := uint64(1) << (sig - 1)
+		k.sigMu.Lock()
+		ready := (t.sigPending|k.pending)&bit != 0 && t.sigMask&bit == 0
+		if ready {
+			t.sigPending &^= bit
+			k.pending &^= bit
+		}
+		k.sigMu.Unlock()
+		if ready {
+			if x := k.deliver(sig); x != nil {
+				s.exit = x
+				return 0
 			}
 		}
 	}
 	return 0
 }
 
-func sysSigaltstack(k *Linux, s *sysCall) int64 {
+func sysSigaltstack(k *Process, s *sysCall) int64 {
 	n := stackSize(s.abi)
-	var b [sizeofStackAMD64]byte
+	var b [sizeofStackMax]byte
 	var ss altStack
 	if s.a[0] != 0 {
 		if e := k.copyIn(s.a[0], b[:n]); e != 0 {
@@ -546,13 +515,13 @@ func sysSigaltstack(k *Linux, s *sysCall) int64 {
 		}
 	}
 	if s.a[1] != 0 {
-		encodeStack(s.abi, k.sig.alt, b[:n])
+		encodeStack(s.abi, s.t.alt, b[:n])
 		if e := k.copyOut(s.a[1], b[:n]); e != 0 {
 			return -int64(e)
 		}
 	}
 	if s.a[0] != 0 {
-		k.sig.alt = ss
+		s.t.alt = ss
 	}
 	return 0
 }
@@ -576,25 +545,48 @@ func defaultStops(sig int) bool {
 	return false
 }
 
-// sendSelf handles a signal the guest sends itself (kill, tkill, tgkill):
-// ignored, left pending while blocked, or delivered.
-func (k *Linux) sendSelf(s *sysCall, sig int) int64 {
+// signalProcess handles a signal the guest sends its own process (kill):
+// ignored, left pending while blocked, or delivered. Which thread takes a
+// process-directed signal is the calling one, the only one today.
+func (k *Process) signalProcess(s *sysCall, sig int) int64 {
 	if sig == 0 {
 		return 0
 	}
-	bit := uint64(1) << (sig - 1)
-	if k.sig.mask&bit != 0 {
-		k.sig.pending |= bit
+	k.sigMu.Lock()
+	if s.t.blocked(sig) {
+		k.pending |= 1 << (sig - 1)
+		k.sigMu.Unlock()
 		return 0
 	}
-	s.exit = k.deliverSelf(sig)
+	k.sigMu.Unlock()
+	s.exit = k.deliver(sig)
 	return 0
 }
 
-// deliverSelf delivers sig to the guest: an Exit when its action is the
+// signalThread handles a signal the guest sends one of its threads (tkill,
+// tgkill): ignored, left pending in that thread while it blocks it, or
+// delivered.
+func (k *Process) signalThread(s *sysCall, t *Thread, sig int) int64 {
+	if sig == 0 {
+		return 0
+	}
+	k.sigMu.Lock()
+	if t.blocked(sig) {
+		t.sigPending |= 1 << (sig - 1)
+		k.sigMu.Unlock()
+		return 0
+	}
+	k.sigMu.Unlock()
+	s.exit = k.deliver(sig)
+	return 0
+}
+
+// deliver delivers sig to the guest: an Exit when its action is the
 // default one and that terminates the process, nil otherwise.
-func (k *Linux) deliverSelf(sig int) *Exit {
-	h := k.sig.actions[sig-1].handler
+func (k *Process) deliver(sig int) *Exit {
+	k.sigMu.Lock()
+	h := k.actions[sig-1].handler
+	k.sigMu.Unlock()
 	if sig != int(unix.SIGKILL) {
 		switch {
 		case h == sigIGN:
@@ -615,13 +607,13 @@ func (k *Linux) deliverSelf(sig int) *Exit {
 	}
 }
 
-func sysKill(k *Linux, s *sysCall) int64 {
+func sysKill(k *Process, s *sysCall) int64 {
 	pid, sig := s.int32Arg(0), s.int32Arg(1)
 	if sig < 0 || sig > 64 {
 		return -int64(unix.EINVAL)
 	}
 	if pid == k.pid || pid == 0 {
-		return k.sendSelf(s, sig)
+		return k.signalProcess(s, sig)
 	}
 	if pid == -1 {
 		// Every process the user may signal: never on behalf of a guest.
@@ -633,11 +625,10 @@ func sysKill(k *Linux, s *sysCall) int64 {
 }
 
 // sysTkill forwards only to threads of other processes: a thread of this
-// process other than the guest's (tid == pid) is minemu's, and ESRCH as
-// for tgkill.
-func sysTkill(k *Linux, s *sysCall) int64 {
+// process that is not a guest thread is minemu's, and ESRCH as for tgkill.
+func sysTkill(k *Process, s *sysCall) int64 {
 	tid, sig := s.int32Arg(0), s.int32Arg(1)
-	if tid == k.pid || sig < 0 || sig > 64 || tid <= 0 || k.ownThread(tid) {
+	if sig < 0 || sig > 64 || tid <= 0 || k.thread(tid) != nil || k.ownThread(tid) {
 		return k.threadKill(s, k.pid, tid, sig)
 	}
 	r, _, e := unix.Syscall(unix.SYS_TKILL, uintptr(tid), uintptr(sig), 0)
@@ -646,26 +637,27 @@ func sysTkill(k *Linux, s *sysCall) int64 {
 
 // ownThread reports whether tid is a thread of this process: tgkill with
 // signal 0 checks that without sending anything.
-func (k *Linux) ownThread(tid int) bool {
+func (k *Process) ownThread(tid int) bool {
 	_, _, e := unix.Syscall(unix.SYS_TGKILL, uintptr(k.pid), uintptr(tid), 0)
 	return e == 0
 }
 
-func sysTgkill(k *Linux, s *sysCall) int64 {
+func sysTgkill(k *Process, s *sysCall) int64 {
 	return k.threadKill(s, s.int32Arg(0), s.int32Arg(1), s.int32Arg(2))
 }
 
-// threadKill is tgkill (tkill with tgid = own pid). The guest's only
-// thread is tid == pid; any other thread of this process is minemu's.
-func (k *Linux) threadKill(s *sysCall, tgid, tid, sig int) int64 {
+// threadKill is tgkill (tkill with tgid = own pid). The guest's threads
+// are the registered ones; any other thread of this process is minemu's.
+func (k *Process) threadKill(s *sysCall, tgid, tid, sig int) int64 {
 	if sig < 0 || sig > 64 || tgid <= 0 || tid <= 0 {
 		return -int64(unix.EINVAL)
 	}
 	if tgid == k.pid {
-		if tid != k.pid {
+		t := k.thread(tid)
+		if t == nil {
 			return -int64(unix.ESRCH)
 		}
-		return k.sendSelf(s, sig)
+		return k.signalThread(s, t, sig)
 	}
 	r, _, e := unix.Syscall(unix.SYS_TGKILL, uintptr(tgid), uintptr(tid), uintptr(sig))
 	return hostRet(r, e)

@@ -62,9 +62,9 @@ func TestIdentity(t *testing.T) {
 			if r := e.sys("set_tid_address", e.mem); r != pid {
 				t.Errorf("set_tid_address = %d, want the tid %d", r, pid)
 			}
-			robust := uint64(sizeofRobustAMD64)
+			robust := uint64(sizeofRobustListHeadAMD64)
 			if e.abi == ABIi386 {
-				robust = sizeofRobustI386
+				robust = sizeofRobustListHeadI386
 			}
 			if r := e.sys("set_robust_list", e.mem, robust); r != 0 {
 				t.Errorf("set_robust_list = %d", r)

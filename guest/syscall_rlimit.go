@@ -10,7 +10,7 @@ package guest
 // with the reasons is in docs/RATIONALE.md, "Why are the guest's resource
 // limits minemu's?"):
 //
-//   - rlimGuest: the value lives in Linux.rlim only. minemu enforces it
+//   - rlimGuest: the value lives in Process.rlim only. minemu enforces it
 //     where the kernel would: RLIMIT_NOFILE on the guest's descriptor
 //     numbers (EMFILE, EBADF, EINVAL as fs/file.c and fs/fcntl.c),
 //     RLIMIT_AS and RLIMIT_DATA on the guest's mappings (mm.GuestSpace:
@@ -85,8 +85,9 @@ func hasCap(c uint) bool {
 }
 
 // initRlimits fills the guest's limits from the process's starting ones:
-// RLIMIT_NOFILE as it was before Go raised it, capped by the band.
-func (k *Linux) initRlimits() {
+// RLIMIT_NOFILE as it was before Go raised it, capped by the band. It runs
+// before the Process is shared.
+func (k *Process) initRlimits() {
 	k.rlim = k.band.limits
 	nf := &k.rlim[unix.RLIMIT_NOFILE]
 	start := uint64(k.band.Start())
@@ -94,18 +95,27 @@ func (k *Linux) initRlimits() {
 	k.space.SetLimits(k.spaceLimits())
 }
 
-// spaceLimits are the limits GuestSpace enforces.
-func (k *Linux) spaceLimits() mm.GuestLimits {
+// spaceLimits are the limits GuestSpace enforces. Called with limMu held
+// (or before the Process is shared).
+func (k *Process) spaceLimits() mm.GuestLimits {
 	as, data := k.rlim[unix.RLIMIT_AS], k.rlim[unix.RLIMIT_DATA]
 	return mm.GuestLimits{AS: as.Cur, Data: data.Cur, DataMax: data.Max}
 }
 
 // nofile is the guest's RLIMIT_NOFILE soft value: the first descriptor
 // number it may not get.
-func (k *Linux) nofile() uint64 { return k.rlim[unix.RLIMIT_NOFILE].Cur }
+func (k *Process) nofile() uint64 { return k.limit(unix.RLIMIT_NOFILE).Cur }
+
+// limit is the guest's limit of resource res (< rlimNLimits) as kept in
+// rlim.
+func (k *Process) limit(res int) unix.Rlimit {
+	k.limMu.Lock()
+	defer k.limMu.Unlock()
+	return k.rlim[res]
+}
 
 // getRlimit is do_prlimit's read.
-func (k *Linux) getRlimit(res uint32) (unix.Rlimit, unix.Errno) {
+func (k *Process) getRlimit(res uint32) (unix.Rlimit, unix.Errno) {
 	if res >= rlimNLimits {
 		return unix.Rlimit{}, unix.EINVAL
 	}
@@ -116,17 +126,20 @@ func (k *Linux) getRlimit(res uint32) (unix.Rlimit, unix.Errno) {
 		}
 		return rl, 0
 	}
-	return k.rlim[res], 0
+	return k.limit(int(res)), 0
 }
 
 // setRlimit is do_prlimit's write.
-func (k *Linux) setRlimit(res uint32, rl unix.Rlimit) unix.Errno {
+func (k *Process) setRlimit(res uint32, rl unix.Rlimit) unix.Errno {
 	if res >= rlimNLimits || rl.Cur > rl.Max {
 		return unix.EINVAL
 	}
 	if res == unix.RLIMIT_NOFILE && rl.Max > uint64(k.band.Start()) {
 		return unix.EPERM
 	}
+	// The check against the hard value and the update are one step.
+	k.limMu.Lock()
+	defer k.limMu.Unlock()
 	switch rlimKinds[res] {
 	case rlimHost:
 		if err := unix.Prlimit(0, int(res), &rl, nil); err != nil {
@@ -161,7 +174,7 @@ func (k *Linux) setRlimit(res uint32, rl unix.Rlimit) unix.Errno {
 // process on the guest's behalf, once the guest has ended: the soft
 // RLIMIT_FSIZE goes back to the process's hard value, so that minemu's own
 // writes (--stats) are not cut short by the guest's file-size limit.
-func (k *Linux) RestoreHostLimits() {
+func (k *Process) RestoreHostLimits() {
 	var rl unix.Rlimit
 	if unix.Prlimit(0, unix.RLIMIT_FSIZE, nil, &rl) == nil && rl.Cur != rl.Max {
 		rl.Cur = rl.Max
@@ -170,26 +183,27 @@ func (k *Linux) RestoreHostLimits() {
 }
 
 // putRlimit64 writes a struct rlimit64 (also x86-64's struct rlimit).
-func (k *Linux) putRlimit64(addr uint64, rl unix.Rlimit) unix.Errno {
+func (k *Process) putRlimit64(addr uint64, rl unix.Rlimit) unix.Errno {
 	var b [sizeofRlimit64]byte
-	le.PutUint64(b[0:], rl.Cur)
-	le.PutUint64(b[8:], rl.Max)
-	return k.copyOut(addr, b[:])
+	v := cRlimit64{Cur: rl.Cur, Max: rl.Max}
+	return k.copyOut(addr, v.encode(b[:]))
 }
 
 // getRlimit64 reads a struct rlimit64.
-func (k *Linux) getRlimit64(addr uint64) (unix.Rlimit, unix.Errno) {
+func (k *Process) getRlimit64(addr uint64) (unix.Rlimit, unix.Errno) {
 	var b [sizeofRlimit64]byte
 	if e := k.copyIn(addr, b[:]); e != 0 {
 		return unix.Rlimit{}, e
 	}
-	return unix.Rlimit{Cur: le.Uint64(b[0:]), Max: le.Uint64(b[8:])}, 0
+	var v cRlimit64
+	v.decode(b[:])
+	return unix.Rlimit{Cur: v.Cur, Max: v.Max}, 0
 }
 
 // sysGetrlimit is x86-64's getrlimit (the host's struct rlimit) and
 // i386's ugetrlimit (compat_sys_getrlimit: clamped to 32 bits, infinity
 // 0xffffffff).
-func sysGetrlimit(k *Linux, s *sysCall) int64 {
+func sysGetrlimit(k *Process, s *sysCall) int64 {
 	rl, e := k.getRlimit(uint32(s.a[0]))
 	if e != 0 {
 		return -int64(e)
@@ -197,19 +211,19 @@ func sysGetrlimit(k *Linux, s *sysCall) int64 {
 	if s.abi == ABIAMD64 {
 		return -int64(k.putRlimit64(s.a[1], rl))
 	}
-	var b [sizeofRlimit32]byte
+	var b [sizeofRlimitI386]byte
 	encodeRlimit32(&rl, sysCompatRlimInf32, &b)
 	return -int64(k.copyOut(s.a[1], b[:]))
 }
 
 // sysOldGetrlimit is i386's old getrlimit (number 76): values clamp to
 // 0x7fffffff.
-func sysOldGetrlimit(k *Linux, s *sysCall) int64 {
+func sysOldGetrlimit(k *Process, s *sysCall) int64 {
 	rl, e := k.getRlimit(uint32(s.a[0]))
 	if e != 0 {
 		return -int64(e)
 	}
-	var b [sizeofRlimit32]byte
+	var b [sizeofRlimitI386]byte
 	encodeRlimit32(&rl, sysMaxNonLFS, &b)
 	return -int64(k.copyOut(s.a[1], b[:]))
 }
@@ -217,7 +231,7 @@ func sysOldGetrlimit(k *Linux, s *sysCall) int64 {
 // sysSetrlimit is setrlimit(resource, rlim): x86-64's struct rlimit, or
 // i386's compat one (0xffffffff meaning infinity). The structure is read
 // before the resource is checked, as the kernel does.
-func sysSetrlimit(k *Linux, s *sysCall) int64 {
+func sysSetrlimit(k *Process, s *sysCall) int64 {
 	var rl unix.Rlimit
 	if s.abi == ABIAMD64 {
 		var e unix.Errno
@@ -225,7 +239,7 @@ func sysSetrlimit(k *Linux, s *sysCall) int64 {
 			return -int64(e)
 		}
 	} else {
-		var b [sizeofRlimit32]byte
+		var b [sizeofRlimitI386]byte
 		if e := k.copyIn(s.a[1], b[:]); e != 0 {
 			return -int64(e)
 		}
@@ -238,7 +252,7 @@ func sysSetrlimit(k *Linux, s *sysCall) int64 {
 // the same in both ABIs. This process (pid 0, the guest's pid, or any of
 // its threads) gets the guest's limits; another process's are the host's
 // business.
-func sysPrlimit64(k *Linux, s *sysCall) int64 {
+func sysPrlimit64(k *Process, s *sysCall) int64 {
 	pid := s.int32Arg(0)
 	if pid != 0 && pid != k.pid && (pid < 0 || !k.ownThread(pid)) {
 		return k.hostPrlimit64(s)
@@ -267,7 +281,7 @@ func sysPrlimit64(k *Linux, s *sysCall) int64 {
 }
 
 // hostPrlimit64 passes prlimit64 on another process to the host.
-func (k *Linux) hostPrlimit64(s *sysCall) int64 {
+func (k *Process) hostPrlimit64(s *sysCall) int64 {
 	var newp, oldp uintptr
 	var e unix.Errno
 	if s.a[2] != 0 {
@@ -294,8 +308,8 @@ func (k *Linux) hostPrlimit64(s *sysCall) int64 {
 // count and lock minemu's memory too).
 
 // canMlock is the kernel's can_do_mlock.
-func (k *Linux) canMlock() bool {
-	return k.rlim[unix.RLIMIT_MEMLOCK].Cur != 0 || hasCap(capIPCLock)
+func (k *Process) canMlock() bool {
+	return k.limit(unix.RLIMIT_MEMLOCK).Cur != 0 || hasCap(capIPCLock)
 }
 
 // lockRange is the page range of an mlock-family call, rounded as the
@@ -303,7 +317,7 @@ func (k *Linux) canMlock() bool {
 // nothing): EINVAL when it wraps the address space, ENOMEM when a page of
 // it is not the guest's (for the guest it is unmapped); ok is false when
 // there is nothing to do or e is set.
-func (k *Linux) lockRange(addr, length uint64) (r mm.AddrRange, ok bool, e unix.Errno) {
+func (k *Process) lockRange(addr, length uint64) (r mm.AddrRange, ok bool, e unix.Errno) {
 	start := addr &^ mm.PageMask
 	n := (length + addr&mm.PageMask + mm.PageMask) &^ mm.PageMask
 	if start+n < start {
@@ -322,7 +336,7 @@ func (k *Linux) lockRange(addr, length uint64) (r mm.AddrRange, ok bool, e unix.
 // mlockFlags are mlock2's flags (MLOCK_ONFAULT).
 const mlockOnfault = 1
 
-func (k *Linux) mlock(addr, length uint64, flags int) int64 {
+func (k *Process) mlock(addr, length uint64, flags int) int64 {
 	if flags&^mlockOnfault != 0 {
 		return -int64(unix.EINVAL)
 	}
@@ -341,10 +355,10 @@ func (k *Linux) mlock(addr, length uint64, flags int) int64 {
 	return hostRet(r0, e)
 }
 
-func sysMlock(k *Linux, s *sysCall) int64  { return k.mlock(s.a[0], s.a[1], 0) }
-func sysMlock2(k *Linux, s *sysCall) int64 { return k.mlock(s.a[0], s.a[1], s.int32Arg(2)) }
+func sysMlock(k *Process, s *sysCall) int64  { return k.mlock(s.a[0], s.a[1], 0) }
+func sysMlock2(k *Process, s *sysCall) int64 { return k.mlock(s.a[0], s.a[1], s.int32Arg(2)) }
 
-func sysMunlock(k *Linux, s *sysCall) int64 {
+func sysMunlock(k *Process, s *sysCall) int64 {
 	r, ok, e := k.lockRange(s.a[0], s.a[1])
 	if !ok {
 		return -int64(e)
@@ -362,7 +376,7 @@ const (
 
 // sysMlockall: with MCL_CURRENT the guest's mapped total must fit its
 // limit (the kernel compares total_vm), unless it has CAP_IPC_LOCK.
-func sysMlockall(k *Linux, s *sysCall) int64 {
+func sysMlockall(k *Process, s *sysCall) int64 {
 	flags := s.int32Arg(0)
 	if flags == 0 || flags&^(mclCurrent|mclFuture|mclOnfault) != 0 || flags == mclOnfault {
 		return -int64(unix.EINVAL)
@@ -370,13 +384,13 @@ func sysMlockall(k *Linux, s *sysCall) int64 {
 	if !k.canMlock() {
 		return -int64(unix.EPERM)
 	}
-	if flags&mclCurrent != 0 && k.space.GuestPages() > k.rlim[unix.RLIMIT_MEMLOCK].Cur>>mm.PageShift && !hasCap(capIPCLock) {
+	if flags&mclCurrent != 0 && k.space.GuestPages() > k.limit(unix.RLIMIT_MEMLOCK).Cur>>mm.PageShift && !hasCap(capIPCLock) {
 		return -int64(unix.ENOMEM)
 	}
 	return errnoOK(k.space.LockAll(flags&mclCurrent != 0, flags&mclFuture != 0, flags&mclOnfault != 0))
 }
 
-func sysMunlockall(k *Linux, s *sysCall) int64 { return errnoOK(k.space.UnlockAll()) }
+func sysMunlockall(k *Process, s *sysCall) int64 { return errnoOK(k.space.UnlockAll()) }
 
 // errnoOK is 0 for a nil error, else its errno.
 func errnoOK(err error) int64 {

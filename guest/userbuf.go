@@ -67,7 +67,7 @@ type userBuf struct {
 // only an x86-64-ABI call can name), or when nothing of it is the guest's
 // and no guard can stand in for it. The caller must call release after
 // the host call.
-func (k *Linux) kernelBuf(addr, n uint64) (userBuf, unix.Errno) {
+func (k *Process) kernelBuf(addr, n uint64) (userBuf, unix.Errno) {
 	ub := userBuf{n: n}
 	if n == 0 {
 		return ub, 0 // the kernel touches nothing
@@ -98,7 +98,7 @@ func (k *Linux) kernelBuf(addr, n uint64) (userBuf, unix.Errno) {
 		if i > 0 && k.space.IsMapped(mm.AddrRange{Start: mm.Addr(pg), End: mm.Addr(pg + mm.PageSize)}, unix.PROT_NONE) {
 			continue // guest memory: the kernel may touch it
 		}
-		if err := mapAnonAt(pg, mm.PageSize, unix.PROT_NONE); err != nil {
+		if err := mapGuard(pg); err != nil {
 			if err == unix.EPERM {
 				continue // below mmap_min_addr: nothing can ever be mapped there
 			}
@@ -115,15 +115,41 @@ func (k *Linux) kernelBuf(addr, n uint64) (userBuf, unix.Errno) {
 }
 
 // release unmaps the guards of ub.
-func (k *Linux) release(ub *userBuf) {
+func (k *Process) release(ub *userBuf) {
 	for i, g := range ub.guards {
 		if g != 0 {
-			if err := unmapAnon(g, mm.PageSize); err != nil {
+			if err := unmapGuard(g); err != nil {
 				k.log.Error().Err(err).Uint64("addr", g).Msg("unmapping a guard page")
 			}
 			ub.guards[i] = 0
 		}
 	}
+}
+
+// mapGuard maps a PROT_NONE page at exactly a, failing rather than
+// replacing anything there (MAP_FIXED_NOREPLACE; EEXIST when occupied,
+// EPERM below mmap_min_addr). The address stays an integer: nothing of Go's
+// ever points at a guard.
+func mapGuard(a uint64) error {
+	r, _, e := unix.Syscall6(unix.SYS_MMAP, uintptr(a), mm.PageSize, unix.PROT_NONE,
+		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, ^uintptr(0), 0)
+	if e != 0 {
+		return e
+	}
+	if uint64(r) != a {
+		// A kernel older than MAP_FIXED_NOREPLACE treats it as a hint.
+		unix.Syscall(unix.SYS_MUNMAP, r, mm.PageSize, 0)
+		return unix.EEXIST
+	}
+	return nil
+}
+
+// unmapGuard unmaps a guard page mapGuard mapped.
+func unmapGuard(a uint64) error {
+	if _, _, e := unix.Syscall(unix.SYS_MUNMAP, uintptr(a), mm.PageSize, 0); e != 0 {
+		return e
+	}
+	return nil
 }
 
 // faultSafe runs f, which reads or writes guest memory that checkUser has

@@ -6,7 +6,7 @@ package guest
 // from guest memory, which is not Go memory: by identity mapping a guest
 // address is the host address of the byte, and Go reaches memory it did
 // not allocate only through a pointer made from an integer. Callers pass
-// only ranges that Linux.checkUser has confirmed (inside the guest window
+// only ranges that Process.checkUser has confirmed (inside the guest window
 // in Mode32, every page mapped with the needed protection), touch them
 // only inside faultSafe (a file mapping past the end of its file faults
 // even so), and nothing keeps the returned slice beyond the copy.
@@ -60,7 +60,7 @@ func hostPathCall(nr uintptr, a [6]uintptr, pathArg int, path string) (uintptr, 
 }
 
 // probeAddr is the address of a probe buffer: Go heap memory, which does
-// not move, kept alive by the Linux that owns it.
+// not move, kept alive by the Process that owns it.
 func probeAddr(p *[probeSize]byte) uint64 { return uint64(uintptr(unsafe.Pointer(p))) }
 
 // hostProcessVMCall runs process_vm_readv or process_vm_writev (nr) for
