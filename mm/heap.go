@@ -126,8 +126,8 @@ type HeapStats struct {
 	// allocation is pinned; Pinned is the number of pinned allocations.
 	RejectedPinned uint64 `json:"rejected_pinned"`
 	Pinned         uint64 `json:"pinned"`
-	BlockMaps        uint64      `json:"block_maps"`
-	BlockUnmaps      uint64      `json:"block_unmaps"`
+	BlockMaps      uint64 `json:"block_maps"`
+	BlockUnmaps    uint64 `json:"block_unmaps"`
 	// Corruptions counts blocks found corrupted (each is quarantined
 	// once); QuarantinedBlocks is how many of them are still mapped.
 	Corruptions       uint64 `json:"corruptions"`
