@@ -122,16 +122,16 @@ type HeapStats struct {
 	RejectedNotOwned uint64      `json:"rejected_not_owned"`
 	RejectedDouble   uint64      `json:"rejected_double_free"`
 	RejectedInterior uint64      `json:"rejected_interior"`
-	// RejectedPinned counts frees and reallocs refused because the
-	// allocation is pinned; Pinned is the number of pinned allocations.
-	RejectedPinned uint64 `json:"rejected_pinned"`
-	Pinned         uint64 `json:"pinned"`
-	BlockMaps      uint64 `json:"block_maps"`
-	BlockUnmaps    uint64 `json:"block_unmaps"`
+	BlockMaps        uint64      `json:"block_maps"`
+	BlockUnmaps      uint64      `json:"block_unmaps"`
 	// Corruptions counts blocks found corrupted (each is quarantined
 	// once); QuarantinedBlocks is how many of them are still mapped.
 	Corruptions       uint64 `json:"corruptions"`
 	QuarantinedBlocks uint64 `json:"quarantined_blocks"`
+	// RejectedPinned counts frees and reallocs refused because the
+	// allocation is pinned; Pinned is the number of pinned allocations.
+	RejectedPinned uint64 `json:"rejected_pinned"`
+	Pinned         uint64 `json:"pinned"`
 }
 
 // blockKind is the type of a block (Box64's BTYPE_*), plus large mappings.
