@@ -77,3 +77,18 @@ bin/thunkcorrupt-x86_64: src/thunkcorrupt.c src/rt.h include/minemu.h
 
 THUNK_BINS += bin/thunkcorrupt-i386 bin/thunkcorrupt-x86_64
 all: bin/thunkcorrupt-i386 bin/thunkcorrupt-x86_64
+
+# thunkholes: the regression program of the holes of issue 13 (adoption,
+# callback counters at the nesting bound, the string bound, bad frees and
+# the guest's stderr), static libc.
+bin/thunkholes-glibc-i386: src/thunkholes.c include/minemu.h
+	$(CC) -m32 -static $(LIBCFLAGS) -Iinclude -o $@ $<
+
+bin/thunkholes-glibc-x86_64: src/thunkholes.c include/minemu.h
+	$(CC) -m64 -static $(LIBCFLAGS) -Iinclude -o $@ $<
+
+bin/thunkholes-musl-x86_64: src/thunkholes.c include/minemu.h
+	$(MUSLCC) -static $(LIBCFLAGS) -Iinclude -o $@ $<
+
+THUNK_BINS += bin/thunkholes-glibc-i386 bin/thunkholes-glibc-x86_64 bin/thunkholes-musl-x86_64
+all: bin/thunkholes-glibc-i386 bin/thunkholes-glibc-x86_64 bin/thunkholes-musl-x86_64
