@@ -3,6 +3,8 @@
 //	minemu run [flags] GUEST [ARGS...]   run a guest; the exit status is the guest's
 //	minemu info GUEST                    describe an ELF file
 //	minemu mm replay [flags] TRACE       replay an allocation trace through a heap
+//	minemu thunks list|header|stubs|build  thunk libraries: list them, write their
+//	                                     guest side, build a minemu that includes some
 //	minemu --version
 //
 // minemu must be built as a position-independent executable
@@ -40,6 +42,8 @@ const usage = `usage:
   minemu run [flags] GUEST [ARGS...]   run a guest program (minemu run -h for flags)
   minemu info GUEST                    describe an ELF file
   minemu mm replay [flags] TRACE       replay an allocation trace through a heap
+  minemu thunks list|header|stubs|build
+                                       thunk libraries (minemu thunks -h)
   minemu --version                     print the version
 `
 
@@ -67,6 +71,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		return runGuest(args[1:], stdout, stderr, band)
 	case "info":
 		return runInfo(args[1:])
+	case "thunks":
+		return runThunks(args[1:], stdout, stderr)
 	case "mm":
 		if len(args) >= 2 && args[1] == "replay" {
 			warnIfImageLow(stderr)
