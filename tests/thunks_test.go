@@ -105,6 +105,16 @@ type thunkCase struct {
 	// quietStderr: at the default log level the guest's stderr gets
 	// nothing from minemu (the program writes none itself).
 	quietStderr bool
+	// libs: run under the minemu built with the example libraries
+	// (thunklibs_test.go).
+	libs bool
+	// callsFromTally names functions whose call count the program's
+	// tally line gives (function → tally key): counts that depend on the
+	// size of what Go's compressor makes.
+	callsFromTally map[string]string
+	// tallyKeys are the --stats counters a library program's tally gives
+	// (tally key → counter), compared exactly.
+	tallyKeys []string
 }
 
 // thunkCheckCounters is what every variant of src/thunkcheck.h makes
@@ -149,6 +159,7 @@ func thunkCases() []thunkCase {
 		})
 	}
 	cs = append(cs, thunkHolesCases()...)
+	cs = append(cs, thunkLibraryCases()...)
 	for _, arch := range []string{"i386", "x86_64"} {
 		// thunkcorrupt overwrites a chunk header and frees the chunk:
 		// refused (-EINVAL, frees_rejected), block quarantined; 64
@@ -250,7 +261,11 @@ type thunkResult struct {
 func thunkRun(t testing.TB, c thunkCase, extra ...string) thunkResult {
 	t.Helper()
 	statsPath := filepath.Join(t.TempDir(), "stats.json")
-	g := runGuest(t, "minemu", guestCase{name: c.name, bin: c.bin, args: c.args}, append([]string{"--stats", statsPath}, extra...)...)
+	run := "minemu"
+	if c.libs {
+		run = "minemu-libs"
+	}
+	g := runGuest(t, run, guestCase{name: c.name, bin: c.bin, args: c.args}, append([]string{"--stats", statsPath}, extra...)...)
 	r := thunkResult{stdout: g.stdout, stderr: g.stderr, status: g.status}
 	raw, err := os.ReadFile(statsPath)
 	if err != nil {
@@ -295,15 +310,32 @@ func thunkTally(out []byte) (map[string]uint64, error) {
 }
 
 // checkThunkStats compares the counters of a run with the case's table
-// and returns the differences.
-func checkThunkStats(c thunkCase, st thunkStatsFile) []string {
+// (and, for callsFromTally, the program's tally line in out) and returns
+// the differences.
+func checkThunkStats(c thunkCase, st thunkStatsFile, out []byte) []string {
 	var errs []string
 	if got := st.Thunks.thunkCounters; got != c.want {
 		errs = append(errs, fmt.Sprintf("counters %+v, want %+v", got, c.want))
 	}
+	var tally map[string]uint64
+	if len(c.callsFromTally) > 0 {
+		var err error
+		if tally, err = thunkTally(out); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
 	for fn, n := range st.Thunks.Calls {
-		if n != c.calls[fn] {
-			errs = append(errs, fmt.Sprintf("calls of %s: got %d, want %d", fn, n, c.calls[fn]))
+		want := c.calls[fn]
+		if key, ok := c.callsFromTally[fn]; ok {
+			want = tally[key]
+		}
+		if n != want {
+			errs = append(errs, fmt.Sprintf("calls of %s: got %d, want %d", fn, n, want))
+		}
+	}
+	for fn := range c.callsFromTally {
+		if _, ok := st.Thunks.Calls[fn]; !ok {
+			errs = append(errs, fmt.Sprintf("calls: no entry for %s", fn))
 		}
 	}
 	for fn := range c.calls {
@@ -329,6 +361,25 @@ func checkThunkStats(c thunkCase, st thunkStatsFile) []string {
 	}
 	if c.arch == "i386" && (!st.MM.Audit.OK || len(st.MM.Audit.Violations) != 0) {
 		errs = append(errs, fmt.Sprintf("4 GiB audit failed: %q", st.MM.Audit.Violations))
+	}
+	return errs
+}
+
+// checkLibTally compares the counters a library program's tally names
+// with --stats.
+func checkLibTally(c thunkCase, out []byte, st thunkStatsFile) []string {
+	tally, err := thunkTally(out)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	got := map[string]uint64{"callbacks": st.Thunks.Callbacks, "callback_depth_max": st.Thunks.CallbackDepthMax}
+	var errs []string
+	for _, k := range c.tallyKeys {
+		if want, ok := tally[k]; !ok {
+			errs = append(errs, "tally lacks "+k)
+		} else if want != got[k] {
+			errs = append(errs, fmt.Sprintf("%s: the program counted %d, minemu %d", k, want, got[k]))
+		}
 	}
 	return errs
 }
@@ -406,9 +457,12 @@ func TestThunkPrograms(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			r := thunkRun(t, c)
-			errs := checkThunkStats(c, r.stats)
+			errs := checkThunkStats(c, r.stats, r.stdout)
 			if c.tally {
 				errs = append(errs, checkThunkTally(r.stdout, r.stats)...)
+			}
+			if len(c.tallyKeys) > 0 {
+				errs = append(errs, checkLibTally(c, r.stdout, r.stats)...)
 			}
 			if r.stats.Exit.Status != r.status {
 				errs = append(errs, fmt.Sprintf("--stats exit.status %d, process status %d", r.stats.Exit.Status, r.status))
@@ -457,7 +511,7 @@ func TestThunkProgramsDebugLog(t *testing.T) {
 			if r.status != 0 {
 				t.Fatalf("exit status %d\nstdout:\n%s", r.status, r.stdout)
 			}
-			for _, e := range checkThunkStats(c, r.stats) {
+			for _, e := range checkThunkStats(c, r.stats, r.stdout) {
 				t.Error(e)
 			}
 			freed, rejected, err := thunkLogCounts(r.stderr)
@@ -494,7 +548,7 @@ func TestThunkGoldenFiles(t *testing.T) {
 		if bytes.Contains(out, []byte("FAIL")) {
 			t.Errorf("golden/%s.txt records a failed check", c.name)
 		}
-		if c.tally {
+		if c.tally || len(c.tallyKeys) > 0 {
 			if !bytes.HasSuffix(out, []byte("\nPASS\n")) {
 				t.Errorf("golden/%s.txt does not end with PASS", c.name)
 			}

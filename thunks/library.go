@@ -1,8 +1,11 @@
 package thunks
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -286,3 +289,28 @@ func (c Call) FreeAny(p mm.Addr) (FreeDecision, error) { return c.env.host.freeA
 
 // IsHostAllocation reports whether p starts a live host-heap allocation.
 func (c Call) IsHostAllocation(p mm.Addr) bool { return c.env.host.heap.Owns(p) }
+
+// CheckGenerated reports an error when the files at headerPath and
+// stubsPath differ from what WriteLibraryHeader and WriteLibraryStubs
+// write for l today. A library package's test calls it on its committed
+// guest side, so that a stale header fails the tests.
+func CheckGenerated(l *Library, headerPath, stubsPath string) error {
+	for _, f := range []struct {
+		path  string
+		write func(io.Writer, *Library) error
+	}{{headerPath, WriteLibraryHeader}, {stubsPath, WriteLibraryStubs}} {
+		committed, err := os.ReadFile(f.path)
+		if err != nil {
+			return err
+		}
+		var want bytes.Buffer
+		if err := f.write(&want, l); err != nil {
+			return err
+		}
+		if !bytes.Equal(committed, want.Bytes()) {
+			return fmt.Errorf("%s is stale: run go generate in the library's package (committed %d bytes, generated %d)",
+				f.path, len(committed), want.Len())
+		}
+	}
+	return nil
+}

@@ -95,19 +95,21 @@ func init() { thunks.Include(Library) }
 func code(v int) uint64 { return uint64(int64(v)) }
 
 func compressBound(c thunks.Call) (uint64, error) {
-	n := c.Arg(0)
+	b := boundOf(c.Arg(0))
+	if c.Mode() == mm.Mode32 && b > 0xffffffff {
+		b = 0xffffffff
+	}
+	return b, nil
+}
+
+// boundOf is compressBound's value for n bytes.
+func boundOf(n uint64) uint64 {
 	b := n + n>>12 + n>>14 + n>>25 + 13 // zlib's compressBound
 	// Go's compressor stores an incompressible input in blocks of at
 	// most 65,535 bytes with 5 bytes of header each: never more than
 	// zlib's bound but for tiny inputs, which the 13 covers; the stored
 	// size is added anyway so that the bound holds by construction.
-	if s := n + 5*(n/65535+1) + 6 + 5; s > b {
-		b = s
-	}
-	if c.Mode() == mm.Mode32 && b > 0xffffffff {
-		b = 0xffffffff
-	}
-	return b, nil
+	return max(b, n+5*(n/65535+1)+6+5)
 }
 
 func compress(c thunks.Call) (uint64, error) {
