@@ -10,6 +10,7 @@
 package example
 
 import (
+	"encoding/binary"
 	"errors"
 
 	"github.com/minemu/minemu/mm"
@@ -58,7 +59,7 @@ func sum(c thunks.Call) (uint64, error) {
 	}
 	var s int64
 	for i := uint64(0); i < n; i++ {
-		s += int64(int32(uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24))
+		s += int64(int32(binary.LittleEndian.Uint32(b[4*i:])))
 	}
 	return uint64(s), nil
 }
