@@ -393,7 +393,14 @@
 // Owns(p) (FEX's is_known_allocation) reads only Go memory, the radix index
 // and the starts bitmap, never block memory: it cannot fault, costs O(1),
 // and cannot be fooled by bytes a guest wrote into a host-heap block.
-// Free trusts the same records for its decision.
+// Free trusts the same records for its decision. FreeOwned is Free for a
+// caller that does not know which heap p belongs to (the thunk layer's
+// cross-boundary free): one call under one acquisition of the lock says
+// "not in my blocks" (nothing changed, nothing counted), frees, or refuses
+// like Free, so no other goroutine can change p between the decision and
+// the free. Pin marks a live allocation so that Free, FreeOwned and
+// Realloc refuse it (ErrPinned, counted in rejected_pinned) until
+// FreePinned frees it: the thunk layer pins what the host adopts.
 //
 // # Corrupted block memory
 //

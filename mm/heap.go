@@ -35,6 +35,12 @@ var (
 	// nothing else; Alloc serves the request from another block; Check
 	// reports it.
 	ErrCorrupt = errors.New("mm: heap metadata corrupted")
+	// ErrPinned: the allocation is pinned (Pin). Only FreePinned releases
+	// it; Free, FreeOwned and Realloc refuse it, count the refusal and
+	// change nothing. Pin also returns it for an allocation pinned already.
+	ErrPinned = errors.New("mm: allocation is pinned")
+	// ErrNotPinned: FreePinned of a live allocation that is not pinned.
+	ErrNotPinned = errors.New("mm: allocation is not pinned")
 )
 
 // Heap geometry. Every block is aligned to its size, and every size is a
@@ -122,6 +128,10 @@ type HeapStats struct {
 	// once); QuarantinedBlocks is how many of them are still mapped.
 	Corruptions       uint64 `json:"corruptions"`
 	QuarantinedBlocks uint64 `json:"quarantined_blocks"`
+	// RejectedPinned counts frees and reallocs refused because the
+	// allocation is pinned; Pinned is the number of pinned allocations.
+	RejectedPinned uint64 `json:"rejected_pinned"`
+	Pinned         uint64 `json:"pinned"`
 }
 
 // blockKind is the type of a block (Box64's BTYPE_*), plus large mappings.
@@ -296,10 +306,16 @@ type Heap struct {
 	mapped, peakMapped                               uint64
 	allocs, frees, reallocs, reallocsInPlace         uint64
 	rejNotOwned, rejDouble, rejInterior, corruptions uint64
+	rejPinned                                        uint64
 	blockMaps, blockUnmaps                           uint64
 	// quarantined counts the mapped blocks with heapBlock.quarantined.
 	quarantined uint64
 	closed      bool
+	// pinned holds the starts of the pinned live allocations (Pin): every
+	// key starts a live allocation (Check verifies it), and only
+	// FreePinned removes one. nil until the first Pin; while it is empty
+	// the free fast path does not look at it.
+	pinned map[Addr]struct{}
 }
 
 // NewHeap builds an empty heap; no block is mapped before the first request.
@@ -470,12 +486,107 @@ func (h *Heap) Free(p Addr) error {
 	return h.freeSlowLocked(p)
 }
 
+// FreeOwned is Free for a caller that does not know whether p belongs to
+// this heap (the cross-boundary free): one call, one acquisition of the
+// lock, decides and frees, so nothing can change between the decision and
+// the free. It returns
+//
+//   - owned false, err nil: p lies in no block of this heap (another
+//     heap's pointer, or none); nothing changed and nothing is counted;
+//   - owned true, err nil: p started a live allocation, which is freed;
+//   - owned true, err non-nil: p lies in a block of this heap and Free
+//     refuses it (ErrInterior, ErrDoubleFree, ErrPinned, ErrCorrupt),
+//     counted as Free counts it; nothing changed but, for ErrCorrupt, the
+//     block's quarantine.
+//
+// FreeOwned(0) is (false, nil); on a closed heap it is (false, ErrClosed).
+func (h *Heap) FreeOwned(p Addr) (owned bool, err error) {
+	if p == 0 {
+		return false, nil
+	}
+	h.mu.Lock()
+	if h.freeMapLocked(p) {
+		h.mu.Unlock()
+		return true, nil
+	}
+	defer h.mu.Unlock() // see Alloc
+	if h.closed {
+		return false, ErrClosed
+	}
+	if h.blockOf(p) == nil {
+		return false, nil
+	}
+	return true, h.freeSlowLocked(p)
+}
+
+// Pin marks the live allocation at p so that only FreePinned releases it:
+// Free, FreeOwned and Realloc refuse it with ErrPinned (counted in
+// RejectedPinned) and change nothing. A p that does not start a live
+// allocation is refused with Free's error (ErrNotOwned, ErrInterior,
+// ErrDoubleFree), not counted as a rejected free; a pinned p with
+// ErrPinned. The thunk layer pins the host-heap pointers the host adopts
+// (docs/thunks.md), so that no path but the release can free them.
+func (h *Heap) Pin(p Addr) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	if _, _, err := h.lookupLocked(p); err != nil {
+		return err
+	}
+	if h.isPinnedLocked(p) {
+		return ErrPinned
+	}
+	if h.pinned == nil {
+		h.pinned = make(map[Addr]struct{})
+	}
+	h.pinned[p] = struct{}{}
+	return nil
+}
+
+// FreePinned frees the pinned allocation at p and drops its pin, under one
+// acquisition of the lock. A p that does not start a live allocation is
+// refused like Free refuses it (and counted); a live one that is not
+// pinned with ErrNotPinned (not counted, nothing changes). ErrCorrupt
+// leaves the allocation live and pinned (its block is quarantined; a
+// second FreePinned releases it).
+func (h *Heap) FreePinned(p Addr) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	b, off, err := h.lookupLocked(p)
+	if err != nil {
+		return h.rejectLocked(err, p, "free pinned")
+	}
+	if !h.isPinnedLocked(p) {
+		return ErrNotPinned
+	}
+	if err := h.releaseLocked(b, off); err != nil {
+		return err
+	}
+	delete(h.pinned, p)
+	h.frees++
+	return nil
+}
+
+// isPinnedLocked reports whether p is pinned.
+func (h *Heap) isPinnedLocked(p Addr) bool {
+	if len(h.pinned) == 0 {
+		return false
+	}
+	_, ok := h.pinned[p]
+	return ok
+}
+
 // freeMapLocked is the fast path of Free and FreeLocked: it frees p and
 // reports true if p is a live MAP slice, else it does nothing. A MAP block
 // is exactly one granule, so the radix entry alone names it.
 func (h *Heap) freeMapLocked(p Addr) bool {
 	s := h.index.get(p)
-	if s == 0 {
+	if s == 0 || len(h.pinned) != 0 { // a pin may name p: the general path checks
 		return false
 	}
 	b := h.slots[s-1]
@@ -554,6 +665,9 @@ func (h *Heap) freeSlowLocked(p Addr) error {
 		return ErrClosed
 	}
 	b, off, err := h.lookupLocked(p)
+	if err == nil && h.isPinnedLocked(p) {
+		err = ErrPinned
+	}
 	if err != nil {
 		return h.rejectLocked(err, p, "free")
 	}
@@ -600,6 +714,9 @@ func (h *Heap) ReallocLocked(p Addr, n uint64) (Addr, error) {
 		return 0, ErrClosed
 	}
 	b, off, err := h.lookupLocked(p)
+	if err == nil && h.isPinnedLocked(p) {
+		err = ErrPinned
+	}
 	if err != nil {
 		return 0, h.rejectLocked(err, p, "realloc")
 	}
@@ -755,6 +872,8 @@ func (h *Heap) rejectLocked(err error, p Addr, op string) error {
 		h.rejNotOwned++
 	case ErrDoubleFree:
 		h.rejDouble++
+	case ErrPinned:
+		h.rejPinned++
 	default:
 		h.rejInterior++
 	}
@@ -976,8 +1095,9 @@ func (h *Heap) Stats() HeapStats {
 		PeakMappedBytes: h.peakMapped, Allocs: h.allocs, Frees: h.frees, Reallocs: h.reallocs,
 		ReallocsInPlace: h.reallocsInPlace, RejectedNotOwned: h.rejNotOwned, RejectedDouble: h.rejDouble,
 		RejectedInterior: h.rejInterior, BlockMaps: h.blockMaps, BlockUnmaps: h.blockUnmaps,
-		Corruptions: h.corruptions, QuarantinedBlocks: h.quarantined}
-	s.RejectedFrees = s.RejectedNotOwned + s.RejectedDouble + s.RejectedInterior
+		Corruptions: h.corruptions, QuarantinedBlocks: h.quarantined, RejectedPinned: h.rejPinned,
+		Pinned: uint64(len(h.pinned))}
+	s.RejectedFrees = s.RejectedNotOwned + s.RejectedDouble + s.RejectedInterior + s.RejectedPinned
 	s.LiveBytes = s.List.LiveBytes + s.Large.LiveBytes
 	s.Map = make([]KindStats, 0, len(h.maps))
 	for _, c := range h.maps {
@@ -1025,6 +1145,7 @@ func (h *Heap) Close() error {
 		c.stats = KindStats{}
 	}
 	h.mapped, h.quarantined = 0, 0
+	h.pinned = nil
 	return first
 }
 

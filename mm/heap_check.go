@@ -26,6 +26,11 @@ func (h *Heap) Check() error {
 	if err := h.checkRecordsLocked(); err != nil {
 		return err
 	}
+	for p := range h.pinned {
+		if _, _, err := h.findLocked(p); err != nil {
+			return fmt.Errorf("pinned %v is not a live allocation: %v", p, err)
+		}
+	}
 	var quarantined []*heapBlock
 	for _, c := range append([]*heapClass{h.list}, h.maps...) {
 		for _, b := range c.blocks {

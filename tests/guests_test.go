@@ -153,7 +153,11 @@ func command(ctx context.Context, run, bin string, args []string, extra ...strin
 		}
 		cmd = exec.CommandContext(ctx, q, append([]string{path}, args...)...)
 	default:
-		cmd = exec.CommandContext(ctx, minemuBin, append(append(append([]string{"run"}, extra...), path), args...)...)
+		bin := minemuBin
+		if run == "minemu-libs" {
+			bin = libsMinemu()
+		}
+		cmd = exec.CommandContext(ctx, bin, append(append(append([]string{"run"}, extra...), path), args...)...)
 	}
 	cmd.Dir = guestDir
 	return cmd
@@ -176,7 +180,7 @@ func runGuest(t testing.TB, run string, c guestCase, extra ...string) result {
 		ws := ee.Sys().(syscall.WaitStatus)
 		if ws.Signaled() {
 			r.status = 128 + int(ws.Signal())
-			if run == "minemu" {
+			if run == "minemu" || run == "minemu-libs" {
 				t.Fatalf("minemu itself died of %v (it must report the guest's signal as an exit status)\nstderr:\n%s", ws.Signal(), errb.Bytes())
 			}
 		} else {

@@ -20,7 +20,8 @@ type GuestCaller interface {
 }
 
 // DefaultMaxCallbackDepth bounds how deeply host→guest callbacks nest on
-// one guest thread.
+// one guest thread: 64 callbacks may be in progress on a thread at once,
+// the 65th is refused.
 const DefaultMaxCallbackDepth = 64
 
 // ErrCallbackDepth is returned (wrapped) when a callback would nest deeper
@@ -33,23 +34,33 @@ var ErrNoCaller = errors.New("no guest caller: host→guest callbacks unavailabl
 
 // Callbacks bounds and counts host→guest callbacks. Nesting happens when a
 // guest function called back by the host itself calls a thunk that calls
-// back again; the depth is counted per guest thread (per *guest.CPU).
+// back again; the depth is counted per guest thread (per *guest.CPU), here
+// and nowhere else in the thunk layer.
+//
+// The counters count callbacks that ran: Call counts one when the guest
+// function returned, or when the guest ended while it ran (CallGuest
+// returned a *guest.ExitError: the guest exited, or died of a signal or of
+// a fatal thunk error inside the callback, such as a nested callback
+// refused); a callback refused before the guest function started (the
+// bound, no caller, a CallGuest that could not set the call up) is not
+// counted.
 type Callbacks struct {
 	// max is the deepest nesting allowed; immutable.
 	max int
 	// caller runs guest code; set once before the guest runs, read
 	// without a lock afterwards (atomic).
 	caller atomic.Pointer[GuestCaller]
-	// total counts callbacks started; atomic.
+	// total counts callbacks that ran; atomic.
 	total atomic.Uint64
-	// deepest is the deepest nesting reached; atomic.
+	// deepest is the deepest nesting at which a callback ran; atomic.
 	deepest atomic.Int64
-
-	// mu guards depth.
-	mu sync.Mutex
-	// depth maps each guest thread with a callback in progress to the
-	// number of callbacks in progress on it; entries are removed at zero.
-	depth map[*guest.CPU]int
+	// depth maps each guest thread (*guest.CPU) that made a callback to
+	// its *atomic.Int32, the number of callbacks in progress on it. Only
+	// the thread itself changes its count (a guest thread runs on one
+	// goroutine at a time), so entries are read and updated without a
+	// lock once they exist; an entry is made at the thread's first
+	// callback and dropped by Forget.
+	depth sync.Map
 }
 
 // NewCallbacks returns a Callbacks allowing max nested callbacks per guest
@@ -58,7 +69,7 @@ func NewCallbacks(max int) *Callbacks {
 	if max <= 0 {
 		max = DefaultMaxCallbackDepth
 	}
-	return &Callbacks{max: max, depth: make(map[*guest.CPU]int)}
+	return &Callbacks{max: max}
 }
 
 // SetCaller sets the guest runner (the Machine, once it exists).
@@ -69,48 +80,62 @@ func (cb *Callbacks) Max() int { return cb.max }
 
 // Depth is the number of callbacks in progress on c.
 func (cb *Callbacks) Depth(c *guest.CPU) int {
-	cb.mu.Lock()
-	defer cb.mu.Unlock()
-	return cb.depth[c]
+	if v, ok := cb.depth.Load(c); ok {
+		return int(v.(*atomic.Int32).Load())
+	}
+	return 0
 }
 
-// Total is the number of callbacks started.
+// Forget drops the depth record of a guest thread that has ended.
+func (cb *Callbacks) Forget(c *guest.CPU) { cb.depth.Delete(c) }
+
+// Total is the number of callbacks that ran.
 func (cb *Callbacks) Total() uint64 { return cb.total.Load() }
 
-// Deepest is the deepest nesting reached.
+// Deepest is the deepest nesting at which a callback ran.
 func (cb *Callbacks) Deepest() int { return int(cb.deepest.Load()) }
 
+// counter returns c's depth counter, making it at c's first callback.
+func (cb *Callbacks) counter(c *guest.CPU) *atomic.Int32 {
+	if v, ok := cb.depth.Load(c); ok {
+		return v.(*atomic.Int32)
+	}
+	v, _ := cb.depth.LoadOrStore(c, new(atomic.Int32))
+	return v.(*atomic.Int32)
+}
+
 // Call runs guest function fn with args on c's thread. It fails without
-// running anything when no caller is set or the nesting bound would be
-// exceeded.
+// running anything when no caller is set or the callback would be the
+// (Max+1)th in progress on c.
 func (cb *Callbacks) Call(c *guest.CPU, fn uint64, args ...uint64) (uint64, error) {
 	p := cb.caller.Load()
 	if p == nil || *p == nil {
 		return 0, ErrNoCaller
 	}
-	cb.mu.Lock()
-	d := cb.depth[c]
-	if d >= cb.max {
-		cb.mu.Unlock()
-		return 0, fmt.Errorf("%w: depth %d reached calling guest function %#x", ErrCallbackDepth, cb.max, fn)
+	n := cb.counter(c)
+	d := int(n.Load()) + 1 // the depth this callback runs at
+	if d > cb.max {
+		return 0, fmt.Errorf("%w: %d callbacks in progress, the bound, calling guest function %#x", ErrCallbackDepth, cb.max, fn)
 	}
-	cb.depth[c] = d + 1
-	cb.mu.Unlock()
-	cb.total.Add(1)
-	for {
-		old := cb.deepest.Load()
-		if int64(d+1) <= old || cb.deepest.CompareAndSwap(old, int64(d+1)) {
-			break
+	n.Store(int32(d))
+	ret, err := (*p).CallGuest(c, fn, args...)
+	n.Store(int32(d - 1))
+	if err == nil || endedInGuest(err) {
+		cb.total.Add(1)
+		for {
+			old := cb.deepest.Load()
+			if int64(d) <= old || cb.deepest.CompareAndSwap(old, int64(d)) {
+				break
+			}
 		}
 	}
-	defer func() {
-		cb.mu.Lock()
-		if cb.depth[c] <= 1 {
-			delete(cb.depth, c)
-		} else {
-			cb.depth[c]--
-		}
-		cb.mu.Unlock()
-	}()
-	return (*p).CallGuest(c, fn, args...)
+	return ret, err
+}
+
+// endedInGuest reports whether a CallGuest error says the guest function
+// ran and the guest ended during it. (A function of its own, so that the
+// target of errors.As escapes only on this path.)
+func endedInGuest(err error) bool {
+	var exit *guest.ExitError
+	return errors.As(err, &exit)
 }

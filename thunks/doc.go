@@ -62,8 +62,12 @@
 // with a return trap (0F 3E) as its return address; i386 arguments are
 // pushed on the guest stack, below 4 GiB. Callbacks nest (a guest free
 // called back by free_any may itself call a thunk that calls back), and
-// Callbacks bounds the nesting per guest thread: a callback that would
-// exceed the bound fails with ErrCallbackDepth before running anything.
+// Callbacks bounds the nesting per guest thread: DefaultMaxCallbackDepth
+// (64) callbacks may be in progress, the next fails with ErrCallbackDepth
+// before running anything. Callbacks keeps the depth, per guest thread and
+// read without a lock, and counts the callbacks that ran (the guest
+// function returned, or the guest ended while it ran), not the ones
+// refused before they started.
 //
 // # The host library
 //
@@ -73,6 +77,25 @@
 // release_adopted and free_any. Every pointer it hands out comes from the
 // host heap and is checked to be addressable by the guest (below 4 GiB in
 // Mode32); a heap that broke that rule would be a fatal error, not a NULL.
+// Every string it reads or makes is at most MaxString bytes (inclusive); a
+// longer one is refused (NULL) by every function, never cut short.
+//
+// Adoption pins a host-heap pointer in the heap (mm.Heap.Pin): from then on
+// the heap itself refuses every free and realloc of it but
+// release_adopted's (FreePinned), so no path can free it behind the
+// adoption's back. Adopted guest pointers are refused by free_any here.
+//
+// # Thunk libraries
+//
+// A Library is a thunk library a user adds without editing minemu: its C
+// declarations with their Go implementations (func(Call) (uint64, error)),
+// in one value. WriteLibraryHeader and WriteLibraryStubs generate its guest
+// side from it; Include (from the library package's init) makes New
+// register it; `minemu thunks build` builds a minemu that imports the
+// package. Call gives an implementation its arguments and checked access
+// to the guest: memory, function pointers called back (CallGuest, bounded
+// and counted like every callback), the host heap. thunks/libs/example and
+// thunks/libs/zlib are two such libraries.
 //
 // # free_any: the decision table
 //
@@ -80,25 +103,33 @@
 // changes on any heap unless the decision is "host" or "guest".
 //
 //  1. p == NULL                                   → no-op, 0       (frees_null)
-//  2. host heap Owns(p)                           → host heap frees (frees_host)
-//     (p adopted by the host: rejected, only release_adopted frees it)
-//  3. p inside a host-heap block, not a live start
-//     (interior pointer, already freed)           → reject -EINVAL (frees_rejected)
+//  2. p starts a live, unadopted host-heap
+//     allocation                                  → host heap frees (frees_host)
+//  3. p inside a host-heap block, not that
+//     (interior, freed, adopted, header
+//     overwritten)                                → reject -EINVAL (frees_rejected)
 //  4. p in a range minemu knows holds no heap
 //     (guest stack, image segments: NotHeap)      → reject
 //  5. p not aligned to the guest pointer width    → reject
 //  6. no guest heap registered                    → reject
 //  7. p not in writable guest memory (IsMapped)   → reject
-//  8. otherwise                                   → guest free(p) called back (frees_guest)
+//  8. p a guest pointer the host adopted          → reject
+//  9. otherwise                                   → guest free(p) called back (frees_guest)
 //
-// Rule 3 is why a host-heap pointer never reaches the guest's free: the
-// host heap distinguishes "inside one of my blocks" from "not mine" in O(1)
-// (UsableSize's error). A rejection logs an error with the pointer, the
-// reason and the caller's guest RIP (the return address on the guest
-// stack), and the guest gets -EINVAL and carries on. With debug logging
-// every decision is logged with the pointer and the owning heap. What
-// minemu cannot see is the inside of the guest heap: an interior pointer
-// of a guest allocation passes rule 8 and the guest's own free judges it.
+// Rules 2 and 3 are one call, HostHeap.FreeOwned, which decides and frees
+// under the heap's lock: there is no separate check, so nothing changes
+// between the decision and the free. Rule 3 is why a host-heap pointer
+// never reaches the guest's free: the heap tells "inside one of my blocks"
+// from "not mine" in O(1) from its own index. Rules 4 to 8 read the
+// registration and the NotHeap ranges without a lock (atomic pointers to
+// values never changed once published). A rejection is logged at info
+// level with the pointer, the reason and the caller's guest RIP (the
+// return address on the guest stack) — the guest's mistake, answered with
+// -EINVAL and counted, is not shown on the guest's stderr at minemu's
+// default level — and the guest carries on. With debug logging every
+// decision is logged with the pointer and the owning heap. What minemu
+// cannot see is the inside of the guest heap: an interior pointer of a
+// guest allocation passes rule 9 and the guest's own free judges it.
 //
 // # Files
 //
@@ -110,5 +141,8 @@
 //	callback.go   GuestCaller, Callbacks (depth bound, counters)
 //	hostlib.go    HostLib: the host functions and free_any
 //	format.go     the small printf dialect of minemu_format
-//	header.go     WriteHeader: tests/guests/include/minemu.h (go generate)
+//	header.go     WriteHeader: tests/guests/include/minemu.h (go generate);
+//	              WriteLibraryHeader, WriteLibraryStubs
+//	library.go    Library, Include, Call: thunk libraries users add
+//	decl.go       the C prototypes of a Library's declarations
 package thunks

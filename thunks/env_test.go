@@ -2,6 +2,7 @@ package thunks
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/minemu/minemu/guest"
@@ -280,7 +281,11 @@ func (h *guestHeap) CallGuest(c *guest.CPU, fn uint64, args ...uint64) (uint64, 
 		}
 		if h.onFree != nil {
 			if err := h.onFree(p); err != nil {
-				return 0, err
+				// A thunk error inside guest code kills the guest:
+				// the machine's CallGuest then returns an ExitError
+				// (wrapped here with the cause, for the tests).
+				exit := &guest.ExitError{Exit: guest.Exit{Signal: unix.SIGILL, Detail: err.Error()}}
+				return 0, fmt.Errorf("%w: %w", exit, err)
 			}
 		}
 		delete(h.live, p)

@@ -9,8 +9,8 @@ import (
 // MaxFormatArgs is the most argument slots minemu_format accepts.
 const MaxFormatArgs = 16
 
-// maxFormatOutput bounds the formatted string.
-const maxFormatOutput = 1 << 20
+// maxFormatOutput bounds the formatted string: MaxString bytes, inclusive.
+const maxFormatOutput = MaxString
 
 // formatSlots renders the small printf dialect of minemu_format:
 //
@@ -85,8 +85,11 @@ func formatSlots(format string, slots []uint64, str func(uint64) (string, error)
 			return "", fmt.Errorf("unsupported conversion %%%c", conv)
 		}
 		if len(out) > maxFormatOutput {
-			return "", errors.New("formatted string longer than 1 MiB")
+			return "", errTooLong
 		}
+	}
+	if len(out) > maxFormatOutput {
+		return "", errTooLong
 	}
 	if next != len(slots) {
 		return "", fmt.Errorf("%d arguments for %d conversions", len(slots), next)

@@ -52,12 +52,28 @@ func TestFormatSlots(t *testing.T) {
 	}
 }
 
+// TestFormatOutputBounded: the output may be MaxString bytes, not one
+// more, whether the last byte comes from a conversion or from the literal
+// text after the last one.
 func TestFormatOutputBounded(t *testing.T) {
-	big := strings.Repeat("x", maxFormatOutput/2+1)
-	str := func(uint64) (string, error) { return big, nil }
-	_, err := formatSlots("%s%s", []uint64{1, 1}, str)
-	if err == nil || !strings.Contains(err.Error(), "longer than 1 MiB") {
-		t.Fatalf("err = %v, want the output bound", err)
+	half := strings.Repeat("x", MaxString/2)
+	str := func(uint64) (string, error) { return half, nil }
+	for _, c := range []struct {
+		format string
+		ok     bool
+	}{
+		{"%s%s", true},
+		{"%s%sy", false},
+		{"y%s%s", false},
+		{"%s%s%%", false},
+	} {
+		out, err := formatSlots(c.format, []uint64{1, 1}, str)
+		if c.ok && (err != nil || len(out) != MaxString) {
+			t.Errorf("%q: %d bytes, %v; want exactly MaxString bytes", c.format, len(out), err)
+		}
+		if !c.ok && !errors.Is(err, errTooLong) {
+			t.Errorf("%q: %d bytes, %v; want errTooLong", c.format, len(out), err)
+		}
 	}
 }
 

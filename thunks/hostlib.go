@@ -24,17 +24,25 @@ const HostLibrary = "minemu"
 type HostHeap interface {
 	Alloc(n uint64) (mm.Addr, error)
 	Calloc(n, size uint64) (mm.Addr, error)
+	// Realloc refuses a pointer that does not start a live, unpinned
+	// allocation with Free's errors; it fails with unix.ENOMEM (wrapped)
+	// when it cannot allocate.
 	Realloc(p mm.Addr, n uint64) (mm.Addr, error)
 	Free(p mm.Addr) error
+	// FreeOwned decides and frees in one call: owned false (nothing
+	// changed) when p lies in no block of the heap, else the result of
+	// Free. free_any relies on it so that a host-heap interior, stale or
+	// pinned pointer is never handed to the guest's free, and so that
+	// nothing changes between the decision and the free.
+	FreeOwned(p mm.Addr) (owned bool, err error)
+	// Pin and FreePinned implement adoption: a pinned allocation is
+	// refused by Free, FreeOwned and Realloc (mm.ErrPinned) and released
+	// only by FreePinned.
+	Pin(p mm.Addr) error
+	FreePinned(p mm.Addr) error
 	// Owns is true only for the start of a live allocation of this heap
 	// and never faults.
 	Owns(p mm.Addr) bool
-	// UsableSize fails with mm.ErrInterior or mm.ErrDoubleFree when p lies
-	// inside one of the heap's blocks without starting a live allocation,
-	// and with mm.ErrNotOwned when p lies in no block. free_any uses the
-	// difference so that a host-heap interior or stale pointer is never
-	// handed to the guest's free.
-	UsableSize(p mm.Addr) (uint64, error)
 }
 
 // NamedRange is a guest range minemu knows holds no heap allocation (the
@@ -58,10 +66,15 @@ type HostLibConfig struct {
 	// Callbacks runs host→guest calls; nil gives a new one with the
 	// default depth bound (set its caller with SetCaller).
 	Callbacks *Callbacks
-	// Log receives rejected frees (error) and every cross-boundary free
-	// decision (debug).
+	// Log receives refused calls and rejected frees (info: the guest's
+	// mistakes, counted in --stats, are not shown at the default level)
+	// and every cross-boundary free decision (debug).
 	Log zerolog.Logger
 }
+
+// guestHeapFns are the guest heap's functions as registered; a value is
+// never changed once published.
+type guestHeapFns struct{ malloc, free uint64 }
 
 // HostLib is minemu's own host library: allocation functions on the host
 // heap, string helpers, and the cross-boundary free. See the package
@@ -77,16 +90,24 @@ type HostLib struct {
 	// Counters, atomic.
 	freesHost, freesGuest, freesRejected, freesNull atomic.Uint64
 
-	// mu guards the fields below.
+	// notHeap are the ranges free_any and adopt reject outright: a slice
+	// never changed once published (AddNotHeap publishes a copy, under
+	// mu), read without a lock.
+	notHeap atomic.Pointer[[]NamedRange]
+	// guestHeap holds the guest heap's functions; nil when the guest has
+	// not registered (or has unregistered) its heap. Read without a lock.
+	guestHeap atomic.Pointer[guestHeapFns]
+	// adoptedGuest is the number of guest-heap pointers in adopted, so
+	// that a guest free reads adopted (under mu) only when there are any.
+	adoptedGuest atomic.Int64
+
+	// mu serialises AddNotHeap and guards adopted.
 	mu sync.Mutex
-	// notHeap are the ranges free_any rejects outright.
-	notHeap []NamedRange
-	// guestMalloc and guestFree are the guest heap's functions, both 0
-	// when the guest has not registered (or unregistered) its heap.
-	guestMalloc, guestFree uint64
-	// adopted holds guest-visible pointers the host took ownership of
-	// with adopt and has not released yet.
-	adopted map[mm.Addr]struct{}
+	// adopted holds the pointers the host took ownership of with adopt
+	// and has not released yet, each with its heap (FreeHost: pinned on
+	// the host heap, which alone refuses every other free of it;
+	// FreeGuest: refused by free_any here).
+	adopted map[mm.Addr]FreeDecision
 }
 
 // NewHostLib returns the host library over a host heap.
@@ -101,15 +122,17 @@ func NewHostLib(cfg HostLibConfig) (*HostLib, error) {
 	if cb == nil {
 		cb = NewCallbacks(0)
 	}
-	return &HostLib{
+	h := &HostLib{
 		mode:    cfg.Mode,
 		mem:     guestMem{m: cfg.Memory, mode: cfg.Mode},
 		heap:    cfg.Heap,
 		cb:      cb,
 		log:     cfg.Log,
-		notHeap: slices.Clone(cfg.NotHeap),
-		adopted: make(map[mm.Addr]struct{}),
-	}, nil
+		adopted: make(map[mm.Addr]FreeDecision),
+	}
+	nh := slices.Clone(cfg.NotHeap)
+	h.notHeap.Store(&nh)
+	return h, nil
 }
 
 // Callbacks is the callback runner the library uses.
@@ -119,7 +142,8 @@ func (h *HostLib) Callbacks() *Callbacks { return h.cb }
 func (h *HostLib) AddNotHeap(name string, r mm.AddrRange) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.notHeap = append(h.notHeap, NamedRange{Name: name, Range: r})
+	next := append(slices.Clone(*h.notHeap.Load()), NamedRange{Name: name, Range: r})
+	h.notHeap.Store(&next)
 }
 
 // Register adds every host-library function to reg.
@@ -155,13 +179,13 @@ func HostLibSpecs() []Spec {
 		{Library: HostLibrary, Name: "calloc", Params: []Param{pSize("nmemb"), pSize("size")}, Result: "void *", ResultKind: KindPtr,
 			Doc: "Allocates nmemb*size zeroed bytes on the host heap (overflow-checked); NULL on failure."},
 		{Library: HostLibrary, Name: "realloc", Params: []Param{pPtr("ptr"), pSize("size")}, Result: "void *", ResultKind: KindPtr,
-			Doc: "Resizes a host-heap allocation (NULL ptr: malloc; size 0: free, returns NULL). A pointer the host heap does not own, or whose chunk header the guest overwrote, is rejected: NULL, nothing changes."},
+			Doc: "Resizes a host-heap allocation (NULL ptr: malloc; size 0: free, returns NULL). A pointer that is not a live host-heap allocation, an adopted one, or one whose chunk header the guest overwrote is rejected: NULL, nothing changes."},
 		{Library: HostLibrary, Name: "free", Params: []Param{pPtr("ptr")}, Result: "int", ResultKind: KindInt,
-			Doc: "Frees a host-heap allocation: 0, or -EINVAL (rejected, nothing changes) for any pointer the host heap does not own, and for one whose chunk header the guest overwrote (its block is quarantined: a later free of the pointer releases it)."},
+			Doc: "Frees a host-heap allocation: 0, or -EINVAL (rejected, nothing changes) for any pointer the host heap does not own, an adopted one, and one whose chunk header the guest overwrote (its block is quarantined: a later free of the pointer releases it)."},
 		{Library: HostLibrary, Name: "strdup", Params: []Param{pStr("s")}, Result: "char *", ResultKind: KindPtr,
-			Doc: "Copies a C string to the host heap; NULL on failure."},
+			Doc: "Copies a C string to the host heap; NULL on failure and for a string longer than 1,048,576 bytes (the bound, inclusive)."},
 		{Library: HostLibrary, Name: "strndup", Params: []Param{pStr("s"), pSize("n")}, Result: "char *", ResultKind: KindPtr,
-			Doc: "Copies at most n bytes of a C string to the host heap, NUL-terminated; NULL on failure."},
+			Doc: "Copies at most n bytes of a C string to the host heap, NUL-terminated; NULL on failure and when the copy would pass the string bound (never cut short)."},
 		{Library: HostLibrary, Name: "memdup", Params: []Param{Param{Name: "p", CType: "const void *", Kind: KindPtr}, pSize("n")}, Result: "void *", ResultKind: KindPtr,
 			Doc: "Copies n bytes to the host heap; NULL on failure (n == 0 gives a unique 1-byte allocation)."},
 		{Library: HostLibrary, Name: "split", Params: []Param{pStr("s"), pStr("sep")}, Result: "char **", ResultKind: KindPtr,
@@ -180,7 +204,7 @@ func HostLibSpecs() []Spec {
 		{Library: HostLibrary, Name: "guest_strdup", Params: []Param{pStr("s")}, Result: "char *", ResultKind: KindPtr,
 			Doc: "Copies a C string into the GUEST heap by calling the registered guest malloc back; NULL on failure or with no guest heap."},
 		{Library: HostLibrary, Name: "adopt", Params: []Param{pPtr("p")}, Result: "int", ResultKind: KindInt,
-			Doc: "The host takes ownership of p (a heap pointer of either heap): 0, or -EINVAL/-EEXIST. The guest must not free it; minemu_release_adopted frees every adopted pointer through the cross-boundary free."},
+			Doc: "The host takes ownership of p (a heap pointer of either heap): 0, or -EINVAL/-EEXIST. Only minemu_release_adopted frees it: free, realloc and free_any reject it."},
 		{Library: HostLibrary, Name: "release_adopted", Result: "size_t", ResultKind: KindSize,
 			Doc: "Frees every adopted pointer through the cross-boundary free; returns how many were freed."},
 		{Library: HostLibrary, Name: "free_any", Params: []Param{pPtr("p")}, Result: "int", ResultKind: KindInt,
@@ -318,51 +342,70 @@ func (h *HostLib) hRealloc(c *guest.CPU, a Args) (uint64, error) {
 	if p == 0 {
 		return h.hMalloc(c, Args{Vals: [MaxArgs]uint64{n}})
 	}
-	if !h.heap.Owns(p) {
-		h.reject(c, "realloc", p, "not a live host-heap allocation")
-		return 0, nil
-	}
 	if n == 0 {
-		if err := h.heap.Free(p); err != nil {
-			h.reject(c, "realloc", p, err.Error())
-			return 0, nil
-		}
-		h.freesHost.Add(1)
+		// realloc(p, 0) frees p: minemu_free's decision and counters.
+		h.hostFree(c, "realloc", p)
 		return 0, nil
 	}
 	q, err := h.heap.Realloc(p, n)
 	if err != nil {
+		if !errors.Is(err, unix.ENOMEM) {
+			// Not a live host-heap allocation (or adopted, or its header
+			// overwritten): refused, p unchanged.
+			h.reject(c, "realloc", p, hostRefusal(err))
+		}
 		return 0, nil
 	}
 	return uint64(q), h.checkPlacement(q, n)
 }
 
 func (h *HostLib) hFree(c *guest.CPU, a Args) (uint64, error) {
-	p := a.Addr(0)
+	if !h.hostFree(c, "free", a.Addr(0)) {
+		return negErrno(unix.EINVAL), nil
+	}
+	return 0, nil
+}
+
+// hostFree is minemu_free: NULL is a no-op, a live host-heap allocation is
+// freed, anything else is rejected. One heap call decides and frees.
+func (h *HostLib) hostFree(c *guest.CPU, fn string, p mm.Addr) bool {
 	if p == 0 {
 		h.freesNull.Add(1)
-		return 0, nil
+		return true
 	}
-	if !h.heap.Owns(p) {
-		h.reject(c, "free", p, "not a live host-heap allocation")
-		return negErrno(unix.EINVAL), nil
+	owned, err := h.heap.FreeOwned(p)
+	switch {
+	case owned && err == nil:
+		h.freesHost.Add(1)
+		return true
+	case owned || err != nil:
+		h.reject(c, fn, p, hostRefusal(err))
+	default:
+		h.reject(c, fn, p, "not a host-heap allocation")
 	}
-	if err := h.heap.Free(p); err != nil {
-		// mm.ErrCorrupt: the guest overwrote the chunk's header. The
-		// heap quarantined the block and kept p live; the guest gets
-		// the rejection of any bad free (docs/thunks.md).
-		h.reject(c, "free", p, err.Error())
-		return negErrno(unix.EINVAL), nil
+	return false
+}
+
+// hostRefusal is the reason logged when the host heap refuses p.
+func hostRefusal(err error) string {
+	switch {
+	case errors.Is(err, mm.ErrPinned):
+		return "adopted by the host: only minemu_release_adopted frees it"
+	case errors.Is(err, mm.ErrInterior), errors.Is(err, mm.ErrDoubleFree):
+		return "inside a host-heap block but not a live allocation (interior or already freed)"
+	case errors.Is(err, mm.ErrNotOwned):
+		return "not a host-heap allocation"
 	}
-	h.freesHost.Add(1)
-	return 0, nil
+	// mm.ErrCorrupt: the guest overwrote the chunk's header; the heap
+	// quarantined the block and kept p live (docs/thunks.md).
+	return err.Error()
 }
 
 // guestString reads a guest C string argument, logging why it could not.
 func (h *HostLib) guestString(fn string, p mm.Addr, max uint64) (string, bool) {
 	s, err := h.mem.cstring(p, max)
 	if err != nil {
-		h.log.Warn().Str("function", fn).Stringer("ptr", p).Err(err).Msg("bad string argument")
+		h.log.Info().Str("function", fn).Stringer("ptr", p).Err(err).Msg("bad string argument")
 		return "", false
 	}
 	return s, true
@@ -379,17 +422,22 @@ func (h *HostLib) hStrdup(c *guest.CPU, a Args) (uint64, error) {
 
 func (h *HostLib) hStrndup(c *guest.CPU, a Args) (uint64, error) {
 	p, n := a.Addr(0), a.Vals[1]
-	if n > maxCString {
-		n = maxCString
-	}
 	// strndup needs no terminator within n bytes: no NUL among the first
-	// n bytes means "take n bytes".
-	l, err := h.mem.strlen(p, n)
-	if errors.Is(err, errTooLong) {
-		l, err = n, nil
+	// n bytes means "take n bytes". The copy is bounded like every other
+	// string (MaxString, inclusive): a longer result is refused, never
+	// cut short.
+	var l uint64
+	var err error
+	if n <= maxCString {
+		var found bool
+		if l, found, err = h.mem.scanNUL(p, n); err == nil && !found {
+			l = n
+		}
+	} else {
+		l, err = h.mem.strlen(p, maxCString)
 	}
 	if err != nil {
-		h.log.Warn().Str("function", "strndup").Stringer("ptr", p).Err(err).Msg("bad string argument")
+		h.log.Info().Str("function", "strndup").Stringer("ptr", p).Uint64("n", n).Err(err).Msg("bad string argument")
 		return 0, nil
 	}
 	b, err := h.mem.read(p, l)
@@ -400,13 +448,17 @@ func (h *HostLib) hStrndup(c *guest.CPU, a Args) (uint64, error) {
 	return uint64(q), err
 }
 
+// MaxMemdup bounds minemu_memdup's n: larger requests return NULL.
+const MaxMemdup = 64 << 20
+
 func (h *HostLib) hMemdup(c *guest.CPU, a Args) (uint64, error) {
-	if a.Vals[1] > maxCString*64 {
+	if a.Vals[1] > MaxMemdup {
+		h.log.Info().Str("function", "memdup").Uint64("n", a.Vals[1]).Msg("memdup: larger than MaxMemdup")
 		return 0, nil
 	}
 	b, err := h.mem.read(a.Addr(0), a.Vals[1])
 	if err != nil {
-		h.log.Warn().Str("function", "memdup").Stringer("ptr", a.Addr(0)).Err(err).Msg("bad buffer argument")
+		h.log.Info().Str("function", "memdup").Stringer("ptr", a.Addr(0)).Err(err).Msg("bad buffer argument")
 		return 0, nil
 	}
 	p, err := h.putBytes(b, false)
@@ -453,14 +505,14 @@ func (h *HostLib) hFormat(c *guest.CPU, a Args) (uint64, error) {
 	}
 	n := a.Vals[2]
 	if n > MaxFormatArgs {
-		h.log.Warn().Uint64("nargs", n).Msg("format: too many arguments")
+		h.log.Info().Uint64("nargs", n).Msg("format: too many arguments")
 		return 0, nil
 	}
 	var slots [MaxFormatArgs]uint64
 	w := WordWidth(h.mode)
 	arr, ok := mm.NewRange(a.Addr(1), n*w)
 	if !ok || !h.mem.ok(arr, protR) {
-		h.log.Warn().Stringer("args", a.Addr(1)).Msg("format: bad argument array")
+		h.log.Info().Stringer("args", a.Addr(1)).Msg("format: bad argument array")
 		return 0, nil
 	}
 	for i := range n {
@@ -468,7 +520,7 @@ func (h *HostLib) hFormat(c *guest.CPU, a Args) (uint64, error) {
 	}
 	out, err := formatSlots(f, slots[:n], func(p uint64) (string, error) { return h.mem.cstring(mm.Addr(p), maxCString) })
 	if err != nil {
-		h.log.Warn().Str("format", f).Err(err).Msg("format refused")
+		h.log.Info().Int("format_len", len(f)).Err(err).Msg("format refused")
 		return 0, nil
 	}
 	p, err := h.putBytes([]byte(out), true)
@@ -493,13 +545,15 @@ func (h *HostLib) hRegisterGuestHeap(c *guest.CPU, a Args) (uint64, error) {
 		}
 		r, ok := mm.NewRange(mm.Addr(fn), 1)
 		if !ok || !h.mem.ok(r, unix.PROT_READ|unix.PROT_EXEC) {
-			h.log.Warn().Stringer("fn", mm.Addr(fn)).Msg("register_guest_heap: function not in executable guest memory")
+			h.log.Info().Stringer("fn", mm.Addr(fn)).Msg("register_guest_heap: function not in executable guest memory")
 			return negErrno(unix.EINVAL), nil
 		}
 	}
-	h.mu.Lock()
-	h.guestMalloc, h.guestFree = m, f
-	h.mu.Unlock()
+	if m == 0 {
+		h.guestHeap.Store(nil)
+	} else {
+		h.guestHeap.Store(&guestHeapFns{malloc: m, free: f})
+	}
 	h.log.Debug().Stringer("malloc", mm.Addr(m)).Stringer("free", mm.Addr(f)).Msg("guest heap registered")
 	return 0, nil
 }
@@ -509,13 +563,11 @@ func (h *HostLib) hGuestStrdup(c *guest.CPU, a Args) (uint64, error) {
 	if !ok {
 		return 0, nil
 	}
-	h.mu.Lock()
-	gm := h.guestMalloc
-	h.mu.Unlock()
-	if gm == 0 {
+	fns := h.guestHeap.Load()
+	if fns == nil {
 		return 0, nil
 	}
-	q, err := h.cb.Call(c, gm, uint64(len(s))+1)
+	q, err := h.cb.Call(c, fns.malloc, uint64(len(s))+1)
 	if err != nil {
 		return 0, fmt.Errorf("guest malloc callback: %w", err)
 	}
@@ -527,7 +579,7 @@ func (h *HostLib) hGuestStrdup(c *guest.CPU, a Args) (uint64, error) {
 	}
 	b := append([]byte(s), 0)
 	if err := h.mem.write(mm.Addr(q), b); err != nil {
-		h.log.Error().Stringer("ptr", mm.Addr(q)).Msg("guest malloc returned memory the host cannot write")
+		h.log.Info().Stringer("ptr", mm.Addr(q)).Msg("guest malloc returned memory the host cannot write")
 		return 0, nil
 	}
 	return q, nil
@@ -535,12 +587,27 @@ func (h *HostLib) hGuestStrdup(c *guest.CPU, a Args) (uint64, error) {
 
 func (h *HostLib) hAdopt(c *guest.CPU, a Args) (uint64, error) {
 	p := a.Addr(0)
-	d, reason := h.classify(p)
-	if d != FreeHost && d != FreeGuest {
-		if d == FreeNull {
-			reason = "null pointer"
-		}
-		h.log.Error().Stringer("ptr", p).Str("reason", reason).Msg("adopt rejected")
+	if p == 0 {
+		h.refuseAdopt(p, "null pointer")
+		return negErrno(unix.EINVAL), nil
+	}
+	// A host-heap pointer is pinned: from now on the heap itself refuses
+	// every free and realloc of it but release_adopted's.
+	switch err := h.heap.Pin(p); {
+	case err == nil:
+		h.mu.Lock()
+		h.adopted[p] = FreeHost
+		h.mu.Unlock()
+		h.log.Debug().Stringer("ptr", p).Str("heap", "host").Msg("pointer adopted")
+		return 0, nil
+	case errors.Is(err, mm.ErrPinned):
+		return negErrno(unix.EEXIST), nil
+	case !errors.Is(err, mm.ErrNotOwned):
+		h.refuseAdopt(p, hostRefusal(err))
+		return negErrno(unix.EINVAL), nil
+	}
+	if reason := h.guestRule(p); reason != "" {
+		h.refuseAdopt(p, reason)
 		return negErrno(unix.EINVAL), nil
 	}
 	h.mu.Lock()
@@ -548,35 +615,65 @@ func (h *HostLib) hAdopt(c *guest.CPU, a Args) (uint64, error) {
 	if _, dup := h.adopted[p]; dup {
 		return negErrno(unix.EEXIST), nil
 	}
-	h.adopted[p] = struct{}{}
-	h.log.Debug().Stringer("ptr", p).Stringer("heap", d).Msg("pointer adopted")
+	h.adopted[p] = FreeGuest
+	h.adoptedGuest.Add(1)
+	h.log.Debug().Stringer("ptr", p).Str("heap", "guest").Msg("pointer adopted")
 	return 0, nil
+}
+
+func (h *HostLib) refuseAdopt(p mm.Addr, reason string) {
+	h.log.Info().Str("function", "adopt").Stringer("ptr", p).Str("reason", reason).Msg("adopt refused")
 }
 
 func (h *HostLib) hReleaseAdopted(c *guest.CPU, a Args) (uint64, error) {
 	h.mu.Lock()
 	ps := make([]mm.Addr, 0, len(h.adopted))
-	for p := range h.adopted {
+	kinds := make(map[mm.Addr]FreeDecision, len(h.adopted))
+	for p, d := range h.adopted {
 		ps = append(ps, p)
+		kinds[p] = d
 	}
 	clear(h.adopted)
+	h.adoptedGuest.Store(0)
 	h.mu.Unlock()
 	slices.Sort(ps)
 	var freed uint64
 	for _, p := range ps {
-		d, err := h.freeAny(c, p, true)
-		if err != nil {
-			return freed, err
-		}
-		if d == FreeHost || d == FreeGuest {
+		if kinds[p] == FreeHost {
+			if err := h.heap.FreePinned(p); err != nil {
+				// mm.ErrCorrupt: the guest overwrote the header; the
+				// allocation stays live, pinned and adopted, and the
+				// next release frees it from the quarantined block.
+				h.reject(c, "release_adopted", p, hostRefusal(err))
+				if h.heap.Owns(p) {
+					h.mu.Lock()
+					h.adopted[p] = FreeHost
+					h.mu.Unlock()
+				}
+				continue
+			}
+			h.freesHost.Add(1)
+			h.logFreed("release_adopted", p, FreeHost)
 			freed++
+			continue
 		}
+		fns := h.guestHeap.Load()
+		if fns == nil {
+			h.reject(c, "release_adopted", p, "not a host-heap allocation and no guest heap is registered")
+			continue
+		}
+		if _, err := h.cb.Call(c, fns.free, uint64(p)); err != nil {
+			return freed, fmt.Errorf("guest free callback for %#x: %w", uint64(p), err)
+		}
+		h.freesGuest.Add(1)
+		h.logFreed("release_adopted", p, FreeGuest)
+		freed++
 	}
 	return freed, nil
 }
 
 func (h *HostLib) hFreeAny(c *guest.CPU, a Args) (uint64, error) {
-	d, err := h.freeAny(c, a.Addr(0), false)
+	d, err := h.freeAny(c, a.Addr(0))
 	if err != nil {
 		return 0, err
 	}
@@ -615,48 +712,38 @@ func (d FreeDecision) String() string {
 	return "invalid"
 }
 
-// classify applies the decision table of the package documentation to p
-// without changing anything. For FreeRejected, reason says why.
-func (h *HostLib) classify(p mm.Addr) (FreeDecision, string) {
-	if p == 0 {
-		return FreeNull, ""
-	}
-	if h.heap.Owns(p) {
-		return FreeHost, ""
-	}
-	if h.inHostBlock(p) {
-		// Never reaches the guest's free: the guest heap would corrupt
-		// itself on a pointer into host memory.
-		return FreeRejected, "inside a host-heap block but not a live allocation (interior or already freed)"
-	}
-	h.mu.Lock()
-	gf := h.guestFree
-	for _, nr := range h.notHeap {
+// guestRule applies rules 4 to 8 of the decision table (package
+// documentation) to a pointer the host heap does not own: "" if it may be
+// a guest-heap allocation, else why not. It reads the registration and
+// the NotHeap ranges without a lock and checks the mapping once.
+func (h *HostLib) guestRule(p mm.Addr) string {
+	for _, nr := range *h.notHeap.Load() {
 		if nr.Range.Contains(p) {
-			h.mu.Unlock()
-			return FreeRejected, nr.Name + " address"
+			return nr.Name + " address"
 		}
 	}
-	h.mu.Unlock()
 	if uint64(p)%WordWidth(h.mode) != 0 {
-		return FreeRejected, "misaligned: no allocator returns it"
+		return "misaligned: no allocator returns it"
 	}
-	if gf == 0 {
-		return FreeRejected, "not a host-heap allocation and no guest heap is registered"
+	if h.guestHeap.Load() == nil {
+		return "not a host-heap allocation and no guest heap is registered"
 	}
-	r, _ := mm.NewRange(p, 1)
-	if !h.mem.ok(r, protRW) {
-		return FreeRejected, "not in writable guest memory"
+	if r, _ := mm.NewRange(p, 1); !h.mem.ok(r, protRW) {
+		return "not in writable guest memory"
 	}
-	return FreeGuest, ""
+	return ""
 }
 
-// inHostBlock reports whether p lies inside a block of the host heap
-// without being the start of a live allocation (an interior pointer, or a
-// freed one). O(1): the heap answers from its own index.
-func (h *HostLib) inHostBlock(p mm.Addr) bool {
-	_, err := h.heap.UsableSize(p)
-	return errors.Is(err, mm.ErrInterior) || errors.Is(err, mm.ErrDoubleFree)
+// guestAdopted reports whether p is an adopted guest-heap pointer; it
+// takes mu only while such pointers exist.
+func (h *HostLib) guestAdopted(p mm.Addr) bool {
+	if h.adoptedGuest.Load() == 0 {
+		return false
+	}
+	h.mu.Lock()
+	d, ok := h.adopted[p]
+	h.mu.Unlock()
+	return ok && d == FreeGuest
 }
 
 // FreeAny is the cross-boundary free (minemu_free_any) for host code: it
@@ -664,58 +751,66 @@ func (h *HostLib) inHostBlock(p mm.Addr) bool {
 // only when a guest callback failed (which is fatal to the guest); a
 // rejection is a decision, not an error.
 func (h *HostLib) FreeAny(c *guest.CPU, p mm.Addr) (FreeDecision, error) {
-	return h.freeAny(c, p, false)
+	return h.freeAny(c, p)
 }
 
-func (h *HostLib) freeAny(c *guest.CPU, p mm.Addr, releasing bool) (FreeDecision, error) {
-	d, reason := h.classify(p)
-	if !releasing && d != FreeNull && d != FreeRejected {
-		h.mu.Lock()
-		_, adopted := h.adopted[p]
-		h.mu.Unlock()
-		if adopted {
-			d, reason = FreeRejected, "adopted by the host: only minemu_release_adopted frees it"
-		}
-	}
-	switch d {
-	case FreeNull:
+func (h *HostLib) freeAny(c *guest.CPU, p mm.Addr) (FreeDecision, error) {
+	if p == 0 {
 		h.freesNull.Add(1)
-	case FreeHost:
-		if err := h.heap.Free(p); err != nil {
-			// Owns said yes a moment ago: another guest thread won a
-			// race for the same pointer, or the guest overwrote the
-			// chunk's header (mm.ErrCorrupt: the block is quarantined).
-			// The heap refused and changed nothing else.
-			d, reason = FreeRejected, err.Error()
-			break
+		h.logFreed("free_any", p, FreeNull)
+		return FreeNull, nil
+	}
+	// Rules 2 and 3: one heap call decides and frees.
+	owned, err := h.heap.FreeOwned(p)
+	if owned || err != nil {
+		if err != nil {
+			h.reject(c, "free_any", p, hostRefusal(err))
+			return FreeRejected, nil
 		}
 		h.freesHost.Add(1)
-	case FreeGuest:
-		h.mu.Lock()
-		gf := h.guestFree
-		h.mu.Unlock()
-		if gf == 0 {
-			// Another guest thread unregistered the heap since classify.
-			d, reason = FreeRejected, "not a host-heap allocation and no guest heap is registered"
-			break
-		}
-		if _, err := h.cb.Call(c, gf, uint64(p)); err != nil {
-			return d, fmt.Errorf("guest free callback for %#x: %w", uint64(p), err)
-		}
-		h.freesGuest.Add(1)
+		h.logFreed("free_any", p, FreeHost)
+		return FreeHost, nil
 	}
-	if d == FreeRejected {
+	reason := h.guestRule(p)
+	if reason == "" && h.guestAdopted(p) {
+		reason = "adopted by the host: only minemu_release_adopted frees it"
+	}
+	if reason != "" {
 		h.reject(c, "free_any", p, reason)
-	} else if e := h.log.Debug(); e.Enabled() {
-		e.Str("function", "free_any").Stringer("ptr", p).Str("heap", d.String()).Str("decision", "freed").Msg("cross-boundary free")
+		return FreeRejected, nil
 	}
-	return d, nil
+	// guestRule saw a registered heap; another guest thread may have
+	// unregistered it since, so the functions are loaded again.
+	fns := h.guestHeap.Load()
+	if fns == nil {
+		h.reject(c, "free_any", p, "not a host-heap allocation and no guest heap is registered")
+		return FreeRejected, nil
+	}
+	if _, err := h.cb.Call(c, fns.free, uint64(p)); err != nil {
+		return FreeGuest, fmt.Errorf("guest free callback for %#x: %w", uint64(p), err)
+	}
+	h.freesGuest.Add(1)
+	h.logFreed("free_any", p, FreeGuest)
+	return FreeGuest, nil
 }
 
-// reject logs and counts a refused free; nothing else happens.
+// logFreed logs a cross-boundary free decision at debug level.
+func (h *HostLib) logFreed(fn string, p mm.Addr, d FreeDecision) {
+	if e := h.log.Debug(); e.Enabled() {
+		e.Str("function", fn).Stringer("ptr", p).Str("heap", d.String()).Str("decision", "freed").Msg("cross-boundary free")
+	}
+}
+
+// reject logs and counts a refused free; nothing else happens. The log
+// line is at info level: a rejection is the guest's mistake, returned to
+// it and counted in --stats, and the guest's stderr is the guest's.
 func (h *HostLib) reject(c *guest.CPU, fn string, p mm.Addr, reason string) {
 	h.freesRejected.Add(1)
-	h.log.Error().Str("function", fn).Stringer("ptr", p).Str("heap", "none").Str("decision", "rejected").
+	e := h.log.Info()
+	if !e.Enabled() { // no call of callerRIP, which reads guest memory
+		return
+	}
+	e.Str("function", fn).Stringer("ptr", p).Str("heap", "none").Str("decision", "rejected").
 		Str("reason", reason).Stringer("guest_rip", mm.Addr(h.callerRIP(c))).Msg("cross-boundary free rejected")
 }
 

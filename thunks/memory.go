@@ -26,13 +26,19 @@ const (
 // guest pointer does not lead to mapped memory.
 var errFault = unix.EFAULT
 
-// maxCString bounds every C string a host function reads from the guest,
-// so a missing terminator cannot make the host walk the whole window.
-const maxCString = 1 << 20
+// MaxString bounds every C string the host library reads from the guest
+// or makes for it: a string of at most MaxString bytes, not counting its
+// NUL, is accepted (the bound is inclusive); a longer one is refused by
+// every function the same way (NULL, or -EINVAL for an int result), never
+// truncated. It keeps a missing terminator from making the host walk the
+// whole window.
+const MaxString = 1 << 20
 
-// errTooLong is returned for strings without a terminator within
-// maxCString bytes.
-var errTooLong = errors.New("string longer than 1 MiB")
+// maxCString is MaxString for the readers in this package.
+const maxCString = MaxString
+
+// errTooLong is returned for strings longer than the bound.
+var errTooLong = errors.New("string longer than MaxString (1,048,576 bytes)")
 
 // guestMem is checked access to guest memory. Every method validates the
 // range with NewRange and Memory.IsMapped before the raw access in
@@ -114,31 +120,46 @@ func (g guestMem) write(a mm.Addr, b []byte) error {
 	return nil
 }
 
-// strlen returns the length of the C string at a, scanning at most max
-// bytes and checking each page before touching it. It fails with EFAULT
-// on an unmapped page and errTooLong without a terminator within max.
+// strlen returns the length of the C string at a if it is at most max
+// bytes (the NUL not counted), scanning at most max+1 bytes. It fails with
+// EFAULT on an unmapped page and errTooLong when the first max+1 bytes
+// hold no NUL.
 func (g guestMem) strlen(a mm.Addr, max uint64) (uint64, error) {
-	var n uint64
+	n, found, err := g.scanNUL(a, max+1)
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, errTooLong
+	}
+	return n, nil
+}
+
+// scanNUL looks for a NUL in the limit bytes at a, checking each page
+// before touching it: the index of the first NUL, or found false when the
+// limit bytes hold none. It fails with EFAULT on an unmapped page.
+func (g guestMem) scanNUL(a mm.Addr, limit uint64) (n uint64, found bool, err error) {
 	p := a
-	for n < max {
+	for n < limit {
 		chunk := uint64(mm.PageSize - p&mm.PageMask)
-		if chunk > max-n {
-			chunk = max - n
+		if chunk > limit-n {
+			chunk = limit - n
 		}
 		r, ok := mm.NewRange(p, chunk)
 		if !ok || !g.ok(r, protR) {
-			return 0, errFault
+			return 0, false, errFault
 		}
 		if i := indexZero(p, chunk); i >= 0 {
-			return n + uint64(i), nil
+			return n + uint64(i), true, nil
 		}
 		n += chunk
 		p = r.End
 	}
-	return 0, errTooLong
+	return n, false, nil
 }
 
-// cstring reads the C string at a (at most max bytes before the NUL).
+// cstring reads the C string at a (at most max bytes before the NUL;
+// errTooLong for a longer one).
 func (g guestMem) cstring(a mm.Addr, max uint64) (string, error) {
 	n, err := g.strlen(a, max)
 	if err != nil {

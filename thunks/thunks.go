@@ -25,6 +25,9 @@ type Config struct {
 	// Log receives thunk errors, rejected frees and, at debug level, every
 	// cross-boundary free decision.
 	Log zerolog.Logger
+	// Libraries are the thunk libraries registered besides minemu's own;
+	// nil means Included() (those the binary was built with).
+	Libraries []*Library
 }
 
 // Thunks is the assembled thunk layer: the registry the interpreter calls
@@ -56,6 +59,15 @@ func New(cfg Config) (*Thunks, error) {
 	}
 	if err := lib.Register(reg); err != nil {
 		return nil, err
+	}
+	libs := cfg.Libraries
+	if libs == nil {
+		libs = Included()
+	}
+	for _, l := range libs {
+		if err := registerLibrary(reg, lib, l); err != nil {
+			return nil, err
+		}
 	}
 	return &Thunks{Registry: reg, Lib: lib, heap: cfg.Heap}, nil
 }

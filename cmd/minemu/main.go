@@ -4,6 +4,8 @@
 //	minemu info GUEST                    describe an ELF file
 //	minemu info --cpu [LEVEL]            describe the CPU a guest sees
 //	minemu mm replay [flags] TRACE       replay an allocation trace through a heap
+//	minemu thunks list|header|stubs|build  thunk libraries: list them, write their
+//	                                     guest side, build a minemu that includes some
 //	minemu --version
 //
 // minemu must be built as a position-independent executable
@@ -42,6 +44,8 @@ const usage = `usage:
   minemu info GUEST                    describe an ELF file
   minemu info --cpu [LEVEL]            describe the CPU a guest sees (LEVEL: x86-64, x86-64-v2, x86-64-v3)
   minemu mm replay [flags] TRACE       replay an allocation trace through a heap
+  minemu thunks list|header|stubs|build
+                                       thunk libraries (minemu thunks -h)
   minemu --version                     print the version
 `
 
@@ -69,6 +73,8 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		return runGuest(args[1:], stdout, stderr, band)
 	case "info":
 		return runInfo(args[1:])
+	case "thunks":
+		return runThunks(args[1:], stdout, stderr)
 	case "mm":
 		if len(args) >= 2 && args[1] == "replay" {
 			warnIfImageLow(stderr)

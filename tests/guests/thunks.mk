@@ -77,3 +77,62 @@ bin/thunkcorrupt-x86_64: src/thunkcorrupt.c src/rt.h include/minemu.h
 
 THUNK_BINS += bin/thunkcorrupt-i386 bin/thunkcorrupt-x86_64
 all: bin/thunkcorrupt-i386 bin/thunkcorrupt-x86_64
+
+# thunkholes: the regression program of the holes of issue 13 (adoption,
+# callback counters at the nesting bound, the string bound, bad frees and
+# the guest's stderr), static libc.
+bin/thunkholes-glibc-i386: src/thunkholes.c include/minemu.h
+	$(CC) -m32 -static $(LIBCFLAGS) -Iinclude -o $@ $<
+
+bin/thunkholes-glibc-x86_64: src/thunkholes.c include/minemu.h
+	$(CC) -m64 -static $(LIBCFLAGS) -Iinclude -o $@ $<
+
+bin/thunkholes-musl-x86_64: src/thunkholes.c include/minemu.h
+	$(MUSLCC) -static $(LIBCFLAGS) -Iinclude -o $@ $<
+
+THUNK_BINS += bin/thunkholes-glibc-i386 bin/thunkholes-glibc-x86_64 bin/thunkholes-musl-x86_64
+all: bin/thunkholes-glibc-i386 bin/thunkholes-glibc-x86_64 bin/thunkholes-musl-x86_64
+
+# The zlib thunk library (thunks/libs/zlib): thunkzlib is written against
+# zlib's API and links include/minemu_zlib.c instead of libz; thunkzlibrt
+# is the same file modes over the real libz.a (x86-64 only: Debian has no
+# i386 libz.a), run natively against thunkzlib's. musl uses the system's
+# zlib.h and the glibc-built libz.a, which needs nothing of glibc's.
+ZLIB_SRC := src/zcorpus.h src/zstream.h src/zfiles.h include/minemu_zlib.h include/minemu_zlib.c
+MUSLZLIB := -idirafter /usr/include
+
+bin/thunkzlib-glibc-i386: src/thunkzlib.c $(ZLIB_SRC)
+	$(CC) -m32 -static $(LIBCFLAGS) -Iinclude -o $@ $< include/minemu_zlib.c
+
+bin/thunkzlib-glibc-x86_64: src/thunkzlib.c $(ZLIB_SRC)
+	$(CC) -m64 -static $(LIBCFLAGS) -Iinclude -o $@ $< include/minemu_zlib.c
+
+bin/thunkzlib-musl-x86_64: src/thunkzlib.c $(ZLIB_SRC)
+	$(MUSLCC) -static $(LIBCFLAGS) $(MUSLZLIB) -Iinclude -o $@ $< include/minemu_zlib.c
+
+bin/thunkzlibrt-glibc-x86_64: src/thunkzlibrt.c $(ZLIB_SRC)
+	$(CC) -m64 -static $(LIBCFLAGS) -Iinclude -o $@ $< -lz
+
+bin/thunkzlibrt-musl-x86_64: src/thunkzlibrt.c $(ZLIB_SRC)
+	$(MUSLCC) -static $(LIBCFLAGS) $(MUSLZLIB) -Iinclude -o $@ $< /usr/lib/x86_64-linux-gnu/libz.a
+
+ZLIB_BINS := bin/thunkzlib-glibc-i386 bin/thunkzlib-glibc-x86_64 bin/thunkzlib-musl-x86_64 \
+	bin/thunkzlibrt-glibc-x86_64 bin/thunkzlibrt-musl-x86_64
+THUNK_BINS += $(ZLIB_BINS)
+all: $(ZLIB_BINS)
+
+# The example thunk library (thunks/libs/example, docs/thunks.md).
+EXAMPLE_SRC := include/minemu_example.h include/minemu_example.c
+
+bin/thunkexample-glibc-i386: src/thunkexample.c $(EXAMPLE_SRC)
+	$(CC) -m32 -static $(LIBCFLAGS) -Iinclude -o $@ $< include/minemu_example.c
+
+bin/thunkexample-glibc-x86_64: src/thunkexample.c $(EXAMPLE_SRC)
+	$(CC) -m64 -static $(LIBCFLAGS) -Iinclude -o $@ $< include/minemu_example.c
+
+bin/thunkexample-musl-x86_64: src/thunkexample.c $(EXAMPLE_SRC)
+	$(MUSLCC) -static $(LIBCFLAGS) -Iinclude -o $@ $< include/minemu_example.c
+
+EXAMPLE_BINS := bin/thunkexample-glibc-i386 bin/thunkexample-glibc-x86_64 bin/thunkexample-musl-x86_64
+THUNK_BINS += $(EXAMPLE_BINS)
+all: $(EXAMPLE_BINS)

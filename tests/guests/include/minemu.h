@@ -97,7 +97,7 @@ static inline void *minemu_calloc(size_t nmemb, size_t size)
 	return (void *)a.ret;
 }
 
-/* minemu:realloc: Resizes a host-heap allocation (NULL ptr: malloc; size 0: free, returns NULL). A pointer the host heap does not own, or whose chunk header the guest overwrote, is rejected: NULL, nothing changes. */
+/* minemu:realloc: Resizes a host-heap allocation (NULL ptr: malloc; size 0: free, returns NULL). A pointer that is not a live host-heap allocation, an adopted one, or one whose chunk header the guest overwrote is rejected: NULL, nothing changes. */
 struct minemu_args_realloc {
 	uintptr_t ptr;
 	uintptr_t size;
@@ -123,7 +123,7 @@ static inline void *minemu_realloc(void *ptr, size_t size)
 	return (void *)a.ret;
 }
 
-/* minemu:free: Frees a host-heap allocation: 0, or -EINVAL (rejected, nothing changes) for any pointer the host heap does not own, and for one whose chunk header the guest overwrote (its block is quarantined: a later free of the pointer releases it). */
+/* minemu:free: Frees a host-heap allocation: 0, or -EINVAL (rejected, nothing changes) for any pointer the host heap does not own, an adopted one, and one whose chunk header the guest overwrote (its block is quarantined: a later free of the pointer releases it). */
 struct minemu_args_free {
 	uintptr_t ptr;
 	uintptr_t ret;
@@ -147,7 +147,7 @@ static inline int minemu_free(void *ptr)
 	return (int)(intptr_t)a.ret;
 }
 
-/* minemu:strdup: Copies a C string to the host heap; NULL on failure. */
+/* minemu:strdup: Copies a C string to the host heap; NULL on failure and for a string longer than 1,048,576 bytes (the bound, inclusive). */
 struct minemu_args_strdup {
 	uintptr_t s;
 	uintptr_t ret;
@@ -171,7 +171,7 @@ static inline char *minemu_strdup(const char *s)
 	return (char *)a.ret;
 }
 
-/* minemu:strndup: Copies at most n bytes of a C string to the host heap, NUL-terminated; NULL on failure. */
+/* minemu:strndup: Copies at most n bytes of a C string to the host heap, NUL-terminated; NULL on failure and when the copy would pass the string bound (never cut short). */
 struct minemu_args_strndup {
 	uintptr_t s;
 	uintptr_t n;
@@ -385,7 +385,7 @@ static inline char *minemu_guest_strdup(const char *s)
 	return (char *)a.ret;
 }
 
-/* minemu:adopt: The host takes ownership of p (a heap pointer of either heap): 0, or -EINVAL/-EEXIST. The guest must not free it; minemu_release_adopted frees every adopted pointer through the cross-boundary free. */
+/* minemu:adopt: The host takes ownership of p (a heap pointer of either heap): 0, or -EINVAL/-EEXIST. Only minemu_release_adopted frees it: free, realloc and free_any reject it. */
 struct minemu_args_adopt {
 	uintptr_t p;
 	uintptr_t ret;
