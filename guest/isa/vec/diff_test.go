@@ -2,8 +2,8 @@ package vec
 
 import (
 	"fmt"
-	"strings"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -74,8 +74,8 @@ func (c icase) regs(reg, vvvv, rm int) icase {
 	return c
 }
 func (c icase) prep(p func(r *randT, s *hostState)) icase { c.prepare = p; return c }
-func (c icase) n(iters int) icase                             { c.iters = iters; return c }
-func (c icase) intMX() icase                                  { c.float = false; return c }
+func (c icase) n(iters int) icase                         { c.iters = iters; return c }
+func (c icase) intMX() icase                              { c.float = false; return c }
 
 func randState(r *rand.Rand, c *icase) hostState {
 	var s hostState

@@ -6,13 +6,13 @@ package vec
 
 type op2 func(f *format, x, y uint64, mx uint32) (uint64, uint32)
 
-func addOp(f *format, x, y uint64, mx uint32) (uint64, uint32) { return f.add(x, y, false, mx) }
-func subOp(f *format, x, y uint64, mx uint32) (uint64, uint32) { return f.add(x, y, true, mx) }
-func mulOp(f *format, x, y uint64, mx uint32) (uint64, uint32) { return f.mul(x, y, mx) }
-func divOp(f *format, x, y uint64, mx uint32) (uint64, uint32) { return f.div(x, y, mx) }
+func addOp(f *format, x, y uint64, mx uint32) (uint64, uint32)  { return f.add(x, y, false, mx) }
+func subOp(f *format, x, y uint64, mx uint32) (uint64, uint32)  { return f.add(x, y, true, mx) }
+func mulOp(f *format, x, y uint64, mx uint32) (uint64, uint32)  { return f.mul(x, y, mx) }
+func divOp(f *format, x, y uint64, mx uint32) (uint64, uint32)  { return f.div(x, y, mx) }
 func sqrtOp(f *format, _, y uint64, mx uint32) (uint64, uint32) { return f.sqrt(y, mx) }
-func minOp(f *format, x, y uint64, mx uint32) (uint64, uint32) { return f.minmax(x, y, false, mx) }
-func maxOp(f *format, x, y uint64, mx uint32) (uint64, uint32) { return f.minmax(x, y, true, mx) }
+func minOp(f *format, x, y uint64, mx uint32) (uint64, uint32)  { return f.minmax(x, y, false, mx) }
+func maxOp(f *format, x, y uint64, mx uint32) (uint64, uint32)  { return f.minmax(x, y, true, mx) }
 
 // ps applies op to the four single-precision lanes.
 func ps(op op2, a, b X, mx uint32) (X, uint32) {

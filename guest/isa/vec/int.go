@@ -1,7 +1,5 @@
 package vec
 
-
-
 // The SSE2 integer instructions (and their SSSE3/SSE4 relatives where they
 // share a helper). All are lane-wise within 128 bits, so the AVX2 forms are
 // Lanes2 of these (shifts by an xmm count: LanesC).
@@ -20,7 +18,7 @@ const (
 )
 
 func addLanes(a, b, low, high uint64) uint64 { return (a&low + b&low) ^ (a^b)&high }
-func subLanes(a, b, low, high uint64) uint64 { return (a|high - b&low) ^ (a^^b)&high }
+func subLanes(a, b, low, high uint64) uint64 { return (a | high - b&low) ^ (a^^b)&high }
 
 // PaddB is paddb: byte-wise a + b, wrapping.
 func PaddB(a, b X) X { return X{addLanes(a[0], b[0], lo7, hi8), addLanes(a[1], b[1], lo7, hi8)} }
@@ -130,7 +128,9 @@ func PmulhUW(a, b X) X {
 }
 
 // PmulUDQ is pmuludq: the unsigned 64-bit products of dwords 0 and 2.
-func PmulUDQ(a, b X) X { return X{uint64(uint32(a[0])) * uint64(uint32(b[0])), uint64(uint32(a[1])) * uint64(uint32(b[1]))} }
+func PmulUDQ(a, b X) X {
+	return X{uint64(uint32(a[0])) * uint64(uint32(b[0])), uint64(uint32(a[1])) * uint64(uint32(b[1]))}
+}
 
 // PmaddWD is pmaddwd: adjacent signed word products summed into dwords
 // (0x8000*0x8000*2 wraps to 0x80000000).
@@ -159,7 +159,9 @@ func PsadBW(a, b X) X {
 }
 
 // PavgB is pavgb: (a + b + 1) >> 1 per unsigned byte.
-func PavgB(a, b X) X { return mapB(a, b, func(x, y uint8) uint8 { return uint8((uint(x) + uint(y) + 1) >> 1) }) }
+func PavgB(a, b X) X {
+	return mapB(a, b, func(x, y uint8) uint8 { return uint8((uint(x) + uint(y) + 1) >> 1) })
+}
 
 // PavgW is pavgw.
 func PavgW(a, b X) X {
@@ -173,10 +175,14 @@ func PminUB(a, b X) X { return mapB(a, b, func(x, y uint8) uint8 { return min(x,
 func PmaxUB(a, b X) X { return mapB(a, b, func(x, y uint8) uint8 { return max(x, y) }) }
 
 // PminSW is pminsw.
-func PminSW(a, b X) X { return mapW(a, b, func(x, y uint16) uint16 { return uint16(min(int16(x), int16(y))) }) }
+func PminSW(a, b X) X {
+	return mapW(a, b, func(x, y uint16) uint16 { return uint16(min(int16(x), int16(y))) })
+}
 
 // PmaxSW is pmaxsw.
-func PmaxSW(a, b X) X { return mapW(a, b, func(x, y uint16) uint16 { return uint16(max(int16(x), int16(y))) }) }
+func PmaxSW(a, b X) X {
+	return mapW(a, b, func(x, y uint16) uint16 { return uint16(max(int16(x), int16(y))) })
+}
 
 func maskB(t bool) uint8 {
 	if t {
@@ -212,10 +218,14 @@ func PcmpeqD(a, b X) X { return mapD(a, b, func(x, y uint32) uint32 { return mas
 func PcmpgtB(a, b X) X { return mapB(a, b, func(x, y uint8) uint8 { return maskB(int8(x) > int8(y)) }) }
 
 // PcmpgtW is pcmpgtw.
-func PcmpgtW(a, b X) X { return mapW(a, b, func(x, y uint16) uint16 { return maskW(int16(x) > int16(y)) }) }
+func PcmpgtW(a, b X) X {
+	return mapW(a, b, func(x, y uint16) uint16 { return maskW(int16(x) > int16(y)) })
+}
 
 // PcmpgtD is pcmpgtd.
-func PcmpgtD(a, b X) X { return mapD(a, b, func(x, y uint32) uint32 { return maskD(int32(x) > int32(y)) }) }
+func PcmpgtD(a, b X) X {
+	return mapD(a, b, func(x, y uint32) uint32 { return maskD(int32(x) > int32(y)) })
+}
 
 // And is pand, andps, andpd.
 func And(a, b X) X { return X{a[0] & b[0], a[1] & b[1]} }
@@ -565,4 +575,3 @@ func MovHLPS(a, b X) X { return X{b[1], a[1]} }
 
 // MovLHPS is movlhps: b's low quadword into a's high one.
 func MovLHPS(a, b X) X { return X{a[0], b[0]} }
-
