@@ -270,3 +270,5 @@ func runCode(t *testing.T, c *icase, code []byte) {
 		}
 	}
 }
+
+func newRand(seed uint64) *randT { return rand.New(rand.NewPCG(seed, 0x5eed)) }

@@ -472,3 +472,63 @@ func isqrt128(hi, lo uint64) uint64 {
 	}
 	return r
 }
+
+// fma computes (±a×b) + (±c) with one rounding: the product negated when
+// negP, the addend when negC.
+func (f *format) fma(x, y, z uint64, negP, negC bool, mx uint32) (uint64, uint32) {
+	a, fa := f.unpack(x, mx)
+	b, fb := f.unpack(y, mx)
+	c, fc := f.unpack(z, mx)
+	if a.kind == kNaN || b.kind == kNaN || c.kind == kNaN {
+		return f.nan3(a, b, c)
+	}
+	fl := fa | fb | fc
+	neg := a.neg != b.neg != negP
+	c.neg = c.neg != negC
+	rc := rcOf(mx)
+	switch {
+	case a.kind == kInf && b.kind == kZero || a.kind == kZero && b.kind == kInf:
+		return f.defaultNaN(), IE // an invalid operation outranks DE
+	case a.kind == kInf || b.kind == kInf:
+		if c.kind == kInf && c.neg != neg {
+			return f.defaultNaN(), IE
+		}
+		return f.inf(neg), fl
+	case c.kind == kInf:
+		return f.inf(c.neg), fl
+	case a.kind == kZero || b.kind == kZero:
+		if c.kind == kZero {
+			if c.neg == neg {
+				return f.zero(neg), fl
+			}
+			return f.zero(rc == RoundDown), fl
+		}
+		r, fr := f.pack(c, rc, mx)
+		return r, fr | fl
+	}
+	ph, pl := bits.Mul64(a.m, b.m)
+	ph, pl = ph>>2, pl>>2|ph<<62
+	ep := a.e + b.e + 3
+	if c.kind == kZero {
+		r, fr := f.round(neg, ep, ph, pl, rc, mx)
+		return r, fr | fl
+	}
+	r, fr := f.sum(neg, ep, ph, pl, c.neg, c.e+2, c.m>>2, c.m<<62, rc, mx)
+	return r, fr | fl
+}
+
+// nan3 is the result of a three-source operation with a NaN source: the
+// first NaN of a, b, c, quietened; IE for a signalling NaN.
+func (f *format) nan3(a, b, c num) (uint64, uint32) {
+	var fl uint32
+	if a.snan || b.snan || c.snan {
+		fl = IE
+	}
+	switch {
+	case a.kind == kNaN:
+		return f.quiet(a.bits), fl
+	case b.kind == kNaN:
+		return f.quiet(b.bits), fl
+	}
+	return f.quiet(c.bits), fl
+}
