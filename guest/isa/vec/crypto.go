@@ -65,20 +65,33 @@ func subBytes(a X, t *[256]uint8) X {
 	return r
 }
 
-func mixColumns(a X, inverse bool) X {
-	m := [4]uint8{2, 3, 1, 1}
-	if inverse {
-		m = [4]uint8{14, 11, 13, 9}
+// mulTab[k][x] is x times 2, 3, 9, 11, 13, 14 (k = 0..5) in GF(2^8).
+var mulTab = func() (t [6][256]uint8) {
+	for k, m := range [6]uint8{2, 3, 9, 11, 13, 14} {
+		for x := range 256 {
+			t[k][x] = gfMul(m, uint8(x))
+		}
 	}
+	return t
+}()
+
+func mixColumns(a X, inverse bool) X {
 	var r X
 	for c := 0; c < 4; c++ {
-		for row := 0; row < 4; row++ {
-			var v uint8
-			for k := 0; k < 4; k++ {
-				v ^= gfMul(m[(k-row+4)%4], a.B(4*c+k))
-			}
-			r.SetB(4*c+row, v)
+		b0, b1, b2, b3 := a.B(4*c), a.B(4*c+1), a.B(4*c+2), a.B(4*c+3)
+		if inverse {
+			m9, m11, m13, m14 := &mulTab[2], &mulTab[3], &mulTab[4], &mulTab[5]
+			r.SetB(4*c, m14[b0]^m11[b1]^m13[b2]^m9[b3])
+			r.SetB(4*c+1, m9[b0]^m14[b1]^m11[b2]^m13[b3])
+			r.SetB(4*c+2, m13[b0]^m9[b1]^m14[b2]^m11[b3])
+			r.SetB(4*c+3, m11[b0]^m13[b1]^m9[b2]^m14[b3])
+			continue
 		}
+		m2, m3 := &mulTab[0], &mulTab[1]
+		r.SetB(4*c, m2[b0]^m3[b1]^b2^b3)
+		r.SetB(4*c+1, b0^m2[b1]^m3[b2]^b3)
+		r.SetB(4*c+2, b0^b1^m2[b2]^m3[b3])
+		r.SetB(4*c+3, m3[b0]^b1^b2^m2[b3])
 	}
 	return r
 }

@@ -1,5 +1,7 @@
 package vec
 
+import "math"
+
 // Compare predicates (the imm8 of cmpps/pd/ss/sd; the legacy SSE forms
 // use only 0-7). Bit 4 flips whether a quiet NaN signals.
 const (
@@ -23,8 +25,32 @@ var cmpTrue = [16]uint8{
 // cmpSignals is, per predicate 0-15, whether a quiet NaN raises IE.
 const cmpSignals = 0b0110_0110_0110_0110
 
+// plainCmp reports whether x and y are neither NaNs nor denormals, so
+// that they compare as host floats and raise nothing.
+func (f *format) plainCmp(x, y uint64) bool {
+	return !f.isNaN(x) && !f.isNaN(y) && !f.isDenormal(x) && !f.isDenormal(y)
+}
+
+func (f *format) float(x uint64) float64 {
+	if f == f32 {
+		return float64(math.Float32frombits(uint32(x)))
+	}
+	return math.Float64frombits(x)
+}
+
 // cmpLane evaluates predicate pred (0-31) on x, y.
 func (f *format) cmpLane(x, y uint64, pred uint8, mx uint32) (bool, uint32) {
+	if f.plainCmp(x, y) {
+		a, b := f.float(x), f.float(y)
+		rel := 2
+		switch {
+		case a < b:
+			rel = 0
+		case a == b:
+			rel = 1
+		}
+		return cmpTrue[pred&15]>>rel&1 != 0, 0
+	}
 	a, fa := f.unpack(x, mx)
 	b, fb := f.unpack(y, mx)
 	var rel uint8

@@ -314,6 +314,16 @@ func (f *format) nan2(a, b num) (uint64, uint32) {
 
 // add computes a + b (b negated when sub).
 func (f *format) add(x, y uint64, sub bool, mx uint32) (uint64, uint32) {
+	if mx&RCMask == 0 {
+		if r, fl, ok := fastAdd(f, x, y, sub); ok {
+			return r, fl
+		}
+	}
+	return f.addExact(x, y, sub, mx)
+}
+
+// addExact is add on the exact integer path.
+func (f *format) addExact(x, y uint64, sub bool, mx uint32) (uint64, uint32) {
 	a, fa := f.unpack(x, mx)
 	b, fb := f.unpack(y, mx)
 	fl := fa | fb
@@ -352,6 +362,16 @@ func (f *format) add(x, y uint64, sub bool, mx uint32) (uint64, uint32) {
 
 // mul computes a × b.
 func (f *format) mul(x, y uint64, mx uint32) (uint64, uint32) {
+	if mx&RCMask == 0 {
+		if r, fl, ok := fastMul(f, x, y); ok {
+			return r, fl
+		}
+	}
+	return f.mulExact(x, y, mx)
+}
+
+// mulExact is mul on the exact integer path.
+func (f *format) mulExact(x, y uint64, mx uint32) (uint64, uint32) {
 	a, fa := f.unpack(x, mx)
 	b, fb := f.unpack(y, mx)
 	fl := fa | fb
@@ -374,6 +394,16 @@ func (f *format) mul(x, y uint64, mx uint32) (uint64, uint32) {
 
 // div computes a / b.
 func (f *format) div(x, y uint64, mx uint32) (uint64, uint32) {
+	if mx&RCMask == 0 {
+		if r, fl, ok := fastDiv(f, x, y); ok {
+			return r, fl
+		}
+	}
+	return f.divExact(x, y, mx)
+}
+
+// divExact is div on the exact integer path.
+func (f *format) divExact(x, y uint64, mx uint32) (uint64, uint32) {
 	a, fa := f.unpack(x, mx)
 	b, fb := f.unpack(y, mx)
 	fl := fa | fb
@@ -410,6 +440,16 @@ func (f *format) div(x, y uint64, mx uint32) (uint64, uint32) {
 
 // sqrt computes the square root of x.
 func (f *format) sqrt(x uint64, mx uint32) (uint64, uint32) {
+	if mx&RCMask == 0 {
+		if r, fl, ok := fastSqrt(f, x); ok {
+			return r, fl
+		}
+	}
+	return f.sqrtExact(x, mx)
+}
+
+// sqrtExact is sqrt on the exact integer path.
+func (f *format) sqrtExact(x uint64, mx uint32) (uint64, uint32) {
 	a, fl := f.unpack(x, mx)
 	switch {
 	case a.kind == kNaN:
