@@ -2,7 +2,7 @@ package vec
 
 import "testing"
 
-func TestAVX2Perm(t *testing.T) {
+func avx2PermCases() []icase {
 	hi := func(s *hostState, i int) X { return X{s.Y[i][2], s.Y[i][3]} }
 	cases := []icase{
 		cs("vpermd", "VEX.256.66.0F38.W0 36", eInt, func(s *hostState, _ uint8) { setY(s, 0, PermD(yr(s, 1), yr(s, 2))) }),
@@ -57,8 +57,10 @@ func TestAVX2Perm(t *testing.T) {
 			cs(c.name+"/256", "VEX.256."+c.enc, eInt, vex256I(f)).prep(prep))
 		_ = hi
 	}
-	runCases(t, cases)
+	return cases
 }
+
+func TestAVX2Perm(t *testing.T) { runCases(t, avx2PermCases()) }
 
 // TestAVX2Memory runs the forms that only take memory operands (masked
 // moves, gathers, broadcasts from m128) on a buffer in the instruction
@@ -167,7 +169,7 @@ func setYD(s *hostState, reg, i int, v uint32) {
 	s.Y[reg][i/2] = s.Y[reg][i/2]&^(0xffffffff<<sh) | uint64(v)<<sh
 }
 
-func TestFMA(t *testing.T) {
+func fmaCases() []icase {
 	var cases []icase
 	ops := []struct {
 		name string
@@ -221,16 +223,18 @@ func TestFMA(t *testing.T) {
 			)
 		}
 	}
-	runCases(t, cases)
+	return cases
 }
+
+func TestFMA(t *testing.T) { runCases(t, fmaCases()) }
 
 func hexStr(b byte) string {
 	const h = "0123456789ABCDEF"
 	return string([]byte{h[b>>4], h[b&15]})
 }
 
-func TestF16C(t *testing.T) {
-	runCases(t, []icase{
+func f16cCases() []icase {
+	return []icase{
 		cs("vcvtph2ps", "VEX.128.66.0F38.W0 13", eF16, func(s *hostState, _ uint8) {
 			r, fl := CvtPH2PS(xr(s, 2), s.MXCSR)
 			fpResult(s, fl, func() { setXZ(s, 0, r) })
@@ -248,5 +252,7 @@ func TestF16C(t *testing.T) {
 			r, fl := CvtPS2PHY(yr(s, 0), imm, s.MXCSR)
 			fpResult(s, fl, func() { setXZ(s, 1, r) })
 		}).regs(0, 0, 1).withImm(imm8Lo4),
-	})
+	}
 }
+
+func TestF16C(t *testing.T) { runCases(t, f16cCases()) }

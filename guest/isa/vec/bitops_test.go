@@ -31,7 +31,7 @@ func bitPrep(r *randT, s *hostState) {
 	}
 }
 
-func TestBitOps(t *testing.T) {
+func bitOpsCases() []icase {
 	type fl3 = func(v uint64, size int, fl uint32) (uint64, uint32)
 	var cases []icase
 	for _, sz := range []struct {
@@ -131,8 +131,10 @@ func TestBitOps(t *testing.T) {
 			}),
 		)
 	}
-	runCases(t, cases)
+	return cases
 }
+
+func TestBitOps(t *testing.T) { runCases(t, bitOpsCases()) }
 
 // TestMovbe stores rcx to a buffer in the instruction page and loads it
 // with movbe: mov [buf], rcx; movbe rax/eax/ax, [buf].

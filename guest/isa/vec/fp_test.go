@@ -53,7 +53,7 @@ func legacyCmp(f fimm) fimm {
 	return func(a, b X, imm uint8, mx uint32) (X, uint32) { return f(a, b, imm&7, mx) }
 }
 
-func TestFloatMisc(t *testing.T) {
+func floatMiscCases() []icase {
 	sqrtss := func(a, b X, mx uint32) (X, uint32) { return SqrtSS(a, b, mx) }
 	sqrtsd := func(a, b X, mx uint32) (X, uint32) { return SqrtSD(a, b, mx) }
 	cases := []icase{
@@ -84,8 +84,10 @@ func TestFloatMisc(t *testing.T) {
 		cs("vcomiss", "VEX.LIG.0F.WIG 2F", eF32, comiModel(ComiSS, 0, 2)).regs(0, 0, 2),
 		cs("vucomisd", "VEX.LIG.66.0F.WIG 2E", eF64, comiModel(UcomiSD, 0, 2)).regs(0, 0, 2),
 	}
-	runCases(t, cases)
+	return cases
 }
+
+func TestFloatMisc(t *testing.T) { runCases(t, floatMiscCases()) }
 
 func comiModel(f func(a, b X, mx uint32) (uint32, uint32), ra, rb int) func(*hostState, uint8) {
 	return func(s *hostState, _ uint8) {
@@ -102,7 +104,7 @@ func setG(s *hostState, i int, v uint64, is64 bool) {
 	s.G[i] = v
 }
 
-func TestFloatConvert(t *testing.T) {
+func floatConvertCases() []icase {
 	var cases []icase
 	vexOnly := func(name, enc string, e elemKind, m func(*hostState, uint8)) {
 		cases = append(cases, cs(name, enc, e, m).regs(0, 0, 2))
@@ -181,8 +183,10 @@ func TestFloatConvert(t *testing.T) {
 			cs("vcvttsd2si"+w.sfx, "VEX.LIG.F2.0F."+w.vw+" 2C", eF64, f2si(CvttSD2SI, w.is64, true)).regs(0, 0, 2),
 		)
 	}
-	runCases(t, cases)
+	return cases
 }
+
+func TestFloatConvert(t *testing.T) { runCases(t, floatConvertCases()) }
 
 // TestMMXConvert runs the conversions with an MMX operand as
 // movq mm0, rax; movq mm1, rcx; <op>; movq rax, mm0; emms.
@@ -222,11 +226,11 @@ func TestMMXConvert(t *testing.T) {
 	}
 }
 
-func TestRcpRsqrt(t *testing.T) {
+func rcpRsqrtCases() []icase {
 	one := func(f func(X) X) func(*hostState, uint8) {
 		return func(s *hostState, _ uint8) { setX(s, 0, f(xr(s, 1))) }
 	}
-	runCases(t, []icase{
+	return []icase{
 		cs("rcpps", "0F 53", eF32, one(RcpPS)),
 		cs("rcpss", "F3 0F 53", eF32, legI(RcpSS)),
 		cs("rsqrtps", "0F 52", eF32, one(RsqrtPS)),
@@ -235,8 +239,10 @@ func TestRcpRsqrt(t *testing.T) {
 			setY(s, 0, YOf(RcpPS(xr(s, 2)), RcpPS(X{s.Y[2][2], s.Y[2][3]})))
 		}).regs(0, 0, 2),
 		cs("vrsqrtss", "VEX.LIG.F3.0F.WIG 52", eF32, vexI(RsqrtSS)),
-	})
+	}
 }
+
+func TestRcpRsqrt(t *testing.T) { runCases(t, rcpRsqrtCases()) }
 
 // TestRcpRsqrtSweep compares every 12-bit mantissa prefix at every
 // exponent and sign (with random low bits) with the host.

@@ -86,7 +86,7 @@ func countPrep(reg int) func(r *randT, s *hostState) {
 	}
 }
 
-func TestSSE2Int(t *testing.T) {
+func sse2IntCases() []icase {
 	var cases []icase
 	for _, c := range []struct {
 		name, op string
@@ -197,8 +197,10 @@ func TestSSE2Int(t *testing.T) {
 		cs("pextrw", "66 0F C5", eInt, func(s *hostState, imm uint8) { s.G[0] = uint64(Pextrw(xr(s, 1), imm)) }).withImm(imm8),
 		cs("vpextrw", "VEX.128.66.0F.W0 C5", eInt, func(s *hostState, imm uint8) { s.G[0] = uint64(Pextrw(xr(s, 2), imm)) }).regs(0, 0, 2).withImm(imm8),
 	)
-	runCases(t, cases)
+	return cases
 }
+
+func TestSSE2Int(t *testing.T) { runCases(t, sse2IntCases()) }
 
 // TestMaskMovDQU runs maskmovdqu on a buffer in the instruction page:
 // movdqu [buf], xmm3; mov r8, rdi; lea rdi, [buf]; maskmovdqu xmm0, xmm1;

@@ -35,7 +35,7 @@ func setYB(s *hostState, reg, i int, b uint8) {
 	s.Y[reg][i/8] = s.Y[reg][i/8]&^(0xff<<sh) | uint64(b)<<sh
 }
 
-func TestSSE42String(t *testing.T) {
+func sse42StringCases() []icase {
 	e32 := func(v uint64) int64 { return int64(int32(v)) }
 	e64 := func(v uint64) int64 { return int64(v) }
 	var cases []icase
@@ -79,11 +79,13 @@ func TestSSE42String(t *testing.T) {
 	for i := range cases {
 		cases[i].iters = 60000
 	}
-	runCases(t, cases)
+	return cases
 }
 
-func TestCrc32Popcnt(t *testing.T) {
-	runCases(t, []icase{
+func TestSSE42String(t *testing.T) { runCases(t, sse42StringCases()) }
+
+func crc32PopcntCases() []icase {
+	return []icase{
 		cs("crc32b", "F2 0F 38 F0", eInt, func(s *hostState, _ uint8) { s.G[0] = uint64(Crc32(uint32(s.G[0]), s.G[1], 1)) }),
 		cs("crc32w", "66 F2 0F 38 F1", eInt, func(s *hostState, _ uint8) { s.G[0] = uint64(Crc32(uint32(s.G[0]), s.G[1], 2)) }),
 		cs("crc32d", "F2 0F 38 F1", eInt, func(s *hostState, _ uint8) { s.G[0] = uint64(Crc32(uint32(s.G[0]), s.G[1], 4)) }),
@@ -102,5 +104,7 @@ func TestCrc32Popcnt(t *testing.T) {
 			v, fl := Popcnt(s.G[1], 8)
 			s.G[0], s.Flags = v, uint64(fl)
 		}),
-	})
+	}
 }
+
+func TestCrc32Popcnt(t *testing.T) { runCases(t, crc32PopcntCases()) }

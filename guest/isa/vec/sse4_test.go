@@ -2,7 +2,7 @@ package vec
 
 import "testing"
 
-func TestSSE3(t *testing.T) {
+func sse3Cases() []icase {
 	var cases []icase
 	for _, c := range []struct {
 		name, pp, op string
@@ -29,8 +29,10 @@ func TestSSE3(t *testing.T) {
 			setY(s, 0, YOf(MovDDup(xr(s, 2)), MovDDup(X{s.Y[2][2], s.Y[2][3]})))
 		}).regs(0, 0, 2),
 	)
-	runCases(t, cases)
+	return cases
 }
+
+func TestSSE3(t *testing.T) { runCases(t, sse3Cases()) }
 
 // one-source integer adapters: legacy xmm0 = f(xmm1), VEX xmm0 = f(xmm2).
 func legI1(f func(X) X) func(*hostState, uint8) {
@@ -43,7 +45,7 @@ func vex256I1(f func(X) X) func(*hostState, uint8) {
 	return func(s *hostState, _ uint8) { setY(s, 0, YOf(f(xr(s, 2)), f(X{s.Y[2][2], s.Y[2][3]}))) }
 }
 
-func TestSSSE3SSE41Int(t *testing.T) {
+func ssse3SSE41IntCases() []icase {
 	var cases []icase
 	for _, c := range []struct {
 		name, op string
@@ -131,10 +133,12 @@ func TestSSSE3SSE41Int(t *testing.T) {
 		cs("vpinsrb", "VEX.128.66.0F3A.W0 20", eInt, func(s *hostState, imm uint8) { setXZ(s, 0, Pinsrb(xr(s, 1), uint8(s.G[2]), imm)) }).withImm(imm8),
 		cs("vpinsrq", "VEX.128.66.0F3A.W1 22", eInt, func(s *hostState, imm uint8) { setXZ(s, 0, Pinsrq(xr(s, 1), s.G[2], imm)) }).withImm(imm8),
 	)
-	runCases(t, cases)
+	return cases
 }
 
-func TestSSE41Float(t *testing.T) {
+func TestSSSE3SSE41Int(t *testing.T) { runCases(t, ssse3SSE41IntCases()) }
+
+func sse41FloatCases() []icase {
 	r1 := func(f func(a X, imm uint8, mx uint32) (X, uint32)) fimm {
 		return func(_, b X, imm uint8, mx uint32) (X, uint32) { return f(b, imm, mx) }
 	}
@@ -153,5 +157,7 @@ func TestSSE41Float(t *testing.T) {
 		}).withImm(imm8),
 		cs("dppd", "66 0F 3A 41", eF64, legFI(DPPD)).withImm(imm8),
 	}
-	runCases(t, cases)
+	return cases
 }
+
+func TestSSE41Float(t *testing.T) { runCases(t, sse41FloatCases()) }
