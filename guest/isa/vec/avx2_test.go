@@ -134,11 +134,43 @@ func TestAVX2Memory(t *testing.T) {
 		gather("vpgatherqq/256", 1, 1, 0x91, false, 8, 32),
 		gather("vgatherdps/256", 1, 0, 0x92, true, 4, 32),
 		gather("vgatherqpd", 0, 1, 0x93, false, 8, 16),
+		gather("vgatherdpd/256", 1, 1, 0x92, true, 8, 32),
+		gather("vgatherqps", 0, 0, 0x93, false, 4, 16),
+		gather("vgatherqps/256", 1, 0, 0x93, false, 4, 32),
 		// vpmaskmovd ymm0, ymm1, [rsi]: ModRM 00 000 110.
 		{"vpmaskmovd/load", seq(vex(1, 0, 2, 1, 1, 0x8C, 0x06)...), func(s *hostState) { setY(s, 0, MaskedD(memY(0), yr(s, 1))) }, nil},
 		{"vpmaskmovq/load", seq(vex(0, 1, 2, 1, 1, 0x8C, 0x06)...), func(s *hostState) { setXZ(s, 0, MaskedQ(memY(0), yr(s, 1)).Lo()) }, nil},
 		{"vmaskmovps/load", seq(vex(1, 0, 2, 1, 1, 0x2C, 0x06)...), func(s *hostState) { setY(s, 0, MaskedD(memY(0), yr(s, 1))) }, nil},
 		{"vbroadcasti128", seq(vex(1, 0, 2, 1, 0, 0x5A, 0x06)...), func(s *hostState) { setY(s, 0, Broadcast128(memY(0).Lo())) }, nil},
+		{"vbroadcastf128", seq(vex(1, 0, 2, 1, 0, 0x1A, 0x06)...), func(s *hostState) { setY(s, 0, Broadcast128(memY(0).Lo())) }, nil},
+		{"vmaskmovpd/store", seq(append(vex(1, 0, 2, 1, 1, 0x2F, 0x06), vex(1, 0, 1, 2, 0, 0x6F, 0x1E)...)...), func(s *hostState) {
+			r, m := memY(0), MaskQ(yr(s, 1))
+			for i := 0; i < 4; i++ {
+				if m>>i&1 != 0 {
+					r[i] = s.Y[0][i]
+				}
+			}
+			setY(s, 3, r)
+		}, nil},
+		// vpmaskmovd/q [rsi], ymm1, ymm0; vmovdqu ymm3, [rsi].
+		{"vpmaskmovd/store", seq(append(vex(1, 0, 2, 1, 1, 0x8E, 0x06), vex(1, 0, 1, 2, 0, 0x6F, 0x1E)...)...), func(s *hostState) {
+			r, m := memY(0), MaskD(yr(s, 1))
+			for i := 0; i < 8; i++ {
+				if m>>i&1 != 0 {
+					r.SetD(i, yr(s, 0).D(i))
+				}
+			}
+			setY(s, 3, r)
+		}, nil},
+		{"vpmaskmovq/store", seq(append(vex(1, 1, 2, 1, 1, 0x8E, 0x06), vex(1, 0, 1, 2, 0, 0x6F, 0x1E)...)...), func(s *hostState) {
+			r, m := memY(0), MaskQ(yr(s, 1))
+			for i := 0; i < 4; i++ {
+				if m>>i&1 != 0 {
+					r[i] = s.Y[0][i]
+				}
+			}
+			setY(s, 3, r)
+		}, nil},
 	}
 	r := newRand(99)
 	for _, c := range cases {

@@ -77,7 +77,7 @@ func sse42StringCases() []icase {
 		}).regs(0, 0, 1).withImm(imm8).prep(strPrep),
 	)
 	for i := range cases {
-		cases[i].iters = 60000
+		cases[i].iters = 30000
 	}
 	return cases
 }
