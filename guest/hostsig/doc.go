@@ -1,0 +1,2 @@
+// Package hostsig is minemu's host-signal foundation (essay to come).
+package hostsig
