@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Scenarios that end or kill the process run in a child: the test binary
@@ -20,13 +22,26 @@ import (
 const childEnv = "HOSTSIG_TEST_CHILD"
 
 func runChild(name string) int {
-	if err := Install(Config{Guest: DefaultGuestSignals}); err != nil {
+	cfg := Config{Guest: DefaultGuestSignals}
+	if name == "quit-from-outside" {
+		// The wake pipe moved to a descriptor band, as minemu does.
+		cfg.PlaceFD = func(fd int) (int, error) {
+			nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 500)
+			unix.Close(fd)
+			return nfd, err
+		}
+	}
+	if err := Install(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	switch name {
 	case "quit-from-outside":
 		// The parent sends SIGQUIT: the guest's, recorded; Go never sees it.
+		if wakeFD < 500 {
+			fmt.Fprintln(os.Stderr, "wake pipe not placed:", wakeFD)
+			return 1
+		}
 		fmt.Println("ready")
 		for ProcessPending()&SigsetOf(SIGQUIT) == 0 {
 			<-ProcessNotify()

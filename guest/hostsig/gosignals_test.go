@@ -304,3 +304,72 @@ func TestTakePendingOrder(t *testing.T) {
 		th.Take(SIGUSR2)
 	})
 }
+
+// TestFaultSignalFromOutside: SIGSEGV sent by kill (si_code SI_USER) is not a
+// fault: it is the guest's, and the process does not die.
+func TestFaultSignalFromOutside(t *testing.T) {
+	drain(SIGSEGV)
+	pid := kill(t, syscall.SIGSEGV)
+	bound(t, "SIGSEGV recorded", func() {
+		for !ProcessPending().Has(SIGSEGV) {
+			time.Sleep(time.Millisecond)
+		}
+	})
+	if si, _ := TakeProcess(SIGSEGV); si.Pid() != pid || si.Code() != SI_USER {
+		t.Fatalf("SIGSEGV pid %d code %d, want %d %d", si.Pid(), si.Code(), pid, SI_USER)
+	}
+}
+
+// TestInheritedGS: a thread whose GS base points at another thread's block
+// (what a thread the runtime creates from a registered one inherits) is not
+// taken for that thread: nothing is written into the block, a guest signal
+// goes to the process set with the real receiver's tid.
+func TestInheritedGS(t *testing.T) {
+	drain(SIGUSR1)
+	onThread(t, func(owner *Thread) {
+		seq := owner.b.faultSeq
+		done := make(chan int)
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			setGS(owner.Block())
+			unix.Tgkill(os.Getpid(), unix.Gettid(), unix.SIGUSR1)
+			probe(func() { accLoad64(0x28) })
+			setGS(0)
+			done <- unix.Gettid()
+		}()
+		tid := <-done
+		if owner.Pending() != 0 || owner.b.faultSeq != seq || *owner.PendingFlag() != 0 {
+			t.Fatalf("owner's block written: pending %v, faults %d -> %d, flag %d",
+				owner.Pending(), seq, owner.b.faultSeq, *owner.PendingFlag())
+		}
+		si, ok := TakeProcess(SIGUSR1)
+		if !ok || si.Tid != int32(tid) || si.Code() != SI_TKILL {
+			t.Fatalf("process set: %v tid %d code %d; want tid %d SI_TKILL", ok, si.Tid, si.Code(), tid)
+		}
+	})
+}
+
+// TestWithoutFSGSBASE runs the handler's and Register's other path, the one
+// for CPUs or kernels without FSGSBASE: the GS base read and set with
+// arch_prctl.
+func TestWithoutFSGSBASE(t *testing.T) {
+	if atomic.LoadUint32(&haveFSGSBASE) == 0 {
+		t.Log("FSGSBASE absent: the arch_prctl path is the one every test uses")
+	}
+	old := atomic.SwapUint32(&haveFSGSBASE, 0)
+	defer atomic.StoreUint32(&haveFSGSBASE, old)
+	onThread(t, func(th *Thread) {
+		if got := getGS(); got != th.Block() {
+			t.Fatalf("GS base %#x, want the block %#x", got, th.Block())
+		}
+		unix.Tgkill(os.Getpid(), th.Tid(), unix.SIGUSR2)
+		if si, ok := th.Take(SIGUSR2); !ok || si.Tid != int32(th.Tid()) {
+			t.Fatalf("SIGUSR2 not recorded for the thread")
+		}
+		probe(func() { accLoad64(0x30) })
+		if fl, ok := th.TakeFault(); !ok || fl.Info.Addr() != 0x30 {
+			t.Fatalf("fault not recorded: %v %#x", ok, fl.Info.Addr())
+		}
+	})
+}

@@ -324,3 +324,26 @@ func TestSafeSyscallWindowStorm(t *testing.T) {
 		}
 	})
 }
+
+// TestSIGPIPE: the kernel's SIGPIPE for a write to a pipe without reader is
+// sent to the writing thread (SI_USER, our pid): recorded in its own set,
+// and the write fails with EPIPE as it does natively.
+func TestSIGPIPE(t *testing.T) {
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fds[0])
+	w := fds[1]
+	defer unix.Close(w)
+	onThread(t, func(th *Thread) {
+		b := []byte{'x'}
+		if _, errno := th.Syscall6(unix.SYS_WRITE, uintptr(w), uintptr(unsafe.Pointer(&b[0])), 1, 0, 0, 0); errno != unix.EPIPE {
+			t.Errorf("write: %v, want EPIPE", errno)
+		}
+		si, ok := th.Take(SIGPIPE)
+		if !ok || si.Code() != SI_USER || si.Pid() != int32(os.Getpid()) || si.Tid != int32(th.Tid()) {
+			t.Fatalf("SIGPIPE in the thread's set: %v code %d pid %d tid %d", ok, si.Code(), si.Pid(), si.Tid)
+		}
+	})
+}
