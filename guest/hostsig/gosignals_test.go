@@ -267,7 +267,9 @@ func TestQueueing(t *testing.T) {
 // TestTakePendingOrder: the kernel's order: thread set before process set,
 // synchronous signals first, then the lowest number; only allowed ones.
 func TestTakePendingOrder(t *testing.T) {
-	drain(SIGHUP)
+	for _, sig := range []int{SIGHUP, SIGTERM, SIGRTMIN + 1, SIGSYS} {
+		drain(sig)
+	}
 	onThread(t, func(th *Thread) {
 		mk := func(sig int) Siginfo {
 			var si Siginfo
@@ -283,7 +285,8 @@ func TestTakePendingOrder(t *testing.T) {
 		}
 		var got []int
 		for {
-			si, ok := th.TakePending(DefaultGuestSignals &^ SigsetOf(SIGUSR2, SIGCHLD))
+			// Only these: other tests leave process-directed signals behind.
+			si, ok := th.TakePending(SigsetOf(SIGHUP, SIGTERM, SIGRTMIN+1, SIGSYS))
 			if !ok {
 				break
 			}

@@ -268,6 +268,12 @@ func Install(cfg Config) error {
 		if err != nil {
 			return fmt.Errorf("hostsig: read action of signal %d: %w", sig, err)
 		}
+		if old.handler == handlerAddr() {
+			// Installed by an earlier call that failed later on: keep what
+			// that call saved.
+			install.wrapped |= Sigset(sigbit(sig))
+			continue
+		}
 		install.old[sig] = old
 		if old.handler == sigIGN {
 			install.ignored |= Sigset(sigbit(sig))

@@ -258,14 +258,17 @@ func TakeProcess(sig int) (Siginfo, bool) {
 // or with t nil in the process set (and notifies ProcessNotify). The Linux
 // layer uses it for signals it generates itself; a blocked target still
 // needs Kick. It reports false when the signal was not queued (a standard
-// signal already pending, or a full real-time ring), as the kernel would
-// drop or refuse it.
+// signal already pending, or a full real-time ring, as the kernel would
+// drop or refuse it; or t unregistered).
 func Inject(t *Thread, info Siginfo) bool {
 	sig := info.Signo()
 	if sig < 1 || sig > 64 {
 		return false
 	}
 	if t != nil {
+		if !t.live.Load() {
+			return false
+		}
 		ok := t.b.set.enqueue(sig, &info.Raw, info.Tid)
 		atomic.StoreUint32(&t.b.pending, 1)
 		return ok
