@@ -592,12 +592,12 @@ func (k *Process) deliver(sig int) *Exit {
 		case h == sigIGN:
 			return nil
 		case h != sigDFL:
-			k.log.Warn().Int("signal", sig).Msg("guest signal handler not run: signal delivery is not implemented")
+			k.log.Info().Int("signal", sig).Msg("guest signal handler not run: signal delivery is not implemented")
 			return nil
 		case defaultIgnored(sig):
 			return nil
 		case defaultStops(sig):
-			k.log.Warn().Int("signal", sig).Msg("guest stop signal ignored: job control is not emulated")
+			k.log.Info().Int("signal", sig).Msg("guest stop signal ignored: job control is not emulated")
 			return nil
 		}
 	}
@@ -617,7 +617,7 @@ func sysKill(k *Process, s *sysCall) int64 {
 	}
 	if pid == -1 {
 		// Every process the user may signal: never on behalf of a guest.
-		k.log.Warn().Int("signal", sig).Msg("guest kill(-1) refused")
+		k.log.Info().Int("signal", sig).Msg("guest kill(-1) refused")
 		return -int64(unix.EPERM)
 	}
 	r, _, e := unix.Syscall(unix.SYS_KILL, uintptr(pid), uintptr(sig), 0)

@@ -290,7 +290,7 @@ func (g *GuestSpace) limit() Addr {
 // that is not the guest's to change.
 func (g *GuestSpace) refuseLocked(op string, r AddrRange, why string, errno unix.Errno) error {
 	g.stats.Refused++
-	g.log.Warn().Str("op", op).Stringer("range", r).Str("reason", why).Str("errno", errno.Error()).
+	g.log.Info().Str("op", op).Stringer("range", r).Str("reason", why).Str("errno", errno.Error()).
 		Msg("guest memory request refused")
 	return errno
 }
@@ -433,7 +433,7 @@ func coalesceRanges(rs []AddrRange) []AddrRange {
 func (g *GuestSpace) collideLocked(r AddrRange) {
 	g.stats.Collisions++
 	n, _ := g.discoverForeignLocked()
-	g.log.Warn().Stringer("range", r).Uint64("new_foreign_pages", n).Msg("kernel reported a mapping at a free place")
+	g.log.Info().Stringer("range", r).Uint64("new_foreign_pages", n).Msg("kernel reported a mapping at a free place")
 }
 
 // placeLocked (Mode32) finds room for length bytes aligned to align (a
@@ -571,7 +571,7 @@ func (g *GuestSpace) mmapLocked(addr Addr, length uint64, prot, flags, fd int, o
 	}
 	if rest := flags &^ (unix.MAP_TYPE | mmapPassFlags | mmapIgnoredFlags | mmapPlaceFlags | unix.MAP_32BIT); rest != 0 ||
 		flags&unix.MAP_HUGETLB != 0 {
-		g.log.Warn().Int("flags", flags).Msg("mmap: unsupported flags")
+		g.log.Info().Int("flags", flags).Msg("mmap: unsupported flags")
 		if typ == unix.MAP_SHARED_VALIDATE {
 			return 0, unix.EOPNOTSUPP
 		}
@@ -978,7 +978,7 @@ func (g *GuestSpace) mremapLocked(old Addr, oldLen, newLen uint64, flags int, ne
 	}
 	if po == 0 {
 		// Linux duplicates shared mappings for old_len 0; minemu does not.
-		g.log.Warn().Stringer("addr", old).Msg("mremap with old_len 0 is not supported")
+		g.log.Info().Stringer("addr", old).Msg("mremap with old_len 0 is not supported")
 		return 0, unix.EINVAL
 	}
 	oldLen, newLen = uint64(po), uint64(pn)

@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -240,10 +241,24 @@ func TestGuests(t *testing.T) {
 			if !bytes.Equal(r.stdout, wantOut) {
 				t.Errorf("stdout differs from golden/%s.stdout:\n%s\nstderr:\n%s", c.name, firstDiff(r.stdout, wantOut), r.stderr)
 			}
+			if *runner == "minemu" {
+				// The guest's stderr is the guest's: at the default log
+				// level minemu writes to it only when it ends the guest
+				// itself (a signal death's one-line report).
+				for _, line := range strings.Split(string(r.stderr), "\n") {
+					if minemuLogLine.MatchString(line) || strings.HasPrefix(line, "minemu:") && wantStatus < 128 {
+						t.Errorf("minemu wrote to the guest's stderr: %q", line)
+					}
+				}
+			}
 		})
 	}
 	t.Logf("%d of %d cases run with %s", ran, len(cases), *runner)
 }
+
+// minemuLogLine matches a line of minemu's console log (zerolog's
+// timestamp and level).
+var minemuLogLine = regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3} (TRC|DBG|INF|WRN|ERR|FTL|PNC) `)
 
 // firstDiff shows the first differing line.
 func firstDiff(got, want []byte) string {
