@@ -8,6 +8,7 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
 
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -98,13 +99,13 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				c.SetRFLAGS(v)
 			case opCmov:
 				v := m.get(c, &o.src, o.size)
-				if !c.cond(o.cond) {
+				if !c.Cond(o.cond) {
 					v = c.Regs[o.dst.reg]
 				}
 				setReg(c, o.dst.reg, o.size, v)
 			case opSet:
 				var v uint64
-				if c.cond(o.cond) {
+				if c.Cond(o.cond) {
 					v = 1
 				}
 				m.put(c, &o.dst, 1, v)
@@ -134,22 +135,22 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				c.Regs[RAX] = c.Regs[RAX]&^0xff00 | (f|2)<<8
 			case opSahf:
 				f := c.RFLAGS()
-				c.setStatus(f&FlagOF | (c.Regs[RAX]>>8)&(FlagCF|FlagPF|FlagAF|FlagZF|FlagSF))
+				c.SetStatus(f&cpu.FlagOF | (c.Regs[RAX]>>8)&(cpu.FlagCF|cpu.FlagPF|cpu.FlagAF|cpu.FlagZF|cpu.FlagSF))
 			case opClc, opStc, opCmc:
 				f := c.RFLAGS()
 				switch o.code {
 				case opClc:
-					f &^= FlagCF
+					f &^= cpu.FlagCF
 				case opStc:
-					f |= FlagCF
+					f |= cpu.FlagCF
 				default:
-					f ^= FlagCF
+					f ^= cpu.FlagCF
 				}
-				c.setStatus(f)
+				c.SetStatus(f)
 			case opCld:
-				c.flags &^= FlagDF
+				c.SetDF(false)
 			case opStd:
-				c.flags |= FlagDF
+				c.SetDF(true)
 			case opXlat:
 				a := (c.Regs[RBX] + c.Regs[RAX]&0xff) & sizeMask[o.src.asize]
 				a = m.segAddr(c, o.src.seg, a)
@@ -168,46 +169,46 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 					bv := m.get(c, &o.src, o.size)
 					r := (a + bv) & sizeMask[o.size]
 					setReg(c, o.dst.reg, o.size, r)
-					c.setLazy(lazyAdd, o.size, a, bv, r)
+					c.SetLazy(cpu.LazyAdd, o.size, a, bv, r)
 					continue
 				}
 				a, ad := m.getRMW(c, &o.dst, o.size)
 				bv := m.get(c, &o.src, o.size)
 				r := (a + bv) & sizeMask[o.size]
 				m.putRMW(c, &o.dst, o.size, ad, r)
-				c.setLazy(lazyAdd, o.size, a, bv, r)
+				c.SetLazy(cpu.LazyAdd, o.size, a, bv, r)
 			case opSub:
 				if o.dst.kind == argReg && o.src.kind != argMem {
 					a := c.Regs[o.dst.reg] & sizeMask[o.size]
 					bv := m.get(c, &o.src, o.size)
 					r := (a - bv) & sizeMask[o.size]
 					setReg(c, o.dst.reg, o.size, r)
-					c.setLazy(lazySub, o.size, a, bv, r)
+					c.SetLazy(cpu.LazySub, o.size, a, bv, r)
 					continue
 				}
 				a, ad := m.getRMW(c, &o.dst, o.size)
 				bv := m.get(c, &o.src, o.size)
 				r := (a - bv) & sizeMask[o.size]
 				m.putRMW(c, &o.dst, o.size, ad, r)
-				c.setLazy(lazySub, o.size, a, bv, r)
+				c.SetLazy(cpu.LazySub, o.size, a, bv, r)
 			case opCmp:
 				a := m.get(c, &o.dst, o.size)
 				bv := m.get(c, &o.src, o.size)
-				c.setLazy(lazySub, o.size, a, bv, (a-bv)&sizeMask[o.size])
+				c.SetLazy(cpu.LazySub, o.size, a, bv, (a-bv)&sizeMask[o.size])
 			case opAdc, opSbb:
 				a, ad := m.getRMW(c, &o.dst, o.size)
 				bv := m.get(c, &o.src, o.size)
 				var cin uint64
-				if c.carry() {
+				if c.Carry() {
 					cin = 1
 				}
 				var r uint64
 				if o.code == opAdc {
 					r = (a + bv + cin) & sizeMask[o.size]
-					c.setLazyCin(lazyAdc, o.size, a, bv, r, cin)
+					c.SetLazyCin(cpu.LazyAdc, o.size, a, bv, r, cin)
 				} else {
 					r = (a - bv - cin) & sizeMask[o.size]
-					c.setLazyCin(lazySbb, o.size, a, bv, r, cin)
+					c.SetLazyCin(cpu.LazySbb, o.size, a, bv, r, cin)
 				}
 				m.putRMW(c, &o.dst, o.size, ad, r)
 			case opAnd, opOr, opXor:
@@ -223,31 +224,31 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 					r = a ^ bv
 				}
 				m.putRMW(c, &o.dst, o.size, ad, r)
-				c.setLazy(lazyLogic, o.size, a, bv, r)
+				c.SetLazy(cpu.LazyLogic, o.size, a, bv, r)
 			case opTest:
 				a := m.get(c, &o.dst, o.size)
 				bv := m.get(c, &o.src, o.size)
-				c.setLazy(lazyLogic, o.size, a, bv, a&bv)
+				c.SetLazy(cpu.LazyLogic, o.size, a, bv, a&bv)
 			case opInc, opDec:
 				a, ad := m.getRMW(c, &o.dst, o.size)
 				var cin uint64
-				if c.carry() {
+				if c.Carry() {
 					cin = 1
 				}
 				if o.code == opInc {
 					r := (a + 1) & sizeMask[o.size]
 					m.putRMW(c, &o.dst, o.size, ad, r)
-					c.setLazyCin(lazyInc, o.size, a, 1, r, cin)
+					c.SetLazyCin(cpu.LazyInc, o.size, a, 1, r, cin)
 				} else {
 					r := (a - 1) & sizeMask[o.size]
 					m.putRMW(c, &o.dst, o.size, ad, r)
-					c.setLazyCin(lazyDec, o.size, a, 1, r, cin)
+					c.SetLazyCin(cpu.LazyDec, o.size, a, 1, r, cin)
 				}
 			case opNeg:
 				a, ad := m.getRMW(c, &o.dst, o.size)
 				r := -a & sizeMask[o.size]
 				m.putRMW(c, &o.dst, o.size, ad, r)
-				c.setLazy(lazySub, o.size, 0, a, r)
+				c.SetLazy(cpu.LazySub, o.size, 0, a, r)
 			case opNot:
 				a, ad := m.getRMW(c, &o.dst, o.size)
 				m.putRMW(c, &o.dst, o.size, ad, ^a&sizeMask[o.size])
@@ -284,18 +285,18 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				a := c.Regs[o.dst.reg&15] & sizeMask[o.size]
 				bv := m.get(c, &o.src, o.size)
 				if o.code == opCmpJcc {
-					c.setLazy(lazySub, o.size, a, bv, (a-bv)&sizeMask[o.size])
+					c.SetLazy(cpu.LazySub, o.size, a, bv, (a-bv)&sizeMask[o.size])
 				} else {
-					c.setLazy(lazyLogic, o.size, a, bv, a&bv)
+					c.SetLazy(cpu.LazyLogic, o.size, a, bv, a&bv)
 				}
-				if c.cond(o.cond) {
+				if c.Cond(o.cond) {
 					pc = o.imm
 				} else {
 					pc = o.next()
 				}
 				break run
 			case opJcc:
-				if c.cond(o.cond) {
+				if c.Cond(o.cond) {
 					pc = o.imm
 				} else {
 					pc = o.next()
@@ -322,9 +323,9 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				take := cnt != 0
 				switch o.cond {
 				case loopE:
-					take = take && c.zero()
+					take = take && c.Zero()
 				case loopNE:
-					take = take && !c.zero()
+					take = take && !c.Zero()
 				}
 				if take {
 					pc = o.imm
@@ -354,11 +355,11 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				r := (a + bv) & sizeMask[o.size]
 				setReg(c, o.src.reg, o.size, a)
 				m.putRMW(c, &o.dst, o.size, ad, r)
-				c.setLazy(lazyAdd, o.size, a, bv, r)
+				c.SetLazy(cpu.LazyAdd, o.size, a, bv, r)
 			case opCmpxchg:
 				a, ad := m.getRMW(c, &o.dst, o.size)
 				acc := c.Regs[RAX] & sizeMask[o.size]
-				c.setLazy(lazySub, o.size, acc, a, (acc-a)&sizeMask[o.size])
+				c.SetLazy(cpu.LazySub, o.size, acc, a, (acc-a)&sizeMask[o.size])
 				if acc == a {
 					m.putRMW(c, &o.dst, o.size, ad, m.get(c, &o.src, o.size))
 				} else {
@@ -369,11 +370,11 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				v := m.load(ad, 8)
 				if v == c.Regs[RDX]<<32|c.Regs[RAX]&0xffffffff {
 					m.store(ad, 8, c.Regs[RCX]<<32|c.Regs[RBX]&0xffffffff)
-					c.setStatus(c.RFLAGS() | FlagZF)
+					c.SetStatus(c.RFLAGS() | cpu.FlagZF)
 				} else {
 					setReg(c, uint8(RAX), 4, v)
 					setReg(c, uint8(RDX), 4, v>>32)
-					c.setStatus(c.RFLAGS() &^ FlagZF)
+					c.SetStatus(c.RFLAGS() &^ cpu.FlagZF)
 				}
 			case opCmpxchg16b:
 				ad := m.ea(c, &o.dst)
@@ -386,13 +387,13 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				if lo == c.Regs[RAX] && hi == c.Regs[RDX] {
 					m.store(ad, 8, c.Regs[RBX])
 					m.store(ad+8, 8, c.Regs[RCX])
-					c.setStatus(c.RFLAGS() | FlagZF)
+					c.SetStatus(c.RFLAGS() | cpu.FlagZF)
 				} else {
 					c.Regs[RAX], c.Regs[RDX] = lo, hi
-					c.setStatus(c.RFLAGS() &^ FlagZF)
+					c.SetStatus(c.RFLAGS() &^ cpu.FlagZF)
 				}
 			case opInto:
-				if c.cond(0) { // OF
+				if c.Cond(0) { // OF
 					c.RIP = o.pc
 					m.stats.Instructions += uint64(i)
 					return m.fatal(c, o), false
@@ -423,7 +424,7 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				setReg(c, uint8(RAX), 2, ah<<8|al)
 				// SF, ZF and PF from AL; OF, AF and CF are undefined and
 				// left clear.
-				c.setLazy(lazyLogic, 1, al, al, al)
+				c.SetLazy(cpu.LazyLogic, 1, al, al, al)
 			case opCpuid:
 				a, bv, cv, d := cpuid(m.mode, uint32(c.Regs[RAX]), uint32(c.Regs[RCX]))
 				c.Regs[RAX], c.Regs[RBX], c.Regs[RCX], c.Regs[RDX] = uint64(a), uint64(bv), uint64(cv), uint64(d)
@@ -478,7 +479,7 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 			case opFldcw:
 				c.FCW = uint16(m.load(m.ea(c, &o.dst), 2))
 			case opFnstsw:
-				m.put(c, &o.dst, 2, uint64(c.fsw()))
+				m.put(c, &o.dst, 2, uint64(c.FSWord()))
 			case opFninit:
 				if o.cond == 0 {
 					c.FCW, c.FTOP, c.FTAG = 0x37f, 0, 0
@@ -797,3 +798,10 @@ func (m *Machine) segSelector(c *CPU, seg uint8) uint64 {
 	}
 	return 0x2b
 }
+
+// sizeMask[n] masks a value to n bytes. The tables have 256 entries so
+// that indexing with a uint8 size needs no bounds check.
+var sizeMask = [256]uint64{1: 0xff, 2: 0xffff, 4: 0xffffffff, 8: ^uint64(0)}
+
+// signBit[n] is the sign bit of an n-byte value.
+var signBit = [256]uint64{1: 0x80, 2: 0x8000, 4: 0x80000000, 8: 1 << 63}

@@ -3,6 +3,7 @@ package guest
 import (
 	"math/bits"
 
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -54,7 +55,7 @@ func (m *Machine) mul1(c *CPU, o *op) {
 		setReg(c, uint8(RAX), s, lo)
 		setReg(c, uint8(RDX), s, hi)
 	}
-	c.setStatus(szp(lo, s) | b2f(over, FlagCF|FlagOF))
+	c.SetStatus(cpu.SZP(lo, s) | b2f(over, cpu.FlagCF|cpu.FlagOF))
 }
 
 // mulSigned returns the 128-bit product of two signed 64-bit values.
@@ -93,7 +94,7 @@ func (m *Machine) imul(c *CPU, o *op) {
 		over = sext(r, s) != p
 	}
 	setReg(c, o.dst.reg, s, r)
-	c.setStatus(szp(r, s) | b2f(over, FlagCF|FlagOF))
+	c.SetStatus(cpu.SZP(r, s) | b2f(over, cpu.FlagCF|cpu.FlagOF))
 }
 
 // div is div/idiv; false means a divide error (#DE): zero divisor or a
@@ -249,7 +250,7 @@ func (m *Machine) shift(c *CPU, o *op) {
 		cf = (sa>>(cnt-1))&1 != 0
 	}
 	m.putRMW(c, &o.dst, s, ad, r)
-	c.setStatus(szp(r, s) | b2f(cf, FlagCF) | b2f(of, FlagOF))
+	c.SetStatus(cpu.SZP(r, s) | b2f(cf, cpu.FlagCF) | b2f(of, cpu.FlagOF))
 }
 
 // rotate is rol/ror/rcl/rcr; only CF and OF change (OF by the count-1
@@ -264,7 +265,7 @@ func (m *Machine) rotate(c *CPU, o *op) {
 	mask := sizeMask[s]
 	sb := signBit[s]
 	f := c.RFLAGS()
-	cf := f&FlagCF != 0
+	cf := f&cpu.FlagCF != 0
 	var r uint64
 	var of bool
 	switch o.code {
@@ -298,7 +299,7 @@ func (m *Machine) rotate(c *CPU, o *op) {
 		of = (r&sb != 0) != (r&(sb>>1) != 0)
 	}
 	m.putRMW(c, &o.dst, s, ad, r)
-	c.setStatus(f&^(FlagCF|FlagOF) | b2f(cf, FlagCF) | b2f(of, FlagOF))
+	c.SetStatus(f&^(cpu.FlagCF|cpu.FlagOF) | b2f(cf, cpu.FlagCF) | b2f(of, cpu.FlagOF))
 }
 
 // shiftDouble is shld/shrd. For 16-bit operands with a count above 16
@@ -339,7 +340,7 @@ func (m *Machine) shiftDouble(c *CPU, o *op) {
 	}
 	of := (r&sb != 0) != (a&sb != 0)
 	m.putRMW(c, &o.dst, s, ad, r)
-	c.setStatus(szp(r, s) | b2f(cf, FlagCF) | b2f(of, FlagOF))
+	c.SetStatus(cpu.SZP(r, s) | b2f(cf, cpu.FlagCF) | b2f(of, cpu.FlagOF))
 }
 
 // bitTest is bt/bts/btr/btc. With a register bit offset and a memory
@@ -379,7 +380,7 @@ func (m *Machine) bitTest(c *CPU, o *op) {
 	if o.code != opBt {
 		m.putRMW(c, &o.dst, s, ad, a)
 	}
-	c.setStatus(f&^FlagCF | b2f(cf, FlagCF))
+	c.SetStatus(f&^cpu.FlagCF | b2f(cf, cpu.FlagCF))
 }
 
 // bitCount is bsf/bsr/tzcnt/lzcnt/popcnt. bsf/bsr with a zero source
@@ -392,7 +393,7 @@ func (m *Machine) bitCount(c *CPU, o *op) {
 	switch o.code {
 	case opBsf, opBsr:
 		if v == 0 {
-			c.setStatus(FlagZF)
+			c.SetStatus(cpu.FlagZF)
 			return
 		}
 		r := uint64(bits.TrailingZeros64(v))
@@ -400,7 +401,7 @@ func (m *Machine) bitCount(c *CPU, o *op) {
 			r = 63 - uint64(bits.LeadingZeros64(v))
 		}
 		setReg(c, o.dst.reg, s, r)
-		c.setStatus(0)
+		c.SetStatus(0)
 	case opTzcnt, opLzcnt:
 		var r uint64
 		if o.code == opTzcnt {
@@ -409,12 +410,12 @@ func (m *Machine) bitCount(c *CPU, o *op) {
 			r = uint64(bits.LeadingZeros64(v)) - (64 - w)
 		}
 		setReg(c, o.dst.reg, s, r)
-		f := c.RFLAGS() &^ (FlagCF | FlagZF)
-		c.setStatus(f | b2f(v == 0, FlagCF) | b2f(r == 0, FlagZF))
+		f := c.RFLAGS() &^ (cpu.FlagCF | cpu.FlagZF)
+		c.SetStatus(f | b2f(v == 0, cpu.FlagCF) | b2f(r == 0, cpu.FlagZF))
 	default:
 		r := uint64(bits.OnesCount64(v))
 		setReg(c, o.dst.reg, s, r)
-		c.setStatus(b2f(v == 0, FlagZF))
+		c.SetStatus(b2f(v == 0, cpu.FlagZF))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -130,10 +131,10 @@ func shiftUndef(size int, countFromCL bool, imm uint64, af bool) func(r *[16]uin
 		}
 		var u uint64
 		if af {
-			u |= FlagAF
+			u |= cpu.FlagAF
 		}
 		if cnt != 1 {
-			u |= FlagOF
+			u |= cpu.FlagOF
 		}
 		return u
 	}
@@ -170,7 +171,7 @@ func diffCases(host map[string]bool) []diffCase {
 	for _, a := range alu {
 		var u func(*[16]uint64) uint64
 		if a.logic {
-			u = constUndef(FlagAF)
+			u = constUndef(cpu.FlagAF)
 		}
 		for _, f := range forms(a.b, a.b+1) {
 			add(a.name, f.size, seq(f.prefix, []byte{f.opc, 0xc8}), u, nil)
@@ -190,10 +191,10 @@ func diffCases(host map[string]bool) []diffCase {
 	for _, f := range forms(0xf6, 0xf7) {
 		add("not", f.size, seq(f.prefix, []byte{f.opc, 0xd1}), nil, nil)
 		add("neg", f.size, seq(f.prefix, []byte{f.opc, 0xd9}), nil, nil)
-		add("mul", f.size, seq(f.prefix, []byte{f.opc, 0xe1}), constUndef(FlagSF|FlagZF|FlagAF|FlagPF), nil)
-		add("imul1", f.size, seq(f.prefix, []byte{f.opc, 0xe9}), constUndef(FlagSF|FlagZF|FlagAF|FlagPF), nil)
-		add("div", f.size, seq(f.prefix, []byte{f.opc, 0xf1}), constUndef(statusFlags), divSkip(f.size, false))
-		add("idiv", f.size, seq(f.prefix, []byte{f.opc, 0xf9}), constUndef(statusFlags), divSkip(f.size, true))
+		add("mul", f.size, seq(f.prefix, []byte{f.opc, 0xe1}), constUndef(cpu.FlagSF|cpu.FlagZF|cpu.FlagAF|cpu.FlagPF), nil)
+		add("imul1", f.size, seq(f.prefix, []byte{f.opc, 0xe9}), constUndef(cpu.FlagSF|cpu.FlagZF|cpu.FlagAF|cpu.FlagPF), nil)
+		add("div", f.size, seq(f.prefix, []byte{f.opc, 0xf1}), constUndef(cpu.StatusFlags), divSkip(f.size, false))
+		add("idiv", f.size, seq(f.prefix, []byte{f.opc, 0xf9}), constUndef(cpu.StatusFlags), divSkip(f.size, true))
 	}
 	for _, f := range forms(0xfe, 0xff) {
 		add("inc", f.size, seq(f.prefix, []byte{f.opc, 0xc0}), nil, nil)
@@ -225,24 +226,24 @@ func diffCases(host map[string]bool) []diffCase {
 		add("shrd-cl", sz, seq(p, []byte{0x0f, 0xad, 0xc8}), shiftUndef(sz, true, 0, true), skip16)
 		add("shld-imm", sz, seq(p, []byte{0x0f, 0xa4, 0xc8, 5}), shiftUndef(sz, false, 5, true), nil)
 		add("shrd-imm", sz, seq(p, []byte{0x0f, 0xac, 0xc8, 1}), shiftUndef(sz, false, 1, true), nil)
-		btU := constUndef(FlagOF | FlagSF | FlagAF | FlagPF)
+		btU := constUndef(cpu.FlagOF | cpu.FlagSF | cpu.FlagAF | cpu.FlagPF)
 		for i, name := range []string{"bt", "bts", "btr", "btc"} {
 			add(name, sz, seq(p, []byte{0x0f, 0xa3 + byte(i)*8, 0xc8}), btU, nil)
 			add(name+"-imm", sz, seq(p, []byte{0x0f, 0xba, 0xe0 | byte(4+i)<<3&0x18 | byte(i)<<3, 13}), btU, nil)
 			add(name+"-mem", sz, seq(p, []byte{0x0f, 0xa3 + byte(i)*8, 0x0b}), btU, btMemSkip(sz))
 		}
-		add("bsf", sz, seq(p, []byte{0x0f, 0xbc, 0xc1}), constUndef(FlagCF|FlagOF|FlagSF|FlagAF|FlagPF), nil)
-		add("bsr", sz, seq(p, []byte{0x0f, 0xbd, 0xc1}), constUndef(FlagCF|FlagOF|FlagSF|FlagAF|FlagPF), nil)
+		add("bsf", sz, seq(p, []byte{0x0f, 0xbc, 0xc1}), constUndef(cpu.FlagCF|cpu.FlagOF|cpu.FlagSF|cpu.FlagAF|cpu.FlagPF), nil)
+		add("bsr", sz, seq(p, []byte{0x0f, 0xbd, 0xc1}), constUndef(cpu.FlagCF|cpu.FlagOF|cpu.FlagSF|cpu.FlagAF|cpu.FlagPF), nil)
 		if host["bmi1"] {
-			add("tzcnt", sz, seq([]byte{0xf3}, p, []byte{0x0f, 0xbc, 0xc1}), constUndef(FlagOF|FlagSF|FlagAF|FlagPF), nil)
+			add("tzcnt", sz, seq([]byte{0xf3}, p, []byte{0x0f, 0xbc, 0xc1}), constUndef(cpu.FlagOF|cpu.FlagSF|cpu.FlagAF|cpu.FlagPF), nil)
 		}
 		if host["abm"] {
-			add("lzcnt", sz, seq([]byte{0xf3}, p, []byte{0x0f, 0xbd, 0xc1}), constUndef(FlagOF|FlagSF|FlagAF|FlagPF), nil)
+			add("lzcnt", sz, seq([]byte{0xf3}, p, []byte{0x0f, 0xbd, 0xc1}), constUndef(cpu.FlagOF|cpu.FlagSF|cpu.FlagAF|cpu.FlagPF), nil)
 		}
 		if host["popcnt"] {
 			add("popcnt", sz, seq([]byte{0xf3}, p, []byte{0x0f, 0xb8, 0xc1}), nil, nil)
 		}
-		mulU := constUndef(FlagSF | FlagZF | FlagAF | FlagPF)
+		mulU := constUndef(cpu.FlagSF | cpu.FlagZF | cpu.FlagAF | cpu.FlagPF)
 		add("imul2", sz, seq(p, []byte{0x0f, 0xaf, 0xc1}), mulU, nil)
 		add("imul3-imm8", sz, seq(p, []byte{0x6b, 0xc1, 0x85}), mulU, nil)
 		imm := []byte{0x69, 0xc1, 0x34, 0x12}
@@ -290,7 +291,7 @@ func diffCases(host map[string]bool) []diffCase {
 	for cc := byte(0); cc < 16; cc++ {
 		add(fmt.Sprintf("cmp-j%d", cc), 4, seq([]byte{0x39, 0xc8, 0x70 | cc, 0x05}, skip), nil, nil)
 		add(fmt.Sprintf("cmp8-imm-j%d", cc), 1, seq([]byte{0x80, 0xf9, 0x80, 0x70 | cc, 0x05}, skip), nil, nil)
-		add(fmt.Sprintf("test-j%d", cc), 2, seq([]byte{0x66, 0x85, 0xc8, 0x70 | cc, 0x05}, skip), constUndef(FlagAF), nil)
+		add(fmt.Sprintf("test-j%d", cc), 2, seq([]byte{0x66, 0x85, 0xc8, 0x70 | cc, 0x05}, skip), constUndef(cpu.FlagAF), nil)
 		add(fmt.Sprintf("cmp-j%d", cc), 8, seq([]byte{0x48, 0x39, 0xc8, 0x0f, 0x80 | cc, 0x05, 0, 0, 0}, skip), nil, nil)
 		add(fmt.Sprintf("dec-j%d", cc), 4, seq([]byte{0xff, 0xc9, 0x70 | cc, 0x05}, skip), nil, nil)
 		add(fmt.Sprintf("sbb-j%d", cc), 4, seq([]byte{0x19, 0xc8, 0x70 | cc, 0x05}, skip), nil, nil)
@@ -475,7 +476,7 @@ func TestDifferentialNative(t *testing.T) {
 					if tc.skip != nil && tc.skip(&regs) {
 						continue
 					}
-					flags := flagR1 | FlagIF | rng.Uint64()&statusFlags
+					flags := cpu.FlagR1 | cpu.FlagIF | rng.Uint64()&cpu.StatusFlags
 					var mem [64]byte
 					for i := range mem {
 						mem[i] = byte(rng.Uint32())
@@ -525,7 +526,7 @@ func TestDifferentialNative(t *testing.T) {
 					e.c.Regs = regs
 					e.c.Regs[RSP] = e.base + envSize - 64
 					e.c.SetRFLAGS(flags)
-					e.c.X[0], e.c.X[1] = xmm[0], xmm[1]
+					*e.c.XMM(0), *e.c.XMM(1) = xmm[0], xmm[1]
 					e.c.RIP = e.base
 					ex := e.m.Run(e.c)
 					if ex.Signal != unix.SIGTRAP {
@@ -534,9 +535,9 @@ func TestDifferentialNative(t *testing.T) {
 					got := e.c.Regs
 					got[RSP], want[RSP] = 0, 0
 					gotFlags := e.c.RFLAGS()
-					mask := statusFlags &^ tc.undef(&regs)
+					mask := cpu.StatusFlags &^ tc.undef(&regs)
 					gotMem := guestBytes(scratch, 64)
-					gotX := [2][2]uint64{e.c.X[0], e.c.X[1]}
+					gotX := [2][2]uint64{*e.c.XMM(0), *e.c.XMM(1)}
 					bad := got != want || gotFlags&mask != wantFlags&mask || string(gotMem) != string(wantMem) || gotX != wantX
 					if gotX != wantX {
 						t.Errorf("% x: xmm0/1 from %#x: got %#x, want %#x", tc.bytes, xmm, gotX, wantX)

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -74,7 +75,7 @@ func TestDifferentialSequences(t *testing.T) {
 		}
 	}
 	state, code := nativeBuffers(t)
-	const cmpFlags = FlagCF | FlagPF | FlagZF | FlagSF | FlagOF
+	const cmpFlags = cpu.FlagCF | cpu.FlagPF | cpu.FlagZF | cpu.FlagSF | cpu.FlagOF
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {
 		e := newEnv(t, mode)
@@ -95,7 +96,7 @@ func TestDifferentialSequences(t *testing.T) {
 				}
 			}
 			regs[RSP] = 0
-			flags := flagR1 | FlagIF | rng.Uint64()&statusFlags
+			flags := cpu.FlagR1 | cpu.FlagIF | rng.Uint64()&cpu.StatusFlags
 			st := guestBytes(state, nsSize)
 			for r := 0; r < 16; r++ {
 				copy(st[8*r:], le64(regs[r]))

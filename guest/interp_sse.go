@@ -21,7 +21,7 @@ func (m *Machine) vecAddr(c *CPU, a *arg, aligned bool) (uint64, bool) {
 
 func (m *Machine) getVec(c *CPU, a *arg, aligned bool) (vec, bool) {
 	if a.kind == argXmm {
-		return c.X[a.reg&15], true
+		return *c.XMM(a.reg), true
 	}
 	ad, ok := m.vecAddr(c, a, aligned)
 	if !ok {
@@ -32,7 +32,7 @@ func (m *Machine) getVec(c *CPU, a *arg, aligned bool) (vec, bool) {
 
 func (m *Machine) putVec(c *CPU, a *arg, aligned bool, v vec) bool {
 	if a.kind == argXmm {
-		c.X[a.reg&15] = v
+		*c.XMM(a.reg) = v
 		return true
 	}
 	ad, ok := m.vecAddr(c, a, aligned)
@@ -177,32 +177,32 @@ func (m *Machine) sse(c *CPU, o *op) bool {
 		if o.dst.kind == argXmm {
 			var x uint64
 			if o.src.kind == argXmm {
-				x = c.X[o.src.reg&15][0] & sizeMask[o.size]
+				x = c.XMM(o.src.reg)[0] & sizeMask[o.size]
 			} else {
 				x = m.get(c, &o.src, o.size)
 			}
-			c.X[o.dst.reg&15] = vec{x, 0}
+			*c.XMM(o.dst.reg) = vec{x, 0}
 			return true
 		}
-		m.put(c, &o.dst, o.size, c.X[o.src.reg&15][0]&sizeMask[o.size])
+		m.put(c, &o.dst, o.size, c.XMM(o.src.reg)[0]&sizeMask[o.size])
 	case opSseHalf:
 		h := o.cond
 		if o.dst.kind == argXmm {
-			c.X[o.dst.reg&15][h] = m.load(m.ea(c, &o.src), 8)
+			c.XMM(o.dst.reg)[h] = m.load(m.ea(c, &o.src), 8)
 		} else {
-			m.store(m.ea(c, &o.dst), 8, c.X[o.src.reg&15][h])
+			m.store(m.ea(c, &o.dst), 8, c.XMM(o.src.reg)[h])
 		}
 	case opSimd:
 		b, ok := m.getVec(c, &o.src, aligned)
 		if !ok {
 			return false
 		}
-		a := c.X[o.dst.reg&15]
-		c.X[o.dst.reg&15] = simd(o.cond, a, b, b[0])
+		a := *c.XMM(o.dst.reg)
+		*c.XMM(o.dst.reg) = simd(o.cond, a, b, b[0])
 	case opSimdImm:
-		c.X[o.dst.reg&15] = simd(o.cond, c.X[o.dst.reg&15], vec{}, o.imm)
+		*c.XMM(o.dst.reg) = simd(o.cond, *c.XMM(o.dst.reg), vec{}, o.imm)
 	case opPmovmskb:
-		v := c.X[o.src.reg&15]
+		v := *c.XMM(o.src.reg)
 		var mask uint64
 		for i := uint(0); i < 16; i++ {
 			mask |= (lane(v, 1, i) >> 7) << i
@@ -217,7 +217,7 @@ func (m *Machine) sse(c *CPU, o *op) bool {
 		for i := uint(0); i < 4; i++ {
 			setLane(&r, 4, i, lane(s, 4, uint(o.imm>>(2*i))&3))
 		}
-		c.X[o.dst.reg&15] = r
+		*c.XMM(o.dst.reg) = r
 	case opStmxcsr:
 		m.store(m.ea(c, &o.dst), 4, uint64(c.MXCSR))
 	case opSseScalarMov, opSseArith, opSseComi, opCvtI2F, opCvtF2I, opCvtF2F:
@@ -227,10 +227,10 @@ func (m *Machine) sse(c *CPU, o *op) bool {
 		if !ok {
 			return false
 		}
-		a := &c.X[o.dst.reg&15]
+		a := c.XMM(o.dst.reg)
 		*a = packedFloat(o, *a, b)
 	case opMovmskF:
-		v := c.X[o.src.reg&15]
+		v := *c.XMM(o.src.reg)
 		w := uint(o.ssize)
 		var mask uint64
 		for i := uint(0); i < 16/w; i++ {
@@ -238,7 +238,7 @@ func (m *Machine) sse(c *CPU, o *op) bool {
 		}
 		setReg(c, o.dst.reg, max(o.size, 4), mask)
 	case opMovHLF:
-		d, s := &c.X[o.dst.reg&15], c.X[o.src.reg&15]
+		d, s := c.XMM(o.dst.reg), *c.XMM(o.src.reg)
 		if o.cond == 0 {
 			d[0] = s[1] // movhlps
 		} else {

@@ -1,6 +1,10 @@
 package guest
 
-import "math"
+import (
+	"math"
+
+	"github.com/minemu/minemu/guest/cpu"
+)
 
 // Scalar SSE floating point: movss/movsd, add/sub/mul/div/min/max/sqrt
 // ss/sd, (u)comiss/sd and the conversions. Go compiles float32/float64
@@ -12,14 +16,14 @@ import "math"
 // scalar reads the low size bytes of an XMM register or memory operand.
 func (m *Machine) scalar(c *CPU, a *arg, size uint8) uint64 {
 	if a.kind == argXmm {
-		return c.X[a.reg&15][0] & sizeMask[size]
+		return c.XMM(a.reg)[0] & sizeMask[size]
 	}
 	return m.get(c, a, size)
 }
 
 // setScalar writes the low size bytes of XMM register r, keeping the rest.
 func setScalar(c *CPU, r uint8, size uint8, v uint64) {
-	x := &c.X[r&15][0]
+	x := &c.XMM(r)[0]
 	*x = *x&^sizeMask[size] | v&sizeMask[size]
 }
 
@@ -57,14 +61,14 @@ func (m *Machine) sseFloat(c *CPU, o *op) {
 	case opSseScalarMov:
 		switch {
 		case o.dst.kind == argXmm && o.src.kind == argXmm:
-			setScalar(c, o.dst.reg, o.size, c.X[o.src.reg&15][0])
+			setScalar(c, o.dst.reg, o.size, c.XMM(o.src.reg)[0])
 		case o.dst.kind == argXmm:
-			c.X[o.dst.reg&15] = vec{m.get(c, &o.src, o.size), 0}
+			*c.XMM(o.dst.reg) = vec{m.get(c, &o.src, o.size), 0}
 		default:
-			m.put(c, &o.dst, o.size, c.X[o.src.reg&15][0]&sizeMask[o.size])
+			m.put(c, &o.dst, o.size, c.XMM(o.src.reg)[0]&sizeMask[o.size])
 		}
 	case opSseArith:
-		a, b := c.X[o.dst.reg&15][0], m.scalar(c, &o.src, o.size)
+		a, b := c.XMM(o.dst.reg)[0], m.scalar(c, &o.src, o.size)
 		if o.size == 8 {
 			setScalar(c, o.dst.reg, 8, math.Float64bits(fpArith(o.cond, math.Float64frombits(a), math.Float64frombits(b))))
 		} else {
@@ -74,21 +78,21 @@ func (m *Machine) sseFloat(c *CPU, o *op) {
 	case opSseComi:
 		var a, b float64
 		if o.size == 8 {
-			a, b = math.Float64frombits(c.X[o.dst.reg&15][0]), math.Float64frombits(m.scalar(c, &o.src, 8))
+			a, b = math.Float64frombits(c.XMM(o.dst.reg)[0]), math.Float64frombits(m.scalar(c, &o.src, 8))
 		} else {
-			a = float64(math.Float32frombits(uint32(c.X[o.dst.reg&15][0])))
+			a = float64(math.Float32frombits(uint32(c.XMM(o.dst.reg)[0])))
 			b = float64(math.Float32frombits(uint32(m.scalar(c, &o.src, 4))))
 		}
 		var f uint64
 		switch {
 		case a != a || b != b:
-			f = FlagZF | FlagPF | FlagCF
+			f = cpu.FlagZF | cpu.FlagPF | cpu.FlagCF
 		case a < b:
-			f = FlagCF
+			f = cpu.FlagCF
 		case a == b:
-			f = FlagZF
+			f = cpu.FlagZF
 		}
-		c.setStatus(f)
+		c.SetStatus(f)
 	case opCvtI2F:
 		v := sext(m.get(c, &o.src, o.ssize), o.ssize)
 		if o.size == 8 {

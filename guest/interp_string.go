@@ -1,6 +1,9 @@
 package guest
 
-import "github.com/minemu/minemu/mm"
+import (
+	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/mm"
+)
 
 // String instructions: movs, stos, lods, cmps, scas, with rep/repe/repne.
 // The address size (op.dst.asize) sets the width of rSI, rDI and rCX; the
@@ -13,7 +16,7 @@ func (m *Machine) str(c *CPU, o *op) {
 	as := o.dst.asize
 	amask := sizeMask[as]
 	step := uint64(o.size)
-	if c.flags&FlagDF != 0 {
+	if c.DF() {
 		step = -step
 	}
 	if o.rep == repNone {
@@ -31,7 +34,7 @@ func (m *Machine) str(c *CPU, o *op) {
 		m.strOne(c, o, amask, step)
 		setReg(c, uint8(RCX), as, cnt-1)
 		if o.code == opCmps || o.code == opScas {
-			if (o.rep == repE) != c.zero() {
+			if (o.rep == repE) != c.Zero() {
 				return
 			}
 		}
@@ -58,13 +61,13 @@ func (m *Machine) strOne(c *CPU, o *op, amask, step uint64) {
 	case opCmps:
 		a := m.load(m.segAddr(c, o.src.seg, si), s)
 		b := m.load(di, s)
-		c.setLazy(lazySub, s, a, b, (a-b)&sizeMask[s])
+		c.SetLazy(cpu.LazySub, s, a, b, (a-b)&sizeMask[s])
 		setReg(c, uint8(RSI), as, si+step)
 		setReg(c, uint8(RDI), as, di+step)
 	default: // opScas
 		a := c.Regs[RAX] & sizeMask[s]
 		b := m.load(di, s)
-		c.setLazy(lazySub, s, a, b, (a-b)&sizeMask[s])
+		c.SetLazy(cpu.LazySub, s, a, b, (a-b)&sizeMask[s])
 		setReg(c, uint8(RDI), as, di+step)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -80,7 +81,7 @@ func TestStringOps(t *testing.T) {
 			if tc.wantAX != 0 && e.c.Regs[RAX] != tc.wantAX {
 				t.Fatalf("rax %#x, want %#x", e.c.Regs[RAX], tc.wantAX)
 			}
-			if e.c.RFLAGS()&FlagDF != 0 {
+			if e.c.RFLAGS()&cpu.FlagDF != 0 {
 				t.Fatalf("DF left set")
 			}
 		})

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -335,7 +336,7 @@ func TestSyscalls(t *testing.T) {
 		e.m, _ = NewMachine(MachineConfig{Mode: mm.Mode64, Kernel: k})
 		e.load([]byte{0xf9, 0xb8, 0x27, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xcc}) // stc; mov eax,39; syscall; int3
 		e.runTrap()
-		if k.last != ABIAMD64 || e.c.Regs[RAX] != 4242 || e.c.Regs[RCX] != e.base+8 || e.c.Regs[R11]&FlagCF == 0 {
+		if k.last != ABIAMD64 || e.c.Regs[RAX] != 4242 || e.c.Regs[RCX] != e.base+8 || e.c.Regs[R11]&cpu.FlagCF == 0 {
 			t.Fatalf("abi %d rax %d rcx %#x r11 %#x", k.last, e.c.Regs[RAX], e.c.Regs[RCX], e.c.Regs[R11])
 		}
 	})
@@ -468,7 +469,7 @@ func TestStackAndFlagsInstructions(t *testing.T) {
 		e.load([]byte{0xfd, 0x9c, 0x58, 0xfc, 0x48, 0x83, 0xc8, 0x01, 0x50, 0x9d, 0x0f, 0x92, 0xc3, 0xcc})
 		e.runTrap()
 		f := e.c.RFLAGS()
-		if e.c.Regs[RAX]&FlagDF == 0 || f&FlagDF == 0 || f&FlagCF == 0 || e.c.Regs[RBX] != 1 || f&FlagIF == 0 {
+		if e.c.Regs[RAX]&cpu.FlagDF == 0 || f&cpu.FlagDF == 0 || f&cpu.FlagCF == 0 || e.c.Regs[RBX] != 1 || f&cpu.FlagIF == 0 {
 			t.Fatalf("rax %#x flags %#x bl %d", e.c.Regs[RAX], f, e.c.Regs[RBX])
 		}
 	})

@@ -3,6 +3,8 @@ package guest
 import (
 	"math"
 	"math/big"
+
+	"github.com/minemu/minemu/guest/cpu"
 )
 
 // The x87 subset: loads and stores (32-, 64- and 80-bit floats, 16-, 32-
@@ -21,28 +23,16 @@ import (
 // underflow is not detected (the stack wraps). x87 code is rare next to
 // SSE in current binaries, so each operation may allocate.
 
-// f80 is an 80-bit extended value: the 64-bit significand with its
-// explicit integer bit, and sign (bit 15) and biased exponent in se.
-type f80 struct {
-	mant uint64
-	se   uint16
-}
+// f80 is an 80-bit extended value (cpu.F80).
+type f80 = cpu.F80
 
 var (
-	f80Indefinite = f80{0xc000000000000000, 0xffff}
-	f80One        = f80{1 << 63, 0x3fff}
+	f80Indefinite = f80{Mant: 0xc000000000000000, SE: 0xffff}
+	f80One        = f80{Mant: 1 << 63, SE: 0x3fff}
 )
 
-func (f f80) exp() int      { return int(f.se & 0x7fff) }
-func (f f80) neg() bool     { return f.se&0x8000 != 0 }
-func (f f80) isNaN() bool   { return f.exp() == 0x7fff && f.mant<<1 != 0 }
-func (f f80) isInf() bool   { return f.exp() == 0x7fff && f.mant<<1 == 0 }
-func (f f80) isZero() bool  { return f.mant == 0 && f.exp() != 0x7fff }
-func (f f80) flip() f80     { return f80{f.mant, f.se ^ 0x8000} }
-func (f f80) quiet() f80    { return f80{f.mant | 1<<62, f.se} }
-func (f f80) abs() f80      { return f80{f.mant, f.se & 0x7fff} }
-func signedZero(n bool) f80 { return f80{0, b2se(n)} }
-func signedInf(n bool) f80  { return f80{1 << 63, b2se(n) | 0x7fff} }
+func signedZero(n bool) f80 { return f80{Mant: 0, SE: b2se(n)} }
+func signedInf(n bool) f80  { return f80{Mant: 1 << 63, SE: b2se(n) | 0x7fff} }
 func b2se(n bool) uint16 {
 	if n {
 		return 0x8000
@@ -50,21 +40,21 @@ func b2se(n bool) uint16 {
 	return 0
 }
 
-// big converts a finite f to an exact big.Float.
-func (f f80) big() *big.Float {
+// toBig converts a finite f to an exact big.Float.
+func toBig(f f80) *big.Float {
 	x := new(big.Float).SetPrec(64)
-	if f.mant == 0 {
-		if f.neg() {
+	if f.Mant == 0 {
+		if f.Neg() {
 			x.Neg(x)
 		}
 		return x
 	}
-	e := f.exp()
+	e := f.Exp()
 	if e == 0 {
 		e = 1 // denormal
 	}
-	x.SetMantExp(new(big.Float).SetPrec(64).SetUint64(f.mant), e-16383-63)
-	if f.neg() {
+	x.SetMantExp(new(big.Float).SetPrec(64).SetUint64(f.Mant), e-16383-63)
+	if f.Neg() {
 		x.Neg(x)
 	}
 	return x
@@ -88,30 +78,30 @@ func fromBig(x *big.Float) f80 {
 	case be <= 0:
 		return signedZero(x.Signbit())
 	}
-	return f80{mant, b2se(x.Signbit()) | uint16(be)}
+	return f80{Mant: mant, SE: b2se(x.Signbit()) | uint16(be)}
 }
 
 func f80FromFloat64(f float64) f80 {
 	mant, se := f64to80(f)
-	return f80{mant, se}
+	return f80{Mant: mant, SE: se}
 }
 
-// float rounds f to a float of size 4 or 8 bytes with rounding mode rc
+// f80Float rounds f to a float of size 4 or 8 bytes with rounding mode rc
 // and returns its bits.
-func (f f80) float(size uint8, rc uint16) uint64 {
+func f80Float(f f80, size uint8, rc uint16) uint64 {
 	switch {
-	case f.isNaN():
+	case f.IsNaN():
 		if size == 4 {
-			return f.neg2(31) | 0x7fc00000 | (f.mant<<1)>>41
+			return negBit(f, 31) | 0x7fc00000 | (f.Mant<<1)>>41
 		}
-		return f.neg2(63) | 0x7ff8000000000000 | (f.mant<<1)>>12
-	case f.isInf():
+		return negBit(f, 63) | 0x7ff8000000000000 | (f.Mant<<1)>>12
+	case f.IsInf():
 		if size == 4 {
-			return f.neg2(31) | 0x7f800000
+			return negBit(f, 31) | 0x7f800000
 		}
-		return f.neg2(63) | 0x7ff0000000000000
+		return negBit(f, 63) | 0x7ff0000000000000
 	}
-	x := f.big()
+	x := toBig(f)
 	prec := uint(53)
 	if size == 4 {
 		prec = 24
@@ -125,8 +115,8 @@ func (f f80) float(size uint8, rc uint16) uint64 {
 	return math.Float64bits(v)
 }
 
-func (f f80) neg2(bit uint) uint64 {
-	if f.neg() {
+func negBit(f f80, bit uint) uint64 {
+	if f.Neg() {
 		return 1 << bit
 	}
 	return 0
@@ -149,17 +139,17 @@ func fcwPrec(fcw uint16) uint {
 
 // f80Arith computes a <op> b as the x87 does.
 func f80Arith(op uint64, a, b f80, fcw uint16) f80 {
-	if a.isNaN() || b.isNaN() {
+	if a.IsNaN() || b.IsNaN() {
 		switch {
-		case a.isNaN() && b.isNaN():
-			if b.mant<<1 > a.mant<<1 {
-				return b.quiet()
+		case a.IsNaN() && b.IsNaN():
+			if b.Mant<<1 > a.Mant<<1 {
+				return b.Quiet()
 			}
-			return a.quiet()
-		case a.isNaN():
-			return a.quiet()
+			return a.Quiet()
+		case a.IsNaN():
+			return a.Quiet()
 		}
-		return b.quiet()
+		return b.Quiet()
 	}
 	if op == x87Subr || op == x87Divr {
 		a, b = b, a
@@ -168,68 +158,68 @@ func f80Arith(op uint64, a, b f80, fcw uint16) f80 {
 	switch op {
 	case x87Add, x87Sub:
 		if op == x87Sub {
-			b = b.flip()
+			b = b.Flip()
 		}
-		if a.isInf() || b.isInf() {
-			if a.isInf() && b.isInf() && a.neg() != b.neg() {
+		if a.IsInf() || b.IsInf() {
+			if a.IsInf() && b.IsInf() && a.Neg() != b.Neg() {
 				return f80Indefinite
 			}
-			if a.isInf() {
+			if a.IsInf() {
 				return a
 			}
 			return b
 		}
-		if a.isZero() && b.isZero() {
-			if a.neg() == b.neg() {
+		if a.IsZero() && b.IsZero() {
+			if a.Neg() == b.Neg() {
 				return a
 			}
 			return signedZero(fcw>>10&3 == 1) // -0 only when rounding down
 		}
 	case x87Mul:
-		n := a.neg() != b.neg()
-		if a.isInf() || b.isInf() {
-			if a.isZero() || b.isZero() {
+		n := a.Neg() != b.Neg()
+		if a.IsInf() || b.IsInf() {
+			if a.IsZero() || b.IsZero() {
 				return f80Indefinite
 			}
 			return signedInf(n)
 		}
-		if a.isZero() || b.isZero() {
+		if a.IsZero() || b.IsZero() {
 			return signedZero(n)
 		}
 	case x87Div:
-		n := a.neg() != b.neg()
+		n := a.Neg() != b.Neg()
 		switch {
-		case a.isInf() && b.isInf(), a.isZero() && b.isZero():
+		case a.IsInf() && b.IsInf(), a.IsZero() && b.IsZero():
 			return f80Indefinite
-		case a.isInf():
+		case a.IsInf():
 			return signedInf(n)
-		case b.isInf(), a.isZero():
+		case b.IsInf(), a.IsZero():
 			return signedZero(n)
-		case b.isZero():
+		case b.IsZero():
 			return signedInf(n)
 		}
 	}
 	z := new(big.Float).SetPrec(fcwPrec(fcw)).SetMode(bigMode(fcw >> 10))
 	switch op {
 	case x87Add, x87Sub:
-		z.Add(a.big(), b.big())
+		z.Add(toBig(a), toBig(b))
 		if z.Sign() == 0 { // exact cancellation: +0, or -0 when rounding down
 			return signedZero(fcw>>10&3 == 1)
 		}
 	case x87Mul:
-		z.Mul(a.big(), b.big())
+		z.Mul(toBig(a), toBig(b))
 	default:
-		z.Quo(a.big(), b.big())
+		z.Quo(toBig(a), toBig(b))
 	}
 	return fromBig(z)
 }
 
 // f80Round rounds to an integer value with FCW.RC (or truncation).
 func f80Round(f f80, rc uint16) f80 {
-	if f.isNaN() || f.isInf() || f.isZero() {
+	if f.IsNaN() || f.IsInf() || f.IsZero() {
 		return f
 	}
-	x := f.big()
+	x := toBig(f)
 	t, _ := x.Int(nil) // toward zero
 	tf := new(big.Float).SetPrec(64).SetInt(t)
 	frac := new(big.Float).Sub(x, tf)
@@ -251,25 +241,25 @@ func f80Round(f f80, rc uint16) f80 {
 	}
 	t.Add(t, big.NewInt(int64(adj)))
 	if t.Sign() == 0 {
-		return signedZero(f.neg())
+		return signedZero(f.Neg())
 	}
 	return fromBig(new(big.Float).SetPrec(64).SetInt(t))
 }
 
 // f80Compare returns C3/C2/C0 for a ? b.
 func f80Compare(a, b f80) uint16 {
-	if a.isNaN() || b.isNaN() {
-		return fswC3 | fswC2 | fswC0
+	if a.IsNaN() || b.IsNaN() {
+		return cpu.FSWC3 | cpu.FSWC2 | cpu.FSWC0
 	}
 	var c int
 	switch {
-	case a.isInf() || b.isInf():
+	case a.IsInf() || b.IsInf():
 		ai, bi := 0, 0
-		if a.isInf() {
-			ai = 1 - 2*int(a.se>>15)
+		if a.IsInf() {
+			ai = 1 - 2*int(a.SE>>15)
 		}
-		if b.isInf() {
-			bi = 1 - 2*int(b.se>>15)
+		if b.IsInf() {
+			bi = 1 - 2*int(b.SE>>15)
 		}
 		if ai != bi {
 			c = 1
@@ -277,45 +267,19 @@ func f80Compare(a, b f80) uint16 {
 				c = -1
 			}
 		} else if ai == 0 {
-			c = a.big().Cmp(b.big())
+			c = toBig(a).Cmp(toBig(b))
 		}
 	default:
-		c = a.big().Cmp(b.big())
+		c = toBig(a).Cmp(toBig(b))
 	}
 	switch {
 	case c < 0:
-		return fswC0
+		return cpu.FSWC0
 	case c == 0:
-		return fswC3
+		return cpu.FSWC3
 	}
 	return 0
 }
-
-// st returns a pointer to st(i).
-func (c *CPU) st(i uint8) *f80 { return &c.ST[(c.FTOP+i)&7] }
-
-func (c *CPU) fpush(v f80) {
-	c.FTOP = (c.FTOP - 1) & 7
-	c.ST[c.FTOP] = v
-	c.FTAG |= 1 << c.FTOP
-}
-
-func (c *CPU) fpop() {
-	c.FTAG &^= 1 << c.FTOP
-	c.FTOP = (c.FTOP + 1) & 7
-}
-
-// fsw is the status word with TOP in bits 11..13.
-func (c *CPU) fsw() uint16 { return c.FSW&^(7<<11) | uint16(c.FTOP)<<11 }
-
-const (
-	fswC0 = 1 << 8
-	fswC1 = 1 << 9
-	fswC2 = 1 << 10
-	fswC3 = 1 << 14
-)
-
-func (c *CPU) setCC(cc uint16) { c.FSW = c.FSW&^(fswC0|fswC1|fswC2|fswC3) | cc }
 
 // f64to80 is the exact 80-bit encoding of a double.
 func f64to80(f float64) (mant uint64, se uint16) {
@@ -379,10 +343,10 @@ func x87Const(i uint64, rc uint16) f80 {
 		return k[1]
 	case 2:
 		if k[0] != k[1] || i >= 2 { // irrational: up is one ulp above toward-zero
-			if k[0].mant == ^uint64(0) {
-				return f80{1 << 63, k[0].se + 1}
+			if k[0].Mant == ^uint64(0) {
+				return f80{Mant: 1 << 63, SE: k[0].SE + 1}
 			}
-			return f80{k[0].mant + 1, k[0].se}
+			return f80{Mant: k[0].Mant + 1, SE: k[0].SE}
 		}
 	}
 	return k[0]
@@ -392,7 +356,7 @@ func x87Const(i uint64, rc uint16) f80 {
 // or 10) or an integer (size 2, 4 or 8 with 0x80 set).
 func (m *Machine) fload(c *CPU, a *arg, sz uint8) f80 {
 	if a.kind == argSt {
-		return *c.st(a.reg)
+		return *c.STi(a.reg)
 	}
 	ad := m.ea(c, a)
 	switch sz {
@@ -401,11 +365,11 @@ func (m *Machine) fload(c *CPU, a *arg, sz uint8) f80 {
 	case 8:
 		v := m.load(ad, 8)
 		if f := math.Float64frombits(v); f != f { // keep the NaN payload
-			return f80{1<<63 | (v&(1<<52-1))<<11, uint16(v>>48)&0x8000 | 0x7fff}
+			return f80{Mant: 1<<63 | (v&(1<<52-1))<<11, SE: uint16(v>>48)&0x8000 | 0x7fff}
 		}
 		return f80FromFloat64(math.Float64frombits(v))
 	case 10:
-		return f80{m.load(ad, 8), uint16(m.load(ad+8, 2))}
+		return f80{Mant: m.load(ad, 8), SE: uint16(m.load(ad+8, 2))}
 	}
 	isz := sz &^ 0x80
 	v := sext(m.load(ad, isz), isz)
@@ -418,35 +382,35 @@ func (m *Machine) fload(c *CPU, a *arg, sz uint8) f80 {
 func (m *Machine) x87(c *CPU, o *op) {
 	switch o.cond {
 	case x87Ld:
-		c.fpush(m.fload(c, &o.src, o.ssize))
+		c.FPush(m.fload(c, &o.src, o.ssize))
 	case x87Ild:
-		c.fpush(m.fload(c, &o.src, o.ssize|0x80))
+		c.FPush(m.fload(c, &o.src, o.ssize|0x80))
 	case x87LdConst:
-		c.fpush(x87Const(o.imm, c.FCW>>10))
+		c.FPush(x87Const(o.imm, c.FCW>>10))
 	case x87St:
-		v := *c.st(0)
+		v := *c.STi(0)
 		if o.dst.kind == argSt {
-			*c.st(o.dst.reg) = v
+			*c.STi(o.dst.reg) = v
 			c.FTAG |= 1 << ((c.FTOP + o.dst.reg) & 7)
 			break
 		}
 		ad := m.ea(c, &o.dst)
 		switch o.ssize {
 		case 4, 8:
-			m.store(ad, o.ssize, v.float(o.ssize, c.FCW>>10))
+			m.store(ad, o.ssize, f80Float(v, o.ssize, c.FCW>>10))
 		default:
-			m.store(ad, 8, v.mant)
-			m.store(ad+8, 2, uint64(v.se))
+			m.store(ad, 8, v.Mant)
+			m.store(ad+8, 2, uint64(v.SE))
 		}
 	case x87Ist, x87Istt:
-		v := *c.st(0)
+		v := *c.STi(0)
 		rc := c.FCW >> 10
 		if o.cond == x87Istt {
 			rc = 3
 		}
 		r := signBit[o.ssize] // integer indefinite
-		if !v.isNaN() && !v.isInf() {
-			t, _ := f80Round(v, rc).big().Int(nil)
+		if !v.IsNaN() && !v.IsInf() {
+			t, _ := toBig(f80Round(v, rc)).Int(nil)
 			lim := new(big.Int).Lsh(big.NewInt(1), uint(8*o.ssize-1))
 			if t.Cmp(lim) < 0 && t.Cmp(new(big.Int).Neg(lim)) >= 0 {
 				r = uint64(t.Int64())
@@ -454,72 +418,72 @@ func (m *Machine) x87(c *CPU, o *op) {
 		}
 		m.store(m.ea(c, &o.dst), o.ssize, r)
 	case x87Arith:
-		d := c.st(0)
+		d := c.STi(0)
 		if o.dst.kind == argSt {
-			d = c.st(o.dst.reg)
+			d = c.STi(o.dst.reg)
 		}
 		*d = f80Arith(o.imm, *d, m.fload(c, &o.src, o.ssize), c.FCW)
 	case x87Xch:
-		a, b := c.st(0), c.st(o.src.reg)
+		a, b := c.STi(0), c.STi(o.src.reg)
 		*a, *b = *b, *a
 	case x87Chs:
-		*c.st(0) = c.st(0).flip()
+		*c.STi(0) = c.STi(0).Flip()
 	case x87Abs:
-		*c.st(0) = c.st(0).abs()
+		*c.STi(0) = c.STi(0).Abs()
 	case x87Sqrt:
-		v := *c.st(0)
+		v := *c.STi(0)
 		switch {
-		case v.isNaN():
-			*c.st(0) = v.quiet()
-		case v.isZero() || (v.isInf() && !v.neg()):
-		case v.neg():
-			*c.st(0) = f80Indefinite
+		case v.IsNaN():
+			*c.STi(0) = v.Quiet()
+		case v.IsZero() || (v.IsInf() && !v.Neg()):
+		case v.Neg():
+			*c.STi(0) = f80Indefinite
 		default:
-			*c.st(0) = fromBig(sqrtRounded(v.big(), fcwPrec(c.FCW), bigMode(c.FCW>>10)))
+			*c.STi(0) = fromBig(sqrtRounded(toBig(v), fcwPrec(c.FCW), bigMode(c.FCW>>10)))
 		}
 	case x87Rnd:
-		*c.st(0) = f80Round(*c.st(0), c.FCW>>10)
+		*c.STi(0) = f80Round(*c.STi(0), c.FCW>>10)
 	case x87Com:
-		c.setCC(f80Compare(*c.st(0), m.fload(c, &o.src, o.ssize)))
+		c.SetCC(f80Compare(*c.STi(0), m.fload(c, &o.src, o.ssize)))
 	case x87Tst:
-		c.setCC(f80Compare(*c.st(0), f80{}))
+		c.SetCC(f80Compare(*c.STi(0), f80{}))
 	case x87Comi:
 		var f uint64
-		switch cc := f80Compare(*c.st(0), *c.st(o.src.reg)); cc {
-		case fswC3 | fswC2 | fswC0:
-			f = FlagZF | FlagPF | FlagCF
-		case fswC0:
-			f = FlagCF
-		case fswC3:
-			f = FlagZF
+		switch cc := f80Compare(*c.STi(0), *c.STi(o.src.reg)); cc {
+		case cpu.FSWC3 | cpu.FSWC2 | cpu.FSWC0:
+			f = cpu.FlagZF | cpu.FlagPF | cpu.FlagCF
+		case cpu.FSWC0:
+			f = cpu.FlagCF
+		case cpu.FSWC3:
+			f = cpu.FlagZF
 		}
-		c.setStatus(f)
+		c.SetStatus(f)
 	case x87Xam:
-		v := *c.st(0)
+		v := *c.STi(0)
 		var cc uint16
 		switch {
 		case c.FTAG&(1<<c.FTOP) == 0:
-			cc = fswC3 | fswC0
-		case v.isNaN():
-			cc = fswC0
-		case v.isInf():
-			cc = fswC2 | fswC0
-		case v.isZero():
-			cc = fswC3
-		case v.exp() == 0:
-			cc = fswC3 | fswC2 // denormal
+			cc = cpu.FSWC3 | cpu.FSWC0
+		case v.IsNaN():
+			cc = cpu.FSWC0
+		case v.IsInf():
+			cc = cpu.FSWC2 | cpu.FSWC0
+		case v.IsZero():
+			cc = cpu.FSWC3
+		case v.Exp() == 0:
+			cc = cpu.FSWC3 | cpu.FSWC2 // denormal
 		default:
-			cc = fswC2
+			cc = cpu.FSWC2
 		}
-		if v.neg() {
-			cc |= fswC1
+		if v.Neg() {
+			cc |= cpu.FSWC1
 		}
-		c.setCC(cc)
+		c.SetCC(cc)
 	case x87Free:
 		c.FTAG &^= 1 << ((c.FTOP + o.src.reg) & 7)
 	}
 	for range o.rep {
-		c.fpop()
+		c.FPop()
 	}
 }
 

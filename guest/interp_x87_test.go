@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -53,17 +54,17 @@ func TestDifferentialX87(t *testing.T) {
 	rand80 := func() f80 {
 		switch rng.IntN(10) {
 		case 0:
-			return f80{0, uint16(rng.IntN(2)) << 15}
+			return f80{Mant: 0, SE: uint16(rng.IntN(2)) << 15}
 		case 1:
 			return signedInf(rng.IntN(2) == 0)
 		case 2:
-			return f80{1<<63 | 1<<62 | rng.Uint64()>>3, 0x7fff | uint16(rng.IntN(2))<<15} // quiet NaN
+			return f80{Mant: 1<<63 | 1<<62 | rng.Uint64()>>3, SE: 0x7fff | uint16(rng.IntN(2))<<15} // quiet NaN
 		case 3:
 			return f80FromFloat64(float64(rng.IntN(2001) - 1000))
 		case 4, 5:
 			return f80FromFloat64(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10)))
 		}
-		return f80{1<<63 | rng.Uint64(), uint16(0x3fff+rng.IntN(129)-64) | uint16(rng.IntN(2))<<15}
+		return f80{Mant: 1<<63 | rng.Uint64(), SE: uint16(0x3fff+rng.IntN(129)-64) | uint16(rng.IntN(2))<<15}
 	}
 	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {
 		e := newEnv(t, mode)
@@ -81,10 +82,10 @@ func TestDifferentialX87(t *testing.T) {
 					mem[i] = byte(rng.Uint32())
 				}
 				a, b := rand80(), rand80()
-				binary.LittleEndian.PutUint64(mem[0:], a.mant)
-				binary.LittleEndian.PutUint16(mem[8:], a.se)
-				binary.LittleEndian.PutUint64(mem[10:], b.mant)
-				binary.LittleEndian.PutUint16(mem[18:], b.se)
+				binary.LittleEndian.PutUint64(mem[0:], a.Mant)
+				binary.LittleEndian.PutUint16(mem[8:], a.SE)
+				binary.LittleEndian.PutUint64(mem[10:], b.Mant)
+				binary.LittleEndian.PutUint16(mem[18:], b.SE)
 				switch rng.IntN(3) {
 				case 0:
 					binary.LittleEndian.PutUint64(mem[40:], math.Float64bits(rng.NormFloat64()*1e3))
@@ -104,7 +105,7 @@ func TestDifferentialX87(t *testing.T) {
 				}
 				regs[RBX] = scratch
 				regs[RSP] = 0
-				flags := flagR1 | FlagIF | rng.Uint64()&statusFlags
+				flags := cpu.FlagR1 | cpu.FlagIF | rng.Uint64()&cpu.StatusFlags
 				st := guestBytes(state, nsSize)
 				for r := 0; r < 16; r++ {
 					copy(st[8*r:], le64(regs[r]))
@@ -129,7 +130,7 @@ func TestDifferentialX87(t *testing.T) {
 				got := e.c.Regs
 				got[RSP], want[RSP] = 0, 0
 				gotMem := guestBytes(scratch, 64)
-				if got != want || e.c.RFLAGS()&statusFlags != wantFlags&statusFlags || string(gotMem) != string(wantMem) {
+				if got != want || e.c.RFLAGS()&cpu.StatusFlags != wantFlags&cpu.StatusFlags || string(gotMem) != string(wantMem) {
 					t.Fatalf("mode %v %s: a=%#x b=%#x fcw=%#x m40=% x\n got mem % x rax %#x flags %#x\nwant mem % x rax %#x flags %#x",
 						mode, tc.name, a, b, fcw, mem[40:48], gotMem[20:60], got[RAX], e.c.RFLAGS(), wantMem[20:60], want[RAX], wantFlags)
 				}

@@ -91,23 +91,3 @@ func mapAnonProt(n uint64, low bool, prot int) (uint64, error) {
 	}
 	return uint64(uintptr(p)), nil
 }
-
-// unmapAnon unmaps memory obtained from mapAnon.
-func unmapAnon(a, n uint64) error {
-	return unix.MunmapPtr(gptr(a), uintptr(n))
-}
-
-// mapAnonAt maps n bytes of anonymous memory at exactly a, failing rather
-// than replacing anything there (MAP_FIXED_NOREPLACE).
-func mapAnonAt(a, n uint64, prot int) error {
-	p, err := unix.MmapPtr(-1, 0, gptr(a), uintptr(n), prot,
-		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE)
-	if err != nil {
-		return err
-	}
-	if uint64(uintptr(p)) != a {
-		_ = unix.MunmapPtr(p, uintptr(n))
-		return unix.EEXIST
-	}
-	return nil
-}

@@ -1,4 +1,4 @@
-package guest
+package cpu
 
 import (
 	"golang.org/x/sys/unix"
@@ -6,9 +6,10 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-// This file holds the contracts between the interpreter and the parts that
-// plug into it: the Linux system-call layer (Kernel) and the thunk layer
-// (Thunker, implemented in package thunks, which guest never imports).
+// This file holds the contracts between the engines that run guest code
+// and the parts that plug into them: the Linux system-call layer (Kernel)
+// and the thunk layer (Thunker, implemented in package thunks, which the
+// guest packages never import).
 
 // Exit says why a guest stopped running.
 type Exit struct {
@@ -36,12 +37,12 @@ func (e Exit) Status() int {
 	return e.Code & 0xff
 }
 
-// Kernel executes guest system calls. The interpreter calls Syscall with
+// Kernel executes guest system calls. The run loop calls Syscall with
 // RIP already past the instruction (`int 0x80` or `syscall`) and, for
 // `syscall`, RCX and R11 already holding RIP and RFLAGS as the instruction
 // leaves them; the kernel reads arguments from and writes the result to
-// c.Regs. A non-nil result
-// ends the run (exit, exit_group, a fatal signal).
+// c.Regs. A non-nil result ends the run (exit, exit_group, a fatal
+// signal).
 type Kernel interface {
 	Syscall(c *CPU, abi ABI) *Exit
 }
@@ -49,14 +50,14 @@ type Kernel interface {
 // Thunker resolves and runs guest→host calls. A guest stub is the bytes
 // 0F 3F followed by the 32-byte SHA-256 of "library:function".
 //
-// The interpreter calls Resolve once per stub, when it decodes the block
+// The code cache calls Resolve once per stub, when it decodes the block
 // that holds it, and keeps the id with the decoded instruction. When the
-// stub executes it calls Call with that id; the host function reads its
-// packed-argument pointer (RDI for x86-64 guests, ECX for i386 guests) and
-// writes its result back through guest memory. When Call returns nil the
-// interpreter performs a near RET (pops the return address with the
-// guest's pointer width); a non-nil error kills the guest with SIGILL and
-// the error text as the Exit detail.
+// stub executes the run loop calls Call with that id; the host function
+// reads its packed-argument pointer (RDI for x86-64 guests, ECX for i386
+// guests) and writes its result back through guest memory. When Call
+// returns nil the run loop performs a near RET (pops the return address
+// with the guest's pointer width); a non-nil error kills the guest with
+// SIGILL and the error text as the Exit detail.
 type Thunker interface {
 	Resolve(hash [32]byte) (id uint32, err error)
 	Call(id uint32, c *CPU) error
@@ -64,7 +65,7 @@ type Thunker interface {
 
 // SegmentResolver is implemented by a Kernel that keeps segment descriptors
 // (i386 TLS through set_thread_area). When the guest loads FS or GS with a
-// selector (`mov gs, ax`), the interpreter asks SegmentBase for the base;
+// selector (`mov gs, ax`), the engine asks SegmentBase for the base;
 // ok=false makes the load fault (SIGSEGV), as a bad selector does.
 type SegmentResolver interface {
 	SegmentBase(sel uint16) (base uint64, ok bool)
@@ -72,9 +73,9 @@ type SegmentResolver interface {
 
 // GuestWriteNotifier is implemented by a Kernel that writes guest memory on
 // the guest's behalf (read, pread, readv, getrandom, ...), bypassing the
-// interpreter's stores. NewMachine hands it a function to call with every
-// range it wrote, so that decoded code there is dropped as it would be
-// after a guest store.
+// engines' stores. The engine's process hands it a function to call with
+// every range it wrote, so that decoded code there is dropped as it would
+// be after a guest store.
 type GuestWriteNotifier interface {
 	SetGuestWriteHook(func(r mm.AddrRange))
 }
