@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -279,8 +280,8 @@ func TestEvictionDuringCallback(t *testing.T) {
 	e.load(main)
 	// Decode the stub block without running it, to learn its arena memory.
 	stub := m.lookup(e.base + 8)
-	if stub.arena == 0 || stub.ops[0].code != opThunk {
-		t.Fatalf("stub block: arena %#x, first op %v", stub.arena, stub.ops[0].code)
+	if stub.arena == 0 || stub.ops[0].Code != isa.OpThunk {
+		t.Fatalf("stub block: arena %#x, first op %v", stub.arena, stub.ops[0].Code)
 	}
 	stubMem := stub.arena
 	ex := m.Run(e.c)

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -49,69 +50,69 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				// Blocks were dropped under us (self-modifying code or a
 				// mapping change): continue at this instruction afresh.
 				m.dirty = false
-				pc = o.pc
+				pc = o.PC
 				executed = uint64(i)
 				break run
 			}
-			m.pc = o.pc
-			switch o.code {
-			case opNop:
-			case opFallthrough:
-				pc = o.imm
+			m.pc = o.PC
+			switch o.Code {
+			case isa.OpNop:
+			case isa.OpFallthrough:
+				pc = o.Imm
 				break run
 
-			case opMov:
-				if o.dst.kind == argReg && o.src.kind == argReg {
-					setReg(c, o.dst.reg, o.size, c.Regs[o.src.reg])
+			case isa.OpMov:
+				if o.Dst.Kind == isa.ArgReg && o.Src.Kind == isa.ArgReg {
+					setReg(c, o.Dst.Reg, o.Size, c.Regs[o.Src.Reg])
 					continue
 				}
-				v := m.get(c, &o.src, o.size)
-				if o.dst.kind == argMem {
-					m.store(m.ea(c, &o.dst), o.size, v)
+				v := m.get(c, &o.Src, o.Size)
+				if o.Dst.Kind == isa.ArgMem {
+					m.store(m.ea(c, &o.Dst), o.Size, v)
 					continue
 				}
-				m.put(c, &o.dst, o.size, v)
-			case opMovzx:
-				m.put(c, &o.dst, o.size, m.get(c, &o.src, o.ssize))
-			case opMovsx:
-				v := m.get(c, &o.src, o.ssize)
-				sh := 64 - 8*uint(o.ssize)
-				m.put(c, &o.dst, o.size, uint64(int64(v<<sh)>>sh))
-			case opLea:
-				setReg(c, o.dst.reg, o.size, m.eaNoSeg(c, &o.src))
-			case opXchg:
-				a, ad := m.getRMW(c, &o.dst, o.size)
-				bv, bd := m.getRMW(c, &o.src, o.size)
-				m.putRMW(c, &o.src, o.size, bd, a)
-				m.putRMW(c, &o.dst, o.size, ad, bv)
-			case opPush:
-				m.push(c, o.size, m.get(c, &o.src, o.size))
-			case opPop:
-				v := m.pop(c, o.size)
-				m.put(c, &o.dst, o.size, v)
-			case opPushf:
-				m.push(c, o.size, c.RFLAGS()&^(1<<16|1<<17))
-			case opPopf:
-				v := m.pop(c, o.size)
-				if o.size == 2 {
+				m.put(c, &o.Dst, o.Size, v)
+			case isa.OpMovzx:
+				m.put(c, &o.Dst, o.Size, m.get(c, &o.Src, o.SSize))
+			case isa.OpMovsx:
+				v := m.get(c, &o.Src, o.SSize)
+				sh := 64 - 8*uint(o.SSize)
+				m.put(c, &o.Dst, o.Size, uint64(int64(v<<sh)>>sh))
+			case isa.OpLea:
+				setReg(c, o.Dst.Reg, o.Size, m.eaNoSeg(c, &o.Src))
+			case isa.OpXchg:
+				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				bv, bd := m.getRMW(c, &o.Src, o.Size)
+				m.putRMW(c, &o.Src, o.Size, bd, a)
+				m.putRMW(c, &o.Dst, o.Size, ad, bv)
+			case isa.OpPush:
+				m.push(c, o.Size, m.get(c, &o.Src, o.Size))
+			case isa.OpPop:
+				v := m.pop(c, o.Size)
+				m.put(c, &o.Dst, o.Size, v)
+			case isa.OpPushf:
+				m.push(c, o.Size, c.RFLAGS()&^(1<<16|1<<17))
+			case isa.OpPopf:
+				v := m.pop(c, o.Size)
+				if o.Size == 2 {
 					v |= c.RFLAGS() &^ 0xffff
 				}
 				c.SetRFLAGS(v)
-			case opCmov:
-				v := m.get(c, &o.src, o.size)
-				if !c.Cond(o.cond) {
-					v = c.Regs[o.dst.reg]
+			case isa.OpCmov:
+				v := m.get(c, &o.Src, o.Size)
+				if !c.Cond(o.Cond) {
+					v = c.Regs[o.Dst.Reg]
 				}
-				setReg(c, o.dst.reg, o.size, v)
-			case opSet:
+				setReg(c, o.Dst.Reg, o.Size, v)
+			case isa.OpSet:
 				var v uint64
-				if c.Cond(o.cond) {
+				if c.Cond(o.Cond) {
 					v = 1
 				}
-				m.put(c, &o.dst, 1, v)
-			case opBswap:
-				v := c.Regs[o.dst.reg]
-				switch o.size {
+				m.put(c, &o.Dst, 1, v)
+			case isa.OpBswap:
+				v := c.Regs[o.Dst.Reg]
+				switch o.Size {
 				case 8:
 					v = bits.ReverseBytes64(v)
 				case 4:
@@ -119,254 +120,254 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				default:
 					v = 0
 				}
-				setReg(c, o.dst.reg, o.size, v)
-			case opCbw:
-				half := o.size / 2
+				setReg(c, o.Dst.Reg, o.Size, v)
+			case isa.OpCbw:
+				half := o.Size / 2
 				sh := 64 - 8*uint(half)
-				setReg(c, uint8(RAX), o.size, uint64(int64(c.Regs[RAX]<<sh)>>sh))
-			case opCwd:
+				setReg(c, uint8(RAX), o.Size, uint64(int64(c.Regs[RAX]<<sh)>>sh))
+			case isa.OpCwd:
 				var v uint64
-				if c.Regs[RAX]&signBit[o.size] != 0 {
+				if c.Regs[RAX]&signBit[o.Size] != 0 {
 					v = ^uint64(0)
 				}
-				setReg(c, uint8(RDX), o.size, v)
-			case opLahf:
+				setReg(c, uint8(RDX), o.Size, v)
+			case isa.OpLahf:
 				f := c.RFLAGS() & 0xd5
 				c.Regs[RAX] = c.Regs[RAX]&^0xff00 | (f|2)<<8
-			case opSahf:
+			case isa.OpSahf:
 				f := c.RFLAGS()
 				c.SetStatus(f&cpu.FlagOF | (c.Regs[RAX]>>8)&(cpu.FlagCF|cpu.FlagPF|cpu.FlagAF|cpu.FlagZF|cpu.FlagSF))
-			case opClc, opStc, opCmc:
+			case isa.OpClc, isa.OpStc, isa.OpCmc:
 				f := c.RFLAGS()
-				switch o.code {
-				case opClc:
+				switch o.Code {
+				case isa.OpClc:
 					f &^= cpu.FlagCF
-				case opStc:
+				case isa.OpStc:
 					f |= cpu.FlagCF
 				default:
 					f ^= cpu.FlagCF
 				}
 				c.SetStatus(f)
-			case opCld:
+			case isa.OpCld:
 				c.SetDF(false)
-			case opStd:
+			case isa.OpStd:
 				c.SetDF(true)
-			case opXlat:
-				a := (c.Regs[RBX] + c.Regs[RAX]&0xff) & sizeMask[o.src.asize]
-				a = m.segAddr(c, o.src.seg, a)
+			case isa.OpXlat:
+				a := (c.Regs[RBX] + c.Regs[RAX]&0xff) & sizeMask[o.Src.ASize]
+				a = m.segAddr(c, o.Src.Seg, a)
 				setReg(c, uint8(RAX), 1, m.load(a, 1))
-			case opMovToSeg:
-				sel := uint16(m.get(c, &o.src, 2))
-				if ex, bad := m.loadSeg(c, uint8(o.dst.disp), sel); bad {
+			case isa.OpMovToSeg:
+				sel := uint16(m.get(c, &o.Src, 2))
+				if ex, bad := m.loadSeg(c, uint8(o.Dst.Disp), sel); bad {
 					return ex, false
 				}
-			case opMovFromSeg:
-				m.put(c, &o.dst, o.size, m.segSelector(c, uint8(o.src.disp)))
+			case isa.OpMovFromSeg:
+				m.put(c, &o.Dst, o.Size, m.segSelector(c, uint8(o.Src.Disp)))
 
-			case opAdd:
-				if o.dst.kind == argReg && o.src.kind != argMem {
-					a := c.Regs[o.dst.reg] & sizeMask[o.size]
-					bv := m.get(c, &o.src, o.size)
-					r := (a + bv) & sizeMask[o.size]
-					setReg(c, o.dst.reg, o.size, r)
-					c.SetLazy(cpu.LazyAdd, o.size, a, bv, r)
+			case isa.OpAdd:
+				if o.Dst.Kind == isa.ArgReg && o.Src.Kind != isa.ArgMem {
+					a := c.Regs[o.Dst.Reg] & sizeMask[o.Size]
+					bv := m.get(c, &o.Src, o.Size)
+					r := (a + bv) & sizeMask[o.Size]
+					setReg(c, o.Dst.Reg, o.Size, r)
+					c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
 					continue
 				}
-				a, ad := m.getRMW(c, &o.dst, o.size)
-				bv := m.get(c, &o.src, o.size)
-				r := (a + bv) & sizeMask[o.size]
-				m.putRMW(c, &o.dst, o.size, ad, r)
-				c.SetLazy(cpu.LazyAdd, o.size, a, bv, r)
-			case opSub:
-				if o.dst.kind == argReg && o.src.kind != argMem {
-					a := c.Regs[o.dst.reg] & sizeMask[o.size]
-					bv := m.get(c, &o.src, o.size)
-					r := (a - bv) & sizeMask[o.size]
-					setReg(c, o.dst.reg, o.size, r)
-					c.SetLazy(cpu.LazySub, o.size, a, bv, r)
+				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				bv := m.get(c, &o.Src, o.Size)
+				r := (a + bv) & sizeMask[o.Size]
+				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
+			case isa.OpSub:
+				if o.Dst.Kind == isa.ArgReg && o.Src.Kind != isa.ArgMem {
+					a := c.Regs[o.Dst.Reg] & sizeMask[o.Size]
+					bv := m.get(c, &o.Src, o.Size)
+					r := (a - bv) & sizeMask[o.Size]
+					setReg(c, o.Dst.Reg, o.Size, r)
+					c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
 					continue
 				}
-				a, ad := m.getRMW(c, &o.dst, o.size)
-				bv := m.get(c, &o.src, o.size)
-				r := (a - bv) & sizeMask[o.size]
-				m.putRMW(c, &o.dst, o.size, ad, r)
-				c.SetLazy(cpu.LazySub, o.size, a, bv, r)
-			case opCmp:
-				a := m.get(c, &o.dst, o.size)
-				bv := m.get(c, &o.src, o.size)
-				c.SetLazy(cpu.LazySub, o.size, a, bv, (a-bv)&sizeMask[o.size])
-			case opAdc, opSbb:
-				a, ad := m.getRMW(c, &o.dst, o.size)
-				bv := m.get(c, &o.src, o.size)
+				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				bv := m.get(c, &o.Src, o.Size)
+				r := (a - bv) & sizeMask[o.Size]
+				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
+			case isa.OpCmp:
+				a := m.get(c, &o.Dst, o.Size)
+				bv := m.get(c, &o.Src, o.Size)
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
+			case isa.OpAdc, isa.OpSbb:
+				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				bv := m.get(c, &o.Src, o.Size)
 				var cin uint64
 				if c.Carry() {
 					cin = 1
 				}
 				var r uint64
-				if o.code == opAdc {
-					r = (a + bv + cin) & sizeMask[o.size]
-					c.SetLazyCin(cpu.LazyAdc, o.size, a, bv, r, cin)
+				if o.Code == isa.OpAdc {
+					r = (a + bv + cin) & sizeMask[o.Size]
+					c.SetLazyCin(cpu.LazyAdc, o.Size, a, bv, r, cin)
 				} else {
-					r = (a - bv - cin) & sizeMask[o.size]
-					c.SetLazyCin(cpu.LazySbb, o.size, a, bv, r, cin)
+					r = (a - bv - cin) & sizeMask[o.Size]
+					c.SetLazyCin(cpu.LazySbb, o.Size, a, bv, r, cin)
 				}
-				m.putRMW(c, &o.dst, o.size, ad, r)
-			case opAnd, opOr, opXor:
-				a, ad := m.getRMW(c, &o.dst, o.size)
-				bv := m.get(c, &o.src, o.size)
+				m.putRMW(c, &o.Dst, o.Size, ad, r)
+			case isa.OpAnd, isa.OpOr, isa.OpXor:
+				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				bv := m.get(c, &o.Src, o.Size)
 				var r uint64
-				switch o.code {
-				case opAnd:
+				switch o.Code {
+				case isa.OpAnd:
 					r = a & bv
-				case opOr:
+				case isa.OpOr:
 					r = a | bv
 				default:
 					r = a ^ bv
 				}
-				m.putRMW(c, &o.dst, o.size, ad, r)
-				c.SetLazy(cpu.LazyLogic, o.size, a, bv, r)
-			case opTest:
-				a := m.get(c, &o.dst, o.size)
-				bv := m.get(c, &o.src, o.size)
-				c.SetLazy(cpu.LazyLogic, o.size, a, bv, a&bv)
-			case opInc, opDec:
-				a, ad := m.getRMW(c, &o.dst, o.size)
+				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, r)
+			case isa.OpTest:
+				a := m.get(c, &o.Dst, o.Size)
+				bv := m.get(c, &o.Src, o.Size)
+				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
+			case isa.OpInc, isa.OpDec:
+				a, ad := m.getRMW(c, &o.Dst, o.Size)
 				var cin uint64
 				if c.Carry() {
 					cin = 1
 				}
-				if o.code == opInc {
-					r := (a + 1) & sizeMask[o.size]
-					m.putRMW(c, &o.dst, o.size, ad, r)
-					c.SetLazyCin(cpu.LazyInc, o.size, a, 1, r, cin)
+				if o.Code == isa.OpInc {
+					r := (a + 1) & sizeMask[o.Size]
+					m.putRMW(c, &o.Dst, o.Size, ad, r)
+					c.SetLazyCin(cpu.LazyInc, o.Size, a, 1, r, cin)
 				} else {
-					r := (a - 1) & sizeMask[o.size]
-					m.putRMW(c, &o.dst, o.size, ad, r)
-					c.SetLazyCin(cpu.LazyDec, o.size, a, 1, r, cin)
+					r := (a - 1) & sizeMask[o.Size]
+					m.putRMW(c, &o.Dst, o.Size, ad, r)
+					c.SetLazyCin(cpu.LazyDec, o.Size, a, 1, r, cin)
 				}
-			case opNeg:
-				a, ad := m.getRMW(c, &o.dst, o.size)
-				r := -a & sizeMask[o.size]
-				m.putRMW(c, &o.dst, o.size, ad, r)
-				c.SetLazy(cpu.LazySub, o.size, 0, a, r)
-			case opNot:
-				a, ad := m.getRMW(c, &o.dst, o.size)
-				m.putRMW(c, &o.dst, o.size, ad, ^a&sizeMask[o.size])
-			case opMul, opImul1:
+			case isa.OpNeg:
+				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				r := -a & sizeMask[o.Size]
+				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				c.SetLazy(cpu.LazySub, o.Size, 0, a, r)
+			case isa.OpNot:
+				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				m.putRMW(c, &o.Dst, o.Size, ad, ^a&sizeMask[o.Size])
+			case isa.OpMul, isa.OpImul1:
 				m.mul1(c, o)
-			case opImul2, opImul3:
+			case isa.OpImul2, isa.OpImul3:
 				m.imul(c, o)
-			case opDiv, opIdiv:
+			case isa.OpDiv, isa.OpIdiv:
 				if !m.div(c, o) {
-					c.RIP = o.pc
+					c.RIP = o.PC
 					m.stats.Instructions += uint64(i)
-					return sigExit(unix.SIGFPE, "SIGFPE: divide error (guest rip %#x)", o.pc), false
+					return sigExit(unix.SIGFPE, "SIGFPE: divide error (guest rip %#x)", o.PC), false
 				}
 
-			case opShl, opShr, opSar:
+			case isa.OpShl, isa.OpShr, isa.OpSar:
 				m.shift(c, o)
-			case opRol, opRor, opRcl, opRcr:
+			case isa.OpRol, isa.OpRor, isa.OpRcl, isa.OpRcr:
 				m.rotate(c, o)
-			case opShld, opShrd:
+			case isa.OpShld, isa.OpShrd:
 				m.shiftDouble(c, o)
 
-			case opBt, opBts, opBtr, opBtc:
+			case isa.OpBt, isa.OpBts, isa.OpBtr, isa.OpBtc:
 				m.bitTest(c, o)
-			case opBsf, opBsr, opTzcnt, opLzcnt, opPopcnt:
+			case isa.OpBsf, isa.OpBsr, isa.OpTzcnt, isa.OpLzcnt, isa.OpPopcnt:
 				m.bitCount(c, o)
 
-			case opJmp:
-				pc = o.imm
+			case isa.OpJmp:
+				pc = o.Imm
 				break run
-			case opJmpInd:
-				pc = m.get(c, &o.src, o.size) & m.ipMask()
+			case isa.OpJmpInd:
+				pc = m.get(c, &o.Src, o.Size) & m.ipMask()
 				break run
-			case opCmpJcc, opTestJcc:
-				a := c.Regs[o.dst.reg&15] & sizeMask[o.size]
-				bv := m.get(c, &o.src, o.size)
-				if o.code == opCmpJcc {
-					c.SetLazy(cpu.LazySub, o.size, a, bv, (a-bv)&sizeMask[o.size])
+			case isa.OpCmpJcc, isa.OpTestJcc:
+				a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+				bv := m.get(c, &o.Src, o.Size)
+				if o.Code == isa.OpCmpJcc {
+					c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
 				} else {
-					c.SetLazy(cpu.LazyLogic, o.size, a, bv, a&bv)
+					c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
 				}
-				if c.Cond(o.cond) {
-					pc = o.imm
+				if c.Cond(o.Cond) {
+					pc = o.Imm
 				} else {
-					pc = o.next()
-				}
-				break run
-			case opJcc:
-				if c.Cond(o.cond) {
-					pc = o.imm
-				} else {
-					pc = o.next()
+					pc = o.Next()
 				}
 				break run
-			case opCall:
-				m.push(c, o.size, o.next())
-				pc = o.imm
+			case isa.OpJcc:
+				if c.Cond(o.Cond) {
+					pc = o.Imm
+				} else {
+					pc = o.Next()
+				}
 				break run
-			case opCallInd:
-				t := m.get(c, &o.src, o.size)
-				m.push(c, o.size, o.next())
+			case isa.OpCall:
+				m.push(c, o.Size, o.Next())
+				pc = o.Imm
+				break run
+			case isa.OpCallInd:
+				t := m.get(c, &o.Src, o.Size)
+				m.push(c, o.Size, o.Next())
 				pc = t & m.ipMask()
 				break run
-			case opRet:
-				pc = m.pop(c, o.size)
-				if o.imm != 0 {
-					setReg(c, uint8(RSP), m.stackSize(), c.Regs[RSP]+o.imm)
+			case isa.OpRet:
+				pc = m.pop(c, o.Size)
+				if o.Imm != 0 {
+					setReg(c, uint8(RSP), m.stackSize(), c.Regs[RSP]+o.Imm)
 				}
 				break run
-			case opLoop:
-				cnt := (c.Regs[RCX] - 1) & sizeMask[o.size]
-				setReg(c, uint8(RCX), o.size, cnt)
+			case isa.OpLoop:
+				cnt := (c.Regs[RCX] - 1) & sizeMask[o.Size]
+				setReg(c, uint8(RCX), o.Size, cnt)
 				take := cnt != 0
-				switch o.cond {
-				case loopE:
+				switch o.Cond {
+				case isa.LoopE:
 					take = take && c.Zero()
-				case loopNE:
+				case isa.LoopNE:
 					take = take && !c.Zero()
 				}
 				if take {
-					pc = o.imm
+					pc = o.Imm
 				} else {
-					pc = o.next()
+					pc = o.Next()
 				}
 				break run
-			case opJcxz:
-				if c.Regs[RCX]&sizeMask[o.size] == 0 {
-					pc = o.imm
+			case isa.OpJcxz:
+				if c.Regs[RCX]&sizeMask[o.Size] == 0 {
+					pc = o.Imm
 				} else {
-					pc = o.next()
+					pc = o.Next()
 				}
 				break run
-			case opEnter:
+			case isa.OpEnter:
 				m.enter(c, o)
-			case opLeave:
+			case isa.OpLeave:
 				setReg(c, uint8(RSP), m.stackSize(), c.Regs[RBP])
-				setReg(c, uint8(RBP), o.size, m.pop(c, o.size))
+				setReg(c, uint8(RBP), o.Size, m.pop(c, o.Size))
 
-			case opMovs, opStos, opLods, opCmps, opScas:
+			case isa.OpMovs, isa.OpStos, isa.OpLods, isa.OpCmps, isa.OpScas:
 				m.str(c, o)
 
-			case opXadd:
-				a, ad := m.getRMW(c, &o.dst, o.size)
-				bv := c.Regs[o.src.reg] & sizeMask[o.size]
-				r := (a + bv) & sizeMask[o.size]
-				setReg(c, o.src.reg, o.size, a)
-				m.putRMW(c, &o.dst, o.size, ad, r)
-				c.SetLazy(cpu.LazyAdd, o.size, a, bv, r)
-			case opCmpxchg:
-				a, ad := m.getRMW(c, &o.dst, o.size)
-				acc := c.Regs[RAX] & sizeMask[o.size]
-				c.SetLazy(cpu.LazySub, o.size, acc, a, (acc-a)&sizeMask[o.size])
+			case isa.OpXadd:
+				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				bv := c.Regs[o.Src.Reg] & sizeMask[o.Size]
+				r := (a + bv) & sizeMask[o.Size]
+				setReg(c, o.Src.Reg, o.Size, a)
+				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
+			case isa.OpCmpxchg:
+				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				acc := c.Regs[RAX] & sizeMask[o.Size]
+				c.SetLazy(cpu.LazySub, o.Size, acc, a, (acc-a)&sizeMask[o.Size])
 				if acc == a {
-					m.putRMW(c, &o.dst, o.size, ad, m.get(c, &o.src, o.size))
+					m.putRMW(c, &o.Dst, o.Size, ad, m.get(c, &o.Src, o.Size))
 				} else {
-					setReg(c, uint8(RAX), o.size, a)
+					setReg(c, uint8(RAX), o.Size, a)
 				}
-			case opCmpxchg8b:
-				ad := m.ea(c, &o.dst)
+			case isa.OpCmpxchg8b:
+				ad := m.ea(c, &o.Dst)
 				v := m.load(ad, 8)
 				if v == c.Regs[RDX]<<32|c.Regs[RAX]&0xffffffff {
 					m.store(ad, 8, c.Regs[RCX]<<32|c.Regs[RBX]&0xffffffff)
@@ -376,12 +377,12 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 					setReg(c, uint8(RDX), 4, v>>32)
 					c.SetStatus(c.RFLAGS() &^ cpu.FlagZF)
 				}
-			case opCmpxchg16b:
-				ad := m.ea(c, &o.dst)
+			case isa.OpCmpxchg16b:
+				ad := m.ea(c, &o.Dst)
 				if ad%16 != 0 {
-					c.RIP = o.pc
+					c.RIP = o.PC
 					m.stats.Instructions += uint64(i)
-					return sigExit(unix.SIGSEGV, "SIGSEGV: general protection (cmpxchg16b operand %#x not 16-byte aligned, guest rip %#x)", ad, o.pc), false
+					return sigExit(unix.SIGSEGV, "SIGSEGV: general protection (cmpxchg16b operand %#x not 16-byte aligned, guest rip %#x)", ad, o.PC), false
 				}
 				lo, hi := m.load(ad, 8), m.load(ad+8, 8)
 				if lo == c.Regs[RAX] && hi == c.Regs[RDX] {
@@ -392,50 +393,50 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 					c.Regs[RAX], c.Regs[RDX] = lo, hi
 					c.SetStatus(c.RFLAGS() &^ cpu.FlagZF)
 				}
-			case opInto:
+			case isa.OpInto:
 				if c.Cond(0) { // OF
-					c.RIP = o.pc
+					c.RIP = o.PC
 					m.stats.Instructions += uint64(i)
 					return m.fatal(c, o), false
 				}
-			case opBound:
-				ea := m.ea(c, &o.src)
-				sh := 64 - 8*uint(o.size)
-				pair := m.load(ea, 2*o.size)
-				idx := int64(c.Regs[o.dst.reg]<<sh) >> sh
-				lo, hi := int64(pair<<sh)>>sh, int64(pair>>(8*uint(o.size))<<sh)>>sh
+			case isa.OpBound:
+				ea := m.ea(c, &o.Src)
+				sh := 64 - 8*uint(o.Size)
+				pair := m.load(ea, 2*o.Size)
+				idx := int64(c.Regs[o.Dst.Reg]<<sh) >> sh
+				lo, hi := int64(pair<<sh)>>sh, int64(pair>>(8*uint(o.Size))<<sh)>>sh
 				if idx < lo || idx > hi {
-					c.RIP = o.pc
+					c.RIP = o.PC
 					m.stats.Instructions += uint64(i)
 					return m.fatal(c, o), false
 				}
-			case opAam:
+			case isa.OpAam:
 				al, ah := c.Regs[RAX]&0xff, c.Regs[RAX]>>8&0xff
-				if o.cond == 0 {
-					if o.imm == 0 {
-						c.RIP = o.pc
+				if o.Cond == 0 {
+					if o.Imm == 0 {
+						c.RIP = o.PC
 						m.stats.Instructions += uint64(i)
 						return m.fatal(c, o), false
 					}
-					al, ah = al%o.imm, al/o.imm
+					al, ah = al%o.Imm, al/o.Imm
 				} else {
-					al, ah = (al+ah*o.imm)&0xff, 0
+					al, ah = (al+ah*o.Imm)&0xff, 0
 				}
 				setReg(c, uint8(RAX), 2, ah<<8|al)
 				// SF, ZF and PF from AL; OF, AF and CF are undefined and
 				// left clear.
 				c.SetLazy(cpu.LazyLogic, 1, al, al, al)
-			case opCpuid:
+			case isa.OpCpuid:
 				a, bv, cv, d := cpuid(m.mode, uint32(c.Regs[RAX]), uint32(c.Regs[RCX]))
 				c.Regs[RAX], c.Regs[RBX], c.Regs[RCX], c.Regs[RDX] = uint64(a), uint64(bv), uint64(cv), uint64(d)
-			case opRdtsc:
+			case isa.OpRdtsc:
 				t := uint64(time.Since(m.start).Nanoseconds())
 				c.Regs[RAX], c.Regs[RDX] = t&0xffffffff, t>>32
 
-			case opSyscall, opInt80:
-				c.RIP = o.next()
+			case isa.OpSyscall, isa.OpInt80:
+				c.RIP = o.Next()
 				abi := ABIi386
-				if o.code == opSyscall {
+				if o.Code == isa.OpSyscall {
 					abi = ABIAMD64
 					c.Regs[RCX] = c.RIP
 					c.Regs[R11] = c.RFLAGS()
@@ -450,54 +451,54 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 				executed = 0
 				pc = c.RIP
 				break run
-			case opThunk:
-				c.RIP = o.next()
+			case isa.OpThunk:
+				c.RIP = o.Next()
 				m.stats.Instructions += uint64(i + 1)
 				executed = 0
-				if err := m.thunker.Call(uint32(o.imm), c); err != nil {
+				if err := m.thunker.Call(uint32(o.Imm), c); err != nil {
 					if m.exit != nil {
 						return *m.exit, false
 					}
-					c.RIP = o.pc
-					return sigExit(unix.SIGILL, "SIGILL: thunk at %#x failed: %v", o.pc, err), false
+					c.RIP = o.PC
+					return sigExit(unix.SIGILL, "SIGILL: thunk at %#x failed: %v", o.PC, err), false
 				}
 				if m.exit != nil {
 					return *m.exit, false
 				}
-				pc = m.pop(c, o.size)
+				pc = m.pop(c, o.Size)
 				break run
-			case opTrap:
-				c.RIP = o.pc
+			case isa.OpTrap:
+				c.RIP = o.PC
 				m.stats.Instructions += uint64(i)
-				if m.trap == o.pc && m.callbacks > 0 {
+				if m.trap == o.PC && m.callbacks > 0 {
 					return Exit{}, true
 				}
-				return m.invalidExit(o.pc), false
+				return m.invalidExit(o.PC), false
 
-			case opFnstcw:
-				m.store(m.ea(c, &o.dst), 2, uint64(c.FCW))
-			case opFldcw:
-				c.FCW = uint16(m.load(m.ea(c, &o.dst), 2))
-			case opFnstsw:
-				m.put(c, &o.dst, 2, uint64(c.FSWord()))
-			case opFninit:
-				if o.cond == 0 {
+			case isa.OpFnstcw:
+				m.store(m.ea(c, &o.Dst), 2, uint64(c.FCW))
+			case isa.OpFldcw:
+				c.FCW = uint16(m.load(m.ea(c, &o.Dst), 2))
+			case isa.OpFnstsw:
+				m.put(c, &o.Dst, 2, uint64(c.FSWord()))
+			case isa.OpFninit:
+				if o.Cond == 0 {
 					c.FCW, c.FTOP, c.FTAG = 0x37f, 0, 0
 				}
 				c.FSW = 0
-			case opX87:
+			case isa.OpX87:
 				m.x87(c, o)
-			case opSseMov, opSseMovQ, opSseHalf, opSimd, opSimdImm, opPmovmskb, opPshufd, opStmxcsr, opLdmxcsr,
-				opSseScalarMov, opSseArith, opSseComi, opCvtI2F, opCvtF2I, opCvtF2F,
-				opPackedFP, opPackedCmp, opMovmskF, opShufF, opMovHLF:
+			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,
+				isa.OpSseScalarMov, isa.OpSseArith, isa.OpSseComi, isa.OpCvtI2F, isa.OpCvtF2I, isa.OpCvtF2F,
+				isa.OpPackedFP, isa.OpPackedCmp, isa.OpMovmskF, isa.OpShufF, isa.OpMovHLF:
 				if !m.sse(c, o) {
-					c.RIP = o.pc
+					c.RIP = o.PC
 					m.stats.Instructions += uint64(i)
 					return sseFault(o), false
 				}
 
 			default:
-				c.RIP = o.pc
+				c.RIP = o.PC
 				m.stats.Instructions += uint64(i)
 				return m.fatal(c, o), false
 			}
@@ -524,35 +525,35 @@ func (m *Machine) loop(c *CPU) (exit Exit, trapped bool) {
 }
 
 // fatal builds the Exit of the ops that always kill the guest.
-func (m *Machine) fatal(c *CPU, o *op) Exit {
-	switch o.code {
-	case opFetchFault:
+func (m *Machine) fatal(c *CPU, o *isa.Op) Exit {
+	switch o.Code {
+	case isa.OpFetchFault:
 		sig := unix.SIGSEGV
-		if prot, ok := m.guestProt(o.imm); ok && prot&unix.PROT_EXEC != 0 {
-			sig = m.faultSignal(o.imm) // executable, and yet it faulted: past the end of its file?
+		if prot, ok := m.guestProt(o.Imm); ok && prot&unix.PROT_EXEC != 0 {
+			sig = m.faultSignal(o.Imm) // executable, and yet it faulted: past the end of its file?
 		}
-		return sigExit(sig, "%s at address %#x (instruction fetch, guest rip %#x)", unix.SignalName(sig), o.imm, o.pc)
-	case opUd2:
-		return sigExit(unix.SIGILL, "SIGILL: ud2 at guest rip %#x", o.pc)
-	case opGP:
-		if o.imm == 0 {
-			return sigExit(unix.SIGSEGV, "SIGSEGV: general protection: instruction longer than 15 bytes (guest rip %#x)", o.pc)
+		return sigExit(sig, "%s at address %#x (instruction fetch, guest rip %#x)", unix.SignalName(sig), o.Imm, o.PC)
+	case isa.OpUd2:
+		return sigExit(unix.SIGILL, "SIGILL: ud2 at guest rip %#x", o.PC)
+	case isa.OpGP:
+		if o.Imm == 0 {
+			return sigExit(unix.SIGSEGV, "SIGSEGV: general protection: instruction longer than 15 bytes (guest rip %#x)", o.PC)
 		}
 		return sigExit(unix.SIGSEGV, "SIGSEGV: general protection: privileged instruction %s (guest rip %#x)",
-			strings.ToLower(x86asm.Op(o.imm).String()), o.pc)
-	case opInto:
-		return sigExit(unix.SIGSEGV, "SIGSEGV: overflow trap: into with OF set (guest rip %#x)", o.pc)
-	case opBound:
-		return sigExit(unix.SIGSEGV, "SIGSEGV: bound range exceeded (guest rip %#x)", o.pc)
-	case opAam:
-		return sigExit(unix.SIGFPE, "SIGFPE: divide error: aam 0 (guest rip %#x)", o.pc)
-	case opInt3:
-		c.RIP = o.next()
-		return sigExit(unix.SIGTRAP, "SIGTRAP: int3 (guest rip %#x)", o.pc)
-	case opInt:
-		return sigExit(unix.SIGSEGV, "SIGSEGV: general protection on int (guest rip %#x)", o.pc)
+			strings.ToLower(x86asm.Op(o.Imm).String()), o.PC)
+	case isa.OpInto:
+		return sigExit(unix.SIGSEGV, "SIGSEGV: overflow trap: into with OF set (guest rip %#x)", o.PC)
+	case isa.OpBound:
+		return sigExit(unix.SIGSEGV, "SIGSEGV: bound range exceeded (guest rip %#x)", o.PC)
+	case isa.OpAam:
+		return sigExit(unix.SIGFPE, "SIGFPE: divide error: aam 0 (guest rip %#x)", o.PC)
+	case isa.OpInt3:
+		c.RIP = o.Next()
+		return sigExit(unix.SIGTRAP, "SIGTRAP: int3 (guest rip %#x)", o.PC)
+	case isa.OpInt:
+		return sigExit(unix.SIGSEGV, "SIGSEGV: general protection on int (guest rip %#x)", o.PC)
 	default:
-		return m.invalidExit(o.pc)
+		return m.invalidExit(o.PC)
 	}
 }
 
@@ -574,32 +575,32 @@ func setReg(c *CPU, r uint8, size uint8, v uint64) {
 
 // eaNoSeg is the effective address of a memory operand before the segment
 // base, modulo the address size.
-func (m *Machine) eaNoSeg(c *CPU, a *arg) uint64 {
-	ad := a.disp
-	if a.reg != noReg {
-		ad += c.Regs[a.reg&15]
+func (m *Machine) eaNoSeg(c *CPU, a *isa.Arg) uint64 {
+	ad := a.Disp
+	if a.Reg != isa.NoReg {
+		ad += c.Regs[a.Reg&15]
 	}
-	if a.index != noReg {
-		ad += c.Regs[a.index&15] << (a.scale & 3)
+	if a.Index != isa.NoReg {
+		ad += c.Regs[a.Index&15] << (a.Scale & 3)
 	}
-	return ad & sizeMask[a.asize]
+	return ad & sizeMask[a.ASize]
 }
 
 // ea is the linear address of a memory operand: in Mode32 always below
 // 4 GiB, so a 32-bit guest cannot name minemu's memory.
-func (m *Machine) ea(c *CPU, a *arg) uint64 {
+func (m *Machine) ea(c *CPU, a *isa.Arg) uint64 {
 	ad := m.eaNoSeg(c, a)
-	if a.seg != segNone {
-		ad = m.segAddr(c, a.seg, ad)
+	if a.Seg != isa.SegNone {
+		ad = m.segAddr(c, a.Seg, ad)
 	}
 	return ad
 }
 
 func (m *Machine) segAddr(c *CPU, seg uint8, ad uint64) uint64 {
 	switch seg {
-	case segFS:
+	case isa.SegFS:
 		ad += c.FSBase
-	case segGS:
+	case isa.SegGS:
 		ad += c.GSBase
 	}
 	if m.mode == mm.Mode32 {
@@ -645,19 +646,19 @@ func (m *Machine) store(a uint64, size uint8, v uint64) {
 }
 
 // get reads an operand; the register case is small enough to inline.
-func (m *Machine) get(c *CPU, a *arg, size uint8) uint64 {
-	if a.kind == argReg {
-		return c.Regs[a.reg&15] & sizeMask[size]
+func (m *Machine) get(c *CPU, a *isa.Arg, size uint8) uint64 {
+	if a.Kind == isa.ArgReg {
+		return c.Regs[a.Reg&15] & sizeMask[size]
 	}
 	return m.getSlow(c, a, size)
 }
 
-func (m *Machine) getSlow(c *CPU, a *arg, size uint8) uint64 {
-	switch a.kind {
-	case argImm:
-		return a.disp & sizeMask[size]
-	case argRegHi:
-		return c.Regs[a.reg&15] >> 8 & 0xff
+func (m *Machine) getSlow(c *CPU, a *isa.Arg, size uint8) uint64 {
+	switch a.Kind {
+	case isa.ArgImm:
+		return a.Disp & sizeMask[size]
+	case isa.ArgRegHi:
+		return c.Regs[a.Reg&15] >> 8 & 0xff
 	default:
 		return m.load(m.ea(c, a), size)
 	}
@@ -665,14 +666,14 @@ func (m *Machine) getSlow(c *CPU, a *arg, size uint8) uint64 {
 
 // getRMW reads an operand that will be written back, returning its
 // address for putRMW.
-func (m *Machine) getRMW(c *CPU, a *arg, size uint8) (uint64, uint64) {
-	switch a.kind {
-	case argReg:
-		return c.Regs[a.reg] & sizeMask[size], 0
-	case argRegHi:
-		return c.Regs[a.reg] >> 8 & 0xff, 0
-	case argImm:
-		return a.disp & sizeMask[size], 0
+func (m *Machine) getRMW(c *CPU, a *isa.Arg, size uint8) (uint64, uint64) {
+	switch a.Kind {
+	case isa.ArgReg:
+		return c.Regs[a.Reg] & sizeMask[size], 0
+	case isa.ArgRegHi:
+		return c.Regs[a.Reg] >> 8 & 0xff, 0
+	case isa.ArgImm:
+		return a.Disp & sizeMask[size], 0
 	default:
 		ad := m.ea(c, a)
 		return m.load(ad, size), ad
@@ -680,37 +681,37 @@ func (m *Machine) getRMW(c *CPU, a *arg, size uint8) (uint64, uint64) {
 }
 
 // put writes an operand, computing a memory operand's address.
-func (m *Machine) put(c *CPU, a *arg, size uint8, v uint64) {
-	if a.kind == argReg && size >= 4 {
+func (m *Machine) put(c *CPU, a *isa.Arg, size uint8, v uint64) {
+	if a.Kind == isa.ArgReg && size >= 4 {
 		if size == 8 {
-			c.Regs[a.reg&15] = v
+			c.Regs[a.Reg&15] = v
 		} else {
-			c.Regs[a.reg&15] = v & 0xffffffff
+			c.Regs[a.Reg&15] = v & 0xffffffff
 		}
 		return
 	}
 	m.putSlow(c, a, size, v)
 }
 
-func (m *Machine) putSlow(c *CPU, a *arg, size uint8, v uint64) {
-	switch a.kind {
-	case argReg:
-		setReg(c, a.reg, size, v)
-	case argRegHi:
-		c.Regs[a.reg&15] = c.Regs[a.reg&15]&^0xff00 | (v&0xff)<<8
-	case argMem:
+func (m *Machine) putSlow(c *CPU, a *isa.Arg, size uint8, v uint64) {
+	switch a.Kind {
+	case isa.ArgReg:
+		setReg(c, a.Reg, size, v)
+	case isa.ArgRegHi:
+		c.Regs[a.Reg&15] = c.Regs[a.Reg&15]&^0xff00 | (v&0xff)<<8
+	case isa.ArgMem:
 		m.store(m.ea(c, a), size, v)
 	}
 }
 
 // putRMW writes an operand read by getRMW.
-func (m *Machine) putRMW(c *CPU, a *arg, size uint8, ad, v uint64) {
-	switch a.kind {
-	case argReg:
-		setReg(c, a.reg, size, v)
-	case argRegHi:
-		c.Regs[a.reg] = c.Regs[a.reg]&^0xff00 | (v&0xff)<<8
-	case argMem:
+func (m *Machine) putRMW(c *CPU, a *isa.Arg, size uint8, ad, v uint64) {
+	switch a.Kind {
+	case isa.ArgReg:
+		setReg(c, a.Reg, size, v)
+	case isa.ArgRegHi:
+		c.Regs[a.Reg] = c.Regs[a.Reg]&^0xff00 | (v&0xff)<<8
+	case isa.ArgMem:
 		m.store(ad, size, v)
 	}
 }
@@ -738,9 +739,9 @@ func (m *Machine) pop(c *CPU, size uint8) uint64 {
 }
 
 // enter builds a stack frame (level 0..31 as the CPU does).
-func (m *Machine) enter(c *CPU, o *op) {
-	sz := o.size
-	level := o.src.disp
+func (m *Machine) enter(c *CPU, o *isa.Op) {
+	sz := o.Size
+	level := o.Src.Disp
 	m.push(c, sz, c.Regs[RBP])
 	frame := c.Regs[RSP]
 	if level > 0 {
@@ -752,7 +753,7 @@ func (m *Machine) enter(c *CPU, o *op) {
 		m.push(c, sz, frame)
 	}
 	setReg(c, uint8(RBP), sz, frame)
-	setReg(c, uint8(RSP), m.stackSize(), c.Regs[RSP]-o.imm)
+	setReg(c, uint8(RSP), m.stackSize(), c.Regs[RSP]-o.Imm)
 }
 
 // loadSeg loads a segment register from a selector.

@@ -4,6 +4,7 @@ import (
 	"math/bits"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -26,13 +27,13 @@ func b2f(b bool, f uint64) uint64 {
 // mul1 is one-operand mul/imul: rDX:rAX (AX for bytes) = rAX * src.
 // CF = OF = the upper half is significant; SF, ZF, PF follow the low half
 // and AF is cleared (undefined on the CPU).
-func (m *Machine) mul1(c *CPU, o *op) {
-	s := o.size
-	src := m.get(c, &o.src, s)
+func (m *Machine) mul1(c *CPU, o *isa.Op) {
+	s := o.Size
+	src := m.get(c, &o.Src, s)
 	a := c.Regs[RAX] & sizeMask[s]
 	var lo, hi uint64
 	var over bool
-	if o.code == opMul {
+	if o.Code == isa.OpMul {
 		if s == 8 {
 			hi, lo = bits.Mul64(a, src)
 		} else {
@@ -72,15 +73,15 @@ func mulSigned(a, b int64) (hi, lo uint64) {
 
 // imul is the two- and three-operand imul: dst = a * b truncated; CF = OF
 // = the product did not fit. Flags other than CF/OF as for mul1.
-func (m *Machine) imul(c *CPU, o *op) {
-	s := o.size
+func (m *Machine) imul(c *CPU, o *isa.Op) {
+	s := o.Size
 	var a, b uint64
-	if o.code == opImul2 {
-		a = c.Regs[o.dst.reg] & sizeMask[s]
-		b = m.get(c, &o.src, s)
+	if o.Code == isa.OpImul2 {
+		a = c.Regs[o.Dst.Reg] & sizeMask[s]
+		b = m.get(c, &o.Src, s)
 	} else {
-		a = m.get(c, &o.src, s)
-		b = o.imm & sizeMask[s]
+		a = m.get(c, &o.Src, s)
+		b = o.Imm & sizeMask[s]
 	}
 	var r uint64
 	var over bool
@@ -93,21 +94,21 @@ func (m *Machine) imul(c *CPU, o *op) {
 		r = uint64(p) & sizeMask[s]
 		over = sext(r, s) != p
 	}
-	setReg(c, o.dst.reg, s, r)
+	setReg(c, o.Dst.Reg, s, r)
 	c.SetStatus(cpu.SZP(r, s) | b2f(over, cpu.FlagCF|cpu.FlagOF))
 }
 
 // div is div/idiv; false means a divide error (#DE): zero divisor or a
 // quotient that does not fit. Flags are left unchanged (undefined).
-func (m *Machine) div(c *CPU, o *op) bool {
-	s := o.size
-	d := m.get(c, &o.src, s)
+func (m *Machine) div(c *CPU, o *isa.Op) bool {
+	s := o.Size
+	d := m.get(c, &o.Src, s)
 	if d == 0 {
 		return false
 	}
 	mask := sizeMask[s]
 	var q, r uint64
-	if o.code == opDiv {
+	if o.Code == isa.OpDiv {
 		switch s {
 		case 1:
 			n := c.Regs[RAX] & 0xffff
@@ -205,16 +206,16 @@ func idiv128(hi, lo uint64, d int64) (q, r uint64, ok bool) {
 // count as the CPU does (six bits for 64-bit operands, five otherwise).
 // ok is false for a zero count: nothing changes, except that a 32-bit
 // register destination is still zero-extended, and the caller is done.
-func (m *Machine) shiftOperand(c *CPU, o *op, cnt uint64) (a, ad, n uint64, ok bool) {
-	a, ad = m.getRMW(c, &o.dst, o.size)
-	if o.size == 8 {
+func (m *Machine) shiftOperand(c *CPU, o *isa.Op, cnt uint64) (a, ad, n uint64, ok bool) {
+	a, ad = m.getRMW(c, &o.Dst, o.Size)
+	if o.Size == 8 {
 		cnt &= 63
 	} else {
 		cnt &= 31
 	}
 	if cnt == 0 {
-		if o.dst.kind == argReg {
-			setReg(c, o.dst.reg, o.size, a)
+		if o.Dst.Kind == isa.ArgReg {
+			setReg(c, o.Dst.Reg, o.Size, a)
 		}
 		return a, ad, 0, false
 	}
@@ -225,9 +226,9 @@ func (m *Machine) shiftOperand(c *CPU, o *op, cnt uint64) (a, ad, n uint64, ok b
 // is still zero-extended). CF is the last bit shifted out (0 when the
 // count exceeds the width); OF is computed with the count-1 rule for every
 // count (the CPU defines it only for 1); AF is cleared.
-func (m *Machine) shift(c *CPU, o *op) {
-	s := o.size
-	a, ad, cnt, ok := m.shiftOperand(c, o, m.get(c, &o.src, 1))
+func (m *Machine) shift(c *CPU, o *isa.Op) {
+	s := o.Size
+	a, ad, cnt, ok := m.shiftOperand(c, o, m.get(c, &o.Src, 1))
 	if !ok {
 		return
 	}
@@ -235,12 +236,12 @@ func (m *Machine) shift(c *CPU, o *op) {
 	sb := signBit[s]
 	var r uint64
 	var cf, of bool
-	switch o.code {
-	case opShl:
+	switch o.Code {
+	case isa.OpShl:
 		r = (a << cnt) & sizeMask[s]
 		cf = cnt <= w && (a>>(w-cnt))&1 != 0
 		of = (r&sb != 0) != cf
-	case opShr:
+	case isa.OpShr:
 		r = a >> cnt
 		cf = (a>>(cnt-1))&1 != 0
 		of = a&sb != 0
@@ -249,15 +250,15 @@ func (m *Machine) shift(c *CPU, o *op) {
 		r = uint64(sa>>cnt) & sizeMask[s]
 		cf = (sa>>(cnt-1))&1 != 0
 	}
-	m.putRMW(c, &o.dst, s, ad, r)
+	m.putRMW(c, &o.Dst, s, ad, r)
 	c.SetStatus(cpu.SZP(r, s) | b2f(cf, cpu.FlagCF) | b2f(of, cpu.FlagOF))
 }
 
 // rotate is rol/ror/rcl/rcr; only CF and OF change (OF by the count-1
 // rule for every count).
-func (m *Machine) rotate(c *CPU, o *op) {
-	s := o.size
-	a, ad, cnt, ok := m.shiftOperand(c, o, m.get(c, &o.src, 1))
+func (m *Machine) rotate(c *CPU, o *isa.Op) {
+	s := o.Size
+	a, ad, cnt, ok := m.shiftOperand(c, o, m.get(c, &o.Src, 1))
 	if !ok {
 		return
 	}
@@ -268,18 +269,18 @@ func (m *Machine) rotate(c *CPU, o *op) {
 	cf := f&cpu.FlagCF != 0
 	var r uint64
 	var of bool
-	switch o.code {
-	case opRol:
+	switch o.Code {
+	case isa.OpRol:
 		n := cnt % w
 		r = (a<<n | a>>((w-n)%w)) & mask
 		cf = r&1 != 0
 		of = (r&sb != 0) != cf
-	case opRor:
+	case isa.OpRor:
 		n := cnt % w
 		r = (a>>n | a<<((w-n)%w)) & mask
 		cf = r&sb != 0
 		of = (r&sb != 0) != (r&(sb>>1) != 0)
-	case opRcl:
+	case isa.OpRcl:
 		n := cnt % (w + 1)
 		r = a
 		for range n {
@@ -288,7 +289,7 @@ func (m *Machine) rotate(c *CPU, o *op) {
 			cf = out
 		}
 		of = (r&sb != 0) != cf
-	default: // opRcr
+	default: // OpRcr
 		n := cnt % (w + 1)
 		r = a
 		for range n {
@@ -298,31 +299,31 @@ func (m *Machine) rotate(c *CPU, o *op) {
 		}
 		of = (r&sb != 0) != (r&(sb>>1) != 0)
 	}
-	m.putRMW(c, &o.dst, s, ad, r)
+	m.putRMW(c, &o.Dst, s, ad, r)
 	c.SetStatus(f&^(cpu.FlagCF|cpu.FlagOF) | b2f(cf, cpu.FlagCF) | b2f(of, cpu.FlagOF))
 }
 
 // shiftDouble is shld/shrd. For 16-bit operands with a count above 16
 // (undefined on the CPU) the bits come from the 32-bit rotation
 // dst:src:dst, as Intel processors do. AF is cleared.
-func (m *Machine) shiftDouble(c *CPU, o *op) {
-	s := o.size
-	cnt := o.imm
-	if o.rep != 0 {
+func (m *Machine) shiftDouble(c *CPU, o *isa.Op) {
+	s := o.Size
+	cnt := o.Imm
+	if o.Rep != 0 {
 		cnt = c.Regs[RCX]
 	}
 	a, ad, cnt, ok := m.shiftOperand(c, o, cnt)
 	if !ok {
 		return
 	}
-	b := c.Regs[o.src.reg] & sizeMask[s]
+	b := c.Regs[o.Src.Reg] & sizeMask[s]
 	w := uint64(s) * 8
 	sb := signBit[s]
 	var r uint64
 	var cf bool
 	if s == 2 {
 		// Work on the 48-bit value a:b:a (shld) or a:b:a reversed (shrd).
-		if o.code == opShld {
+		if o.Code == isa.OpShld {
 			x := a<<32 | b<<16 | a
 			r = (x >> (32 - cnt)) & 0xffff
 			cf = (x>>(48-cnt))&1 != 0
@@ -331,7 +332,7 @@ func (m *Machine) shiftDouble(c *CPU, o *op) {
 			r = (x >> cnt) & 0xffff
 			cf = (x>>(cnt-1))&1 != 0
 		}
-	} else if o.code == opShld {
+	} else if o.Code == isa.OpShld {
 		r = (a<<cnt | b>>(w-cnt)) & sizeMask[s]
 		cf = (a>>(w-cnt))&1 != 0
 	} else {
@@ -339,21 +340,21 @@ func (m *Machine) shiftDouble(c *CPU, o *op) {
 		cf = (a>>(cnt-1))&1 != 0
 	}
 	of := (r&sb != 0) != (a&sb != 0)
-	m.putRMW(c, &o.dst, s, ad, r)
+	m.putRMW(c, &o.Dst, s, ad, r)
 	c.SetStatus(cpu.SZP(r, s) | b2f(cf, cpu.FlagCF) | b2f(of, cpu.FlagOF))
 }
 
 // bitTest is bt/bts/btr/btc. With a register bit offset and a memory
 // operand the offset is signed and may address outside the operand. Only
 // CF changes.
-func (m *Machine) bitTest(c *CPU, o *op) {
-	s := o.size
+func (m *Machine) bitTest(c *CPU, o *isa.Op) {
+	s := o.Size
 	w := uint64(s) * 8
-	off := m.get(c, &o.src, s)
+	off := m.get(c, &o.Src, s)
 	var a, ad uint64
-	if o.dst.kind == argMem {
-		ad = m.ea(c, &o.dst)
-		if o.src.kind == argReg {
+	if o.Dst.Kind == isa.ArgMem {
+		ad = m.ea(c, &o.Dst)
+		if o.Src.Kind == isa.ArgReg {
 			so := sext(off, s)
 			ad += uint64((so >> bits.TrailingZeros64(w)) * int64(s))
 			if m.mode == mm.Mode32 {
@@ -364,21 +365,21 @@ func (m *Machine) bitTest(c *CPU, o *op) {
 		a = m.load(ad, s)
 	} else {
 		off &= w - 1
-		a = c.Regs[o.dst.reg] & sizeMask[s]
+		a = c.Regs[o.Dst.Reg] & sizeMask[s]
 	}
 	f := c.RFLAGS()
 	cf := (a>>off)&1 != 0
 	bit := uint64(1) << off
-	switch o.code {
-	case opBts:
+	switch o.Code {
+	case isa.OpBts:
 		a |= bit
-	case opBtr:
+	case isa.OpBtr:
 		a &^= bit
-	case opBtc:
+	case isa.OpBtc:
 		a ^= bit
 	}
-	if o.code != opBt {
-		m.putRMW(c, &o.dst, s, ad, a)
+	if o.Code != isa.OpBt {
+		m.putRMW(c, &o.Dst, s, ad, a)
 	}
 	c.SetStatus(f&^cpu.FlagCF | b2f(cf, cpu.FlagCF))
 }
@@ -386,35 +387,35 @@ func (m *Machine) bitTest(c *CPU, o *op) {
 // bitCount is bsf/bsr/tzcnt/lzcnt/popcnt. bsf/bsr with a zero source
 // leave the destination unchanged and set ZF; their other flags (undefined
 // on the CPU) are cleared, as are popcnt's.
-func (m *Machine) bitCount(c *CPU, o *op) {
-	s := o.size
+func (m *Machine) bitCount(c *CPU, o *isa.Op) {
+	s := o.Size
 	w := uint64(s) * 8
-	v := m.get(c, &o.src, s)
-	switch o.code {
-	case opBsf, opBsr:
+	v := m.get(c, &o.Src, s)
+	switch o.Code {
+	case isa.OpBsf, isa.OpBsr:
 		if v == 0 {
 			c.SetStatus(cpu.FlagZF)
 			return
 		}
 		r := uint64(bits.TrailingZeros64(v))
-		if o.code == opBsr {
+		if o.Code == isa.OpBsr {
 			r = 63 - uint64(bits.LeadingZeros64(v))
 		}
-		setReg(c, o.dst.reg, s, r)
+		setReg(c, o.Dst.Reg, s, r)
 		c.SetStatus(0)
-	case opTzcnt, opLzcnt:
+	case isa.OpTzcnt, isa.OpLzcnt:
 		var r uint64
-		if o.code == opTzcnt {
+		if o.Code == isa.OpTzcnt {
 			r = min(uint64(bits.TrailingZeros64(v)), w)
 		} else {
 			r = uint64(bits.LeadingZeros64(v)) - (64 - w)
 		}
-		setReg(c, o.dst.reg, s, r)
+		setReg(c, o.Dst.Reg, s, r)
 		f := c.RFLAGS() &^ (cpu.FlagCF | cpu.FlagZF)
 		c.SetStatus(f | b2f(v == 0, cpu.FlagCF) | b2f(r == 0, cpu.FlagZF))
 	default:
 		r := uint64(bits.OnesCount64(v))
-		setReg(c, o.dst.reg, s, r)
+		setReg(c, o.Dst.Reg, s, r)
 		c.SetStatus(b2f(v == 0, cpu.FlagZF))
 	}
 }

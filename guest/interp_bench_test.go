@@ -1,10 +1,8 @@
 package guest
 
 import (
-	"bytes"
 	"fmt"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -125,67 +123,6 @@ func BenchmarkSieve(b *testing.B) {
 			b.ReportMetric(float64(st.BlocksExecuted-before.BlocksExecuted)/float64(b.N), "blocks-executed/op")
 		})
 	}
-}
-
-// FuzzDecode feeds arbitrary bytes to the decoder wrapper and the lowering
-// in both modes: they never panic, a refusal names the address and the
-// bytes, and only 15 bytes or more can be too long.
-func FuzzDecode(f *testing.F) {
-	seeds := [][]byte{sieve64, sieve32, {0x0f, 0x3f}, {0x0f, 0x3e}, {0xf3, 0x0f, 0x1e, 0xfa}, {0xf3, 0x48, 0x0f, 0x1e, 0xc8},
-		{0x48, 0x0f, 0xc7, 0x0e}, {0xf3, 0x48, 0x0f, 0xb8, 0xc1}, {0x66, 0x0f, 0xef, 0xc0}, {0x8e, 0xe8}, {0xc8, 0x10, 0, 3},
-		{0x67, 0xe3, 0x00}, {0xf2, 0xa5}, {0x62, 0xf1, 0x7c, 0x48, 0x10, 0x00}, {0xc4, 0xe2, 0x78, 0xf2, 0xc1},
-		{0xdb, 0x2b}, {0xde, 0xc1}, {0xdf, 0xe9}, {0xd9, 0xeb}, {0xdd, 0x4b, 0x28}, {0xf2, 0x0f, 0xc2, 0xc1, 0x03}, {0x0f, 0x5b, 0xc1},
-		{0xf0, 0x01, 0xd8}, bytes.Repeat([]byte{0x66}, 16), append(bytes.Repeat([]byte{0x2e}, 14), 0x01, 0xd8)}
-	for _, s := range seeds {
-		f.Add(s, true)
-		f.Add(s, false)
-	}
-	f.Fuzz(func(t *testing.T, code []byte, long bool) {
-		mode := mm.Mode32
-		if long {
-			mode = mm.Mode64
-		}
-		const pc = 0x401000
-		inst, kind, n, err := decodeInst(code, pc, mode)
-		if err != nil {
-			if de, ok := err.(*DecodeError); ok {
-				if de.Addr != pc || !strings.Contains(de.Error(), "0x401000") {
-					t.Fatalf("error %q does not name the address", de)
-				}
-				if len(code) > 0 && len(de.Bytes) == 0 {
-					t.Fatalf("error %q does not show the bytes", de)
-				}
-			} else if err == errTooLong {
-				if len(code) < maxInstLen {
-					t.Fatalf("% x: too long in %d bytes", code, len(code))
-				}
-			} else if err != errTruncated {
-				t.Fatalf("unexpected error type %T: %v", err, err)
-			}
-			return
-		}
-		if n <= 0 || n > len(code) || (kind != instThunk && n > maxInstLen) {
-			t.Fatalf("length %d for % x", n, code)
-		}
-		if kind != instNormal {
-			return
-		}
-		o, err := lower(&inst, pc, mode)
-		if err != nil {
-			if !strings.Contains(err.Error(), "unsupported instruction") {
-				t.Fatalf("lowering error %q", err)
-			}
-			return
-		}
-		if int(o.len) != n || o.pc != pc || o.code >= numOpcodes {
-			t.Fatalf("op %+v for %d bytes at %#x", o, n, pc)
-		}
-		for _, a := range []arg{o.dst, o.src} {
-			if a.kind == argMem && mode == mm.Mode32 && a.asize == 8 {
-				t.Fatalf("64-bit address size in Mode32: % x", code[:n])
-			}
-		}
-	})
 }
 
 // threadCPU is the CPU time consumed by the calling thread.

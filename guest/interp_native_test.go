@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -393,11 +394,11 @@ func divSkip(size int, signed bool) func(r *[16]uint64) bool {
 		}
 		m := &Machine{}
 		c := &CPU{Regs: *r}
-		code := opDiv
+		code := isa.OpDiv
 		if signed {
-			code = opIdiv
+			code = isa.OpIdiv
 		}
-		o := &op{code: code, size: uint8(size), src: arg{kind: argReg, reg: uint8(RCX)}}
+		o := &isa.Op{Code: code, Size: uint8(size), Src: isa.Arg{Kind: isa.ArgReg, Reg: uint8(RCX)}}
 		return !m.div(c, o)
 	}
 }

@@ -1,6 +1,10 @@
 package guest
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/guest/isa"
+)
 
 // The SSE2 subset: 128-bit moves, movq/movd, half moves, the bitwise,
 // compare, add/subtract, min/max, unpack, shift and shuffle integer ops
@@ -14,14 +18,14 @@ type vec = [2]uint64
 
 // vecAddr returns the address of a 128-bit memory operand; ok is false
 // when the operand must be aligned and is not (#GP).
-func (m *Machine) vecAddr(c *CPU, a *arg, aligned bool) (uint64, bool) {
+func (m *Machine) vecAddr(c *CPU, a *isa.Arg, aligned bool) (uint64, bool) {
 	ad := m.ea(c, a)
 	return ad, !aligned || ad%16 == 0
 }
 
-func (m *Machine) getVec(c *CPU, a *arg, aligned bool) (vec, bool) {
-	if a.kind == argXmm {
-		return *c.XMM(a.reg), true
+func (m *Machine) getVec(c *CPU, a *isa.Arg, aligned bool) (vec, bool) {
+	if a.Kind == isa.ArgXmm {
+		return *c.XMM(a.Reg), true
 	}
 	ad, ok := m.vecAddr(c, a, aligned)
 	if !ok {
@@ -30,9 +34,9 @@ func (m *Machine) getVec(c *CPU, a *arg, aligned bool) (vec, bool) {
 	return vec{m.load(ad, 8), m.load(ad+8, 8)}, true
 }
 
-func (m *Machine) putVec(c *CPU, a *arg, aligned bool, v vec) bool {
-	if a.kind == argXmm {
-		*c.XMM(a.reg) = v
+func (m *Machine) putVec(c *CPU, a *isa.Arg, aligned bool, v vec) bool {
+	if a.Kind == isa.ArgXmm {
+		*c.XMM(a.Reg) = v
 		return true
 	}
 	ad, ok := m.vecAddr(c, a, aligned)
@@ -91,39 +95,39 @@ func unpack(a, b vec, w uint, hi bool) vec {
 // simd computes a <sub> b; count is the shift count for shift sub-ops.
 func simd(sub uint8, a, b vec, count uint64) vec {
 	switch sub {
-	case simdXor:
+	case isa.SimdXor:
 		return vec{a[0] ^ b[0], a[1] ^ b[1]}
-	case simdOr:
+	case isa.SimdOr:
 		return vec{a[0] | b[0], a[1] | b[1]}
-	case simdAnd:
+	case isa.SimdAnd:
 		return vec{a[0] & b[0], a[1] & b[1]}
-	case simdAndn:
+	case isa.SimdAndn:
 		return vec{^a[0] & b[0], ^a[1] & b[1]}
-	case simdCmpeqB, simdCmpeqW, simdCmpeqD:
-		w := uint(1) << (sub - simdCmpeqB)
+	case isa.SimdCmpeqB, isa.SimdCmpeqW, isa.SimdCmpeqD:
+		w := uint(1) << (sub - isa.SimdCmpeqB)
 		return lanewise(a, b, w, func(x, y uint64) uint64 { return allOnes(x == y) })
-	case simdCmpgtB, simdCmpgtW, simdCmpgtD:
-		w := uint(1) << (sub - simdCmpgtB)
+	case isa.SimdCmpgtB, isa.SimdCmpgtW, isa.SimdCmpgtD:
+		w := uint(1) << (sub - isa.SimdCmpgtB)
 		return lanewise(a, b, w, func(x, y uint64) uint64 { return allOnes(sext(x, uint8(w)) > sext(y, uint8(w))) })
-	case simdAddB, simdAddW, simdAddD, simdAddQ:
-		w := uint(1) << (sub - simdAddB)
+	case isa.SimdAddB, isa.SimdAddW, isa.SimdAddD, isa.SimdAddQ:
+		w := uint(1) << (sub - isa.SimdAddB)
 		return lanewise(a, b, w, func(x, y uint64) uint64 { return x + y })
-	case simdSubB, simdSubW, simdSubD, simdSubQ:
-		w := uint(1) << (sub - simdSubB)
+	case isa.SimdSubB, isa.SimdSubW, isa.SimdSubD, isa.SimdSubQ:
+		w := uint(1) << (sub - isa.SimdSubB)
 		return lanewise(a, b, w, func(x, y uint64) uint64 { return x - y })
-	case simdMinUB:
+	case isa.SimdMinUB:
 		return lanewise(a, b, 1, func(x, y uint64) uint64 { return min(x, y) })
-	case simdMaxUB:
+	case isa.SimdMaxUB:
 		return lanewise(a, b, 1, func(x, y uint64) uint64 { return max(x, y) })
-	case simdUnpckLBW, simdUnpckLWD, simdUnpckLDQ, simdUnpckLQDQ:
-		return unpack(a, b, uint(1)<<(sub-simdUnpckLBW), false)
-	case simdUnpckHBW, simdUnpckHWD, simdUnpckHDQ, simdUnpckHQDQ:
-		return unpack(a, b, uint(1)<<(sub-simdUnpckHBW), true)
-	case simdSrlW, simdSrlD, simdSrlQ, simdSllW, simdSllD, simdSllQ:
-		left := sub >= simdSllW
-		w := uint(2) << (sub - simdSrlW)
+	case isa.SimdUnpckLBW, isa.SimdUnpckLWD, isa.SimdUnpckLDQ, isa.SimdUnpckLQDQ:
+		return unpack(a, b, uint(1)<<(sub-isa.SimdUnpckLBW), false)
+	case isa.SimdUnpckHBW, isa.SimdUnpckHWD, isa.SimdUnpckHDQ, isa.SimdUnpckHQDQ:
+		return unpack(a, b, uint(1)<<(sub-isa.SimdUnpckHBW), true)
+	case isa.SimdSrlW, isa.SimdSrlD, isa.SimdSrlQ, isa.SimdSllW, isa.SimdSllD, isa.SimdSllQ:
+		left := sub >= isa.SimdSllW
+		w := uint(2) << (sub - isa.SimdSrlW)
 		if left {
-			w = uint(2) << (sub - simdSllW)
+			w = uint(2) << (sub - isa.SimdSllW)
 		}
 		if count >= uint64(w*8) {
 			return vec{}
@@ -134,16 +138,16 @@ func simd(sub uint8, a, b vec, count uint64) vec {
 			}
 			return x >> count
 		})
-	case simdSraW, simdSraD:
-		w := uint(2) << (sub - simdSraW)
+	case isa.SimdSraW, isa.SimdSraD:
+		w := uint(2) << (sub - isa.SimdSraW)
 		count = min(count, uint64(w*8-1))
 		return lanewise(a, a, w, func(x, _ uint64) uint64 { return uint64(sext(x, uint8(w)) >> count) })
-	case simdSrlDQ, simdSllDQ:
+	case isa.SimdSrlDQ, isa.SimdSllDQ:
 		if count > 15 {
 			return vec{}
 		}
 		sh := uint(count) * 8
-		if sub == simdSrlDQ {
+		if sub == isa.SimdSrlDQ {
 			lo, hi := a[0], a[1]
 			if sh >= 64 {
 				return vec{hi >> (sh - 64), 0}
@@ -167,85 +171,85 @@ func simd(sub uint8, a, b vec, count uint64) vec {
 
 // sse executes the SSE ops; false means a general-protection fault on a
 // misaligned operand.
-func (m *Machine) sse(c *CPU, o *op) bool {
-	aligned := o.rep != 0
-	switch o.code {
-	case opSseMov:
-		v, ok := m.getVec(c, &o.src, aligned)
-		return ok && m.putVec(c, &o.dst, aligned, v)
-	case opSseMovQ:
-		if o.dst.kind == argXmm {
+func (m *Machine) sse(c *CPU, o *isa.Op) bool {
+	aligned := o.Rep != 0
+	switch o.Code {
+	case isa.OpSseMov:
+		v, ok := m.getVec(c, &o.Src, aligned)
+		return ok && m.putVec(c, &o.Dst, aligned, v)
+	case isa.OpSseMovQ:
+		if o.Dst.Kind == isa.ArgXmm {
 			var x uint64
-			if o.src.kind == argXmm {
-				x = c.XMM(o.src.reg)[0] & sizeMask[o.size]
+			if o.Src.Kind == isa.ArgXmm {
+				x = c.XMM(o.Src.Reg)[0] & sizeMask[o.Size]
 			} else {
-				x = m.get(c, &o.src, o.size)
+				x = m.get(c, &o.Src, o.Size)
 			}
-			*c.XMM(o.dst.reg) = vec{x, 0}
+			*c.XMM(o.Dst.Reg) = vec{x, 0}
 			return true
 		}
-		m.put(c, &o.dst, o.size, c.XMM(o.src.reg)[0]&sizeMask[o.size])
-	case opSseHalf:
-		h := o.cond
-		if o.dst.kind == argXmm {
-			c.XMM(o.dst.reg)[h] = m.load(m.ea(c, &o.src), 8)
+		m.put(c, &o.Dst, o.Size, c.XMM(o.Src.Reg)[0]&sizeMask[o.Size])
+	case isa.OpSseHalf:
+		h := o.Cond
+		if o.Dst.Kind == isa.ArgXmm {
+			c.XMM(o.Dst.Reg)[h] = m.load(m.ea(c, &o.Src), 8)
 		} else {
-			m.store(m.ea(c, &o.dst), 8, c.XMM(o.src.reg)[h])
+			m.store(m.ea(c, &o.Dst), 8, c.XMM(o.Src.Reg)[h])
 		}
-	case opSimd:
-		b, ok := m.getVec(c, &o.src, aligned)
+	case isa.OpSimd:
+		b, ok := m.getVec(c, &o.Src, aligned)
 		if !ok {
 			return false
 		}
-		a := *c.XMM(o.dst.reg)
-		*c.XMM(o.dst.reg) = simd(o.cond, a, b, b[0])
-	case opSimdImm:
-		*c.XMM(o.dst.reg) = simd(o.cond, *c.XMM(o.dst.reg), vec{}, o.imm)
-	case opPmovmskb:
-		v := *c.XMM(o.src.reg)
+		a := *c.XMM(o.Dst.Reg)
+		*c.XMM(o.Dst.Reg) = simd(o.Cond, a, b, b[0])
+	case isa.OpSimdImm:
+		*c.XMM(o.Dst.Reg) = simd(o.Cond, *c.XMM(o.Dst.Reg), vec{}, o.Imm)
+	case isa.OpPmovmskb:
+		v := *c.XMM(o.Src.Reg)
 		var mask uint64
 		for i := uint(0); i < 16; i++ {
 			mask |= (lane(v, 1, i) >> 7) << i
 		}
-		setReg(c, o.dst.reg, max(o.size, 4), mask)
-	case opPshufd:
-		s, ok := m.getVec(c, &o.src, aligned)
+		setReg(c, o.Dst.Reg, max(o.Size, 4), mask)
+	case isa.OpPshufd:
+		s, ok := m.getVec(c, &o.Src, aligned)
 		if !ok {
 			return false
 		}
 		var r vec
 		for i := uint(0); i < 4; i++ {
-			setLane(&r, 4, i, lane(s, 4, uint(o.imm>>(2*i))&3))
+			setLane(&r, 4, i, lane(s, 4, uint(o.Imm>>(2*i))&3))
 		}
-		*c.XMM(o.dst.reg) = r
-	case opStmxcsr:
-		m.store(m.ea(c, &o.dst), 4, uint64(c.MXCSR))
-	case opSseScalarMov, opSseArith, opSseComi, opCvtI2F, opCvtF2I, opCvtF2F:
+		*c.XMM(o.Dst.Reg) = r
+	case isa.OpStmxcsr:
+		m.store(m.ea(c, &o.Dst), 4, uint64(c.MXCSR))
+	case isa.OpSseScalarMov, isa.OpSseArith, isa.OpSseComi, isa.OpCvtI2F, isa.OpCvtF2I, isa.OpCvtF2F:
 		m.sseFloat(c, o)
-	case opPackedFP, opPackedCmp, opShufF:
-		b, ok := m.getVec(c, &o.src, aligned)
+	case isa.OpPackedFP, isa.OpPackedCmp, isa.OpShufF:
+		b, ok := m.getVec(c, &o.Src, aligned)
 		if !ok {
 			return false
 		}
-		a := c.XMM(o.dst.reg)
+		a := c.XMM(o.Dst.Reg)
 		*a = packedFloat(o, *a, b)
-	case opMovmskF:
-		v := *c.XMM(o.src.reg)
-		w := uint(o.ssize)
+	case isa.OpMovmskF:
+		v := *c.XMM(o.Src.Reg)
+		w := uint(o.SSize)
 		var mask uint64
 		for i := uint(0); i < 16/w; i++ {
 			mask |= (lane(v, w, i) >> (8*w - 1)) << i
 		}
-		setReg(c, o.dst.reg, max(o.size, 4), mask)
-	case opMovHLF:
-		d, s := c.XMM(o.dst.reg), *c.XMM(o.src.reg)
-		if o.cond == 0 {
+		setReg(c, o.Dst.Reg, max(o.Size, 4), mask)
+	case isa.OpMovHLF:
+		d, s := c.XMM(o.Dst.Reg), *c.XMM(o.Src.Reg)
+		if o.Cond == 0 {
 			d[0] = s[1] // movhlps
 		} else {
 			d[1] = s[0] // movlhps
 		}
-	case opLdmxcsr:
-		v := m.load(m.ea(c, &o.dst), 4)
+	case isa.OpLdmxcsr:
+		v := m.load(m.ea(c, &o.Dst), 4)
 		if v>>16 != 0 {
 			return false // reserved bits set: #GP
 		}
@@ -255,6 +259,6 @@ func (m *Machine) sse(c *CPU, o *op) bool {
 }
 
 // sseFault is the exit for a misaligned SSE operand.
-func sseFault(o *op) Exit {
-	return sigExit(unix.SIGSEGV, "SIGSEGV: general protection (misaligned SSE operand, guest rip %#x)", o.pc)
+func sseFault(o *isa.Op) Exit {
+	return sigExit(unix.SIGSEGV, "SIGSEGV: general protection (misaligned SSE operand, guest rip %#x)", o.PC)
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/isa"
 )
 
 // Scalar SSE floating point: movss/movsd, add/sub/mul/div/min/max/sqrt
@@ -14,9 +15,9 @@ import (
 // MXCSR exception flags are not accumulated.
 
 // scalar reads the low size bytes of an XMM register or memory operand.
-func (m *Machine) scalar(c *CPU, a *arg, size uint8) uint64 {
-	if a.kind == argXmm {
-		return c.XMM(a.reg)[0] & sizeMask[size]
+func (m *Machine) scalar(c *CPU, a *isa.Arg, size uint8) uint64 {
+	if a.Kind == isa.ArgXmm {
+		return c.XMM(a.Reg)[0] & sizeMask[size]
 	}
 	return m.get(c, a, size)
 }
@@ -27,25 +28,25 @@ func setScalar(c *CPU, r uint8, size uint8, v uint64) {
 	*x = *x&^sizeMask[size] | v&sizeMask[size]
 }
 
-// fpArith is the scalar operation sub (fpAdd ... fpSqrt) on one lane.
+// fpArith is the scalar operation sub (FPAdd ... FPSqrt) on one lane.
 // A float32 square root computed in float64 and rounded once is the
 // correctly rounded float32 result, as sqrtss gives.
 func fpArith[F float32 | float64](sub uint8, a, b F) F {
 	switch sub {
-	case fpAdd:
+	case isa.FPAdd:
 		return a + b
-	case fpSub:
+	case isa.FPSub:
 		return a - b
-	case fpMul:
+	case isa.FPMul:
 		return a * b
-	case fpDiv:
+	case isa.FPDiv:
 		return a / b
-	case fpMin:
+	case isa.FPMin:
 		if a < b {
 			return a
 		}
 		return b
-	case fpMax:
+	case isa.FPMax:
 		if a > b {
 			return a
 		}
@@ -56,32 +57,32 @@ func fpArith[F float32 | float64](sub uint8, a, b F) F {
 }
 
 // sseFloat executes the scalar floating-point ops.
-func (m *Machine) sseFloat(c *CPU, o *op) {
-	switch o.code {
-	case opSseScalarMov:
+func (m *Machine) sseFloat(c *CPU, o *isa.Op) {
+	switch o.Code {
+	case isa.OpSseScalarMov:
 		switch {
-		case o.dst.kind == argXmm && o.src.kind == argXmm:
-			setScalar(c, o.dst.reg, o.size, c.XMM(o.src.reg)[0])
-		case o.dst.kind == argXmm:
-			*c.XMM(o.dst.reg) = vec{m.get(c, &o.src, o.size), 0}
+		case o.Dst.Kind == isa.ArgXmm && o.Src.Kind == isa.ArgXmm:
+			setScalar(c, o.Dst.Reg, o.Size, c.XMM(o.Src.Reg)[0])
+		case o.Dst.Kind == isa.ArgXmm:
+			*c.XMM(o.Dst.Reg) = vec{m.get(c, &o.Src, o.Size), 0}
 		default:
-			m.put(c, &o.dst, o.size, c.XMM(o.src.reg)[0]&sizeMask[o.size])
+			m.put(c, &o.Dst, o.Size, c.XMM(o.Src.Reg)[0]&sizeMask[o.Size])
 		}
-	case opSseArith:
-		a, b := c.XMM(o.dst.reg)[0], m.scalar(c, &o.src, o.size)
-		if o.size == 8 {
-			setScalar(c, o.dst.reg, 8, math.Float64bits(fpArith(o.cond, math.Float64frombits(a), math.Float64frombits(b))))
+	case isa.OpSseArith:
+		a, b := c.XMM(o.Dst.Reg)[0], m.scalar(c, &o.Src, o.Size)
+		if o.Size == 8 {
+			setScalar(c, o.Dst.Reg, 8, math.Float64bits(fpArith(o.Cond, math.Float64frombits(a), math.Float64frombits(b))))
 		} else {
-			r := fpArith(o.cond, math.Float32frombits(uint32(a)), math.Float32frombits(uint32(b)))
-			setScalar(c, o.dst.reg, 4, uint64(math.Float32bits(r)))
+			r := fpArith(o.Cond, math.Float32frombits(uint32(a)), math.Float32frombits(uint32(b)))
+			setScalar(c, o.Dst.Reg, 4, uint64(math.Float32bits(r)))
 		}
-	case opSseComi:
+	case isa.OpSseComi:
 		var a, b float64
-		if o.size == 8 {
-			a, b = math.Float64frombits(c.XMM(o.dst.reg)[0]), math.Float64frombits(m.scalar(c, &o.src, 8))
+		if o.Size == 8 {
+			a, b = math.Float64frombits(c.XMM(o.Dst.Reg)[0]), math.Float64frombits(m.scalar(c, &o.Src, 8))
 		} else {
-			a = float64(math.Float32frombits(uint32(c.XMM(o.dst.reg)[0])))
-			b = float64(math.Float32frombits(uint32(m.scalar(c, &o.src, 4))))
+			a = float64(math.Float32frombits(uint32(c.XMM(o.Dst.Reg)[0])))
+			b = float64(math.Float32frombits(uint32(m.scalar(c, &o.Src, 4))))
 		}
 		var f uint64
 		switch {
@@ -93,39 +94,39 @@ func (m *Machine) sseFloat(c *CPU, o *op) {
 			f = cpu.FlagZF
 		}
 		c.SetStatus(f)
-	case opCvtI2F:
-		v := sext(m.get(c, &o.src, o.ssize), o.ssize)
-		if o.size == 8 {
-			setScalar(c, o.dst.reg, 8, math.Float64bits(float64(v)))
+	case isa.OpCvtI2F:
+		v := sext(m.get(c, &o.Src, o.SSize), o.SSize)
+		if o.Size == 8 {
+			setScalar(c, o.Dst.Reg, 8, math.Float64bits(float64(v)))
 		} else {
-			setScalar(c, o.dst.reg, 4, uint64(math.Float32bits(float32(v))))
+			setScalar(c, o.Dst.Reg, 4, uint64(math.Float32bits(float32(v))))
 		}
-	case opCvtF2I:
+	case isa.OpCvtF2I:
 		var f float64
-		if o.ssize == 8 {
-			f = math.Float64frombits(m.scalar(c, &o.src, 8))
+		if o.SSize == 8 {
+			f = math.Float64frombits(m.scalar(c, &o.Src, 8))
 		} else {
-			f = float64(math.Float32frombits(uint32(m.scalar(c, &o.src, 4))))
+			f = float64(math.Float32frombits(uint32(m.scalar(c, &o.Src, 4))))
 		}
-		if o.cond == 0 {
+		if o.Cond == 0 {
 			f = math.RoundToEven(f)
 		} else {
 			f = math.Trunc(f)
 		}
 		// Out of range or NaN: the "integer indefinite" value.
-		lim := math.Ldexp(1, 8*int(o.size)-1)
-		v := signBit[o.size]
+		lim := math.Ldexp(1, 8*int(o.Size)-1)
+		v := signBit[o.Size]
 		if f >= -lim && f < lim {
-			v = uint64(int64(f)) & sizeMask[o.size]
+			v = uint64(int64(f)) & sizeMask[o.Size]
 		}
-		setReg(c, o.dst.reg, o.size, v)
-	case opCvtF2F:
-		if o.size == 8 {
-			f := math.Float32frombits(uint32(m.scalar(c, &o.src, 4)))
-			setScalar(c, o.dst.reg, 8, math.Float64bits(float64(f)))
+		setReg(c, o.Dst.Reg, o.Size, v)
+	case isa.OpCvtF2F:
+		if o.Size == 8 {
+			f := math.Float32frombits(uint32(m.scalar(c, &o.Src, 4)))
+			setScalar(c, o.Dst.Reg, 8, math.Float64bits(float64(f)))
 		} else {
-			f := math.Float64frombits(m.scalar(c, &o.src, 8))
-			setScalar(c, o.dst.reg, 4, uint64(math.Float32bits(float32(f))))
+			f := math.Float64frombits(m.scalar(c, &o.Src, 8))
+			setScalar(c, o.Dst.Reg, 4, uint64(math.Float32bits(float32(f))))
 		}
 	}
 }
@@ -156,22 +157,22 @@ func fpCompare(pred uint64, a, b float64) bool {
 
 // packedFloat computes the packed float ops, cmpps/pd/ss/sd and
 // shufps/pd on a (destination) and b (source).
-func packedFloat(o *op, a, b vec) vec {
-	w := uint(o.ssize)
+func packedFloat(o *isa.Op, a, b vec) vec {
+	w := uint(o.SSize)
 	n := 16 / w
 	r := a
-	switch o.code {
-	case opShufF:
+	switch o.Code {
+	case isa.OpShufF:
 		if w == 8 {
-			return vec{a[o.imm&1], b[(o.imm>>1)&1]}
+			return vec{a[o.Imm&1], b[(o.Imm>>1)&1]}
 		}
-		setLane(&r, 4, 0, lane(a, 4, uint(o.imm)&3))
-		setLane(&r, 4, 1, lane(a, 4, uint(o.imm>>2)&3))
-		setLane(&r, 4, 2, lane(b, 4, uint(o.imm>>4)&3))
-		setLane(&r, 4, 3, lane(b, 4, uint(o.imm>>6)&3))
+		setLane(&r, 4, 0, lane(a, 4, uint(o.Imm)&3))
+		setLane(&r, 4, 1, lane(a, 4, uint(o.Imm>>2)&3))
+		setLane(&r, 4, 2, lane(b, 4, uint(o.Imm>>4)&3))
+		setLane(&r, 4, 3, lane(b, 4, uint(o.Imm>>6)&3))
 		return r
-	case opPackedCmp:
-		if o.cond == 1 {
+	case isa.OpPackedCmp:
+		if o.Cond == 1 {
 			n = 1 // scalar form: the other lanes pass through
 		}
 		for i := uint(0); i < n; i++ {
@@ -182,16 +183,16 @@ func packedFloat(o *op, a, b vec) vec {
 			} else {
 				fx, fy = float64(math.Float32frombits(uint32(x))), float64(math.Float32frombits(uint32(y)))
 			}
-			setLane(&r, w, i, allOnes(fpCompare(o.imm, fx, fy)))
+			setLane(&r, w, i, allOnes(fpCompare(o.Imm, fx, fy)))
 		}
 		return r
 	}
 	for i := uint(0); i < n; i++ {
 		x, y := lane(a, w, i), lane(b, w, i)
 		if w == 8 {
-			setLane(&r, 8, i, math.Float64bits(fpArith(o.cond, math.Float64frombits(x), math.Float64frombits(y))))
+			setLane(&r, 8, i, math.Float64bits(fpArith(o.Cond, math.Float64frombits(x), math.Float64frombits(y))))
 		} else {
-			f := fpArith(o.cond, math.Float32frombits(uint32(x)), math.Float32frombits(uint32(y)))
+			f := fpArith(o.Cond, math.Float32frombits(uint32(x)), math.Float32frombits(uint32(y)))
 			setLane(&r, 4, i, uint64(math.Float32bits(f)))
 		}
 	}

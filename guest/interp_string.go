@@ -2,28 +2,29 @@ package guest
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
 
 // String instructions: movs, stos, lods, cmps, scas, with rep/repe/repne.
-// The address size (op.dst.asize) sets the width of rSI, rDI and rCX; the
-// source may take an FS/GS override (op.src.seg), the destination is
+// The address size (op.Dst.ASize) sets the width of rSI, rDI and rCX; the
+// source may take an FS/GS override (op.Src.Seg), the destination is
 // always ES (flat). Repeated forms update rSI, rDI and rCX after every
 // element, so a fault leaves them where the CPU would. Forward rep movs and
 // rep stos over non-overlapping, non-wrapping ranges are done in bulk.
 
-func (m *Machine) str(c *CPU, o *op) {
-	as := o.dst.asize
+func (m *Machine) str(c *CPU, o *isa.Op) {
+	as := o.Dst.ASize
 	amask := sizeMask[as]
-	step := uint64(o.size)
+	step := uint64(o.Size)
 	if c.DF() {
 		step = -step
 	}
-	if o.rep == repNone {
+	if o.Rep == isa.RepNone {
 		m.strOne(c, o, amask, step)
 		return
 	}
-	if step == uint64(o.size) && (o.code == opMovs || o.code == opStos) && m.strBulk(c, o, amask) {
+	if step == uint64(o.Size) && (o.Code == isa.OpMovs || o.Code == isa.OpStos) && m.strBulk(c, o, amask) {
 		return
 	}
 	for {
@@ -33,8 +34,8 @@ func (m *Machine) str(c *CPU, o *op) {
 		}
 		m.strOne(c, o, amask, step)
 		setReg(c, uint8(RCX), as, cnt-1)
-		if o.code == opCmps || o.code == opScas {
-			if (o.rep == repE) != c.Zero() {
+		if o.Code == isa.OpCmps || o.Code == isa.OpScas {
+			if (o.Rep == isa.RepE) != c.Zero() {
 				return
 			}
 		}
@@ -42,29 +43,29 @@ func (m *Machine) str(c *CPU, o *op) {
 }
 
 // strOne runs one element.
-func (m *Machine) strOne(c *CPU, o *op, amask, step uint64) {
-	as := o.dst.asize
-	s := o.size
+func (m *Machine) strOne(c *CPU, o *isa.Op, amask, step uint64) {
+	as := o.Dst.ASize
+	s := o.Size
 	si := c.Regs[RSI] & amask
 	di := c.Regs[RDI] & amask
-	switch o.code {
-	case opMovs:
-		m.store(di, s, m.load(m.segAddr(c, o.src.seg, si), s))
+	switch o.Code {
+	case isa.OpMovs:
+		m.store(di, s, m.load(m.segAddr(c, o.Src.Seg, si), s))
 		setReg(c, uint8(RSI), as, si+step)
 		setReg(c, uint8(RDI), as, di+step)
-	case opStos:
+	case isa.OpStos:
 		m.store(di, s, c.Regs[RAX])
 		setReg(c, uint8(RDI), as, di+step)
-	case opLods:
-		setReg(c, uint8(RAX), s, m.load(m.segAddr(c, o.src.seg, si), s))
+	case isa.OpLods:
+		setReg(c, uint8(RAX), s, m.load(m.segAddr(c, o.Src.Seg, si), s))
 		setReg(c, uint8(RSI), as, si+step)
-	case opCmps:
-		a := m.load(m.segAddr(c, o.src.seg, si), s)
+	case isa.OpCmps:
+		a := m.load(m.segAddr(c, o.Src.Seg, si), s)
 		b := m.load(di, s)
 		c.SetLazy(cpu.LazySub, s, a, b, (a-b)&sizeMask[s])
 		setReg(c, uint8(RSI), as, si+step)
 		setReg(c, uint8(RDI), as, di+step)
-	default: // opScas
+	default: // OpScas
 		a := c.Regs[RAX] & sizeMask[s]
 		b := m.load(di, s)
 		c.SetLazy(cpu.LazySub, s, a, b, (a-b)&sizeMask[s])
@@ -74,13 +75,13 @@ func (m *Machine) strOne(c *CPU, o *op, amask, step uint64) {
 
 // strBulk does a forward rep movs/stos in one go when that is provably the
 // same as element by element; false means take the slow path.
-func (m *Machine) strBulk(c *CPU, o *op, amask uint64) bool {
+func (m *Machine) strBulk(c *CPU, o *isa.Op, amask uint64) bool {
 	cnt := c.Regs[RCX] & amask
-	if cnt < 16 || o.dst.asize == 2 {
+	if cnt < 16 || o.Dst.ASize == 2 {
 		return false
 	}
-	n := cnt * uint64(o.size)
-	if n/uint64(o.size) != cnt {
+	n := cnt * uint64(o.Size)
+	if n/uint64(o.Size) != cnt {
 		return false
 	}
 	limit := amask // the last address the registers can name
@@ -89,27 +90,27 @@ func (m *Machine) strBulk(c *CPU, o *op, amask uint64) bool {
 	if !ok || uint64(dr.End)-1 > limit {
 		return false
 	}
-	if o.code == opMovs {
-		si := m.segAddr(c, o.src.seg, c.Regs[RSI]&amask)
+	if o.Code == isa.OpMovs {
+		si := m.segAddr(c, o.Src.Seg, c.Regs[RSI]&amask)
 		sr, ok := mm.NewRange(mm.Addr(si), n)
 		if !ok || uint64(sr.End)-1 > limit || sr.Overlaps(dr) { // overlap: element order matters
 			return false
 		}
 		m.noteWrite(di, n)
 		copy(guestBytes(di, n), guestBytes(si, n))
-		setReg(c, uint8(RSI), o.dst.asize, (c.Regs[RSI]&amask)+n)
+		setReg(c, uint8(RSI), o.Dst.ASize, (c.Regs[RSI]&amask)+n)
 	} else {
 		m.noteWrite(di, n)
 		d := guestBytes(di, n)
 		v := c.Regs[RAX]
-		for i := uint8(0); i < o.size; i++ {
+		for i := uint8(0); i < o.Size; i++ {
 			d[i] = byte(v >> (8 * i))
 		}
-		for filled := uint64(o.size); filled < n; filled *= 2 {
+		for filled := uint64(o.Size); filled < n; filled *= 2 {
 			copy(d[filled:], d[:filled])
 		}
 	}
-	setReg(c, uint8(RDI), o.dst.asize, di+n)
-	setReg(c, uint8(RCX), o.dst.asize, 0)
+	setReg(c, uint8(RDI), o.Dst.ASize, di+n)
+	setReg(c, uint8(RCX), o.Dst.ASize, 0)
 	return true
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -231,8 +232,8 @@ func TestMode32AddressesBelow4G(t *testing.T) {
 			c.Regs[r] = next() & 0xffffffff
 		}
 		c.FSBase, c.GSBase = next()&0xffffffff, next()&0xffffffff
-		a := arg{kind: argMem, reg: uint8(next() % 8), index: uint8(next() % 8), scale: uint8(next() % 4),
-			seg: uint8(next() % 3), asize: []uint8{2, 4}[next()%2], disp: uint64(int64(int32(next())))}
+		a := isa.Arg{Kind: isa.ArgMem, Reg: uint8(next() % 8), Index: uint8(next() % 8), Scale: uint8(next() % 4),
+			Seg: uint8(next() % 3), ASize: []uint8{2, 4}[next()%2], Disp: uint64(int64(int32(next())))}
 		if ad := m.ea(c, &a); ad >= 1<<32 {
 			t.Fatalf("operand %+v formed %#x", a, ad)
 		}

@@ -5,6 +5,7 @@ import (
 	"math/big"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/isa"
 )
 
 // The x87 subset: loads and stores (32-, 64- and 80-bit floats, 16-, 32-
@@ -151,13 +152,13 @@ func f80Arith(op uint64, a, b f80, fcw uint16) f80 {
 		}
 		return b.Quiet()
 	}
-	if op == x87Subr || op == x87Divr {
+	if op == isa.X87Subr || op == isa.X87Divr {
 		a, b = b, a
 		op--
 	}
 	switch op {
-	case x87Add, x87Sub:
-		if op == x87Sub {
+	case isa.X87Add, isa.X87Sub:
+		if op == isa.X87Sub {
 			b = b.Flip()
 		}
 		if a.IsInf() || b.IsInf() {
@@ -175,7 +176,7 @@ func f80Arith(op uint64, a, b f80, fcw uint16) f80 {
 			}
 			return signedZero(fcw>>10&3 == 1) // -0 only when rounding down
 		}
-	case x87Mul:
+	case isa.X87Mul:
 		n := a.Neg() != b.Neg()
 		if a.IsInf() || b.IsInf() {
 			if a.IsZero() || b.IsZero() {
@@ -186,7 +187,7 @@ func f80Arith(op uint64, a, b f80, fcw uint16) f80 {
 		if a.IsZero() || b.IsZero() {
 			return signedZero(n)
 		}
-	case x87Div:
+	case isa.X87Div:
 		n := a.Neg() != b.Neg()
 		switch {
 		case a.IsInf() && b.IsInf(), a.IsZero() && b.IsZero():
@@ -201,12 +202,12 @@ func f80Arith(op uint64, a, b f80, fcw uint16) f80 {
 	}
 	z := new(big.Float).SetPrec(fcwPrec(fcw)).SetMode(bigMode(fcw >> 10))
 	switch op {
-	case x87Add, x87Sub:
+	case isa.X87Add, isa.X87Sub:
 		z.Add(toBig(a), toBig(b))
 		if z.Sign() == 0 { // exact cancellation: +0, or -0 when rounding down
 			return signedZero(fcw>>10&3 == 1)
 		}
-	case x87Mul:
+	case isa.X87Mul:
 		z.Mul(toBig(a), toBig(b))
 	default:
 		z.Quo(toBig(a), toBig(b))
@@ -354,9 +355,9 @@ func x87Const(i uint64, rc uint16) f80 {
 
 // fload reads an x87 source: st(i), or memory holding a float (size 4, 8
 // or 10) or an integer (size 2, 4 or 8 with 0x80 set).
-func (m *Machine) fload(c *CPU, a *arg, sz uint8) f80 {
-	if a.kind == argSt {
-		return *c.STi(a.reg)
+func (m *Machine) fload(c *CPU, a *isa.Arg, sz uint8) f80 {
+	if a.Kind == isa.ArgSt {
+		return *c.STi(a.Reg)
 	}
 	ad := m.ea(c, a)
 	switch sz {
@@ -379,58 +380,58 @@ func (m *Machine) fload(c *CPU, a *arg, sz uint8) f80 {
 	return fromBig(new(big.Float).SetPrec(64).SetInt64(v))
 }
 
-func (m *Machine) x87(c *CPU, o *op) {
-	switch o.cond {
-	case x87Ld:
-		c.FPush(m.fload(c, &o.src, o.ssize))
-	case x87Ild:
-		c.FPush(m.fload(c, &o.src, o.ssize|0x80))
-	case x87LdConst:
-		c.FPush(x87Const(o.imm, c.FCW>>10))
-	case x87St:
+func (m *Machine) x87(c *CPU, o *isa.Op) {
+	switch o.Cond {
+	case isa.X87Ld:
+		c.FPush(m.fload(c, &o.Src, o.SSize))
+	case isa.X87Ild:
+		c.FPush(m.fload(c, &o.Src, o.SSize|0x80))
+	case isa.X87LdConst:
+		c.FPush(x87Const(o.Imm, c.FCW>>10))
+	case isa.X87St:
 		v := *c.STi(0)
-		if o.dst.kind == argSt {
-			*c.STi(o.dst.reg) = v
-			c.FTAG |= 1 << ((c.FTOP + o.dst.reg) & 7)
+		if o.Dst.Kind == isa.ArgSt {
+			*c.STi(o.Dst.Reg) = v
+			c.FTAG |= 1 << ((c.FTOP + o.Dst.Reg) & 7)
 			break
 		}
-		ad := m.ea(c, &o.dst)
-		switch o.ssize {
+		ad := m.ea(c, &o.Dst)
+		switch o.SSize {
 		case 4, 8:
-			m.store(ad, o.ssize, f80Float(v, o.ssize, c.FCW>>10))
+			m.store(ad, o.SSize, f80Float(v, o.SSize, c.FCW>>10))
 		default:
 			m.store(ad, 8, v.Mant)
 			m.store(ad+8, 2, uint64(v.SE))
 		}
-	case x87Ist, x87Istt:
+	case isa.X87Ist, isa.X87Istt:
 		v := *c.STi(0)
 		rc := c.FCW >> 10
-		if o.cond == x87Istt {
+		if o.Cond == isa.X87Istt {
 			rc = 3
 		}
-		r := signBit[o.ssize] // integer indefinite
+		r := signBit[o.SSize] // integer indefinite
 		if !v.IsNaN() && !v.IsInf() {
 			t, _ := toBig(f80Round(v, rc)).Int(nil)
-			lim := new(big.Int).Lsh(big.NewInt(1), uint(8*o.ssize-1))
+			lim := new(big.Int).Lsh(big.NewInt(1), uint(8*o.SSize-1))
 			if t.Cmp(lim) < 0 && t.Cmp(new(big.Int).Neg(lim)) >= 0 {
 				r = uint64(t.Int64())
 			}
 		}
-		m.store(m.ea(c, &o.dst), o.ssize, r)
-	case x87Arith:
+		m.store(m.ea(c, &o.Dst), o.SSize, r)
+	case isa.X87Arith:
 		d := c.STi(0)
-		if o.dst.kind == argSt {
-			d = c.STi(o.dst.reg)
+		if o.Dst.Kind == isa.ArgSt {
+			d = c.STi(o.Dst.Reg)
 		}
-		*d = f80Arith(o.imm, *d, m.fload(c, &o.src, o.ssize), c.FCW)
-	case x87Xch:
-		a, b := c.STi(0), c.STi(o.src.reg)
+		*d = f80Arith(o.Imm, *d, m.fload(c, &o.Src, o.SSize), c.FCW)
+	case isa.X87Xch:
+		a, b := c.STi(0), c.STi(o.Src.Reg)
 		*a, *b = *b, *a
-	case x87Chs:
+	case isa.X87Chs:
 		*c.STi(0) = c.STi(0).Flip()
-	case x87Abs:
+	case isa.X87Abs:
 		*c.STi(0) = c.STi(0).Abs()
-	case x87Sqrt:
+	case isa.X87Sqrt:
 		v := *c.STi(0)
 		switch {
 		case v.IsNaN():
@@ -441,15 +442,15 @@ func (m *Machine) x87(c *CPU, o *op) {
 		default:
 			*c.STi(0) = fromBig(sqrtRounded(toBig(v), fcwPrec(c.FCW), bigMode(c.FCW>>10)))
 		}
-	case x87Rnd:
+	case isa.X87Rnd:
 		*c.STi(0) = f80Round(*c.STi(0), c.FCW>>10)
-	case x87Com:
-		c.SetCC(f80Compare(*c.STi(0), m.fload(c, &o.src, o.ssize)))
-	case x87Tst:
+	case isa.X87Com:
+		c.SetCC(f80Compare(*c.STi(0), m.fload(c, &o.Src, o.SSize)))
+	case isa.X87Tst:
 		c.SetCC(f80Compare(*c.STi(0), f80{}))
-	case x87Comi:
+	case isa.X87Comi:
 		var f uint64
-		switch cc := f80Compare(*c.STi(0), *c.STi(o.src.reg)); cc {
+		switch cc := f80Compare(*c.STi(0), *c.STi(o.Src.Reg)); cc {
 		case cpu.FSWC3 | cpu.FSWC2 | cpu.FSWC0:
 			f = cpu.FlagZF | cpu.FlagPF | cpu.FlagCF
 		case cpu.FSWC0:
@@ -458,7 +459,7 @@ func (m *Machine) x87(c *CPU, o *op) {
 			f = cpu.FlagZF
 		}
 		c.SetStatus(f)
-	case x87Xam:
+	case isa.X87Xam:
 		v := *c.STi(0)
 		var cc uint16
 		switch {
@@ -479,10 +480,10 @@ func (m *Machine) x87(c *CPU, o *op) {
 			cc |= cpu.FSWC1
 		}
 		c.SetCC(cc)
-	case x87Free:
-		c.FTAG &^= 1 << ((c.FTOP + o.src.reg) & 7)
+	case isa.X87Free:
+		c.FTAG &^= 1 << ((c.FTOP + o.Src.Reg) & 7)
 	}
-	for range o.rep {
+	for range o.Rep {
 		c.FPop()
 	}
 }

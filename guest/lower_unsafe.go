@@ -8,10 +8,14 @@
 
 package guest
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/minemu/minemu/guest/isa"
+)
 
 // opBytes is the size of one op in the arena.
-const opBytes = uint64(unsafe.Sizeof(op{}))
+const opBytes = uint64(unsafe.Sizeof(isa.Op{}))
 
 // placeOps returns ops in their final home: a CodeArena allocation (noted
 // in b.arena) when the machine has an arena and the allocation succeeds,
@@ -19,11 +23,11 @@ const opBytes = uint64(unsafe.Sizeof(op{}))
 // memory, or out of mappings) costs nothing but the fallback: it is
 // counted, and logged once at warn level (then at debug), since a guest
 // that exhausts memory would otherwise make every new block log a line.
-func (m *Machine) placeOps(b *block, ops []op) []op {
+func (m *Machine) placeOps(b *block, ops []isa.Op) []isa.Op {
 	if m.arena != nil {
 		p, err := m.arena.Alloc(uint64(len(ops)) * opBytes)
-		if err == nil && uint64(p)%uint64(unsafe.Alignof(op{})) == 0 {
-			dst := unsafe.Slice((*op)(gptr(uint64(p))), len(ops))
+		if err == nil && uint64(p)%uint64(unsafe.Alignof(isa.Op{})) == 0 {
+			dst := unsafe.Slice((*isa.Op)(gptr(uint64(p))), len(ops))
 			copy(dst, ops)
 			b.arena = p
 			return dst
@@ -39,5 +43,5 @@ func (m *Machine) placeOps(b *block, ops []op) []op {
 		ev.Err(err).Uint64("fallbacks", m.stats.ArenaFallbacks).
 			Msg("code arena allocation failed; keeping the block in Go memory (logged once; later ones at debug level)")
 	}
-	return append([]op(nil), ops...)
+	return append([]isa.Op(nil), ops...)
 }

@@ -27,7 +27,7 @@
 //
 //  1. Decode: lookup misses → decodeBlock fetches up to 34 bytes per
 //     instruction (stopping at the first page that is unmapped or, with a
-//     GuestSpace, not executable), decodeInst handles the bytes x86asm
+//     GuestSpace, not executable), Decode handles the bytes x86asm
 //     does not (0F 3F thunk stubs, the 0F 3E trap, ENDBR, RDSSP), lower
 //     turns the instruction into an op. Bytes that cannot be fetched or
 //     decoded become ops that kill the guest only if reached. The block
@@ -80,6 +80,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
 
+	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -192,8 +193,8 @@ type block struct {
 	// start and end delimit the guest bytes the block was decoded from.
 	start, end uint64
 	// ops are the lowered instructions; the last one ends the block.
-	ops []op
-	// ninstr is the number of guest instructions in ops (opFallthrough is
+	ops []isa.Op
+	// ninstr is the number of guest instructions in ops (OpFallthrough is
 	// not one).
 	ninstr uint64
 	// live is false once the block has been invalidated; it never becomes
@@ -245,7 +246,7 @@ type Machine struct {
 	// others, until filterMisses triggers a rebuild).
 	codeFilter   [1 << filterBits / 64]uint64
 	filterMisses int
-	// badInst explains opInvalid ops by guest address.
+	// badInst explains OpInvalid ops by guest address.
 	badInst map[uint64]string
 	// dirty is set when blocks were dropped while a block runs; the run
 	// loop then leaves the current block before its next instruction.
@@ -432,11 +433,11 @@ func (m *Machine) firstPageFault(c *CPU) (addr uint64, ok bool) {
 		}
 		for i := range b.ops {
 			o := &b.ops[i]
-			if o.pc != m.pc {
+			if o.PC != m.pc {
 				continue
 			}
-			for _, a := range [...]*arg{&o.dst, &o.src} {
-				if a.kind == argMem {
+			for _, a := range [...]*isa.Arg{&o.Dst, &o.Src} {
+				if a.Kind == isa.ArgMem {
 					if ea := m.ea(c, a); ea < mm.PageSize {
 						return ea, true
 					}
@@ -658,8 +659,8 @@ func (m *Machine) discard(b *block) {
 		}
 	}
 	for i := range b.ops {
-		if b.ops[i].code == opInvalid {
-			delete(m.badInst, b.ops[i].pc)
+		if b.ops[i].Code == isa.OpInvalid {
+			delete(m.badInst, b.ops[i].PC)
 		}
 	}
 	if b.arena != 0 {
@@ -756,25 +757,25 @@ func (m *Machine) lookup(pc uint64) *block {
 // caches. Undecodable or unreadable bytes become ops that kill the guest
 // when (and only if) they are reached.
 func (m *Machine) decodeBlock(pc uint64) *block {
-	ops := make([]op, 0, 16)
+	ops := make([]isa.Op, 0, 16)
 	cur := pc
 	var ninstr uint64
 	for len(ops) < maxBlockOps {
 		o := m.decodeOne(cur)
 		ops = append(ops, o)
 		ninstr++
-		cur = (cur + uint64(o.len)) & m.ipMask()
-		if o.endsBlock() {
+		cur = (cur + uint64(o.Len)) & m.ipMask()
+		if o.EndsBlock() {
 			break
 		}
 	}
-	if last := &ops[len(ops)-1]; !last.endsBlock() {
-		ops = append(ops, op{code: opFallthrough, pc: cur, imm: cur})
+	if last := &ops[len(ops)-1]; !last.EndsBlock() {
+		ops = append(ops, isa.Op{Code: isa.OpFallthrough, PC: cur, Imm: cur})
 	}
-	ops = ops[:fuse(ops)]
+	ops = ops[:isa.Fuse(ops)]
 	end := pc
 	for i := range ops {
-		if e := ops[i].pc + uint64(ops[i].len); e > end {
+		if e := ops[i].PC + uint64(ops[i].Len); e > end {
 			end = e
 		}
 	}
@@ -798,48 +799,48 @@ func (m *Machine) decodeBlock(pc uint64) *block {
 }
 
 // decodeOne lowers the instruction at pc.
-func (m *Machine) decodeOne(pc uint64) op {
+func (m *Machine) decodeOne(pc uint64) isa.Op {
 	if m.trap != 0 && pc == m.trap {
-		return op{code: opTrap, pc: pc, len: 2}
+		return isa.Op{Code: isa.OpTrap, PC: pc, Len: 2}
 	}
-	var buf [thunkLen]byte
+	var buf [isa.ThunkLen]byte
 	n := m.fetch(pc, buf[:])
 	if n == 0 {
-		return op{code: opFetchFault, pc: pc, imm: pc}
+		return isa.Op{Code: isa.OpFetchFault, PC: pc, Imm: pc}
 	}
-	inst, kind, ilen, err := decodeInst(buf[:n], pc, m.mode)
+	inst, kind, ilen, err := isa.Decode(buf[:n], pc, m.mode)
 	switch {
-	case errors.Is(err, errTruncated):
-		return op{code: opFetchFault, pc: pc, imm: pc + uint64(n)}
-	case errors.Is(err, errTooLong):
-		return op{code: opGP, pc: pc}
+	case errors.Is(err, isa.ErrTruncated):
+		return isa.Op{Code: isa.OpFetchFault, PC: pc, Imm: pc + uint64(n)}
+	case errors.Is(err, isa.ErrTooLong):
+		return isa.Op{Code: isa.OpGP, PC: pc}
 	case err != nil:
 		m.badInst[pc] = err.Error()
 		m.log.Debug().Err(err).Msg("undecodable guest instruction")
-		return op{code: opInvalid, pc: pc}
-	case kind == instNop:
-		return op{code: opNop, pc: pc, len: uint8(ilen)}
-	case kind == instTrap:
-		return op{code: opTrap, pc: pc, len: 2}
-	case kind == instThunk:
+		return isa.Op{Code: isa.OpInvalid, PC: pc}
+	case kind == isa.InstNop:
+		return isa.Op{Code: isa.OpNop, PC: pc, Len: uint8(ilen)}
+	case kind == isa.InstTrap:
+		return isa.Op{Code: isa.OpTrap, PC: pc, Len: 2}
+	case kind == isa.InstThunk:
 		if m.thunker == nil {
 			m.badInst[pc] = fmt.Sprintf("invalid instruction at %#x (bytes % x): thunk stub without a thunk layer", pc, buf[:2])
-			return op{code: opInvalid, pc: pc}
+			return isa.Op{Code: isa.OpInvalid, PC: pc}
 		}
 		var h [32]byte
-		copy(h[:], buf[2:thunkLen])
+		copy(h[:], buf[2:isa.ThunkLen])
 		id, err := m.thunker.Resolve(h)
 		if err != nil {
 			m.badInst[pc] = fmt.Sprintf("thunk stub at %#x: %v", pc, err)
-			return op{code: opInvalid, pc: pc}
+			return isa.Op{Code: isa.OpInvalid, PC: pc}
 		}
-		return op{code: opThunk, pc: pc, len: thunkLen, imm: uint64(id), size: m.stackSize()}
+		return isa.Op{Code: isa.OpThunk, PC: pc, Len: isa.ThunkLen, Imm: uint64(id), Size: m.stackSize()}
 	}
-	o, err := lower(&inst, pc, m.mode)
+	o, err := isa.Lower(&inst, pc, m.mode)
 	if err != nil {
-		m.badInst[pc] = (&DecodeError{Addr: pc, Bytes: prefixBytes(buf[:ilen]), Reason: err.Error()}).Error()
+		m.badInst[pc] = (&isa.DecodeError{Addr: pc, Bytes: isa.PrefixBytes(buf[:ilen]), Reason: err.Error()}).Error()
 		m.log.Debug().Str("detail", m.badInst[pc]).Msg("unsupported guest instruction")
-		return op{code: opInvalid, pc: pc}
+		return isa.Op{Code: isa.OpInvalid, PC: pc}
 	}
 	return o
 }
@@ -888,7 +889,7 @@ func copyFromGuest(dst []byte, a uint64) (ok bool) {
 	return true
 }
 
-// invalidExit describes the opInvalid at pc.
+// invalidExit describes the OpInvalid at pc.
 func (m *Machine) invalidExit(pc uint64) Exit {
 	msg, ok := m.badInst[pc]
 	if !ok {

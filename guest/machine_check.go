@@ -3,6 +3,7 @@ package guest
 import (
 	"fmt"
 
+	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -57,12 +58,12 @@ func (m *Machine) checkCache() error {
 		if seen[b] != want {
 			return fmt.Errorf("block [%#x,%#x) listed on %d pages, spans %d", b.start, b.end, seen[b], want)
 		}
-		if len(b.ops) == 0 || !b.ops[len(b.ops)-1].endsBlock() {
+		if len(b.ops) == 0 || !b.ops[len(b.ops)-1].EndsBlock() {
 			return fmt.Errorf("block %#x does not end with a block-ending op", b.start)
 		}
 		for i := range b.ops {
-			if o := &b.ops[i]; o.code != opFallthrough && (o.pc < b.start || o.pc >= b.end) {
-				return fmt.Errorf("block [%#x,%#x) holds an op at %#x", b.start, b.end, o.pc)
+			if o := &b.ops[i]; o.Code != isa.OpFallthrough && (o.PC < b.start || o.PC >= b.end) {
+				return fmt.Errorf("block [%#x,%#x) holds an op at %#x", b.start, b.end, o.PC)
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package guest
+package isa
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 
 // The decoder wrapper.
 //
-// All decoding goes through decodeInst, which puts x86asm's gaps right
+// All decoding goes through Decode, which puts x86asm's gaps right
 // before anything else sees an instruction:
 //   - 0F 3F and 0F 3E are not x86 opcodes. minemu gives them meaning (a
 //     guest→host thunk stub followed by a 32-byte hash, and the return trap
@@ -25,7 +25,7 @@ import (
 //   - A LOCK prefix x86asm marks invalid (an instruction that does not take
 //     it, or a destination that is not memory) is #UD: a DecodeError.
 //   - An instruction longer than 15 bytes (redundant prefixes count) is
-//     #GP, not #UD: errTooLong, which becomes a SIGSEGV op (tooLong).
+//     #GP, not #UD: ErrTooLong, which becomes a SIGSEGV op (tooLong).
 //   - Anything the decoder refuses is reported with its address and bytes.
 //
 // Checked and needing nothing special (x86asm v0.32.0): CMPXCHG16B
@@ -35,20 +35,20 @@ import (
 // 32-bit displacement without a base register (and RIP-relative ones) may
 // come back zero-extended and is sign-extended there.
 
-// maxInstLen is the architectural limit of an x86 instruction.
-const maxInstLen = 15
+// MaxInstLen is the architectural limit of an x86 instruction.
+const MaxInstLen = 15
 
-// thunkLen is the length of a thunk stub: 0F 3F and a SHA-256.
-const thunkLen = 2 + 32
+// ThunkLen is the length of a thunk stub: 0F 3F and a SHA-256.
+const ThunkLen = 2 + 32
 
-// instKind says what decodeInst found.
-type instKind uint8
+// InstKind says what Decode found.
+type InstKind uint8
 
 const (
-	instNormal instKind = iota // inst holds a decoded instruction
-	instNop                    // a NOP the decoder does not know (ENDBR, RDSSP)
-	instThunk                  // 0F 3F stub; the hash follows
-	instTrap                   // 0F 3E callback return trap
+	InstNormal InstKind = iota // inst holds a decoded instruction
+	InstNop                    // a NOP the decoder does not know (ENDBR, RDSSP)
+	InstThunk                  // 0F 3F stub; the hash follows
+	InstTrap                   // 0F 3E callback return trap
 )
 
 // DecodeError describes bytes that are not an instruction minemu can run.
@@ -62,45 +62,45 @@ func (e *DecodeError) Error() string {
 	return fmt.Sprintf("invalid instruction at %#x (bytes % x): %s", e.Addr, e.Bytes, e.Reason)
 }
 
-// errTruncated means the bytes ran out before the instruction ended.
-var errTruncated = errors.New("truncated instruction")
+// ErrTruncated means the bytes ran out before the instruction ended.
+var ErrTruncated = errors.New("truncated instruction")
 
-// errTooLong means the instruction, with its prefixes, is longer than 15
+// ErrTooLong means the instruction, with its prefixes, is longer than 15
 // bytes: the CPU raises #GP (Linux: SIGSEGV) without running it.
-var errTooLong = errors.New("instruction longer than 15 bytes")
+var ErrTooLong = errors.New("instruction longer than 15 bytes")
 
-// decodeInst decodes the instruction at the start of code, located at pc.
-// It returns the kind and the length. code may be shorter than maxInstLen
+// Decode decodes the instruction at the start of code, located at pc.
+// It returns the kind and the length. code may be shorter than MaxInstLen
 // when the following page is not readable; then an instruction that needs
-// more bytes yields errTruncated.
-func decodeInst(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, instKind, int, error) {
+// more bytes yields ErrTruncated.
+func Decode(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, InstKind, int, error) {
 	if len(code) >= 2 && code[0] == 0x0f && (code[1] == 0x3f || code[1] == 0x3e) {
 		if code[1] == 0x3e {
-			return x86asm.Inst{}, instTrap, 2, nil
+			return x86asm.Inst{}, InstTrap, 2, nil
 		}
-		if len(code) < thunkLen {
-			return x86asm.Inst{}, 0, 0, errTruncated
+		if len(code) < ThunkLen {
+			return x86asm.Inst{}, 0, 0, ErrTruncated
 		}
-		return x86asm.Inst{}, instThunk, thunkLen, nil
+		return x86asm.Inst{}, InstThunk, ThunkLen, nil
 	}
 	if n := cetNop(code, mode); n > 0 {
-		return x86asm.Inst{}, instNop, n, nil
+		return x86asm.Inst{}, InstNop, n, nil
 	}
 	inst, err := x86asm.Decode(code, int(mode))
 	if err != nil {
-		if errors.Is(err, x86asm.ErrTruncated) && len(code) < maxInstLen {
-			return inst, 0, 0, errTruncated
+		if errors.Is(err, x86asm.ErrTruncated) && len(code) < MaxInstLen {
+			return inst, 0, 0, ErrTruncated
 		}
 		if tooLong(code, mode) {
-			return inst, 0, 0, errTooLong
+			return inst, 0, 0, ErrTooLong
 		}
-		return inst, 0, 0, &DecodeError{Addr: pc, Bytes: prefixBytes(code), Reason: err.Error()}
+		return inst, 0, 0, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: err.Error()}
 	}
 	if inst.Op == 0 || inst.Len == 0 {
 		if tooLong(code, mode) {
-			return inst, 0, 0, errTooLong
+			return inst, 0, 0, ErrTooLong
 		}
-		return inst, 0, 0, &DecodeError{Addr: pc, Bytes: prefixBytes(code), Reason: "unknown opcode"}
+		return inst, 0, 0, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: "unknown opcode"}
 	}
 	for _, p := range inst.Prefix {
 		if p == 0 {
@@ -109,10 +109,10 @@ func decodeInst(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, instKind, in
 		if p&x86asm.PrefixInvalid != 0 {
 			// LOCK on an instruction that does not take it, or whose
 			// destination is not memory: #UD.
-			return inst, 0, 0, &DecodeError{Addr: pc, Bytes: prefixBytes(code[:inst.Len]), Reason: "LOCK prefix not allowed"}
+			return inst, 0, 0, &DecodeError{Addr: pc, Bytes: PrefixBytes(code[:inst.Len]), Reason: "LOCK prefix not allowed"}
 		}
 	}
-	return inst, instNormal, inst.Len, nil
+	return inst, InstNormal, inst.Len, nil
 }
 
 // isPrefix reports whether b is a legacy prefix byte, or in 64-bit mode a
@@ -132,14 +132,14 @@ func isPrefix(b byte, mode mm.Mode) bool {
 // operand's meaning) and a REX kept only where it counts, right before the
 // opcode; its length plus the bytes dropped is the real length.
 func tooLong(code []byte, mode mm.Mode) bool {
-	if len(code) < maxInstLen {
+	if len(code) < MaxInstLen {
 		return false
 	}
 	np := 0
 	for np < len(code) && isPrefix(code[np], mode) {
 		np++
 	}
-	if np >= maxInstLen {
+	if np >= MaxInstLen {
 		return true
 	}
 	if np == 0 {
@@ -162,7 +162,7 @@ func tooLong(code []byte, mode mm.Mode) bool {
 	}
 	short = append(short, code[np:]...)
 	inst, err := x86asm.Decode(short, int(mode))
-	return err == nil && inst.Op != 0 && inst.Len+dropped > maxInstLen
+	return err == nil && inst.Op != 0 && inst.Len+dropped > MaxInstLen
 }
 
 // cetNop returns the length of ENDBR32/64 or RDSSPD/Q at the start of code,
@@ -191,8 +191,8 @@ func cetNop(code []byte, mode mm.Mode) int {
 	return 0
 }
 
-// prefixBytes returns up to the first maxInstLen bytes of code, copied.
-func prefixBytes(code []byte) []byte {
-	n := min(len(code), maxInstLen)
+// PrefixBytes returns up to the first MaxInstLen bytes of code, copied.
+func PrefixBytes(code []byte) []byte {
+	n := min(len(code), MaxInstLen)
 	return append([]byte(nil), code[:n]...)
 }
