@@ -9,6 +9,8 @@
 //	                             and this harness themselves)
 //	-all                         run every case of cases.txt, including
 //	                             the ones listed in disabled
+//	-engine NAME                 the engine minemu runs the guests on
+//	                             (minemu run --engine; default interp)
 //
 // MINEMU_BIN=path tests that minemu binary instead of building one.
 package tests
@@ -29,6 +31,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minemu/minemu/guest/engine/enginetest"
 )
 
 var (
@@ -153,7 +157,7 @@ func command(ctx context.Context, run, bin string, args []string, extra ...strin
 		}
 		cmd = exec.CommandContext(ctx, q, append([]string{path}, args...)...)
 	default:
-		cmd = exec.CommandContext(ctx, minemuBin, append(append(append([]string{"run"}, extra...), path), args...)...)
+		cmd = exec.CommandContext(ctx, minemuBin, append(append(append([]string{"run", "--engine", enginetest.Engine()}, extra...), path), args...)...)
 	}
 	cmd.Dir = guestDir
 	return cmd
