@@ -31,10 +31,10 @@ import (
 //     blocks on it; the filter is a hashed one-bit-per-bucket summary of
 //     the same pages that every guest store consults. A store that hits a
 //     set bit takes the slow path (Thread.CodeWrite): blocks overlapping
-//     the written bytes are dropped and every thread leaves the block it
-//     runs before its next instruction (Thread.Dirty), so self-modifying
-//     code sees its own writes. Filter bits are only cleared by a rebuild
-//     after many false hits.
+//     the written bytes are dropped and the storing thread leaves the
+//     block it runs before its next instruction (StopInvalidate in Context.Stop), so
+//     self-modifying code sees its own writes. Filter bits are only
+//     cleared by a rebuild after many false hits.
 //  4. Invalidation. Invalidate(r) drops every block overlapping r; the
 //     GuestSpace change hook calls it on munmap, mprotect, mremap and
 //     MAP_FIXED replacement. A dropped block is marked dead (so successor
@@ -70,9 +70,12 @@ type Block struct {
 	// live is false once the block has been discarded; it never becomes
 	// true again.
 	live atomic.Bool
-	// next is the successor cache, replaced round-robin through nextSlot.
-	next     [2]atomic.Pointer[Block]
-	nextSlot atomic.Uint32
+	// next is the successor cache, most recently stored first: nextPC[i]
+	// is the entry address next[i] was stored for. The two are written
+	// apart (any thread may store), so a hit also checks the block's own
+	// Start.
+	nextPC [2]atomic.Uint64
+	next   [2]atomic.Pointer[Block]
 	// arena is the code arena allocation holding Ops, 0 for Go memory or
 	// once retired; guarded by Process.mu.
 	arena mm.Addr
@@ -88,21 +91,28 @@ func (b *Block) Live() bool { return b.live.Load() }
 // Next returns the successor of b that starts at pc, if b's successor
 // cache holds a live one.
 func (b *Block) Next(pc uint64) *Block {
-	if s := b.next[0].Load(); s != nil && s.Start == pc && s.live.Load() {
-		return s
+	if b.nextPC[0].Load() == pc {
+		if s := b.next[0].Load(); s != nil && s.Start == pc && s.live.Load() {
+			return s
+		}
 	}
-	if s := b.next[1].Load(); s != nil && s.Start == pc && s.live.Load() {
-		return s
+	if b.nextPC[1].Load() == pc {
+		if s := b.next[1].Load(); s != nil && s.Start == pc && s.live.Load() {
+			return s
+		}
 	}
 	return nil
 }
 
-// SetNext remembers nb as a successor of b (round-robin over two slots).
-// Only a live b remembers anything: a dead one must not keep a chain of
-// blocks alive.
+// SetNext remembers nb as the most recent successor of b (the older one
+// moves to the second slot). Only a live b remembers anything: a dead one
+// must not keep a chain of blocks alive.
 func (b *Block) SetNext(nb *Block) {
 	if b.live.Load() {
-		b.next[b.nextSlot.Add(1)&1].Store(nb)
+		b.nextPC[1].Store(b.nextPC[0].Load())
+		b.next[1].Store(b.next[0].Load())
+		b.nextPC[0].Store(nb.Start)
+		b.next[0].Store(nb)
 	}
 }
 
@@ -189,11 +199,12 @@ func (p *Process) dropOverlappingLocked(t *Thread, bs []*Block, start, end uint6
 	}
 }
 
-// dropLocked invalidates b, whose code or mapping changed: every thread
-// executing a block leaves it before its next instruction.
+// dropLocked invalidates b, whose code or mapping changed; t, the thread
+// whose store changed it (nil for none), leaves the block it runs before
+// its next instruction (StopInvalidate).
 func (p *Process) dropLocked(t *Thread, b *Block) {
-	for _, th := range p.threads {
-		th.dirty.Store(true)
+	if t != nil {
+		atomic.OrUint32(&t.ctx.Stop, StopInvalidate)
 	}
 	p.stats.Invalidations++
 	p.discardLocked(t, b)
@@ -348,7 +359,7 @@ func (p *Process) decodeOneLocked(pc uint64) isa.Op {
 	if n == 0 {
 		return isa.Op{Code: isa.OpFetchFault, PC: pc, Imm: pc}
 	}
-	inst, kind, ilen, err := isa.Decode(buf[:n], pc, p.mode)
+	inst, err := isa.Decode(buf[:n], pc, p.mode)
 	switch {
 	case errors.Is(err, isa.ErrTruncated):
 		return isa.Op{Code: isa.OpFetchFault, PC: pc, Imm: pc + uint64(n)}
@@ -358,11 +369,14 @@ func (p *Process) decodeOneLocked(pc uint64) isa.Op {
 		p.badInst[pc] = err.Error()
 		p.log.Debug().Err(err).Msg("undecodable guest instruction")
 		return isa.Op{Code: isa.OpInvalid, PC: pc}
-	case kind == isa.InstNop:
-		return isa.Op{Code: isa.OpNop, PC: pc, Len: uint8(ilen)}
-	case kind == isa.InstTrap:
-		return isa.Op{Code: isa.OpTrap, PC: pc, Len: 2}
-	case kind == isa.InstThunk:
+	}
+	o, err := isa.Lower(&inst, pc, p.mode)
+	if err != nil {
+		p.badInst[pc] = (&isa.DecodeError{Addr: pc, Bytes: isa.PrefixBytes(buf[:inst.Len]), Reason: err.Error()}).Error()
+		p.log.Debug().Str("detail", p.badInst[pc]).Msg("unsupported guest instruction")
+		return isa.Op{Code: isa.OpInvalid, PC: pc}
+	}
+	if o.Code == isa.OpThunk {
 		if p.thunker == nil {
 			p.badInst[pc] = fmt.Sprintf("invalid instruction at %#x (bytes % x): thunk stub without a thunk layer", pc, buf[:2])
 			return isa.Op{Code: isa.OpInvalid, PC: pc}
@@ -374,13 +388,7 @@ func (p *Process) decodeOneLocked(pc uint64) isa.Op {
 			p.badInst[pc] = fmt.Sprintf("thunk stub at %#x: %v", pc, err)
 			return isa.Op{Code: isa.OpInvalid, PC: pc}
 		}
-		return isa.Op{Code: isa.OpThunk, PC: pc, Len: isa.ThunkLen, Imm: uint64(id), Size: p.stackSize()}
-	}
-	o, err := isa.Lower(&inst, pc, p.mode)
-	if err != nil {
-		p.badInst[pc] = (&isa.DecodeError{Addr: pc, Bytes: isa.PrefixBytes(buf[:ilen]), Reason: err.Error()}).Error()
-		p.log.Debug().Str("detail", p.badInst[pc]).Msg("unsupported guest instruction")
-		return isa.Op{Code: isa.OpInvalid, PC: pc}
+		o.Imm = uint64(id)
 	}
 	return o
 }

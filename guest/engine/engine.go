@@ -88,16 +88,17 @@ const (
 	// ReasonTrap: the guest reached the callback return trap (0F 3E) at
 	// Context.PC, which is also RIP.
 	ReasonTrap
-	// ReasonInvalidate: blocks were dropped while the engine ran one of
-	// them (self-modifying code, a mapping change); RIP is the first
-	// instruction not executed.
+	// ReasonInvalidate: the thread's own store dropped blocks while the
+	// engine ran one of them (self-modifying code: StopInvalidate); RIP is
+	// the first instruction not executed.
 	ReasonInvalidate
-	// ReasonPreempt: the thread's exit request word asked the engine to
-	// stop (Thread.Interrupt); RIP is where to continue.
+	// ReasonPreempt: the thread was asked to stop (StopPreempt from
+	// Thread.Interrupt, StopQuiesce from reclamation); RIP is where to
+	// continue.
 	ReasonPreempt
-	// ReasonSignal: a signal is pending for the thread (Thread.Interrupt
-	// with RequestSignal); RIP is where to continue. Signal delivery is
-	// the Linux personality's; until it exists the run loop continues.
+	// ReasonSignal: a signal is pending for the thread (StopSignal); RIP
+	// is where to continue. Signal delivery is the Linux personality's;
+	// until it exists the run loop continues.
 	ReasonSignal
 )
 

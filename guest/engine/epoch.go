@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"sync/atomic"
 
 	"github.com/minemu/minemu/mm"
 )
@@ -20,11 +21,14 @@ import (
 //     current epoch in its Thread.qs (quiesce): a quiescent point is a
 //     place where the thread holds no reference to any block's ops. They
 //     are: every exit of the engine to the run loop (the engine has
-//     returned), a miss in the thread's direct-mapped table (Lookup: the
-//     engine is between blocks), and at least every pollBlocks blocks
-//     (Poll). A thread that cannot touch ops at all — in a system call, in
-//     a thunk's host code, outside Run — is offline: its qs is offlineQS,
-//     which no epoch reaches.
+//     returned) and a miss in the thread's direct-mapped table (Lookup:
+//     the engine is between blocks). A thread that cannot touch ops at
+//     all — in a system call, in a thunk's host code, outside Run — is
+//     offline: its qs is offlineQS, which no epoch reaches. A thread that
+//     runs without passing one (a loop of cached blocks) is asked to:
+//     reclamation that finds retired blocks waiting for it sets
+//     StopQuiesce in its Context.Stop, and the engine returns to the run
+//     loop before its next instruction.
 //  3. A retired block may be released once every registered thread's qs
 //     is at least its stamp e: each of them has passed a quiescent point
 //     after the retirement (or is offline), so none still holds the block
@@ -47,10 +51,12 @@ import (
 // thread sees it dead; a thread read as offline announces again before it
 // looks up any block, and then sees it dead too.
 //
-// The cost on the hot path is nothing per instruction: the engine stores
-// qs on table misses and every pollBlocks blocks, and the run loop on
-// every exit. The cost of a retirement is one atomic increment; of a
-// quiescent point with pending memory, a scan of the registered threads.
+// The cost on the hot path is nothing per instruction beyond the Stop
+// check engines make anyway: qs is stored on table misses and by the run
+// loop on every exit. The cost of a retirement is one atomic increment; of
+// a quiescent point with pending memory, a scan of the registered threads
+// (and, while some are held up, asking them to stop under the process's
+// lock).
 
 // offlineQS is the qs of a thread that cannot be using any block's ops.
 const offlineQS = math.MaxUint64
@@ -126,13 +132,24 @@ func (p *Process) freeRetiredLocked(rs []retired, safe uint64) []retired {
 	return p.freeRetired(rs, safe)
 }
 
-// reclaimOrphansLocked releases the orphans whose grace period is over.
+// reclaimOrphansLocked releases the orphans whose grace period is over
+// and asks the threads that hold up the rest to pass a quiescent point.
 func (p *Process) reclaimOrphansLocked() {
 	if len(p.orphans) == 0 {
 		return
 	}
 	p.orphans = p.freeRetiredLocked(p.orphans, p.safeEpoch())
 	p.norphans.Store(int32(len(p.orphans)))
+	p.askQuiesceLocked(oldestEpoch(p.orphans))
+}
+
+// oldestEpoch is the smallest epoch of rs (offlineQS for none).
+func oldestEpoch(rs []retired) uint64 {
+	e := uint64(offlineQS)
+	for _, r := range rs {
+		e = min(e, r.epoch)
+	}
+	return e
 }
 
 // quiesce announces a quiescent point of t (see above) and releases what
@@ -155,9 +172,24 @@ func (t *Thread) reclaim() {
 	if len(t.pending) > 0 {
 		t.pending = p.freeRetired(t.pending, safe)
 	}
-	if p.norphans.Load() > 0 {
-		p.mu.Lock()
-		p.reclaimOrphansLocked()
-		p.mu.Unlock()
+	if p.norphans.Load() == 0 && len(t.pending) == 0 {
+		return
+	}
+	p.mu.Lock()
+	p.reclaimOrphansLocked()
+	p.askQuiesceLocked(oldestEpoch(t.pending))
+	p.mu.Unlock()
+}
+
+// askQuiesceLocked asks every online thread that has not announced epoch
+// e yet to pass a quiescent point soon (StopQuiesce).
+func (p *Process) askQuiesceLocked(e uint64) {
+	if e == offlineQS {
+		return
+	}
+	for _, th := range p.threads {
+		if q := th.qs.Load(); q < e {
+			atomic.OrUint32(&th.ctx.Stop, StopQuiesce)
+		}
 	}
 }

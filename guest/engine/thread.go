@@ -23,7 +23,7 @@ const maxCallDepth = 64
 // nested run, and the blocks it retired that wait for their grace period.
 //
 // A Thread belongs to one goroutine at a time (the guest thread that runs
-// it): Run, CallGuest, Lookup, CodeWrite, NoteWrite, Poll and Close must be
+// it): Run, CallGuest, Lookup, CodeWrite, NoteWrite and Close must be
 // called from it. Interrupt may be called from anywhere. The fields are
 // owned by that goroutine except where a comment says otherwise.
 type Thread struct {
@@ -36,10 +36,6 @@ type Thread struct {
 	// fast is the direct-mapped block table; entries may name dead blocks
 	// and are checked on use.
 	fast [1 << fastBits]fastEntry
-	// dirty is set (by any thread, under Process.mu) when blocks were
-	// dropped; the engine then leaves the block it runs before its next
-	// instruction. Atomic.
-	dirty atomic.Bool
 	// qs is the epoch of the thread's last quiescent point, offlineQS
 	// while it cannot touch any block's ops (epoch.go). Written by the
 	// thread, read by every thread; atomic.
@@ -134,34 +130,15 @@ func (t *Thread) Process() *Process { return t.p }
 // Context is the thread's context block.
 func (t *Thread) Context() *Context { return t.ctx }
 
-// Dirty reports that blocks were dropped while the engine ran: it must
-// leave the block it runs before its next instruction (ReasonInvalidate).
-func (t *Thread) Dirty() bool { return t.dirty.Load() }
-
-// Interrupt asks t's engine to return to the run loop at its next poll
-// (RequestPreempt, RequestSignal); safe from any goroutine.
-func (t *Thread) Interrupt(req uint32) {
-	for {
-		old := atomic.LoadUint32(&t.ctx.Request)
-		if atomic.CompareAndSwapUint32(&t.ctx.Request, old, old|req) {
-			return
-		}
+// Interrupt asks t's engine to return to the run loop before its next
+// instruction (StopPreempt, StopSignal); safe from any goroutine while t
+// is registered.
+func (t *Thread) Interrupt(stop uint32) {
+	t.p.mu.Lock()
+	defer t.p.mu.Unlock()
+	if !t.closed {
+		atomic.OrUint32(&t.ctx.Stop, stop)
 	}
-}
-
-// Poll is the engine's periodic check, due at least every pollBlocks
-// blocks (when Context.Blocks&PollMask == 0) and only between blocks: it
-// announces a quiescent point and returns the reason to stop for, or
-// ReasonNone.
-func (t *Thread) Poll() Reason {
-	t.quiesce()
-	if r := t.ctx.request(); r != 0 {
-		if r&RequestSignal != 0 {
-			return ReasonSignal
-		}
-		return ReasonPreempt
-	}
-	return ReasonNone
 }
 
 // Run runs the thread's CPU until the guest exits or dies. It never
@@ -209,10 +186,7 @@ func (t *Thread) loop() (exit cpu.Exit, trapped bool) {
 	p, c, x := t.p, t.cpu, t.ctx
 	for {
 		t.quiesce()
-		t.dirty.Store(false)
-		if x.Request != 0 {
-			atomic.StoreUint32(&x.Request, 0)
-		}
+		atomic.StoreUint32(&x.Stop, 0)
 		x.FSBase, x.GSBase = c.FSBase, c.GSBase
 		switch p.engine.Run(t) {
 		case ReasonSyscall:
@@ -448,11 +422,9 @@ func (p *Process) firstPageFault(c *cpu.CPU, pc uint64) (addr uint64, ok bool) {
 			if o.PC != pc {
 				continue
 			}
-			for _, a := range [...]*isa.Arg{&o.Dst, &o.Src} {
-				if a.Kind == isa.ArgMem {
-					if ea := isa.EA(c, a, p.mode); ea < mm.PageSize {
-						return ea, true
-					}
+			if o.Dst.Kind == isa.KindMem || o.Src.Kind == isa.KindMem {
+				if ea := isa.EA(c, o, p.mode); ea < mm.PageSize {
+					return ea, true
 				}
 			}
 		}

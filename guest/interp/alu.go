@@ -29,7 +29,7 @@ func b2f(b bool, f uint64) uint64 {
 // and AF is cleared (undefined on the CPU).
 func (m *machine) mul1(c *cpu.CPU, o *isa.Op) {
 	s := o.Size
-	src := m.get(c, &o.Src, s)
+	src := m.get(c, o, o.Src, s)
 	a := c.Regs[cpu.RAX] & sizeMask[s]
 	var lo, hi uint64
 	var over bool
@@ -78,9 +78,9 @@ func (m *machine) imul(c *cpu.CPU, o *isa.Op) {
 	var a, b uint64
 	if o.Code == isa.OpImul2 {
 		a = c.Regs[o.Dst.Reg] & sizeMask[s]
-		b = m.get(c, &o.Src, s)
+		b = m.get(c, o, o.Src, s)
 	} else {
-		a = m.get(c, &o.Src, s)
+		a = m.get(c, o, o.Src, s)
 		b = o.Imm & sizeMask[s]
 	}
 	var r uint64
@@ -102,7 +102,7 @@ func (m *machine) imul(c *cpu.CPU, o *isa.Op) {
 // quotient that does not fit. Flags are left unchanged (undefined).
 func (m *machine) div(c *cpu.CPU, o *isa.Op) bool {
 	s := o.Size
-	d := m.get(c, &o.Src, s)
+	d := m.get(c, o, o.Src, s)
 	if d == 0 {
 		return false
 	}
@@ -207,14 +207,14 @@ func idiv128(hi, lo uint64, d int64) (q, r uint64, ok bool) {
 // ok is false for a zero count: nothing changes, except that a 32-bit
 // register destination is still zero-extended, and the caller is done.
 func (m *machine) shiftOperand(c *cpu.CPU, o *isa.Op, cnt uint64) (a, ad, n uint64, ok bool) {
-	a, ad = m.getRMW(c, &o.Dst, o.Size)
+	a, ad = m.getRMW(c, o, o.Dst, o.Size)
 	if o.Size == 8 {
 		cnt &= 63
 	} else {
 		cnt &= 31
 	}
 	if cnt == 0 {
-		if o.Dst.Kind == isa.ArgReg {
+		if o.Dst.Kind == isa.KindReg {
 			setReg(c, o.Dst.Reg, o.Size, a)
 		}
 		return a, ad, 0, false
@@ -228,7 +228,7 @@ func (m *machine) shiftOperand(c *cpu.CPU, o *isa.Op, cnt uint64) (a, ad, n uint
 // count (the CPU defines it only for 1); AF is cleared.
 func (m *machine) shift(c *cpu.CPU, o *isa.Op) {
 	s := o.Size
-	a, ad, cnt, ok := m.shiftOperand(c, o, m.get(c, &o.Src, 1))
+	a, ad, cnt, ok := m.shiftOperand(c, o, m.get(c, o, o.Src, 1))
 	if !ok {
 		return
 	}
@@ -250,7 +250,7 @@ func (m *machine) shift(c *cpu.CPU, o *isa.Op) {
 		r = uint64(sa>>cnt) & sizeMask[s]
 		cf = (sa>>(cnt-1))&1 != 0
 	}
-	m.putRMW(c, &o.Dst, s, ad, r)
+	m.putRMW(c, o, o.Dst, s, ad, r)
 	c.SetStatus(cpu.SZP(r, s) | b2f(cf, cpu.FlagCF) | b2f(of, cpu.FlagOF))
 }
 
@@ -258,7 +258,7 @@ func (m *machine) shift(c *cpu.CPU, o *isa.Op) {
 // rule for every count).
 func (m *machine) rotate(c *cpu.CPU, o *isa.Op) {
 	s := o.Size
-	a, ad, cnt, ok := m.shiftOperand(c, o, m.get(c, &o.Src, 1))
+	a, ad, cnt, ok := m.shiftOperand(c, o, m.get(c, o, o.Src, 1))
 	if !ok {
 		return
 	}
@@ -299,7 +299,7 @@ func (m *machine) rotate(c *cpu.CPU, o *isa.Op) {
 		}
 		of = (r&sb != 0) != (r&(sb>>1) != 0)
 	}
-	m.putRMW(c, &o.Dst, s, ad, r)
+	m.putRMW(c, o, o.Dst, s, ad, r)
 	c.SetStatus(f&^(cpu.FlagCF|cpu.FlagOF) | b2f(cf, cpu.FlagCF) | b2f(of, cpu.FlagOF))
 }
 
@@ -309,7 +309,7 @@ func (m *machine) rotate(c *cpu.CPU, o *isa.Op) {
 func (m *machine) shiftDouble(c *cpu.CPU, o *isa.Op) {
 	s := o.Size
 	cnt := o.Imm
-	if o.Rep != 0 {
+	if o.Src2.Kind == isa.KindReg { // shld/shrd r/m, r, cl
 		cnt = c.Regs[cpu.RCX]
 	}
 	a, ad, cnt, ok := m.shiftOperand(c, o, cnt)
@@ -340,7 +340,7 @@ func (m *machine) shiftDouble(c *cpu.CPU, o *isa.Op) {
 		cf = (a>>(cnt-1))&1 != 0
 	}
 	of := (r&sb != 0) != (a&sb != 0)
-	m.putRMW(c, &o.Dst, s, ad, r)
+	m.putRMW(c, o, o.Dst, s, ad, r)
 	c.SetStatus(cpu.SZP(r, s) | b2f(cf, cpu.FlagCF) | b2f(of, cpu.FlagOF))
 }
 
@@ -350,11 +350,11 @@ func (m *machine) shiftDouble(c *cpu.CPU, o *isa.Op) {
 func (m *machine) bitTest(c *cpu.CPU, o *isa.Op) {
 	s := o.Size
 	w := uint64(s) * 8
-	off := m.get(c, &o.Src, s)
+	off := m.get(c, o, o.Src, s)
 	var a, ad uint64
-	if o.Dst.Kind == isa.ArgMem {
-		ad = m.ea(c, &o.Dst)
-		if o.Src.Kind == isa.ArgReg {
+	if o.Dst.Kind == isa.KindMem {
+		ad = m.ea(c, o)
+		if o.Src.Kind == isa.KindReg {
 			so := sext(off, s)
 			ad += uint64((so >> bits.TrailingZeros64(w)) * int64(s))
 			if m.mode == mm.Mode32 {
@@ -379,7 +379,7 @@ func (m *machine) bitTest(c *cpu.CPU, o *isa.Op) {
 		a ^= bit
 	}
 	if o.Code != isa.OpBt {
-		m.putRMW(c, &o.Dst, s, ad, a)
+		m.putRMW(c, o, o.Dst, s, ad, a)
 	}
 	c.SetStatus(f&^cpu.FlagCF | b2f(cf, cpu.FlagCF))
 }
@@ -390,7 +390,7 @@ func (m *machine) bitTest(c *cpu.CPU, o *isa.Op) {
 func (m *machine) bitCount(c *cpu.CPU, o *isa.Op) {
 	s := o.Size
 	w := uint64(s) * 8
-	v := m.get(c, &o.Src, s)
+	v := m.get(c, o, o.Src, s)
 	switch o.Code {
 	case isa.OpBsf, isa.OpBsr:
 		if v == 0 {

@@ -13,7 +13,7 @@ import (
 // The interpreter.
 //
 // Run executes blocks until something needs the run loop (a system call, a
-// thunk, a fault, the callback trap, dropped code, a poll request). Each
+// thunk, a fault, the callback trap, a stop request: Context.Stop). Each
 // op is executed by one case of a dense switch over its opcode; operands
 // are read and written through the small helpers below, which switch on
 // the operand kind. No op allocates and none calls through an interface.
@@ -64,22 +64,22 @@ func (m *machine) fault(o *isa.Op, i int, f engine.Fault) engine.Reason {
 }
 
 func (m *machine) run() engine.Reason {
-	c, t, x := m.c, m.t, m.x
+	c, x := m.c, m.x
 	pc := c.RIP
-	b := t.Lookup(pc)
+	b := m.t.Lookup(pc)
 	for {
 		x.Blocks++
 		ops := b.Ops
-		executed := b.NInstr
 	run:
 		for i := 0; i < len(ops); i++ {
 			o := &ops[i]
-			if t.Dirty() {
-				// Blocks were dropped under us (self-modifying code or a
-				// mapping change): continue at this instruction afresh.
+			if s := atomic.LoadUint32(&x.Stop); s != 0 {
+				// This thread's store dropped blocks (self-modifying
+				// code), or the thread is asked to stop: continue at this
+				// instruction afresh.
 				c.RIP = o.PC
 				x.Instructions += uint64(i)
-				return engine.ReasonInvalidate
+				return engine.StopReason(s)
 			}
 			x.PC = o.PC
 			switch o.Code {
@@ -89,34 +89,34 @@ func (m *machine) run() engine.Reason {
 				break run
 
 			case isa.OpMov:
-				if o.Dst.Kind == isa.ArgReg && o.Src.Kind == isa.ArgReg {
+				if o.Dst.Kind == isa.KindReg && o.Src.Kind == isa.KindReg {
 					setReg(c, o.Dst.Reg, o.Size, c.Regs[o.Src.Reg])
 					continue
 				}
-				v := m.get(c, &o.Src, o.Size)
-				if o.Dst.Kind == isa.ArgMem {
-					m.store(m.ea(c, &o.Dst), o.Size, v)
+				v := m.get(c, o, o.Src, o.Size)
+				if o.Dst.Kind == isa.KindMem {
+					m.store(m.ea(c, o), o.Size, v)
 					continue
 				}
-				m.put(c, &o.Dst, o.Size, v)
+				m.put(c, o, o.Dst, o.Size, v)
 			case isa.OpMovzx:
-				m.put(c, &o.Dst, o.Size, m.get(c, &o.Src, o.SSize))
+				m.put(c, o, o.Dst, o.Size, m.get(c, o, o.Src, o.SSize))
 			case isa.OpMovsx:
-				v := m.get(c, &o.Src, o.SSize)
+				v := m.get(c, o, o.Src, o.SSize)
 				sh := 64 - 8*uint(o.SSize)
-				m.put(c, &o.Dst, o.Size, uint64(int64(v<<sh)>>sh))
+				m.put(c, o, o.Dst, o.Size, uint64(int64(v<<sh)>>sh))
 			case isa.OpLea:
-				setReg(c, o.Dst.Reg, o.Size, m.eaNoSeg(c, &o.Src))
+				setReg(c, o.Dst.Reg, o.Size, m.eaNoSeg(c, o))
 			case isa.OpXchg:
-				a, ad := m.getRMW(c, &o.Dst, o.Size)
-				bv, bd := m.getRMW(c, &o.Src, o.Size)
-				m.putRMW(c, &o.Src, o.Size, bd, a)
-				m.putRMW(c, &o.Dst, o.Size, ad, bv)
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
+				bv, bd := m.getRMW(c, o, o.Src, o.Size)
+				m.putRMW(c, o, o.Src, o.Size, bd, a)
+				m.putRMW(c, o, o.Dst, o.Size, ad, bv)
 			case isa.OpPush:
-				m.push(c, o.Size, m.get(c, &o.Src, o.Size))
+				m.push(c, o.Size, m.get(c, o, o.Src, o.Size))
 			case isa.OpPop:
 				v := m.pop(c, o.Size)
-				m.put(c, &o.Dst, o.Size, v)
+				m.put(c, o, o.Dst, o.Size, v)
 			case isa.OpPushf:
 				m.push(c, o.Size, c.RFLAGS()&^(1<<16|1<<17))
 			case isa.OpPopf:
@@ -126,7 +126,7 @@ func (m *machine) run() engine.Reason {
 				}
 				c.SetRFLAGS(v)
 			case isa.OpCmov:
-				v := m.get(c, &o.Src, o.Size)
+				v := m.get(c, o, o.Src, o.Size)
 				if !c.Cond(o.Cond) {
 					v = c.Regs[o.Dst.Reg]
 				}
@@ -136,7 +136,7 @@ func (m *machine) run() engine.Reason {
 				if c.Cond(o.Cond) {
 					v = 1
 				}
-				m.put(c, &o.Dst, 1, v)
+				m.put(c, o, o.Dst, 1, v)
 			case isa.OpBswap:
 				v := c.Regs[o.Dst.Reg]
 				switch o.Size {
@@ -180,52 +180,52 @@ func (m *machine) run() engine.Reason {
 			case isa.OpStd:
 				c.SetDF(true)
 			case isa.OpXlat:
-				a := (c.Regs[cpu.RBX] + c.Regs[cpu.RAX]&0xff) & sizeMask[o.Src.ASize]
-				a = m.segAddr(c, o.Src.Seg, a)
+				a := (c.Regs[cpu.RBX] + c.Regs[cpu.RAX]&0xff) & sizeMask[o.M.ASize]
+				a = m.segAddr(c, o.M.Seg, a)
 				setReg(c, uint8(cpu.RAX), 1, m.load(a, 1))
 			case isa.OpMovToSeg:
-				sel := uint16(m.get(c, &o.Src, 2))
-				if f := m.loadSeg(c, uint8(o.Dst.Disp), sel); f != 0 {
+				sel := uint16(m.get(c, o, o.Src, 2))
+				if f := m.loadSeg(c, o.Cond, sel); f != 0 {
 					return m.fault(o, i, f)
 				}
 			case isa.OpMovFromSeg:
-				m.put(c, &o.Dst, o.Size, m.segSelector(c, uint8(o.Src.Disp)))
+				m.put(c, o, o.Dst, o.Size, m.segSelector(c, o.Cond))
 
 			case isa.OpAdd:
-				if o.Dst.Kind == isa.ArgReg && o.Src.Kind != isa.ArgMem {
+				if o.Dst.Kind == isa.KindReg && o.Src.Kind != isa.KindMem {
 					a := c.Regs[o.Dst.Reg] & sizeMask[o.Size]
-					bv := m.get(c, &o.Src, o.Size)
+					bv := m.get(c, o, o.Src, o.Size)
 					r := (a + bv) & sizeMask[o.Size]
 					setReg(c, o.Dst.Reg, o.Size, r)
 					c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
 					continue
 				}
-				a, ad := m.getRMW(c, &o.Dst, o.Size)
-				bv := m.get(c, &o.Src, o.Size)
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
+				bv := m.get(c, o, o.Src, o.Size)
 				r := (a + bv) & sizeMask[o.Size]
-				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
 			case isa.OpSub:
-				if o.Dst.Kind == isa.ArgReg && o.Src.Kind != isa.ArgMem {
+				if o.Dst.Kind == isa.KindReg && o.Src.Kind != isa.KindMem {
 					a := c.Regs[o.Dst.Reg] & sizeMask[o.Size]
-					bv := m.get(c, &o.Src, o.Size)
+					bv := m.get(c, o, o.Src, o.Size)
 					r := (a - bv) & sizeMask[o.Size]
 					setReg(c, o.Dst.Reg, o.Size, r)
 					c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
 					continue
 				}
-				a, ad := m.getRMW(c, &o.Dst, o.Size)
-				bv := m.get(c, &o.Src, o.Size)
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
+				bv := m.get(c, o, o.Src, o.Size)
 				r := (a - bv) & sizeMask[o.Size]
-				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
 			case isa.OpCmp:
-				a := m.get(c, &o.Dst, o.Size)
-				bv := m.get(c, &o.Src, o.Size)
+				a := m.get(c, o, o.Dst, o.Size)
+				bv := m.get(c, o, o.Src, o.Size)
 				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
 			case isa.OpAdc, isa.OpSbb:
-				a, ad := m.getRMW(c, &o.Dst, o.Size)
-				bv := m.get(c, &o.Src, o.Size)
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
+				bv := m.get(c, o, o.Src, o.Size)
 				var cin uint64
 				if c.Carry() {
 					cin = 1
@@ -238,10 +238,10 @@ func (m *machine) run() engine.Reason {
 					r = (a - bv - cin) & sizeMask[o.Size]
 					c.SetLazyCin(cpu.LazySbb, o.Size, a, bv, r, cin)
 				}
-				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 			case isa.OpAnd, isa.OpOr, isa.OpXor:
-				a, ad := m.getRMW(c, &o.Dst, o.Size)
-				bv := m.get(c, &o.Src, o.Size)
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
+				bv := m.get(c, o, o.Src, o.Size)
 				var r uint64
 				switch o.Code {
 				case isa.OpAnd:
@@ -251,35 +251,35 @@ func (m *machine) run() engine.Reason {
 				default:
 					r = a ^ bv
 				}
-				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, r)
 			case isa.OpTest:
-				a := m.get(c, &o.Dst, o.Size)
-				bv := m.get(c, &o.Src, o.Size)
+				a := m.get(c, o, o.Dst, o.Size)
+				bv := m.get(c, o, o.Src, o.Size)
 				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
 			case isa.OpInc, isa.OpDec:
-				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				var cin uint64
 				if c.Carry() {
 					cin = 1
 				}
 				if o.Code == isa.OpInc {
 					r := (a + 1) & sizeMask[o.Size]
-					m.putRMW(c, &o.Dst, o.Size, ad, r)
+					m.putRMW(c, o, o.Dst, o.Size, ad, r)
 					c.SetLazyCin(cpu.LazyInc, o.Size, a, 1, r, cin)
 				} else {
 					r := (a - 1) & sizeMask[o.Size]
-					m.putRMW(c, &o.Dst, o.Size, ad, r)
+					m.putRMW(c, o, o.Dst, o.Size, ad, r)
 					c.SetLazyCin(cpu.LazyDec, o.Size, a, 1, r, cin)
 				}
 			case isa.OpNeg:
-				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				r := -a & sizeMask[o.Size]
-				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazySub, o.Size, 0, a, r)
 			case isa.OpNot:
-				a, ad := m.getRMW(c, &o.Dst, o.Size)
-				m.putRMW(c, &o.Dst, o.Size, ad, ^a&sizeMask[o.Size])
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
+				m.putRMW(c, o, o.Dst, o.Size, ad, ^a&sizeMask[o.Size])
 			case isa.OpMul, isa.OpImul1:
 				m.mul1(c, o)
 			case isa.OpImul2, isa.OpImul3:
@@ -305,18 +305,18 @@ func (m *machine) run() engine.Reason {
 				pc = o.Imm
 				break run
 			case isa.OpJmpInd:
-				pc = m.get(c, &o.Src, o.Size) & m.ipMask()
+				pc = m.get(c, o, o.Src, o.Size) & m.ipMask()
 				break run
 			case isa.OpCmpJcc, isa.OpTestJcc:
 				a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
-				bv := m.get(c, &o.Src, o.Size)
+				bv := m.get(c, o, o.Src, o.Size)
 				if o.Code == isa.OpCmpJcc {
 					c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
 				} else {
 					c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
 				}
 				if c.Cond(o.Cond) {
-					pc = o.Imm
+					pc = o.Disp // the jump's target (isa.Fuse)
 				} else {
 					pc = o.Next()
 				}
@@ -333,7 +333,7 @@ func (m *machine) run() engine.Reason {
 				pc = o.Imm
 				break run
 			case isa.OpCallInd:
-				t := m.get(c, &o.Src, o.Size)
+				t := m.get(c, o, o.Src, o.Size)
 				m.push(c, o.Size, o.Next())
 				pc = t & m.ipMask()
 				break run
@@ -376,23 +376,23 @@ func (m *machine) run() engine.Reason {
 				m.str(c, o)
 
 			case isa.OpXadd:
-				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				bv := c.Regs[o.Src.Reg] & sizeMask[o.Size]
 				r := (a + bv) & sizeMask[o.Size]
 				setReg(c, o.Src.Reg, o.Size, a)
-				m.putRMW(c, &o.Dst, o.Size, ad, r)
+				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
 			case isa.OpCmpxchg:
-				a, ad := m.getRMW(c, &o.Dst, o.Size)
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				acc := c.Regs[cpu.RAX] & sizeMask[o.Size]
 				c.SetLazy(cpu.LazySub, o.Size, acc, a, (acc-a)&sizeMask[o.Size])
 				if acc == a {
-					m.putRMW(c, &o.Dst, o.Size, ad, m.get(c, &o.Src, o.Size))
+					m.putRMW(c, o, o.Dst, o.Size, ad, m.get(c, o, o.Src, o.Size))
 				} else {
 					setReg(c, uint8(cpu.RAX), o.Size, a)
 				}
 			case isa.OpCmpxchg8b:
-				ad := m.ea(c, &o.Dst)
+				ad := m.ea(c, o)
 				v := m.load(ad, 8)
 				if v == c.Regs[cpu.RDX]<<32|c.Regs[cpu.RAX]&0xffffffff {
 					m.store(ad, 8, c.Regs[cpu.RCX]<<32|c.Regs[cpu.RBX]&0xffffffff)
@@ -403,7 +403,7 @@ func (m *machine) run() engine.Reason {
 					c.SetStatus(c.RFLAGS() &^ cpu.FlagZF)
 				}
 			case isa.OpCmpxchg16b:
-				ad := m.ea(c, &o.Dst)
+				ad := m.ea(c, o)
 				if ad%16 != 0 {
 					x.Addr = ad
 					return m.fault(o, i, engine.FaultAlign16)
@@ -422,7 +422,7 @@ func (m *machine) run() engine.Reason {
 					return m.fault(o, i, engine.FaultInto)
 				}
 			case isa.OpBound:
-				ea := m.ea(c, &o.Src)
+				ea := m.ea(c, o)
 				sh := 64 - 8*uint(o.Size)
 				pair := m.load(ea, 2*o.Size)
 				idx := int64(c.Regs[o.Dst.Reg]<<sh) >> sh
@@ -473,11 +473,11 @@ func (m *machine) run() engine.Reason {
 				return engine.ReasonTrap
 
 			case isa.OpFnstcw:
-				m.store(m.ea(c, &o.Dst), 2, uint64(c.FCW))
+				m.store(m.ea(c, o), 2, uint64(c.FCW))
 			case isa.OpFldcw:
-				c.FCW = uint16(m.load(m.ea(c, &o.Dst), 2))
+				c.FCW = uint16(m.load(m.ea(c, o), 2))
 			case isa.OpFnstsw:
-				m.put(c, &o.Dst, 2, uint64(c.FSWord()))
+				m.put(c, o, o.Dst, 2, uint64(c.FSWord()))
 			case isa.OpFninit:
 				if o.Cond == 0 {
 					c.FCW, c.FTOP, c.FTAG = 0x37f, 0, 0
@@ -496,17 +496,11 @@ func (m *machine) run() engine.Reason {
 				return m.fatal(o, i)
 			}
 		}
-		x.Instructions += executed
-		if x.Blocks&engine.PollMask == 0 {
-			if r := t.Poll(); r != engine.ReasonNone {
-				c.RIP = pc
-				return r
-			}
-		}
+		x.Instructions += b.NInstr
 		// Find the next block: successor cache, then the full lookup.
 		nb := b.Next(pc)
 		if nb == nil {
-			nb = t.Lookup(pc)
+			nb = m.t.Lookup(pc)
 			b.SetNext(nb)
 		}
 		b = nb
@@ -552,25 +546,16 @@ func setReg(c *cpu.CPU, r uint8, size uint8, v uint64) {
 	}
 }
 
-// eaNoSeg is the effective address of a memory operand before the segment
-// base, modulo the address size.
-func (m *machine) eaNoSeg(c *cpu.CPU, a *isa.Arg) uint64 {
-	ad := a.Disp
-	if a.Reg != isa.NoReg {
-		ad += c.Regs[a.Reg&15]
-	}
-	if a.Index != isa.NoReg {
-		ad += c.Regs[a.Index&15] << (a.Scale & 3)
-	}
-	return ad & sizeMask[a.ASize]
-}
+// eaNoSeg is the effective address of o's memory operand before the
+// segment base, modulo the address size (lea).
+func (m *machine) eaNoSeg(c *cpu.CPU, o *isa.Op) uint64 { return isa.EANoSeg(c, o) }
 
-// ea is the linear address of a memory operand: in Mode32 always below
-// 4 GiB, so a 32-bit guest cannot name minemu's memory.
-func (m *machine) ea(c *cpu.CPU, a *isa.Arg) uint64 {
-	ad := m.eaNoSeg(c, a)
-	if a.Seg != isa.SegNone {
-		ad = m.segAddr(c, a.Seg, ad)
+// ea is the linear address of o's memory operand: in Mode32 always below
+// 4 GiB, so a 32-bit guest cannot name minemu's memory (isa.EA).
+func (m *machine) ea(c *cpu.CPU, o *isa.Op) uint64 {
+	ad := isa.EANoSeg(c, o)
+	if o.M.Seg != isa.SegNone {
+		ad = m.segAddr(c, o.M.Seg, ad)
 	}
 	return ad
 }
@@ -624,44 +609,45 @@ func (m *machine) store(a uint64, size uint8, v uint64) {
 	storeN(a, size, v)
 }
 
-// get reads an operand; the register case is small enough to inline.
-func (m *machine) get(c *cpu.CPU, a *isa.Arg, size uint8) uint64 {
-	if a.Kind == isa.ArgReg {
+// get reads operand a of o; the register case is small enough to inline.
+func (m *machine) get(c *cpu.CPU, o *isa.Op, a isa.Arg, size uint8) uint64 {
+	if a.Kind == isa.KindReg {
 		return c.Regs[a.Reg&15] & sizeMask[size]
 	}
-	return m.getSlow(c, a, size)
+	return m.getSlow(o, a, size)
 }
 
-func (m *machine) getSlow(c *cpu.CPU, a *isa.Arg, size uint8) uint64 {
+func (m *machine) getSlow(o *isa.Op, a isa.Arg, size uint8) uint64 {
+	c := m.c
 	switch a.Kind {
-	case isa.ArgImm:
-		return a.Disp & sizeMask[size]
-	case isa.ArgRegHi:
+	case isa.KindImm:
+		return o.Imm & sizeMask[size]
+	case isa.KindRegHi:
 		return c.Regs[a.Reg&15] >> 8 & 0xff
 	default:
-		return m.load(m.ea(c, a), size)
+		return m.load(m.ea(c, o), size)
 	}
 }
 
-// getRMW reads an operand that will be written back, returning its
+// getRMW reads operand a of o that will be written back, returning its
 // address for putRMW.
-func (m *machine) getRMW(c *cpu.CPU, a *isa.Arg, size uint8) (uint64, uint64) {
+func (m *machine) getRMW(c *cpu.CPU, o *isa.Op, a isa.Arg, size uint8) (uint64, uint64) {
 	switch a.Kind {
-	case isa.ArgReg:
-		return c.Regs[a.Reg] & sizeMask[size], 0
-	case isa.ArgRegHi:
-		return c.Regs[a.Reg] >> 8 & 0xff, 0
-	case isa.ArgImm:
-		return a.Disp & sizeMask[size], 0
+	case isa.KindReg:
+		return c.Regs[a.Reg&15] & sizeMask[size], 0
+	case isa.KindRegHi:
+		return c.Regs[a.Reg&15] >> 8 & 0xff, 0
+	case isa.KindImm:
+		return o.Imm & sizeMask[size], 0
 	default:
-		ad := m.ea(c, a)
+		ad := m.ea(c, o)
 		return m.load(ad, size), ad
 	}
 }
 
-// put writes an operand, computing a memory operand's address.
-func (m *machine) put(c *cpu.CPU, a *isa.Arg, size uint8, v uint64) {
-	if a.Kind == isa.ArgReg && size >= 4 {
+// put writes operand a of o, computing a memory operand's address.
+func (m *machine) put(c *cpu.CPU, o *isa.Op, a isa.Arg, size uint8, v uint64) {
+	if a.Kind == isa.KindReg && size >= 4 {
 		if size == 8 {
 			c.Regs[a.Reg&15] = v
 		} else {
@@ -669,28 +655,29 @@ func (m *machine) put(c *cpu.CPU, a *isa.Arg, size uint8, v uint64) {
 		}
 		return
 	}
-	m.putSlow(c, a, size, v)
+	m.putSlow(o, a, size, v)
 }
 
-func (m *machine) putSlow(c *cpu.CPU, a *isa.Arg, size uint8, v uint64) {
+func (m *machine) putSlow(o *isa.Op, a isa.Arg, size uint8, v uint64) {
+	c := m.c
 	switch a.Kind {
-	case isa.ArgReg:
+	case isa.KindReg:
 		setReg(c, a.Reg, size, v)
-	case isa.ArgRegHi:
+	case isa.KindRegHi:
 		c.Regs[a.Reg&15] = c.Regs[a.Reg&15]&^0xff00 | (v&0xff)<<8
-	case isa.ArgMem:
-		m.store(m.ea(c, a), size, v)
+	case isa.KindMem:
+		m.store(m.ea(c, o), size, v)
 	}
 }
 
-// putRMW writes an operand read by getRMW.
-func (m *machine) putRMW(c *cpu.CPU, a *isa.Arg, size uint8, ad, v uint64) {
+// putRMW writes operand a of o read by getRMW.
+func (m *machine) putRMW(c *cpu.CPU, o *isa.Op, a isa.Arg, size uint8, ad, v uint64) {
 	switch a.Kind {
-	case isa.ArgReg:
+	case isa.KindReg:
 		setReg(c, a.Reg, size, v)
-	case isa.ArgRegHi:
-		c.Regs[a.Reg] = c.Regs[a.Reg]&^0xff00 | (v&0xff)<<8
-	case isa.ArgMem:
+	case isa.KindRegHi:
+		c.Regs[a.Reg&15] = c.Regs[a.Reg&15]&^0xff00 | (v&0xff)<<8
+	case isa.KindMem:
 		m.store(ad, size, v)
 	}
 }
@@ -720,7 +707,7 @@ func (m *machine) pop(c *cpu.CPU, size uint8) uint64 {
 // enter builds a stack frame (level 0..31 as the CPU does).
 func (m *machine) enter(c *cpu.CPU, o *isa.Op) {
 	sz := o.Size
-	level := o.Src.Disp
+	level := uint64(o.Cond)
 	m.push(c, sz, c.Regs[cpu.RBP])
 	frame := c.Regs[cpu.RSP]
 	if level > 0 {

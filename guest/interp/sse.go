@@ -17,28 +17,28 @@ type vec = [2]uint64
 
 // vecAddr returns the address of a 128-bit memory operand; ok is false
 // when the operand must be aligned and is not (#GP).
-func (m *machine) vecAddr(c *cpu.CPU, a *isa.Arg, aligned bool) (uint64, bool) {
-	ad := m.ea(c, a)
+func (m *machine) vecAddr(c *cpu.CPU, o *isa.Op, a isa.Arg, aligned bool) (uint64, bool) {
+	ad := m.ea(c, o)
 	return ad, !aligned || ad%16 == 0
 }
 
-func (m *machine) getVec(c *cpu.CPU, a *isa.Arg, aligned bool) (vec, bool) {
-	if a.Kind == isa.ArgXmm {
+func (m *machine) getVec(c *cpu.CPU, o *isa.Op, a isa.Arg, aligned bool) (vec, bool) {
+	if a.Kind == isa.KindVec {
 		return *c.XMM(a.Reg), true
 	}
-	ad, ok := m.vecAddr(c, a, aligned)
+	ad, ok := m.vecAddr(c, o, a, aligned)
 	if !ok {
 		return vec{}, false
 	}
 	return vec{m.load(ad, 8), m.load(ad+8, 8)}, true
 }
 
-func (m *machine) putVec(c *cpu.CPU, a *isa.Arg, aligned bool, v vec) bool {
-	if a.Kind == isa.ArgXmm {
+func (m *machine) putVec(c *cpu.CPU, o *isa.Op, a isa.Arg, aligned bool, v vec) bool {
+	if a.Kind == isa.KindVec {
 		*c.XMM(a.Reg) = v
 		return true
 	}
-	ad, ok := m.vecAddr(c, a, aligned)
+	ad, ok := m.vecAddr(c, o, a, aligned)
 	if !ok {
 		return false
 	}
@@ -171,32 +171,32 @@ func simd(sub uint8, a, b vec, count uint64) vec {
 // sse executes the SSE ops; false means a general-protection fault on a
 // misaligned operand.
 func (m *machine) sse(c *cpu.CPU, o *isa.Op) bool {
-	aligned := o.Rep != 0
+	aligned := o.Flags&isa.FlagAligned != 0
 	switch o.Code {
 	case isa.OpSseMov:
-		v, ok := m.getVec(c, &o.Src, aligned)
-		return ok && m.putVec(c, &o.Dst, aligned, v)
+		v, ok := m.getVec(c, o, o.Src, aligned)
+		return ok && m.putVec(c, o, o.Dst, aligned, v)
 	case isa.OpSseMovQ:
-		if o.Dst.Kind == isa.ArgXmm {
+		if o.Dst.Kind == isa.KindVec {
 			var x uint64
-			if o.Src.Kind == isa.ArgXmm {
+			if o.Src.Kind == isa.KindVec {
 				x = c.XMM(o.Src.Reg)[0] & sizeMask[o.Size]
 			} else {
-				x = m.get(c, &o.Src, o.Size)
+				x = m.get(c, o, o.Src, o.Size)
 			}
 			*c.XMM(o.Dst.Reg) = vec{x, 0}
 			return true
 		}
-		m.put(c, &o.Dst, o.Size, c.XMM(o.Src.Reg)[0]&sizeMask[o.Size])
+		m.put(c, o, o.Dst, o.Size, c.XMM(o.Src.Reg)[0]&sizeMask[o.Size])
 	case isa.OpSseHalf:
 		h := o.Cond
-		if o.Dst.Kind == isa.ArgXmm {
-			c.XMM(o.Dst.Reg)[h] = m.load(m.ea(c, &o.Src), 8)
+		if o.Dst.Kind == isa.KindVec {
+			c.XMM(o.Dst.Reg)[h] = m.load(m.ea(c, o), 8)
 		} else {
-			m.store(m.ea(c, &o.Dst), 8, c.XMM(o.Src.Reg)[h])
+			m.store(m.ea(c, o), 8, c.XMM(o.Src.Reg)[h])
 		}
 	case isa.OpSimd:
-		b, ok := m.getVec(c, &o.Src, aligned)
+		b, ok := m.getVec(c, o, o.Src, aligned)
 		if !ok {
 			return false
 		}
@@ -212,7 +212,7 @@ func (m *machine) sse(c *cpu.CPU, o *isa.Op) bool {
 		}
 		setReg(c, o.Dst.Reg, max(o.Size, 4), mask)
 	case isa.OpPshufd:
-		s, ok := m.getVec(c, &o.Src, aligned)
+		s, ok := m.getVec(c, o, o.Src, aligned)
 		if !ok {
 			return false
 		}
@@ -222,11 +222,11 @@ func (m *machine) sse(c *cpu.CPU, o *isa.Op) bool {
 		}
 		*c.XMM(o.Dst.Reg) = r
 	case isa.OpStmxcsr:
-		m.store(m.ea(c, &o.Dst), 4, uint64(c.MXCSR))
+		m.store(m.ea(c, o), 4, uint64(c.MXCSR))
 	case isa.OpSseScalarMov, isa.OpSseArith, isa.OpSseComi, isa.OpCvtI2F, isa.OpCvtF2I, isa.OpCvtF2F:
 		m.sseFloat(c, o)
 	case isa.OpPackedFP, isa.OpPackedCmp, isa.OpShufF:
-		b, ok := m.getVec(c, &o.Src, aligned)
+		b, ok := m.getVec(c, o, o.Src, aligned)
 		if !ok {
 			return false
 		}
@@ -248,7 +248,7 @@ func (m *machine) sse(c *cpu.CPU, o *isa.Op) bool {
 			d[1] = s[0] // movlhps
 		}
 	case isa.OpLdmxcsr:
-		v := m.load(m.ea(c, &o.Dst), 4)
+		v := m.load(m.ea(c, o), 4)
 		if v>>16 != 0 {
 			return false // reserved bits set: #GP
 		}

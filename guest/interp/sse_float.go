@@ -15,11 +15,11 @@ import (
 // MXCSR exception flags are not accumulated.
 
 // scalar reads the low size bytes of an XMM register or memory operand.
-func (m *machine) scalar(c *cpu.CPU, a *isa.Arg, size uint8) uint64 {
-	if a.Kind == isa.ArgXmm {
+func (m *machine) scalar(c *cpu.CPU, o *isa.Op, a isa.Arg, size uint8) uint64 {
+	if a.Kind == isa.KindVec {
 		return c.XMM(a.Reg)[0] & sizeMask[size]
 	}
-	return m.get(c, a, size)
+	return m.get(c, o, a, size)
 }
 
 // setScalar writes the low size bytes of XMM register r, keeping the rest.
@@ -61,15 +61,15 @@ func (m *machine) sseFloat(c *cpu.CPU, o *isa.Op) {
 	switch o.Code {
 	case isa.OpSseScalarMov:
 		switch {
-		case o.Dst.Kind == isa.ArgXmm && o.Src.Kind == isa.ArgXmm:
+		case o.Dst.Kind == isa.KindVec && o.Src.Kind == isa.KindVec:
 			setScalar(c, o.Dst.Reg, o.Size, c.XMM(o.Src.Reg)[0])
-		case o.Dst.Kind == isa.ArgXmm:
-			*c.XMM(o.Dst.Reg) = vec{m.get(c, &o.Src, o.Size), 0}
+		case o.Dst.Kind == isa.KindVec:
+			*c.XMM(o.Dst.Reg) = vec{m.get(c, o, o.Src, o.Size), 0}
 		default:
-			m.put(c, &o.Dst, o.Size, c.XMM(o.Src.Reg)[0]&sizeMask[o.Size])
+			m.put(c, o, o.Dst, o.Size, c.XMM(o.Src.Reg)[0]&sizeMask[o.Size])
 		}
 	case isa.OpSseArith:
-		a, b := c.XMM(o.Dst.Reg)[0], m.scalar(c, &o.Src, o.Size)
+		a, b := c.XMM(o.Dst.Reg)[0], m.scalar(c, o, o.Src, o.Size)
 		if o.Size == 8 {
 			setScalar(c, o.Dst.Reg, 8, math.Float64bits(fpArith(o.Cond, math.Float64frombits(a), math.Float64frombits(b))))
 		} else {
@@ -79,10 +79,10 @@ func (m *machine) sseFloat(c *cpu.CPU, o *isa.Op) {
 	case isa.OpSseComi:
 		var a, b float64
 		if o.Size == 8 {
-			a, b = math.Float64frombits(c.XMM(o.Dst.Reg)[0]), math.Float64frombits(m.scalar(c, &o.Src, 8))
+			a, b = math.Float64frombits(c.XMM(o.Dst.Reg)[0]), math.Float64frombits(m.scalar(c, o, o.Src, 8))
 		} else {
 			a = float64(math.Float32frombits(uint32(c.XMM(o.Dst.Reg)[0])))
-			b = float64(math.Float32frombits(uint32(m.scalar(c, &o.Src, 4))))
+			b = float64(math.Float32frombits(uint32(m.scalar(c, o, o.Src, 4))))
 		}
 		var f uint64
 		switch {
@@ -95,7 +95,7 @@ func (m *machine) sseFloat(c *cpu.CPU, o *isa.Op) {
 		}
 		c.SetStatus(f)
 	case isa.OpCvtI2F:
-		v := sext(m.get(c, &o.Src, o.SSize), o.SSize)
+		v := sext(m.get(c, o, o.Src, o.SSize), o.SSize)
 		if o.Size == 8 {
 			setScalar(c, o.Dst.Reg, 8, math.Float64bits(float64(v)))
 		} else {
@@ -104,9 +104,9 @@ func (m *machine) sseFloat(c *cpu.CPU, o *isa.Op) {
 	case isa.OpCvtF2I:
 		var f float64
 		if o.SSize == 8 {
-			f = math.Float64frombits(m.scalar(c, &o.Src, 8))
+			f = math.Float64frombits(m.scalar(c, o, o.Src, 8))
 		} else {
-			f = float64(math.Float32frombits(uint32(m.scalar(c, &o.Src, 4))))
+			f = float64(math.Float32frombits(uint32(m.scalar(c, o, o.Src, 4))))
 		}
 		if o.Cond == 0 {
 			f = math.RoundToEven(f)
@@ -122,10 +122,10 @@ func (m *machine) sseFloat(c *cpu.CPU, o *isa.Op) {
 		setReg(c, o.Dst.Reg, o.Size, v)
 	case isa.OpCvtF2F:
 		if o.Size == 8 {
-			f := math.Float32frombits(uint32(m.scalar(c, &o.Src, 4)))
+			f := math.Float32frombits(uint32(m.scalar(c, o, o.Src, 4)))
 			setScalar(c, o.Dst.Reg, 8, math.Float64bits(float64(f)))
 		} else {
-			f := math.Float64frombits(m.scalar(c, &o.Src, 8))
+			f := math.Float64frombits(m.scalar(c, o, o.Src, 8))
 			setScalar(c, o.Dst.Reg, 4, uint64(math.Float32bits(float32(f))))
 		}
 	}

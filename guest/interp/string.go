@@ -7,14 +7,14 @@ import (
 )
 
 // String instructions: movs, stos, lods, cmps, scas, with rep/repe/repne.
-// The address size (op.Dst.ASize) sets the width of rSI, rDI and rCX; the
-// source may take an FS/GS override (op.Src.Seg), the destination is
+// The address size (Op.M.ASize) sets the width of rSI, rDI and rCX; the
+// source may take an FS/GS override (Op.M.Seg), the destination is
 // always ES (flat). Repeated forms update rSI, rDI and rCX after every
 // element, so a fault leaves them where the CPU would. Forward rep movs and
 // rep stos over non-overlapping, non-wrapping ranges are done in bulk.
 
 func (m *machine) str(c *cpu.CPU, o *isa.Op) {
-	as := o.Dst.ASize
+	as := o.M.ASize
 	amask := sizeMask[as]
 	step := uint64(o.Size)
 	if c.DF() {
@@ -44,23 +44,23 @@ func (m *machine) str(c *cpu.CPU, o *isa.Op) {
 
 // strOne runs one element.
 func (m *machine) strOne(c *cpu.CPU, o *isa.Op, amask, step uint64) {
-	as := o.Dst.ASize
+	as := o.M.ASize
 	s := o.Size
 	si := c.Regs[cpu.RSI] & amask
 	di := c.Regs[cpu.RDI] & amask
 	switch o.Code {
 	case isa.OpMovs:
-		m.store(di, s, m.load(m.segAddr(c, o.Src.Seg, si), s))
+		m.store(di, s, m.load(m.segAddr(c, o.M.Seg, si), s))
 		setReg(c, uint8(cpu.RSI), as, si+step)
 		setReg(c, uint8(cpu.RDI), as, di+step)
 	case isa.OpStos:
 		m.store(di, s, c.Regs[cpu.RAX])
 		setReg(c, uint8(cpu.RDI), as, di+step)
 	case isa.OpLods:
-		setReg(c, uint8(cpu.RAX), s, m.load(m.segAddr(c, o.Src.Seg, si), s))
+		setReg(c, uint8(cpu.RAX), s, m.load(m.segAddr(c, o.M.Seg, si), s))
 		setReg(c, uint8(cpu.RSI), as, si+step)
 	case isa.OpCmps:
-		a := m.load(m.segAddr(c, o.Src.Seg, si), s)
+		a := m.load(m.segAddr(c, o.M.Seg, si), s)
 		b := m.load(di, s)
 		c.SetLazy(cpu.LazySub, s, a, b, (a-b)&sizeMask[s])
 		setReg(c, uint8(cpu.RSI), as, si+step)
@@ -77,7 +77,7 @@ func (m *machine) strOne(c *cpu.CPU, o *isa.Op, amask, step uint64) {
 // same as element by element; false means take the slow path.
 func (m *machine) strBulk(c *cpu.CPU, o *isa.Op, amask uint64) bool {
 	cnt := c.Regs[cpu.RCX] & amask
-	if cnt < 16 || o.Dst.ASize == 2 {
+	if cnt < 16 || o.M.ASize == 2 {
 		return false
 	}
 	n := cnt * uint64(o.Size)
@@ -91,14 +91,14 @@ func (m *machine) strBulk(c *cpu.CPU, o *isa.Op, amask uint64) bool {
 		return false
 	}
 	if o.Code == isa.OpMovs {
-		si := m.segAddr(c, o.Src.Seg, c.Regs[cpu.RSI]&amask)
+		si := m.segAddr(c, o.M.Seg, c.Regs[cpu.RSI]&amask)
 		sr, ok := mm.NewRange(mm.Addr(si), n)
 		if !ok || uint64(sr.End)-1 > limit || sr.Overlaps(dr) { // overlap: element order matters
 			return false
 		}
 		m.t.NoteWrite(di, n)
 		copy(guestBytes(di, n), guestBytes(si, n))
-		setReg(c, uint8(cpu.RSI), o.Dst.ASize, (c.Regs[cpu.RSI]&amask)+n)
+		setReg(c, uint8(cpu.RSI), o.M.ASize, (c.Regs[cpu.RSI]&amask)+n)
 	} else {
 		m.t.NoteWrite(di, n)
 		d := guestBytes(di, n)
@@ -110,7 +110,7 @@ func (m *machine) strBulk(c *cpu.CPU, o *isa.Op, amask uint64) bool {
 			copy(d[filled:], d[:filled])
 		}
 	}
-	setReg(c, uint8(cpu.RDI), o.Dst.ASize, di+n)
-	setReg(c, uint8(cpu.RCX), o.Dst.ASize, 0)
+	setReg(c, uint8(cpu.RDI), o.M.ASize, di+n)
+	setReg(c, uint8(cpu.RCX), o.M.ASize, 0)
 	return true
 }

@@ -355,11 +355,11 @@ func x87Const(i uint64, rc uint16) f80 {
 
 // fload reads an x87 source: st(i), or memory holding a float (size 4, 8
 // or 10) or an integer (size 2, 4 or 8 with 0x80 set).
-func (m *machine) fload(c *cpu.CPU, a *isa.Arg, sz uint8) f80 {
-	if a.Kind == isa.ArgSt {
+func (m *machine) fload(c *cpu.CPU, o *isa.Op, a isa.Arg, sz uint8) f80 {
+	if a.Kind == isa.KindSt {
 		return *c.STi(a.Reg)
 	}
-	ad := m.ea(c, a)
+	ad := m.ea(c, o)
 	switch sz {
 	case 4:
 		return f80FromFloat64(float64(math.Float32frombits(uint32(m.load(ad, 4)))))
@@ -383,19 +383,19 @@ func (m *machine) fload(c *cpu.CPU, a *isa.Arg, sz uint8) f80 {
 func (m *machine) x87(c *cpu.CPU, o *isa.Op) {
 	switch o.Cond {
 	case isa.X87Ld:
-		c.FPush(m.fload(c, &o.Src, o.SSize))
+		c.FPush(m.fload(c, o, o.Src, o.SSize))
 	case isa.X87Ild:
-		c.FPush(m.fload(c, &o.Src, o.SSize|0x80))
+		c.FPush(m.fload(c, o, o.Src, o.SSize|0x80))
 	case isa.X87LdConst:
 		c.FPush(x87Const(o.Imm, c.FCW>>10))
 	case isa.X87St:
 		v := *c.STi(0)
-		if o.Dst.Kind == isa.ArgSt {
+		if o.Dst.Kind == isa.KindSt {
 			*c.STi(o.Dst.Reg) = v
 			c.FTAG |= 1 << ((c.FTOP + o.Dst.Reg) & 7)
 			break
 		}
-		ad := m.ea(c, &o.Dst)
+		ad := m.ea(c, o)
 		switch o.SSize {
 		case 4, 8:
 			m.store(ad, o.SSize, f80Float(v, o.SSize, c.FCW>>10))
@@ -417,13 +417,13 @@ func (m *machine) x87(c *cpu.CPU, o *isa.Op) {
 				r = uint64(t.Int64())
 			}
 		}
-		m.store(m.ea(c, &o.Dst), o.SSize, r)
+		m.store(m.ea(c, o), o.SSize, r)
 	case isa.X87Arith:
 		d := c.STi(0)
-		if o.Dst.Kind == isa.ArgSt {
+		if o.Dst.Kind == isa.KindSt {
 			d = c.STi(o.Dst.Reg)
 		}
-		*d = f80Arith(o.Imm, *d, m.fload(c, &o.Src, o.SSize), c.FCW)
+		*d = f80Arith(o.Imm, *d, m.fload(c, o, o.Src, o.SSize), c.FCW)
 	case isa.X87Xch:
 		a, b := c.STi(0), c.STi(o.Src.Reg)
 		*a, *b = *b, *a
@@ -445,7 +445,7 @@ func (m *machine) x87(c *cpu.CPU, o *isa.Op) {
 	case isa.X87Rnd:
 		*c.STi(0) = f80Round(*c.STi(0), c.FCW>>10)
 	case isa.X87Com:
-		c.SetCC(f80Compare(*c.STi(0), m.fload(c, &o.Src, o.SSize)))
+		c.SetCC(f80Compare(*c.STi(0), m.fload(c, o, o.Src, o.SSize)))
 	case isa.X87Tst:
 		c.SetCC(f80Compare(*c.STi(0), f80{}))
 	case isa.X87Comi:

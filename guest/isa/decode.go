@@ -41,15 +41,27 @@ const MaxInstLen = 15
 // ThunkLen is the length of a thunk stub: 0F 3F and a SHA-256.
 const ThunkLen = 2 + 32
 
-// InstKind says what Decode found.
-type InstKind uint8
-
+// minemu's own instructions: byte sequences x86asm does not decode, which
+// Decode reports with these values in x86asm.Inst.Op. They follow
+// x86asm's own ops in the lowering table (x86OpLimit: x86asm v0.32.0
+// stops at 1533; TestLoweringTableCoversDecoder checks the limit).
 const (
-	InstNormal InstKind = iota // inst holds a decoded instruction
-	InstNop                    // a NOP the decoder does not know (ENDBR, RDSSP)
-	InstThunk                  // 0F 3F stub; the hash follows
-	InstTrap                   // 0F 3E callback return trap
+	// InstThunk is a thunk stub: 0F 3F and a 32-byte SHA-256 (ThunkLen
+	// bytes).
+	InstThunk x86asm.Op = x86OpLimit + iota
+	// InstTrap is 0F 3E, the return trap of a host→guest callback.
+	InstTrap
+	// InstEndbr is ENDBR32/ENDBR64 (F3 0F 1E FB/FA), which x86asm returns
+	// as Op 0 with length 1: a NOP of length 4 while CET is off.
+	InstEndbr
+	// InstRdssp is RDSSPD/RDSSPQ (F3 [REX.W] 0F 1E /1, register form): a
+	// NOP while shadow stacks are off, as they always are for a user
+	// process here.
+	InstRdssp
+	numInstOps
 )
+
+const x86OpLimit = 2048
 
 // DecodeError describes bytes that are not an instruction minemu can run.
 type DecodeError struct {
@@ -69,38 +81,39 @@ var ErrTruncated = errors.New("truncated instruction")
 // bytes: the CPU raises #GP (Linux: SIGSEGV) without running it.
 var ErrTooLong = errors.New("instruction longer than 15 bytes")
 
-// Decode decodes the instruction at the start of code, located at pc.
-// It returns the kind and the length. code may be shorter than MaxInstLen
-// when the following page is not readable; then an instruction that needs
-// more bytes yields ErrTruncated.
-func Decode(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, InstKind, int, error) {
+// Decode decodes the instruction at the start of code, located at pc; its
+// length is Inst.Len, and minemu's own instructions come back with the
+// Inst* ops. code may be shorter than MaxInstLen when the following page
+// is not readable; then an instruction that needs more bytes yields
+// ErrTruncated.
+func Decode(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, error) {
 	if len(code) >= 2 && code[0] == 0x0f && (code[1] == 0x3f || code[1] == 0x3e) {
 		if code[1] == 0x3e {
-			return x86asm.Inst{}, InstTrap, 2, nil
+			return x86asm.Inst{Op: InstTrap, Len: 2}, nil
 		}
 		if len(code) < ThunkLen {
-			return x86asm.Inst{}, 0, 0, ErrTruncated
+			return x86asm.Inst{}, ErrTruncated
 		}
-		return x86asm.Inst{}, InstThunk, ThunkLen, nil
+		return x86asm.Inst{Op: InstThunk, Len: ThunkLen}, nil
 	}
-	if n := cetNop(code, mode); n > 0 {
-		return x86asm.Inst{}, InstNop, n, nil
+	if op, n := cetNop(code, mode); n > 0 {
+		return x86asm.Inst{Op: op, Len: n}, nil
 	}
 	inst, err := x86asm.Decode(code, int(mode))
 	if err != nil {
 		if errors.Is(err, x86asm.ErrTruncated) && len(code) < MaxInstLen {
-			return inst, 0, 0, ErrTruncated
+			return inst, ErrTruncated
 		}
 		if tooLong(code, mode) {
-			return inst, 0, 0, ErrTooLong
+			return inst, ErrTooLong
 		}
-		return inst, 0, 0, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: err.Error()}
+		return inst, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: err.Error()}
 	}
 	if inst.Op == 0 || inst.Len == 0 {
 		if tooLong(code, mode) {
-			return inst, 0, 0, ErrTooLong
+			return inst, ErrTooLong
 		}
-		return inst, 0, 0, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: "unknown opcode"}
+		return inst, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: "unknown opcode"}
 	}
 	for _, p := range inst.Prefix {
 		if p == 0 {
@@ -109,10 +122,10 @@ func Decode(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, InstKind, int, e
 		if p&x86asm.PrefixInvalid != 0 {
 			// LOCK on an instruction that does not take it, or whose
 			// destination is not memory: #UD.
-			return inst, 0, 0, &DecodeError{Addr: pc, Bytes: PrefixBytes(code[:inst.Len]), Reason: "LOCK prefix not allowed"}
+			return inst, &DecodeError{Addr: pc, Bytes: PrefixBytes(code[:inst.Len]), Reason: "LOCK prefix not allowed"}
 		}
 	}
-	return inst, InstNormal, inst.Len, nil
+	return inst, nil
 }
 
 // isPrefix reports whether b is a legacy prefix byte, or in 64-bit mode a
@@ -165,30 +178,30 @@ func tooLong(code []byte, mode mm.Mode) bool {
 	return err == nil && inst.Op != 0 && inst.Len+dropped > MaxInstLen
 }
 
-// cetNop returns the length of ENDBR32/64 or RDSSPD/Q at the start of code,
-// or 0.
-func cetNop(code []byte, mode mm.Mode) int {
+// cetNop returns InstEndbr or InstRdssp and the length of ENDBR32/64 or
+// RDSSPD/Q at the start of code, or a length of 0.
+func cetNop(code []byte, mode mm.Mode) (x86asm.Op, int) {
 	if len(code) < 4 || code[0] != 0xf3 {
-		return 0
+		return 0, 0
 	}
 	i := 1
 	if mode == mm.Mode64 && code[1]&0xf0 == 0x40 { // REX
 		i = 2
 		if len(code) < 5 {
-			return 0
+			return 0, 0
 		}
 	}
 	if code[i] != 0x0f || code[i+1] != 0x1e {
-		return 0
+		return 0, 0
 	}
 	modrm := code[i+2]
 	switch {
 	case i == 1 && (modrm == 0xfa || modrm == 0xfb): // ENDBR64, ENDBR32
-		return 4
+		return InstEndbr, 4
 	case modrm&0xf8 == 0xc8: // RDSSP r32/r64
-		return i + 3
+		return InstRdssp, i + 3
 	}
-	return 0
+	return 0, 0
 }
 
 // PrefixBytes returns up to the first MaxInstLen bytes of code, copied.

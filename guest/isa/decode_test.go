@@ -17,7 +17,8 @@ var (
 
 // FuzzDecode feeds arbitrary bytes to the decoder wrapper and the lowering
 // in both modes: they never panic, a refusal names the address and the
-// bytes, and only 15 bytes or more can be too long.
+// bytes, only 15 bytes or more can be too long, and every op's Form is its
+// operands' and it has at most one memory operand.
 func FuzzDecode(f *testing.F) {
 	seeds := [][]byte{sieve64, sieve32, {0x0f, 0x3f}, {0x0f, 0x3e}, {0xf3, 0x0f, 0x1e, 0xfa}, {0xf3, 0x48, 0x0f, 0x1e, 0xc8},
 		{0x48, 0x0f, 0xc7, 0x0e}, {0xf3, 0x48, 0x0f, 0xb8, 0xc1}, {0x66, 0x0f, 0xef, 0xc0}, {0x8e, 0xe8}, {0xc8, 0x10, 0, 3},
@@ -34,7 +35,8 @@ func FuzzDecode(f *testing.F) {
 			mode = mm.Mode64
 		}
 		const pc = 0x401000
-		inst, kind, n, err := Decode(code, pc, mode)
+		inst, err := Decode(code, pc, mode)
+		n := inst.Len
 		if err != nil {
 			if de, ok := err.(*DecodeError); ok {
 				if de.Addr != pc || !strings.Contains(de.Error(), "0x401000") {
@@ -52,11 +54,8 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		if n <= 0 || n > len(code) || (kind != InstThunk && n > MaxInstLen) {
+		if n <= 0 || n > len(code) || (inst.Op != InstThunk && n > MaxInstLen) {
 			t.Fatalf("length %d for % x", n, code)
-		}
-		if kind != InstNormal {
-			return
 		}
 		o, err := Lower(&inst, pc, mode)
 		if err != nil {
@@ -68,10 +67,20 @@ func FuzzDecode(f *testing.F) {
 		if int(o.Len) != n || o.PC != pc || o.Code >= NumOpcodes {
 			t.Fatalf("op %+v for %d bytes at %#x", o, n, pc)
 		}
-		for _, a := range []Arg{o.Dst, o.Src} {
-			if a.Kind == ArgMem && mode == mm.Mode32 && a.ASize == 8 {
-				t.Fatalf("64-bit address size in Mode32: % x", code[:n])
+		if o.Form != FormOf(o.Dst.Kind, o.Src.Kind, o.Src2.Kind) {
+			t.Fatalf("op %+v: Form %#x does not match its operands", o, o.Form)
+		}
+		mems := 0
+		for _, a := range []Arg{o.Dst, o.Src, o.Src2} {
+			if a.Kind == KindMem {
+				mems++
+				if mode == mm.Mode32 && o.M.ASize == 8 {
+					t.Fatalf("64-bit address size in Mode32: % x", code[:n])
+				}
 			}
+		}
+		if mems > 1 {
+			t.Fatalf("op %+v has %d memory operands", o, mems)
 		}
 	})
 }

@@ -5,20 +5,12 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-// EA is the linear address of the memory operand a with c's registers: the
+// EA is the linear address of o's memory operand with c's registers: the
 // effective address modulo the address size, plus the FS or GS base, and
 // in Mode32 modulo 2^32 (so a 32-bit guest cannot name minemu's memory).
-// It is the reference the engines' own address computations follow.
-func EA(c *cpu.CPU, a *Arg, mode mm.Mode) uint64 {
-	ad := a.Disp
-	if a.Reg != NoReg {
-		ad += c.Regs[a.Reg&15]
-	}
-	if a.Index != NoReg {
-		ad += c.Regs[a.Index&15] << (a.Scale & 3)
-	}
-	ad &= addrMask[a.ASize]
-	switch a.Seg {
+func EA(c *cpu.CPU, o *Op, mode mm.Mode) uint64 {
+	ad := EANoSeg(c, o)
+	switch o.M.Seg {
 	case SegFS:
 		ad += c.FSBase
 	case SegGS:
@@ -30,4 +22,17 @@ func EA(c *cpu.CPU, a *Arg, mode mm.Mode) uint64 {
 		ad &= 0xffffffff
 	}
 	return ad
+}
+
+// EANoSeg is the effective address of o's memory operand before the
+// segment base (what lea computes), modulo the address size.
+func EANoSeg(c *cpu.CPU, o *Op) uint64 {
+	ad := o.Disp
+	if o.M.Base != NoReg {
+		ad += c.Regs[o.M.Base&15]
+	}
+	if o.M.Index != NoReg {
+		ad += c.Regs[o.M.Index&15] << (o.M.Scale & 3)
+	}
+	return ad & addrMask[o.M.ASize]
 }

@@ -20,10 +20,10 @@ func TestMode32AddressesBelow4G(t *testing.T) {
 			c.Regs[r] = next() & 0xffffffff
 		}
 		c.FSBase, c.GSBase = next()&0xffffffff, next()&0xffffffff
-		a := Arg{Kind: ArgMem, Reg: uint8(next() % 8), Index: uint8(next() % 8), Scale: uint8(next() % 4),
-			Seg: uint8(next() % 3), ASize: []uint8{2, 4}[next()%2], Disp: uint64(int64(int32(next())))}
-		if ad := EA(c, &a, mm.Mode32); ad >= 1<<32 {
-			t.Fatalf("operand %+v formed %#x", a, ad)
+		o := Op{Dst: Arg{Kind: KindMem}, M: Mem{Base: uint8(next() % 8), Index: uint8(next() % 8), Scale: uint8(next() % 4),
+			Seg: uint8(next() % 3), ASize: []uint8{2, 4}[next()%2]}, Disp: uint64(int64(int32(next())))}
+		if ad := EA(c, &o, mm.Mode32); ad >= 1<<32 {
+			t.Fatalf("operand %+v disp %#x formed %#x", o.M, o.Disp, ad)
 		}
 	}
 }

@@ -9,230 +9,50 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-// Lowered instructions.
+// Lowering.
 //
-// Every guest instruction is lowered once, when its block is first
-// decoded, into an op: a fixed-size, pointer-free record holding the
-// operation, its operand size, its operands (register numbers, memory
-// operand parts, immediates) and its address and length. The interpreter
-// (interp.go) executes ops with one dense switch and never looks at the
-// decoder's representation again. Because an op holds no Go pointers, a
-// block's ops may live in memory the garbage collector does not scan.
+// One table, indexed by the decoded instruction's x86asm.Op (minemu's own
+// instructions follow x86asm's ops, see InstThunk), says how every
+// supported instruction becomes an Op: the family function that reads the
+// operands, and the parameters the family needs (the opcode, a
+// sub-operation or condition code, a fixed size, a detail). An op the
+// table does not list is unsupported: the lowering error names the
+// instruction and the engine makes it an invalid-opcode op, which kills
+// the guest with SIGILL only if it is reached. After the family, Lower
+// sets what every op has: Form, the lock flag, the vector length.
 
-// Opcode is the operation of a lowered instruction.
-type Opcode uint8
-
-const (
-	OpInvalid    Opcode = iota // SIGILL: the decoder or lowering refused the bytes
-	OpFetchFault               // SIGSEGV: instruction bytes at imm are not readable/executable
-	OpNop
-	OpFallthrough // synthetic: continue at imm (block split); not a guest instruction
-
-	OpMov
-	OpMovzx
-	OpMovsx
-	OpLea
-	OpXchg
-	OpPush
-	OpPop
-	OpPushf
-	OpPopf
-	OpCmov
-	OpSet
-	OpBswap
-	OpCbw // sign-extend the low half of the accumulator into all of it (cbw/cwde/cdqe)
-	OpCwd // sign-extend the accumulator into rDX (cwd/cdq/cqo)
-	OpLahf
-	OpSahf
-	OpClc
-	OpStc
-	OpCmc
-	OpCld
-	OpStd
-	OpXlat
-	OpMovToSeg
-	OpMovFromSeg
-
-	OpAdd
-	OpOr
-	OpAdc
-	OpSbb
-	OpAnd
-	OpSub
-	OpXor
-	OpCmp
-	OpTest
-	OpInc
-	OpDec
-	OpNeg
-	OpNot
-	OpMul
-	OpImul1 // rDX:rAX = rAX * src
-	OpImul2 // dst = dst * src
-	OpImul3 // dst = src * imm
-	OpDiv
-	OpIdiv
-
-	OpShl
-	OpShr
-	OpSar
-	OpRol
-	OpRor
-	OpRcl
-	OpRcr
-	OpShld
-	OpShrd
-
-	OpBt
-	OpBts
-	OpBtr
-	OpBtc
-	OpBsf
-	OpBsr
-	OpTzcnt
-	OpLzcnt
-	OpPopcnt
-
-	OpJmp    // imm is the target
-	OpJmpInd // target from src
-	OpJcc    // cond, imm target
-	OpCall
-	OpCallInd
-	OpRet // imm: bytes to release after the return address
-	OpLoop
-	OpJcxz
-	OpEnter // imm: frame size, src.Disp: nesting level
-	OpLeave
-
-	OpMovs
-	OpStos
-	OpLods
-	OpCmps
-	OpScas
-
-	OpXadd
-	OpCmpxchg
-	OpCmpxchg8b
-	OpCmpxchg16b
-	OpCpuid
-	OpRdtsc
-	OpUd2
-	OpGP    // #GP in user mode, SIGSEGV: a privileged or I/O instruction (imm: its x86asm.Op) or, imm 0, one longer than 15 bytes
-	OpInto  // i386: #OF (SIGSEGV) when OF is set
-	OpBound // i386: #BR (SIGSEGV) when the signed dst lies outside the pair of bounds at src
-	OpAam   // i386 aam (cond 0; imm 0 is #DE, SIGFPE) and aad (cond 1) with base imm
-	OpInt3
-	OpInt   // any vector other than 3 and 0x80: #GP, SIGSEGV as Linux reports it
-	OpInt80 // i386 system call
-	OpSyscall
-	OpThunk // imm: thunk id
-	OpTrap  // 0F 3E: the return trap of CallGuest
-
-	OpSseMov       // 128-bit move; rep=1: memory operand must be 16-byte aligned
-	OpSseMovQ      // movq/movd (size 8/4): to an XMM register zero-extended, else the low lane
-	OpSseHalf      // movlps/movhps/movlpd/movhpd: cond 0 low, 1 high 64 bits
-	OpSimd         // dst = dst <cond> src (packed integer or bitwise); rep=1: aligned memory
-	OpSimdImm      // dst = dst <cond> imm (shifts by an immediate)
-	OpPmovmskb     // dst = byte sign mask of src
-	OpPshufd       // dst = dwords of src picked by imm
-	OpStmxcsr      // m32 = MXCSR
-	OpLdmxcsr      // MXCSR = m32
-	OpSseScalarMov // movss/movsd (size 4/8)
-	OpSseArith     // scalar float dst = dst <cond> src (size 4/8)
-	OpSseComi      // ucomiss/ucomisd/comiss/comisd: flags from dst ? src
-	OpCvtI2F       // cvtsi2ss/sd: float (size) from integer (ssize)
-	OpCvtF2I       // cvt(t)ss/sd2si: integer (size) from float (ssize); cond 1 truncates
-	OpCvtF2F       // cvtss2sd/cvtsd2ss: float (size) from float (ssize)
-	OpFnstcw       // m16 = x87 control word
-	OpFldcw        // x87 control word = m16
-	OpFnstsw       // m16 or AX = x87 status word
-	OpFninit       // reset the x87 control and status words
-	OpCmpJcc       // fused cmp dst, src + jcc (cond, imm target); len spans both
-	OpTestJcc      // fused test dst, src + jcc
-	OpPackedFP     // packed float dst = dst <cond> src; size 4 (ps) or 8 (pd)
-	OpPackedCmp    // cmpps/cmppd/cmpss/cmpsd: lanes of all ones where predicate imm holds; ssize 1: scalar
-	OpMovmskF      // movmskps/movmskpd: sign bits of the lanes (size 4/8)
-	OpShufF        // shufps/shufpd with imm
-	OpMovHLF       // movhlps (cond 0) / movlhps (cond 1)
-	OpX87          // x87 sub-operation cond (lower_x87.go)
-
-	NumOpcodes
-)
-
-// ArgKind says what an operand is.
-type ArgKind uint8
-
-const (
-	ArgNone  ArgKind = iota
-	ArgReg           // general register reg, low size bytes
-	ArgRegHi         // AH, CH, DH, BH: bits 8..15 of register reg
-	ArgMem           // memory at [seg: base + index<<scale + disp], modulo 2^(8*asize)
-	ArgImm           // the immediate disp (sign-extended to 64 bits)
-	ArgXmm           // XMM register reg (SSE ops only)
-	ArgSt            // x87 stack register st(reg)
-)
-
-// NoReg marks an absent base or index register.
-const NoReg = 0xff
-
-// Segment overrides that matter in a flat address space.
-const (
-	SegNone uint8 = iota
-	SegFS
-	SegGS
-)
-
-// arg is one operand. It is pointer-free.
-type Arg struct {
-	Kind  ArgKind
-	Reg   uint8 // ArgReg/ArgRegHi: the register; ArgMem: the base or NoReg
-	Index uint8 // ArgMem: the index register or NoReg
-	Scale uint8 // ArgMem: log2 of the index scale
-	Seg   uint8 // ArgMem: SegNone, SegFS or SegGS
-	ASize uint8 // ArgMem: address size in bytes (2, 4 or 8)
-	Disp  uint64
+// lowering is a table entry.
+type lowering struct {
+	// fn lowers the instruction into o; nil means unsupported.
+	fn func(l *lowerer, o *Op, e *lowering) error
+	// code is the opcode most families give the op.
+	code Opcode
+	// sub is the sub-operation or condition code (Op.Cond), size a size
+	// the mnemonic fixes (string element, scalar or lane width), aux a
+	// family detail (see each family).
+	sub, size, aux uint8
+	// fam says which register files the instruction's operands may name:
+	// famInt ones only general registers (anything else is unsupported).
+	fam uint8
 }
 
-// op is one lowered instruction.
-type Op struct {
-	Code  Opcode
-	Size  uint8 // operand size in bytes (1, 2, 4, 8; 16 for cmpxchg16b)
-	SSize uint8 // source size for movzx/movsx/movsxd
-	Cond  uint8 // condition code for jcc/setcc/cmovcc; loop kind for OpLoop
-	Rep   uint8 // RepNone, RepE, RepNE for string instructions
-	Len   uint8 // instruction length in bytes
-	Dst   Arg
-	Src   Arg
-	Imm   uint64 // third operand, branch target, or other per-op constant
-	PC    uint64 // guest address of the instruction
-}
-
-// Repeat prefixes of string instructions.
 const (
-	RepNone uint8 = iota
-	RepE          // rep / repe
-	RepNE         // repne
+	famInt uint8 = iota
+	famSSE
+	famX87
 )
 
-// Loop kinds (op.Cond of OpLoop).
-const (
-	LoopAlways uint8 = iota
-	LoopE
-	LoopNE
-)
+// table is the lowering table (filled by init, read-only afterwards).
+var table [numInstOps]lowering
 
-// next is the address of the following instruction.
-func (o *Op) Next() uint64 { return o.PC + uint64(o.Len) }
-
-// endsBlock reports whether control may leave the straight line after o,
-// or whether o must be the last of its block for another reason.
-func (o *Op) EndsBlock() bool {
-	switch o.Code {
-	case OpInvalid, OpFetchFault, OpFallthrough, OpJmp, OpJmpInd, OpJcc, OpCmpJcc, OpTestJcc, OpCall, OpCallInd, OpRet,
-		OpLoop, OpJcxz, OpUd2, OpGP, OpInt3, OpInt, OpInt80, OpSyscall, OpThunk, OpTrap:
-		return true
+// set enters ops into the table with entry e.
+func set(e lowering, ops ...x86asm.Op) {
+	for _, op := range ops {
+		if table[op].fn != nil {
+			panic(fmt.Sprintf("isa: %v lowered twice", op))
+		}
+		table[op] = e
 	}
-	return false
 }
 
 // lowerError is why an instruction could not be lowered.
@@ -245,22 +65,22 @@ func unsupported(inst *x86asm.Inst) error {
 }
 
 // regOf maps a decoder register to (kind, number, size).
-func regOf(r x86asm.Reg) (ArgKind, uint8, uint8, bool) {
+func regOf(r x86asm.Reg) (Kind, uint8, uint8, bool) {
 	switch {
 	case r >= x86asm.AL && r <= x86asm.BL:
-		return ArgReg, uint8(r - x86asm.AL), 1, true
+		return KindReg, uint8(r - x86asm.AL), 1, true
 	case r >= x86asm.AH && r <= x86asm.BH:
-		return ArgRegHi, uint8(r - x86asm.AH), 1, true
+		return KindRegHi, uint8(r - x86asm.AH), 1, true
 	case r >= x86asm.SPB && r <= x86asm.R15B:
-		return ArgReg, uint8(r-x86asm.SPB) + 4, 1, true
+		return KindReg, uint8(r-x86asm.SPB) + 4, 1, true
 	case r >= x86asm.AX && r <= x86asm.R15W:
-		return ArgReg, uint8(r - x86asm.AX), 2, true
+		return KindReg, uint8(r - x86asm.AX), 2, true
 	case r >= x86asm.EAX && r <= x86asm.R15L:
-		return ArgReg, uint8(r - x86asm.EAX), 4, true
+		return KindReg, uint8(r - x86asm.EAX), 4, true
 	case r >= x86asm.RAX && r <= x86asm.R15:
-		return ArgReg, uint8(r - x86asm.RAX), 8, true
+		return KindReg, uint8(r - x86asm.RAX), 8, true
 	}
-	return ArgNone, 0, 0, false
+	return KindNone, 0, 0, false
 }
 
 // lowerer converts one decoded instruction.
@@ -278,8 +98,10 @@ func (l *lowerer) ipMask() uint64 {
 	return ^uint64(0)
 }
 
-// arg converts argument i; size is the register size (0 for none/imm/mem).
-func (l *lowerer) arg(i int) (Arg, uint8, error) {
+// arg converts argument i into o's operand form: a register, an immediate
+// (its value to o.Imm) or the memory operand (its address to o.M and
+// o.Disp). size is the register size (0 for none, immediates and memory).
+func (l *lowerer) arg(o *Op, i int) (Arg, uint8, error) {
 	switch a := l.inst.Args[i].(type) {
 	case nil:
 		return Arg{}, 0, nil
@@ -290,62 +112,79 @@ func (l *lowerer) arg(i int) (Arg, uint8, error) {
 		}
 		return Arg{Kind: k, Reg: r}, sz, nil
 	case x86asm.Imm:
-		return Arg{Kind: ArgImm, Disp: uint64(int64(a))}, 0, nil
+		o.Imm = uint64(int64(a))
+		return Arg{Kind: KindImm}, 0, nil
 	case x86asm.Mem:
-		return l.mem(a)
+		return l.mem(o, a)
 	case x86asm.Rel:
-		return Arg{Kind: ArgImm, Disp: (l.pc + uint64(l.inst.Len) + uint64(int64(a))) & l.ipMask()}, 0, nil
+		o.Imm = (l.pc + uint64(l.inst.Len) + uint64(int64(a))) & l.ipMask()
+		return Arg{Kind: KindImm}, 0, nil
 	}
 	return Arg{}, 0, unsupported(l.inst)
 }
 
-func (l *lowerer) mem(m x86asm.Mem) (Arg, uint8, error) {
-	a := Arg{Kind: ArgMem, Reg: NoReg, Index: NoReg, ASize: uint8(l.inst.AddrSize / 8), Disp: uint64(m.Disp)}
-	if op := l.inst.Opcode >> 24; a.ASize == 8 && (op < 0xa0 || op > 0xa3) {
+// mem puts the address of memory operand m into o.M and o.Disp.
+func (l *lowerer) mem(o *Op, m x86asm.Mem) (Arg, uint8, error) {
+	o.M = Mem{Base: NoReg, Index: NoReg, ASize: uint8(l.inst.AddrSize / 8)}
+	o.Disp = uint64(m.Disp)
+	if op := l.inst.Opcode >> 24; o.M.ASize == 8 && (op < 0xa0 || op > 0xa3) {
 		// A displacement is at most 32 bits, sign-extended; x86asm
 		// returns some (no base register) zero-extended. Only the moffs
 		// forms of mov (A0..A3) carry a full 64-bit address.
-		a.Disp = uint64(int64(int32(m.Disp)))
+		o.Disp = uint64(int64(int32(m.Disp)))
 	}
 	switch m.Segment {
 	case x86asm.FS:
-		a.Seg = SegFS
+		o.M.Seg = SegFS
 	case x86asm.GS:
-		a.Seg = SegGS
+		o.M.Seg = SegGS
 	}
 	switch {
 	case m.Base == 0:
 	case m.Base == x86asm.RIP || m.Base == x86asm.EIP || m.Base == x86asm.IP:
-		a.Disp = (l.pc + uint64(l.inst.Len) + a.Disp) & addrMask[a.ASize]
+		o.Disp = (l.pc + uint64(l.inst.Len) + o.Disp) & addrMask[o.M.ASize]
 	default:
 		k, r, _, ok := regOf(m.Base)
-		if !ok || k != ArgReg {
+		if !ok || k != KindReg {
 			return Arg{}, 0, unsupported(l.inst)
 		}
-		a.Reg = r
+		o.M.Base = r
 	}
 	if m.Index != 0 {
 		k, r, _, ok := regOf(m.Index)
-		if !ok || k != ArgReg {
+		if !ok || k != KindReg {
 			return Arg{}, 0, unsupported(l.inst)
 		}
-		a.Index = r
+		o.M.Index = r
 		switch m.Scale {
 		case 1:
 		case 2:
-			a.Scale = 1
+			o.M.Scale = 1
 		case 4:
-			a.Scale = 2
+			o.M.Scale = 2
 		case 8:
-			a.Scale = 3
+			o.M.Scale = 3
 		default:
 			return Arg{}, 0, unsupported(l.inst)
 		}
 	}
-	if a.ASize != 2 && a.ASize != 4 && a.ASize != 8 {
+	if o.M.ASize != 2 && o.M.ASize != 4 && o.M.ASize != 8 {
 		return Arg{}, 0, unsupported(l.inst)
 	}
-	return a, 0, nil
+	return Arg{Kind: KindMem}, 0, nil
+}
+
+// args converts the first n arguments into Dst, Src and Src2 and returns
+// the register size of the first two (0 where not a register).
+func (l *lowerer) args(o *Op, n int) (dsz, ssz uint8, err error) {
+	dst := [3]*Arg{&o.Dst, &o.Src, &o.Src2}
+	var sz [3]uint8
+	for i := 0; i < n; i++ {
+		if *dst[i], sz[i], err = l.arg(o, i); err != nil {
+			return 0, 0, err
+		}
+	}
+	return sz[0], sz[1], nil
 }
 
 // opSize is the operand size: the register size of the first register
@@ -366,7 +205,11 @@ func (l *lowerer) stackSize() uint8 {
 	if l.inst.DataSize == 16 {
 		return 2
 	}
-	if l.mode == mm.Mode64 {
+	return modeStack(l.mode)
+}
+
+func modeStack(mode mm.Mode) uint8 {
+	if mode == mm.Mode64 {
 		return 8
 	}
 	return 4
@@ -384,10 +227,41 @@ func hasPrefix(inst *x86asm.Inst, p x86asm.Prefix) bool {
 	return false
 }
 
-var condOps = map[x86asm.Op][3]uint8{}
+// Lower converts inst at pc into an op.
+func Lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (Op, error) {
+	o := Op{PC: pc, Len: uint8(inst.Len)}
+	for _, a := range inst.Args {
+		if r, ok := a.(x86asm.Reg); ok && r >= x86asm.Y0 && r <= x86asm.Y15 {
+			o.VL = 32 // VEX.L: 256-bit vectors
+		}
+	}
+	if uint(inst.Op) >= uint(len(table)) || table[inst.Op].fn == nil || o.VL == 32 { // AVX: not yet
+		return o, unsupported(inst)
+	}
+	e := &table[inst.Op]
+	l := &lowerer{inst: inst, pc: pc, mode: mode}
+	for _, a := range inst.Args {
+		if r, ok := a.(x86asm.Reg); ok && e.fam == famInt && r >= x86asm.F0 && r < x86asm.ES {
+			return o, unsupported(inst) // x87, MMX, SSE and AVX registers in an integer instruction
+		}
+	}
+	if err := e.fn(l, &o, e); err != nil {
+		return o, err
+	}
+	o.Form = FormOf(o.Dst.Kind, o.Src.Kind, o.Src2.Kind)
+	if o.Dst.Kind == KindVec || o.Src.Kind == KindVec {
+		o.VL = 16
+	}
+	if hasPrefix(inst, x86asm.PrefixLOCK) {
+		o.Flags |= FlagLock
+	}
+	return o, nil
+}
 
 func init() {
-	names := [16][3]x86asm.Op{
+	// Condition-code families: jcc, setcc, cmovcc with the condition in
+	// encoding order.
+	cc := [16][3]x86asm.Op{
 		{x86asm.JO, x86asm.SETO, x86asm.CMOVO}, {x86asm.JNO, x86asm.SETNO, x86asm.CMOVNO},
 		{x86asm.JB, x86asm.SETB, x86asm.CMOVB}, {x86asm.JAE, x86asm.SETAE, x86asm.CMOVAE},
 		{x86asm.JE, x86asm.SETE, x86asm.CMOVE}, {x86asm.JNE, x86asm.SETNE, x86asm.CMOVNE},
@@ -397,106 +271,153 @@ func init() {
 		{x86asm.JL, x86asm.SETL, x86asm.CMOVL}, {x86asm.JGE, x86asm.SETGE, x86asm.CMOVGE},
 		{x86asm.JLE, x86asm.SETLE, x86asm.CMOVLE}, {x86asm.JG, x86asm.SETG, x86asm.CMOVG},
 	}
-	for cc, n := range names {
-		condOps[n[0]] = [3]uint8{uint8(OpJcc), uint8(cc)}
-		condOps[n[1]] = [3]uint8{uint8(OpSet), uint8(cc)}
-		condOps[n[2]] = [3]uint8{uint8(OpCmov), uint8(cc)}
+	for c, n := range cc {
+		set(lowering{fn: lowerJcc, code: OpJcc, sub: uint8(c)}, n[0])
+		set(lowering{fn: lowerSetcc, code: OpSet, sub: uint8(c)}, n[1])
+		set(lowering{fn: lowerCmov, code: OpCmov, sub: uint8(c)}, n[2])
 	}
-}
-
-var simpleOps = map[x86asm.Op]Opcode{
-	x86asm.ADD: OpAdd, x86asm.OR: OpOr, x86asm.ADC: OpAdc, x86asm.SBB: OpSbb, x86asm.AND: OpAnd,
-	x86asm.SUB: OpSub, x86asm.XOR: OpXor, x86asm.CMP: OpCmp, x86asm.TEST: OpTest,
-	x86asm.INC: OpInc, x86asm.DEC: OpDec, x86asm.NEG: OpNeg, x86asm.NOT: OpNot,
-	x86asm.MUL: OpMul, x86asm.DIV: OpDiv, x86asm.IDIV: OpIdiv,
-	x86asm.SHL: OpShl, x86asm.SHR: OpShr, x86asm.SAR: OpSar, x86asm.ROL: OpRol, x86asm.ROR: OpRor,
-	x86asm.RCL: OpRcl, x86asm.RCR: OpRcr, x86asm.SHLD: OpShld, x86asm.SHRD: OpShrd,
-	x86asm.BT: OpBt, x86asm.BTS: OpBts, x86asm.BTR: OpBtr, x86asm.BTC: OpBtc,
-	x86asm.BSF: OpBsf, x86asm.BSR: OpBsr, x86asm.TZCNT: OpTzcnt, x86asm.LZCNT: OpLzcnt, x86asm.POPCNT: OpPopcnt,
-	x86asm.MOV: OpMov, x86asm.MOVZX: OpMovzx, x86asm.MOVSX: OpMovsx, x86asm.MOVSXD: OpMovsx,
-	x86asm.LEA: OpLea, x86asm.XCHG: OpXchg, x86asm.BSWAP: OpBswap, x86asm.XADD: OpXadd, x86asm.CMPXCHG: OpCmpxchg,
-}
-
-// lower converts inst at pc into an op.
-func Lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (Op, error) {
-	l := &lowerer{inst: inst, pc: pc, mode: mode}
-	o := Op{PC: pc, Len: uint8(inst.Len)}
-	if isSSE(inst.Op) {
-		return l.lowerSSE(o)
+	for op, code := range map[x86asm.Op]Opcode{
+		x86asm.ADD: OpAdd, x86asm.OR: OpOr, x86asm.ADC: OpAdc, x86asm.SBB: OpSbb, x86asm.AND: OpAnd,
+		x86asm.SUB: OpSub, x86asm.XOR: OpXor, x86asm.CMP: OpCmp, x86asm.TEST: OpTest,
+		x86asm.INC: OpInc, x86asm.DEC: OpDec, x86asm.NEG: OpNeg, x86asm.NOT: OpNot,
+		x86asm.MUL: OpMul, x86asm.DIV: OpDiv, x86asm.IDIV: OpIdiv,
+		x86asm.SHL: OpShl, x86asm.SHR: OpShr, x86asm.SAR: OpSar, x86asm.ROL: OpRol, x86asm.ROR: OpRor,
+		x86asm.RCL: OpRcl, x86asm.RCR: OpRcr, x86asm.SHLD: OpShld, x86asm.SHRD: OpShrd,
+		x86asm.BT: OpBt, x86asm.BTS: OpBts, x86asm.BTR: OpBtr, x86asm.BTC: OpBtc,
+		x86asm.BSF: OpBsf, x86asm.BSR: OpBsr, x86asm.TZCNT: OpTzcnt, x86asm.LZCNT: OpLzcnt, x86asm.POPCNT: OpPopcnt,
+		x86asm.MOVZX: OpMovzx, x86asm.MOVSX: OpMovsx, x86asm.MOVSXD: OpMovsx,
+		x86asm.LEA: OpLea, x86asm.XCHG: OpXchg, x86asm.BSWAP: OpBswap, x86asm.XADD: OpXadd, x86asm.CMPXCHG: OpCmpxchg,
+	} {
+		set(lowering{fn: lowerSimple, code: code}, op)
 	}
-	if isX87(inst.Op) {
-		return l.lowerX87(o)
+	set(lowering{fn: lowerMov, code: OpMov}, x86asm.MOV)
+	// Instructions without operands the op needs.
+	for op, code := range map[x86asm.Op]Opcode{
+		x86asm.NOP: OpNop, x86asm.PAUSE: OpNop, x86asm.MFENCE: OpNop, x86asm.LFENCE: OpNop, x86asm.SFENCE: OpNop,
+		x86asm.PREFETCHNTA: OpNop, x86asm.PREFETCHT0: OpNop, x86asm.PREFETCHT1: OpNop, x86asm.PREFETCHT2: OpNop,
+		x86asm.PREFETCHW: OpNop, x86asm.FWAIT: OpNop, InstEndbr: OpNop, InstRdssp: OpNop,
+		x86asm.LAHF: OpLahf, x86asm.SAHF: OpSahf, x86asm.CLC: OpClc, x86asm.STC: OpStc, x86asm.CMC: OpCmc,
+		x86asm.CLD: OpCld, x86asm.STD: OpStd, x86asm.CPUID: OpCpuid, x86asm.RDTSC: OpRdtsc,
+		x86asm.UD2: OpUd2, x86asm.UD1: OpUd2, x86asm.UD0: OpUd2, x86asm.INTO: OpInto, InstTrap: OpTrap,
+	} {
+		set(lowering{fn: lowerFixed, code: code}, op)
 	}
-	if inst.Op == x86asm.MOV {
-		for _, a := range inst.Args {
-			if r, ok := a.(x86asm.Reg); ok && (r >= x86asm.CR0 && r <= x86asm.CR15 || r >= x86asm.DR0 && r <= x86asm.DR15) {
-				o.Code, o.Imm = OpGP, uint64(inst.Op) // a control or debug register: privileged
-				return o, nil
-			}
+	set(lowering{fn: lowerFixed, code: OpFninit}, x86asm.FNINIT)
+	set(lowering{fn: lowerFixed, code: OpFninit, sub: 1}, x86asm.FNCLEX)
+	set(lowering{fn: lowerThunk, code: OpThunk}, InstThunk)
+	// Privileged, or I/O with IOPL 0 and no I/O permission bitmap: #GP
+	// at CPL 3, which Linux reports as SIGSEGV.
+	set(lowering{fn: lowerGP, code: OpGP},
+		x86asm.HLT, x86asm.CLI, x86asm.STI, x86asm.IN, x86asm.OUT, x86asm.INSB, x86asm.INSW, x86asm.INSD,
+		x86asm.OUTSB, x86asm.OUTSW, x86asm.OUTSD, x86asm.RDMSR, x86asm.WRMSR, x86asm.RDPMC, x86asm.CLTS,
+		x86asm.INVD, x86asm.WBINVD, x86asm.INVLPG, x86asm.LGDT, x86asm.LIDT, x86asm.LLDT, x86asm.LTR,
+		x86asm.LMSW, x86asm.SWAPGS, x86asm.SYSRET, x86asm.SYSEXIT)
+	set(lowering{fn: lowerImul}, x86asm.IMUL)
+	set(lowering{fn: lowerPush, code: OpPush}, x86asm.PUSH)
+	set(lowering{fn: lowerPop, code: OpPop}, x86asm.POP)
+	set(lowering{fn: lowerStackFixed, code: OpPushf}, x86asm.PUSHF, x86asm.PUSHFD, x86asm.PUSHFQ)
+	set(lowering{fn: lowerStackFixed, code: OpPopf}, x86asm.POPF, x86asm.POPFD, x86asm.POPFQ)
+	set(lowering{fn: lowerDataSized, code: OpCbw}, x86asm.CBW, x86asm.CWDE, x86asm.CDQE)
+	set(lowering{fn: lowerDataSized, code: OpCwd}, x86asm.CWD, x86asm.CDQ, x86asm.CQO)
+	set(lowering{fn: lowerXlat, code: OpXlat}, x86asm.XLATB)
+	set(lowering{fn: lowerJmpCall, code: OpJmp}, x86asm.JMP)
+	set(lowering{fn: lowerJmpCall, code: OpCall}, x86asm.CALL)
+	set(lowering{fn: lowerRet, code: OpRet}, x86asm.RET)
+	set(lowering{fn: lowerLoop, code: OpLoop, sub: LoopAlways}, x86asm.LOOP)
+	set(lowering{fn: lowerLoop, code: OpLoop, sub: LoopE}, x86asm.LOOPE)
+	set(lowering{fn: lowerLoop, code: OpLoop, sub: LoopNE}, x86asm.LOOPNE)
+	set(lowering{fn: lowerLoop, code: OpJcxz}, x86asm.JCXZ, x86asm.JECXZ, x86asm.JRCXZ)
+	set(lowering{fn: lowerEnter, code: OpEnter}, x86asm.ENTER)
+	set(lowering{fn: lowerStackFixed, code: OpLeave}, x86asm.LEAVE)
+	for code, ops := range map[Opcode][4]x86asm.Op{
+		OpMovs: {x86asm.MOVSB, x86asm.MOVSW, x86asm.MOVSD, x86asm.MOVSQ},
+		OpStos: {x86asm.STOSB, x86asm.STOSW, x86asm.STOSD, x86asm.STOSQ},
+		OpLods: {x86asm.LODSB, x86asm.LODSW, x86asm.LODSD, x86asm.LODSQ},
+		OpCmps: {x86asm.CMPSB, x86asm.CMPSW, x86asm.CMPSD, x86asm.CMPSQ},
+		OpScas: {x86asm.SCASB, x86asm.SCASW, x86asm.SCASD, x86asm.SCASQ},
+	} {
+		for i, op := range ops {
+			set(lowering{fn: lowerString, code: code, size: 1 << i}, op)
 		}
 	}
-	for _, a := range inst.Args {
-		if r, ok := a.(x86asm.Reg); ok && r >= x86asm.F0 && r < x86asm.ES {
-			return o, unsupported(inst) // x87, MMX, other SSE and AVX
-		}
-	}
-	if cc, ok := condOps[inst.Op]; ok {
-		o.Code, o.Cond = Opcode(cc[0]), cc[1]
-		var err error
-		switch o.Code {
-		case OpJcc:
-			o.Dst, _, err = l.arg(0)
-			o.Imm = o.Dst.Disp
-		case OpSet:
-			o.Size = 1
-			o.Dst, _, err = l.arg(0)
-		case OpCmov:
-			var sz uint8
-			o.Dst, sz, err = l.arg(0)
-			if err == nil {
-				o.Size = sz
-				o.Src, _, err = l.arg(1)
-			}
-		}
-		return o, err
-	}
-	if code, ok := simpleOps[inst.Op]; ok {
-		return l.simple(o, code)
-	}
-	return l.special(o)
+	set(lowering{fn: lowerCmpxchgWide, code: OpCmpxchg8b, size: 8}, x86asm.CMPXCHG8B)
+	set(lowering{fn: lowerCmpxchgWide, code: OpCmpxchg16b, size: 16}, x86asm.CMPXCHG16B)
+	set(lowering{fn: lowerFPUWord, code: OpFnstcw}, x86asm.FNSTCW)
+	set(lowering{fn: lowerFPUWord, code: OpFldcw}, x86asm.FLDCW)
+	set(lowering{fn: lowerFPUWord, code: OpFnstsw}, x86asm.FNSTSW)
+	set(lowering{fn: lowerBound, code: OpBound}, x86asm.BOUND)
+	set(lowering{fn: lowerAam, code: OpAam}, x86asm.AAM)
+	set(lowering{fn: lowerAam, code: OpAam, sub: 1}, x86asm.AAD)
+	set(lowering{fn: lowerInt}, x86asm.INT)
+	set(lowering{fn: lowerSyscall, code: OpSyscall}, x86asm.SYSCALL)
+	initSSE()
+	initX87()
 }
 
-// simple lowers instructions of the form op dst[, src[, third]].
-func (l *lowerer) simple(o Op, code Opcode) (Op, error) {
+// lowerJcc: jcc rel; Imm is the target.
+func lowerJcc(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Cond = e.code, e.sub
+	_, _, err := l.args(o, 1)
+	return err
+}
+
+// lowerSetcc: setcc r/m8.
+func lowerSetcc(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Cond, o.Size = e.code, e.sub, 1
+	_, _, err := l.args(o, 1)
+	return err
+}
+
+// lowerCmov: cmovcc r, r/m.
+func lowerCmov(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Cond = e.code, e.sub
+	sz, _, err := l.args(o, 2)
+	o.Size = sz
+	return err
+}
+
+// lowerMov: mov, including the forms with segment registers and the
+// privileged ones with control and debug registers.
+func lowerMov(l *lowerer, o *Op, e *lowering) error {
 	inst := l.inst
+	for _, a := range inst.Args {
+		if r, ok := a.(x86asm.Reg); ok && (r >= x86asm.CR0 && r <= x86asm.CR15 || r >= x86asm.DR0 && r <= x86asm.DR15) {
+			o.Code, o.Imm = OpGP, uint64(inst.Op) // a control or debug register: privileged
+			return nil
+		}
+	}
+	if r, ok := inst.Args[0].(x86asm.Reg); ok && r >= x86asm.ES && r <= x86asm.GS {
+		o.Code, o.Cond, o.Size = OpMovToSeg, uint8(r-x86asm.ES), 2
+		var err error
+		o.Src, _, err = l.arg(o, 1)
+		return err
+	}
+	if r, ok := inst.Args[1].(x86asm.Reg); ok && r >= x86asm.ES && r <= x86asm.GS {
+		o.Code, o.Cond = OpMovFromSeg, uint8(r-x86asm.ES)
+		var sz uint8
+		var err error
+		o.Dst, sz, err = l.arg(o, 0)
+		o.Size = l.opSize(sz)
+		if o.Dst.Kind == KindMem {
+			o.Size = 2 // a selector store is always 16 bits
+		}
+		return err
+	}
+	return lowerSimple(l, o, e)
+}
+
+// lowerSimple lowers the instructions of the form op dst[, src[, third]].
+func lowerSimple(l *lowerer, o *Op, e *lowering) error {
+	inst := l.inst
+	code := e.code
 	o.Code = code
-	var sz, ssz uint8
-	var err error
-	if code == OpMov {
-		if r, ok := inst.Args[0].(x86asm.Reg); ok && r >= x86asm.ES && r <= x86asm.GS {
-			o.Code, o.Dst, o.Size = OpMovToSeg, Arg{Kind: ArgImm, Disp: uint64(r - x86asm.ES)}, 2
-			o.Src, _, err = l.arg(1)
-			return o, err
-		}
-		if r, ok := inst.Args[1].(x86asm.Reg); ok && r >= x86asm.ES && r <= x86asm.GS {
-			o.Code, o.Src = OpMovFromSeg, Arg{Kind: ArgImm, Disp: uint64(r - x86asm.ES)}
-			o.Dst, sz, err = l.arg(0)
-			o.Size = l.opSize(sz)
-			if o.Dst.Kind == ArgMem {
-				o.Size = 2 // a selector store is always 16 bits
-			}
-			return o, err
-		}
-	}
-	if o.Dst, sz, err = l.arg(0); err != nil {
-		return o, err
-	}
-	if o.Src, ssz, err = l.arg(1); err != nil {
-		return o, err
+	sz, ssz, err := l.args(o, 2)
+	if err != nil {
+		return err
 	}
 	o.Size = l.opSize(sz)
-	if o.Dst.Kind == ArgNone {
-		return o, unsupported(inst)
+	if o.Dst.Kind == KindNone {
+		return unsupported(inst)
 	}
 	switch code {
 	case OpMovzx, OpMovsx:
@@ -505,271 +426,190 @@ func (l *lowerer) simple(o Op, code Opcode) (Op, error) {
 		}
 		o.SSize = ssz
 		if o.SSize != 1 && o.SSize != 2 && o.SSize != 4 {
-			return o, unsupported(inst)
+			return unsupported(inst)
 		}
 	case OpLea:
-		if o.Src.Kind != ArgMem {
-			return o, unsupported(inst)
+		if o.Src.Kind != KindMem {
+			return unsupported(inst)
 		}
 	case OpShld, OpShrd:
-		third, _, err := l.arg(2)
+		third, _, err := l.arg(o, 2)
 		if err != nil {
-			return o, err
+			return err
 		}
-		o.Imm = third.Disp
-		if third.Kind == ArgReg { // count in CL
-			o.Rep = 1
-		} else if third.Kind != ArgImm {
-			return o, unsupported(inst)
+		if third.Kind == KindReg { // count in CL
+			third.Reg = uint8(cpu.RCX)
+		} else if third.Kind != KindImm {
+			return unsupported(inst)
 		}
+		o.Src2 = third
 	case OpMul, OpDiv, OpIdiv, OpNeg, OpNot, OpInc, OpDec, OpBswap:
-		if o.Src.Kind != ArgNone {
-			return o, unsupported(inst)
+		if o.Src.Kind != KindNone {
+			return unsupported(inst)
 		}
 		if code == OpMul || code == OpDiv || code == OpIdiv {
-			o.Src, o.Dst = o.Dst, Arg{Kind: ArgReg, Reg: uint8(cpu.RAX)} // the operand is the source
+			o.Src, o.Dst = o.Dst, Arg{Kind: KindReg, Reg: uint8(cpu.RAX)} // the operand is the source
 		}
 	}
 	if o.Size != 1 && o.Size != 2 && o.Size != 4 && o.Size != 8 {
-		return o, unsupported(inst)
+		return unsupported(inst)
 	}
-	return o, nil
+	return nil
 }
 
-// special lowers everything that is not a plain dst/src instruction.
-func (l *lowerer) special(o Op) (Op, error) {
+// lowerFixed: instructions whose op needs nothing but the opcode (and the
+// sub-operation).
+func lowerFixed(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Cond = e.code, e.sub
+	return nil
+}
+
+// lowerThunk: the thunk stub. The code cache resolves the hash into Imm.
+func lowerThunk(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Size = OpThunk, modeStack(l.mode)
+	return nil
+}
+
+// lowerGP: an instruction user mode may not execute; Imm names it.
+func lowerGP(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Imm = OpGP, uint64(l.inst.Op)
+	return nil
+}
+
+// lowerImul: the one-, two- and three-operand forms.
+func lowerImul(l *lowerer, o *Op, e *lowering) error {
 	inst := l.inst
+	sz, _, err := l.args(o, 1)
+	if err != nil {
+		return err
+	}
+	o.Size = l.opSize(sz)
+	switch {
+	case inst.Args[1] == nil:
+		o.Code, o.Src, o.Dst = OpImul1, o.Dst, Arg{}
+	case inst.Args[2] == nil:
+		o.Code = OpImul2
+		o.Src, _, err = l.arg(o, 1)
+	default:
+		o.Code = OpImul3
+		if o.Src, _, err = l.arg(o, 1); err == nil {
+			o.Src2, _, err = l.arg(o, 2)
+		}
+	}
+	return err
+}
+
+func isSegReg(a x86asm.Arg) bool {
+	r, ok := a.(x86asm.Reg)
+	return ok && r >= x86asm.ES && r <= x86asm.GS
+}
+
+// lowerPush: push r/m/imm (not segment registers).
+func lowerPush(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Size = OpPush, l.stackSize()
+	if isSegReg(l.inst.Args[0]) {
+		return unsupported(l.inst)
+	}
 	var err error
-	switch inst.Op {
-	case x86asm.NOP, x86asm.PAUSE, x86asm.MFENCE, x86asm.LFENCE, x86asm.SFENCE,
-		x86asm.PREFETCHNTA, x86asm.PREFETCHT0, x86asm.PREFETCHT1, x86asm.PREFETCHT2, x86asm.PREFETCHW:
-		o.Code = OpNop
-	case x86asm.IMUL:
-		var sz uint8
-		if o.Dst, sz, err = l.arg(0); err != nil {
-			return o, err
-		}
-		o.Size = l.opSize(sz)
-		switch {
-		case inst.Args[1] == nil:
-			o.Code, o.Src, o.Dst = OpImul1, o.Dst, Arg{}
-		case inst.Args[2] == nil:
-			o.Code = OpImul2
-			o.Src, _, err = l.arg(1)
-		default:
-			o.Code = OpImul3
-			o.Src, _, err = l.arg(1)
-			if err == nil {
-				var third Arg
-				third, _, err = l.arg(2)
-				o.Imm = third.Disp
-			}
-		}
-	case x86asm.PUSH:
-		o.Code, o.Size = OpPush, l.stackSize()
-		if r, ok := inst.Args[0].(x86asm.Reg); ok && r >= x86asm.ES && r <= x86asm.GS {
-			return o, unsupported(inst)
-		}
-		o.Src, _, err = l.arg(0)
-	case x86asm.POP:
-		o.Code, o.Size = OpPop, l.stackSize()
-		if r, ok := inst.Args[0].(x86asm.Reg); ok && r >= x86asm.ES && r <= x86asm.GS {
-			return o, unsupported(inst)
-		}
-		o.Dst, _, err = l.arg(0)
-	case x86asm.PUSHF, x86asm.PUSHFD, x86asm.PUSHFQ:
-		o.Code, o.Size = OpPushf, l.stackSize()
-	case x86asm.POPF, x86asm.POPFD, x86asm.POPFQ:
-		o.Code, o.Size = OpPopf, l.stackSize()
-	case x86asm.CBW, x86asm.CWDE, x86asm.CDQE:
-		o.Code, o.Size = OpCbw, uint8(inst.DataSize/8)
-	case x86asm.CWD, x86asm.CDQ, x86asm.CQO:
-		o.Code, o.Size = OpCwd, uint8(inst.DataSize/8)
-	case x86asm.LAHF:
-		o.Code = OpLahf
-	case x86asm.SAHF:
-		o.Code = OpSahf
-	case x86asm.CLC:
-		o.Code = OpClc
-	case x86asm.STC:
-		o.Code = OpStc
-	case x86asm.CMC:
-		o.Code = OpCmc
-	case x86asm.CLD:
-		o.Code = OpCld
-	case x86asm.STD:
-		o.Code = OpStd
-	case x86asm.XLATB:
-		o.Code, o.Size = OpXlat, 1
-		o.Src, _, err = l.arg(0)
-	case x86asm.JMP, x86asm.CALL:
-		o.Code = OpJmp
-		if inst.Op == x86asm.CALL {
-			o.Code = OpCall
-		}
-		o.Size = l.stackSize()
-		if _, ok := inst.Args[0].(x86asm.Rel); ok {
-			o.Dst, _, err = l.arg(0)
-			o.Imm = o.Dst.Disp
-			if inst.DataSize == 16 {
-				o.Imm &= 0xffff
-			}
-			break
-		}
-		o.Code++ // OpJmpInd, OpCallInd
-		if _, isMem := inst.Args[0].(x86asm.Mem); isMem && inst.MemBytes != int(o.Size) {
-			return o, unsupported(inst) // far jumps and calls
-		}
-		o.Src, _, err = l.arg(0)
-	case x86asm.RET:
-		o.Code, o.Size = OpRet, l.stackSize()
-		if imm, ok := inst.Args[0].(x86asm.Imm); ok {
-			o.Imm = uint64(imm) & 0xffff
-		}
-	case x86asm.LOOP, x86asm.LOOPE, x86asm.LOOPNE, x86asm.JCXZ, x86asm.JECXZ, x86asm.JRCXZ:
-		o.Code = OpLoop
-		switch inst.Op {
-		case x86asm.LOOPE:
-			o.Cond = LoopE
-		case x86asm.LOOPNE:
-			o.Cond = LoopNE
-		case x86asm.JCXZ, x86asm.JECXZ, x86asm.JRCXZ:
-			o.Code = OpJcxz
-		}
-		o.Size = uint8(inst.AddrSize / 8) // counter width
-		o.Dst, _, err = l.arg(0)
-		o.Imm = o.Dst.Disp
-	case x86asm.ENTER:
-		o.Code, o.Size = OpEnter, l.stackSize()
-		a0, _ := inst.Args[0].(x86asm.Imm)
-		a1, _ := inst.Args[1].(x86asm.Imm)
-		o.Imm = uint64(a0) & 0xffff
-		o.Src = Arg{Kind: ArgImm, Disp: uint64(a1) & 31}
-	case x86asm.LEAVE:
-		o.Code, o.Size = OpLeave, l.stackSize()
-	case x86asm.MOVSB, x86asm.MOVSW, x86asm.MOVSD, x86asm.MOVSQ,
-		x86asm.STOSB, x86asm.STOSW, x86asm.STOSD, x86asm.STOSQ,
-		x86asm.LODSB, x86asm.LODSW, x86asm.LODSD, x86asm.LODSQ,
-		x86asm.CMPSB, x86asm.CMPSW, x86asm.CMPSD, x86asm.CMPSQ,
-		x86asm.SCASB, x86asm.SCASW, x86asm.SCASD, x86asm.SCASQ:
-		return l.str(o)
-	case x86asm.CMPXCHG8B, x86asm.CMPXCHG16B:
-		o.Code, o.Size = OpCmpxchg8b, 8
-		if inst.Op == x86asm.CMPXCHG16B {
-			o.Code, o.Size = OpCmpxchg16b, 16
-		}
-		o.Dst, _, err = l.arg(0)
-		if err == nil && o.Dst.Kind != ArgMem {
-			return o, unsupported(inst)
-		}
-	case x86asm.FNSTCW, x86asm.FLDCW, x86asm.FNSTSW:
-		o.Code, o.Size = OpFnstcw, 2
-		if inst.Op == x86asm.FLDCW {
-			o.Code = OpFldcw
-		} else if inst.Op == x86asm.FNSTSW {
-			o.Code = OpFnstsw
-		}
-		if r, ok := inst.Args[0].(x86asm.Reg); ok && r == x86asm.AX {
-			o.Dst = Arg{Kind: ArgReg, Reg: uint8(cpu.RAX)}
-		} else {
-			o.Dst, _, err = l.arg(0)
-			if err == nil && o.Dst.Kind != ArgMem {
-				return o, unsupported(inst)
-			}
-		}
-	case x86asm.FNINIT, x86asm.FNCLEX:
-		o.Code = OpFninit
-		if inst.Op == x86asm.FNCLEX {
-			o.Code, o.Cond = OpFninit, 1
-		}
-	case x86asm.FWAIT:
-		o.Code = OpNop
-	case x86asm.CPUID:
-		o.Code = OpCpuid
-	case x86asm.RDTSC:
-		o.Code = OpRdtsc
-	case x86asm.UD2, x86asm.UD1, x86asm.UD0:
-		o.Code = OpUd2
-	case x86asm.HLT, x86asm.CLI, x86asm.STI, x86asm.IN, x86asm.OUT, x86asm.INSB, x86asm.INSW, x86asm.INSD,
-		x86asm.OUTSB, x86asm.OUTSW, x86asm.OUTSD, x86asm.RDMSR, x86asm.WRMSR, x86asm.RDPMC, x86asm.CLTS,
-		x86asm.INVD, x86asm.WBINVD, x86asm.INVLPG, x86asm.LGDT, x86asm.LIDT, x86asm.LLDT, x86asm.LTR,
-		x86asm.LMSW, x86asm.SWAPGS, x86asm.SYSRET, x86asm.SYSEXIT:
-		// Privileged, or I/O with IOPL 0 and no I/O permission bitmap:
-		// #GP at CPL 3, which Linux reports as SIGSEGV.
-		o.Code, o.Imm = OpGP, uint64(inst.Op)
-	case x86asm.INTO:
-		o.Code = OpInto
-	case x86asm.BOUND:
-		var sz uint8
-		o.Code = OpBound
-		if o.Dst, sz, err = l.arg(0); err != nil {
-			return o, err
-		}
-		o.Size = sz
-		if o.Src, _, err = l.arg(1); err == nil && (o.Dst.Kind != ArgReg || o.Src.Kind != ArgMem) {
-			return o, unsupported(inst)
-		}
-	case x86asm.AAM, x86asm.AAD:
-		imm, _ := inst.Args[0].(x86asm.Imm)
-		o.Code, o.Imm = OpAam, uint64(imm)&0xff
-		if inst.Op == x86asm.AAD {
-			o.Cond = 1
-		}
-	case x86asm.INT:
-		imm, _ := inst.Args[0].(x86asm.Imm)
-		switch {
-		case imm == 3:
-			o.Code = OpInt3
-		case imm == 0x80 && l.mode == mm.Mode32:
-			o.Code = OpInt80
-		default:
-			o.Code = OpInt
-		}
-	case x86asm.SYSCALL:
-		if l.mode != mm.Mode64 {
-			return o, unsupported(inst)
-		}
-		o.Code = OpSyscall
-	default:
-		return o, unsupported(inst)
-	}
-	return o, err
+	o.Src, _, err = l.arg(o, 0)
+	return err
 }
 
-// str lowers the string instructions: dst.ASize is the address size (the
-// width of rSI, rDI and rCX), src.Seg the source segment override.
-func (l *lowerer) str(o Op) (Op, error) {
+// lowerPop: pop r/m (not segment registers).
+func lowerPop(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Size = OpPop, l.stackSize()
+	if isSegReg(l.inst.Args[0]) {
+		return unsupported(l.inst)
+	}
+	var err error
+	o.Dst, _, err = l.arg(o, 0)
+	return err
+}
+
+// lowerStackFixed: pushf, popf, leave: the stack slot size only.
+func lowerStackFixed(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Size = e.code, l.stackSize()
+	return nil
+}
+
+// lowerDataSized: cbw/cwde/cdqe, cwd/cdq/cqo: the data size only.
+func lowerDataSized(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Size = e.code, uint8(l.inst.DataSize/8)
+	return nil
+}
+
+// lowerXlat: xlat [rBX + AL] with its address size and segment.
+func lowerXlat(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Size = OpXlat, 1
+	var err error
+	o.Src, _, err = l.arg(o, 0)
+	return err
+}
+
+// lowerJmpCall: jmp and call, relative (Imm the target) or indirect
+// (OpJmpInd, OpCallInd: the target from Src).
+func lowerJmpCall(l *lowerer, o *Op, e *lowering) error {
 	inst := l.inst
-	switch inst.Op {
-	case x86asm.MOVSB, x86asm.MOVSW, x86asm.MOVSD, x86asm.MOVSQ:
-		o.Code = OpMovs
-	case x86asm.STOSB, x86asm.STOSW, x86asm.STOSD, x86asm.STOSQ:
-		o.Code = OpStos
-	case x86asm.LODSB, x86asm.LODSW, x86asm.LODSD, x86asm.LODSQ:
-		o.Code = OpLods
-	case x86asm.CMPSB, x86asm.CMPSW, x86asm.CMPSD, x86asm.CMPSQ:
-		o.Code = OpCmps
-	default:
-		o.Code = OpScas
+	o.Code, o.Size = e.code, l.stackSize()
+	var err error
+	if _, ok := inst.Args[0].(x86asm.Rel); ok {
+		o.Dst, _, err = l.arg(o, 0)
+		if inst.DataSize == 16 {
+			o.Imm &= 0xffff
+		}
+		return err
 	}
-	switch inst.Op {
-	case x86asm.MOVSB, x86asm.STOSB, x86asm.LODSB, x86asm.CMPSB, x86asm.SCASB:
-		o.Size = 1
-	case x86asm.MOVSW, x86asm.STOSW, x86asm.LODSW, x86asm.CMPSW, x86asm.SCASW:
-		o.Size = 2
-	case x86asm.MOVSD, x86asm.STOSD, x86asm.LODSD, x86asm.CMPSD, x86asm.SCASD:
-		o.Size = 4
-	default:
-		o.Size = 8
+	o.Code++ // OpJmpInd, OpCallInd
+	if _, isMem := inst.Args[0].(x86asm.Mem); isMem && inst.MemBytes != int(o.Size) {
+		return unsupported(inst) // far jumps and calls
 	}
-	o.Dst = Arg{Kind: ArgMem, ASize: uint8(inst.AddrSize / 8)}
+	o.Src, _, err = l.arg(o, 0)
+	return err
+}
+
+// lowerRet: ret [imm16]; Imm is what to release after the return address.
+func lowerRet(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Size = OpRet, l.stackSize()
+	if imm, ok := l.inst.Args[0].(x86asm.Imm); ok {
+		o.Imm = uint64(imm) & 0xffff
+	}
+	return nil
+}
+
+// lowerLoop: loop, loope, loopne (Cond the kind) and jcxz; Size is the
+// counter width, Imm the target.
+func lowerLoop(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Cond = e.code, e.sub
+	o.Size = uint8(l.inst.AddrSize / 8)
+	_, _, err := l.args(o, 1)
+	return err
+}
+
+// lowerEnter: enter imm16, imm8; Imm is the frame size, Cond the level.
+func lowerEnter(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Size = OpEnter, l.stackSize()
+	a0, _ := l.inst.Args[0].(x86asm.Imm)
+	a1, _ := l.inst.Args[1].(x86asm.Imm)
+	o.Imm = uint64(a0) & 0xffff
+	o.Cond = uint8(a1) & 31
+	return nil
+}
+
+// lowerString lowers the string instructions: M.ASize is the address size
+// (the width of rSI, rDI and rCX), M.Seg the source segment override, the
+// element size is the entry's.
+func lowerString(l *lowerer, o *Op, e *lowering) error {
+	inst := l.inst
+	o.Code, o.Size = e.code, e.size
+	o.Dst = Arg{Kind: KindMem}
+	o.M = Mem{Base: NoReg, Index: NoReg, ASize: uint8(inst.AddrSize / 8)}
 	for _, a := range inst.Args {
 		if m, ok := a.(x86asm.Mem); ok {
 			switch m.Segment {
 			case x86asm.FS:
-				o.Src.Seg = SegFS
+				o.M.Seg = SegFS
 			case x86asm.GS:
-				o.Src.Seg = SegGS
+				o.M.Seg = SegGS
 			}
 		}
 	}
@@ -781,12 +621,83 @@ func (l *lowerer) str(o Op) (Op, error) {
 	if o.Rep == RepNE && (o.Code == OpMovs || o.Code == OpStos || o.Code == OpLods) {
 		o.Rep = RepE // F2 acts as rep on the non-comparing string instructions
 	}
-	return o, nil
+	return nil
 }
 
-// fuse merges a block-ending conditional jump with the compare or test
+// lowerCmpxchgWide: cmpxchg8b and cmpxchg16b m.
+func lowerCmpxchgWide(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Size = e.code, e.size
+	var err error
+	o.Dst, _, err = l.arg(o, 0)
+	if err == nil && o.Dst.Kind != KindMem {
+		return unsupported(l.inst)
+	}
+	return err
+}
+
+// lowerFPUWord: fnstcw m16, fldcw m16, fnstsw m16|ax.
+func lowerFPUWord(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Size = e.code, 2
+	if r, ok := l.inst.Args[0].(x86asm.Reg); ok && r == x86asm.AX {
+		o.Dst = Arg{Kind: KindReg, Reg: uint8(cpu.RAX)}
+		return nil
+	}
+	var err error
+	o.Dst, _, err = l.arg(o, 0)
+	if err == nil && o.Dst.Kind != KindMem {
+		return unsupported(l.inst)
+	}
+	return err
+}
+
+// lowerBound: bound r, m (a pair of signed bounds).
+func lowerBound(l *lowerer, o *Op, e *lowering) error {
+	o.Code = OpBound
+	sz, _, err := l.args(o, 2)
+	if err != nil {
+		return err
+	}
+	o.Size = sz
+	if o.Dst.Kind != KindReg || o.Src.Kind != KindMem {
+		return unsupported(l.inst)
+	}
+	return nil
+}
+
+// lowerAam: aam and aad with their base in Imm.
+func lowerAam(l *lowerer, o *Op, e *lowering) error {
+	imm, _ := l.inst.Args[0].(x86asm.Imm)
+	o.Code, o.Cond, o.Imm = OpAam, e.sub, uint64(imm)&0xff
+	return nil
+}
+
+// lowerInt: int3, the i386 system call int 0x80, and any other vector.
+func lowerInt(l *lowerer, o *Op, e *lowering) error {
+	imm, _ := l.inst.Args[0].(x86asm.Imm)
+	switch {
+	case imm == 3:
+		o.Code = OpInt3
+	case imm == 0x80 && l.mode == mm.Mode32:
+		o.Code = OpInt80
+	default:
+		o.Code = OpInt
+	}
+	return nil
+}
+
+// lowerSyscall: syscall, a 64-bit guest's system call.
+func lowerSyscall(l *lowerer, o *Op, e *lowering) error {
+	if l.mode != mm.Mode64 {
+		return unsupported(l.inst)
+	}
+	o.Code = OpSyscall
+	return nil
+}
+
+// Fuse merges a block-ending conditional jump with the compare or test
 // right before it (register and immediate operands only, so the pair can
-// neither fault nor be split by a fault) into one op: one dispatch
+// neither fault nor be split by a fault) into one op, OpCmpJcc or
+// OpTestJcc with the jump's condition and its target in Disp: one dispatch
 // instead of two for the most common loop tail. It returns the new op
 // count.
 func Fuse(ops []Op) int {
@@ -795,7 +706,7 @@ func Fuse(ops []Op) int {
 		return n
 	}
 	p := &ops[n-2]
-	if (p.Code != OpCmp && p.Code != OpTest) || p.Dst.Kind != ArgReg || (p.Src.Kind != ArgReg && p.Src.Kind != ArgImm) {
+	if (p.Code != OpCmp && p.Code != OpTest) || p.Dst.Kind != KindReg || (p.Src.Kind != KindReg && p.Src.Kind != KindImm) {
 		return n
 	}
 	j := ops[n-1]
@@ -807,7 +718,7 @@ func Fuse(ops []Op) int {
 	} else {
 		p.Code = OpTestJcc
 	}
-	p.Cond, p.Imm, p.Len = j.Cond, j.Imm, p.Len+j.Len
+	p.Cond, p.Disp, p.Len = j.Cond, j.Imm, p.Len+j.Len
 	return n - 1
 }
 

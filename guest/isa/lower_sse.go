@@ -4,10 +4,11 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 )
 
-// Lowering of the SSE2 integer and data-movement subset (see
-// interp_sse.go). Packed-single/double arithmetic is not implemented.
+// Lowering of the SSE subset: the SSE2 integer and data-movement
+// instructions, scalar and packed single and double floating point, and
+// their moves and conversions (the engines' semantics say which).
 
-// SIMD sub-operations (op.Cond of OpSimd and OpSimdImm).
+// SIMD sub-operations (Op.Cond of OpSimd and OpSimdImm).
 const (
 	SimdXor uint8 = iota
 	SimdOr
@@ -49,26 +50,7 @@ const (
 	SimdSllDQ
 )
 
-var simdOps = map[x86asm.Op]uint8{
-	x86asm.PXOR: SimdXor, x86asm.XORPS: SimdXor, x86asm.XORPD: SimdXor,
-	x86asm.POR: SimdOr, x86asm.ORPS: SimdOr, x86asm.ORPD: SimdOr,
-	x86asm.PAND: SimdAnd, x86asm.ANDPS: SimdAnd, x86asm.ANDPD: SimdAnd,
-	x86asm.PANDN: SimdAndn, x86asm.ANDNPS: SimdAndn, x86asm.ANDNPD: SimdAndn,
-	x86asm.PCMPEQB: SimdCmpeqB, x86asm.PCMPEQW: SimdCmpeqW, x86asm.PCMPEQD: SimdCmpeqD,
-	x86asm.PCMPGTB: SimdCmpgtB, x86asm.PCMPGTW: SimdCmpgtW, x86asm.PCMPGTD: SimdCmpgtD,
-	x86asm.PADDB: SimdAddB, x86asm.PADDW: SimdAddW, x86asm.PADDD: SimdAddD, x86asm.PADDQ: SimdAddQ,
-	x86asm.PSUBB: SimdSubB, x86asm.PSUBW: SimdSubW, x86asm.PSUBD: SimdSubD, x86asm.PSUBQ: SimdSubQ,
-	x86asm.PMINUB: SimdMinUB, x86asm.PMAXUB: SimdMaxUB,
-	x86asm.PUNPCKLBW: SimdUnpckLBW, x86asm.PUNPCKLWD: SimdUnpckLWD, x86asm.PUNPCKLDQ: SimdUnpckLDQ,
-	x86asm.PUNPCKLQDQ: SimdUnpckLQDQ, x86asm.PUNPCKHBW: SimdUnpckHBW, x86asm.PUNPCKHWD: SimdUnpckHWD,
-	x86asm.PUNPCKHDQ: SimdUnpckHDQ, x86asm.PUNPCKHQDQ: SimdUnpckHQDQ,
-	x86asm.PSRLW: SimdSrlW, x86asm.PSRLD: SimdSrlD, x86asm.PSRLQ: SimdSrlQ,
-	x86asm.PSLLW: SimdSllW, x86asm.PSLLD: SimdSllD, x86asm.PSLLQ: SimdSllQ,
-	x86asm.PSRAW: SimdSraW, x86asm.PSRAD: SimdSraD,
-	x86asm.PSRLDQ: SimdSrlDQ, x86asm.PSLLDQ: SimdSllDQ,
-}
-
-// Scalar floating-point sub-operations (op.Cond of OpSseArith).
+// Scalar floating-point sub-operations (Op.Cond of OpSseArith, OpPackedFP).
 const (
 	FPAdd uint8 = iota
 	FPSub
@@ -79,238 +61,365 @@ const (
 	FPSqrt
 )
 
-// scalarOps maps scalar float instructions to (sub-op, size).
-var scalarOps = map[x86asm.Op][2]uint8{
-	x86asm.ADDSS: {FPAdd, 4}, x86asm.ADDSD: {FPAdd, 8}, x86asm.SUBSS: {FPSub, 4}, x86asm.SUBSD: {FPSub, 8},
-	x86asm.MULSS: {FPMul, 4}, x86asm.MULSD: {FPMul, 8}, x86asm.DIVSS: {FPDiv, 4}, x86asm.DIVSD: {FPDiv, 8},
-	x86asm.MINSS: {FPMin, 4}, x86asm.MINSD: {FPMin, 8}, x86asm.MAXSS: {FPMax, 4}, x86asm.MAXSD: {FPMax, 8},
-	x86asm.SQRTSS: {FPSqrt, 4}, x86asm.SQRTSD: {FPSqrt, 8},
+func initSSE() {
+	simd := func(sub uint8, ops ...x86asm.Op) {
+		set(lowering{fn: lowerSimd, code: OpSimd, sub: sub, fam: famSSE}, ops...)
+	}
+	simd(SimdXor, x86asm.PXOR, x86asm.XORPS, x86asm.XORPD)
+	simd(SimdOr, x86asm.POR, x86asm.ORPS, x86asm.ORPD)
+	simd(SimdAnd, x86asm.PAND, x86asm.ANDPS, x86asm.ANDPD)
+	simd(SimdAndn, x86asm.PANDN, x86asm.ANDNPS, x86asm.ANDNPD)
+	simd(SimdCmpeqB, x86asm.PCMPEQB)
+	simd(SimdCmpeqW, x86asm.PCMPEQW)
+	simd(SimdCmpeqD, x86asm.PCMPEQD)
+	simd(SimdCmpgtB, x86asm.PCMPGTB)
+	simd(SimdCmpgtW, x86asm.PCMPGTW)
+	simd(SimdCmpgtD, x86asm.PCMPGTD)
+	simd(SimdAddB, x86asm.PADDB)
+	simd(SimdAddW, x86asm.PADDW)
+	simd(SimdAddD, x86asm.PADDD)
+	simd(SimdAddQ, x86asm.PADDQ)
+	simd(SimdSubB, x86asm.PSUBB)
+	simd(SimdSubW, x86asm.PSUBW)
+	simd(SimdSubD, x86asm.PSUBD)
+	simd(SimdSubQ, x86asm.PSUBQ)
+	simd(SimdMinUB, x86asm.PMINUB)
+	simd(SimdMaxUB, x86asm.PMAXUB)
+	simd(SimdUnpckLBW, x86asm.PUNPCKLBW)
+	simd(SimdUnpckLWD, x86asm.PUNPCKLWD)
+	simd(SimdUnpckLDQ, x86asm.PUNPCKLDQ)
+	simd(SimdUnpckLQDQ, x86asm.PUNPCKLQDQ)
+	simd(SimdUnpckHBW, x86asm.PUNPCKHBW)
+	simd(SimdUnpckHWD, x86asm.PUNPCKHWD)
+	simd(SimdUnpckHDQ, x86asm.PUNPCKHDQ)
+	simd(SimdUnpckHQDQ, x86asm.PUNPCKHQDQ)
+	simd(SimdSrlW, x86asm.PSRLW)
+	simd(SimdSrlD, x86asm.PSRLD)
+	simd(SimdSrlQ, x86asm.PSRLQ)
+	simd(SimdSllW, x86asm.PSLLW)
+	simd(SimdSllD, x86asm.PSLLD)
+	simd(SimdSllQ, x86asm.PSLLQ)
+	simd(SimdSraW, x86asm.PSRAW)
+	simd(SimdSraD, x86asm.PSRAD)
+	simd(SimdSrlDQ, x86asm.PSRLDQ)
+	simd(SimdSllDQ, x86asm.PSLLDQ)
+	// The float unpacks are the integer ones of the lane width.
+	unpck := func(sub uint8, op x86asm.Op) { set(lowering{fn: lowerUnpckF, code: OpSimd, sub: sub, fam: famSSE}, op) }
+	unpck(SimdUnpckLDQ, x86asm.UNPCKLPS)
+	unpck(SimdUnpckHDQ, x86asm.UNPCKHPS)
+	unpck(SimdUnpckLQDQ, x86asm.UNPCKLPD)
+	unpck(SimdUnpckHQDQ, x86asm.UNPCKHPD)
+	fp := func(sub uint8, ps, pd, ss, sd x86asm.Op) {
+		set(lowering{fn: lowerPackedFP, code: OpPackedFP, sub: sub, size: 4, fam: famSSE}, ps)
+		set(lowering{fn: lowerPackedFP, code: OpPackedFP, sub: sub, size: 8, fam: famSSE}, pd)
+		set(lowering{fn: lowerScalarFP, code: OpSseArith, sub: sub, size: 4, fam: famSSE}, ss)
+		set(lowering{fn: lowerScalarFP, code: OpSseArith, sub: sub, size: 8, fam: famSSE}, sd)
+	}
+	fp(FPAdd, x86asm.ADDPS, x86asm.ADDPD, x86asm.ADDSS, x86asm.ADDSD)
+	fp(FPSub, x86asm.SUBPS, x86asm.SUBPD, x86asm.SUBSS, x86asm.SUBSD)
+	fp(FPMul, x86asm.MULPS, x86asm.MULPD, x86asm.MULSS, x86asm.MULSD)
+	fp(FPDiv, x86asm.DIVPS, x86asm.DIVPD, x86asm.DIVSS, x86asm.DIVSD)
+	fp(FPMin, x86asm.MINPS, x86asm.MINPD, x86asm.MINSS, x86asm.MINSD)
+	fp(FPMax, x86asm.MAXPS, x86asm.MAXPD, x86asm.MAXSS, x86asm.MAXSD)
+	fp(FPSqrt, x86asm.SQRTPS, x86asm.SQRTPD, x86asm.SQRTSS, x86asm.SQRTSD)
+	sse := func(fn func(*lowerer, *Op, *lowering) error, code Opcode, size, aux uint8, ops ...x86asm.Op) {
+		set(lowering{fn: fn, code: code, size: size, aux: aux, fam: famSSE}, ops...)
+	}
+	sse(lowerMovmskF, OpMovmskF, 4, 0, x86asm.MOVMSKPS)
+	sse(lowerMovmskF, OpMovmskF, 8, 0, x86asm.MOVMSKPD)
+	sse(lowerShufCmp, OpShufF, 4, 0, x86asm.SHUFPS)
+	sse(lowerShufCmp, OpShufF, 8, 0, x86asm.SHUFPD)
+	sse(lowerShufCmp, OpPackedCmp, 4, 0, x86asm.CMPPS)
+	sse(lowerShufCmp, OpPackedCmp, 8, 0, x86asm.CMPPD)
+	sse(lowerShufCmp, OpPackedCmp, 4, 1, x86asm.CMPSS) // aux 1: scalar
+	sse(lowerShufCmp, OpPackedCmp, 8, 1, x86asm.CMPSD_XMM)
+	set(lowering{fn: lowerMovHLF, code: OpMovHLF, sub: 0, fam: famSSE}, x86asm.MOVHLPS)
+	set(lowering{fn: lowerMovHLF, code: OpMovHLF, sub: 1, fam: famSSE}, x86asm.MOVLHPS)
+	sse(lowerScalarMov, OpSseScalarMov, 4, 0, x86asm.MOVSS)
+	sse(lowerScalarMov, OpSseScalarMov, 8, 0, x86asm.MOVSD_XMM)
+	sse(lowerScalarMov, OpSseComi, 4, 0, x86asm.UCOMISS, x86asm.COMISS)
+	sse(lowerScalarMov, OpSseComi, 8, 0, x86asm.UCOMISD, x86asm.COMISD)
+	sse(lowerCvtI2F, OpCvtI2F, 4, 0, x86asm.CVTSI2SS)
+	sse(lowerCvtI2F, OpCvtI2F, 8, 0, x86asm.CVTSI2SD)
+	sse(lowerCvtF2I, OpCvtF2I, 4, 0, x86asm.CVTSS2SI) // aux 1: truncating
+	sse(lowerCvtF2I, OpCvtF2I, 8, 0, x86asm.CVTSD2SI)
+	sse(lowerCvtF2I, OpCvtF2I, 4, 1, x86asm.CVTTSS2SI)
+	sse(lowerCvtF2I, OpCvtF2I, 8, 1, x86asm.CVTTSD2SI)
+	sse(lowerCvtF2F, OpCvtF2F, 8, 4, x86asm.CVTSS2SD) // size from aux
+	sse(lowerCvtF2F, OpCvtF2F, 4, 8, x86asm.CVTSD2SS)
+	sse(lowerSseMov, OpSseMov, 16, 1, x86asm.MOVDQA, x86asm.MOVAPS, x86asm.MOVAPD, x86asm.MOVNTDQ, x86asm.MOVNTPS, x86asm.MOVNTPD) // aux 1: aligned
+	sse(lowerSseMov, OpSseMov, 16, 0, x86asm.MOVDQU, x86asm.MOVUPS, x86asm.MOVUPD, x86asm.LDDQU)
+	sse(lowerMovQ, OpSseMovQ, 8, 0, x86asm.MOVQ)
+	sse(lowerMovQ, OpSseMovQ, 4, 0, x86asm.MOVD)
+	set(lowering{fn: lowerHalf, code: OpSseHalf, sub: 0, fam: famSSE}, x86asm.MOVLPS, x86asm.MOVLPD)
+	set(lowering{fn: lowerHalf, code: OpSseHalf, sub: 1, fam: famSSE}, x86asm.MOVHPS, x86asm.MOVHPD)
+	sse(lowerPmovmskb, OpPmovmskb, 0, 0, x86asm.PMOVMSKB)
+	sse(lowerPshufd, OpPshufd, 16, 0, x86asm.PSHUFD)
+	sse(lowerMxcsr, OpStmxcsr, 4, 0, x86asm.STMXCSR)
+	sse(lowerMxcsr, OpLdmxcsr, 4, 0, x86asm.LDMXCSR)
+	set(lowering{fn: lowerMovnti, code: OpMov}, x86asm.MOVNTI)
 }
 
-// packedOps maps packed float instructions to (sub-op, lane size).
-var packedOps = map[x86asm.Op][2]uint8{
-	x86asm.ADDPS: {FPAdd, 4}, x86asm.ADDPD: {FPAdd, 8}, x86asm.SUBPS: {FPSub, 4}, x86asm.SUBPD: {FPSub, 8},
-	x86asm.MULPS: {FPMul, 4}, x86asm.MULPD: {FPMul, 8}, x86asm.DIVPS: {FPDiv, 4}, x86asm.DIVPD: {FPDiv, 8},
-	x86asm.MINPS: {FPMin, 4}, x86asm.MINPD: {FPMin, 8}, x86asm.MAXPS: {FPMax, 4}, x86asm.MAXPD: {FPMax, 8},
-	x86asm.SQRTPS: {FPSqrt, 4}, x86asm.SQRTPD: {FPSqrt, 8},
-}
-
-// isSSE reports whether inst is one of the SSE instructions lowerSSE
-// handles.
-func isSSE(op x86asm.Op) bool {
-	if _, ok := packedOps[op]; ok {
-		return true
-	}
-	switch op {
-	case x86asm.UNPCKLPS, x86asm.UNPCKHPS, x86asm.UNPCKLPD, x86asm.UNPCKHPD, x86asm.MOVMSKPS, x86asm.MOVMSKPD,
-		x86asm.SHUFPS, x86asm.SHUFPD, x86asm.MOVHLPS, x86asm.MOVLHPS, x86asm.CMPPS, x86asm.CMPPD, x86asm.CMPSS,
-		x86asm.CMPSD_XMM:
-		return true
-	}
-	if _, ok := simdOps[op]; ok {
-		return true
-	}
-	if _, ok := scalarOps[op]; ok {
-		return true
-	}
-	switch op {
-	case x86asm.MOVSS, x86asm.MOVSD_XMM, x86asm.UCOMISS, x86asm.UCOMISD, x86asm.COMISS, x86asm.COMISD,
-		x86asm.CVTSI2SS, x86asm.CVTSI2SD, x86asm.CVTSS2SI, x86asm.CVTSD2SI, x86asm.CVTTSS2SI, x86asm.CVTTSD2SI,
-		x86asm.CVTSS2SD, x86asm.CVTSD2SS:
-		return true
-	}
-	switch op {
-	case x86asm.MOVDQA, x86asm.MOVDQU, x86asm.MOVAPS, x86asm.MOVUPS, x86asm.MOVAPD, x86asm.MOVUPD,
-		x86asm.MOVNTDQ, x86asm.MOVNTPS, x86asm.MOVNTPD, x86asm.LDDQU,
-		x86asm.MOVQ, x86asm.MOVD, x86asm.MOVHPS, x86asm.MOVLPS, x86asm.MOVHPD, x86asm.MOVLPD,
-		x86asm.PMOVMSKB, x86asm.PSHUFD, x86asm.STMXCSR, x86asm.LDMXCSR, x86asm.MOVNTI:
-		return true
-	}
-	return false
-}
-
-// xmmArg converts argument i allowing XMM registers.
-func (l *lowerer) xmmArg(i int) (Arg, uint8, error) {
+// vecArg converts argument i allowing XMM registers (KindVec); MMX
+// registers are not supported.
+func (l *lowerer) vecArg(o *Op, i int) (Arg, uint8, error) {
 	if r, ok := l.inst.Args[i].(x86asm.Reg); ok {
 		if r >= x86asm.X0 && r <= x86asm.X15 {
-			return Arg{Kind: ArgXmm, Reg: uint8(r - x86asm.X0)}, 16, nil
+			return Arg{Kind: KindVec, Reg: uint8(r - x86asm.X0)}, 16, nil
 		}
 		if r >= x86asm.M0 && r <= x86asm.M7 {
 			return Arg{}, 0, unsupported(l.inst) // MMX
 		}
 	}
-	return l.arg(i)
+	return l.arg(o, i)
 }
 
-// lowerSSE lowers the SSE subset.
-func (l *lowerer) lowerSSE(o Op) (Op, error) {
-	inst := l.inst
-	var err error
-	var dsz, ssz uint8
-	if o.Dst, dsz, err = l.xmmArg(0); err != nil {
-		return o, err
+// vecArgs converts the first two arguments with vecArg.
+func (l *lowerer) vecArgs(o *Op) (dsz, ssz uint8, err error) {
+	if o.Dst, dsz, err = l.vecArg(o, 0); err != nil {
+		return 0, 0, err
 	}
-	if o.Src, ssz, err = l.xmmArg(1); err != nil {
-		return o, err
+	o.Src, ssz, err = l.vecArg(o, 1)
+	return dsz, ssz, err
+}
+
+// imm8 converts the third argument, an imm8 (the shuffle or predicate).
+func (l *lowerer) imm8(o *Op) error {
+	third, _, err := l.arg(o, 2)
+	if err != nil || third.Kind != KindImm {
+		return unsupported(l.inst)
 	}
-	if sub, ok := simdOps[inst.Op]; ok {
-		o.Code, o.Cond, o.Size = OpSimd, sub, 16
-		if o.Dst.Kind != ArgXmm {
-			return o, unsupported(inst)
-		}
-		if o.Src.Kind == ArgImm {
-			o.Code, o.Imm = OpSimdImm, o.Src.Disp&0xff
-		} else if sub == SimdSrlDQ || sub == SimdSllDQ {
-			return o, unsupported(inst)
-		}
-		o.Rep = 1 // legacy-SSE packed memory operands must be 16-byte aligned
-		return o, nil
+	o.Src2 = third
+	o.Imm &= 0xff
+	return nil
+}
+
+// lowerSimd: packed integer and bitwise ops, xmm, xmm/m128 or (shifts)
+// xmm, imm8 (OpSimdImm).
+func lowerSimd(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
 	}
-	if po, ok := packedOps[inst.Op]; ok {
-		o.Code, o.Cond, o.SSize, o.Size, o.Rep = OpPackedFP, po[0], po[1], 16, 1
-		if o.Dst.Kind != ArgXmm {
-			return o, unsupported(inst)
-		}
-		return o, nil
+	o.Code, o.Cond, o.Size = OpSimd, e.sub, 16
+	if o.Dst.Kind != KindVec {
+		return unsupported(l.inst)
 	}
-	switch inst.Op {
-	case x86asm.UNPCKLPS, x86asm.UNPCKHPS, x86asm.UNPCKLPD, x86asm.UNPCKHPD:
-		sub := map[x86asm.Op]uint8{x86asm.UNPCKLPS: SimdUnpckLDQ, x86asm.UNPCKHPS: SimdUnpckHDQ,
-			x86asm.UNPCKLPD: SimdUnpckLQDQ, x86asm.UNPCKHPD: SimdUnpckHQDQ}[inst.Op]
-		o.Code, o.Cond, o.Size, o.Rep = OpSimd, sub, 16, 1
-		return o, nil
-	case x86asm.MOVMSKPS, x86asm.MOVMSKPD:
-		o.Code, o.SSize, o.Size = OpMovmskF, 4, dsz
-		if inst.Op == x86asm.MOVMSKPD {
-			o.SSize = 8
-		}
-		if o.Dst.Kind != ArgReg || o.Src.Kind != ArgXmm {
-			return o, unsupported(inst)
-		}
-		return o, nil
-	case x86asm.SHUFPS, x86asm.SHUFPD, x86asm.CMPPS, x86asm.CMPPD, x86asm.CMPSS, x86asm.CMPSD_XMM:
-		third, _, err := l.arg(2)
-		if err != nil || third.Kind != ArgImm {
-			return o, unsupported(inst)
-		}
-		o.Imm, o.Size, o.Rep = third.Disp&0xff, 16, 1
-		o.Code, o.SSize = OpShufF, 4
-		switch inst.Op {
-		case x86asm.SHUFPD:
-			o.SSize = 8
-		case x86asm.CMPPS, x86asm.CMPPD, x86asm.CMPSS, x86asm.CMPSD_XMM:
-			o.Code, o.Imm = OpPackedCmp, o.Imm&7
-			if inst.Op == x86asm.CMPPD || inst.Op == x86asm.CMPSD_XMM {
-				o.SSize = 8
-			}
-			if inst.Op == x86asm.CMPSS || inst.Op == x86asm.CMPSD_XMM {
-				o.Cond, o.Rep = 1, 0 // scalar: one lane, unaligned memory
-			}
-		}
-		return o, nil
-	case x86asm.MOVHLPS, x86asm.MOVLHPS:
-		o.Code = OpMovHLF
-		if inst.Op == x86asm.MOVLHPS {
-			o.Cond = 1
-		}
-		if o.Dst.Kind != ArgXmm || o.Src.Kind != ArgXmm {
-			return o, unsupported(inst)
-		}
-		return o, nil
+	if o.Src.Kind == KindImm {
+		o.Code = OpSimdImm
+		o.Imm &= 0xff
+	} else if e.sub == SimdSrlDQ || e.sub == SimdSllDQ {
+		return unsupported(l.inst)
 	}
-	if so, ok := scalarOps[inst.Op]; ok {
-		o.Code, o.Cond, o.Size = OpSseArith, so[0], so[1]
-		if o.Dst.Kind != ArgXmm {
-			return o, unsupported(inst)
-		}
-		return o, nil
+	o.Flags |= FlagAligned // legacy-SSE packed memory operands must be 16-byte aligned
+	return nil
+}
+
+// lowerUnpckF: unpcklps/pd, unpckhps/pd as the integer unpacks.
+func lowerUnpckF(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
 	}
-	switch inst.Op {
-	case x86asm.MOVSS, x86asm.MOVSD_XMM:
-		o.Code, o.Size = OpSseScalarMov, 8
-		if inst.Op == x86asm.MOVSS {
-			o.Size = 4
-		}
-		return o, nil
-	case x86asm.UCOMISS, x86asm.UCOMISD, x86asm.COMISS, x86asm.COMISD:
-		o.Code, o.Size = OpSseComi, 8
-		if inst.Op == x86asm.UCOMISS || inst.Op == x86asm.COMISS {
-			o.Size = 4
-		}
-		return o, nil
-	case x86asm.CVTSI2SS, x86asm.CVTSI2SD:
-		o.Code, o.Size, o.SSize = OpCvtI2F, 8, ssz
-		if inst.Op == x86asm.CVTSI2SS {
-			o.Size = 4
-		}
-		if o.SSize == 0 {
-			o.SSize = uint8(inst.MemBytes)
-		}
-		if o.SSize != 4 && o.SSize != 8 {
-			return o, unsupported(inst)
-		}
-		return o, nil
-	case x86asm.CVTSS2SI, x86asm.CVTSD2SI, x86asm.CVTTSS2SI, x86asm.CVTTSD2SI:
-		o.Code, o.Size, o.SSize = OpCvtF2I, dsz, 8
-		if inst.Op == x86asm.CVTSS2SI || inst.Op == x86asm.CVTTSS2SI {
-			o.SSize = 4
-		}
-		if inst.Op == x86asm.CVTTSS2SI || inst.Op == x86asm.CVTTSD2SI {
-			o.Cond = 1
-		}
-		if o.Dst.Kind != ArgReg || (o.Size != 4 && o.Size != 8) {
-			return o, unsupported(inst)
-		}
-		return o, nil
-	case x86asm.CVTSS2SD, x86asm.CVTSD2SS:
-		o.Code, o.Size, o.SSize = OpCvtF2F, 8, 4
-		if inst.Op == x86asm.CVTSD2SS {
-			o.Size, o.SSize = 4, 8
-		}
-		return o, nil
+	o.Code, o.Cond, o.Size = OpSimd, e.sub, 16
+	o.Flags |= FlagAligned
+	return nil
+}
+
+// lowerPackedFP: packed float arithmetic; SSize is the lane width.
+func lowerPackedFP(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
 	}
-	switch inst.Op {
-	case x86asm.MOVDQA, x86asm.MOVAPS, x86asm.MOVAPD, x86asm.MOVNTDQ, x86asm.MOVNTPS, x86asm.MOVNTPD:
-		o.Code, o.Size, o.Rep = OpSseMov, 16, 1
-	case x86asm.MOVDQU, x86asm.MOVUPS, x86asm.MOVUPD, x86asm.LDDQU:
-		o.Code, o.Size = OpSseMov, 16
-	case x86asm.MOVQ, x86asm.MOVD:
-		o.Code, o.Size = OpSseMovQ, 8
-		if inst.Op == x86asm.MOVD {
-			o.Size = 4
-		}
-		if o.Dst.Kind != ArgXmm && o.Src.Kind != ArgXmm {
-			return o, unsupported(inst)
-		}
-	case x86asm.MOVLPS, x86asm.MOVLPD, x86asm.MOVHPS, x86asm.MOVHPD:
-		o.Code, o.Size = OpSseHalf, 8
-		if inst.Op == x86asm.MOVHPS || inst.Op == x86asm.MOVHPD {
-			o.Cond = 1
-		}
-		if (o.Dst.Kind == ArgXmm) == (o.Src.Kind == ArgXmm) {
-			return o, unsupported(inst) // movhlps/movlhps forms
-		}
-	case x86asm.PMOVMSKB:
-		o.Code, o.Size = OpPmovmskb, dsz
-		if o.Dst.Kind != ArgReg || o.Src.Kind != ArgXmm {
-			return o, unsupported(inst)
-		}
-	case x86asm.PSHUFD:
-		o.Code, o.Size, o.Rep = OpPshufd, 16, 1
-		third, _, err := l.arg(2)
-		if err != nil || third.Kind != ArgImm {
-			return o, unsupported(inst)
-		}
-		o.Imm = third.Disp & 0xff
-	case x86asm.STMXCSR, x86asm.LDMXCSR:
-		o.Code, o.Size = OpStmxcsr, 4
-		if inst.Op == x86asm.LDMXCSR {
-			o.Code = OpLdmxcsr
-		}
-	case x86asm.MOVNTI:
-		o.Code, o.Size = OpMov, l.opSize(ssz)
-	default:
-		return o, unsupported(inst)
+	o.Code, o.Cond, o.SSize, o.Size = OpPackedFP, e.sub, e.size, 16
+	o.Flags |= FlagAligned
+	if o.Dst.Kind != KindVec {
+		return unsupported(l.inst)
 	}
-	return o, nil
+	return nil
+}
+
+// lowerScalarFP: scalar float arithmetic of size 4 or 8.
+func lowerScalarFP(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
+	}
+	o.Code, o.Cond, o.Size = OpSseArith, e.sub, e.size
+	if o.Dst.Kind != KindVec {
+		return unsupported(l.inst)
+	}
+	return nil
+}
+
+// lowerMovmskF: movmskps/pd r, xmm; SSize is the lane width.
+func lowerMovmskF(l *lowerer, o *Op, e *lowering) error {
+	dsz, _, err := l.vecArgs(o)
+	if err != nil {
+		return err
+	}
+	o.Code, o.SSize, o.Size = OpMovmskF, e.size, dsz
+	if o.Dst.Kind != KindReg || o.Src.Kind != KindVec {
+		return unsupported(l.inst)
+	}
+	return nil
+}
+
+// lowerShufCmp: shufps/pd and cmpps/pd/ss/sd with their imm8; SSize is
+// the lane width, Cond 1 the scalar compares.
+func lowerShufCmp(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
+	}
+	if err := l.imm8(o); err != nil {
+		return err
+	}
+	o.Code, o.SSize, o.Size = e.code, e.size, 16
+	o.Flags |= FlagAligned
+	if e.code == OpPackedCmp {
+		o.Imm &= 7
+		if e.aux == 1 {
+			o.Cond = 1 // scalar: one lane, unaligned memory
+			o.Flags &^= FlagAligned
+		}
+	}
+	return nil
+}
+
+// lowerMovHLF: movhlps (Cond 0), movlhps (Cond 1).
+func lowerMovHLF(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
+	}
+	o.Code, o.Cond = OpMovHLF, e.sub
+	if o.Dst.Kind != KindVec || o.Src.Kind != KindVec {
+		return unsupported(l.inst)
+	}
+	return nil
+}
+
+// lowerScalarMov: movss/movsd (OpSseScalarMov) and the compares that set
+// EFLAGS (OpSseComi), of size 4 or 8.
+func lowerScalarMov(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
+	}
+	o.Code, o.Size = e.code, e.size
+	return nil
+}
+
+// lowerCvtI2F: cvtsi2ss/sd from an integer of SSize 4 or 8.
+func lowerCvtI2F(l *lowerer, o *Op, e *lowering) error {
+	_, ssz, err := l.vecArgs(o)
+	if err != nil {
+		return err
+	}
+	o.Code, o.Size, o.SSize = OpCvtI2F, e.size, ssz
+	if o.SSize == 0 {
+		o.SSize = uint8(l.inst.MemBytes)
+	}
+	if o.SSize != 4 && o.SSize != 8 {
+		return unsupported(l.inst)
+	}
+	return nil
+}
+
+// lowerCvtF2I: cvt(t)ss/sd2si to an integer register of size 4 or 8; Cond
+// 1 truncates.
+func lowerCvtF2I(l *lowerer, o *Op, e *lowering) error {
+	dsz, _, err := l.vecArgs(o)
+	if err != nil {
+		return err
+	}
+	o.Code, o.Size, o.SSize, o.Cond = OpCvtF2I, dsz, e.size, e.aux
+	if o.Dst.Kind != KindReg || (o.Size != 4 && o.Size != 8) {
+		return unsupported(l.inst)
+	}
+	return nil
+}
+
+// lowerCvtF2F: cvtss2sd, cvtsd2ss (Size the result, SSize the source).
+func lowerCvtF2F(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
+	}
+	o.Code, o.Size, o.SSize = OpCvtF2F, e.size, e.aux
+	return nil
+}
+
+// lowerSseMov: the 128-bit moves; aux 1 requires alignment.
+func lowerSseMov(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
+	}
+	o.Code, o.Size = OpSseMov, 16
+	if e.aux == 1 {
+		o.Flags |= FlagAligned
+	}
+	return nil
+}
+
+// lowerMovQ: movq (size 8) and movd (size 4) with an XMM register on one
+// side.
+func lowerMovQ(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
+	}
+	o.Code, o.Size = OpSseMovQ, e.size
+	if o.Dst.Kind != KindVec && o.Src.Kind != KindVec {
+		return unsupported(l.inst)
+	}
+	return nil
+}
+
+// lowerHalf: movlps/pd (Cond 0), movhps/pd (Cond 1) between an XMM
+// register and memory.
+func lowerHalf(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
+	}
+	o.Code, o.Size, o.Cond = OpSseHalf, 8, e.sub
+	if (o.Dst.Kind == KindVec) == (o.Src.Kind == KindVec) {
+		return unsupported(l.inst) // movhlps/movlhps forms
+	}
+	return nil
+}
+
+// lowerPmovmskb: pmovmskb r, xmm.
+func lowerPmovmskb(l *lowerer, o *Op, e *lowering) error {
+	dsz, _, err := l.vecArgs(o)
+	if err != nil {
+		return err
+	}
+	o.Code, o.Size = OpPmovmskb, dsz
+	if o.Dst.Kind != KindReg || o.Src.Kind != KindVec {
+		return unsupported(l.inst)
+	}
+	return nil
+}
+
+// lowerPshufd: pshufd xmm, xmm/m128, imm8.
+func lowerPshufd(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
+	}
+	o.Code, o.Size = OpPshufd, 16
+	o.Flags |= FlagAligned
+	return l.imm8(o)
+}
+
+// lowerMxcsr: stmxcsr m32, ldmxcsr m32.
+func lowerMxcsr(l *lowerer, o *Op, e *lowering) error {
+	if _, _, err := l.vecArgs(o); err != nil {
+		return err
+	}
+	o.Code, o.Size = e.code, 4
+	return nil
+}
+
+// lowerMovnti: movnti m, r is a plain store.
+func lowerMovnti(l *lowerer, o *Op, e *lowering) error {
+	_, ssz, err := l.args(o, 2)
+	if err != nil {
+		return err
+	}
+	o.Code, o.Size = OpMov, l.opSize(ssz)
+	return nil
 }

@@ -4,11 +4,12 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 )
 
-// Lowering of the x87 subset (see interp_x87.go). Every x87 instruction
-// becomes OpX87 with the sub-operation in op.Cond, a stack register
-// operand as ArgSt (reg = i for st(i)), the memory operand size in
-// op.SSize, the number of pops afterwards in op.Rep and, for arithmetic,
-// the operation in op.Imm.
+// Lowering of the x87 subset (the engines' semantics say which). Every
+// x87 instruction becomes OpX87 with the sub-operation in Op.Cond, a stack
+// register operand as KindSt (Reg = i for st(i)), the memory operand size
+// in Op.SSize (10 for the 80-bit forms, which x86asm reports as 0; 0x80
+// set for an integer operand of the arithmetic), the number of pops
+// afterwards in Op.Rep and, for arithmetic, the operation in Op.Imm.
 
 // x87 sub-operations.
 const (
@@ -31,7 +32,7 @@ const (
 	X87Free
 )
 
-// x87 arithmetic (op.Imm of X87Arith).
+// x87 arithmetic (Op.Imm of X87Arith).
 const (
 	X87Add uint64 = iota
 	X87Sub
@@ -41,151 +42,141 @@ const (
 	X87Divr
 )
 
-var x87Arith2 = map[x86asm.Op][2]uint64{
-	x86asm.FADD: {X87Add, 0}, x86asm.FADDP: {X87Add, 1}, x86asm.FSUB: {X87Sub, 0}, x86asm.FSUBP: {X87Sub, 1},
-	x86asm.FSUBR: {X87Subr, 0}, x86asm.FSUBRP: {X87Subr, 1}, x86asm.FMUL: {X87Mul, 0}, x86asm.FMULP: {X87Mul, 1},
-	x86asm.FDIV: {X87Div, 0}, x86asm.FDIVP: {X87Div, 1}, x86asm.FDIVR: {X87Divr, 0}, x86asm.FDIVRP: {X87Divr, 1},
-	x86asm.FIADD: {X87Add, 2}, x86asm.FISUB: {X87Sub, 2}, x86asm.FISUBR: {X87Subr, 2}, x86asm.FIMUL: {X87Mul, 2},
-	x86asm.FIDIV: {X87Div, 2}, x86asm.FIDIVR: {X87Divr, 2},
+// x87 table entries: sub is the sub-operation, aux the pops (or, for
+// X87Arith, the variant: x87Pop pops once, x87Int takes an integer memory
+// operand), size the arithmetic operation or the constant's number.
+const (
+	x87Pop = 1
+	x87Int = 2
+)
+
+func initX87() {
+	x := func(sub, aux, size uint8, ops ...x86asm.Op) {
+		set(lowering{fn: lowerX87, code: OpX87, sub: sub, aux: aux, size: size, fam: famX87}, ops...)
+	}
+	x(X87Ld, 0, 0, x86asm.FLD)
+	x(X87Ild, 0, 0, x86asm.FILD)
+	for i, op := range []x86asm.Op{x86asm.FLD1, x86asm.FLDZ, x86asm.FLDPI, x86asm.FLDL2E, x86asm.FLDL2T, x86asm.FLDLG2, x86asm.FLDLN2} {
+		x(X87LdConst, 0, uint8(i), op)
+	}
+	x(X87St, 0, 0, x86asm.FST)
+	x(X87St, 1, 0, x86asm.FSTP)
+	x(X87Ist, 0, 0, x86asm.FIST)
+	x(X87Ist, 1, 0, x86asm.FISTP)
+	x(X87Istt, 1, 0, x86asm.FISTTP)
+	x(X87Xch, 0, 0, x86asm.FXCH)
+	x(X87Chs, 0, 0, x86asm.FCHS)
+	x(X87Abs, 0, 0, x86asm.FABS)
+	x(X87Sqrt, 0, 0, x86asm.FSQRT)
+	x(X87Rnd, 0, 0, x86asm.FRNDINT)
+	x(X87Tst, 0, 0, x86asm.FTST)
+	x(X87Xam, 0, 0, x86asm.FXAM)
+	x(X87Free, 0, 0, x86asm.FFREE)
+	x(X87Com, 0, 0, x86asm.FCOM, x86asm.FUCOM)
+	x(X87Com, 1, 0, x86asm.FCOMP, x86asm.FUCOMP)
+	x(X87Com, 2, 0, x86asm.FCOMPP, x86asm.FUCOMPP)
+	x(X87Comi, 0, 0, x86asm.FCOMI, x86asm.FUCOMI)
+	x(X87Comi, 1, 0, x86asm.FCOMIP, x86asm.FUCOMIP)
+	for _, a := range []struct {
+		op             uint8
+		plain, pop, in x86asm.Op
+	}{
+		{uint8(X87Add), x86asm.FADD, x86asm.FADDP, x86asm.FIADD}, {uint8(X87Sub), x86asm.FSUB, x86asm.FSUBP, x86asm.FISUB},
+		{uint8(X87Subr), x86asm.FSUBR, x86asm.FSUBRP, x86asm.FISUBR}, {uint8(X87Mul), x86asm.FMUL, x86asm.FMULP, x86asm.FIMUL},
+		{uint8(X87Div), x86asm.FDIV, x86asm.FDIVP, x86asm.FIDIV}, {uint8(X87Divr), x86asm.FDIVR, x86asm.FDIVRP, x86asm.FIDIVR},
+	} {
+		x(X87Arith, 0, a.op, a.plain)
+		x(X87Arith, x87Pop, a.op, a.pop)
+		x(X87Arith, x87Int, a.op, a.in)
+	}
 }
 
-func isX87(op x86asm.Op) bool {
-	if _, ok := x87Arith2[op]; ok {
-		return true
-	}
-	switch op {
-	case x86asm.FLD, x86asm.FILD, x86asm.FLD1, x86asm.FLDZ, x86asm.FLDPI, x86asm.FLDL2E, x86asm.FLDL2T,
-		x86asm.FLDLG2, x86asm.FLDLN2, x86asm.FST, x86asm.FSTP, x86asm.FIST, x86asm.FISTP, x86asm.FISTTP,
-		x86asm.FXCH, x86asm.FCHS, x86asm.FABS, x86asm.FSQRT, x86asm.FRNDINT, x86asm.FCOM, x86asm.FCOMP,
-		x86asm.FCOMPP, x86asm.FUCOM, x86asm.FUCOMP, x86asm.FUCOMPP, x86asm.FCOMI, x86asm.FCOMIP,
-		x86asm.FUCOMI, x86asm.FUCOMIP, x86asm.FTST, x86asm.FXAM, x86asm.FFREE:
-		return true
-	}
-	return false
-}
-
-// stArg converts argument i: a stack register or memory; size is the
-// memory size (10 for the 80-bit forms, which x86asm reports as 0).
-func (l *lowerer) stArg(i int) (Arg, error) {
+// stArg converts argument i: a stack register or memory.
+func (l *lowerer) stArg(o *Op, i int) (Arg, error) {
 	switch a := l.inst.Args[i].(type) {
 	case nil:
 		return Arg{}, nil
 	case x86asm.Reg:
 		if a >= x86asm.F0 && a <= x86asm.F7 {
-			return Arg{Kind: ArgSt, Reg: uint8(a - x86asm.F0)}, nil
+			return Arg{Kind: KindSt, Reg: uint8(a - x86asm.F0)}, nil
 		}
 	case x86asm.Mem:
-		m, _, err := l.mem(a)
+		m, _, err := l.mem(o, a)
 		return m, err
 	}
 	return Arg{}, unsupported(l.inst)
 }
 
-func (l *lowerer) lowerX87(o Op) (Op, error) {
+func lowerX87(l *lowerer, o *Op, e *lowering) error {
 	inst := l.inst
-	o.Code = OpX87
-	a0, err := l.stArg(0)
+	o.Code, o.Cond = OpX87, e.sub
+	a0, err := l.stArg(o, 0)
 	if err != nil {
-		return o, err
+		return err
 	}
-	a1, err := l.stArg(1)
+	a1, err := l.stArg(o, 1)
 	if err != nil {
-		return o, err
+		return err
 	}
 	msize := uint8(inst.MemBytes)
 	if msize == 0 {
 		msize = 10
 	}
-	mem := a0.Kind == ArgMem
-	switch inst.Op {
-	case x86asm.FLD:
-		o.Cond, o.Src = X87Ld, a0
+	mem := a0.Kind == KindMem
+	st1 := Arg{Kind: KindSt, Reg: 1}
+	switch e.sub {
+	case X87Ld:
+		o.Src = a0
 		if mem {
 			o.SSize = msize
 		}
-	case x86asm.FILD:
-		o.Cond, o.Src, o.SSize = X87Ild, a0, msize
-	case x86asm.FLD1, x86asm.FLDZ, x86asm.FLDPI, x86asm.FLDL2E, x86asm.FLDL2T, x86asm.FLDLG2, x86asm.FLDLN2:
-		o.Cond = X87LdConst
-		o.Imm = map[x86asm.Op]uint64{x86asm.FLD1: 0, x86asm.FLDZ: 1, x86asm.FLDPI: 2, x86asm.FLDL2E: 3,
-			x86asm.FLDL2T: 4, x86asm.FLDLG2: 5, x86asm.FLDLN2: 6}[inst.Op]
-	case x86asm.FST, x86asm.FSTP:
-		o.Cond, o.Dst = X87St, a0
+	case X87Ild:
+		o.Src, o.SSize = a0, msize
+	case X87LdConst:
+		o.Imm = uint64(e.size)
+	case X87St:
+		o.Dst, o.Rep = a0, e.aux
 		if mem {
 			o.SSize = msize
-			if inst.Op == x86asm.FST && msize == 10 {
-				return o, unsupported(inst)
+			if e.aux == 0 && msize == 10 {
+				return unsupported(inst) // fst m80 does not exist
 			}
 		}
-		if inst.Op == x86asm.FSTP {
-			o.Rep = 1
+	case X87Ist, X87Istt:
+		o.Dst, o.SSize, o.Rep = a0, msize, e.aux
+	case X87Xch:
+		o.Src = a0
+		if a0.Kind == KindNone {
+			o.Src = st1
 		}
-	case x86asm.FIST, x86asm.FISTP, x86asm.FISTTP:
-		o.Cond, o.Dst, o.SSize = X87Ist, a0, msize
-		if inst.Op != x86asm.FIST {
-			o.Rep = 1
-		}
-		if inst.Op == x86asm.FISTTP {
-			o.Cond = X87Istt
-		}
-	case x86asm.FXCH:
-		o.Cond, o.Src = X87Xch, a0
-		if a0.Kind == ArgNone {
-			o.Src = Arg{Kind: ArgSt, Reg: 1}
-		}
-	case x86asm.FCHS:
-		o.Cond = X87Chs
-	case x86asm.FABS:
-		o.Cond = X87Abs
-	case x86asm.FSQRT:
-		o.Cond = X87Sqrt
-	case x86asm.FRNDINT:
-		o.Cond = X87Rnd
-	case x86asm.FTST:
-		o.Cond = X87Tst
-	case x86asm.FXAM:
-		o.Cond = X87Xam
-	case x86asm.FFREE:
-		o.Cond, o.Src = X87Free, a0
-	case x86asm.FCOM, x86asm.FCOMP, x86asm.FCOMPP, x86asm.FUCOM, x86asm.FUCOMP, x86asm.FUCOMPP:
-		o.Cond, o.Src = X87Com, a0
+	case X87Free:
+		o.Src = a0
+	case X87Com:
+		o.Src, o.Rep = a0, e.aux
 		if mem {
 			o.SSize = msize
 		}
-		if a0.Kind == ArgNone {
-			o.Src = Arg{Kind: ArgSt, Reg: 1}
+		if a0.Kind == KindNone {
+			o.Src = st1
 		}
-		switch inst.Op {
-		case x86asm.FCOMP, x86asm.FUCOMP:
-			o.Rep = 1
-		case x86asm.FCOMPP, x86asm.FUCOMPP:
-			o.Rep = 2
-		}
-	case x86asm.FCOMI, x86asm.FCOMIP, x86asm.FUCOMI, x86asm.FUCOMIP:
-		o.Cond, o.Src = X87Comi, a1
-		if inst.Op == x86asm.FCOMIP || inst.Op == x86asm.FUCOMIP {
-			o.Rep = 1
-		}
-	default:
-		ar, ok := x87Arith2[inst.Op]
-		if !ok {
-			return o, unsupported(inst)
-		}
-		o.Cond, o.Imm = X87Arith, ar[0]
+	case X87Comi:
+		o.Src, o.Rep = a1, e.aux
+	case X87Arith:
+		o.Imm = uint64(e.size)
 		switch {
-		case mem: // st0 op= m32/m64 (float) or m16/m32 (integer, ssize|0x80)
-			o.Dst, o.Src, o.SSize = Arg{Kind: ArgSt}, a0, msize
-			if ar[1] == 2 {
+		case mem: // st0 op= m32/m64 (float) or m16/m32 (integer, SSize|0x80)
+			o.Dst, o.Src, o.SSize = Arg{Kind: KindSt}, a0, msize
+			if e.aux == x87Int {
 				o.SSize |= 0x80
 			}
-		case a1.Kind == ArgSt:
+		case a1.Kind == KindSt:
 			o.Dst, o.Src = a0, a1
 		default:
-			o.Dst, o.Src = Arg{Kind: ArgSt, Reg: 1}, Arg{Kind: ArgSt}
+			o.Dst, o.Src = st1, Arg{Kind: KindSt}
 		}
-		if ar[1] == 1 {
+		if e.aux == x87Pop {
 			o.Rep = 1
 		}
 	}
-	return o, nil
+	return nil
 }
