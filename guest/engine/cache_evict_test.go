@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -66,11 +67,14 @@ func (s *stubs) sum() uint32 {
 	return sum
 }
 
-// poisonArena is a CodeArena over a real dynarec heap that overwrites every
-// allocation with 0xff bytes when it is freed, so that a block executed from
-// released memory runs garbage, and that reports every free to onFree.
+// poisonArena is a code arena over a real dynarec heap that overwrites
+// every allocation with 0xff bytes when it is freed, so that a block
+// executed from released memory runs garbage, and that reports every free
+// to onFree. It may be used by several threads; mu guards the fields below
+// it.
 type poisonArena struct {
 	h      *mm.Heap
+	mu     sync.Mutex
 	sizes  map[mm.Addr]uint64 // live allocations
 	frees  []mm.Addr
 	onFree func(mm.Addr)
@@ -94,6 +98,8 @@ func newPoisonArena(t testing.TB) *poisonArena {
 }
 
 func (a *poisonArena) Alloc(n uint64) (mm.Addr, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	p, err := a.h.Alloc(n)
 	if err == nil {
 		a.sizes[p] = n
@@ -102,6 +108,8 @@ func (a *poisonArena) Alloc(n uint64) (mm.Addr, error) {
 }
 
 func (a *poisonArena) Free(p mm.Addr) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	n, ok := a.sizes[p]
 	if !ok {
 		a.bad++
@@ -120,6 +128,8 @@ func (a *poisonArena) Free(p mm.Addr) error {
 }
 
 func (a *poisonArena) liveBytes() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	var n uint64
 	for _, s := range a.sizes {
 		n += s
