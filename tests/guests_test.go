@@ -9,6 +9,8 @@
 //	                             and this harness themselves)
 //	-all                         run every case of cases.txt, including
 //	                             the ones listed in disabled
+//	-engine NAME                 the engine minemu runs the guests on
+//	                             (minemu run --engine; default interp)
 //
 // MINEMU_BIN=path tests that minemu binary instead of building one.
 package tests
@@ -30,6 +32,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minemu/minemu/guest/engine/enginetest"
 )
 
 var (
@@ -158,7 +162,7 @@ func command(ctx context.Context, run, bin string, args []string, extra ...strin
 		if run == "minemu-libs" {
 			bin = libsMinemu()
 		}
-		cmd = exec.CommandContext(ctx, bin, append(append(append([]string{"run"}, extra...), path), args...)...)
+		cmd = exec.CommandContext(ctx, bin, append(append(append([]string{"run", "--engine", enginetest.Engine()}, extra...), path), args...)...)
 	}
 	cmd.Dir = guestDir
 	return cmd

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minemu/minemu/guest/engine/enginetest"
 )
 
 // limitsBins are the builds of src/limits.c.
@@ -110,7 +112,7 @@ func runBoth(t *testing.T, bin string, args []string, cred *syscall.Credential, 
 		return r
 	}
 	native = run("./bin/"+bin, args...)
-	emu = run(minemuBin, append([]string{"run", "./bin/" + bin}, args...)...)
+	emu = run(minemuBin, append([]string{"run", "--engine", enginetest.Engine(), "./bin/" + bin}, args...)...)
 	return native, emu
 }
 

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/minemu/minemu/guest/engine/enginetest"
 )
 
 // TestNonPIERefuses32BitGuests builds minemu the default way, linked at
@@ -59,7 +61,7 @@ func TestNonPIERefuses32BitGuests(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			statsFile := filepath.Join(t.TempDir(), "stats.json")
-			flags := append([]string{"--stats", statsFile}, tc.flags...)
+			flags := append([]string{"--engine", enginetest.Engine(), "--stats", statsFile}, tc.flags...)
 			cmd := exec.Command(tc.minemu, append(append(append([]string{"run"}, flags...), "./bin/"+tc.bin), tc.args...)...)
 			cmd.Dir = guestDir
 			cmd.Env = guestEnv(t)

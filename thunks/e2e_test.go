@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/engine"
+	"github.com/minemu/minemu/guest/engine/enginetest"
 	"github.com/minemu/minemu/mm"
 	"golang.org/x/sys/unix"
 )
@@ -77,7 +79,7 @@ func TestEndToEndWithInterpreter(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			e := newEnv(t, mode)
-			m, err := guest.NewMachine(guest.MachineConfig{Mode: mode, Space: e.g, Thunker: e.reg})
+			m, err := enginetest.NewMachine(engine.Config{Mode: mode, Space: e.g, Thunker: e.reg})
 			if err != nil {
 				t.Fatalf("NewMachine: %v", err)
 			}
@@ -215,9 +217,9 @@ func TestEndToEndWithInterpreter(t *testing.T) {
 }
 
 // benchEnv is a machine ready to run guest code over the host library.
-func benchEnv(b *testing.B, mode mm.Mode) (*env, *guest.Machine, *asm) {
+func benchEnv(b *testing.B, mode mm.Mode) (*env, *enginetest.Machine, *asm) {
 	e := newEnvTB(b, mode)
-	m, err := guest.NewMachine(guest.MachineConfig{Mode: mode, Space: e.g, Thunker: e.reg})
+	m, err := enginetest.NewMachine(engine.Config{Mode: mode, Space: e.g, Thunker: e.reg})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -314,7 +316,7 @@ func TestNewAssemblesTheLayer(t *testing.T) {
 			if err != nil {
 				t.Fatalf("New: %v", err)
 			}
-			m, err := guest.NewMachine(guest.MachineConfig{Mode: mode, Space: e.g, Thunker: th.Registry})
+			m, err := enginetest.NewMachine(engine.Config{Mode: mode, Space: e.g, Thunker: th.Registry})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/engine"
+	_ "github.com/minemu/minemu/guest/interp" // registers the interpreter
 	"github.com/minemu/minemu/loader"
 	"github.com/minemu/minemu/mm"
 	"github.com/minemu/minemu/thunks"
@@ -32,7 +37,8 @@ func runGuest(args []string, stdout, stderr io.Writer, band *guest.FDBand) int {
 	statsFile := fs.String("stats", "", "write run statistics as JSON to `FILE` at exit")
 	audit := fs.Bool("audit", false, "run the 4 GiB address-space audit at exit and print its verdict to stderr")
 	mapFile := fs.String("map", "", "draw the address space at exit as an SVG picture into `FILE`")
-	blockCacheMiB := fs.Uint64("block-cache-mib", guest.DefaultBlockCacheBudget>>20,
+	engineName := fs.String("engine", engine.DefaultEngine, "run the guest on the engine `NAME` ("+strings.Join(engine.Names(), ", ")+")")
+	blockCacheMiB := fs.Uint64("block-cache-mib", engine.DefaultBlockCacheBudget>>20,
 		"bound the decoded-block cache (ops and metadata) to `MIB` mebibytes; the oldest blocks are evicted")
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
 	fs.Usage = func() {
@@ -53,6 +59,10 @@ func runGuest(args []string, stdout, stderr io.Writer, band *guest.FDBand) int {
 		fs.Usage()
 		return 2
 	}
+	if !slices.Contains(engine.Names(), *engineName) {
+		fmt.Fprintf(stderr, "minemu: bad --engine %q (want one of %s)\n", *engineName, strings.Join(engine.Names(), ", "))
+		return 2
+	}
 	if *blockCacheMiB == 0 || *blockCacheMiB > 1<<20 {
 		fmt.Fprintf(stderr, "minemu: bad --block-cache-mib %d (want 1 to %d)\n", *blockCacheMiB, 1<<20)
 		return 2
@@ -69,14 +79,14 @@ func runGuest(args []string, stdout, stderr io.Writer, band *guest.FDBand) int {
 	for _, n := range band.Notes() {
 		log.Info().Msg("descriptor band: " + n)
 	}
-	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band}, log)
+	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
 	}
 	defer s.close()
 
-	exit := s.machine.Run(s.cpu)
+	exit := s.thread.Run()
 	if exit.Signal != 0 {
 		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", fs.Arg(0), signalName(exit), exit.Detail, s.where())
 	}
@@ -136,7 +146,7 @@ func writeMap(path string, rep mm.AuditReport, guestPath string) error {
 	return err
 }
 
-func signalName(e guest.Exit) string {
+func signalName(e cpu.Exit) string {
 	if n := unix.SignalName(e.Signal); n != "" {
 		return n
 	}
@@ -156,8 +166,9 @@ type session struct {
 	dynarec *mm.Heap
 	kernel  *guest.Linux
 	thunks  *thunks.Thunks
-	machine *guest.Machine
-	cpu     *guest.CPU
+	proc    *engine.Process
+	thread  *engine.Thread
+	cpu     *cpu.CPU
 	// path and base (the image's load bias, 0 for ET_EXEC) locate the
 	// guest's symbol table for reports.
 	path string
@@ -169,6 +180,7 @@ type sessionOptions struct {
 	strace     io.Writer     // nil: no --strace
 	blockCache uint64        // the block cache's budget in bytes; 0: the default
 	band       *guest.FDBand // minemu's descriptor band (guest.PrepareHost)
+	engine     string        // the engine's name; "": engine.DefaultEngine
 }
 
 // newSession builds the address space, heaps, kernel and machine for the
@@ -215,13 +227,13 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
 		return s, err
 	}
-	if s.machine, err = guest.NewMachine(guest.MachineConfig{
+	if s.proc, err = engine.NewProcess(engine.Config{
 		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec,
-		BlockCacheBudget: opt.blockCache, Log: log,
+		BlockCacheBudget: opt.blockCache, Engine: opt.engine, Log: log,
 	}); err != nil {
 		return s, err
 	}
-	s.thunks.SetCaller(s.machine)
+	s.thunks.SetCaller(s.proc)
 	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode})
 	if err != nil {
 		return s, err
@@ -232,15 +244,21 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		s.thunks.Lib.AddNotHeap("image", seg.Pages)
 	}
 	s.base = l.Base
-	s.cpu = guest.NewCPU(s.mode)
+	s.cpu = cpu.NewCPU(s.mode)
 	s.cpu.RIP = l.RIP
-	s.cpu.Regs[guest.RSP] = l.SP
+	s.cpu.Regs[cpu.RSP] = l.SP
+	if s.thread, err = s.proc.NewThread(s.cpu); err != nil {
+		return s, err
+	}
 	return s, nil
 }
 
 // close releases the session's memory. Heaps go first: their blocks live
 // in the regions and the guest space.
 func (s *session) close() {
+	if s.proc != nil {
+		s.proc.Close()
+	}
 	for _, h := range []*mm.Heap{s.dynarec, s.host, s.primary} {
 		if h != nil {
 			h.Close()
@@ -270,8 +288,9 @@ type exitStats struct {
 }
 
 type guestStats struct {
-	Mode string `json:"mode"`
-	guest.MachineStats
+	Mode   string `json:"mode"`
+	Engine string `json:"engine"`
+	engine.Stats
 	Syscalls guest.SyscallStats `json:"syscalls"`
 	FDBand   guest.FDBandStats  `json:"fd_band"`
 }
@@ -285,10 +304,10 @@ type mmStats struct {
 	Audit      mm.AuditReport     `json:"audit"`
 }
 
-func (s *session) stats(e guest.Exit) runStats {
+func (s *session) stats(e cpu.Exit) runStats {
 	st := runStats{
 		Exit:  exitStats{Status: e.Status(), Code: e.Code, Signal: int(e.Signal), Detail: e.Detail},
-		Guest: guestStats{Mode: s.mode.String(), MachineStats: s.machine.Stats(), Syscalls: s.kernel.Stats(), FDBand: s.kernel.FDBand().Stats()},
+		Guest: guestStats{Mode: s.mode.String(), Engine: s.proc.EngineName(), Stats: s.proc.Stats(), Syscalls: s.kernel.Stats(), FDBand: s.kernel.FDBand().Stats()},
 		MM: mmStats{
 			Primary: s.primary.Stats(), Host: s.host.Stats(), Dynarec: s.dynarec.Stats(),
 			Regions: s.regions.Stats(), GuestSpace: s.space.Stats(),

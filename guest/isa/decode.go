@@ -1,0 +1,211 @@
+package isa
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"golang.org/x/arch/x86/x86asm"
+
+	"github.com/minemu/minemu/mm"
+)
+
+// The decoder wrapper.
+//
+// All decoding goes through Decode, which puts x86asm's gaps right
+// before anything else sees an instruction:
+//   - 0F 3F and 0F 3E are not x86 opcodes. minemu gives them meaning (a
+//     guest→host thunk stub followed by a 32-byte hash, and the return trap
+//     of a host→guest callback); they are recognised here, before the
+//     decoder, which would reject them.
+//   - ENDBR32/ENDBR64 (F3 0F 1E FB/FA) come back from x86asm as Op == 0 with
+//     a length of 1; they are NOPs of length 4. RDSSPD/RDSSPQ (F3 [REX.W]
+//     0F 1E /1 with a register operand) are NOPs too while shadow stacks are
+//     off, which they always are for a user process here.
+//   - A LOCK prefix x86asm marks invalid (an instruction that does not take
+//     it, or a destination that is not memory) is #UD: a DecodeError.
+//   - An instruction longer than 15 bytes (redundant prefixes count) is
+//     #GP, not #UD: ErrTooLong, which becomes a SIGSEGV op (tooLong).
+//   - Anything the decoder refuses is reported with its address and bytes.
+//
+// Checked and needing nothing special (x86asm v0.32.0): CMPXCHG16B
+// (REX.W 0F C7 /1, with or without LOCK) and CMPXCHG8B; POPCNT, LZCNT and
+// TZCNT with their mandatory F3 prefix (not BSR/BSF with a stray REP);
+// MOVSXD with and without REX.W. One real gap is handled in lowering: a
+// 32-bit displacement without a base register (and RIP-relative ones) may
+// come back zero-extended and is sign-extended there.
+
+// MaxInstLen is the architectural limit of an x86 instruction.
+const MaxInstLen = 15
+
+// ThunkLen is the length of a thunk stub: 0F 3F and a SHA-256.
+const ThunkLen = 2 + 32
+
+// minemu's own instructions: byte sequences x86asm does not decode, which
+// Decode reports with these values in x86asm.Inst.Op. They follow
+// x86asm's own ops in the lowering table (x86OpLimit: x86asm v0.32.0
+// stops at 1533; TestLoweringTableCoversDecoder checks the limit).
+const (
+	// InstThunk is a thunk stub: 0F 3F and a 32-byte SHA-256 (ThunkLen
+	// bytes).
+	InstThunk x86asm.Op = x86OpLimit + iota
+	// InstTrap is 0F 3E, the return trap of a host→guest callback.
+	InstTrap
+	// InstEndbr is ENDBR32/ENDBR64 (F3 0F 1E FB/FA), which x86asm returns
+	// as Op 0 with length 1: a NOP of length 4 while CET is off.
+	InstEndbr
+	// InstRdssp is RDSSPD/RDSSPQ (F3 [REX.W] 0F 1E /1, register form): a
+	// NOP while shadow stacks are off, as they always are for a user
+	// process here.
+	InstRdssp
+	numInstOps
+)
+
+const x86OpLimit = 2048
+
+// DecodeError describes bytes that are not an instruction minemu can run.
+type DecodeError struct {
+	Addr   uint64
+	Bytes  []byte
+	Reason string
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("invalid instruction at %#x (bytes % x): %s", e.Addr, e.Bytes, e.Reason)
+}
+
+// ErrTruncated means the bytes ran out before the instruction ended.
+var ErrTruncated = errors.New("truncated instruction")
+
+// ErrTooLong means the instruction, with its prefixes, is longer than 15
+// bytes: the CPU raises #GP (Linux: SIGSEGV) without running it.
+var ErrTooLong = errors.New("instruction longer than 15 bytes")
+
+// Decode decodes the instruction at the start of code, located at pc; its
+// length is Inst.Len, and minemu's own instructions come back with the
+// Inst* ops. code may be shorter than MaxInstLen when the following page
+// is not readable; then an instruction that needs more bytes yields
+// ErrTruncated.
+func Decode(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, error) {
+	if len(code) >= 2 && code[0] == 0x0f && (code[1] == 0x3f || code[1] == 0x3e) {
+		if code[1] == 0x3e {
+			return x86asm.Inst{Op: InstTrap, Len: 2}, nil
+		}
+		if len(code) < ThunkLen {
+			return x86asm.Inst{}, ErrTruncated
+		}
+		return x86asm.Inst{Op: InstThunk, Len: ThunkLen}, nil
+	}
+	if op, n := cetNop(code, mode); n > 0 {
+		return x86asm.Inst{Op: op, Len: n}, nil
+	}
+	inst, err := x86asm.Decode(code, int(mode))
+	if err != nil {
+		if errors.Is(err, x86asm.ErrTruncated) && len(code) < MaxInstLen {
+			return inst, ErrTruncated
+		}
+		if tooLong(code, mode) {
+			return inst, ErrTooLong
+		}
+		return inst, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: err.Error()}
+	}
+	if inst.Op == 0 || inst.Len == 0 {
+		if tooLong(code, mode) {
+			return inst, ErrTooLong
+		}
+		return inst, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: "unknown opcode"}
+	}
+	for _, p := range inst.Prefix {
+		if p == 0 {
+			break
+		}
+		if p&x86asm.PrefixInvalid != 0 {
+			// LOCK on an instruction that does not take it, or whose
+			// destination is not memory: #UD.
+			return inst, &DecodeError{Addr: pc, Bytes: PrefixBytes(code[:inst.Len]), Reason: "LOCK prefix not allowed"}
+		}
+	}
+	return inst, nil
+}
+
+// isPrefix reports whether b is a legacy prefix byte, or in 64-bit mode a
+// REX prefix.
+func isPrefix(b byte, mode mm.Mode) bool {
+	switch b {
+	case 0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65:
+		return true
+	}
+	return mode == mm.Mode64 && b&0xf0 == 0x40
+}
+
+// tooLong reports whether code, which x86asm could not decode within its
+// 15-byte limit, starts with an instruction that is longer than that. The
+// limit counts redundant prefixes too, so the instruction is decoded again
+// with each repeated prefix byte kept only once (which changes no
+// operand's meaning) and a REX kept only where it counts, right before the
+// opcode; its length plus the bytes dropped is the real length.
+func tooLong(code []byte, mode mm.Mode) bool {
+	if len(code) < MaxInstLen {
+		return false
+	}
+	np := 0
+	for np < len(code) && isPrefix(code[np], mode) {
+		np++
+	}
+	if np >= MaxInstLen {
+		return true
+	}
+	if np == 0 {
+		return false
+	}
+	var short []byte
+	var seen [256]bool
+	for i := np - 1; i >= 0; i-- { // the last of each prefix wins
+		b := code[i]
+		if seen[b] || mode == mm.Mode64 && b&0xf0 == 0x40 && i != np-1 {
+			continue
+		}
+		seen[b] = true
+		short = append(short, b)
+	}
+	slices.Reverse(short)
+	dropped := np - len(short)
+	if dropped == 0 {
+		return false
+	}
+	short = append(short, code[np:]...)
+	inst, err := x86asm.Decode(short, int(mode))
+	return err == nil && inst.Op != 0 && inst.Len+dropped > MaxInstLen
+}
+
+// cetNop returns InstEndbr or InstRdssp and the length of ENDBR32/64 or
+// RDSSPD/Q at the start of code, or a length of 0.
+func cetNop(code []byte, mode mm.Mode) (x86asm.Op, int) {
+	if len(code) < 4 || code[0] != 0xf3 {
+		return 0, 0
+	}
+	i := 1
+	if mode == mm.Mode64 && code[1]&0xf0 == 0x40 { // REX
+		i = 2
+		if len(code) < 5 {
+			return 0, 0
+		}
+	}
+	if code[i] != 0x0f || code[i+1] != 0x1e {
+		return 0, 0
+	}
+	modrm := code[i+2]
+	switch {
+	case i == 1 && (modrm == 0xfa || modrm == 0xfb): // ENDBR64, ENDBR32
+		return InstEndbr, 4
+	case modrm&0xf8 == 0xc8: // RDSSP r32/r64
+		return InstRdssp, i + 3
+	}
+	return 0, 0
+}
+
+// PrefixBytes returns up to the first MaxInstLen bytes of code, copied.
+func PrefixBytes(code []byte) []byte {
+	n := min(len(code), MaxInstLen)
+	return append([]byte(nil), code[:n]...)
+}

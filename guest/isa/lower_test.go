@@ -1,0 +1,139 @@
+package isa
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/arch/x86/x86asm"
+
+	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/mm"
+)
+
+// TestLoweringTableCoversDecoder: every op x86asm can decode indexes the
+// lowering table below minemu's own instructions (x86OpLimit), so a newer
+// x86asm with more ops cannot collide with InstThunk and friends.
+func TestLoweringTableCoversDecoder(t *testing.T) {
+	last := 0
+	for i := 1; i < 4*x86OpLimit; i++ {
+		if !strings.HasPrefix(x86asm.Op(i).String(), "Op(") {
+			last = i
+		}
+	}
+	if last == 0 || last >= x86OpLimit {
+		t.Fatalf("x86asm's last op is %d (%v), want one below x86OpLimit %d", last, x86asm.Op(last), x86OpLimit)
+	}
+	for _, op := range []x86asm.Op{InstThunk, InstTrap, InstEndbr, InstRdssp} {
+		if table[op].fn == nil {
+			t.Fatalf("minemu's instruction %d has no lowering", op)
+		}
+	}
+}
+
+// TestLowerRecords pins what lowering puts in the op record: opcode, the
+// operand forms resolved once, sizes, the memory operand's parts, the
+// immediate, the third operand, the lock bit and the vector length.
+func TestLowerRecords(t *testing.T) {
+	const pc = 0x1000
+	for _, tc := range []struct {
+		name string
+		mode mm.Mode
+		code []byte
+		want Op // PC, Len and Form are filled in; M as given
+	}{
+		{"add-ri", mm.Mode64, []byte{0x83, 0xc0, 0x05},
+			Op{Code: OpAdd, Size: 4, Dst: Arg{KindReg, 0}, Src: Arg{Kind: KindImm}, Imm: 5}},
+		{"add-rr", mm.Mode64, []byte{0x48, 0x01, 0xd8},
+			Op{Code: OpAdd, Size: 8, Dst: Arg{KindReg, 0}, Src: Arg{KindReg, 3}}},
+		{"add-mr", mm.Mode64, []byte{0x01, 0x43, 0x08},
+			Op{Code: OpAdd, Size: 4, Dst: Arg{Kind: KindMem}, Src: Arg{KindReg, 0},
+				M: Mem{Base: 3, Index: NoReg, ASize: 8}, Disp: 8}},
+		{"mov-mi-sib", mm.Mode32, []byte{0xc7, 0x44, 0x8e, 0xfc, 0x78, 0x56, 0x34, 0x12},
+			Op{Code: OpMov, Size: 4, Dst: Arg{Kind: KindMem}, Src: Arg{Kind: KindImm},
+				M: Mem{Base: 6, Index: 1, Scale: 2, ASize: 4}, Disp: ^uint64(3), Imm: 0x12345678}},
+		{"lock-add", mm.Mode64, []byte{0xf0, 0x01, 0x08},
+			Op{Code: OpAdd, Size: 4, Dst: Arg{Kind: KindMem}, Src: Arg{KindReg, 1}, Flags: FlagLock,
+				M: Mem{Base: 0, Index: NoReg, ASize: 8}}},
+		{"imul3", mm.Mode64, []byte{0x6b, 0xc1, 0x07},
+			Op{Code: OpImul3, Size: 4, Dst: Arg{KindReg, 0}, Src: Arg{KindReg, 1}, Src2: Arg{Kind: KindImm}, Imm: 7}},
+		{"shld-cl", mm.Mode64, []byte{0x0f, 0xa5, 0xd8},
+			Op{Code: OpShld, Size: 4, Dst: Arg{KindReg, 0}, Src: Arg{KindReg, 3}, Src2: Arg{KindReg, uint8(cpu.RCX)}}},
+		{"pxor", mm.Mode64, []byte{0x66, 0x0f, 0xef, 0xc1},
+			Op{Code: OpSimd, Cond: SimdXor, Size: 16, VL: 16, Flags: FlagAligned, Dst: Arg{KindVec, 0}, Src: Arg{KindVec, 1}}},
+		{"pshufd", mm.Mode64, []byte{0x66, 0x0f, 0x70, 0xc1, 0x1b},
+			Op{Code: OpPshufd, Size: 16, VL: 16, Flags: FlagAligned, Dst: Arg{KindVec, 0}, Src: Arg{KindVec, 1},
+				Src2: Arg{Kind: KindImm}, Imm: 0x1b}},
+		{"mov-gs", mm.Mode32, []byte{0x8e, 0xe8},
+			Op{Code: OpMovToSeg, Cond: 5, Size: 2, Src: Arg{KindReg, 0}}},
+		{"jne", mm.Mode64, []byte{0x75, 0x10},
+			Op{Code: OpJcc, Cond: cpu.CondNE, Dst: Arg{Kind: KindImm}, Imm: pc + 2 + 0x10}},
+		{"enter", mm.Mode64, []byte{0xc8, 0x10, 0x00, 0x03},
+			Op{Code: OpEnter, Size: 8, Cond: 3, Imm: 0x10}},
+		{"rep-movsb-fs", mm.Mode64, []byte{0xf3, 0x64, 0xa4},
+			Op{Code: OpMovs, Size: 1, Rep: RepE, Dst: Arg{Kind: KindMem}, M: Mem{Base: NoReg, Index: NoReg, Seg: SegFS, ASize: 8}}},
+		{"fstp-st1", mm.Mode32, []byte{0xdd, 0xd9},
+			Op{Code: OpX87, Cond: X87St, Rep: 1, Dst: Arg{KindSt, 1}}},
+		{"endbr64", mm.Mode64, []byte{0xf3, 0x0f, 0x1e, 0xfa}, Op{Code: OpNop}},
+		{"trap", mm.Mode32, []byte{0x0f, 0x3e}, Op{Code: OpTrap}},
+		{"thunk", mm.Mode64, append([]byte{0x0f, 0x3f}, make([]byte, 32)...), Op{Code: OpThunk, Size: 8}},
+		{"thunk32", mm.Mode32, append([]byte{0x0f, 0x3f}, make([]byte, 32)...), Op{Code: OpThunk, Size: 4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inst, err := Decode(tc.code, pc, tc.mode)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			got, err := Lower(&inst, pc, tc.mode)
+			if err != nil {
+				t.Fatalf("Lower: %v", err)
+			}
+			want := tc.want
+			want.PC, want.Len = pc, uint8(len(tc.code))
+			want.Form = FormOf(want.Dst.Kind, want.Src.Kind, want.Src2.Kind)
+			if got != want {
+				t.Fatalf("got  %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+// TestLowerAVXVectorLength: a VEX.256 instruction is recognised by its
+// YMM operands (vector length 32, what VEX.L says) and refused until AVX is
+// implemented.
+func TestLowerAVXVectorLength(t *testing.T) {
+	code := []byte{0xc5, 0xfd, 0xef, 0xc1} // vpxor ymm0, ymm0, ymm1
+	inst, err := Decode(code, 0, mm.Mode64)
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	o, err := Lower(&inst, 0, mm.Mode64)
+	if err == nil || o.VL != 32 {
+		t.Fatalf("Lower = %+v, %v; want an unsupported instruction with VL 32", o, err)
+	}
+}
+
+// TestFuseTarget: a compare-and-branch pair fuses into one op whose Disp is
+// the branch target and whose Imm stays the compare's immediate.
+func TestFuseTarget(t *testing.T) {
+	code := []byte{0x83, 0xf8, 0x03, 0x75, 0x05} // cmp eax, 3; jne +5
+	var ops []Op
+	pc := uint64(0x2000)
+	for off := 0; off < len(code); {
+		inst, err := Decode(code[off:], pc+uint64(off), mm.Mode64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := Lower(&inst, pc+uint64(off), mm.Mode64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops = append(ops, o)
+		off += inst.Len
+	}
+	if n := Fuse(ops); n != 1 {
+		t.Fatalf("Fuse left %d ops, want 1", n)
+	}
+	if o := ops[0]; o.Code != OpCmpJcc || o.Imm != 3 || o.Disp != pc+5+5 || o.Cond != cpu.CondNE || o.Len != 5 || o.Form != FormRI {
+		t.Fatalf("fused op %+v", o)
+	}
+}

@@ -1,0 +1,182 @@
+package isa
+
+import (
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// Lowering of the x87 subset (the engines' semantics say which). Every
+// x87 instruction becomes OpX87 with the sub-operation in Op.Cond, a stack
+// register operand as KindSt (Reg = i for st(i)), the memory operand size
+// in Op.SSize (10 for the 80-bit forms, which x86asm reports as 0; 0x80
+// set for an integer operand of the arithmetic), the number of pops
+// afterwards in Op.Rep and, for arithmetic, the operation in Op.Imm.
+
+// x87 sub-operations.
+const (
+	X87Ld      uint8 = iota // push src (float memory of ssize 4/8/10, or st(i))
+	X87Ild                  // push integer memory (ssize 2/4/8)
+	X87LdConst              // push constant number imm
+	X87St                   // store st0 to float memory or st(i); pops rep
+	X87Ist                  // store st0 as an integer rounded by FCW.RC; pops rep
+	X87Istt                 // store st0 as an integer, truncated; pops
+	X87Arith                // dst = dst <imm> src; pops rep
+	X87Xch                  // exchange st0 and st(i)
+	X87Chs
+	X87Abs
+	X87Sqrt
+	X87Rnd
+	X87Com  // C3/C2/C0 from st0 ? src; pops rep
+	X87Comi // ZF/PF/CF from st0 ? st(i); pops rep
+	X87Tst
+	X87Xam
+	X87Free
+)
+
+// x87 arithmetic (Op.Imm of X87Arith).
+const (
+	X87Add uint64 = iota
+	X87Sub
+	X87Subr
+	X87Mul
+	X87Div
+	X87Divr
+)
+
+// x87 table entries: sub is the sub-operation, aux the pops (or, for
+// X87Arith, the variant: x87Pop pops once, x87Int takes an integer memory
+// operand), size the arithmetic operation or the constant's number.
+const (
+	x87Pop = 1
+	x87Int = 2
+)
+
+func initX87() {
+	x := func(sub, aux, size uint8, ops ...x86asm.Op) {
+		set(lowering{fn: lowerX87, code: OpX87, sub: sub, aux: aux, size: size, fam: famX87}, ops...)
+	}
+	x(X87Ld, 0, 0, x86asm.FLD)
+	x(X87Ild, 0, 0, x86asm.FILD)
+	for i, op := range []x86asm.Op{x86asm.FLD1, x86asm.FLDZ, x86asm.FLDPI, x86asm.FLDL2E, x86asm.FLDL2T, x86asm.FLDLG2, x86asm.FLDLN2} {
+		x(X87LdConst, 0, uint8(i), op)
+	}
+	x(X87St, 0, 0, x86asm.FST)
+	x(X87St, 1, 0, x86asm.FSTP)
+	x(X87Ist, 0, 0, x86asm.FIST)
+	x(X87Ist, 1, 0, x86asm.FISTP)
+	x(X87Istt, 1, 0, x86asm.FISTTP)
+	x(X87Xch, 0, 0, x86asm.FXCH)
+	x(X87Chs, 0, 0, x86asm.FCHS)
+	x(X87Abs, 0, 0, x86asm.FABS)
+	x(X87Sqrt, 0, 0, x86asm.FSQRT)
+	x(X87Rnd, 0, 0, x86asm.FRNDINT)
+	x(X87Tst, 0, 0, x86asm.FTST)
+	x(X87Xam, 0, 0, x86asm.FXAM)
+	x(X87Free, 0, 0, x86asm.FFREE)
+	x(X87Com, 0, 0, x86asm.FCOM, x86asm.FUCOM)
+	x(X87Com, 1, 0, x86asm.FCOMP, x86asm.FUCOMP)
+	x(X87Com, 2, 0, x86asm.FCOMPP, x86asm.FUCOMPP)
+	x(X87Comi, 0, 0, x86asm.FCOMI, x86asm.FUCOMI)
+	x(X87Comi, 1, 0, x86asm.FCOMIP, x86asm.FUCOMIP)
+	for _, a := range []struct {
+		op             uint8
+		plain, pop, in x86asm.Op
+	}{
+		{uint8(X87Add), x86asm.FADD, x86asm.FADDP, x86asm.FIADD}, {uint8(X87Sub), x86asm.FSUB, x86asm.FSUBP, x86asm.FISUB},
+		{uint8(X87Subr), x86asm.FSUBR, x86asm.FSUBRP, x86asm.FISUBR}, {uint8(X87Mul), x86asm.FMUL, x86asm.FMULP, x86asm.FIMUL},
+		{uint8(X87Div), x86asm.FDIV, x86asm.FDIVP, x86asm.FIDIV}, {uint8(X87Divr), x86asm.FDIVR, x86asm.FDIVRP, x86asm.FIDIVR},
+	} {
+		x(X87Arith, 0, a.op, a.plain)
+		x(X87Arith, x87Pop, a.op, a.pop)
+		x(X87Arith, x87Int, a.op, a.in)
+	}
+}
+
+// stArg converts argument i: a stack register or memory.
+func (l *lowerer) stArg(o *Op, i int) (Arg, error) {
+	switch a := l.inst.Args[i].(type) {
+	case nil:
+		return Arg{}, nil
+	case x86asm.Reg:
+		if a >= x86asm.F0 && a <= x86asm.F7 {
+			return Arg{Kind: KindSt, Reg: uint8(a - x86asm.F0)}, nil
+		}
+	case x86asm.Mem:
+		m, _, err := l.mem(o, a)
+		return m, err
+	}
+	return Arg{}, unsupported(l.inst)
+}
+
+func lowerX87(l *lowerer, o *Op, e *lowering) error {
+	inst := l.inst
+	o.Code, o.Cond = OpX87, e.sub
+	a0, err := l.stArg(o, 0)
+	if err != nil {
+		return err
+	}
+	a1, err := l.stArg(o, 1)
+	if err != nil {
+		return err
+	}
+	msize := uint8(inst.MemBytes)
+	if msize == 0 {
+		msize = 10
+	}
+	mem := a0.Kind == KindMem
+	st1 := Arg{Kind: KindSt, Reg: 1}
+	switch e.sub {
+	case X87Ld:
+		o.Src = a0
+		if mem {
+			o.SSize = msize
+		}
+	case X87Ild:
+		o.Src, o.SSize = a0, msize
+	case X87LdConst:
+		o.Imm = uint64(e.size)
+	case X87St:
+		o.Dst, o.Rep = a0, e.aux
+		if mem {
+			o.SSize = msize
+			if e.aux == 0 && msize == 10 {
+				return unsupported(inst) // fst m80 does not exist
+			}
+		}
+	case X87Ist, X87Istt:
+		o.Dst, o.SSize, o.Rep = a0, msize, e.aux
+	case X87Xch:
+		o.Src = a0
+		if a0.Kind == KindNone {
+			o.Src = st1
+		}
+	case X87Free:
+		o.Src = a0
+	case X87Com:
+		o.Src, o.Rep = a0, e.aux
+		if mem {
+			o.SSize = msize
+		}
+		if a0.Kind == KindNone {
+			o.Src = st1
+		}
+	case X87Comi:
+		o.Src, o.Rep = a1, e.aux
+	case X87Arith:
+		o.Imm = uint64(e.size)
+		switch {
+		case mem: // st0 op= m32/m64 (float) or m16/m32 (integer, SSize|0x80)
+			o.Dst, o.Src, o.SSize = Arg{Kind: KindSt}, a0, msize
+			if e.aux == x87Int {
+				o.SSize |= 0x80
+			}
+		case a1.Kind == KindSt:
+			o.Dst, o.Src = a0, a1
+		default:
+			o.Dst, o.Src = st1, Arg{Kind: KindSt}
+		}
+		if e.aux == x87Pop {
+			o.Rep = 1
+		}
+	}
+	return nil
+}
