@@ -6,17 +6,18 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/engine"
 )
 
 // GuestCaller runs a guest function on the guest thread of c and returns
-// its result (host→guest callback). *guest.Machine provides it: it pushes a
+// its result (host→guest callback). *engine.Thread provides it: it pushes a
 // return trap (0F 3E) as the return address, passes args as the guest ABI
 // says (i386: on the guest stack; x86-64: RDI, RSI, RDX, RCX, R8, R9), runs
 // the interpreter until the trap and restores the registers the ABI says
 // the callee preserves.
 type GuestCaller interface {
-	CallGuest(c *guest.CPU, fn uint64, args ...uint64) (uint64, error)
+	CallGuest(c *cpu.CPU, fn uint64, args ...uint64) (uint64, error)
 }
 
 // DefaultMaxCallbackDepth bounds how deeply host→guest callbacks nest on
@@ -34,12 +35,12 @@ var ErrNoCaller = errors.New("no guest caller: host→guest callbacks unavailabl
 
 // Callbacks bounds and counts host→guest callbacks. Nesting happens when a
 // guest function called back by the host itself calls a thunk that calls
-// back again; the depth is counted per guest thread (per *guest.CPU), here
+// back again; the depth is counted per guest thread (per *cpu.CPU), here
 // and nowhere else in the thunk layer.
 //
 // The counters count callbacks that ran: Call counts one when the guest
 // function returned, or when the guest ended while it ran (CallGuest
-// returned a *guest.ExitError: the guest exited, or died of a signal or of
+// returned a *engine.ExitError: the guest exited, or died of a signal or of
 // a fatal thunk error inside the callback, such as a nested callback
 // refused); a callback refused before the guest function started (the
 // bound, no caller, a CallGuest that could not set the call up) is not
@@ -54,7 +55,7 @@ type Callbacks struct {
 	total atomic.Uint64
 	// deepest is the deepest nesting at which a callback ran; atomic.
 	deepest atomic.Int64
-	// depth maps each guest thread (*guest.CPU) that made a callback to
+	// depth maps each guest thread (*cpu.CPU) that made a callback to
 	// its *atomic.Int32, the number of callbacks in progress on it. Only
 	// the thread itself changes its count (a guest thread runs on one
 	// goroutine at a time), so entries are read and updated without a
@@ -79,7 +80,7 @@ func (cb *Callbacks) SetCaller(gc GuestCaller) { cb.caller.Store(&gc) }
 func (cb *Callbacks) Max() int { return cb.max }
 
 // Depth is the number of callbacks in progress on c.
-func (cb *Callbacks) Depth(c *guest.CPU) int {
+func (cb *Callbacks) Depth(c *cpu.CPU) int {
 	if v, ok := cb.depth.Load(c); ok {
 		return int(v.(*atomic.Int32).Load())
 	}
@@ -87,7 +88,7 @@ func (cb *Callbacks) Depth(c *guest.CPU) int {
 }
 
 // Forget drops the depth record of a guest thread that has ended.
-func (cb *Callbacks) Forget(c *guest.CPU) { cb.depth.Delete(c) }
+func (cb *Callbacks) Forget(c *cpu.CPU) { cb.depth.Delete(c) }
 
 // Total is the number of callbacks that ran.
 func (cb *Callbacks) Total() uint64 { return cb.total.Load() }
@@ -96,7 +97,7 @@ func (cb *Callbacks) Total() uint64 { return cb.total.Load() }
 func (cb *Callbacks) Deepest() int { return int(cb.deepest.Load()) }
 
 // counter returns c's depth counter, making it at c's first callback.
-func (cb *Callbacks) counter(c *guest.CPU) *atomic.Int32 {
+func (cb *Callbacks) counter(c *cpu.CPU) *atomic.Int32 {
 	if v, ok := cb.depth.Load(c); ok {
 		return v.(*atomic.Int32)
 	}
@@ -107,7 +108,7 @@ func (cb *Callbacks) counter(c *guest.CPU) *atomic.Int32 {
 // Call runs guest function fn with args on c's thread. It fails without
 // running anything when no caller is set or the callback would be the
 // (Max+1)th in progress on c.
-func (cb *Callbacks) Call(c *guest.CPU, fn uint64, args ...uint64) (uint64, error) {
+func (cb *Callbacks) Call(c *cpu.CPU, fn uint64, args ...uint64) (uint64, error) {
 	p := cb.caller.Load()
 	if p == nil || *p == nil {
 		return 0, ErrNoCaller
@@ -136,6 +137,6 @@ func (cb *Callbacks) Call(c *guest.CPU, fn uint64, args ...uint64) (uint64, erro
 // ran and the guest ended during it. (A function of its own, so that the
 // target of errors.As escapes only on this path.)
 func endedInGuest(err error) bool {
-	var exit *guest.ExitError
+	var exit *engine.ExitError
 	return errors.As(err, &exit)
 }

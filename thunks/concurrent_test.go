@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -25,10 +25,10 @@ func TestConcurrentGuestThreads(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := &guest.CPU{Mode: e.mode}
-			c.Regs[guest.RSP] = e.cpu.Regs[guest.RSP]
+			c := &cpu.CPU{Mode: e.mode}
+			c.Regs[cpu.RSP] = e.cpu.Regs[cpu.RSP]
 			args := e.scratch.Start + 64<<10 + mm.Addr(th*64)
-			c.Regs[guest.RCX] = uint64(args)
+			c.Regs[cpu.RCX] = uint64(args)
 			call := func(id uint32, v uint64) (uint64, error) {
 				if err := lay.pack(e.mem, args, []uint64{v}); err != nil {
 					return 0, err
@@ -59,7 +59,7 @@ func TestConcurrentGuestThreads(t *testing.T) {
 		defer wg.Done()
 		for i := range 50 {
 			s := Spec{Library: "extra", Name: fmt.Sprintf("f%d", i), Result: "int", ResultKind: KindInt}
-			if err := e.reg.Register(s, func(*guest.CPU, Args) (uint64, error) { return 0, nil }); err != nil {
+			if err := e.reg.Register(s, func(*cpu.CPU, Args) (uint64, error) { return 0, nil }); err != nil {
 				errs <- err
 				return
 			}

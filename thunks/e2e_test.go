@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
 	"github.com/minemu/minemu/guest/engine/enginetest"
 	"github.com/minemu/minemu/mm"
@@ -168,9 +168,9 @@ func TestEndToEndWithInterpreter(t *testing.T) {
 			LayoutFor(mode, 1).pack(e.mem, argsFree2, []uint64{uint64(g2)})
 			LayoutFor(mode, 1).pack(e.mem, argsStrdup, []uint64{uint64(str)})
 
-			c := guest.NewCPU(mode)
+			c := cpu.NewCPU(mode)
 			c.RIP = uint64(entry)
-			c.Regs[guest.RSP] = uint64(e.stack.End - 64)
+			c.Regs[cpu.RSP] = uint64(e.stack.End - 64)
 			exit := m.Run(c)
 			if exit.Signal != unix.SIGSEGV || !strings.Contains(exit.Detail, "hlt") || !strings.Contains(exit.Detail, halt.String()) {
 				t.Fatalf("run ended with %+v, want the hlt at %v", exit, halt)
@@ -259,10 +259,10 @@ func BenchmarkThunkRoundTrip(b *testing.B) {
 			a.raw(0x75, byte(int8(int64(loop)-int64(a.pc())-2)))
 			a.raw(0xf4)
 			install(b, e, a)
-			c := guest.NewCPU(mode)
+			c := cpu.NewCPU(mode)
 			c.RIP = uint64(entry)
-			c.Regs[guest.RSP] = uint64(e.stack.End - 64)
-			c.Regs[guest.RBX] = uint64(b.N)
+			c.Regs[cpu.RSP] = uint64(e.stack.End - 64)
+			c.Regs[cpu.RBX] = uint64(b.N)
 			b.ReportAllocs()
 			b.ResetTimer()
 			exit := m.Run(c)
@@ -288,8 +288,8 @@ func BenchmarkCallback(b *testing.B) {
 			a.raw(0x31, 0xc0) // xor eax, eax
 			a.ret()
 			install(b, e, a)
-			c := guest.NewCPU(mode)
-			c.Regs[guest.RSP] = uint64(e.stack.End - 64)
+			c := cpu.NewCPU(mode)
+			c.Regs[cpu.RSP] = uint64(e.stack.End - 64)
 			cb := e.lib.Callbacks()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -338,8 +338,8 @@ func TestNewAssemblesTheLayer(t *testing.T) {
 			}
 			sp := e.stack.End - 64
 			LayoutFor(mode, 1).pack(e.mem, args, []uint64{uint64(sp + 32)}) // a stack address
-			c := guest.NewCPU(mode)
-			c.RIP, c.Regs[guest.RSP] = uint64(entry), uint64(sp)
+			c := cpu.NewCPU(mode)
+			c.RIP, c.Regs[cpu.RSP] = uint64(entry), uint64(sp)
 			if exit := m.Run(c); !strings.Contains(exit.Detail, "hlt") {
 				t.Fatalf("run ended with %+v", exit)
 			}

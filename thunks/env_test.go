@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/engine"
 	"github.com/minemu/minemu/mm"
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
@@ -21,7 +22,7 @@ type env struct {
 	heap *mm.Heap
 	reg  *Registry
 	lib  *HostLib
-	cpu  *guest.CPU
+	cpu  *cpu.CPU
 	mem  guestMem
 	logs *bytes.Buffer
 
@@ -56,7 +57,7 @@ func newEnvTB(tb testing.TB, mode mm.Mode) *env {
 		tb.Fatalf("NewHostHeap: %v", err)
 	}
 	tb.Cleanup(func() { heap.Close() })
-	e := &env{t: tb, mode: mode, g: g, heap: heap, cpu: &guest.CPU{Mode: mode}, logs: new(bytes.Buffer)}
+	e := &env{t: tb, mode: mode, g: g, heap: heap, cpu: &cpu.CPU{Mode: mode}, logs: new(bytes.Buffer)}
 	e.mem = guestMem{m: g, mode: mode}
 	log := zerolog.New(zerolog.SyncWriter(e.logs)).Level(zerolog.DebugLevel)
 
@@ -65,7 +66,7 @@ func newEnvTB(tb testing.TB, mode mm.Mode) *env {
 	e.stack = e.mmap(64<<10, unix.PROT_READ|unix.PROT_WRITE)
 	e.code = e.mmap(mm.PageSize, unix.PROT_READ|unix.PROT_EXEC)
 	sp := e.stack.End - 256
-	e.cpu.Regs[guest.RSP] = uint64(sp)
+	e.cpu.Regs[cpu.RSP] = uint64(sp)
 	if err := e.mem.writeWord(sp, fakeReturnAddress); err != nil {
 		tb.Fatalf("writing the fake return address: %v", err)
 	}
@@ -156,9 +157,9 @@ func (e *env) call(name string, args ...uint64) (uint64, error) {
 	}
 	if e.mode == mm.Mode32 {
 		// Junk in the upper half of RCX must not matter.
-		e.cpu.Regs[guest.RCX] = 0xdead_beef_0000_0000 | uint64(base)
+		e.cpu.Regs[cpu.RCX] = 0xdead_beef_0000_0000 | uint64(base)
 	} else {
-		e.cpu.Regs[guest.RDI] = uint64(base)
+		e.cpu.Regs[cpu.RDI] = uint64(base)
 	}
 	if err := e.reg.Call(id, e.cpu); err != nil {
 		return 0, err
@@ -266,7 +267,7 @@ func (h *guestHeap) register() {
 	}
 }
 
-func (h *guestHeap) CallGuest(c *guest.CPU, fn uint64, args ...uint64) (uint64, error) {
+func (h *guestHeap) CallGuest(c *cpu.CPU, fn uint64, args ...uint64) (uint64, error) {
 	if c != h.e.cpu {
 		h.e.t.Errorf("callback on CPU %p, want the calling CPU %p", c, h.e.cpu)
 	}
@@ -284,7 +285,7 @@ func (h *guestHeap) CallGuest(c *guest.CPU, fn uint64, args ...uint64) (uint64, 
 				// A thunk error inside guest code kills the guest:
 				// the machine's CallGuest then returns an ExitError
 				// (wrapped here with the cause, for the tests).
-				exit := &guest.ExitError{Exit: guest.Exit{Signal: unix.SIGILL, Detail: err.Error()}}
+				exit := &engine.ExitError{Exit: cpu.Exit{Signal: unix.SIGILL, Detail: err.Error()}}
 				return 0, fmt.Errorf("%w: %w", exit, err)
 			}
 		}

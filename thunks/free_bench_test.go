@@ -3,7 +3,7 @@ package thunks
 import (
 	"testing"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 	"github.com/rs/zerolog"
 )
@@ -31,7 +31,7 @@ func newStubCall(tb testing.TB, e *env, name string, nargs int) stubCall {
 	if err := s.lay.pack(e.mem, s.args, make([]uint64, nargs)); err != nil {
 		tb.Fatal(err)
 	}
-	e.cpu.Regs[guest.RDI], e.cpu.Regs[guest.RCX] = uint64(s.args), uint64(s.args)
+	e.cpu.Regs[cpu.RDI], e.cpu.Regs[cpu.RCX] = uint64(s.args), uint64(s.args)
 	return s
 }
 
@@ -100,7 +100,7 @@ func BenchmarkGuestFree(b *testing.B) {
 			fn := a.pc()
 			a.ret()
 			install(b, e, a)
-			e.cpu.Regs[guest.RSP] = uint64(e.stack.End - 256)
+			e.cpu.Regs[cpu.RSP] = uint64(e.stack.End - 256)
 			reg := newStubCall(b, e, "register_guest_heap", 2)
 			e.mem.storeWord(reg.args+mm.Addr(WordWidth(mode)), uint64(fn))
 			if r := reg.run(b, uint64(fn)); r != 0 {

@@ -8,7 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/engine"
 	"github.com/minemu/minemu/mm"
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
@@ -116,7 +117,7 @@ func TestAdoptedCorruptStaysAdopted(t *testing.T) {
 // nestCaller is a GuestCaller whose guest function calls back again
 // through the same Callbacks until it reaches want, like a guest free
 // that calls free_any; refuseAt makes it refuse a call at that many
-// callbacks in progress before running it, as guest.Machine.CallGuest
+// callbacks in progress before running it, as engine.Thread.CallGuest
 // refuses one past its own bound (a plain error, not an ExitError).
 type nestCaller struct {
 	cb       *Callbacks
@@ -125,7 +126,7 @@ type nestCaller struct {
 	ran      int
 }
 
-func (n *nestCaller) CallGuest(c *guest.CPU, fn uint64, args ...uint64) (uint64, error) {
+func (n *nestCaller) CallGuest(c *cpu.CPU, fn uint64, args ...uint64) (uint64, error) {
 	if n.refuseAt > 0 && n.cb.Depth(c)-1 >= n.refuseAt { // Depth counts this call
 		return 0, errors.New("guest: callback nesting deeper than the machine's bound")
 	}
@@ -134,7 +135,7 @@ func (n *nestCaller) CallGuest(c *guest.CPU, fn uint64, args ...uint64) (uint64,
 		if _, err := n.cb.Call(c, fn, args...); err != nil {
 			// The nested thunk failed: the machine kills the guest and
 			// every callback in progress ends with an ExitError.
-			return 0, fmt.Errorf("%w: %w", &guest.ExitError{Exit: guest.Exit{Signal: unix.SIGILL}}, err)
+			return 0, fmt.Errorf("%w: %w", &engine.ExitError{Exit: cpu.Exit{Signal: unix.SIGILL}}, err)
 		}
 	}
 	return 0, nil
@@ -160,7 +161,7 @@ func TestCallbackBoundAndCounters(t *testing.T) {
 		cb := NewCallbacks(0)
 		n := &nestCaller{cb: cb, want: c.want, refuseAt: c.refuseAt}
 		cb.SetCaller(n)
-		cpu := &guest.CPU{}
+		cpu := &cpu.CPU{}
 		_, err := cb.Call(cpu, 0x1000)
 		if got := errors.Is(err, ErrCallbackDepth); got != c.errDepth {
 			t.Errorf("%s: err %v, want ErrCallbackDepth %v", c.name, err, c.errDepth)

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
@@ -316,12 +316,12 @@ func (h *HostLib) putBytes(b []byte, nul bool) (mm.Addr, error) {
 	return p, nil
 }
 
-func (h *HostLib) hMalloc(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hMalloc(c *cpu.CPU, a Args) (uint64, error) {
 	p, err := h.alloc(a.Vals[0])
 	return uint64(p), err
 }
 
-func (h *HostLib) hCalloc(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hCalloc(c *cpu.CPU, a Args) (uint64, error) {
 	n, size := a.Vals[0], a.Vals[1]
 	if n == 0 || size == 0 {
 		n, size = 1, 1
@@ -337,7 +337,7 @@ func (h *HostLib) hCalloc(c *guest.CPU, a Args) (uint64, error) {
 	return uint64(p), h.checkPlacement(p, n*size)
 }
 
-func (h *HostLib) hRealloc(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hRealloc(c *cpu.CPU, a Args) (uint64, error) {
 	p, n := a.Addr(0), a.Vals[1]
 	if p == 0 {
 		return h.hMalloc(c, Args{Vals: [MaxArgs]uint64{n}})
@@ -359,7 +359,7 @@ func (h *HostLib) hRealloc(c *guest.CPU, a Args) (uint64, error) {
 	return uint64(q), h.checkPlacement(q, n)
 }
 
-func (h *HostLib) hFree(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hFree(c *cpu.CPU, a Args) (uint64, error) {
 	if !h.hostFree(c, "free", a.Addr(0)) {
 		return negErrno(unix.EINVAL), nil
 	}
@@ -368,7 +368,7 @@ func (h *HostLib) hFree(c *guest.CPU, a Args) (uint64, error) {
 
 // hostFree is minemu_free: NULL is a no-op, a live host-heap allocation is
 // freed, anything else is rejected. One heap call decides and frees.
-func (h *HostLib) hostFree(c *guest.CPU, fn string, p mm.Addr) bool {
+func (h *HostLib) hostFree(c *cpu.CPU, fn string, p mm.Addr) bool {
 	if p == 0 {
 		h.freesNull.Add(1)
 		return true
@@ -411,7 +411,7 @@ func (h *HostLib) guestString(fn string, p mm.Addr, max uint64) (string, bool) {
 	return s, true
 }
 
-func (h *HostLib) hStrdup(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hStrdup(c *cpu.CPU, a Args) (uint64, error) {
 	s, ok := h.guestString("strdup", a.Addr(0), maxCString)
 	if !ok {
 		return 0, nil
@@ -420,7 +420,7 @@ func (h *HostLib) hStrdup(c *guest.CPU, a Args) (uint64, error) {
 	return uint64(p), err
 }
 
-func (h *HostLib) hStrndup(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hStrndup(c *cpu.CPU, a Args) (uint64, error) {
 	p, n := a.Addr(0), a.Vals[1]
 	// strndup needs no terminator within n bytes: no NUL among the first
 	// n bytes means "take n bytes". The copy is bounded like every other
@@ -451,7 +451,7 @@ func (h *HostLib) hStrndup(c *guest.CPU, a Args) (uint64, error) {
 // MaxMemdup bounds minemu_memdup's n: larger requests return NULL.
 const MaxMemdup = 64 << 20
 
-func (h *HostLib) hMemdup(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hMemdup(c *cpu.CPU, a Args) (uint64, error) {
 	if a.Vals[1] > MaxMemdup {
 		h.log.Info().Str("function", "memdup").Uint64("n", a.Vals[1]).Msg("memdup: larger than MaxMemdup")
 		return 0, nil
@@ -465,7 +465,7 @@ func (h *HostLib) hMemdup(c *guest.CPU, a Args) (uint64, error) {
 	return uint64(p), err
 }
 
-func (h *HostLib) hSplit(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hSplit(c *cpu.CPU, a Args) (uint64, error) {
 	s, ok := h.guestString("split", a.Addr(0), maxCString)
 	if !ok {
 		return 0, nil
@@ -498,7 +498,7 @@ func (h *HostLib) hSplit(c *guest.CPU, a Args) (uint64, error) {
 	return uint64(arr), nil
 }
 
-func (h *HostLib) hFormat(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hFormat(c *cpu.CPU, a Args) (uint64, error) {
 	f, ok := h.guestString("format", a.Addr(0), maxCString)
 	if !ok {
 		return 0, nil
@@ -527,14 +527,14 @@ func (h *HostLib) hFormat(c *guest.CPU, a Args) (uint64, error) {
 	return uint64(p), err
 }
 
-func (h *HostLib) hIsHost(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hIsHost(c *cpu.CPU, a Args) (uint64, error) {
 	if h.heap.Owns(a.Addr(0)) {
 		return 1, nil
 	}
 	return 0, nil
 }
 
-func (h *HostLib) hRegisterGuestHeap(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hRegisterGuestHeap(c *cpu.CPU, a Args) (uint64, error) {
 	m, f := a.Vals[0], a.Vals[1]
 	if (m == 0) != (f == 0) {
 		return negErrno(unix.EINVAL), nil
@@ -558,7 +558,7 @@ func (h *HostLib) hRegisterGuestHeap(c *guest.CPU, a Args) (uint64, error) {
 	return 0, nil
 }
 
-func (h *HostLib) hGuestStrdup(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hGuestStrdup(c *cpu.CPU, a Args) (uint64, error) {
 	s, ok := h.guestString("guest_strdup", a.Addr(0), maxCString)
 	if !ok {
 		return 0, nil
@@ -585,7 +585,7 @@ func (h *HostLib) hGuestStrdup(c *guest.CPU, a Args) (uint64, error) {
 	return q, nil
 }
 
-func (h *HostLib) hAdopt(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hAdopt(c *cpu.CPU, a Args) (uint64, error) {
 	p := a.Addr(0)
 	if p == 0 {
 		h.refuseAdopt(p, "null pointer")
@@ -625,7 +625,7 @@ func (h *HostLib) refuseAdopt(p mm.Addr, reason string) {
 	h.log.Info().Str("function", "adopt").Stringer("ptr", p).Str("reason", reason).Msg("adopt refused")
 }
 
-func (h *HostLib) hReleaseAdopted(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hReleaseAdopted(c *cpu.CPU, a Args) (uint64, error) {
 	h.mu.Lock()
 	ps := make([]mm.Addr, 0, len(h.adopted))
 	kinds := make(map[mm.Addr]FreeDecision, len(h.adopted))
@@ -672,7 +672,7 @@ func (h *HostLib) hReleaseAdopted(c *guest.CPU, a Args) (uint64, error) {
 	return freed, nil
 }
 
-func (h *HostLib) hFreeAny(c *guest.CPU, a Args) (uint64, error) {
+func (h *HostLib) hFreeAny(c *cpu.CPU, a Args) (uint64, error) {
 	d, err := h.freeAny(c, a.Addr(0))
 	if err != nil {
 		return 0, err
@@ -750,11 +750,11 @@ func (h *HostLib) guestAdopted(p mm.Addr) bool {
 // frees p into the heap that owns it, or rejects it. The error is non-nil
 // only when a guest callback failed (which is fatal to the guest); a
 // rejection is a decision, not an error.
-func (h *HostLib) FreeAny(c *guest.CPU, p mm.Addr) (FreeDecision, error) {
+func (h *HostLib) FreeAny(c *cpu.CPU, p mm.Addr) (FreeDecision, error) {
 	return h.freeAny(c, p)
 }
 
-func (h *HostLib) freeAny(c *guest.CPU, p mm.Addr) (FreeDecision, error) {
+func (h *HostLib) freeAny(c *cpu.CPU, p mm.Addr) (FreeDecision, error) {
 	if p == 0 {
 		h.freesNull.Add(1)
 		h.logFreed("free_any", p, FreeNull)
@@ -804,7 +804,7 @@ func (h *HostLib) logFreed(fn string, p mm.Addr, d FreeDecision) {
 // reject logs and counts a refused free; nothing else happens. The log
 // line is at info level: a rejection is the guest's mistake, returned to
 // it and counted in --stats, and the guest's stderr is the guest's.
-func (h *HostLib) reject(c *guest.CPU, fn string, p mm.Addr, reason string) {
+func (h *HostLib) reject(c *cpu.CPU, fn string, p mm.Addr, reason string) {
 	h.freesRejected.Add(1)
 	e := h.log.Info()
 	if !e.Enabled() { // no call of callerRIP, which reads guest memory
@@ -816,11 +816,11 @@ func (h *HostLib) reject(c *guest.CPU, fn string, p mm.Addr, reason string) {
 
 // callerRIP is the guest address the thunk will return to (the word at
 // the guest stack pointer when the stub runs), or c.RIP if unreadable.
-func (h *HostLib) callerRIP(c *guest.CPU) uint64 {
+func (h *HostLib) callerRIP(c *cpu.CPU) uint64 {
 	if c == nil {
 		return 0
 	}
-	sp := c.Regs[guest.RSP]
+	sp := c.Regs[cpu.RSP]
 	if h.mode == mm.Mode32 {
 		sp = uint64(uint32(sp))
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 	"golang.org/x/sys/unix"
 )
@@ -487,7 +487,7 @@ func TestCallbacksWithoutCaller(t *testing.T) {
 	if cb.Max() != DefaultMaxCallbackDepth {
 		t.Fatalf("Max = %d, want %d", cb.Max(), DefaultMaxCallbackDepth)
 	}
-	if _, err := cb.Call(&guest.CPU{}, 0x1000); !errors.Is(err, ErrNoCaller) {
+	if _, err := cb.Call(&cpu.CPU{}, 0x1000); !errors.Is(err, ErrNoCaller) {
 		t.Fatalf("Call without a caller = %v, want ErrNoCaller", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
@@ -147,7 +147,7 @@ func registerLibrary(reg *Registry, h *HostLib, l *Library) error {
 	}
 	for i, s := range specs {
 		impl := l.Funcs[i].Impl
-		fn := func(c *guest.CPU, a Args) (uint64, error) { return impl(Call{cpu: c, args: a, env: env}) }
+		fn := func(c *cpu.CPU, a Args) (uint64, error) { return impl(Call{cpu: c, args: a, env: env}) }
 		if err := reg.Register(s, fn); err != nil {
 			return err
 		}
@@ -171,7 +171,7 @@ const MaxBuffer = 64 << 20
 // access to the guest that made it. It is a value, valid only during the
 // call.
 type Call struct {
-	cpu  *guest.CPU
+	cpu  *cpu.CPU
 	args Args
 	env  *libEnv
 }

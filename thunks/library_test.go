@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 	"golang.org/x/sys/unix"
 )
@@ -161,7 +161,7 @@ func TestLibraryRegisteredAndCalled(t *testing.T) {
 }
 
 func setArgPointer(e *env, base mm.Addr) {
-	e.cpu.Regs[guest.RCX], e.cpu.Regs[guest.RDI] = uint64(base), uint64(base)
+	e.cpu.Regs[cpu.RCX], e.cpu.Regs[cpu.RDI] = uint64(base), uint64(base)
 }
 
 // TestLibrarySpecsAndHeader: a bad library is refused; a good one's header

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 	"github.com/rs/zerolog"
 )
@@ -94,7 +94,7 @@ func (a *Args) Addr(i int) mm.Addr { return mm.Addr(a.Vals[i]) }
 // slot. A non-nil error is fatal to the guest (the interpreter delivers
 // SIGILL with the error text); errors the guest should see travel in the
 // result (NULL, a negative errno) instead.
-type Func func(c *guest.CPU, a Args) (uint64, error)
+type Func func(c *cpu.CPU, a Args) (uint64, error)
 
 // entry is one registered function. Immutable after registration except
 // calls.
@@ -118,7 +118,7 @@ type RegistryConfig struct {
 }
 
 // Registry maps stub hashes to host functions. It implements
-// guest.Thunker. Register may run concurrently with Resolve and Call.
+// cpu.Thunker. Register may run concurrently with Resolve and Call.
 type Registry struct {
 	// mem is the checked guest-memory accessor; immutable.
 	mem guestMem
@@ -246,17 +246,17 @@ func (r *Registry) lookup(id uint32) *entry {
 
 // ArgsPointer returns the packed-argument pointer of a stub call: RDI for
 // x86-64 guests, ECX for i386 guests.
-func ArgsPointer(mode mm.Mode, c *guest.CPU) mm.Addr {
+func ArgsPointer(mode mm.Mode, c *cpu.CPU) mm.Addr {
 	if mode == mm.Mode32 {
-		return mm.Addr(uint32(c.Regs[guest.RCX]))
+		return mm.Addr(uint32(c.Regs[cpu.RCX]))
 	}
-	return mm.Addr(c.Regs[guest.RDI])
+	return mm.Addr(c.Regs[cpu.RDI])
 }
 
 // Call runs the function with the given id for the CPU that executed its
 // stub: it reads the packed arguments, runs the host function and writes
 // the result slot. The interpreter then performs the RET.
-func (r *Registry) Call(id uint32, c *guest.CPU) error {
+func (r *Registry) Call(id uint32, c *cpu.CPU) error {
 	e := r.lookup(id)
 	if e == nil {
 		return fmt.Errorf("thunks: no thunk with id %d", id)
@@ -299,7 +299,7 @@ func (r *Registry) Stats() RegistryStats {
 	return s
 }
 
-var _ guest.Thunker = (*Registry)(nil)
+var _ cpu.Thunker = (*Registry)(nil)
 
 func (s *Spec) validate() error {
 	if !isCIdent(s.Library) || !isCIdent(s.Name) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/minemu/minemu/guest"
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 	"golang.org/x/sys/unix"
 )
@@ -34,7 +34,7 @@ var addSpec = Spec{Library: "test", Name: "add", Params: []Param{
 
 func TestRegisterAndResolve(t *testing.T) {
 	e := newEnv(t, mm.Mode64)
-	if err := e.reg.Register(addSpec, func(c *guest.CPU, a Args) (uint64, error) { return 0, nil }); err != nil {
+	if err := e.reg.Register(addSpec, func(c *cpu.CPU, a Args) (uint64, error) { return 0, nil }); err != nil {
 		t.Fatalf("Register: %v", err)
 	}
 	specs := append(HostLibSpecs(), addSpec)
@@ -53,7 +53,7 @@ func TestRegisterAndResolve(t *testing.T) {
 			t.Fatalf("Spec(%d) = %q, %v, want %q", id, got.FullName(), ok, s.FullName())
 		}
 	}
-	if err := e.reg.Register(addSpec, func(c *guest.CPU, a Args) (uint64, error) { return 0, nil }); err == nil ||
+	if err := e.reg.Register(addSpec, func(c *cpu.CPU, a Args) (uint64, error) { return 0, nil }); err == nil ||
 		!strings.Contains(err.Error(), "test:add registered twice") {
 		t.Fatalf("second Register = %v, want a duplicate error", err)
 	}
@@ -67,7 +67,7 @@ func TestRegisterAndResolve(t *testing.T) {
 
 func TestRegisterRejectsMalformedSpecs(t *testing.T) {
 	e := newEnv(t, mm.Mode64)
-	fn := func(c *guest.CPU, a Args) (uint64, error) { return 0, nil }
+	fn := func(c *cpu.CPU, a Args) (uint64, error) { return 0, nil }
 	p := func(n string) Param { return Param{Name: n, CType: "int", Kind: KindInt} }
 	for _, tc := range []struct {
 		name string
@@ -126,7 +126,7 @@ func TestPackingRoundTrip(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			e := newEnv(t, mode)
 			var saw Args
-			if err := e.reg.Register(addSpec, func(c *guest.CPU, a Args) (uint64, error) {
+			if err := e.reg.Register(addSpec, func(c *cpu.CPU, a Args) (uint64, error) {
 				saw = a
 				return a.Vals[0] + uint64(int64(a.Int(1))) + a.Vals[2], nil
 			}); err != nil {
@@ -166,11 +166,11 @@ func TestPackingRoundTrip(t *testing.T) {
 					t.Fatal(err)
 				}
 				if mode == mm.Mode32 {
-					e.cpu.Regs[guest.RCX] = 0xffff_ffff_0000_0000 | uint64(base)
-					e.cpu.Regs[guest.RDI] = 0 // must not be used
+					e.cpu.Regs[cpu.RCX] = 0xffff_ffff_0000_0000 | uint64(base)
+					e.cpu.Regs[cpu.RDI] = 0 // must not be used
 				} else {
-					e.cpu.Regs[guest.RDI] = uint64(base)
-					e.cpu.Regs[guest.RCX] = 0
+					e.cpu.Regs[cpu.RDI] = uint64(base)
+					e.cpu.Regs[cpu.RCX] = 0
 				}
 				if err := e.reg.Call(id, e.cpu); err != nil {
 					t.Fatalf("Call: %v", err)
@@ -203,7 +203,7 @@ func TestCallRejectsBadArgumentBlock(t *testing.T) {
 		t.Run(mode.String(), func(t *testing.T) {
 			e := newEnv(t, mode)
 			ran := false
-			if err := e.reg.Register(addSpec, func(c *guest.CPU, a Args) (uint64, error) { ran = true; return 0, nil }); err != nil {
+			if err := e.reg.Register(addSpec, func(c *cpu.CPU, a Args) (uint64, error) { ran = true; return 0, nil }); err != nil {
 				t.Fatal(err)
 			}
 			id, _ := e.reg.Resolve(Hash("test", "add"))
@@ -220,9 +220,9 @@ func TestCallRejectsBadArgumentBlock(t *testing.T) {
 				{"unmapped page", hole},
 			} {
 				if mode == mm.Mode32 {
-					e.cpu.Regs[guest.RCX] = uint64(tc.ptr)
+					e.cpu.Regs[cpu.RCX] = uint64(tc.ptr)
 				} else {
-					e.cpu.Regs[guest.RDI] = uint64(tc.ptr)
+					e.cpu.Regs[cpu.RDI] = uint64(tc.ptr)
 				}
 				err := e.reg.Call(id, e.cpu)
 				if err == nil || !strings.Contains(err.Error(), "test:add: argument block") {
@@ -230,7 +230,7 @@ func TestCallRejectsBadArgumentBlock(t *testing.T) {
 				}
 			}
 			if mode == mm.Mode64 {
-				e.cpu.Regs[guest.RDI] = ^uint64(0) - 8 // the range would wrap
+				e.cpu.Regs[cpu.RDI] = ^uint64(0) - 8 // the range would wrap
 				if err := e.reg.Call(id, e.cpu); err == nil {
 					t.Errorf("wrapping argument block accepted")
 				}
@@ -249,11 +249,11 @@ func TestCallErrorIsFatalAndNamed(t *testing.T) {
 	e := newEnv(t, mm.Mode64)
 	boom := errors.New("boom")
 	if err := e.reg.Register(Spec{Library: "test", Name: "fail", Result: "int", ResultKind: KindInt},
-		func(c *guest.CPU, a Args) (uint64, error) { return 0, boom }); err != nil {
+		func(c *cpu.CPU, a Args) (uint64, error) { return 0, boom }); err != nil {
 		t.Fatal(err)
 	}
 	id, _ := e.reg.Resolve(Hash("test", "fail"))
-	e.cpu.Regs[guest.RDI] = uint64(e.scratch.Start)
+	e.cpu.Regs[cpu.RDI] = uint64(e.scratch.Start)
 	err := e.reg.Call(id, e.cpu)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "test:fail") {
 		t.Fatalf("Call = %v, want the function's error with its name", err)
@@ -265,7 +265,7 @@ func TestCallDoesNotAllocate(t *testing.T) {
 	id, _ := e.reg.Resolve(Hash(HostLibrary, "is_host_heap_allocation"))
 	lay := LayoutFor(mm.Mode64, 1)
 	base := e.scratch.Start
-	e.cpu.Regs[guest.RDI] = uint64(base)
+	e.cpu.Regs[cpu.RDI] = uint64(base)
 	_ = lay.pack(e.mem, base, []uint64{0x1234})
 	allocs := testing.AllocsPerRun(1000, func() {
 		if err := e.reg.Call(id, e.cpu); err != nil {
@@ -289,15 +289,15 @@ func BenchmarkResolveCall(b *testing.B) {
 			}
 			defer g.Close()
 			reg, _ := NewRegistry(RegistryConfig{Mode: mode, Memory: g})
-			if err := reg.Register(addSpec, func(c *guest.CPU, a Args) (uint64, error) { return a.Vals[0] + 1, nil }); err != nil {
+			if err := reg.Register(addSpec, func(c *cpu.CPU, a Args) (uint64, error) { return a.Vals[0] + 1, nil }); err != nil {
 				b.Fatal(err)
 			}
 			base, err := g.Mmap(0, mm.PageSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, -1, 0)
 			if err != nil {
 				b.Fatal(err)
 			}
-			c := &guest.CPU{Mode: mode}
-			c.Regs[guest.RDI], c.Regs[guest.RCX] = uint64(base), uint64(base)
+			c := &cpu.CPU{Mode: mode}
+			c.Regs[cpu.RDI], c.Regs[cpu.RCX] = uint64(base), uint64(base)
 			h := Hash("test", "add")
 			b.ReportAllocs()
 			b.ResetTimer()

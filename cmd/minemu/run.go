@@ -13,10 +13,10 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
 
-	"github.com/minemu/minemu/guest"
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
 	_ "github.com/minemu/minemu/guest/interp" // registers the interpreter
+	"github.com/minemu/minemu/guest/linux"
 	"github.com/minemu/minemu/loader"
 	"github.com/minemu/minemu/mm"
 	"github.com/minemu/minemu/thunks"
@@ -27,8 +27,8 @@ import (
 // shows it), or 1 when minemu could not start the guest (among others: a
 // 32-bit guest while minemu's own memory lies below 4 GiB), 2 on bad usage.
 //
-// band is the descriptor band guest.PrepareHost set up.
-func runGuest(args []string, stdout, stderr io.Writer, band *guest.FDBand) int {
+// band is the descriptor band linux.PrepareHost set up.
+func runGuest(args []string, stdout, stderr io.Writer, band *linux.FDBand) int {
 	fs := flag.NewFlagSet("minemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "warn", "log `level`: trace, debug, info, warn, error, disabled")
@@ -164,7 +164,7 @@ type session struct {
 	primary *mm.Heap
 	host    *mm.Heap
 	dynarec *mm.Heap
-	kernel  *guest.Linux
+	kernel  *linux.Process
 	thunks  *thunks.Thunks
 	proc    *engine.Process
 	thread  *engine.Thread
@@ -179,7 +179,7 @@ type session struct {
 type sessionOptions struct {
 	strace     io.Writer     // nil: no --strace
 	blockCache uint64        // the block cache's budget in bytes; 0: the default
-	band       *guest.FDBand // minemu's descriptor band (guest.PrepareHost)
+	band       *linux.FDBand // minemu's descriptor band (linux.PrepareHost)
 	engine     string        // the engine's name; "": engine.DefaultEngine
 }
 
@@ -221,7 +221,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = guest.NewLinux(guest.LinuxConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band}); err != nil {
+	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
@@ -291,8 +291,8 @@ type guestStats struct {
 	Mode   string `json:"mode"`
 	Engine string `json:"engine"`
 	engine.Stats
-	Syscalls guest.SyscallStats `json:"syscalls"`
-	FDBand   guest.FDBandStats  `json:"fd_band"`
+	Syscalls linux.SyscallStats `json:"syscalls"`
+	FDBand   linux.FDBandStats  `json:"fd_band"`
 }
 
 type mmStats struct {

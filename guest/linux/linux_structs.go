@@ -1,0 +1,214 @@
+package linux
+
+// Guest structure layouts. Every structure the layer translates is
+// described once, for both ABIs, in linux_structs.txt (the layouts of the
+// Linux UAPI headers, arch/x86/include/uapi/asm/stat.h, asm-generic/
+// signal.h ..., and for i386 guests on a 64-bit kernel those of the compat
+// layer: compat_stat, compat_flock ...); internal/structgen writes from it
+// linux_structs_gen.go, a Go type cNAME per structure with its sizes and
+// field offsets per ABI as constants and encode/decode methods that write
+// and read it at those offsets, and the layout table the tests check
+// against the kernel's (testdata/structs). This file holds what the
+// description cannot say: how the host's values become the guest's, with
+// the compat layer's overflow rules (EOVERFLOW where Linux's compat code
+// says so, truncation where it truncates).
+
+//go:generate go run ./internal/structgen -in linux_structs.txt -out linux_structs_gen.go -layout linux_structs_layout_gen_test.go -abi cpu. -abi-import github.com/minemu/minemu/guest/cpu
+
+import (
+	"github.com/minemu/minemu/guest/cpu"
+
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+)
+
+// le writes and reads the scalars system calls pass by pointer (time_t,
+// loff_t, sigset_t, a pipe's two ints).
+var le = binary.LittleEndian
+
+// Sizes and limits that are not structures.
+const (
+	sizeofSigset       = 8
+	sysMaxNonLFS       = 1<<31 - 1 // MAX_NON_LFS: the largest off_t of a non-LFS i386 call
+	sysOverflowUID     = 65534     // overflowuid: what a 16-bit uid field shows for a larger uid
+	sysCompatRlimInf32 = 0xffffffff
+)
+
+// statFields is the host's stat as the guest structures' fields hold it.
+func statFields(st *unix.Stat_t) cStat {
+	return cStat{
+		Dev: st.Dev, Ino: st.Ino, Nlink: st.Nlink, Mode: st.Mode, Uid: st.Uid, Gid: st.Gid, Rdev: st.Rdev,
+		Size: uint64(st.Size), Blksize: uint64(st.Blksize), Blocks: uint64(st.Blocks),
+		Atime: uint64(st.Atim.Sec), AtimeNsec: uint64(st.Atim.Nsec),
+		Mtime: uint64(st.Mtim.Sec), MtimeNsec: uint64(st.Mtim.Nsec),
+		Ctime: uint64(st.Ctim.Sec), CtimeNsec: uint64(st.Ctim.Nsec),
+	}
+}
+
+// encodeStatAMD64 writes x86-64's struct stat (the host's own layout).
+func encodeStatAMD64(st *unix.Stat_t, b *[sizeofStatAMD64]byte) {
+	v := statFields(st)
+	v.encodeAMD64(b[:])
+}
+
+// lowUID16 is a uid or gid as a 16-bit field shows it (high2lowuid).
+func lowUID16(id uint32) uint16 {
+	if id > 0xffff {
+		return sysOverflowUID
+	}
+	return uint16(id)
+}
+
+// encodeStatI386 writes i386's old struct stat (stat, lstat, fstat), with
+// the compat layer's EOVERFLOW for an inode, link count, size or device
+// number that does not fit.
+func encodeStatI386(st *unix.Stat_t, b *[sizeofStatI386]byte) unix.Errno {
+	if st.Ino > 0xffffffff || st.Nlink > 0xffff || st.Size < 0 || st.Size > sysMaxNonLFS ||
+		st.Dev > 0xffffffff || st.Rdev > 0xffffffff {
+		return unix.EOVERFLOW
+	}
+	v := statFields(st)
+	v.Uid, v.Gid = uint32(lowUID16(st.Uid)), uint32(lowUID16(st.Gid))
+	v.encodeI386(b[:])
+	return 0
+}
+
+// encodeStat64I386 writes i386's packed struct stat64 (stat64, lstat64,
+// fstat64, fstatat64). Like the kernel's cp_stat64, the 32-bit __st_ino
+// and the seconds are truncated; the 64-bit st_ino at the end is exact.
+func encodeStat64I386(st *unix.Stat_t, b *[sizeofStat64I386]byte) {
+	v := cStat64{
+		Dev: st.Dev, Ino32: uint32(st.Ino), Mode: st.Mode, Nlink: uint32(st.Nlink), Uid: st.Uid, Gid: st.Gid,
+		Rdev: st.Rdev, Size: st.Size, Blksize: uint32(st.Blksize), Blocks: uint64(st.Blocks),
+		Atime: uint32(st.Atim.Sec), AtimeNsec: uint32(st.Atim.Nsec),
+		Mtime: uint32(st.Mtim.Sec), MtimeNsec: uint32(st.Mtim.Nsec),
+		Ctime: uint32(st.Ctim.Sec), CtimeNsec: uint32(st.Ctim.Nsec),
+		Ino: st.Ino,
+	}
+	v.encodeI386(b[:])
+}
+
+// encodeTimespec writes a timespec (or timeval: same shape) in the guest's
+// old layout into b and returns the used prefix: two 32-bit fields for
+// i386 (seconds truncated, as the kernel's put_old_timespec32 does), two
+// 64-bit fields for x86-64.
+func encodeTimespec(abi cpu.ABI, sec, nsec int64, b *[sizeofTimespecMax]byte) []byte {
+	v := cTimespec{Sec: sec, Nsec: nsec}
+	return v.encode(abi, b[:])
+}
+
+// decodeTimespec reads a timespec of the guest's old layout (32-bit
+// fields, sign-extended, for i386).
+func decodeTimespec(abi cpu.ABI, b []byte) (sec, nsec int64) {
+	var v cTimespec
+	v.decode(abi, b)
+	return v.Sec, v.Nsec
+}
+
+// encodeRlimit32 writes i386's struct rlimit, clamping each value to
+// lim: 0xffffffff (COMPAT_RLIM_INFINITY) for ugetrlimit, 0x7fffffff for
+// the old getrlimit.
+func encodeRlimit32(rl *unix.Rlimit, lim uint64, b *[sizeofRlimitI386]byte) {
+	v := cRlimit{Cur: min(rl.Cur, lim), Max: min(rl.Max, lim)}
+	v.encodeI386(b[:])
+}
+
+// decodeRlimit32 reads i386's struct rlimit (compat_rlimit):
+// 0xffffffff (COMPAT_RLIM_INFINITY) means RLIM_INFINITY.
+func decodeRlimit32(b *[sizeofRlimitI386]byte) unix.Rlimit {
+	var v cRlimit
+	v.decodeI386(b[:])
+	inf := func(x uint64) uint64 {
+		if x == sysCompatRlimInf32 {
+			return unix.RLIM_INFINITY
+		}
+		return x
+	}
+	return unix.Rlimit{Cur: inf(v.Cur), Max: inf(v.Max)}
+}
+
+// sigAction is a recorded signal disposition, ABI-neutral.
+type sigAction struct {
+	handler  uint64
+	flags    uint64
+	restorer uint64
+	mask     uint64
+}
+
+// sigactionSize is the size of the guest's struct sigaction (the kernel's
+// rt_sigaction layout).
+func sigactionSize(abi cpu.ABI) int { return sizeofSigaction(abi) }
+
+func decodeSigaction(abi cpu.ABI, b []byte) sigAction {
+	var v cSigaction
+	v.decode(abi, b)
+	return sigAction{handler: v.Handler, flags: v.Flags, restorer: v.Restorer, mask: v.Mask}
+}
+
+func encodeSigaction(abi cpu.ABI, a sigAction, b []byte) {
+	v := cSigaction{Handler: a.handler, Flags: a.flags, Restorer: a.restorer, Mask: a.mask}
+	v.encode(abi, b)
+}
+
+// altStack is a recorded sigaltstack, ABI-neutral.
+type altStack struct {
+	sp    uint64
+	flags uint32
+	size  uint64
+}
+
+func stackSize(abi cpu.ABI) int { return sizeofStack(abi) }
+
+func decodeStack(abi cpu.ABI, b []byte) altStack {
+	var v cStack
+	v.decode(abi, b)
+	return altStack{sp: v.Sp, flags: uint32(v.Flags), size: v.Size}
+}
+
+func encodeStack(abi cpu.ABI, s altStack, b []byte) {
+	v := cStack{Sp: s.sp, Flags: int32(s.flags), Size: s.size}
+	v.encode(abi, b)
+}
+
+// decodeFlockI386 reads i386's struct flock (32-bit start and len) or, for
+// the *64 commands, its packed struct flock64, into the host's Flock_t.
+func decodeFlockI386(b []byte, is64 bool) unix.Flock_t {
+	if is64 {
+		var v cFlock64
+		v.decodeI386(b)
+		return unix.Flock_t{Type: v.Type, Whence: v.Whence, Start: v.Start, Len: v.Len, Pid: v.Pid}
+	}
+	var v cFlock
+	v.decodeI386(b)
+	return unix.Flock_t{Type: v.Type, Whence: v.Whence, Start: v.Start, Len: v.Len, Pid: v.Pid}
+}
+
+// encodeFlockI386 writes a Flock_t back in i386's layout; for the 32-bit
+// struct flock, a start or length beyond 2 GiB is EOVERFLOW (as in the
+// kernel's put_compat_flock callers).
+func encodeFlockI386(fl *unix.Flock_t, b []byte, is64 bool) unix.Errno {
+	if is64 {
+		v := cFlock64{Type: fl.Type, Whence: fl.Whence, Start: fl.Start, Len: fl.Len, Pid: fl.Pid}
+		v.encodeI386(b)
+		return 0
+	}
+	if fl.Start != int64(int32(fl.Start)) || fl.Len != int64(int32(fl.Len)) {
+		return unix.EOVERFLOW
+	}
+	v := cFlock{Type: fl.Type, Whence: fl.Whence, Start: fl.Start, Len: fl.Len, Pid: fl.Pid}
+	v.encodeI386(b)
+	return 0
+}
+
+// encodeUtsname writes struct utsname: six NUL-padded 65-byte fields.
+func encodeUtsname(u *unix.Utsname, machine string, b *[sizeofUtsname]byte) {
+	var v cUtsname
+	copy(v.Sysname[:64], u.Sysname[:64])
+	copy(v.Nodename[:64], u.Nodename[:64])
+	copy(v.Release[:64], u.Release[:64])
+	copy(v.Version[:64], u.Version[:64])
+	copy(v.Machine[:64], machine)
+	copy(v.Domainname[:64], u.Domainname[:64])
+	v.encode(b[:])
+}

@@ -1,0 +1,147 @@
+package linux
+
+// Guest threads. A Thread is what the kernel keeps per task of a thread
+// group; the Process (linux.go) is what the group shares. Today's engine
+// runs one thread, the main one NewProcess creates; clone will create the
+// others with NewThread, and each will run its system calls through its
+// own Thread.Syscall, on its own goroutine.
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Thread is one guest thread. Its fields are owned by the goroutine
+// running the thread (no lock), except where a comment names a lock.
+type Thread struct {
+	// p and tid are fixed at creation.
+	p   *Process
+	tid int
+
+	// cur is the call in flight, reused across calls so that a system
+	// call allocates nothing.
+	cur sysCall
+	// iovScratch holds translated iovec arrays (readv, writev) as base,
+	// length pairs; its capacity is 2*sysIOVMax, allocated on first use.
+	iovScratch []uint64
+	// straceBuf is the --strace line being formatted.
+	straceBuf []byte
+	// probeBuf is where ownMemory reads the process's probe back to.
+	probeBuf *[probeSize]byte
+
+	// sigMask is the blocked set (bit sig-1; never SIGKILL or SIGSTOP)
+	// and sigPending the signals sent to this thread while blocked.
+	// Guarded by p.sigMu: written by the thread itself, read by whoever
+	// sends it a signal.
+	sigMask    uint64
+	sigPending uint64
+
+	// alt is the alternate signal stack (flags SS_DISABLE when none);
+	// recorded and reported only, until signals are delivered.
+	alt altStack
+
+	// gdt holds the i386 TLS descriptors (GDT entries 12..14) that
+	// set_thread_area installed; the engine running this thread reads
+	// them through SegmentBase, on the same goroutine.
+	gdt [tlsEntries]tlsDesc
+
+	// clearChildTID and robustList are what set_tid_address and
+	// set_robust_list recorded (clear_child_tid and the robust-futex list
+	// head), used when the thread exits once threads exist.
+	clearChildTID uint64
+	robustList    uint64
+}
+
+// NewThread registers guest thread tid of the process. With a parent (the
+// thread calling clone), the new thread starts as the kernel's
+// copy_process starts a CLONE_VM|CLONE_THREAD child: the parent's signal
+// mask and TLS entries, no alternate stack, nothing pending, no
+// clear_child_tid or robust list (clone's flags set those afterwards).
+// Without one it starts with nothing blocked. tid must be positive and not
+// a live thread's.
+func (k *Process) NewThread(tid int, parent *Thread) (*Thread, error) {
+	if tid <= 0 {
+		return nil, fmt.Errorf("guest: NewThread: tid %d", tid)
+	}
+	t := &Thread{p: k, tid: tid, probeBuf: new([probeSize]byte), alt: altStack{flags: ssDisable}}
+	if parent != nil {
+		t.gdt = parent.gdt
+		k.sigMu.Lock()
+		t.sigMask = parent.sigMask
+		k.sigMu.Unlock()
+	}
+	k.threadsMu.Lock()
+	defer k.threadsMu.Unlock()
+	if k.threads[tid] != nil {
+		return nil, fmt.Errorf("guest: NewThread: tid %d is already a thread", tid)
+	}
+	k.threads[tid] = t
+	return t, nil
+}
+
+// Exit removes the thread from its process: its tid names no thread
+// afterwards, and signals still pending for it are dropped, as for a task
+// that has died. The main thread stays registered (the process's pid
+// keeps naming the group).
+func (t *Thread) Exit() {
+	k := t.p
+	if t == k.main {
+		return
+	}
+	k.threadsMu.Lock()
+	if k.threads[t.tid] == t {
+		delete(k.threads, t.tid)
+	}
+	k.threadsMu.Unlock()
+	k.sigMu.Lock()
+	t.sigPending = 0
+	k.sigMu.Unlock()
+}
+
+// Main returns the thread NewProcess created, whose tid is the pid.
+func (k *Process) Main() *Thread { return k.main }
+
+// thread returns the live guest thread tid, nil when there is none.
+func (k *Process) thread(tid int) *Thread {
+	k.threadsMu.Lock()
+	defer k.threadsMu.Unlock()
+	return k.threads[tid]
+}
+
+// TID is the thread's id.
+func (t *Thread) TID() int { return t.tid }
+
+// SegmentBase implements SegmentResolver for the main thread.
+func (k *Process) SegmentBase(sel uint16) (base uint64, ok bool) { return k.main.SegmentBase(sel) }
+
+// SegmentBase returns the base of the segment an i386 guest thread selects
+// with sel (a GS or FS selector value): the base set_thread_area installed
+// in the selector's GDT entry, which is the thread's own. ok is false for
+// a selector that names no installed TLS entry (the engine raises SIGSEGV,
+// as a general protection fault would). The null selector has base 0. It
+// is called only by the goroutine running the thread.
+func (t *Thread) SegmentBase(sel uint16) (base uint64, ok bool) {
+	if sel&^3 == 0 {
+		return 0, true
+	}
+	if sel&4 != 0 || sel&3 != 3 {
+		return 0, false // LDT selectors and kernel privilege levels
+	}
+	i := int(sel>>3) - tlsEntryMin
+	if i < 0 || i >= tlsEntries {
+		return 0, false
+	}
+	d := t.gdt[i]
+	if !d.used || d.flags&udNotPresent != 0 {
+		return 0, false
+	}
+	return uint64(d.base), true
+}
+
+// blocked reports whether sig is in the thread's mask. Called with
+// p.sigMu held.
+func (t *Thread) blocked(sig int) bool { return t.sigMask&(1<<(sig-1)) != 0 }
+
+// unblockable is SIGKILL and SIGSTOP: never in a mask.
+const unblockable = 1<<(unix.SIGKILL-1) | 1<<(unix.SIGSTOP-1)

@@ -1,0 +1,620 @@
+package linux
+
+// The process's own memory through the kernel: /proc/<tid>/mem,
+// process_vm_readv and process_vm_writev, and the memory maps of
+// /proc/<tid>/{maps,smaps,smaps_rollup,numa_maps}.
+//
+// minemu's process is the guest's process, so these name minemu's memory
+// as well as the guest's: a 32-bit guest could pread64 /proc/self/mem at
+// a Regions arena above 4 GiB, or find the arenas in /proc/self/maps. The
+// kernel would give such a guest EIO (mem) and EFAULT (process_vm_*) there,
+// because natively nothing is mapped, so minemu does the same: every
+// transfer through these paths is clipped to the guest's own memory, the
+// guest-visible pages of GuestSpace (guest mappings and host-heap blocks,
+// the same test as passPtr's), and in Mode32 the maps files show only the
+// guest-visible part of the address space.
+//
+// Which descriptor is such a file is decided by the opened file, not by
+// the path the guest spelled: after every successful open the descriptor
+// is judged (procFile) by what it is:
+//
+//  1. fstatfs says procfs (PROC_SUPER_MAGIC), whatever the mount point;
+//  2. readlink of /proc/self/fd/N, the kernel's own path of the file (it
+//     resolves symlinks, /proc/self, /proc/thread-self, *at directory
+//     descriptors, /proc/self/fd/N reopens), ends in a numbered task
+//     directory and one of the names mem, maps, smaps, smaps_rollup,
+//     numa_maps;
+//  3. the task's memory is this process's: reading the probe (32 random
+//     bytes in minemu's own memory, fixed at NewProcess) at its address
+//     through the task's mem file gives the probe back. That holds for
+//     every thread of the thread group (the Go runtime's threads too, which
+//     /proc/self/task lists) and for no other process, whatever pid
+//     namespace the procfs mount belongs to. A mem descriptor is probed
+//     through itself when it is readable, so the answer is about the very
+//     address space it was opened on; otherwise, and for the maps files,
+//     through a fresh read-only open of the task's mem.
+//
+// A mem descriptor of this process is remembered (Process.procMem) with its
+// access mode; dup, dup2, dup3 and F_DUPFD copy the entry, close and a dup
+// onto the number drop it, and every open judges its number afresh. Every
+// way a guest obtains a descriptor is one of minemu's system calls, so the
+// table is complete; the descriptors the guest inherited are judged at
+// NewProcess. The table is the process's (Process.fdMu guards it), and it
+// is complete as long as one thread at a time creates descriptors: with
+// several guest threads, a transfer on a number that another thread is
+// just opening a mem file at could run before the open is judged, so the
+// threads work (clone) must order the two (judge the file before its
+// number becomes visible, or hold transfers on a number being judged). A maps file of this process is, in Mode32, replaced before the
+// open returns: its content, read through the guest's descriptor, is
+// filtered (filterMaps) into a memfd, which is reopened with the guest's
+// access mode and status flags and put at the guest's number with dup3, so
+// the guest gets the lowest free descriptor as from a plain open.
+
+import (
+	"github.com/minemu/minemu/guest/cpu"
+
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/mm"
+)
+
+// procKind is what a descriptor is as far as the process's own memory is
+// concerned.
+type procKind uint8
+
+const (
+	// procOther is every other file.
+	procOther procKind = iota
+	// procMem is /proc/<tid>/mem of a task of this process.
+	procMem
+	// The memory maps of a task of this process.
+	procMaps
+	procSmaps
+	procSmapsRollup
+	procNumaMaps
+)
+
+// procNames are the procfs file names procFile looks at.
+var procNames = map[string]procKind{
+	"mem": procMem, "maps": procMaps, "smaps": procSmaps,
+	"smaps_rollup": procSmapsRollup, "numa_maps": procNumaMaps,
+}
+
+// memAccess is the access mode of a guest descriptor on this process's
+// memory: the kernel refuses a read without memRead and a write without
+// memWrite (EBADF) before it looks at the position.
+type memAccess uint8
+
+const (
+	memRead memAccess = 1 << iota
+	memWrite
+)
+
+// probeSize is the length of the probe.
+const probeSize = 32
+
+// maxRWCount is the kernel's MAX_RW_COUNT (INT_MAX & PAGE_MASK): the most
+// a single read or write transfers.
+const maxRWCount = 0x7ffff000
+
+// newProbe fills a fresh probe with random bytes.
+func newProbe() (*[probeSize]byte, error) {
+	p := new([probeSize]byte)
+	for n := 0; n < probeSize; {
+		r, err := unix.Getrandom(p[n:], 0)
+		if err != nil {
+			return nil, fmt.Errorf("guest: NewProcess: getrandom: %v", err)
+		}
+		n += r
+	}
+	return p, nil
+}
+
+// readsProbe reports whether reading the probe's address through fd, a
+// readable procfs mem file, gives the probe: fd's address space is this
+// process's.
+func (k *Process) readsProbe(fd int) bool {
+	var b [probeSize]byte
+	n, err := unix.Pread(fd, b[:], int64(probeAddr(k.probe)))
+	return err == nil && n == probeSize && b == *k.probe
+}
+
+// procFile judges host descriptor fd (see the comment at the top).
+func (k *Process) procFile(fd int) procKind {
+	var fs unix.Statfs_t
+	if unix.Fstatfs(fd, &fs) != nil || fs.Type != unix.PROC_SUPER_MAGIC {
+		return procOther
+	}
+	self := "/proc/self/fd/" + strconv.Itoa(fd)
+	link, err := os.Readlink(self)
+	if err != nil {
+		return procOther
+	}
+	// A file whose task has died reads " (deleted)"; its address space may
+	// still be ours (another thread's), which the probe decides.
+	link = strings.TrimSuffix(link, " (deleted)")
+	dir, name := path.Split(link)
+	kind, ok := procNames[name]
+	if !ok || !isDecimal(path.Base(dir)) {
+		return procOther
+	}
+	if kind == procMem && k.fdAccess(fd)&memRead != 0 {
+		if k.readsProbe(fd) {
+			return kind
+		}
+		return procOther
+	}
+	// The task's mem, opened anew: the same file through the descriptor's
+	// own link for mem, the task directory's mem for a maps file.
+	p := self
+	if kind != procMem {
+		p = dir + "mem"
+	}
+	mfd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return procOther
+	}
+	defer unix.Close(mfd)
+	if k.readsProbe(mfd) {
+		return kind
+	}
+	return procOther
+}
+
+// fdAccess is the access mode of host descriptor fd (none for O_PATH).
+func (k *Process) fdAccess(fd int) memAccess {
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil || fl&unix.O_PATH != 0 {
+		return 0
+	}
+	switch fl & unix.O_ACCMODE {
+	case unix.O_RDONLY:
+		return memRead
+	case unix.O_WRONLY:
+		return memWrite
+	case unix.O_RDWR:
+		return memRead | memWrite
+	}
+	return 0
+}
+
+// trackOpen judges guest descriptor fd after open or openat succeeded with
+// flags: a mem file of this process is remembered, a maps file of it is
+// replaced by its filtered content (Mode32). An errno means the open must
+// fail (fd is then closed).
+func (k *Process) trackOpen(fd, flags int) unix.Errno {
+	k.trackClose(fd)
+	switch kind := k.procFile(fd); kind {
+	case procOther:
+	case procMem:
+		a := k.fdAccess(fd)
+		k.fdMu.Lock()
+		k.procMem[fd] = a
+		k.fdMu.Unlock()
+	default:
+		// An O_PATH descriptor reads nothing; a reopen through it is
+		// judged when it happens.
+		if k.mode == mm.Mode32 && flags&unix.O_PATH == 0 {
+			if e := k.serveMaps(fd, kind, flags); e != 0 {
+				unix.Close(fd)
+				return e
+			}
+		}
+	}
+	return 0
+}
+
+// trackDup records that guest descriptor newfd now shares oldfd's open
+// file.
+func (k *Process) trackDup(oldfd, newfd int) {
+	k.fdMu.Lock()
+	defer k.fdMu.Unlock()
+	if a, ok := k.procMem[oldfd]; ok {
+		k.procMem[newfd] = a
+	} else {
+		delete(k.procMem, newfd)
+	}
+}
+
+// trackClose records that guest descriptor fd was closed.
+func (k *Process) trackClose(fd int) {
+	k.fdMu.Lock()
+	delete(k.procMem, fd)
+	k.fdMu.Unlock()
+}
+
+// memFD returns the access mode of guest descriptor fd when it is open on
+// this process's memory.
+func (k *Process) memFD(fd int) (a memAccess, ok bool) {
+	k.fdMu.Lock()
+	a, ok = k.procMem[fd]
+	k.fdMu.Unlock()
+	return a, ok
+}
+
+// trackInherited judges the guest's descriptors that were open before it
+// ran (the kernel's own /proc/self/mem of this process cannot be among
+// them unless it was opened in this very process, but a descriptor's
+// history is not ours to assume).
+func (k *Process) trackInherited() {
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	dirfd := int(d.Fd())
+	for _, n := range names {
+		fd, err := strconv.Atoi(n)
+		if err != nil || fd == dirfd || k.band.Owns(fd) {
+			continue
+		}
+		if k.procFile(fd) == procMem {
+			a := k.fdAccess(fd)
+			k.fdMu.Lock()
+			k.procMem[fd] = a
+			k.fdMu.Unlock()
+		}
+	}
+	d.Close()
+}
+
+// visiblePrefix returns how many of the n bytes at addr are guest memory
+// before the first page that is not: what the kernel would transfer
+// through /proc/self/mem if the guest's mappings were all the process
+// had (mem_rw copies page by page and stops at the first page it cannot
+// reach).
+func (k *Process) visiblePrefix(addr, n uint64) uint64 {
+	limit := uint64(mm.UserLimit)
+	if k.mode == mm.Mode32 {
+		limit = uint64(mm.Limit32)
+	}
+	if n == 0 || addr >= limit {
+		return 0
+	}
+	end := addr + min(n, limit-addr)
+	visible := func(e uint64) bool {
+		r, ok := mm.NewRange(mm.Addr(addr), e-addr)
+		return ok && k.space.IsMapped(r, unix.PROT_NONE)
+	}
+	if visible(end) {
+		return end - addr
+	}
+	// The prefix ends at a page boundary: the last one, b(c) for the
+	// largest c, up to which everything is visible.
+	first := (addr | mm.PageMask) + 1
+	if first >= end || !visible(first) {
+		return 0
+	}
+	b := func(c uint64) uint64 { return min(first+c*mm.PageSize, end) }
+	lo, hi := uint64(0), (end-first+mm.PageSize-1)/mm.PageSize
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if visible(b(mid)) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return b(lo) - addr
+}
+
+// memCount clips a transfer of n bytes through guest descriptor fd, open
+// on this process's memory with access a: positional transfers (pread64,
+// pwrite64) start at off, the others at the file position. It returns the
+// position and the count to hand to the host, or the errno the kernel
+// gives when nothing of the guest's is at the position (EIO). Where the
+// kernel fails before looking at memory (a descriptor not open for the
+// direction: EBADF; a negative pread64 offset: EINVAL; a range that wraps:
+// EOVERFLOW), n is returned unchanged and the host says so.
+func (k *Process) memCount(fd int, a memAccess, write, positional bool, off, n uint64) (pos, cnt uint64, e unix.Errno) {
+	need := memRead
+	if write {
+		need = memWrite
+	}
+	if a&need == 0 || n == 0 {
+		return off, n, 0
+	}
+	pos = off
+	if positional {
+		if int64(pos) < 0 {
+			return pos, n, 0
+		}
+	} else {
+		r, _, e := unix.Syscall(unix.SYS_LSEEK, uintptr(fd), 0, unix.SEEK_CUR)
+		if e != 0 {
+			// mem's lseek returns any position, so the last 4095 read as
+			// errors; nothing is mapped there.
+			return pos, n, 0
+		}
+		pos = uint64(r)
+		if pos+n < pos || pos+n == 0 {
+			return pos, n, 0
+		}
+	}
+	n = min(n, maxRWCount)
+	if cnt = k.visiblePrefix(pos, n); cnt == 0 {
+		return pos, 0, unix.EIO
+	}
+	return pos, cnt, 0
+}
+
+// memIovecs clips iovec pairs v (base, length) of a readv or writev on a
+// mem descriptor to the count memCount allows, in place, and returns the
+// position and the shortened slice.
+func (k *Process) memIovecs(fd int, a memAccess, write bool, v []uint64) (uint64, []uint64, unix.Errno) {
+	var total uint64
+	for i := 1; i < len(v); i += 2 {
+		total += v[i]
+	}
+	pos, cnt, e := k.memCount(fd, a, write, false, 0, total)
+	if e != 0 || cnt == total {
+		return pos, v, e
+	}
+	for i := 0; i+1 < len(v); i += 2 {
+		if v[i+1] >= cnt {
+			v[i+1] = cnt
+			return pos, v[:i+2], 0
+		}
+		cnt -= v[i+1]
+	}
+	return pos, v, 0
+}
+
+// ownMemory reports whether pid names a task whose address space is this
+// process's: the process itself, a guest thread, or any other thread of
+// it. t is the calling thread, whose probeBuf the answer is read into.
+func (k *Process) ownMemory(t *Thread, pid int) bool {
+	if pid == k.pid || pid > 0 && k.thread(pid) != nil {
+		return true
+	}
+	if pid <= 0 {
+		return false
+	}
+	*t.probeBuf = [probeSize]byte{}
+	local := []uint64{probeAddr(t.probeBuf), probeSize}
+	remote := []uint64{probeAddr(k.probe), probeSize}
+	r, e := hostProcessVMCall(unix.SYS_PROCESS_VM_READV, pid, local, remote)
+	return e == 0 && r == probeSize && *t.probeBuf == *k.probe
+}
+
+func sysProcessVMReadv(k *Process, s *sysCall) int64  { return k.processVM(s, false) }
+func sysProcessVMWritev(k *Process, s *sysCall) int64 { return k.processVM(s, true) }
+
+// processVM runs process_vm_readv or process_vm_writev(pid, lvec, liovcnt,
+// rvec, riovcnt, flags). The local buffers are the guest's (checked like
+// readv's); the remote ones are addresses in pid's memory, passed through
+// unless pid's memory is this process's, where they are clipped to guest
+// memory: the kernel stops at the first remote page it cannot pin and
+// returns what it copied, or EFAULT when that is nothing.
+func (k *Process) processVM(s *sysCall, write bool) int64 {
+	if s.a[5] != 0 {
+		return -int64(unix.EINVAL)
+	}
+	local, total, e := k.readIovecs(s.abi, s.a[1], s.a[2], true)
+	if e != 0 {
+		return -int64(e)
+	}
+	if total == 0 {
+		return 0
+	}
+	remote, _, e := k.readIovecs(s.abi, s.a[3], s.a[4], false)
+	if e != 0 {
+		return -int64(e)
+	}
+	pid := s.int32Arg(0)
+	own := k.ownMemory(s.t, pid)
+	cut := false
+	if own {
+		remote, cut = k.clipRemote(remote, total)
+	}
+	nr := uintptr(unix.SYS_PROCESS_VM_READV)
+	if write {
+		nr = unix.SYS_PROCESS_VM_WRITEV
+	}
+	r, e := hostProcessVMCall(nr, pid, local, remote)
+	if e != 0 {
+		return -int64(e)
+	}
+	if cut && r == 0 {
+		return -int64(unix.EFAULT)
+	}
+	switch {
+	case !write:
+		k.wroteIovecs(local, uint64(r))
+	case own:
+		k.wroteIovecs(remote, uint64(r))
+	}
+	return int64(r)
+}
+
+// readIovecs reads and checks a guest iovec array of cnt entries at addr
+// into base, length pairs, as the kernel's import_iovec does: more than
+// IOV_MAX entries or a negative length is EINVAL, an unreadable array
+// EFAULT, the total is capped at MAX_RW_COUNT by shortening the lengths.
+// Local buffers (the guest's own) must be guest-visible (EFAULT).
+func (k *Process) readIovecs(abi cpu.ABI, addr, cnt uint64, localBufs bool) ([]uint64, uint64, unix.Errno) {
+	if cnt > sysIOVMax {
+		return nil, 0, unix.EINVAL
+	}
+	esz := uint64(sizeofIovec(abi))
+	arr, e := k.checkUser(addr, cnt*esz, unix.PROT_READ)
+	if e != 0 {
+		return nil, 0, e
+	}
+	v := make([]uint64, 0, 2*cnt)
+	var total uint64
+	for raw := userView(arr); len(raw) > 0; raw = raw[esz:] {
+		var iov cIovec
+		iov.decode(abi, raw)
+		base, n := iov.Base, iov.Len
+		if abi == cpu.ABIi386 && int32(n) < 0 || int64(n) < 0 {
+			return nil, 0, unix.EINVAL
+		}
+		if localBufs {
+			n = min(n, maxRWCount-total)
+			total += n
+		}
+		v = append(v, base, n)
+	}
+	if localBufs {
+		for i := 0; i < len(v); i += 2 {
+			if _, e := k.passPtr(v[i], v[i+1]); e != 0 {
+				return nil, 0, e
+			}
+		}
+	}
+	return v, total, 0
+}
+
+// clipRemote cuts remote iovec pairs of a process_vm call on this
+// process's memory at the first byte, within the total the local side can
+// take, that is not guest memory; cut reports whether it did.
+func (k *Process) clipRemote(remote []uint64, total uint64) (out []uint64, cut bool) {
+	out = make([]uint64, 0, len(remote))
+	for i := 0; i+1 < len(remote) && total > 0; i += 2 {
+		base, n := remote[i], remote[i+1]
+		m := min(n, total)
+		if v := k.visiblePrefix(base, m); v < m {
+			if v > 0 {
+				out = append(out, base, v)
+			}
+			return out, true
+		}
+		out = append(out, base, n)
+		total -= m
+	}
+	return out, false
+}
+
+// wroteIovecs reports the first n bytes of iovec pairs v as written.
+func (k *Process) wroteIovecs(v []uint64, n uint64) {
+	for i := 0; i+1 < len(v) && n > 0; i += 2 {
+		m := min(v[i+1], n)
+		k.wrote(v[i], m)
+		n -= m
+	}
+}
+
+// serveMaps replaces guest descriptor fd, a maps file of this process
+// opened with flags, by a memfd holding its content filtered to the
+// guest's memory (Mode32).
+func (k *Process) serveMaps(fd int, kind procKind, flags int) unix.Errno {
+	// The content, through the guest's descriptor or, when that is not
+	// open for reading, a read-only reopen of the same file.
+	src := fd
+	if k.fdAccess(fd)&memRead == 0 {
+		r, err := unix.Open("/proc/self/fd/"+strconv.Itoa(fd), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return errnoOf(err)
+		}
+		defer unix.Close(r)
+		src = r
+	}
+	text, err := readAllFD(src)
+	if err != nil {
+		return errnoOf(err)
+	}
+	var smaps []byte
+	if kind == procSmapsRollup {
+		// The rollup is the sum of the kept smaps entries.
+		if smaps, err = os.ReadFile("/proc/self/smaps"); err != nil {
+			return errnoOf(err)
+		}
+	}
+	out := filterMaps(kind, text, smaps, k.mapsView())
+	mfd, err := unix.MemfdCreate(kindName(kind), unix.MFD_CLOEXEC)
+	if err != nil {
+		return errnoOf(err)
+	}
+	defer unix.Close(mfd)
+	for b := out; len(b) > 0; {
+		n, err := unix.Write(mfd, b)
+		if err != nil {
+			return errnoOf(err)
+		}
+		b = b[n:]
+	}
+	// A reopen gives a file description of the guest's own access mode
+	// and status flags, at offset 0.
+	keep := unix.O_ACCMODE | unix.O_NONBLOCK | unix.O_APPEND | unix.O_NOATIME
+	rfd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(mfd), flags&keep|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return errnoOf(err)
+	}
+	defer unix.Close(rfd)
+	if err := unix.Dup3(rfd, fd, flags&unix.O_CLOEXEC); err != nil {
+		return errnoOf(err)
+	}
+	return 0
+}
+
+// errnoOf is err's errno, EIO when it has none.
+func errnoOf(err error) unix.Errno {
+	if pe, ok := err.(*os.PathError); ok {
+		err = pe.Err
+	}
+	if e, ok := err.(unix.Errno); ok {
+		return e
+	}
+	return unix.EIO
+}
+
+// kindName is the procfs name of a maps kind.
+func kindName(kind procKind) string {
+	for n, k := range procNames {
+		if k == kind {
+			return n
+		}
+	}
+	return "proc"
+}
+
+// readAllFD reads host descriptor fd to its end.
+func readAllFD(fd int) ([]byte, error) {
+	b := make([]byte, 0, 16<<10)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := unix.Read(fd, b[len(b):cap(b)])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return b, nil
+		}
+		b = b[:len(b)+n]
+	}
+}
+
+// mapsView returns what filterMaps needs to know of the guest's address
+// space now.
+func (k *Process) mapsView() *mapsView {
+	var rs []mm.AddrRange
+	k.space.OwnedRanges(func(r mm.AddrRange, _ mm.Class) { rs = append(rs, r) })
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })
+	v := &mapsView{limit: uint64(mm.Limit32)}
+	for _, r := range rs {
+		if n := len(v.visible); n > 0 && v.visible[n-1].End >= r.Start {
+			v.visible[n-1].End = max(v.visible[n-1].End, r.End)
+			continue
+		}
+		v.visible = append(v.visible, r)
+	}
+	st := k.space.Stats()
+	v.brkBase, v.brk = st.BrkBase, st.Brk
+	if top := uint64(k.space.StackTop()); top != 0 {
+		v.stack = top - 1
+	}
+	return v
+}

@@ -1,0 +1,666 @@
+package linux
+
+// Process system calls: exit, identities, TLS, uname, time, resource
+// limits, signals.
+
+import (
+	"github.com/minemu/minemu/guest/cpu"
+
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/mm"
+)
+
+func sysExit(k *Process, s *sysCall) int64 {
+	// The kernel keeps the low 8 bits of the code ((code & 0xff) << 8).
+	s.exit = &cpu.Exit{Code: int(s.a[0] & 0xff)}
+	return 0
+}
+
+func sysGetpid(k *Process, s *sysCall) int64 { return int64(k.pid) }
+
+// sysGettid is the calling thread's id: the pid for the main thread (the
+// Go thread running the interpreter may be another one).
+func sysGettid(k *Process, s *sysCall) int64 { return int64(s.t.tid) }
+
+func sysGetppid(k *Process, s *sysCall) int64 { return int64(unix.Getppid()) }
+
+func sysGetpgrp(k *Process, s *sysCall) int64 { return int64(unix.Getpgrp()) }
+
+// sysGetpgid and sysGetsid ask the host; pid 0 (and the guest's own pid)
+// is this process.
+func sysGetpgid(k *Process, s *sysCall) int64 {
+	r, _, e := unix.Syscall(unix.SYS_GETPGID, uintptr(s.int32Arg(0)), 0, 0)
+	return hostRet(r, e)
+}
+
+func sysGetsid(k *Process, s *sysCall) int64 {
+	r, _, e := unix.Syscall(unix.SYS_GETSID, uintptr(s.int32Arg(0)), 0, 0)
+	return hostRet(r, e)
+}
+
+func sysGetuid(k *Process, s *sysCall) int64  { return int64(uint32(unix.Getuid())) }
+func sysGeteuid(k *Process, s *sysCall) int64 { return int64(uint32(unix.Geteuid())) }
+func sysGetgid(k *Process, s *sysCall) int64  { return int64(uint32(unix.Getgid())) }
+func sysGetegid(k *Process, s *sysCall) int64 { return int64(uint32(unix.Getegid())) }
+
+// The i386 16-bit variants (getuid, not getuid32) show a large id as
+// overflowuid.
+func sysGetuid16(k *Process, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getuid()))) }
+func sysGeteuid16(k *Process, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Geteuid()))) }
+func sysGetgid16(k *Process, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getgid()))) }
+func sysGetegid16(k *Process, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Getegid()))) }
+
+// arch_prctl codes (asm/prctl.h).
+const (
+	archSetGS = 0x1001
+	archSetFS = 0x1002
+	archGetFS = 0x1003
+	archGetGS = 0x1004
+)
+
+func sysArchPrctl(k *Process, s *sysCall) int64 {
+	switch s.a[0] {
+	case archSetFS, archSetGS:
+		// do_arch_prctl_64: a base at or above TASK_SIZE_MAX is EPERM.
+		if s.a[1] >= uint64(mm.UserLimit)-mm.PageSize {
+			return -int64(unix.EPERM)
+		}
+		if s.a[0] == archSetFS {
+			s.c.FSBase = s.a[1]
+		} else {
+			s.c.GSBase = s.a[1]
+		}
+		return 0
+	case archGetFS, archGetGS:
+		v := s.c.FSBase
+		if s.a[0] == archGetGS {
+			v = s.c.GSBase
+		}
+		var b [8]byte
+		le.PutUint64(b[:], v)
+		return -int64(k.copyOut(s.a[1], b[:]))
+	}
+	return -int64(unix.EINVAL)
+}
+
+// i386 TLS. Linux gives a compat task three GDT entries for TLS, 12..14;
+// the guest loads a selector (entry<<3)|3 into GS (glibc) and the base of
+// that entry becomes the GS base.
+const (
+	tlsEntryMin = 12
+	tlsEntries  = 3
+)
+
+// tlsDesc is one TLS descriptor as set_thread_area describes it.
+type tlsDesc struct {
+	// used: the entry holds a segment (not the empty descriptor).
+	used  bool
+	base  uint32
+	limit uint32
+	// flags is user_desc's bitfield word (seg_32bit, contents,
+	// read_exec_only, limit_in_pages, seg_not_present, useable).
+	flags uint32
+}
+
+// user_desc flag bits.
+const (
+	udSeg32         = 1 << 0
+	udContentsShift = 1
+	udReadExecOnly  = 1 << 3
+	udLimitInPages  = 1 << 4
+	udNotPresent    = 1 << 5
+	udUseable       = 1 << 6
+)
+
+// emptyDesc reports whether a user_desc clears its entry (LDT_empty: base
+// and limit 0, contents 0, read_exec_only and seg_not_present set, the
+// other bits clear; or everything zero).
+func emptyDesc(base, limit, flags uint32) bool {
+	if base != 0 || limit != 0 {
+		return false
+	}
+	f := flags & 0x7f
+	return f == 0 || f == udReadExecOnly|udNotPresent
+}
+
+// sysSetThreadArea is i386's set_thread_area(struct user_desc *). An
+// entry_number of -1 asks for a free entry, whose number is written back.
+func sysSetThreadArea(k *Process, s *sysCall) int64 {
+	var b [sizeofUserDesc]byte
+	if e := k.copyIn(s.a[0], b[:]); e != 0 {
+		return -int64(e)
+	}
+	var ud cUserDesc
+	ud.decode(b[:])
+	entry := int32(ud.EntryNumber)
+	base, limit, flags := ud.BaseAddr, ud.Limit, ud.Flags
+	empty := emptyDesc(base, limit, flags)
+	// tls_desc_okay: a TLS segment is a present, 32-bit data segment.
+	if !empty && (flags&udSeg32 == 0 || (flags>>udContentsShift)&3 > 1 || flags&udNotPresent != 0) {
+		return -int64(unix.EINVAL)
+	}
+	if entry == -1 {
+		for i := range s.t.gdt {
+			if !s.t.gdt[i].used {
+				entry = int32(tlsEntryMin + i)
+				break
+			}
+		}
+		if entry == -1 {
+			return -int64(unix.ESRCH)
+		}
+		ud.EntryNumber = uint32(entry)
+		if e := k.copyOut(s.a[0], ud.encode(b[:])[offUserDescEntryNumber:offUserDescBaseAddr]); e != 0 {
+			return -int64(e)
+		}
+	}
+	i := int(entry) - tlsEntryMin
+	if i < 0 || i >= tlsEntries {
+		return -int64(unix.EINVAL)
+	}
+	if empty {
+		s.t.gdt[i] = tlsDesc{}
+	} else {
+		s.t.gdt[i] = tlsDesc{used: true, base: base, limit: limit, flags: flags & 0x7f}
+	}
+	// Like the kernel's load_TLS, a change to the entry GS already
+	// selects takes effect at once.
+	if int(s.c.GS>>3) == int(entry) && s.c.GS&7 == 3 {
+		s.c.GSBase = uint64(s.t.gdt[i].base)
+	}
+	if int(s.c.FS>>3) == int(entry) && s.c.FS&7 == 3 {
+		s.c.FSBase = uint64(s.t.gdt[i].base)
+	}
+	return 0
+}
+
+// sysGetThreadArea is i386's get_thread_area(struct user_desc *).
+func sysGetThreadArea(k *Process, s *sysCall) int64 {
+	var b [sizeofUserDesc]byte
+	if e := k.copyIn(s.a[0], b[offUserDescEntryNumber:offUserDescBaseAddr]); e != 0 {
+		return -int64(e)
+	}
+	entry := int32(le.Uint32(b[offUserDescEntryNumber:]))
+	i := int(entry) - tlsEntryMin
+	if i < 0 || i >= tlsEntries {
+		return -int64(unix.EINVAL)
+	}
+	d := s.t.gdt[i]
+	ud := cUserDesc{EntryNumber: uint32(entry), BaseAddr: d.base, Limit: d.limit, Flags: d.flags}
+	if !d.used {
+		ud.Flags = udReadExecOnly | udNotPresent
+	}
+	return -int64(k.copyOut(s.a[0], ud.encode(b[:])))
+}
+
+func sysSetTidAddress(k *Process, s *sysCall) int64 {
+	s.t.clearChildTID = s.a[0]
+	return int64(s.t.tid)
+}
+
+func sysSetRobustList(k *Process, s *sysCall) int64 {
+	if s.a[1] != uint64(sizeofRobustListHead(s.abi)) {
+		return -int64(unix.EINVAL)
+	}
+	s.t.robustList = s.a[0]
+	return 0
+}
+
+// sysNoSysQuiet answers ENOSYS without a warning: calls such as rseq that
+// libc makes at startup and handles ENOSYS for by design.
+func sysNoSysQuiet(k *Process, s *sysCall) int64 { return -int64(unix.ENOSYS) }
+
+func sysUname(k *Process, s *sysCall) int64 {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return errno(err)
+	}
+	machine := "x86_64"
+	if s.abi == cpu.ABIi386 {
+		// What a compat task sees under the PER_LINUX32 personality.
+		machine = "i686"
+	}
+	var b [sizeofUtsname]byte
+	encodeUtsname(&u, machine, &b)
+	return -int64(k.copyOut(s.a[0], b[:]))
+}
+
+// Time.
+
+// timeOut writes a timespec or timeval in the guest's old layout.
+func (k *Process) timeOut(abi cpu.ABI, addr uint64, sec, nsec int64) unix.Errno {
+	var b [sizeofTimespecMax]byte
+	return k.copyOut(addr, encodeTimespec(abi, sec, nsec, &b))
+}
+
+func sysClockGettime(k *Process, s *sysCall) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(int32(s.int32Arg(0)), &ts); err != nil {
+		return errno(err)
+	}
+	return -int64(k.timeOut(s.abi, s.a[1], ts.Sec, ts.Nsec))
+}
+
+// sysClockGettime64 is i386's clock_gettime64: a 64-bit timespec.
+func sysClockGettime64(k *Process, s *sysCall) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(int32(s.int32Arg(0)), &ts); err != nil {
+		return errno(err)
+	}
+	return -int64(k.timeOut(cpu.ABIAMD64, s.a[1], ts.Sec, ts.Nsec))
+}
+
+func sysClockGetres(k *Process, s *sysCall) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGetres(int32(s.int32Arg(0)), &ts); err != nil {
+		return errno(err)
+	}
+	if s.a[1] == 0 {
+		return 0
+	}
+	return -int64(k.timeOut(s.abi, s.a[1], ts.Sec, ts.Nsec))
+}
+
+func sysGettimeofday(k *Process, s *sysCall) int64 {
+	if s.a[0] != 0 {
+		var tv unix.Timeval
+		if err := unix.Gettimeofday(&tv); err != nil {
+			return errno(err)
+		}
+		if e := k.timeOut(s.abi, s.a[0], tv.Sec, tv.Usec); e != 0 {
+			return -int64(e)
+		}
+	}
+	if s.a[1] != 0 {
+		// struct timezone is two ints in both ABIs.
+		p, e := k.passPtr(s.a[1], 8)
+		if e != 0 {
+			return -int64(e)
+		}
+		r, _, e := unix.Syscall(unix.SYS_GETTIMEOFDAY, 0, p, 0)
+		if e == 0 {
+			k.wrote(s.a[1], 8)
+		}
+		return hostRet(r, e)
+	}
+	return 0
+}
+
+// sysTime returns the seconds since the epoch (truncated to 32 bits for
+// i386, as compat time does) and stores them at the pointer if non-null.
+func sysTime(k *Process, s *sysCall) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_REALTIME, &ts); err != nil {
+		return errno(err)
+	}
+	sec := ts.Sec
+	if s.abi == cpu.ABIi386 {
+		sec = int64(int32(sec))
+	}
+	if s.a[0] != 0 {
+		var b [8]byte
+		le.PutUint64(b[:], uint64(sec))
+		n := 8
+		if s.abi == cpu.ABIi386 {
+			n = 4
+		}
+		if e := k.copyOut(s.a[0], b[:n]); e != 0 {
+			return -int64(e)
+		}
+	}
+	return sec
+}
+
+// readTimespec reads and validates a guest timespec (old layout for
+// i386 unless wide).
+func (k *Process) readTimespec(abi cpu.ABI, addr uint64) (time.Duration, unix.Errno) {
+	var b [sizeofTimespecMax]byte
+	n := sizeofTimespec(abi)
+	if e := k.copyIn(addr, b[:n]); e != 0 {
+		return 0, e
+	}
+	sec, nsec := decodeTimespec(abi, b[:n])
+	if sec < 0 || nsec < 0 || nsec >= 1e9 {
+		return 0, unix.EINVAL
+	}
+	if sec > (1<<63-1)/int64(time.Second)-1 {
+		sec = (1<<63-1)/int64(time.Second) - 1
+	}
+	return time.Duration(sec)*time.Second + time.Duration(nsec), 0
+}
+
+// sleep sleeps for d on the host. The Go runtime's own signals (goroutine
+// preemption) interrupt host sleeps; since no signal is delivered to the
+// guest, the sleep resumes with the time remaining instead of returning
+// EINTR.
+func sleep(clock int, flags int, d time.Duration, abs unix.Timespec) unix.Errno {
+	for {
+		var req, rem unix.Timespec
+		if flags&unix.TIMER_ABSTIME != 0 {
+			req = abs
+		} else {
+			req = unix.NsecToTimespec(int64(d))
+		}
+		err := unix.ClockNanosleep(int32(clock), flags, &req, &rem)
+		if err == nil {
+			return 0
+		}
+		if err != unix.EINTR {
+			return err.(unix.Errno)
+		}
+		if flags&unix.TIMER_ABSTIME == 0 {
+			d = time.Duration(rem.Nano())
+		}
+	}
+}
+
+func sysNanosleep(k *Process, s *sysCall) int64 {
+	d, e := k.readTimespec(s.abi, s.a[0])
+	if e != 0 {
+		return -int64(e)
+	}
+	return -int64(sleep(unix.CLOCK_MONOTONIC, 0, d, unix.Timespec{}))
+}
+
+// sysClockNanosleep is clock_nanosleep(clock, flags, req, rem); wide
+// selects i386's clock_nanosleep_time64 (64-bit timespec).
+func (k *Process) clockNanosleep(s *sysCall, abi cpu.ABI) int64 {
+	clock, flags := s.int32Arg(0), s.int32Arg(1)
+	d, e := k.readTimespec(abi, s.a[2])
+	if e != 0 {
+		return -int64(e)
+	}
+	abs := unix.NsecToTimespec(int64(d))
+	return -int64(sleep(clock, flags&unix.TIMER_ABSTIME, d, abs))
+}
+
+func sysClockNanosleep(k *Process, s *sysCall) int64   { return k.clockNanosleep(s, s.abi) }
+func sysClockNanosleep64(k *Process, s *sysCall) int64 { return k.clockNanosleep(s, cpu.ABIAMD64) }
+
+// Signals: dispositions (the process's), the mask and alternate stack
+// (each thread's) are recorded and reported back; handlers are not run (no
+// delivery yet). A signal the guest sends itself whose action is the
+// default "terminate" ends it.
+
+// Signal dispositions (SIG_DFL, SIG_IGN).
+const (
+	sigDFL = 0
+	sigIGN = 1
+	// minSigStkSz is MINSIGSTKSZ on x86.
+	minSigStkSz = 2048
+	// sigaltstack flags (asm-generic/signal-defs.h, linux/signal.h).
+	ssOnstack    = 1
+	ssDisable    = 2
+	ssAutodisarm = 1 << 31
+)
+
+func sysRtSigaction(k *Process, s *sysCall) int64 {
+	sig := s.int32Arg(0)
+	if s.a[3] != sizeofSigset || sig < 1 || sig > 64 {
+		return -int64(unix.EINVAL)
+	}
+	n := sigactionSize(s.abi)
+	var b [sizeofSigactionMax]byte
+	var act sigAction
+	if s.a[1] != 0 {
+		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
+			return -int64(unix.EINVAL)
+		}
+		if e := k.copyIn(s.a[1], b[:n]); e != 0 {
+			return -int64(e)
+		}
+		act = decodeSigaction(s.abi, b[:n])
+		act.mask &^= unblockable
+	}
+	k.sigMu.Lock()
+	old := k.actions[sig-1]
+	k.sigMu.Unlock()
+	if s.a[2] != 0 {
+		encodeSigaction(s.abi, old, b[:n])
+		if e := k.copyOut(s.a[2], b[:n]); e != 0 {
+			return -int64(e)
+		}
+	}
+	if s.a[1] != 0 {
+		k.sigMu.Lock()
+		k.actions[sig-1] = act
+		k.sigMu.Unlock()
+	}
+	return 0
+}
+
+func sysRtSigprocmask(k *Process, s *sysCall) int64 {
+	if s.a[3] != sizeofSigset {
+		return -int64(unix.EINVAL)
+	}
+	var set uint64
+	if s.a[1] != 0 {
+		var b [8]byte
+		if e := k.copyIn(s.a[1], b[:]); e != 0 {
+			return -int64(e)
+		}
+		set = le.Uint64(b[:])
+		switch s.int32Arg(0) {
+		case unix.SIG_BLOCK, unix.SIG_UNBLOCK, unix.SIG_SETMASK:
+		default:
+			return -int64(unix.EINVAL)
+		}
+	}
+	t := s.t
+	if s.a[2] != 0 {
+		var b [8]byte
+		k.sigMu.Lock()
+		le.PutUint64(b[:], t.sigMask)
+		k.sigMu.Unlock()
+		if e := k.copyOut(s.a[2], b[:]); e != 0 {
+			return -int64(e)
+		}
+	}
+	if s.a[1] == 0 {
+		return 0
+	}
+	k.sigMu.Lock()
+	switch s.int32Arg(0) {
+	case unix.SIG_BLOCK:
+		t.sigMask |= set
+	case unix.SIG_UNBLOCK:
+		t.sigMask &^= set
+	case unix.SIG_SETMASK:
+		t.sigMask = set
+	}
+	t.sigMask &^= unblockable
+	k.sigMu.Unlock()
+	// A pending signal that is now unblocked is delivered, lowest number
+	// first, whether it was sent to the thread or to the process.
+	for sig := 1; sig <= 64; sig++ {
+		bit := uint64(1) << (sig - 1)
+		k.sigMu.Lock()
+		ready := (t.sigPending|k.pending)&bit != 0 && t.sigMask&bit == 0
+		if ready {
+			t.sigPending &^= bit
+			k.pending &^= bit
+		}
+		k.sigMu.Unlock()
+		if ready {
+			if x := k.deliver(sig); x != nil {
+				s.exit = x
+				return 0
+			}
+		}
+	}
+	return 0
+}
+
+func sysSigaltstack(k *Process, s *sysCall) int64 {
+	n := stackSize(s.abi)
+	var b [sizeofStackMax]byte
+	var ss altStack
+	if s.a[0] != 0 {
+		if e := k.copyIn(s.a[0], b[:n]); e != 0 {
+			return -int64(e)
+		}
+		ss = decodeStack(s.abi, b[:n])
+		mode := ss.flags &^ ssAutodisarm
+		if mode != 0 && mode != ssDisable && mode != ssOnstack {
+			return -int64(unix.EINVAL)
+		}
+		if mode == ssDisable {
+			ss = altStack{flags: ssDisable}
+		} else if ss.size < minSigStkSz {
+			return -int64(unix.ENOMEM)
+		} else {
+			ss.flags &= ssAutodisarm
+		}
+	}
+	if s.a[1] != 0 {
+		encodeStack(s.abi, s.t.alt, b[:n])
+		if e := k.copyOut(s.a[1], b[:n]); e != 0 {
+			return -int64(e)
+		}
+	}
+	if s.a[0] != 0 {
+		s.t.alt = ss
+	}
+	return 0
+}
+
+// defaultIgnored reports whether sig's default action is to ignore it.
+func defaultIgnored(sig int) bool {
+	switch unix.Signal(sig) {
+	case unix.SIGCHLD, unix.SIGCONT, unix.SIGURG, unix.SIGWINCH:
+		return true
+	}
+	return false
+}
+
+// defaultStops reports whether sig's default action is to stop the
+// process.
+func defaultStops(sig int) bool {
+	switch unix.Signal(sig) {
+	case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+		return true
+	}
+	return false
+}
+
+// signalProcess handles a signal the guest sends its own process (kill):
+// ignored, left pending while blocked, or delivered. Which thread takes a
+// process-directed signal is the calling one, the only one today.
+func (k *Process) signalProcess(s *sysCall, sig int) int64 {
+	if sig == 0 {
+		return 0
+	}
+	k.sigMu.Lock()
+	if s.t.blocked(sig) {
+		k.pending |= 1 << (sig - 1)
+		k.sigMu.Unlock()
+		return 0
+	}
+	k.sigMu.Unlock()
+	s.exit = k.deliver(sig)
+	return 0
+}
+
+// signalThread handles a signal the guest sends one of its threads (tkill,
+// tgkill): ignored, left pending in that thread while it blocks it, or
+// delivered.
+func (k *Process) signalThread(s *sysCall, t *Thread, sig int) int64 {
+	if sig == 0 {
+		return 0
+	}
+	k.sigMu.Lock()
+	if t.blocked(sig) {
+		t.sigPending |= 1 << (sig - 1)
+		k.sigMu.Unlock()
+		return 0
+	}
+	k.sigMu.Unlock()
+	s.exit = k.deliver(sig)
+	return 0
+}
+
+// deliver delivers sig to the guest: an Exit when its action is the
+// default one and that terminates the process, nil otherwise.
+func (k *Process) deliver(sig int) *cpu.Exit {
+	k.sigMu.Lock()
+	h := k.actions[sig-1].handler
+	k.sigMu.Unlock()
+	if sig != int(unix.SIGKILL) {
+		switch {
+		case h == sigIGN:
+			return nil
+		case h != sigDFL:
+			k.log.Info().Int("signal", sig).Msg("guest signal handler not run: signal delivery is not implemented")
+			return nil
+		case defaultIgnored(sig):
+			return nil
+		case defaultStops(sig):
+			k.log.Info().Int("signal", sig).Msg("guest stop signal ignored: job control is not emulated")
+			return nil
+		}
+	}
+	return &cpu.Exit{
+		Signal: unix.Signal(sig),
+		Detail: fmt.Sprintf("%s sent by the guest to itself", unix.SignalName(unix.Signal(sig))),
+	}
+}
+
+func sysKill(k *Process, s *sysCall) int64 {
+	pid, sig := s.int32Arg(0), s.int32Arg(1)
+	if sig < 0 || sig > 64 {
+		return -int64(unix.EINVAL)
+	}
+	if pid == k.pid || pid == 0 {
+		return k.signalProcess(s, sig)
+	}
+	if pid == -1 {
+		// Every process the user may signal: never on behalf of a guest.
+		k.log.Info().Int("signal", sig).Msg("guest kill(-1) refused")
+		return -int64(unix.EPERM)
+	}
+	r, _, e := unix.Syscall(unix.SYS_KILL, uintptr(pid), uintptr(sig), 0)
+	return hostRet(r, e)
+}
+
+// sysTkill forwards only to threads of other processes: a thread of this
+// process that is not a guest thread is minemu's, and ESRCH as for tgkill.
+func sysTkill(k *Process, s *sysCall) int64 {
+	tid, sig := s.int32Arg(0), s.int32Arg(1)
+	if sig < 0 || sig > 64 || tid <= 0 || k.thread(tid) != nil || k.ownThread(tid) {
+		return k.threadKill(s, k.pid, tid, sig)
+	}
+	r, _, e := unix.Syscall(unix.SYS_TKILL, uintptr(tid), uintptr(sig), 0)
+	return hostRet(r, e)
+}
+
+// ownThread reports whether tid is a thread of this process: tgkill with
+// signal 0 checks that without sending anything.
+func (k *Process) ownThread(tid int) bool {
+	_, _, e := unix.Syscall(unix.SYS_TGKILL, uintptr(k.pid), uintptr(tid), 0)
+	return e == 0
+}
+
+func sysTgkill(k *Process, s *sysCall) int64 {
+	return k.threadKill(s, s.int32Arg(0), s.int32Arg(1), s.int32Arg(2))
+}
+
+// threadKill is tgkill (tkill with tgid = own pid). The guest's threads
+// are the registered ones; any other thread of this process is minemu's.
+func (k *Process) threadKill(s *sysCall, tgid, tid, sig int) int64 {
+	if sig < 0 || sig > 64 || tgid <= 0 || tid <= 0 {
+		return -int64(unix.EINVAL)
+	}
+	if tgid == k.pid {
+		t := k.thread(tid)
+		if t == nil {
+			return -int64(unix.ESRCH)
+		}
+		return k.signalThread(s, t, sig)
+	}
+	r, _, e := unix.Syscall(unix.SYS_TGKILL, uintptr(tgid), uintptr(tid), uintptr(sig))
+	return hostRet(r, e)
+}
