@@ -1,18 +1,25 @@
-// Package guest is minemu's Linux personality: the system calls of both
-// ABIs (Linux, the Kernel the engines call), the descriptor band, the
-// procfs filters and the strace output.
+// Package guest is the root of the emulated guest: its packages, what each
+// owns, and the rules between them (docs/architecture.md tells one guest
+// instruction's and one system call's path through them).
 //
-// How guest code is executed is not this package's: the guest packages
-// below it are
-//
-//   - guest/cpu: the CPU state of a thread and the contracts (Exit,
-//     Kernel, Thunker, SegmentResolver, GuestWriteNotifier);
-//   - guest/isa: decoding (x86asm), op records and lowering;
-//   - guest/engine: the Engine seam, the shared code cache, the process and
-//     thread run state and the run loop that handles every exit;
+//   - guest/cpu: one thread's CPU state (registers, flags computed lazily,
+//     vector and x87 state) and the contracts between the engines and what
+//     they call out to (Exit, Kernel, Thunker, SegmentResolver,
+//     GuestWriteNotifier).
+//   - guest/isa: decoding (x86asm), op records and lowering; its
+//     subpackages are the semantics and descriptions engines share:
+//     isa/vec (SSE through AVX2, bit manipulation, crypto), isa/x87 (80-bit
+//     arithmetic), isa/cpuid (the CPU a guest is shown).
+//   - guest/engine: the Engine seam, the shared code cache, the process
+//     and thread run state and the run loop that handles every exit.
 //   - guest/interp: the interpreter, the reference engine.
+//   - guest/linux: the Linux personality: system calls of both ABIs,
+//     Process and Thread, descriptors, procfs views.
+//   - guest/hostsig: host signal handlers in front of the Go runtime's,
+//     per-thread context blocks, the safe system call.
 //
-// This package sees CPU state and guest memory only. Its files still use
-// the names they had when everything was one package; compat.go maps them
-// to package cpu until the personality moves to guest/linux.
+// Imports point one way: cpu imports nothing of the project but mm; isa
+// imports cpu; engine imports cpu, isa and mm; interp imports engine; linux
+// imports cpu and mm and knows nothing of how guest code runs. A test
+// (deps_test.go) enforces the rules with `go list -deps`.
 package guest

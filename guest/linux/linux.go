@@ -1,6 +1,7 @@
-package linux
-
-// Linux system calls.
+// Package linux is minemu's Linux personality: the system calls of both
+// ABIs, the Process and its Threads, the descriptor band, the procfs
+// views and the --strace output. It sees CPU state (guest/cpu) and guest
+// memory (mm) only, never how guest code is executed.
 //
 // The guest runs as a user process of the host kernel, so most system calls
 // are forwarded to the host: minemu's own process is the guest's process.
@@ -96,6 +97,7 @@ package linux
 //
 // Per-thread state needs no lock: only its own thread's goroutine touches
 // it. Counters are atomic. What is fixed at creation is read freely.
+package linux
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
