@@ -629,6 +629,13 @@ func (h *HostLib) classify(p mm.Addr) (FreeDecision, string) {
 		// itself on a pointer into host memory.
 		return FreeRejected, "inside a host-heap block but not a live allocation (interior or already freed)"
 	}
+	if m, ok := h.mem.m.(interface {
+		ClassOf(mm.Addr) (mm.Class, bool)
+	}); ok {
+		if c, ok := m.ClassOf(p); ok && c == mm.ClassTrampoline {
+			return FreeRejected, "minemu's own trampoline page"
+		}
+	}
 	h.mu.Lock()
 	gf := h.guestFree
 	for _, nr := range h.notHeap {
