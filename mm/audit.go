@@ -12,8 +12,8 @@ import (
 // Class says who a piece of the address space belongs to.
 type Class uint8
 
-// The classes of the audit. Owners (RangeOwner) claim the first three; the
-// audit infers the others from /proc/self/maps.
+// The classes of the audit. Owners (RangeOwner) claim the first three and
+// ClassTrampoline; the audit infers the others from /proc/self/maps.
 const (
 	// ClassGuest is memory the guest mapped (GuestSpace).
 	ClassGuest Class = iota + 1
@@ -37,11 +37,16 @@ const (
 	ClassKernel
 	// ClassLibrary is any other file mapping (shared libraries, files).
 	ClassLibrary
+	// ClassTrampoline is minemu's own code in the guest window
+	// (GuestSpace.MapTrampoline): the callback return trap and, later,
+	// signal return trampolines. The guest may read and execute it, never
+	// write, unmap or replace it.
+	ClassTrampoline
 	numClasses
 )
 
 var classNames = [numClasses]string{"invalid", "guest", "host-heap", "internal", "go-runtime", "image",
-	"host-brk", "kernel", "library"}
+	"host-brk", "kernel", "library", "trampoline"}
 
 func (c Class) String() string {
 	if c < numClasses {
@@ -65,7 +70,9 @@ func (c *Class) UnmarshalText(b []byte) error {
 }
 
 // guestVisible reports whether a 32-bit guest may see memory of class c.
-func (c Class) guestVisible() bool { return c == ClassGuest || c == ClassHostHeap }
+func (c Class) guestVisible() bool {
+	return c == ClassGuest || c == ClassHostHeap || c == ClassTrampoline
+}
 
 // RangeOwner is anything that knows which ranges of the address space it
 // owns: Regions (ClassInternal), GuestSpace (ClassGuest, ClassHostHeap).

@@ -57,7 +57,10 @@ type GuestSpaceStats struct {
 	VMAs          int    `json:"vmas"`            // recorded areas (guest and host heap)
 	GuestBytes    uint64 `json:"guest_bytes"`     // bytes of guest mappings
 	HostHeapBytes uint64 `json:"host_heap_bytes"` // bytes of host-heap blocks
-	ForeignBytes  uint64 `json:"foreign_bytes"`   // Mode32: window bytes mapped by others, never used
+	// TrampolineBytes is the bytes of minemu's own code pages in the guest
+	// space (MapTrampoline).
+	TrampolineBytes uint64 `json:"trampoline_bytes"`
+	ForeignBytes    uint64 `json:"foreign_bytes"` // Mode32: window bytes mapped by others, never used
 
 	Mmaps       uint64 `json:"mmaps"`
 	Munmaps     uint64 `json:"munmaps"`
@@ -1400,18 +1403,93 @@ func (g *GuestSpace) MappedPrefix(r AddrRange, prot int) Addr {
 }
 
 // OwnedRanges yields every recorded range for the 4 GiB audit: guest
-// mappings as ClassGuest, host-heap blocks as ClassHostHeap.
+// mappings as ClassGuest, host-heap blocks as ClassHostHeap, minemu's code
+// pages as ClassTrampoline.
 func (g *GuestSpace) OwnedRanges(yield func(AddrRange, Class)) {
 	g.mu.RLock()
 	vs := slices.Clone(g.vmas.v)
 	g.mu.RUnlock()
 	for _, v := range vs {
-		c := ClassGuest
-		if v.kind == vmaHostHeap {
-			c = ClassHostHeap
-		}
-		yield(v.r, c)
+		yield(v.r, v.kind.class())
 	}
+}
+
+// ClassOf says whose the recorded page holding a is: ClassGuest,
+// ClassHostHeap or ClassTrampoline; ok is false where GuestSpace recorded
+// nothing. The thunks layer asks it to refuse minemu's own pages.
+func (g *GuestSpace) ClassOf(a Addr) (c Class, ok bool) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	i, ok := g.vmas.find(a)
+	if !ok {
+		return 0, false
+	}
+	return g.vmas.v[i].kind.class(), true
+}
+
+// MapTrampoline maps code, at most one page of it, as minemu's own
+// guest-visible code: a page the guest can read and execute but never
+// write, unmap, protect or replace (the callback return trap, signal
+// return trampolines). The bytes are written before the page becomes
+// read-execute, so no view of it is ever writable and executable at once.
+// In Mode32 the page comes from the guest window like a host-heap block;
+// the audit classifies it ClassTrampoline.
+func (g *GuestSpace) MapTrampoline(code []byte) (AddrRange, error) {
+	if len(code) == 0 || len(code) > PageSize {
+		return AddrRange{}, unix.EINVAL
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return AddrRange{}, errClosed
+	}
+	if err := g.mapRoomLocked("map trampoline", 1, unix.ENOMEM); err != nil {
+		return AddrRange{}, err
+	}
+	const flags = unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
+	const rw = unix.PROT_READ | unix.PROT_WRITE
+	var r AddrRange
+	var err error
+	if g.mode == Mode32 {
+		r, err = g.placeLocked(PageSize, PageSize, 0, func(at Addr) error {
+			_, err := sysMmap(at, PageSize, rw, flags|unix.MAP_FIXED_NOREPLACE, -1, 0)
+			return err
+		})
+	} else {
+		r, err = sysMmapAligned(PageSize, PageSize, rw)
+	}
+	if err != nil {
+		return AddrRange{}, err
+	}
+	copy(memView(r.Start, PageSize), code)
+	if err := sysMprotect(r, unix.PROT_READ|unix.PROT_EXEC); err != nil {
+		sysMunmap(r)
+		return AddrRange{}, err
+	}
+	g.recordLocked(vma{r: r, prot: unix.PROT_READ | unix.PROT_EXEC, flags: flags, kind: vmaTrampoline})
+	if ev := g.log.Debug(); ev != nil { // no boxing of arguments when off
+		ev.Stringer("range", r).Msg("trampoline page mapped")
+	}
+	return r, nil
+}
+
+// UnmapTrampoline returns a page MapTrampoline mapped, whole; anything
+// else fails with EINVAL and changes nothing.
+func (g *GuestSpace) UnmapTrampoline(r AddrRange) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return errClosed
+	}
+	i, ok := g.vmas.find(r.Start)
+	if !ok || g.vmas.v[i].r != r || g.vmas.v[i].kind != vmaTrampoline {
+		return unix.EINVAL
+	}
+	if err := sysMunmap(r); err != nil {
+		return err
+	}
+	g.unrecordLocked(r)
+	return nil
 }
 
 // Stats returns a snapshot of the state and counters.
@@ -1426,6 +1504,7 @@ func (g *GuestSpace) Stats() GuestSpaceStats {
 	s.VMAs = len(g.vmas.v)
 	s.GuestBytes = g.vmas.pages[vmaGuest] << PageShift
 	s.HostHeapBytes = g.vmas.pages[vmaHostHeap] << PageShift
+	s.TrampolineBytes = g.vmas.pages[vmaTrampoline] << PageShift
 	for _, f := range g.foreign {
 		s.ForeignBytes += f.Length()
 	}
@@ -1466,12 +1545,12 @@ func (g *GuestSpace) Check() error {
 	if g.closed {
 		return nil
 	}
-	var pages [3]uint64
+	var pages [numVMAKinds]uint64
 	for k, v := range g.vmas.v {
 		if v.r.Start >= v.r.End || !v.r.IsPageAligned() || !g.window.IsSupersetOf(v.r) {
 			return fmt.Errorf("vma %d %v: empty, unaligned or outside the window %v", k, v.r, g.window)
 		}
-		if v.kind != vmaGuest && v.kind != vmaHostHeap {
+		if v.kind != vmaGuest && v.kind != vmaHostHeap && v.kind != vmaTrampoline {
 			return fmt.Errorf("vma %d %v: invalid kind %d", k, v.r, v.kind)
 		}
 		if k > 0 {

@@ -17,7 +17,23 @@ const (
 	// read and write it (it is guest-visible) but never unmap, protect or
 	// replace it.
 	vmaHostHeap
+	// vmaTrampoline: minemu's own code mapped by MapTrampoline. The guest
+	// can read and execute it but never write, unmap, protect or replace
+	// it.
+	vmaTrampoline
+	numVMAKinds
 )
+
+// class is the audit class of memory of kind k.
+func (k vmaKind) class() Class {
+	switch k {
+	case vmaHostHeap:
+		return ClassHostHeap
+	case vmaTrampoline:
+		return ClassTrampoline
+	}
+	return ClassGuest
+}
 
 func (k vmaKind) String() string {
 	switch k {
@@ -25,6 +41,8 @@ func (k vmaKind) String() string {
 		return "guest"
 	case vmaHostHeap:
 		return "hostheap"
+	case vmaTrampoline:
+		return "trampoline"
 	}
 	return "invalid"
 }
@@ -60,7 +78,7 @@ func (a vma) mergeable(b vma) bool {
 // at 65,530). The owner's lock guards it.
 type vmaSet struct {
 	v     []vma
-	pages [3]uint64 // indexed by vmaKind
+	pages [numVMAKinds]uint64 // indexed by vmaKind
 	// merges counts the merges of neighbours ever made: each may have
 	// joined two areas the kernel keeps apart (guestspace_mapcount.go).
 	merges uint64

@@ -91,6 +91,10 @@ type HeapConfig struct {
 	// NoMap disables MAP blocks (the dynarec heap serves everything from LIST
 	// blocks).
 	NoMap bool
+	// Exec maps every block twice through the source's MapExecBlock (which
+	// it must have: an ExecBlockSource): allocations are written at their
+	// address and executed at ExecAddr's.
+	Exec bool
 	// Log receives block maps and unmaps and rejected frees at debug level.
 	// nil means no logging.
 	Log *zerolog.Logger
@@ -165,6 +169,9 @@ type heapBlock struct {
 	// mapped, fixed until it is released. r.Start is aligned to r.Length()
 	// for LIST and MAP blocks, to heapGranule for large ones.
 	r AddrRange
+	// exec is the start of the block's read-execute view (HeapConfig.Exec),
+	// 0 otherwise; fixed with r.
+	exec Addr
 	// mem views r (memView); nil once the block is released.
 	mem []byte
 	// cls is the kind (Box64's type) and geometry the block belongs to.
@@ -280,6 +287,9 @@ type Heap struct {
 	name string
 	src  BlockSource
 	log  zerolog.Logger
+	// exec is src as an ExecBlockSource when HeapConfig.Exec (else nil);
+	// fixed at construction.
+	exec ExecBlockSource
 
 	mu heapMutex
 	// list is the LIST kind; maps are the MAP kinds by ascending slice size
@@ -331,6 +341,13 @@ func NewHeap(cfg HeapConfig) (*Heap, error) {
 		return nil, fmt.Errorf("mm: ListBlockSize %d is not a power of two in [128 KiB, 1 GiB]", lbs)
 	}
 	h := &Heap{name: cfg.Name, src: cfg.Source, log: zerolog.Nop()}
+	if cfg.Exec {
+		es, ok := cfg.Source.(ExecBlockSource)
+		if !ok {
+			return nil, errors.New("mm: HeapConfig.Exec with a source that cannot map executable blocks")
+		}
+		h.exec = es
+	}
 	if cfg.Log != nil {
 		h.log = *cfg.Log
 	}
@@ -848,6 +865,19 @@ func (h *Heap) lookupLocked(p Addr) (b *heapBlock, off uint64, err error) {
 	return b, off, err
 }
 
+// ExecAddr is the address at which the byte at p, inside an allocation of
+// an Exec heap, is executed (its block's read-execute view); ok is false
+// for an address no block of the heap covers, or a heap without Exec.
+func (h *Heap) ExecAddr(p Addr) (Addr, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	b := h.blockOf(p)
+	if b == nil || b.exec == 0 {
+		return 0, false
+	}
+	return b.exec + (p - b.r.Start), true
+}
+
 // blockOf returns the block covering p, or nil; O(1): two array loads.
 func (h *Heap) blockOf(p Addr) *heapBlock {
 	s := h.index.get(p)
@@ -921,7 +951,14 @@ func (h *Heap) quarantineLocked(b *heapBlock) error {
 // newBlockLocked maps a block of class c (length and alignment given for
 // large ones) and enters it in the slots and the radix index.
 func (h *Heap) newBlockLocked(c *heapClass, length, align uint64) (*heapBlock, error) {
-	r, err := h.src.MapBlock(length, align)
+	var r AddrRange
+	var exec Addr
+	var err error
+	if h.exec != nil {
+		r, exec, err = h.exec.MapExecBlock(length, align)
+	} else {
+		r, err = h.src.MapBlock(length, align)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("mm: heap %s: map %s block of %d bytes: %w", h.name, c.kind, length, err)
 	}
@@ -940,7 +977,7 @@ func (h *Heap) newBlockLocked(c *heapClass, length, align uint64) (*heapBlock, e
 	} else {
 		b = new(heapBlock)
 	}
-	*b = heapBlock{r: r, mem: memView(r.Start, length), cls: c, starts: b.starts[:0], busy: b.busy[:0], bins: b.bins}
+	*b = heapBlock{r: r, exec: exec, mem: memView(r.Start, length), cls: c, starts: b.starts[:0], busy: b.busy[:0], bins: b.bins}
 	switch c.kind {
 	case kindList:
 		b.starts = growWords(b.starts, length/16)

@@ -29,13 +29,15 @@ func NewHostHeap(g *GuestSpace) (*Heap, error) {
 	return NewHeap(HeapConfig{Name: "host", Source: g})
 }
 
-// NewDynarecHeap returns the heap of the decoded-instruction cache: 2 MiB
-// LIST blocks from r (Box64's dynarec blocks), no MAP kind.
+// NewDynarecHeap returns the heap of the code cache: 2 MiB LIST blocks from
+// r (Box64's dynarec blocks), no MAP kind, every block mapped twice
+// (Regions.MapExec): what is allocated is written at its address and, for
+// translated code, executed at ExecAddr's.
 func NewDynarecHeap(r *Regions) (*Heap, error) {
 	if r == nil {
 		return nil, errors.New("mm: NewDynarecHeap: nil Regions")
 	}
-	return NewHeap(HeapConfig{Name: "dynarec", Source: r, ListBlockSize: DynarecBlockSize, NoMap: true})
+	return NewHeap(HeapConfig{Name: "dynarec", Source: r, ListBlockSize: DynarecBlockSize, NoMap: true, Exec: true})
 }
 
 // SetLog directs the heap's debug logging (block maps and unmaps, rejected

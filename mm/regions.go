@@ -106,6 +106,9 @@ type Regions struct {
 	reserved uint64
 	// nMaps, nUnmaps, nProtects, nFailures count calls. Guarded by mu.
 	nMaps, nUnmaps, nProtects, nFailures uint64
+	// duals are the regions MapExec made, by the start of their RW view.
+	// Guarded by mu.
+	duals map[Addr]dualRegion
 	// closed is set by Close; afterwards every call fails with EINVAL.
 	// Guarded by mu.
 	closed bool
@@ -208,9 +211,14 @@ func (a *arena) findLocked(n, al uint64) (uint64, bool) {
 // commitLocked maps pages [s, s+n) of a over the reservation. On failure
 // the bitmap is left as it was.
 func (r *Regions) commitLocked(a *arena, s, n uint64, prot int) (AddrRange, error) {
+	return r.commitFlagsLocked(a, s, n, prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+}
+
+// commitFlagsLocked is commitLocked with the anonymous mapping's flags.
+func (r *Regions) commitFlagsLocked(a *arena, s, n uint64, prot, flags int) (AddrRange, error) {
 	start := a.r.Start + Addr(s<<PageShift)
 	ar, _ := NewRange(start, n<<PageShift) // inside a.r, cannot overflow
-	if _, err := sysMmap(ar.Start, ar.Length(), prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED, -1, 0); err != nil {
+	if _, err := sysMmap(ar.Start, ar.Length(), prot, flags|unix.MAP_FIXED, -1, 0); err != nil {
 		return AddrRange{}, err
 	}
 	a.pages.setRange(s, n)
@@ -375,13 +383,14 @@ func (r *Regions) checkRangeLocked(ar AddrRange) error {
 func (r *Regions) Unmap(ar AddrRange) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.unmapLocked(ar); err != nil {
+	n, err := r.unmapViewsLocked(ar)
+	if err != nil {
 		r.nFailures++
 		r.log.Warn().Err(err).Stringer("range", ar).Msg("mm: Regions.Unmap failed")
 		return err
 	}
 	r.nUnmaps++
-	r.mapped -= ar.Length()
+	r.mapped -= n
 	return nil
 }
 
@@ -428,7 +437,7 @@ func (r *Regions) Protect(ar AddrRange, prot int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	err := r.checkRangeLocked(ar)
-	if err == nil && prot&^protMask != 0 {
+	if err == nil && (prot&^protMask != 0 || r.dualOverlapLocked(ar)) {
 		err = unix.EINVAL
 	}
 	if err == nil {
@@ -503,6 +512,7 @@ func (r *Regions) Close() error {
 		}
 	}
 	r.arenas, r.kmaps = nil, nil
+	r.duals = nil
 	r.mapped, r.reserved = 0, 0
 	r.closed = true
 	return first

@@ -33,11 +33,17 @@ func sysMmap(addr Addr, length uint64, prot, flags, fd int, off int64) (Addr, er
 // trim fails, the whole mapping is unmapped again and the error returned,
 // so no memory is left mapped that the caller does not know of.
 func sysMmapAligned(length, align uint64, prot int) (AddrRange, error) {
+	return sysMmapAlignedFlags(length, align, prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+}
+
+// sysMmapAlignedFlags is sysMmapAligned with the mapping flags given
+// (anonymous: MAP_PRIVATE or MAP_SHARED).
+func sysMmapAlignedFlags(length, align uint64, prot, flags int) (AddrRange, error) {
 	total, ok := Addr(length).AddLength(align - PageSize)
 	if !ok {
 		return AddrRange{}, unix.ENOMEM
 	}
-	a, err := sysMmap(0, uint64(total), prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, -1, 0)
+	a, err := sysMmap(0, uint64(total), prot, flags, -1, 0)
 	if err != nil {
 		return AddrRange{}, err
 	}
@@ -83,6 +89,17 @@ func sysMadvise(r AddrRange, advice int) error {
 func sysMremap(old AddrRange, newLen uint64, flags int, newAddr Addr) (Addr, error) {
 	r, _, e := unix.Syscall6(unix.SYS_MREMAP, uintptr(old.Start), uintptr(old.Length()), uintptr(newLen),
 		uintptr(flags), uintptr(newAddr), 0)
+	if e != 0 {
+		return 0, e
+	}
+	return Addr(r), nil
+}
+
+// sysMremapDup makes a second mapping of the length bytes of the shared
+// mapping at old (mremap with old_size 0), at newAddr with MREMAP_FIXED,
+// else where the kernel chooses.
+func sysMremapDup(old Addr, length uint64, flags int, newAddr Addr) (Addr, error) {
+	r, _, e := unix.Syscall6(unix.SYS_MREMAP, uintptr(old), 0, uintptr(length), uintptr(flags), uintptr(newAddr), 0)
 	if e != 0 {
 		return 0, e
 	}

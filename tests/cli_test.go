@@ -15,17 +15,23 @@ import (
 // TestRunStats runs guests of both modes with --stats and --audit and
 // checks what the stats file promises: the guest's work, the block cache
 // (blocks decoded once, executed many times, living in the dynarec heap),
-// the three heaps, and the 4 GiB audit's verdict with counts by class.
+// the heaps in use — the primary heap (the engine's thread context and
+// code filter) and the dynarec heap in every run, the host heap only when
+// the guest used thunks — and the 4 GiB audit's verdict with counts by
+// class, minemu's trampoline page among them.
 func TestRunStats(t *testing.T) {
 	for _, c := range []struct {
 		bin      string
 		args     []string
 		mode     string
 		minInsns float64
+		heaps    []string // in use: named, with live bytes
+		absent   []string // not in the stats
 	}{
-		{"sieve-i386", []string{"1"}, "32", 1e6},
-		{"sieve-x86_64", []string{"1"}, "64", 1e6},
-		{"libc-glibc-i386", []string{"printf"}, "32", 1e3},
+		{"sieve-i386", []string{"1"}, "32", 1e6, []string{"primary", "dynarec"}, []string{"host"}},
+		{"sieve-x86_64", []string{"1"}, "64", 1e6, []string{"primary", "dynarec"}, []string{"host"}},
+		{"libc-glibc-i386", []string{"printf"}, "32", 1e3, []string{"primary", "dynarec"}, []string{"host"}},
+		{"thunk-i386", nil, "32", 1e3, []string{"primary", "dynarec", "host"}, nil},
 	} {
 		t.Run(c.bin, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "stats.json")
@@ -65,9 +71,17 @@ func TestRunStats(t *testing.T) {
 			if n := num("mm.dynarec.list.mapped_bytes"); n == 0 {
 				t.Fatalf("mm.dynarec.list.mapped_bytes = 0: decoded blocks do not live in the dynarec heap")
 			}
-			for _, h := range []string{"primary", "host", "dynarec"} {
+			for _, h := range c.heaps {
 				if name, _ := lookup(m, "mm."+h+".name"); name != h {
 					t.Fatalf("mm.%s.name = %v, want %s", h, name, h)
+				}
+				if h != "host" && num("mm."+h+".live_bytes") == 0 {
+					t.Fatalf("mm.%s.live_bytes = 0: the heap has no user", h)
+				}
+			}
+			for _, h := range c.absent {
+				if v, ok := lookup(m, "mm."+h); ok {
+					t.Fatalf("mm.%s = %v: a heap with no user in this run is reported", h, v)
 				}
 			}
 			if ok, _ := lookup(m, "mm.audit.ok"); ok != true {
@@ -78,7 +92,7 @@ func TestRunStats(t *testing.T) {
 			}
 			classes, _ := lookup(m, "mm.audit.classes")
 			cm, _ := classes.(map[string]any)
-			for _, class := range []string{"guest", "internal"} {
+			for _, class := range []string{"guest", "internal", "trampoline"} {
 				if _, ok := cm[class]; !ok {
 					t.Fatalf("mm.audit.classes lacks %q: %v", class, classes)
 				}

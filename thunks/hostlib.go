@@ -717,6 +717,13 @@ func (d FreeDecision) String() string {
 // a guest-heap allocation, else why not. It reads the registration and
 // the NotHeap ranges without a lock and checks the mapping once.
 func (h *HostLib) guestRule(p mm.Addr) string {
+	if m, ok := h.mem.m.(interface {
+		ClassOf(mm.Addr) (mm.Class, bool)
+	}); ok {
+		if c, ok := m.ClassOf(p); ok && c == mm.ClassTrampoline {
+			return "minemu's own trampoline page"
+		}
+	}
 	for _, nr := range *h.notHeap.Load() {
 		if nr.Range.Contains(p) {
 			return nr.Name + " address"

@@ -389,6 +389,38 @@ func TestAdopt(t *testing.T) {
 	})
 }
 
+// TestTrampolineRefused: minemu's own page in the guest window (the
+// callback trap, mm.ClassTrampoline) is no heap's: free_any and adopt
+// refuse a pointer into it, saying why, and nothing reaches the guest's
+// free.
+func TestTrampolineRefused(t *testing.T) {
+	forModes(t, func(t *testing.T, e *env) {
+		e.gh.register()
+		tr, err := e.g.MapTrampoline([]byte{0x0f, 0x3e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := e.lib.Stats()
+		einval := -int32(unix.EINVAL)
+		e.logs.Reset()
+		if got := e.intResult(e.mustCall("free_any", uint64(tr.Start))); got != einval {
+			t.Fatalf("free_any(trampoline) = %d, want -EINVAL", got)
+		}
+		if got := e.intResult(e.mustCall("adopt", uint64(tr.Start+16))); got != einval {
+			t.Fatalf("adopt(trampoline) = %d, want -EINVAL", got)
+		}
+		if s := e.lib.Stats(); s.FreesRejected != before.FreesRejected+1 || s.FreesGuest != before.FreesGuest {
+			t.Fatalf("stats %+v, want one more rejected free and no guest free", s)
+		}
+		if logs := e.logs.String(); strings.Count(logs, "minemu's own trampoline page") != 2 {
+			t.Fatalf("logs %q: want both refusals to name the trampoline page", logs)
+		}
+		if len(e.gh.bad) != 0 || len(e.gh.live) != 0 {
+			t.Fatalf("the guest's free saw %#x", e.gh.bad)
+		}
+	})
+}
+
 func TestGuestStrdupCallsBack(t *testing.T) {
 	forModes(t, func(t *testing.T, e *env) {
 		if r := e.mustCall("guest_strdup", uint64(e.str("x"))); r != 0 {

@@ -228,7 +228,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		return s, err
 	}
 	if s.proc, err = engine.NewProcess(engine.Config{
-		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec,
+		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec, Data: s.primary,
 		BlockCacheBudget: opt.blockCache, Engine: opt.engine, Log: log,
 	}); err != nil {
 		return s, err
@@ -295,9 +295,14 @@ type guestStats struct {
 	FDBand   linux.FDBandStats  `json:"fd_band"`
 }
 
+// mmStats is the "mm" object of --stats. Every heap listed is in use: the
+// primary heap holds the engine's thread contexts and code filter, the
+// dynarec heap the decoded blocks, and the host heap, which maps nothing
+// before its first allocation, appears only when the guest used the thunk
+// layer.
 type mmStats struct {
 	Primary    mm.HeapStats       `json:"primary"`
-	Host       mm.HeapStats       `json:"host"`
+	Host       *mm.HeapStats      `json:"host,omitempty"`
 	Dynarec    mm.HeapStats       `json:"dynarec"`
 	Regions    mm.RegionsStats    `json:"regions"`
 	GuestSpace mm.GuestSpaceStats `json:"guest_space"`
@@ -309,11 +314,18 @@ func (s *session) stats(e cpu.Exit) runStats {
 		Exit:  exitStats{Status: e.Status(), Code: e.Code, Signal: int(e.Signal), Detail: e.Detail},
 		Guest: guestStats{Mode: s.mode.String(), Engine: s.proc.EngineName(), Stats: s.proc.Stats(), Syscalls: s.kernel.Stats(), FDBand: s.kernel.FDBand().Stats()},
 		MM: mmStats{
-			Primary: s.primary.Stats(), Host: s.host.Stats(), Dynarec: s.dynarec.Stats(),
+			Primary: s.primary.Stats(), Dynarec: s.dynarec.Stats(),
 			Regions: s.regions.Stats(), GuestSpace: s.space.Stats(),
 		},
 	}
 	st.Thunks = s.thunks.Stats()
+	thunked := false
+	for _, n := range st.Thunks.Calls {
+		thunked = thunked || n > 0
+	}
+	if hs := s.host.Stats(); hs.BlockMaps > 0 || thunked {
+		st.MM.Host = &hs
+	}
 	// Nothing is tolerated: a 32-bit guest only runs when nothing of
 	// minemu's lay below 4 GiB at start (checkWindowFree), so anything
 	// there now is a violation.

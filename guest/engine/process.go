@@ -123,9 +123,12 @@ type Process struct {
 	// orphans are retired blocks whose retirer was no thread (Invalidate,
 	// GuestWrote) or a thread that closed before their grace period ended.
 	orphans []retired
-	// trap is the guest address of the CallGuest return trap, 0 until
-	// first needed.
-	trap uint64
+	// trampoline is minemu's own page in the guest window, mapped by
+	// NewProcess before the guest runs (read and execute only): the
+	// CallGuest return trap at its start (trap), room for signal return
+	// trampolines after it. Immutable until Close.
+	trampoline mm.AddrRange
+	trap       uint64
 	// stats holds the process counters; Instructions and BlocksExecuted
 	// are those of closed threads.
 	stats Stats
@@ -173,8 +176,13 @@ func NewProcess(cfg Config) (*Process, error) {
 	if p.filter, p.filterMem, err = newFilter(p.data); err != nil {
 		return nil, fmt.Errorf("engine: code filter: %w", err)
 	}
+	if err := p.mapTrampoline(); err != nil {
+		p.freeFilter()
+		return nil, err
+	}
 	if p.engine, err = f(p); err != nil {
 		p.freeFilter()
+		p.unmapTrampoline()
 		return nil, fmt.Errorf("engine %q: %w", name, err)
 	}
 	if n, ok := cfg.Kernel.(cpu.GuestWriteNotifier); ok {
@@ -209,6 +217,7 @@ func (p *Process) Close() {
 	p.orphans = nil
 	p.norphans.Store(0)
 	p.freeFilter()
+	p.unmapTrampoline()
 	p.mu.Unlock()
 }
 
@@ -272,36 +281,53 @@ func (p *Process) CallGuest(c *cpu.CPU, fn uint64, args ...uint64) (uint64, erro
 	return t.CallGuest(c, fn, args...)
 }
 
-// trapAddr returns the address of the CallGuest return trap, mapping it on
-// first use: a page in the guest's window (through Space when there is
-// one) holding 0F 3E. Decoding recognises the address itself, so the page
-// needs no execute permission.
-func (p *Process) trapAddr() (uint64, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.trap != 0 {
-		return p.trap, nil
-	}
-	var a uint64
+// trapCode is the callback return trap: the bytes 0F 3E, which decode as
+// OpTrap anywhere and end a CallGuest only at the process's trap address.
+var trapCode = []byte{0x0f, 0x3e}
+
+// mapTrampoline maps the process's trampoline page with the callback trap
+// at its start: through Space (mm.ClassTrampoline, refused by the guest's
+// munmap and mprotect and by the thunks' frees), or, without one (tests),
+// an anonymous page reachable by a 32-bit guest.
+func (p *Process) mapTrampoline() error {
 	if p.space != nil {
-		r, err := p.space.MapBlock(mm.PageSize, mm.PageSize)
+		r, err := p.space.MapTrampoline(trapCode)
 		if err != nil {
-			return 0, fmt.Errorf("guest: mapping the callback trap: %w", err)
+			return fmt.Errorf("engine: mapping the trampoline page: %w", err)
 		}
-		a = uint64(r.Start)
+		p.trampoline = r
 	} else {
-		var err error
-		if a, err = mapAnonProt(mm.PageSize, p.mode == mm.Mode32, unix.PROT_READ|unix.PROT_WRITE); err != nil {
-			return 0, fmt.Errorf("guest: mapping the callback trap: %w", err)
+		a, err := mapAnonProt(mm.PageSize, p.mode == mm.Mode32, unix.PROT_READ|unix.PROT_WRITE)
+		if err != nil {
+			return fmt.Errorf("engine: mapping the trampoline page: %w", err)
+		}
+		copy(guestBytes(a, uint64(len(trapCode))), trapCode)
+		p.trampoline, _ = mm.NewRange(mm.Addr(a), mm.PageSize)
+		if _, _, e := unix.Syscall(unix.SYS_MPROTECT, uintptr(a), mm.PageSize, unix.PROT_READ|unix.PROT_EXEC); e != 0 {
+			p.unmapTrampoline()
+			return fmt.Errorf("engine: protecting the trampoline page: %w", e)
 		}
 	}
-	copy(guestBytes(a, 2), []byte{0x0f, 0x3e})
-	p.trap = a
-	return a, nil
+	p.trap = uint64(p.trampoline.Start)
+	return nil
 }
 
-// trapPC is the trap's address (0 before it is mapped), for decoding.
-func (p *Process) trapPCLocked() uint64 { return p.trap }
+func (p *Process) unmapTrampoline() {
+	if p.trampoline.Start == 0 {
+		return
+	}
+	if p.space != nil {
+		_ = p.space.UnmapTrampoline(p.trampoline) // fails only once the space is closed: then it is gone
+	} else {
+		unix.Syscall(unix.SYS_MUNMAP, uintptr(p.trampoline.Start), uintptr(p.trampoline.Length()), 0)
+	}
+	p.trampoline = mm.AddrRange{}
+}
+
+// Trampoline is minemu's own page in the guest window: the callback
+// return trap at its start; the rest is reserved for signal return
+// trampolines.
+func (p *Process) Trampoline() mm.AddrRange { return p.trampoline }
 
 func (p *Process) ipMask() uint64 {
 	if p.mode == mm.Mode32 {

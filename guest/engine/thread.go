@@ -215,7 +215,7 @@ func (t *Thread) loop() (exit cpu.Exit, trapped bool) {
 			}
 			c.RIP = t.pop(size)
 		case ReasonTrap:
-			if x.PC == p.trapPC() && t.callbacks > 0 {
+			if x.PC == p.trap && t.callbacks > 0 {
 				return cpu.Exit{}, true
 			}
 			return p.invalidExit(x.PC), false
@@ -228,13 +228,6 @@ func (t *Thread) loop() (exit cpu.Exit, trapped bool) {
 			return cpu.Exit{Signal: unix.SIGABRT, Detail: fmt.Sprintf("minemu internal error: engine %s returned no reason (guest rip %#x)", p.engineName, c.RIP)}, false
 		}
 	}
-}
-
-// trapPC is the trap's address, 0 before it is mapped.
-func (p *Process) trapPC() uint64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.trap
 }
 
 // pop pops a return address of size bytes (the near RET after a thunk).
@@ -460,10 +453,7 @@ func (t *Thread) CallGuest(c *cpu.CPU, fn uint64, args ...uint64) (uint64, error
 	if t.exit != nil {
 		return 0, &ExitError{Exit: *t.exit}
 	}
-	trap, err := p.trapAddr()
-	if err != nil {
-		return 0, err
-	}
+	trap := p.trap
 	saved := *c
 	sp := c.Regs[cpu.RSP]
 	if p.mode == mm.Mode64 {

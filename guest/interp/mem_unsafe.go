@@ -7,15 +7,11 @@
 // never sees one (guest memory lies outside the Go heap, and the pointers
 // live only in registers during one access). A fault on an unmapped or
 // protected page is turned into a Go panic by runtime/debug.SetPanicOnFault,
-// which the run loop recovers (machine.go).
+// which the engine's run loop recovers (engine.Thread.Run).
 
 package interp
 
-import (
-	"unsafe"
-
-	"golang.org/x/sys/unix"
-)
+import "unsafe"
 
 // gptr turns a guest address into a pointer. unsafe.Add on a nil base is
 // the one conversion go vet accepts for an address that did not come from
@@ -70,24 +66,4 @@ func guestBytes(a uint64, n uint64) []byte {
 		return nil
 	}
 	return unsafe.Slice((*byte)(gptr(a)), n)
-}
-
-// mapAnon maps n bytes of anonymous read-write memory for the machine's own
-// guest-visible use when there is no GuestSpace (tests); low asks for an
-// address below 2 GiB (MAP_32BIT), reachable by a 32-bit guest.
-func mapAnon(n uint64, low bool) (uint64, error) {
-	return mapAnonProt(n, low, unix.PROT_READ|unix.PROT_WRITE)
-}
-
-// mapAnonProt is mapAnon with the given protection.
-func mapAnonProt(n uint64, low bool, prot int) (uint64, error) {
-	flags := unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
-	if low {
-		flags |= unix.MAP_32BIT
-	}
-	p, err := unix.MmapPtr(-1, 0, nil, uintptr(n), prot, flags)
-	if err != nil {
-		return 0, err
-	}
-	return uint64(uintptr(p)), nil
 }

@@ -1,0 +1,31 @@
+// Package isa is the guest instruction set as minemu sees it: the decoder
+// wrapper over golang.org/x/arch/x86/x86asm, the op records instructions
+// are lowered into, and the lowering. It knows nothing of Linux or of the
+// engines that execute ops.
+//
+// # Paths
+//
+//  1. Decode (decode.go): bytes at an address become an x86asm.Inst, with
+//     x86asm's gaps filled first: minemu's own instructions (InstThunk,
+//     the 0F 3F stub with its 32-byte hash; InstTrap, 0F 3E), ENDBR and
+//     RDSSP (NOPs while CET is off), a LOCK the instruction does not take
+//     (#UD), an instruction longer than 15 bytes (#GP: ErrTooLong), bytes
+//     that run out (ErrTruncated).
+//  2. Lower (lower.go, lower_sse.go, lower_x87.go): one table indexed by
+//     the instruction's x86asm.Op (minemu's instructions after x86asm's)
+//     names the family function and its parameters; the result is an Op.
+//     An instruction the table does not list is unsupported.
+//  3. Fuse: a block's closing compare-and-branch pair becomes one op.
+//
+// # Op records (op.go)
+//
+// An Op is fixed-size (48 bytes) and pointer-free, so blocks of them can
+// live outside the Go heap: opcode, sizes, sub-operation or condition,
+// three operands (Kind and register number each), the one memory operand
+// an x86 instruction can have (Mem and Disp), an immediate, the vector
+// length (VEX.L), a lock bit, the instruction's address and length. The
+// operand kinds are resolved at lowering and packed into Form, so an
+// engine can tell an op's operand forms with one comparison. EA computes
+// a memory operand's linear address, modulo 2^32 in Mode32: a 32-bit guest
+// cannot form an address of minemu's.
+package isa
