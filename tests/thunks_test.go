@@ -195,13 +195,9 @@ func thunkCases() []thunkCase {
 }
 
 // callbacksRunnable is how many nested callbacks run before minemu ends
-// the guest. The thunk layer's bound is thunks.DefaultMaxCallbackDepth,
-// 64 callbacks in progress; guest.Machine.CallGuest has a bound of its own
-// that counts its run loops, the guest's Run loop among them, and so
-// refuses the 64th nested callback. Once CallGuest compares the callbacks
-// in progress instead (m.callbacks >= maxCallDepth), this is 64, nest 64
-// exits 0 and the golden files of the nest cases are recorded again.
-const callbacksRunnable = 63
+// the guest: the thunk layer's bound (thunks.DefaultMaxCallbackDepth) and
+// engine.Thread.CallGuest's both allow exactly 64 callbacks in progress.
+const callbacksRunnable = 64
 
 // thunkHolesCases are the regression runs of src/thunkholes.c (issue 13).
 func thunkHolesCases() []thunkCase {

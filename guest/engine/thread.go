@@ -15,7 +15,8 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-// maxCallDepth bounds nested CallGuest calls.
+// maxCallDepth bounds the CallGuest calls in progress on one thread:
+// exactly this many may nest.
 const maxCallDepth = 64
 
 // Thread is one guest thread's run state: its CPU, its context block, its
@@ -447,7 +448,9 @@ func (t *Thread) CallGuest(c *cpu.CPU, fn uint64, args ...uint64) (uint64, error
 	if c == nil || c != t.cpu {
 		return 0, fmt.Errorf("guest: CallGuest needs the CPU of the thread (mode %v)", p.mode)
 	}
-	if t.depth >= maxCallDepth {
+	if t.callbacks >= maxCallDepth {
+		// maxCallDepth callbacks may be in progress at once (the run
+		// loops, one more than the callbacks, are not what is bounded).
 		return 0, fmt.Errorf("guest: callback nesting deeper than %d", maxCallDepth)
 	}
 	if t.exit != nil {
