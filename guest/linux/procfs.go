@@ -193,6 +193,13 @@ func (k *Process) trackOpen(fd, flags int) unix.Errno {
 	k.trackClose(fd)
 	switch kind := k.procFile(fd); kind {
 	case procOther:
+		if k.minemusShmem(fd) {
+			// /proc/self/map_files/... of minemu's own shared memory
+			// (the dynarec heap's dual-mapped blocks): natively the guest
+			// has no such mapping, so no such file.
+			unix.Close(fd)
+			return unix.ENOENT
+		}
 	case procMem:
 		a := k.fdAccess(fd)
 		k.fdMu.Lock()
@@ -617,4 +624,29 @@ func (k *Process) mapsView() *mapsView {
 		v.stack = top - 1
 	}
 	return v
+}
+
+// minemusShmem reports whether fd is a file with no name (shared anonymous
+// memory or a memfd, as a /proc/<tid>/map_files open or a /proc/self/fd
+// reopen yields) that backs a mapping of this process which is not guest
+// memory: minemu's own shared memory, such as the writable view of the
+// dynarec heap's code blocks. Opening it would hand the guest a writable
+// descriptor to memory the guest must not reach. Only unnamed files pay
+// for the walk of /proc/self/maps.
+func (k *Process) minemusShmem(fd int) bool {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink != 0 {
+		return false
+	}
+	es, err := mm.ReadMaps()
+	if err != nil {
+		return true // cannot tell: refuse rather than risk it
+	}
+	for _, e := range es {
+		if e.Inode == st.Ino && e.DevMajor == unix.Major(st.Dev) && e.DevMinor == unix.Minor(st.Dev) &&
+			!k.space.IsMapped(e.Range, 0) {
+			return true
+		}
+	}
+	return false
 }

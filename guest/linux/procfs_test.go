@@ -787,3 +787,47 @@ func FuzzFilterMaps(f *testing.F) {
 		}
 	})
 }
+
+// TestMapFilesOfMinemusShmem opens /proc/self/map_files entries as a guest:
+// one of shared anonymous memory outside the guest's (what the dynarec
+// heap's writable code views are) must not open — natively the guest has
+// no such mapping — while the guest's own shared mapping opens as on the
+// kernel. Opening map_files needs CAP_SYS_ADMIN; without it the kernel
+// refuses both, and the first assertion holds all the same.
+func TestMapFilesOfMinemusShmem(t *testing.T) {
+	for _, tc := range abiCases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSysEnv(t, tc.mode, tc.abi)
+			// minemu's: shared anonymous memory GuestSpace knows nothing of.
+			own, err := unix.Mmap(-1, 0, mm.PageSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Munmap(own)
+			ownAddr := uint64(uintptr(unsafePointer(own)))
+			name := fmt.Sprintf("/proc/self/map_files/%x-%x", ownAddr, ownAddr+mm.PageSize)
+			if r := e.sys("openat", atFDCWD, e.str(e.mem, name), unix.O_RDWR, 0); r >= 0 {
+				e.sys("close", uint64(r))
+				t.Fatalf("openat(%s) = %d: the guest got a descriptor to minemu's shared memory", name, r)
+			}
+			// The guest's own shared mapping.
+			g, err := e.space.Mmap(0, mm.PageSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS, -1, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gname := fmt.Sprintf("/proc/self/map_files/%x-%x", uint64(g), uint64(g)+mm.PageSize)
+			hostOpens := false
+			if fd, err := unix.Open(gname, unix.O_RDWR, 0); err == nil {
+				unix.Close(fd)
+				hostOpens = true // the kernel lets this process open it: so must minemu
+			}
+			r := e.sys("openat", atFDCWD, e.str(e.mem, gname), unix.O_RDWR, 0)
+			if got := r >= 0; got != hostOpens {
+				t.Fatalf("openat(%s) = %d; the kernel opens it: %v", gname, r, hostOpens)
+			}
+			if r >= 0 {
+				e.sys("close", uint64(r))
+			}
+		})
+	}
+}
