@@ -16,13 +16,13 @@ import (
 
 // Add returns a + b (fadd).
 func (e *Env) Add(a, b F80) F80 {
-	e.Raised = 0
+	e.begin()
 	return e.add(a, b, false)
 }
 
 // Sub returns a - b (fsub; fsubr is Sub(b, a)).
 func (e *Env) Sub(a, b F80) F80 {
-	e.Raised = 0
+	e.begin()
 	return e.add(a, b, true)
 }
 
@@ -156,7 +156,7 @@ func (x F80) norm() (uint64, int) {
 
 // Mul returns a * b (fmul).
 func (e *Env) Mul(a, b F80) F80 {
-	e.Raised = 0
+	e.begin()
 	if r, ok := e.pre2(a, b); ok {
 		return r
 	}
@@ -185,7 +185,7 @@ func (e *Env) Mul(a, b F80) F80 {
 
 // Div returns a / b (fdiv; fdivr is Div(b, a)).
 func (e *Env) Div(a, b F80) F80 {
-	e.Raised = 0
+	e.begin()
 	neg := a.Neg() != b.Neg()
 	// A zero divisor is seen before a denormal dividend: x/0 raises ZE
 	// alone.
@@ -234,7 +234,7 @@ func div128(ma, mb uint64) (hi, lo uint64, exp int) {
 
 // Sqrt returns the square root of x (fsqrt).
 func (e *Env) Sqrt(x F80) F80 {
-	e.Raised = 0
+	e.begin()
 	switch {
 	case x.isUnsupported():
 		return e.invalid()

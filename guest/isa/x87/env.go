@@ -60,6 +60,16 @@ type Env struct {
 	CW     uint16
 	SW     uint16
 	Raised uint16
+	// abort is the set of exceptions that, unmasked, abandon the current
+	// operation: IE, DE and ZE, less DE for loads, plus OE and UE for
+	// stores to memory. Set by every operation.
+	abort uint16
+}
+
+// begin starts an operation.
+func (e *Env) begin() {
+	e.Raised = 0
+	e.abort = IE | DE | ZE
 }
 
 // NewEnv returns an Env in the state fninit leaves.
@@ -69,11 +79,12 @@ func NewEnv() Env { return Env{CW: DefaultCW} }
 // operation, denormal operand or zero divide exception. The hardware then
 // leaves its destination and the stack unchanged (no store, no pop), and
 // so must the caller. An unmasked overflow or underflow on a store to
-// memory (ToFloat32, ToFloat64) also aborts it. Unmasked overflow and
+// memory (ToFloat32, ToFloat64) also aborts it, and an unmasked denormal
+// operand of a load (FromFloat32, FromFloat64) does not. Unmasked overflow and
 // underflow on register results are not aborts: the result returned is
 // then the one the hardware writes, with its exponent wrapped by 24576.
 func (e *Env) Aborted() bool {
-	return e.Raised&^e.CW&(IE|DE|ZE) != 0 || e.Raised&SF != 0 && e.CW&IE == 0
+	return e.Raised&^e.CW&e.abort != 0
 }
 
 // raise records exception flags.
@@ -100,7 +111,7 @@ func (e *Env) setCC(cc uint16) { e.SW = e.SW&^(C0|C2|C3) | cc }
 // masked response is the indefinite, which it returns; when IE is
 // unmasked the caller leaves the registers unchanged (Aborted is true).
 func (e *Env) StackFault(overflow bool) F80 {
-	e.Raised = 0
+	e.begin()
 	e.raise(IE | SF)
 	e.setC1(overflow)
 	return Indefinite

@@ -13,14 +13,14 @@ type F80 struct {
 type Class uint8
 
 const (
-	Zero          Class = iota // exponent 0, significand 0
-	Denormal                   // exponent 0, integer bit 0, significand not 0
-	PseudoDenormal             // exponent 0, integer bit 1: read as a denormal
-	Normal                     // exponent 1..0x7ffe, integer bit 1
-	Infinity                   // exponent 0x7fff, significand 0x8000000000000000
-	QNaN                       // exponent 0x7fff, bits 63 and 62 set
-	SNaN                       // exponent 0x7fff, bit 63 set, bit 62 clear, fraction not 0
-	Unsupported                // unnormal, pseudo-NaN, pseudo-infinity: invalid operands
+	Zero           Class = iota // exponent 0, significand 0
+	Denormal                    // exponent 0, integer bit 0, significand not 0
+	PseudoDenormal              // exponent 0, integer bit 1: read as a denormal
+	Normal                      // exponent 1..0x7ffe, integer bit 1
+	Infinity                    // exponent 0x7fff, significand 0x8000000000000000
+	QNaN                        // exponent 0x7fff, bits 63 and 62 set
+	SNaN                        // exponent 0x7fff, bit 63 set, bit 62 clear, fraction not 0
+	Unsupported                 // unnormal, pseudo-NaN, pseudo-infinity: invalid operands
 )
 
 const (

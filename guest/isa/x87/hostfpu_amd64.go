@@ -113,7 +113,7 @@ func hostFtst(s *hostState) // b with 0
 func hostFxam(s *hostState) // b
 
 //go:noescape
-func hostFxamEmpty(s *hostState) // an empty ST(0)
+func hostFxamEmpty(s *hostState) // ST(0) = b freed (ffree) first
 
 // Stores of ST(0) = b to the memory operand (fst/fist/fisttp/fbstp; b is
 // popped, the value left is a).
@@ -165,3 +165,11 @@ func hostFildM32(s *hostState)
 
 //go:noescape
 func hostFildM64(s *hostState)
+
+// The popping compares (fcomp, fcomip): TOP in FSW shows the pop.
+//
+//go:noescape
+func hostFcomp(s *hostState)
+
+//go:noescape
+func hostFcomip(s *hostState)

@@ -283,6 +283,8 @@ TEXT ·hostFxam(SB), NOSPLIT, $0-8
 // func hostFxamEmpty(s *hostState)
 TEXT ·hostFxamEmpty(SB), NOSPLIT, $0-8
 	PRE
+	LDB
+	BYTE $0xDD; BYTE $0xC0
 	BYTE $0xD9; BYTE $0xE5
 	POST
 	FIN
@@ -435,4 +437,21 @@ TEXT ·hostFildM64(SB), NOSPLIT, $0-8
 	POST
 	STR0
 	STR1
+	FIN
+// func hostFcomp(s *hostState)
+TEXT ·hostFcomp(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	LDB
+	BYTE $0xD8; BYTE $0xD9
+	POST
+	FIN
+
+// func hostFcomip(s *hostState)
+TEXT ·hostFcomip(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	LDB
+	BYTE $0xDF; BYTE $0xF1
+	POST
 	FIN
