@@ -21,10 +21,10 @@ const topMask = 7 << 11
 
 // checkBinary runs a binary popping operation on the host (ST(1) = a op
 // b, pop) and in the engine and reports a difference.
-func checkBinary(t *testing.T, op binOp, cw uint16, a, b F80) bool {
+func checkBinary(t *testing.T, op binOp, cw, sw0 uint16, a, b F80) bool {
 	t.Helper()
-	o := host(op.host, cw, a, b, nil)
-	e := Env{CW: cw}
+	o := hostSW(op.host, cw, sw0, a, b, nil)
+	e := Env{CW: cw, SW: sw0}
 	r := op.eng(&e, a, b)
 	top := o.sw >> 11 & 7
 	want := r
@@ -33,8 +33,8 @@ func checkBinary(t *testing.T, op binOp, cw uint16, a, b F80) bool {
 		want, wantTop = b, 6
 	}
 	if o.r0 != want || o.sw&^topMask != e.SW || top != wantTop {
-		t.Errorf("%s cw=%04x a=%v b=%v: host %v sw=%04x top=%d, engine %v sw=%04x aborted=%v",
-			op.name, cw, a, b, o.r0, o.sw&^topMask, top, r, e.SW, e.Aborted())
+		t.Errorf("%s cw=%04x sw0=%04x a=%v b=%v: host %v sw=%04x top=%d, engine %v sw=%04x aborted=%v",
+			op.name, cw, sw0, a, b, o.r0, o.sw&^topMask, top, r, e.SW, e.Aborted())
 		return false
 	}
 	return true
@@ -47,7 +47,7 @@ func TestBinaryHost(t *testing.T) {
 			bad := 0
 			for i := 0; i < *flagIters && bad < 20; i++ {
 				a, b := g.pair()
-				if !checkBinary(t, op, g.cw(), a, b) {
+				if !checkBinary(t, op, g.cw(), g.sw0(), a, b) {
 					bad++
 				}
 			}
@@ -68,8 +68,9 @@ func TestSqrtHost(t *testing.T) {
 			}
 		}
 		cw := g.cw()
-		o := host(hostFsqrt, cw, One, x, nil)
-		e := Env{CW: cw}
+		sw0 := g.sw0()
+		o := hostSW(hostFsqrt, cw, sw0, One, x, nil)
+		e := Env{CW: cw, SW: sw0}
 		r := e.Sqrt(x)
 		want := r
 		if e.Aborted() {

@@ -24,8 +24,9 @@ func TestCompareHost(t *testing.T) {
 					b = a
 				}
 				cw := g.cw()
-				o := host(tc.host, cw, a, b, nil)
-				e := Env{CW: cw}
+				sw0 := g.sw0()
+				o := hostSW(tc.host, cw, sw0, a, b, nil)
+				e := Env{CW: cw, SW: sw0}
 				var ok bool
 				if tc.flags {
 					// The host's flags before fcomi: whatever the Go code left;
@@ -70,8 +71,9 @@ func TestUnaryHost(t *testing.T) {
 			for i := 0; i < *flagIters && bad < 20; i++ {
 				x := g.storeOperand()
 				cw := g.cw()
-				o := host(tc.host, cw, One, x, nil)
-				e := Env{CW: cw}
+				sw0 := g.sw0()
+				o := hostSW(tc.host, cw, sw0, One, x, nil)
+				e := Env{CW: cw, SW: sw0}
 				r := tc.eng(&e, x)
 				want := r
 				if e.Aborted() {
@@ -96,11 +98,86 @@ func TestExamineHost(t *testing.T) {
 		if empty {
 			h = hostFxamEmpty
 		}
-		o := host(h, DefaultCW, One, x, nil)
-		e := NewEnv()
+		sw0 := g.sw0()
+		o := hostSW(h, DefaultCW, sw0, One, x, nil)
+		e := Env{CW: DefaultCW, SW: sw0}
 		e.Examine(x, empty)
 		if o.sw&^topMask != e.SW {
 			t.Errorf("fxam x=%v empty=%v: host sw=%04x, engine sw=%04x", x, empty, o.sw&^topMask, e.SW)
+			bad++
+		}
+	}
+}
+
+// premOperands draws x and y for fprem: exponent differences around 0,
+// 63/64 and the partial-remainder steps.
+func (g *gen) premOperands() (x, y F80) {
+	x, y = g.pair()
+	if g.r.IntN(2) == 0 && x.SE&expMax != 0 && x.SE&expMax != expMax {
+		d := [...]int{-2, -1, 0, 1, 2, 31, 32, 33, 62, 63, 64, 65, 95, 96, 100, 1000}[g.r.IntN(16)]
+		ex := int(x.SE&expMax) - d
+		if ex > 0 && ex < 0x7fff {
+			y = F80{g.mant(), g.sign() | uint16(ex)}
+		}
+	}
+	return x, y
+}
+
+func TestPremScaleHost(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		host func(*hostState)
+		eng  func(e *Env, x, y F80) F80
+	}{
+		{"fprem", hostFprem, func(e *Env, x, y F80) F80 { return e.Prem(x, y, false) }},
+		{"fprem1", hostFprem1, func(e *Env, x, y F80) F80 { return e.Prem(x, y, true) }},
+		{"fscale", hostFscale, (*Env).Scale},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newGen(*flagSeed + 7)
+			bad := 0
+			for i := 0; i < *flagIters && bad < 20; i++ {
+				x, y := g.premOperands()
+				if tc.name == "fscale" && g.r.IntN(2) == 0 {
+					y = fromInt(int64(1+g.r.IntN(70000)), g.sign())
+					if g.r.IntN(2) == 0 {
+						y = F80{g.mant(), g.sign() | uint16(expBias+g.r.IntN(20))}
+					}
+				}
+				cw := g.cw()
+				sw0 := g.sw0()
+				o := hostSW(tc.host, cw, sw0, y, x, nil)
+				e := Env{CW: cw, SW: sw0}
+				r := tc.eng(&e, x, y)
+				want := r
+				if e.Aborted() {
+					want = x
+				}
+				if o.r0 != want || o.r1 != y || o.sw&^topMask != e.SW {
+					t.Errorf("%s cw=%04x sw0=%04x x=%v y=%v: host %v sw=%04x, engine %v sw=%04x", tc.name, cw, sw0, x, y, o.r0, o.sw&^topMask, r, e.SW)
+					bad++
+				}
+			}
+		})
+	}
+}
+
+func TestExtractHost(t *testing.T) {
+	g := newGen(*flagSeed + 8)
+	bad := 0
+	for i := 0; i < *flagIters && bad < 20; i++ {
+		x := g.f80()
+		cw := g.cw()
+		sw0 := g.sw0()
+		o := hostSW(hostFxtract, cw, sw0, One, x, nil)
+		e := Env{CW: cw, SW: sw0}
+		ex, sig := e.Extract(x)
+		w0, w1 := sig, ex
+		if e.Aborted() {
+			w0, w1 = x, One
+		}
+		if o.r0 != w0 || o.r1 != w1 || o.sw&^topMask != e.SW {
+			t.Errorf("fxtract cw=%04x x=%v: host %v %v sw=%04x, engine %v %v sw=%04x", cw, x, o.r0, o.r1, o.sw&^topMask, sig, ex, e.SW)
 			bad++
 		}
 	}

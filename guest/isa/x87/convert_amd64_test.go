@@ -59,8 +59,9 @@ func TestStoreHost(t *testing.T) {
 			for i := 0; i < *flagIters && bad < 20; i++ {
 				x := g.storeOperand()
 				cw := g.cw()
-				o := host(op.host, cw, One, x, sentinel)
-				e := Env{CW: cw}
+				sw0 := g.sw0()
+				o := hostSW(op.host, cw, sw0, One, x, sentinel)
+				e := Env{CW: cw, SW: sw0}
 				got := op.eng(&e, x)
 				want := append([]byte(nil), got...)
 				wantTop := uint16(7) // popped
@@ -138,8 +139,9 @@ func TestLoadHost(t *testing.T) {
 			for i := 0; i < *flagIters && bad < 20; i++ {
 				m := g.memOperand(op.size)
 				cw := g.cw()
-				o := host(op.host, cw, One, F80{}, m)
-				e := Env{CW: cw}
+				sw0 := g.sw0()
+				o := hostSW(op.host, cw, sw0, One, F80{}, m)
+				e := Env{CW: cw, SW: sw0}
 				r := op.eng(&e, m)
 				want, wantTop := r, uint16(6)
 				if e.Aborted() {

@@ -66,8 +66,10 @@ type Env struct {
 	abort uint16
 }
 
-// begin starts an operation.
+// begin starts an operation. Every operation writes C1; it is clear
+// unless the operation sets it (round-up, quotient bit, sign).
 func (e *Env) begin() {
+	e.SW &^= C1
 	e.Raised = 0
 	e.abort = IE | DE | ZE
 }

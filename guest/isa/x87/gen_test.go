@@ -136,3 +136,10 @@ var (
 	flagIters = flag.Int("x87.iters", 100000, "differential cases per operation")
 	flagSeed  = flag.Uint64("x87.seed", 1, "seed of the operand generator")
 )
+
+// sw0 is a status word to start from: random condition codes, so that
+// the tests see which ones an operation leaves alone.
+func (g *gen) sw0() uint16 {
+	v := uint16(g.r.IntN(16))
+	return (v&7)<<8 | v>>3<<14
+}

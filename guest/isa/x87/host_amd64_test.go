@@ -25,8 +25,17 @@ type hostOut struct {
 // host runs f on the host FPU with control word cw, a = ST(1) and b = ST(0)
 // (see hostfpu_amd64.go) and memory operand mem.
 func host(f func(*hostState), cw uint16, a, b F80, mem []byte) hostOut {
+	return hostSW(f, cw, 0, a, b, mem)
+}
+
+// hostSW is host starting from status word sw0 (condition codes only:
+// pending exceptions would trap).
+func hostSW(f func(*hostState), cw, sw0 uint16, a, b F80, mem []byte) hostOut {
 	var s hostState
 	binary.LittleEndian.PutUint16(s[hsCW:], cw)
+	binary.LittleEndian.PutUint16(s[hsEnv:], cw)
+	binary.LittleEndian.PutUint16(s[hsEnv+4:], sw0)
+	binary.LittleEndian.PutUint16(s[hsEnv+8:], 0xffff)
 	put80(s[hsA:], a)
 	put80(s[hsB:], b)
 	// Sentinels: a register store that did not happen leaves these.

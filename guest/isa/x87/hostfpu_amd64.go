@@ -2,7 +2,9 @@ package x87
 
 // The host FPU, for the tests only. Each host* function runs one x87
 // instruction on the machine's own FPU: it initialises the FPU (fninit),
-// loads the control word from s[0:2], pushes the 80-bit values at s[8:18]
+// loads the 28-byte environment at s[88:116] (control word, status word
+// with the condition codes the test starts from, tag word all empty),
+// pushes the 80-bit values at s[8:18]
 // (a, which becomes ST(1)) and s[24:34] (b, ST(0)), runs the instruction,
 // stores FSW at s[2:4] and the low 32 bits of RFLAGS at s[4:8], clears the
 // exception flags (fnclex, so that the stores that follow cannot trap),
@@ -11,7 +13,7 @@ package x87
 // calls these functions; the linker drops them from every binary but the
 // tests'.
 
-type hostState [96]byte
+type hostState [128]byte
 
 const (
 	hsCW    = 0
@@ -22,6 +24,7 @@ const (
 	hsR0    = 40
 	hsR1    = 56
 	hsMem   = 72
+	hsEnv   = 88
 )
 
 // Binary operations leave one value: ST(0) = a op b.

@@ -1,11 +1,11 @@
 #include "textflag.h"
 
 // See hostfpu_amd64.go. DI holds the state pointer; the x87 instructions
-// are written as bytes: fninit (DB E3), fldcw [rdi] (D9 2F), fld tword
+// are written as bytes: fninit (DB E3), fldenv [rdi+88] (D9 67 58), fld tword
 // [rdi+d] (DB 6F d), fnstsw [rdi+2] (DD 7F 02), fnclex (DB E2), fstp tword
 // [rdi+d] (DB 7F d). The operation is the bytes between the loads and P.
 
-#define PRE MOVQ s+0(FP), DI; BYTE $0xDB; BYTE $0xE3; BYTE $0xD9; BYTE $0x2F
+#define PRE MOVQ s+0(FP), DI; BYTE $0xDB; BYTE $0xE3; BYTE $0xD9; BYTE $0x67; BYTE $0x58
 #define LDA BYTE $0xDB; BYTE $0x6F; BYTE $0x08
 #define LDB BYTE $0xDB; BYTE $0x6F; BYTE $0x18
 #define POST BYTE $0xDD; BYTE $0x7F; BYTE $0x02; PUSHFQ; POPQ AX; MOVL AX, 4(DI); BYTE $0xDB; BYTE $0xE2

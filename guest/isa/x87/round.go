@@ -21,7 +21,9 @@ import "math/bits"
 //   - a result whose rounded exponent exceeds 0x7ffe overflows: masked,
 //     it becomes infinity or the largest finite value of the precision,
 //     as RC and the sign say (OE and PE); unmasked, it is the rounded
-//     significand with its exponent minus 24576.
+//     significand with its exponent minus 24576;
+//   - (fscale only) when even the wrapped exponent is out of range, the
+//     unmasked result is infinity or zero whatever RC says.
 //
 // PE is raised for every inexact result, and C1 is set when the
 // magnitude was rounded up and cleared otherwise.
@@ -116,6 +118,12 @@ func (e *Env) round(neg bool, exp int, hi, lo uint64, p int) F80 {
 	}
 	switch {
 	case rexp > 0x7ffe:
+		if !e.masked(OE) && rexp-wrapBias > 0x7ffe {
+			// Unmasked but out of range even wrapped (fscale only).
+			e.raise(OE | PE)
+			e.setC1(true)
+			return infOf(neg)
+		}
 		if !e.masked(OE) {
 			e.setC1(up)
 			f := uint16(OE)
@@ -133,6 +141,11 @@ func (e *Env) round(neg bool, exp int, hi, lo uint64, p int) F80 {
 		e.setC1(false)
 		return F80{^uint64(0) << s, sgn(neg) | 0x7ffe}
 	case rexp < 1:
+		if !e.masked(UE) && rexp+wrapBias < 1 {
+			e.raise(UE | PE)
+			e.setC1(false)
+			return zeroOf(neg)
+		}
 		if !e.masked(UE) {
 			e.setC1(up)
 			f := uint16(UE)
