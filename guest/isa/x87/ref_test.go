@@ -42,8 +42,8 @@ func fromBig(f *big.Float) F80 {
 }
 
 var (
-	refOnce          sync.Once
-	refPi, refLn2    *big.Float
+	refOnce           sync.Once
+	refPi, refLn2     *big.Float
 	refPiHalf, refPi4 *big.Float
 )
 

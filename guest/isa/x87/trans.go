@@ -553,7 +553,7 @@ func (e *Env) Yl2xp1(y, x F80) F80 {
 	if xd.hi >= -0.29 && xd.hi <= 0.41 {
 		l = ddMul(lnOnePlus(xd), ddConsts[cLog2e])
 	} else {
-		w := ddAddF(xd, 1) // exact for -1 < x < 0: Sterbenz
+		w := ddAddF(xd, 1)        // exact for -1 < x < 0: Sterbenz
 		_, we := math.Frexp(w.hi) // w.hi in [2^(we-1), 2^we)
 		w = ddLdexp(w, 1-we)      // [1, 2)
 		we--

@@ -74,7 +74,9 @@ var pi66Half = func() *big.Float {
 	return newF().Quo(p, newF().SetInt64(2))
 }()
 
-func finite(x F80) bool { return x.Class() == Normal || x.Class() == Denormal || x.Class() == PseudoDenormal }
+func finite(x F80) bool {
+	return x.Class() == Normal || x.Class() == Denormal || x.Class() == PseudoDenormal
+}
 
 var transOps = []transOp{
 	{name: "fsin", host: hostFsin, eng: func(e *Env, a, b F80) (F80, F80) { return e.Sin(b), a },
