@@ -1,6 +1,7 @@
 package x87
 
 import (
+	"encoding/binary"
 	"flag"
 	"math/rand/v2"
 )
@@ -142,4 +143,99 @@ var (
 func (g *gen) sw0() uint16 {
 	v := uint16(g.r.IntN(16))
 	return (v&7)<<8 | v>>3<<14
+}
+
+// sqrtOperand is an operand for fsqrt: general, or an exact square (a
+// tie at 24 bits now and then).
+func (g *gen) sqrtOperand() F80 {
+	if g.r.IntN(3) != 0 {
+		return g.f80()
+	}
+	m := g.r.Uint64() >> uint(32+g.r.IntN(33))
+	if m == 0 {
+		m = 3
+	}
+	x := fromU64(m*m, 0)
+	x.SE += uint16(g.r.IntN(200)) - 100
+	return x
+}
+
+// premOperands draws x and y for fprem: exponent differences around 0,
+// 63/64 and the partial-remainder steps.
+func (g *gen) premOperands() (x, y F80) {
+	x, y = g.pair()
+	if g.r.IntN(2) == 0 && x.SE&expMax != 0 && x.SE&expMax != expMax {
+		d := [...]int{-2, -1, 0, 1, 2, 31, 32, 33, 62, 63, 64, 65, 95, 96, 100, 1000}[g.r.IntN(16)]
+		ex := int(x.SE&expMax) - d
+		if ex > 0 && ex < 0x7fff {
+			y = F80{g.mant(), g.sign() | uint16(ex)}
+		}
+	}
+	return x, y
+}
+
+// scaleOperands draws x and the scale y for fscale.
+func (g *gen) scaleOperands() (x, y F80) {
+	x, y = g.pair()
+	switch g.r.IntN(3) {
+	case 0:
+		y = fromInt(int64(1+g.r.IntN(70000)), g.sign())
+	case 1:
+		y = F80{g.mant(), g.sign() | uint16(expBias+g.r.IntN(20))}
+	}
+	return x, y
+}
+
+// storeOperand draws values for the stores: the general operands, and
+// values near the float32 and float64 ranges' ends and the integer
+// limits.
+func (g *gen) storeOperand() F80 {
+	switch g.r.IntN(6) {
+	case 0: // float32 / float64 overflow and underflow thresholds
+		e := [...]int{127, 128, -126, -127, -149, -150, 1023, 1024, -1022, -1023, -1074, -1075, -1076, -151}[g.r.IntN(14)]
+		return F80{g.mant(), g.sign() | uint16(expBias+e+g.r.IntN(3)-1)}
+	case 1: // integer limits
+		e := [...]int{15, 16, 31, 32, 63, 64, 59, 60}[g.r.IntN(8)]
+		return F80{g.mant(), g.sign() | uint16(expBias+e-1-g.r.IntN(2))}
+	case 2: // small values: rounding to an integer
+		return F80{g.mant(), g.sign() | uint16(expBias+g.r.IntN(70)-4)}
+	}
+	return g.f80()
+}
+
+// memOperand draws memory bytes for a load: random bits, with the
+// exponent field often all ones or zero.
+func (g *gen) memOperand(size int) []byte {
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint64(b, g.r.Uint64()>>uint(g.r.IntN(64)))
+	binary.LittleEndian.PutUint64(b[8:], g.r.Uint64())
+	v := binary.LittleEndian.Uint64(b)
+	switch size {
+	case 4:
+		switch g.r.IntN(4) {
+		case 0:
+			v |= 0x7f800000
+		case 1:
+			v &^= 0x7f800000
+		}
+		v = v&0x7fffffff | uint64(g.r.IntN(2))<<31
+	case 8:
+		switch g.r.IntN(4) {
+		case 0:
+			v |= 0x7ff0000000000000
+		case 1:
+			v &^= 0x7ff0000000000000
+		}
+		v = v&^(1<<63) | uint64(g.r.IntN(2))<<63
+	case 10:
+		for i := 0; i < 9; i++ { // mostly valid digits
+			if g.r.IntN(20) != 0 {
+				b[i] = byte(g.r.IntN(10))<<4 | byte(g.r.IntN(10))
+			}
+		}
+		b[9] &= 0x80
+		return b
+	}
+	binary.LittleEndian.PutUint64(b, v)
+	return b
 }

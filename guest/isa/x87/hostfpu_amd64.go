@@ -176,3 +176,29 @@ func hostFcomp(s *hostState)
 
 //go:noescape
 func hostFcomip(s *hostState)
+
+// The constant loads (ST(0) = the constant, ST(1) = a is not stored).
+//
+//go:noescape
+func hostFldpi(s *hostState)
+
+//go:noescape
+func hostFldl2e(s *hostState)
+
+//go:noescape
+func hostFldl2t(s *hostState)
+
+//go:noescape
+func hostFldlg2(s *hostState)
+
+//go:noescape
+func hostFldln2(s *hostState)
+
+// Stack faults: faddp with ST(1) empty (ST(0) = the result), and a ninth
+// push (ST(0) = what it left).
+//
+//go:noescape
+func hostFaddUnderflow(s *hostState)
+
+//go:noescape
+func hostFldOverflow(s *hostState)

@@ -455,3 +455,73 @@ TEXT ·hostFcomip(SB), NOSPLIT, $0-8
 	BYTE $0xDF; BYTE $0xF1
 	POST
 	FIN
+
+// func hostFldpi(s *hostState)
+TEXT ·hostFldpi(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	BYTE $0xD9; BYTE $0xEB
+	POST
+	STR0
+	FIN
+
+// func hostFldl2e(s *hostState)
+TEXT ·hostFldl2e(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	BYTE $0xD9; BYTE $0xEA
+	POST
+	STR0
+	FIN
+
+// func hostFldl2t(s *hostState)
+TEXT ·hostFldl2t(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	BYTE $0xD9; BYTE $0xE9
+	POST
+	STR0
+	FIN
+
+// func hostFldlg2(s *hostState)
+TEXT ·hostFldlg2(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	BYTE $0xD9; BYTE $0xEC
+	POST
+	STR0
+	FIN
+
+// func hostFldln2(s *hostState)
+TEXT ·hostFldln2(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	BYTE $0xD9; BYTE $0xED
+	POST
+	STR0
+	FIN
+
+// func hostFaddUnderflow(s *hostState): faddp with ST(1) empty.
+TEXT ·hostFaddUnderflow(SB), NOSPLIT, $0-8
+	PRE
+	LDB
+	BYTE $0xDE; BYTE $0xC1
+	POST
+	STR0
+	FIN
+
+// func hostFldOverflow(s *hostState): a ninth push.
+TEXT ·hostFldOverflow(SB), NOSPLIT, $0-8
+	PRE
+	LDB
+	LDB
+	LDB
+	LDB
+	LDB
+	LDB
+	LDB
+	LDB
+	LDA
+	POST
+	STR0
+	FIN

@@ -214,3 +214,55 @@ func (e *Env) Extract(x F80) (exp, sig F80) {
 	}
 	return ev, F80{m, sgn(x.Neg()) | expBias}
 }
+
+// Constant names a value the constant loads push.
+type Constant uint8
+
+const (
+	ConstOne  Constant = iota // fld1
+	ConstL2T                  // fldl2t: log2 10
+	ConstL2E                  // fldl2e: log2 e
+	ConstPi                   // fldpi
+	ConstLG2                  // fldlg2: log10 2
+	ConstLN2                  // fldln2: ln 2
+	ConstZero                 // fldz
+)
+
+// Const returns a constant rounded to 64 bits as RC says (fld1, fldl2t,
+// fldl2e, fldpi, fldlg2, fldln2, fldz). It raises nothing (not even PE)
+// and clears C1.
+func (e *Env) Const(c Constant) F80 {
+	e.begin()
+	var v dd
+	switch c {
+	case ConstOne:
+		return One
+	case ConstZero:
+		return PosZero
+	case ConstL2T:
+		v = ddConsts[cLog2of10]
+	case ConstL2E:
+		v = ddConsts[cLog2e]
+	case ConstPi:
+		v = ddConsts[cPi]
+	case ConstLG2:
+		v = ddConsts[cLog10of2]
+	default:
+		v = ddConsts[cLn2]
+	}
+	t := Env{CW: e.CW}
+	return t.roundDD(v, 0, inexact)
+}
+
+// Tag is the two-bit tag of a register that holds x, as fnstenv and
+// fnsave write it: 0 valid, 1 zero, 2 special (NaN, infinity, denormal,
+// pseudo-denormal, unsupported); 3, empty, is the caller's to know.
+func (x F80) Tag() uint16 {
+	switch x.Class() {
+	case Normal:
+		return 0
+	case Zero:
+		return 1
+	}
+	return 2
+}

@@ -243,7 +243,7 @@ var invOdd = [...]dd{
 	{0x1.948b0fcd6e9ep-07, 0x1.948b0fcd6e9ep-61},
 }
 
-// ddConsts holds pi, pi/2, pi/4, 3pi/4, ln 2, log2 e, 2/pi66.
+// ddConsts holds pi, pi/2, pi/4, 3pi/4, ln 2, log2 e, 2/pi66, log2 10, log10 2.
 var ddConsts = [...]dd{
 	{0x1.921fb54442d18p+01, 0x1.1a62633145c07p-53},
 	{0x1.921fb54442d18p+00, 0x1.1a62633145c07p-54},
@@ -252,4 +252,6 @@ var ddConsts = [...]dd{
 	{0x1.62e42fefa39efp-01, 0x1.abc9e3b39803fp-56},
 	{0x1.71547652b82fep+00, 0x1.777d0ffda0d24p-56},
 	{0x1.45f306dc9c883p-01, -0x1.6afffcea1df93p-55},
+	{0x1.a934f0979a371p+01, 0x1.7f2495fb7fa6dp-53},
+	{0x1.34413509f79ffp-02, -0x1.9dc1da994fd21p-59},
 }

@@ -59,8 +59,9 @@ func tables() []table {
 		{"lnTab", "ln(1 + i/64), i = lnLo..lnHi (index i-lnLo)", ln},
 		{"invFact", "1/n!, n = 0..32", fact},
 		{"invOdd", "1/(2n+1), n = 0..40", odd},
-		{"ddConsts", "pi, pi/2, pi/4, 3pi/4, ln 2, log2 e, 2/pi66", []*big.Float{refPi, refPiHalf, refPi4,
-			newF().Mul(refPi4, newF().SetInt64(3)), refLn2, newF().Quo(one(), refLn2), inv}},
+		{"ddConsts", "pi, pi/2, pi/4, 3pi/4, ln 2, log2 e, 2/pi66, log2 10, log10 2", []*big.Float{refPi, refPiHalf, refPi4,
+			newF().Mul(refPi4, newF().SetInt64(3)), refLn2, newF().Quo(one(), refLn2), inv,
+			refLog2(newF().SetInt64(10)), newF().Quo(one(), refLog2(newF().SetInt64(10)))}},
 	}
 }
 

@@ -27,6 +27,8 @@ const (
 	cLn2
 	cLog2e
 	cInvPiHalf66
+	cLog2of10
+	cLog10of2
 )
 
 // The x87 reduces the arguments of fsin, fcos, fsincos and fptan modulo
@@ -57,20 +59,30 @@ func u128DD(h, l uint64) (dd, int) {
 	return dd{a, b}, 127 - n
 }
 
-// poly evaluates sum c[i]*(sign^i)*z^i by Horner's rule for i = 0..n-1,
-// where c[i] = tab[first+step*i].
-func poly(z dd, tab []dd, first, step, n int, alt bool) dd {
-	i := n - 1
-	p := tab[first+step*i]
-	if alt && i&1 != 0 {
-		p = ddNeg(p)
-	}
-	for i--; i >= 0; i-- {
+// poly evaluates sum c[i]*(-1)^i*z^i (or without the signs, alt false)
+// by Horner's rule for i = 0..n-1, where c[i] = tab[first+step*i]. The
+// terms from index fl on are small enough (below 2^-53 relative to the
+// sum) to be evaluated in float64.
+func poly(z dd, tab []dd, first, step, n, fl int, alt bool) dd {
+	coef := func(i int) dd {
 		c := tab[first+step*i]
 		if alt && i&1 != 0 {
 			c = ddNeg(c)
 		}
-		p = ddAdd(ddMul(p, z), c)
+		return c
+	}
+	i := n - 1
+	t := coef(i).hi
+	for i--; i >= fl; i-- {
+		t = t*z.hi + coef(i).hi
+	}
+	p := dd{t, 0}
+	if fl < n {
+		p = ddAdd(ddMulF(z, t), coef(i)) // the first double-double term
+		i--
+	}
+	for ; i >= 0; i-- {
+		p = ddAdd(ddMul(p, z), coef(i))
 	}
 	return p
 }
@@ -78,11 +90,11 @@ func poly(z dd, tab []dd, first, step, n int, alt bool) dd {
 // sinDD and cosDD are sin r and cos r for |r| <= about pi/4 by their
 // Taylor series (the first omitted term is below 2^-112 relative).
 func sinDD(r dd) dd {
-	return ddMul(poly(ddMul(r, r), invFact[:], 1, 2, 14, true), r)
+	return ddMul(poly(ddMul(r, r), invFact[:], 1, 2, 14, 8, true), r)
 }
 
 func cosDD(r dd) dd {
-	return poly(ddMul(r, r), invFact[:], 0, 2, 15, true)
+	return poly(ddMul(r, r), invFact[:], 0, 2, 15, 9, true)
 }
 
 // trigArg is a reduced argument: |x| = q*pi66/2 + r*2^k.
@@ -131,14 +143,29 @@ func reduceTrig(x F80) trigArg {
 
 // sinCosArg returns sin and cos of the reduced argument r*2^k: the sine
 // as (value, exponent), the cosine as a value, and how both relate to
-// the true values.
-func sinCosArg(a trigArg) (s dd, sk int, c dd, adj int) {
+// the true values. need says which to compute (bit 0 the sine, bit 1 the
+// cosine).
+func sinCosArg(a trigArg, need int) (s dd, sk int, c dd, adj int) {
 	if a.k < tinyExp {
 		// sin r = r(1 - r^2/6), cos r = 1 - r^2/2.
 		return a.r, a.k, dd{1, 0}, belowV
 	}
 	r := ddLdexp(a.r, a.k)
-	return sinDD(r), 0, cosDD(r), inexact
+	if need&1 != 0 {
+		s = sinDD(r)
+	}
+	if need&2 != 0 {
+		c = cosDD(r)
+	}
+	return s, 0, c, inexact
+}
+
+// needFor says which of sin r and cos r the quadrant q takes.
+func needFor(q uint64) int {
+	if q&1 == 0 {
+		return 1
+	}
+	return 2
 }
 
 // quadrant picks sin(r + q*pi/2), negated when neg, from sin r = s*2^sk
@@ -195,7 +222,7 @@ func (e *Env) Sin(x F80) F80 {
 		return r
 	}
 	a := reduceTrig(x)
-	s, sk, c, adj := sinCosArg(a)
+	s, sk, c, adj := sinCosArg(a, needFor(a.q))
 	v, k := quadrant(s, sk, c, a.q, x.Neg())
 	return e.roundDD(v, k, adj)
 }
@@ -210,7 +237,7 @@ func (e *Env) Cos(x F80) F80 {
 		return r
 	}
 	a := reduceTrig(x)
-	s, sk, c, adj := sinCosArg(a)
+	s, sk, c, adj := sinCosArg(a, needFor(a.q+1))
 	// cos x = sin(|x| + pi/2): the quadrant one further.
 	v, k := quadrant(s, sk, c, a.q+1, false)
 	return e.roundDD(v, k, adj)
@@ -229,7 +256,7 @@ func (e *Env) SinCos(x F80) (sin, cos F80) {
 		return r, r
 	}
 	a := reduceTrig(x)
-	s, sk, c, adj := sinCosArg(a)
+	s, sk, c, adj := sinCosArg(a, 3)
 	v, k := quadrant(s, sk, c, a.q+1, false)
 	co := e.roundDD(v, k, adj)
 	v, k = quadrant(s, sk, c, a.q, x.Neg())
@@ -275,7 +302,7 @@ func atanDD(t dd) dd {
 	i := int(t.hi*32 + 0.5)
 	c := float64(i) / 32
 	u := ddDiv(ddAddF(t, -c), ddAddF(ddMulF(t, c), 1))
-	return ddAdd(atanTab[i], ddMul(poly(ddMul(u, u), invOdd[:], 0, 1, 11, true), u))
+	return ddAdd(atanTab[i], ddMul(poly(ddMul(u, u), invOdd[:], 0, 1, 11, 5, true), u))
 }
 
 // Atan2 returns atan(y/x) in (-pi, pi], the quadrant given by the signs
@@ -318,6 +345,9 @@ func (e *Env) Atan2(y, x F80) F80 {
 	my, ey := y.norm()
 	mx, ex := x.norm()
 	swap := cmpMag(y, x) > 0 // |y| > |x|: atan = pi/2 - atan(|x|/|y|)
+	if !swap && !xn && ey-ex < tinyExp {
+		return e.atanTiny(yn, my, ey, mx, ex)
+	}
 	var t dd
 	var tk int
 	if swap {
@@ -325,18 +355,11 @@ func (e *Env) Atan2(y, x F80) F80 {
 	} else {
 		t, tk = ddDiv(mantDD(my), mantDD(mx)), ey-ex
 	}
-	var a dd // atan(|small/large|)
+	var a dd // atan(|small/large|), then the result
 	k := 0
-	adj := inexact
-	exactQ := swap && ddSub(mantDD(mx), ddMul(t, mantDD(my))) == (dd{}) ||
-		!swap && ddSub(mantDD(my), ddMul(t, mantDD(mx))) == (dd{})
-	switch {
-	case tk < tinyExp && exactQ:
-		// atan t = t(1 - t^2/3): just below t, which is exact.
-		a, k, adj = t, tk, belowV
-	case tk < -300:
-		a, k = t, tk // the correction is below the quotient's error
-	default:
+	if tk < -300 {
+		a, k = t, tk // atan t = t(1 - t^2/3): pi/2 or pi absorbs it below
+	} else {
 		a = atanDD(ddLdexp(t, tk))
 	}
 	switch {
@@ -350,10 +373,26 @@ func (e *Env) Atan2(y, x F80) F80 {
 		a = ddSub(ddConsts[cPi], ddLdexp(a, max(k, -1000)))
 		k = 0
 	}
-	if k == 0 {
-		adj = inexact
-	}
-	return e.roundDD(sign(a), k, adj)
+	return e.roundDD(sign(a), k, inexact)
+}
+
+// atanTiny is atan(y/x) = t(1 - t^2/3 + ...) for t = |y/x| below
+// 2^tinyExp and x > 0. The quotient of two 64-bit numbers is often
+// nearly exact (y = 1, x = 2^k(1 + 2^-60)), so that atan t lies within
+// 2^-100 of a 64-bit number, too close for a double-double: the quotient
+// is taken exactly to 128 bits with the integer division and the
+// correction t^3/3 subtracted from it.
+func (e *Env) atanTiny(neg bool, my uint64, ey int, mx uint64, ex int) F80 {
+	qh, ql, dexp := div128(my, mx) // my/mx = q * 2^(dexp-127), bit 0 sticky
+	k := ey - ex + dexp            // t = q * 2^(k-127)
+	tf := math.Ldexp(float64(qh), k-63)
+	// q*t^2/3 in units of q's bit 0: below 2^47; at least 1 (it is not 0).
+	d := uint64(tf*tf/3*float64(qh)*0x1p64) | 1
+	var b uint64
+	ql, b = bits.Sub64(ql, d, 0)
+	qh -= b
+	hi, lo, n := norm128(qh, ql|1)
+	return e.round(neg, k+expBias-n, hi, lo, 64)
 }
 
 // F2xm1 returns 2^x - 1 (f2xm1). The manual defines it for -1 <= x <= 1;
@@ -408,7 +447,7 @@ func (e *Env) F2xm1(x F80) F80 {
 	f := ddAddF(xv, -float64(j)/32) // exact, |f| <= 1/64
 	y := ddMul(f, ddConsts[cLn2])
 	// expm1 y = y + y^2/2! + ... + y^14/14!
-	em1 := ddMul(poly(y, invFact[:], 1, 1, 14, false), y)
+	em1 := ddMul(poly(y, invFact[:], 1, 1, 14, 8, false), y)
 	if j == 0 {
 		return e.roundDD(em1, 0, inexact)
 	}
@@ -423,7 +462,7 @@ func lnOnePlus(v dd) dd {
 	c := float64(i) / 64
 	u := ddDiv(ddAddF(v, -c), dd{1 + c, 0})
 	s := ddDiv(u, ddAddF(u, 2))
-	at := ddMul(poly(ddMul(s, s), invOdd[:], 0, 1, 10, false), s)
+	at := ddMul(poly(ddMul(s, s), invOdd[:], 0, 1, 10, 4, false), s)
 	return ddAdd(lnTab[i-lnLo], ddMulF(at, 2))
 }
 
