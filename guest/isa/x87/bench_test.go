@@ -73,10 +73,14 @@ func BenchmarkSinCos(b *testing.B) {
 func BenchmarkTan(b *testing.B) {
 	benchUnary(b, func(e *Env, x F80) F80 { t, _ := e.Tan(x); return t })
 }
-func BenchmarkAtan2(b *testing.B)  { benchBinary(b, (*Env).Atan2) }
-func BenchmarkF2xm1(b *testing.B)  { benchUnary(b, func(e *Env, x F80) F80 { return e.F2xm1(F80{x.Mant, 0x3ffe}) }) }
-func BenchmarkYl2x(b *testing.B)   { benchBinary(b, (*Env).Yl2x) }
-func BenchmarkYl2xp1(b *testing.B) { benchBinary(b, func(e *Env, x, y F80) F80 { return e.Yl2xp1(x, F80{y.Mant, 0x3ffc}) }) }
+func BenchmarkAtan2(b *testing.B) { benchBinary(b, (*Env).Atan2) }
+func BenchmarkF2xm1(b *testing.B) {
+	benchUnary(b, func(e *Env, x F80) F80 { return e.F2xm1(F80{x.Mant, 0x3ffe}) })
+}
+func BenchmarkYl2x(b *testing.B) { benchBinary(b, (*Env).Yl2x) }
+func BenchmarkYl2xp1(b *testing.B) {
+	benchBinary(b, func(e *Env, x, y F80) F80 { return e.Yl2xp1(x, F80{y.Mant, 0x3ffc}) })
+}
 
 // BenchmarkBigAdd is fadd the way guest/interp_x87.go does it today, with
 // math/big.Float at 64 bits, for comparison with BenchmarkAdd.
