@@ -113,47 +113,63 @@ const (
 // rounding point, but not 0) toward zero or away from it, or unknown,
 // which counts as away from zero, or exactly there.
 func (e *Env) roundDD(v dd, k int, adj int) F80 {
-	neg := v.hi < 0
+	return e.roundSum(v, dd{}, k, adj)
+}
+
+// roundSum is roundDD of the value (x + c) * 2^k, where c is small next
+// to x (|c| < |x|/2) and both are double-doubles: the four parts are
+// summed exactly in a 128-bit frame (what falls below it jammed into a
+// sticky bit), so a result that x alone holds exactly and a correction c
+// accurate to its own 106 bits round right even when the sum lies within
+// 2^-106 of a rounding boundary (tan x = x + x^3/3 + ... for x = 3*2^-28).
+func (e *Env) roundSum(x, c dd, k int, adj int) F80 {
+	neg := x.hi < 0
 	if neg {
-		v = ddNeg(v)
+		x, c = ddNeg(x), ddNeg(c)
 	}
-	if v.hi == 0 {
+	if x.hi == 0 {
 		return zeroOf(neg)
 	}
-	fh, eh := math.Frexp(v.hi) // v.hi = fh * 2^eh, fh in [0.5, 1)
-	mh := uint64(fh * 0x1p53)  // 53-bit integer: v.hi = mh * 2^(eh-53)
-	// The 128-bit frame: mh at bits 127..75, so the unit is 2^(eh-53-75).
-	hi, lo := mh<<11, uint64(0)
-	if v.lo != 0 {
-		fl, el := math.Frexp(v.lo)
+	fh, eh := math.Frexp(x.hi) // x.hi = fh * 2^eh, fh in [0.5, 1)
+	mh := uint64(fh * 0x1p53)  // 53-bit integer: x.hi = mh * 2^(eh-53)
+	// The 128-bit frame: mh at bits 125..73 (two bits of headroom for
+	// the sum), so the unit is 2^(eh-53-73).
+	hi, lo := mh<<9, uint64(0)
+	for _, p := range [3]float64{x.lo, c.hi, c.lo} {
+		if p == 0 {
+			continue
+		}
+		fl, el := math.Frexp(p)
 		if fl < 0 {
 			fl = -fl
 		}
 		ml := uint64(fl * 0x1p53)
-		// v.lo = ml * 2^(el-53); in frame units: ml * 2^(el-eh+75).
-		var lh, ll uint64
-		s := el - eh + 75
+		// p = ml * 2^(el-53); in frame units: ml * 2^(el-eh+73), and
+		// |p| < |x.hi| keeps the shift at most 73: it fits.
+		var ph, pl uint64
+		sh := el - eh + 73
 		switch {
-		case s >= 0:
-			// |v.lo| <= ulp(v.hi)/2, so s <= 22: fits.
-			lh, ll = ml>>(64-uint(s)), ml<<uint(s) // a shift by 64 gives 0
-		default: // below the frame's top 64 bits: shift right, jamming
-			r := uint(-s)
-			ll = 1
+		case sh >= 64:
+			ph = ml << uint(sh-64)
+		case sh >= 0:
+			ph, pl = ml>>(64-uint(sh)), ml<<uint(sh) // a shift by 64 gives 0
+		default: // below the frame: shift right, jamming
+			r := uint(-sh)
+			pl = 1
 			if r < 64 {
-				ll = ml >> r
+				pl = ml >> r
 				if ml<<(64-r) != 0 {
-					ll |= 1
+					pl |= 1
 				}
 			}
 		}
-		var c uint64
-		if v.lo > 0 {
-			lo, c = bits.Add64(lo, ll, 0)
-			hi, _ = bits.Add64(hi, lh, c)
+		var cy uint64
+		if p > 0 {
+			lo, cy = bits.Add64(lo, pl, 0)
+			hi, _ = bits.Add64(hi, ph, cy)
 		} else {
-			lo, c = bits.Sub64(lo, ll, 0)
-			hi, _ = bits.Sub64(hi, lh, c)
+			lo, cy = bits.Sub64(lo, pl, 0)
+			hi, _ = bits.Sub64(hi, ph, cy)
 		}
 	}
 	switch adj {
@@ -165,6 +181,6 @@ func (e *Env) roundDD(v dd, k int, adj int) F80 {
 		lo |= 1
 	}
 	hi, lo, n := norm128(hi, lo)
-	// Value = hi:lo * 2^(eh-128-n) * 2^k.
-	return e.round(neg, eh-1-n+k+expBias, hi, lo, 64)
+	// Value = hi:lo * 2^(eh-126-n) * 2^k.
+	return e.round(neg, eh+1-n+k+expBias, hi, lo, 64)
 }

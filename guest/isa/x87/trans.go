@@ -87,14 +87,24 @@ func poly(z dd, tab []dd, first, step, n, fl int, alt bool) dd {
 	return p
 }
 
-// sinDD and cosDD are sin r and cos r for |r| <= about pi/4 by their
-// Taylor series (the first omitted term is below 2^-112 relative).
-func sinDD(r dd) dd {
-	return ddMul(poly(ddMul(r, r), invFact[:], 1, 2, 14, 8, true), r)
+// sum is the value x + c, c small next to x (|c| < |x|/2), both
+// double-doubles: roundSum rounds it exactly enough for a sum that lands
+// within 2^-106 of a rounding boundary.
+type sum struct{ x, c dd }
+
+func (s sum) neg() sum { return sum{ddNeg(s.x), ddNeg(s.c)} }
+
+// sinSum and cosSum are sin r = r + r^3 S(r^2) and cos r = 1 + r^2 C(r^2)
+// for |r| <= about pi/4, S and C the Taylor series less their first term
+// (the first omitted term is below 2^-106 of the correction).
+func sinSum(r dd) sum {
+	z := ddMul(r, r)
+	return sum{r, ddMul(ddMul(z, r), ddNeg(poly(z, invFact[:], 3, 2, 13, 8, true)))}
 }
 
-func cosDD(r dd) dd {
-	return poly(ddMul(r, r), invFact[:], 0, 2, 15, 9, true)
+func cosSum(r dd) sum {
+	z := ddMul(r, r)
+	return sum{dd{1, 0}, ddMul(z, ddNeg(poly(z, invFact[:], 2, 2, 14, 8, true)))}
 }
 
 // trigArg is a reduced argument: |x| = q*pi66/2 + r*2^k.
@@ -142,20 +152,20 @@ func reduceTrig(x F80) trigArg {
 }
 
 // sinCosArg returns sin and cos of the reduced argument r*2^k: the sine
-// as (value, exponent), the cosine as a value, and how both relate to
+// as a sum and its exponent, the cosine as a sum, and how both relate to
 // the true values. need says which to compute (bit 0 the sine, bit 1 the
 // cosine).
-func sinCosArg(a trigArg, need int) (s dd, sk int, c dd, adj int) {
+func sinCosArg(a trigArg, need int) (s sum, sk int, c sum, adj int) {
 	if a.k < tinyExp {
 		// sin r = r(1 - r^2/6), cos r = 1 - r^2/2.
-		return a.r, a.k, dd{1, 0}, belowV
+		return sum{x: a.r}, a.k, sum{x: dd{1, 0}}, belowV
 	}
 	r := ddLdexp(a.r, a.k)
 	if need&1 != 0 {
-		s = sinDD(r)
+		s = sinSum(r)
 	}
 	if need&2 != 0 {
-		c = cosDD(r)
+		c = cosSum(r)
 	}
 	return s, 0, c, inexact
 }
@@ -170,8 +180,8 @@ func needFor(q uint64) int {
 
 // quadrant picks sin(r + q*pi/2), negated when neg, from sin r = s*2^sk
 // and cos r = c, as (value, exponent).
-func quadrant(s dd, sk int, c dd, q uint64, neg bool) (dd, int) {
-	var v dd
+func quadrant(s sum, sk int, c sum, q uint64, neg bool) (sum, int) {
+	var v sum
 	k := 0
 	switch q & 3 {
 	case 0:
@@ -179,12 +189,12 @@ func quadrant(s dd, sk int, c dd, q uint64, neg bool) (dd, int) {
 	case 1:
 		v = c
 	case 2:
-		v, k = ddNeg(s), sk
+		v, k = s.neg(), sk
 	default:
-		v = ddNeg(c)
+		v = c.neg()
 	}
 	if neg {
-		v = ddNeg(v)
+		v = v.neg()
 	}
 	return v, k
 }
@@ -224,7 +234,7 @@ func (e *Env) Sin(x F80) F80 {
 	a := reduceTrig(x)
 	s, sk, c, adj := sinCosArg(a, needFor(a.q))
 	v, k := quadrant(s, sk, c, a.q, x.Neg())
-	return e.roundDD(v, k, adj)
+	return e.roundSum(v.x, v.c, k, adj)
 }
 
 // Cos returns cos x (fcos), with the range rule of Sin.
@@ -240,7 +250,7 @@ func (e *Env) Cos(x F80) F80 {
 	s, sk, c, adj := sinCosArg(a, needFor(a.q+1))
 	// cos x = sin(|x| + pi/2): the quadrant one further.
 	v, k := quadrant(s, sk, c, a.q+1, false)
-	return e.roundDD(v, k, adj)
+	return e.roundSum(v.x, v.c, k, adj)
 }
 
 // SinCos returns sin x and cos x (fsincos: ST(0) becomes the sine, then
@@ -258,9 +268,9 @@ func (e *Env) SinCos(x F80) (sin, cos F80) {
 	a := reduceTrig(x)
 	s, sk, c, adj := sinCosArg(a, 3)
 	v, k := quadrant(s, sk, c, a.q+1, false)
-	co := e.roundDD(v, k, adj)
+	co := e.roundSum(v.x, v.c, k, adj)
 	v, k = quadrant(s, sk, c, a.q, x.Neg())
-	return e.roundDD(v, k, adj), co
+	return e.roundSum(v.x, v.c, k, adj), co
 }
 
 // Tan returns tan x and the value fptan pushes after it: 1.0, or the NaN
@@ -275,34 +285,41 @@ func (e *Env) Tan(x F80) (tan, push F80) {
 		return r, r
 	}
 	a := reduceTrig(x)
-	var v dd
-	var k int
+	var v sum
+	k := 0
 	adj := inexact
-	if a.k < tinyExp && a.q&1 == 0 {
-		v, k, adj = a.r, a.k, aboveV // tan r = r(1 + r^2/3)
-	} else {
+	switch {
+	case a.k < tinyExp && a.q&1 == 0:
+		v, k, adj = sum{x: a.r}, a.k, aboveV // tan r = r(1 + r^2/3)
+	case a.q&1 == 0:
+		// tan r = r + (cs - r cc)/(1 + cc) for sin r = r + cs, cos r =
+		// 1 + cc.
 		r := ddLdexp(a.r, a.k)
-		s, c := sinDD(r), cosDD(r)
-		if a.q&1 == 0 {
-			v = ddDiv(s, c)
-		} else {
-			v = ddNeg(ddDiv(c, s))
-		}
+		s, c := sinSum(r), cosSum(r)
+		v = sum{r, ddDiv(ddSub(s.c, ddMul(r, c.c)), ddAddF(c.c, 1))}
+	default: // -1/tan r
+		r := ddLdexp(a.r, a.k)
+		s, c := sinSum(r), cosSum(r)
+		v = sum{x: ddNeg(ddDiv(ddAddF(c.c, 1), ddAdd(s.x, s.c)))}
 	}
 	if x.Neg() {
-		v = ddNeg(v)
+		v = v.neg()
 	}
-	return e.roundDD(v, k, adj), One
+	return e.roundSum(v.x, v.c, k, adj), One
 }
 
-// atanDD is atan t for t in [0, 1]: atan(c) from the table, c = i/32
+// atanSum is atan t for t in [0, 1]: atan(c) from the table, c = i/32
 // nearest t, plus atan u with u = (t-c)/(1+tc), |u| <= 1/64, by its
-// Taylor series.
-func atanDD(t dd) dd {
+// Taylor series; for c = 0, u + u^3 A(u^2) as a sum.
+func atanSum(t dd) sum {
 	i := int(t.hi*32 + 0.5)
+	if i == 0 {
+		z := ddMul(t, t)
+		return sum{t, ddMul(ddMul(z, t), ddNeg(poly(z, invOdd[:], 1, 1, 10, 4, true)))}
+	}
 	c := float64(i) / 32
 	u := ddDiv(ddAddF(t, -c), ddAddF(ddMulF(t, c), 1))
-	return ddAdd(atanTab[i], ddMul(poly(ddMul(u, u), invOdd[:], 0, 1, 11, 5, true), u))
+	return sum{atanTab[i], ddMul(poly(ddMul(u, u), invOdd[:], 0, 1, 11, 5, true), u)}
 }
 
 // Atan2 returns atan(y/x) in (-pi, pi], the quadrant given by the signs
@@ -360,7 +377,14 @@ func (e *Env) Atan2(y, x F80) F80 {
 	if tk < -300 {
 		a, k = t, tk // atan t = t(1 - t^2/3): pi/2 or pi absorbs it below
 	} else {
-		a = atanDD(ddLdexp(t, tk))
+		as := atanSum(ddLdexp(t, tk))
+		if !swap && !xn {
+			if yn {
+				as = as.neg()
+			}
+			return e.roundSum(as.x, as.c, 0, inexact)
+		}
+		a = ddAdd(as.x, as.c)
 	}
 	switch {
 	case swap && xn: // pi/2 + atan
