@@ -36,7 +36,7 @@ func (e *Env) pre2(a, b F80) (F80, bool) {
 	if a.IsNaN() || b.IsNaN() {
 		return e.nan2(a, b), true
 	}
-	if a.isDenormal() || b.isDenormal() {
+	if a.isDenormal() || b.isDenormal() || e.opDE {
 		e.raise(DE)
 		if !e.masked(DE) {
 			return Indefinite, true

@@ -31,7 +31,7 @@ func (e *Env) compare(x, y F80, quiet bool) uint16 {
 		}
 		return unordered
 	}
-	if x.isDenormal() || y.isDenormal() {
+	if x.isDenormal() || y.isDenormal() || e.opDE {
 		e.raise(DE)
 	}
 	switch c := cmpVal(x, y); {

@@ -48,6 +48,33 @@ func (e *Env) fromIEEE(f uint64, fb, eb uint) F80 {
 	return F80{intBit | frac<<(63-fb), sgn(neg) | uint16(int(ex)-bias+expBias)}
 }
 
+// Operand32 and Operand64 convert the float32 or float64 memory operand
+// of an arithmetic instruction or a compare (fadd m32, fdivr m64, fcom
+// m32, ...) for the operation called next with it. Unlike a load, the
+// conversion raises nothing itself: the hardware treats the operand as
+// the operation's own, so an SNaN stays an SNaN (a QNaN in the register
+// wins over it, and IE comes from the operation), and a denormal counts
+// as a denormal operand of the operation (DE, and an abandoned operation
+// when DE is unmasked) although it is normal in the register format.
+func (e *Env) Operand32(f uint32) F80 { return e.operand(uint64(f), 23, 8) }
+
+// Operand64 is Operand32 for a float64.
+func (e *Env) Operand64(f uint64) F80 { return e.operand(f, 52, 11) }
+
+func (e *Env) operand(f uint64, fb, eb uint) F80 {
+	emax := uint64(1)<<eb - 1
+	ex := f >> fb & emax
+	frac := f & (1<<fb - 1)
+	if ex == emax && frac != 0 {
+		// Widen the NaN as it is, signalling or quiet.
+		return F80{intBit | frac<<(63-fb), sgn(f>>(fb+eb)&1 != 0) | expMax}
+	}
+	var t Env
+	x := t.fromIEEE(f, fb, eb)
+	e.memDE = ex == 0 && frac != 0
+	return x
+}
+
 // ToFloat32 rounds x to a float32 with RC (fst m32) and returns its bits.
 // PC does not apply. Out-of-range results overflow or underflow with the
 // float32 exponent range; an unsupported operand or an SNaN raises IE

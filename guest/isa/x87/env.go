@@ -64,6 +64,10 @@ type Env struct {
 	// operation: IE, DE and ZE, less DE for loads, plus OE and UE for
 	// stores to memory. Set by every operation.
 	abort uint16
+	// memDE is set by Operand32 and Operand64 for a denormal memory
+	// operand and moved by the next operation into opDE, which the operand
+	// checks read as "an operand is denormal".
+	memDE, opDE bool
 }
 
 // begin starts an operation. Every operation writes C1; it is clear
@@ -72,6 +76,7 @@ func (e *Env) begin() {
 	e.SW &^= C1
 	e.Raised = 0
 	e.abort = IE | DE | ZE
+	e.opDE, e.memDE = e.memDE, false
 }
 
 // NewEnv returns an Env in the state fninit leaves.

@@ -202,3 +202,17 @@ func hostFaddUnderflow(s *hostState)
 
 //go:noescape
 func hostFldOverflow(s *hostState)
+
+// Arithmetic and compares with a memory operand: ST(0) = b op m.
+//
+//go:noescape
+func hostFaddM32(s *hostState)
+
+//go:noescape
+func hostFaddM64(s *hostState)
+
+//go:noescape
+func hostFcomM32(s *hostState)
+
+//go:noescape
+func hostFdivrM64(s *hostState)

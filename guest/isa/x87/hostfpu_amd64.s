@@ -525,3 +525,45 @@ TEXT ·hostFldOverflow(SB), NOSPLIT, $0-8
 	POST
 	STR0
 	FIN
+
+// func hostFaddM32(s *hostState): fadd dword [rdi+72] (ST(0) = b + m32).
+TEXT ·hostFaddM32(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	LDB
+	BYTE $0xD8; BYTE $0x47; BYTE $0x48
+	POST
+	STR0
+	STR1
+	FIN
+
+// func hostFaddM64(s *hostState): fadd qword [rdi+72].
+TEXT ·hostFaddM64(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	LDB
+	BYTE $0xDC; BYTE $0x47; BYTE $0x48
+	POST
+	STR0
+	STR1
+	FIN
+
+// func hostFcomM32(s *hostState): fcom dword [rdi+72].
+TEXT ·hostFcomM32(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	LDB
+	BYTE $0xD8; BYTE $0x57; BYTE $0x48
+	POST
+	FIN
+
+// func hostFdivrM64(s *hostState): fdivr qword [rdi+72] (ST(0) = m64 / b).
+TEXT ·hostFdivrM64(SB), NOSPLIT, $0-8
+	PRE
+	LDA
+	LDB
+	BYTE $0xDC; BYTE $0x7F; BYTE $0x48
+	POST
+	STR0
+	STR1
+	FIN

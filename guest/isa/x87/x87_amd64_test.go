@@ -241,6 +241,10 @@ var exactOps = []exactOp{
 			}
 			return ""
 		}},
+	memArith("fadd-m32", hostFaddM32, 4, false, (*Env).Add),
+	memArith("fadd-m64", hostFaddM64, 8, false, (*Env).Add),
+	memArith("fdivr-m64", hostFdivrM64, 8, false, func(e *Env, b, m F80) F80 { return e.Div(m, b) }),
+	memArith("fcom-m32", hostFcomM32, 4, true, func(e *Env, b, m F80) F80 { e.Compare(b, m, false); return b }),
 }
 
 // TestExactHost runs every exact operation on -x87.iters generated cases
@@ -304,3 +308,44 @@ func TestStackFaultHost(t *testing.T) {
 		}
 	}
 }
+
+// memArith checks an arithmetic instruction or compare with a float
+// memory operand: the engine converts it with Operand32 or Operand64 and
+// calls the operation.
+func memArith(name string, h func(*hostState), size int, compare bool, f func(e *Env, b, m F80) F80) exactOp {
+	return exactOp{name,
+		func(g *gen) (F80, F80, []byte) {
+			b := g.f80()
+			if g.r.IntN(3) == 0 {
+				b = F80{g.mant(), g.sign() | uint16(expBias+g.r.IntN(60)-30)}
+			}
+			return One, b, g.memOperand(size)
+		},
+		func(cw, sw0 uint16, a, b F80, m []byte) string {
+			o := hostSW(h, cw, sw0, a, b, m)
+			e := Env{CW: cw, SW: sw0}
+			var x F80
+			if size == 4 {
+				x = e.Operand32(binary.LittleEndian.Uint32(m))
+			} else {
+				x = e.Operand64(binary.LittleEndian.Uint64(m))
+			}
+			r := f(&e, b, x)
+			if compare {
+				if o.sw&^topMask != e.SW {
+					return diff(name, cw, sw0, a, b, fmt.Sprintf("m=% x sw=%04x", m[:size], o.sw&^topMask), fmt.Sprintf("sw=%04x", e.SW))
+				}
+				return ""
+			}
+			want := r
+			if e.Aborted() {
+				want = b
+			}
+			if o.r0 != want || o.r1 != a || o.sw&^topMask != e.SW {
+				return diff(name, cw, sw0, a, b, fmt.Sprintf("m=% x -> %v sw=%04x", m[:size], o.r0, o.sw&^topMask),
+					fmt.Sprintf("%v sw=%04x aborted=%v", r, e.SW, e.Aborted()))
+			}
+			return ""
+		}}
+}
+
