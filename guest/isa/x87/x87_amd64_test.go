@@ -348,4 +348,3 @@ func memArith(name string, h func(*hostState), size int, compare bool, f func(e 
 			return ""
 		}}
 }
-
