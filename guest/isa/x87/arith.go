@@ -214,8 +214,36 @@ func (e *Env) Div(a, b F80) F80 {
 	}
 	ma, ea := a.norm()
 	mb, eb := b.norm()
-	hi, lo, exp := div128(ma, mb)
+	hi, lo, exp := divRound(ma, mb)
 	return e.round(neg, exp+ea-eb+expBias, hi, lo, e.precBits())
+}
+
+// divRound is div128 with one division instead of two: the 64-bit
+// quotient, and below it only what rounding needs, the bit worth one half
+// and a sticky bit for the rest of the fraction.
+func divRound(ma, mb uint64) (hi, lo uint64, exp int) {
+	q, r := bits.Div64(ma>>1, ma<<63, mb) // ma*2^63/mb: in [2^62, 2^64)
+	if q&intBit == 0 {
+		// One more quotient bit: 2r >= mb.
+		q <<= 1
+		if r >= mb-r {
+			q |= 1
+			r -= mb - r
+		} else {
+			r <<= 1
+		}
+		exp = -1
+	}
+	if r >= mb-r { // the fraction r/mb is at least 1/2
+		lo = 1 << 63
+		r -= mb - r
+	} else {
+		r <<= 1
+	}
+	if r != 0 {
+		lo |= 1
+	}
+	return q, lo, exp
 }
 
 // div128 divides two normalised significands: q = ma/mb * 2^(127+exp)
