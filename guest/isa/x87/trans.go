@@ -33,9 +33,9 @@ const (
 
 // The x87 reduces the arguments of fsin, fcos, fsincos and fptan modulo
 // pi/2 with pi rounded to 66 bits, pi66 = p66 * 2^-64: the host's results
-// near multiples of pi/2 show it (fsin(pi rounded to 64 bits) is exactly
-// -(pi64 - pi66) = -2^-64, not the true -1.2e-19... of sin(pi64)), and so
-// does this package, exactly: pi66/2 = p66 * 2^-65.
+// near multiples of pi/2 show it (its fsin of pi rounded to 64 bits is
+// -(pi64 - pi66) = -2^-64 exactly, where the true sine is -5.0e-20), and
+// so does this package, exactly: pi66/2 = p66 * 2^-65.
 const (
 	p66Hi = 0x3
 	p66Lo = 0x243f6a8885a308d3
