@@ -147,6 +147,40 @@
 // fptan of a denormal, which the host rounds as if tan x were below x
 // about half the time.
 //
+// # Calling it from the interpreter
+//
+// Keep an Env with the guest's FCW and FSW (TOP apart; fninit is NewEnv,
+// fnclex clears Exceptions, SF, ES and B in SW). For each instruction
+// read the operands, call the operation, and unless Aborted write the
+// result and pop or push; an operand register that is empty, or a push
+// onto a full one, is StackFault instead. The calls, with ST(0) as s0 and
+// ST(1) as s1:
+//
+//	fld m32/m64 (push)          FromFloat32, FromFloat64
+//	fild, fbld (push)           FromInt, FromBCD
+//	fld1, fldpi, ... (push)     Const
+//	fst(p) m32/m64              ToFloat32, ToFloat64
+//	fist(p), fisttp, fbstp      ToInt(s0, 16|32|64), ToIntTrunc, ToBCD
+//	fadd fsub fmul fdiv         Add, Sub, Mul, Div (fsubr, fdivr: operands swapped)
+//	  ... m32/m64, fi... m      Operand32, Operand64, FromInt, then the operation
+//	fsqrt frndint fabs fchs     Sqrt, Round, Abs, Chs
+//	fcom(p)(p) fucom(p)(p)      Compare(s0, src, quiet); ficom: src = FromInt
+//	fcomi(p) fucomi(p)          CompareFlags: ZF PF CF into EFLAGS
+//	ftst, fxam                  Test(s0), Examine(s0, empty)
+//	fprem, fprem1               Prem(s0, s1, ieee)
+//	fscale, fxtract             Scale(s0, s1); Extract(s0): s0 = exponent, push significand
+//	fsin, fcos                  Sin, Cos (C2 set: out of range, s0 kept)
+//	fsincos, fptan              SinCos: s0 = sine, push cosine; Tan: s0 = tangent, push the second
+//	                            result; neither pushes when C2 is set
+//	fpatan, fyl2x, fyl2xp1      Atan2(s1, s0), Yl2x(s1, s0), Yl2xp1(s1, s0): into s1, pop
+//	f2xm1                       F2xm1
+//	fnstenv, fnsave tag word    F80.Tag (3 for an empty register)
+//
+// The rest (fxch, ffree, fincstp, fdecstp, fcmov, the environment and
+// state saves) moves registers and words without arithmetic. When SW has
+// ES set, the next waiting x87 instruction (all but the fn* control
+// instructions) delivers SIGFPE instead of running.
+//
 // # Speed
 //
 // On this machine (AMD EPYC, Go 1.26; go test -bench . with the machine
