@@ -183,12 +183,12 @@
 //
 // # Speed
 //
-// On this machine (AMD EPYC, Go 1.26; go test -bench . with the machine
-// otherwise idle) Add, Sub and Mul take 16-20 ns, Div and Sqrt 22-25 ns,
-// conversions and compares 4-13 ns, fprem and fscale 11-20 ns, all with 0
-// allocations; the transcendentals take 200-500 ns. The math/big fadd the
-// interpreter used before takes about 300 ns and 9 allocations
-// (BenchmarkBigAdd).
+// On this machine (AMD EPYC, Go 1.26; go test -bench . -count 5, the
+// minimum, with other jobs running) Add, Sub and Mul take 15-19 ns, Div
+// and Sqrt 22-25 ns, conversions and compares 5-12 ns, fprem and fscale
+// 12-20 ns, all with 0 allocations; the transcendentals take 200-400 ns.
+// The math/big fadd the interpreter uses today takes about 300 ns and 9
+// allocations (BenchmarkBigAdd).
 //
 // # Tests
 //
