@@ -15,7 +15,10 @@ import (
 // TestDifferentialX87 runs x87 snippets on the host FPU and in the
 // interpreter from the same 80-bit operands, control word (random
 // rounding and precision control) and memory, and compares memory
-// (results stored as 80-bit values), registers and flags exactly.
+// (results stored as 80-bit values, then the whole status word: exception
+// flags, C0-C3 and TOP), registers and flags exactly. Operands include
+// denormals and exponents at both ends of the range, whose results the
+// hardware denormalises, overflows or underflows.
 func TestDifferentialX87(t *testing.T) {
 	// Every snippet starts with: fninit; fldcw [rbx+60]; fld tword [rbx];
 	// fld tword [rbx+10] (st0 = b, st1 = a) and ends by storing the
@@ -63,6 +66,10 @@ func TestDifferentialX87(t *testing.T) {
 			return f80FromFloat64(float64(rng.IntN(2001) - 1000))
 		case 4, 5:
 			return f80FromFloat64(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10)))
+		case 6: // denormal (or pseudo-denormal) and the smallest normals
+			return f80{Mant: rng.Uint64() >> rng.IntN(64), SE: uint16(rng.IntN(2)) | uint16(rng.IntN(2))<<15}
+		case 7: // near the top and bottom of the exponent range
+			return f80{Mant: 1<<63 | rng.Uint64(), SE: uint16([]int{1 + rng.IntN(64), 0x7ffe - rng.IntN(64)}[rng.IntN(2)]) | uint16(rng.IntN(2))<<15}
 		}
 		return f80{Mant: 1<<63 | rng.Uint64(), SE: uint16(0x3fff+rng.IntN(129)-64) | uint16(rng.IntN(2))<<15}
 	}
@@ -73,6 +80,7 @@ func TestDifferentialX87(t *testing.T) {
 			for i := 0; i < tc.left; i++ {
 				prog = append(prog, stores[i]...)
 			}
+			prog = append(prog, 0xdd, 0x7b, 0x3e) // fnstsw [rbx+62]
 			h := harness(prog)
 			copy(guestBytes(code, uint64(len(h))), h)
 			e.load(seq(prog, []byte{0xcc}))
@@ -131,8 +139,8 @@ func TestDifferentialX87(t *testing.T) {
 				got[cpu.RSP], want[cpu.RSP] = 0, 0
 				gotMem := guestBytes(scratch, 64)
 				if got != want || e.c.RFLAGS()&cpu.StatusFlags != wantFlags&cpu.StatusFlags || string(gotMem) != string(wantMem) {
-					t.Fatalf("mode %v %s: a=%#x b=%#x fcw=%#x m40=% x\n got mem % x rax %#x flags %#x\nwant mem % x rax %#x flags %#x",
-						mode, tc.name, a, b, fcw, mem[40:48], gotMem[20:60], got[cpu.RAX], e.c.RFLAGS(), wantMem[20:60], want[cpu.RAX], wantFlags)
+					t.Fatalf("mode %v %s: a=%#x b=%#x fcw=%#x m40=% x\n got mem % x fsw % x rax %#x flags %#x\nwant mem % x fsw % x rax %#x flags %#x",
+						mode, tc.name, a, b, fcw, mem[40:48], gotMem[20:60], gotMem[62:64], got[cpu.RAX], e.c.RFLAGS(), wantMem[20:60], wantMem[62:64], want[cpu.RAX], wantFlags)
 				}
 			}
 		}

@@ -25,8 +25,8 @@ const (
 	X87Abs
 	X87Sqrt
 	X87Rnd
-	X87Com  // C3/C2/C0 from st0 ? src; pops rep
-	X87Comi // ZF/PF/CF from st0 ? st(i); pops rep
+	X87Com  // C3/C2/C0 from st0 ? src; pops rep; imm 1: unordered (fucom)
+	X87Comi // ZF/PF/CF from st0 ? st(i); pops rep; imm 1: unordered (fucomi)
 	X87Tst
 	X87Xam
 	X87Free
@@ -72,11 +72,18 @@ func initX87() {
 	x(X87Tst, 0, 0, x86asm.FTST)
 	x(X87Xam, 0, 0, x86asm.FXAM)
 	x(X87Free, 0, 0, x86asm.FFREE)
-	x(X87Com, 0, 0, x86asm.FCOM, x86asm.FUCOM)
-	x(X87Com, 1, 0, x86asm.FCOMP, x86asm.FUCOMP)
-	x(X87Com, 2, 0, x86asm.FCOMPP, x86asm.FUCOMPP)
-	x(X87Comi, 0, 0, x86asm.FCOMI, x86asm.FUCOMI)
-	x(X87Comi, 1, 0, x86asm.FCOMIP, x86asm.FUCOMIP)
+	// Compares: size 1 marks the unordered (fucom) forms, which signal
+	// invalid only for a signalling NaN.
+	x(X87Com, 0, 0, x86asm.FCOM)
+	x(X87Com, 1, 0, x86asm.FCOMP)
+	x(X87Com, 2, 0, x86asm.FCOMPP)
+	x(X87Com, 0, 1, x86asm.FUCOM)
+	x(X87Com, 1, 1, x86asm.FUCOMP)
+	x(X87Com, 2, 1, x86asm.FUCOMPP)
+	x(X87Comi, 0, 0, x86asm.FCOMI)
+	x(X87Comi, 1, 0, x86asm.FCOMIP)
+	x(X87Comi, 0, 1, x86asm.FUCOMI)
+	x(X87Comi, 1, 1, x86asm.FUCOMIP)
 	for _, a := range []struct {
 		op             uint8
 		plain, pop, in x86asm.Op
@@ -152,7 +159,7 @@ func lowerX87(l *lowerer, o *Op, e *lowering) error {
 	case X87Free:
 		o.Src = a0
 	case X87Com:
-		o.Src, o.Rep = a0, e.aux
+		o.Src, o.Rep, o.Imm = a0, e.aux, uint64(e.size)
 		if mem {
 			o.SSize = msize
 		}
@@ -160,7 +167,7 @@ func lowerX87(l *lowerer, o *Op, e *lowering) error {
 			o.Src = st1
 		}
 	case X87Comi:
-		o.Src, o.Rep = a1, e.aux
+		o.Src, o.Rep, o.Imm = a1, e.aux, uint64(e.size)
 	case X87Arith:
 		o.Imm = uint64(e.size)
 		switch {
