@@ -89,8 +89,42 @@ func (m *machine) run() engine.Reason {
 				break run
 
 			case isa.OpMov:
-				if o.Dst.Kind == isa.KindReg && o.Src.Kind == isa.KindReg {
-					setReg(c, o.Dst.Reg, o.Size, c.Regs[o.Src.Reg])
+				// The common forms, written out so that no operand
+				// helper is called (see eaFlat, loadOK, storeOK).
+				switch o.Form {
+				case isa.FormRR:
+					setReg(c, o.Dst.Reg, o.Size, c.Regs[o.Src.Reg&15])
+					continue
+				case isa.FormRI:
+					setReg(c, o.Dst.Reg, o.Size, o.Imm)
+					continue
+				case isa.FormRM:
+					ad := eaFlat(c, o)
+					if o.M.Seg != isa.SegNone {
+						ad = m.segAddr(c, o.M.Seg, ad)
+					}
+					var v uint64
+					if m.loadOK(ad) {
+						v = loadN(ad, o.Size)
+					} else {
+						v = m.loadSlow(ad, o.Size)
+					}
+					setReg(c, o.Dst.Reg, o.Size, v)
+					continue
+				case isa.FormMR, isa.FormMI:
+					ad := eaFlat(c, o)
+					if o.M.Seg != isa.SegNone {
+						ad = m.segAddr(c, o.M.Seg, ad)
+					}
+					v := o.Imm
+					if o.Form == isa.FormMR {
+						v = c.Regs[o.Src.Reg&15]
+					}
+					if m.storeOK(ad, o.Size) {
+						storeN(ad, o.Size, v)
+					} else {
+						m.storeSlow(ad, o.Size, v)
+					}
 					continue
 				}
 				v := m.get(c, o, o.Src, o.Size)
@@ -100,6 +134,20 @@ func (m *machine) run() engine.Reason {
 				}
 				m.put(c, o, o.Dst, o.Size, v)
 			case isa.OpMovzx:
+				if o.Form == isa.FormRM {
+					ad := eaFlat(c, o)
+					if o.M.Seg != isa.SegNone {
+						ad = m.segAddr(c, o.M.Seg, ad)
+					}
+					var v uint64
+					if m.loadOK(ad) {
+						v = loadN(ad, o.SSize)
+					} else {
+						v = m.loadSlow(ad, o.SSize)
+					}
+					setReg(c, o.Dst.Reg, o.Size, v)
+					continue
+				}
 				m.put(c, o, o.Dst, o.Size, m.get(c, o, o.Src, o.SSize))
 			case isa.OpMovsx:
 				v := m.get(c, o, o.Src, o.SSize)
@@ -220,8 +268,35 @@ func (m *machine) run() engine.Reason {
 				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
 			case isa.OpCmp:
-				a := m.get(c, o, o.Dst, o.Size)
-				bv := m.get(c, o, o.Src, o.Size)
+				var a, bv uint64
+				switch o.Form {
+				case isa.FormRR:
+					a, bv = c.Regs[o.Dst.Reg&15]&sizeMask[o.Size], c.Regs[o.Src.Reg&15]&sizeMask[o.Size]
+				case isa.FormRI:
+					a, bv = c.Regs[o.Dst.Reg&15]&sizeMask[o.Size], o.Imm&sizeMask[o.Size]
+				case isa.FormMI, isa.FormMR, isa.FormRM:
+					ad := eaFlat(c, o)
+					if o.M.Seg != isa.SegNone {
+						ad = m.segAddr(c, o.M.Seg, ad)
+					}
+					var v uint64
+					if m.loadOK(ad) {
+						v = loadN(ad, o.Size)
+					} else {
+						v = m.loadSlow(ad, o.Size)
+					}
+					switch o.Form {
+					case isa.FormMI:
+						a, bv = v, o.Imm&sizeMask[o.Size]
+					case isa.FormMR:
+						a, bv = v, c.Regs[o.Src.Reg&15]&sizeMask[o.Size]
+					default:
+						a, bv = c.Regs[o.Dst.Reg&15]&sizeMask[o.Size], v
+					}
+				default:
+					a = m.get(c, o, o.Dst, o.Size)
+					bv = m.get(c, o, o.Src, o.Size)
+				}
 				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
 			case isa.OpAdc, isa.OpSbb:
 				a, ad := m.getRMW(c, o, o.Dst, o.Size)
@@ -310,12 +385,38 @@ func (m *machine) run() engine.Reason {
 			case isa.OpCmpJcc, isa.OpTestJcc:
 				a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
 				bv := m.get(c, o, o.Src, o.Size)
+				var take bool
 				if o.Code == isa.OpCmpJcc {
 					c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
+					// The unsigned conditions straight from the operands.
+					switch o.Cond {
+					case cpu.CondB:
+						take = a < bv
+					case cpu.CondAE:
+						take = a >= bv
+					case cpu.CondE:
+						take = a == bv
+					case cpu.CondNE:
+						take = a != bv
+					case cpu.CondBE:
+						take = a <= bv
+					case cpu.CondA:
+						take = a > bv
+					default:
+						take = c.Cond(o.Cond)
+					}
 				} else {
 					c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
+					switch o.Cond {
+					case cpu.CondE:
+						take = a&bv == 0
+					case cpu.CondNE:
+						take = a&bv != 0
+					default:
+						take = c.Cond(o.Cond)
+					}
 				}
-				if c.Cond(o.Cond) {
+				if take {
 					pc = o.Disp // the jump's target (isa.Fuse)
 				} else {
 					pc = o.Next()
@@ -553,12 +654,29 @@ func (m *machine) eaNoSeg(c *cpu.CPU, o *isa.Op) uint64 { return isa.EANoSeg(c, 
 // ea is the linear address of o's memory operand: in Mode32 always below
 // 4 GiB, so a 32-bit guest cannot name minemu's memory (isa.EA).
 func (m *machine) ea(c *cpu.CPU, o *isa.Op) uint64 {
-	ad := isa.EANoSeg(c, o)
+	ad := eaFlat(c, o)
 	if o.M.Seg != isa.SegNone {
 		ad = m.segAddr(c, o.M.Seg, ad)
 	}
 	return ad
 }
+
+// eaFlat is isa.EANoSeg written out so that it inlines: the hot op cases
+// compute `ad := eaFlat(c, o)` and add a segment base (segAddr) only when
+// o.M.Seg says so.
+func eaFlat(c *cpu.CPU, o *isa.Op) uint64 {
+	ad := o.Disp
+	if o.M.Base != isa.NoReg {
+		ad += c.Regs[o.M.Base&15]
+	}
+	if o.M.Index != isa.NoReg {
+		ad += c.Regs[o.M.Index&15] << (o.M.Scale & 3)
+	}
+	return ad & addrMask[o.M.ASize]
+}
+
+// addrMask[n] masks an address to n bytes (address sizes 2, 4 and 8).
+var addrMask = [256]uint64{2: 0xffff, 4: 0xffffffff, 8: ^uint64(0)}
 
 func (m *machine) segAddr(c *cpu.CPU, seg uint8, ad uint64) uint64 {
 	switch seg {
@@ -576,7 +694,14 @@ func (m *machine) segAddr(c *cpu.CPU, seg uint8, ad uint64) uint64 {
 // load reads guest memory. In Mode32 an access that would run past 4 GiB
 // wraps to address 0 byte by byte, as the CPU's linear addresses do.
 func (m *machine) load(a uint64, size uint8) uint64 {
-	if a > m.wrapEdge && a+uint64(size) > 1<<32 {
+	if a > m.wrapEdge {
+		return m.loadSlow(a, size)
+	}
+	return loadN(a, size)
+}
+
+func (m *machine) loadSlow(a uint64, size uint8) uint64 {
+	if a+uint64(size) > 1<<32 {
 		return m.loadWrap(a, size)
 	}
 	return loadN(a, size)
@@ -592,6 +717,30 @@ func (m *machine) loadWrap(a uint64, size uint8) uint64 {
 
 // store writes guest memory, first dropping decoded code it overwrites.
 func (m *machine) store(a uint64, size uint8, v uint64) {
+	if m.storeOK(a, size) {
+		storeN(a, size, v)
+		return
+	}
+	m.storeSlow(a, size, v)
+}
+
+// loadOK reports whether an access of size bytes at a cannot wrap past
+// 4 GiB, so that loadN may read it directly (the hot op cases inline
+// `if m.loadOK(a, size) { v = loadN(a, size) } else { v = m.loadSlow(a, size) }`).
+func (m *machine) loadOK(a uint64) bool { return a <= m.wrapEdge }
+
+// storeOK reports whether storeN may write size bytes at a directly: the
+// access cannot wrap, stays in one page, and that page holds no decoded
+// code (the code-page filter bit is clear).
+func (m *machine) storeOK(a uint64, size uint8) bool {
+	p := a >> mm.PageShift
+	h := (p ^ p>>16) & 0xffff
+	return a <= m.wrapEdge && p == (a+uint64(size)-1)>>mm.PageShift && atomic.LoadUint64(&m.filter[h>>6])&(1<<(h&63)) == 0
+}
+
+// storeSlow is store for accesses that may wrap, cross a page or hit a
+// page of decoded code.
+func (m *machine) storeSlow(a uint64, size uint8, v uint64) {
 	if a > m.wrapEdge && a+uint64(size) > 1<<32 {
 		for i := uint8(0); i < size; i++ {
 			m.store((a+uint64(i))&0xffffffff, 1, v>>(8*i)) // never wraps again
