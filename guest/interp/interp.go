@@ -315,6 +315,25 @@ func (m *machine) run() engine.Reason {
 				}
 				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 			case isa.OpAnd, isa.OpOr, isa.OpXor:
+				if o.Form == isa.FormRR || o.Form == isa.FormRI {
+					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+					bv := o.Imm & sizeMask[o.Size]
+					if o.Form == isa.FormRR {
+						bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+					}
+					var r uint64
+					switch o.Code {
+					case isa.OpAnd:
+						r = a & bv
+					case isa.OpOr:
+						r = a | bv
+					default:
+						r = a ^ bv
+					}
+					setReg(c, o.Dst.Reg, o.Size, r)
+					c.SetLazy(cpu.LazyLogic, o.Size, a, bv, r)
+					continue
+				}
 				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				bv := m.get(c, o, o.Src, o.Size)
 				var r uint64
@@ -333,11 +352,21 @@ func (m *machine) run() engine.Reason {
 				bv := m.get(c, o, o.Src, o.Size)
 				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
 			case isa.OpInc, isa.OpDec:
-				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				var cin uint64
 				if c.Carry() {
 					cin = 1
 				}
+				if o.Form == isa.FormR {
+					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+					r, lop := (a+1)&sizeMask[o.Size], cpu.LazyInc
+					if o.Code == isa.OpDec {
+						r, lop = (a-1)&sizeMask[o.Size], cpu.LazyDec
+					}
+					setReg(c, o.Dst.Reg, o.Size, r)
+					c.SetLazyCin(lop, o.Size, a, 1, r, cin)
+					continue
+				}
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				if o.Code == isa.OpInc {
 					r := (a + 1) & sizeMask[o.Size]
 					m.putRMW(c, o, o.Dst, o.Size, ad, r)
