@@ -627,6 +627,10 @@ func (m *machine) run() engine.Reason {
 			}
 		}
 		x.Instructions += b.NInstr
+		// A loop that is one block runs it again without a lookup.
+		if pc == b.Start && b.Live() {
+			continue
+		}
 		// Find the next block: successor cache, then the full lookup.
 		nb := b.Next(pc)
 		if nb == nil {
