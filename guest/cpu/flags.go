@@ -66,8 +66,17 @@ func (c *CPU) SetStatus(v uint64) {
 	c.lazy.op = LazyNone
 }
 
-// Carry reports CF.
+// Carry reports CF. An add's record (the commonest before an inc or dec,
+// which read CF to preserve it) is tested first, in a body small enough
+// to inline.
 func (c *CPU) Carry() bool {
+	if c.lazy.op == LazyAdd {
+		return c.lazy.res < c.lazy.a
+	}
+	return c.carrySlow()
+}
+
+func (c *CPU) carrySlow() bool {
 	l := &c.lazy
 	switch l.op {
 	case LazyNone:

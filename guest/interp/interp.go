@@ -240,9 +240,12 @@ func (m *machine) run() engine.Reason {
 				m.put(c, o, o.Dst, o.Size, m.segSelector(c, o.Cond))
 
 			case isa.OpAdd:
-				if o.Dst.Kind == isa.KindReg && o.Src.Kind != isa.KindMem {
-					a := c.Regs[o.Dst.Reg] & sizeMask[o.Size]
-					bv := m.get(c, o, o.Src, o.Size)
+				if o.Form == isa.FormRR || o.Form == isa.FormRI {
+					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+					bv := o.Imm & sizeMask[o.Size]
+					if o.Form == isa.FormRR {
+						bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+					}
 					r := (a + bv) & sizeMask[o.Size]
 					setReg(c, o.Dst.Reg, o.Size, r)
 					c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
@@ -254,9 +257,12 @@ func (m *machine) run() engine.Reason {
 				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
 			case isa.OpSub:
-				if o.Dst.Kind == isa.KindReg && o.Src.Kind != isa.KindMem {
-					a := c.Regs[o.Dst.Reg] & sizeMask[o.Size]
-					bv := m.get(c, o, o.Src, o.Size)
+				if o.Form == isa.FormRR || o.Form == isa.FormRI {
+					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+					bv := o.Imm & sizeMask[o.Size]
+					if o.Form == isa.FormRR {
+						bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+					}
 					r := (a - bv) & sizeMask[o.Size]
 					setReg(c, o.Dst.Reg, o.Size, r)
 					c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
@@ -413,7 +419,10 @@ func (m *machine) run() engine.Reason {
 				break run
 			case isa.OpCmpJcc, isa.OpTestJcc:
 				a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
-				bv := m.get(c, o, o.Src, o.Size)
+				bv := o.Imm & sizeMask[o.Size] // FormRI or FormRR (isa.Fuse)
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+				}
 				var take bool
 				if o.Code == isa.OpCmpJcc {
 					c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
@@ -666,19 +675,16 @@ func (m *machine) fatal(o *isa.Op, i int) engine.Reason {
 
 // setReg writes the low size bytes of v to register r as the CPU does:
 // 32-bit writes zero the upper half, 8- and 16-bit writes merge.
+//
+// Without branches: keepMask[size] is the part of the old value that
+// survives.
 func setReg(c *cpu.CPU, r uint8, size uint8, v uint64) {
 	r &= 15
-	switch size {
-	case 8:
-		c.Regs[r] = v
-	case 4:
-		c.Regs[r] = v & 0xffffffff
-	case 2:
-		c.Regs[r] = c.Regs[r]&^0xffff | v&0xffff
-	default:
-		c.Regs[r] = c.Regs[r]&^0xff | v&0xff
-	}
+	c.Regs[r] = c.Regs[r]&keepMask[size] | v&sizeMask[size]
 }
+
+// keepMask[n] is what an n-byte register write leaves of the old value.
+var keepMask = [256]uint64{0: ^uint64(0xff), 1: ^uint64(0xff), 2: ^uint64(0xffff), 3: ^uint64(0xff), 5: ^uint64(0xff), 6: ^uint64(0xff), 7: ^uint64(0xff)}
 
 // eaNoSeg is the effective address of o's memory operand before the
 // segment base, modulo the address size (lea).
