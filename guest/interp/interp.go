@@ -33,6 +33,8 @@ type machine struct {
 	// filter is the process's code-page filter (engine.FilterSlot).
 	filter *[engine.FilterWords]uint64
 	mode   mm.Mode
+	// b is the block being run (its ops: done).
+	b *engine.Block
 	// wrapEdge is the lowest address at which an 8-byte access could wrap
 	// past the end of the guest's address space (Mode32), else ^0.
 	wrapEdge uint64
@@ -58,9 +60,23 @@ func (Engine) Run(t *engine.Thread) engine.Reason {
 // fault ends the run at o, the i-th op of its block, with fault f.
 func (m *machine) fault(o *isa.Op, i int, f engine.Fault) engine.Reason {
 	m.c.RIP = o.PC
-	m.x.Instructions += uint64(i)
+	m.x.Instructions += m.done(i)
 	m.x.Fault = f
 	return engine.ReasonFault
+}
+
+// done is the number of guest instructions of the current block m.b done
+// when its i-th op starts: the ops before it and the direct jumps the
+// block decoder followed up to it (isa.FlagJumped).
+func (m *machine) done(i int) uint64 {
+	n := uint64(i)
+	ops := m.b.Ops
+	for k := 0; k <= i && k < len(ops); k++ {
+		if ops[k].Flags&isa.FlagJumped != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (m *machine) run() engine.Reason {
@@ -69,6 +85,7 @@ func (m *machine) run() engine.Reason {
 	b := m.t.Lookup(pc)
 	for {
 		x.Blocks++
+		m.b = b
 		ops := b.Ops
 	run:
 		for i := 0; i < len(ops); i++ {
@@ -78,7 +95,7 @@ func (m *machine) run() engine.Reason {
 				// code), or the thread is asked to stop: continue at this
 				// instruction afresh.
 				c.RIP = o.PC
-				x.Instructions += uint64(i)
+				x.Instructions += m.done(i)
 				return engine.StopReason(s)
 			}
 			x.PC = o.PC
@@ -598,17 +615,17 @@ func (m *machine) run() engine.Reason {
 					c.Regs[cpu.RCX] = c.RIP
 					c.Regs[cpu.R11] = c.RFLAGS()
 				}
-				x.Instructions += uint64(i + 1)
+				x.Instructions += m.done(i) + 1
 				x.ABI = uint8(abi)
 				return engine.ReasonSyscall
 			case isa.OpThunk:
 				c.RIP = o.Next()
-				x.Instructions += uint64(i + 1)
+				x.Instructions += m.done(i) + 1
 				x.Arg, x.Size = o.Imm, o.Size
 				return engine.ReasonThunk
 			case isa.OpTrap:
 				c.RIP = o.PC
-				x.Instructions += uint64(i)
+				x.Instructions += m.done(i)
 				return engine.ReasonTrap
 
 			case isa.OpFnstcw:
