@@ -66,6 +66,16 @@ func (c *CPU) SetStatus(v uint64) {
 	c.lazy.op = LazyNone
 }
 
+// SubOperands returns the operands of the last flag-setting operation
+// when it was a subtraction or compare (LazySub): the unsigned
+// conditions follow from them directly. Small enough to inline.
+func (c *CPU) SubOperands() (a, b uint64, ok bool) {
+	if c.lazy.op == LazySub {
+		return c.lazy.a, c.lazy.b, true
+	}
+	return 0, 0, false
+}
+
 // Carry reports CF. An add's record (the commonest before an inc or dec,
 // which read CF to preserve it) is tested first, in a body small enough
 // to inline.

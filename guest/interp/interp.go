@@ -457,6 +457,19 @@ func (m *machine) run() engine.Reason {
 						take = a <= bv
 					case cpu.CondA:
 						take = a > bv
+					case cpu.CondL, cpu.CondGE, cpu.CondLE, cpu.CondG:
+						sh := 64 - 8*uint(o.Size)
+						sa, sb := int64(a<<sh)>>sh, int64(bv<<sh)>>sh
+						switch o.Cond {
+						case cpu.CondL:
+							take = sa < sb
+						case cpu.CondGE:
+							take = sa >= sb
+						case cpu.CondLE:
+							take = sa <= sb
+						default:
+							take = sa > sb
+						}
 					default:
 						take = c.Cond(o.Cond)
 					}
@@ -478,7 +491,28 @@ func (m *machine) run() engine.Reason {
 				}
 				break run
 			case isa.OpJcc:
-				if c.Cond(o.Cond) {
+				// After a compare the operands decide the common
+				// conditions without evaluating the flags.
+				var take bool
+				if a, bv, ok := c.SubOperands(); ok && o.Cond >= cpu.CondB && o.Cond <= cpu.CondA {
+					switch o.Cond {
+					case cpu.CondB:
+						take = a < bv
+					case cpu.CondAE:
+						take = a >= bv
+					case cpu.CondE:
+						take = a == bv
+					case cpu.CondNE:
+						take = a != bv
+					case cpu.CondBE:
+						take = a <= bv
+					default:
+						take = a > bv
+					}
+				} else {
+					take = c.Cond(o.Cond)
+				}
+				if take {
 					pc = o.Imm
 				} else {
 					pc = o.Next()
