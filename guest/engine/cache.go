@@ -17,7 +17,10 @@ import (
 //  1. Blocks. A block is the straight-line run of guest instructions from
 //     an entry address up to and including the first instruction that can
 //     change control flow (or maxBlockOps instructions, then a synthetic
-//     fall-through). It is decoded and lowered once (decodeBlockLocked)
+//     fall-through); a direct jmp within a page of the entry is followed
+//     instead (up to maxFollows, never back into the block): it gets no op
+//     and its target's op carries isa.FlagJumped, and the block's bytes
+//     [Lo, End) cover the jumps too. It is decoded and lowered once (decodeBlockLocked)
 //     into a slice of ops; the slice lives in the code arena when one is
 //     configured (the dynarec heap's 2 MiB blocks) and in Go memory
 //     otherwise.
