@@ -376,7 +376,11 @@ func (m *machine) run() engine.Reason {
 				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
 			case isa.OpInc, isa.OpDec:
 				var cin uint64
-				if c.Carry() {
+				if a, bv, ok := c.SubOperands(); ok {
+					if a < bv { // CF of the compare before (inlined)
+						cin = 1
+					}
+				} else if c.Carry() {
 					cin = 1
 				}
 				if o.Form == isa.FormR {
