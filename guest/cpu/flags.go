@@ -66,8 +66,27 @@ func (c *CPU) SetStatus(v uint64) {
 	c.lazy.op = LazyNone
 }
 
-// Carry reports CF.
+// SubOperands returns the operands of the last flag-setting operation
+// when it was a subtraction or compare (LazySub): the unsigned
+// conditions follow from them directly. Small enough to inline.
+func (c *CPU) SubOperands() (a, b uint64, ok bool) {
+	if c.lazy.op == LazySub {
+		return c.lazy.a, c.lazy.b, true
+	}
+	return 0, 0, false
+}
+
+// Carry reports CF. An add's record (the commonest before an inc or dec,
+// which read CF to preserve it) is tested first, in a body small enough
+// to inline.
 func (c *CPU) Carry() bool {
+	if c.lazy.op == LazyAdd {
+		return c.lazy.res < c.lazy.a
+	}
+	return c.carrySlow()
+}
+
+func (c *CPU) carrySlow() bool {
 	l := &c.lazy
 	switch l.op {
 	case LazyNone:

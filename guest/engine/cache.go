@@ -17,7 +17,10 @@ import (
 //  1. Blocks. A block is the straight-line run of guest instructions from
 //     an entry address up to and including the first instruction that can
 //     change control flow (or maxBlockOps instructions, then a synthetic
-//     fall-through). It is decoded and lowered once (decodeBlockLocked)
+//     fall-through); a direct jmp within a page of the entry is followed
+//     instead (up to maxFollows, never back into the block): it gets no op
+//     and its target's op carries isa.FlagJumped, and the block's bytes
+//     [Lo, End) cover the jumps too. It is decoded and lowered once (decodeBlockLocked)
 //     into a slice of ops; the slice lives in the code arena when one is
 //     configured (the dynarec heap's 2 MiB blocks) and in Go memory
 //     otherwise.
@@ -57,9 +60,10 @@ const maxBlockOps = 128
 // Block is one decoded basic block. Engines read Start, End, Ops and
 // NInstr; everything else is the cache's.
 type Block struct {
-	// Start and End delimit the guest bytes the block was decoded from;
-	// immutable.
-	Start, End uint64
+	// Start is the block's entry address. Lo and End delimit the guest
+	// bytes it was decoded from (Lo < Start when it follows a jump
+	// backwards); all immutable.
+	Start, Lo, End uint64
 	// Ops are the lowered instructions; the last one ends the block.
 	// Immutable; an engine reads them only after Live said true, and they
 	// are cleared once the block, dead, has passed its grace period.
@@ -190,7 +194,7 @@ func (p *Process) Invalidate(r mm.AddrRange) {
 func (p *Process) dropOverlappingLocked(t *Thread, bs []*Block, start, end uint64) {
 	var victims []*Block
 	for _, b := range bs {
-		if b.live.Load() && b.Start < end && start < b.End {
+		if b.live.Load() && b.Lo < end && start < b.End {
 			victims = append(victims, b)
 		}
 	}
@@ -221,7 +225,7 @@ func (p *Process) discardLocked(t *Thread, b *Block) {
 	if p.index[b.Start] == b {
 		delete(p.index, b.Start)
 	}
-	for pg := b.Start >> mm.PageShift; pg <= (b.End-1)>>mm.PageShift; pg++ {
+	for pg := b.Lo >> mm.PageShift; pg <= (b.End-1)>>mm.PageShift; pg++ {
 		bs := p.pages[pg]
 		for i, x := range bs {
 			if x == b {
@@ -310,10 +314,26 @@ func (p *Process) decodeBlockLocked(t *Thread, pc uint64) *Block {
 	ops := make([]isa.Op, 0, 16)
 	cur := pc
 	var ninstr uint64
+	follows, jumped := 0, false
+	// jlo and jend cover the followed jmps' own bytes (a store to them
+	// must drop the block too).
+	jlo, jend := pc, pc
 	for len(ops) < maxBlockOps {
 		o := p.decodeOneLocked(cur)
-		ops = append(ops, o)
 		ninstr++
+		if o.Code == isa.OpJmp && p.followable(pc, ops, o.Imm) && follows < maxFollows {
+			// Go on decoding at the target: the jmp gets no op, the
+			// target's op carries FlagJumped.
+			follows++
+			jlo, jend = min(jlo, o.PC), max(jend, o.PC+uint64(o.Len))
+			jumped, cur = true, o.Imm
+			continue
+		}
+		if jumped {
+			o.Flags |= isa.FlagJumped
+			jumped = false
+		}
+		ops = append(ops, o)
 		cur = (cur + uint64(o.Len)) & p.ipMask()
 		if o.EndsBlock() {
 			break
@@ -323,10 +343,13 @@ func (p *Process) decodeBlockLocked(t *Thread, pc uint64) *Block {
 		ops = append(ops, isa.Op{Code: isa.OpFallthrough, PC: cur, Imm: cur})
 	}
 	ops = ops[:isa.Fuse(ops)]
-	end := pc
+	end, lo := jend, jlo
 	for i := range ops {
 		if e := ops[i].PC + uint64(ops[i].Len); e > end {
 			end = e
+		}
+		if ops[i].Code != isa.OpFallthrough && ops[i].PC < lo {
+			lo = ops[i].PC
 		}
 	}
 	if end == pc {
@@ -335,18 +358,41 @@ func (p *Process) decodeBlockLocked(t *Thread, pc uint64) *Block {
 	// Evicting may delete badInst messages of this block's instructions
 	// that an evicted block shared; invalidExit decodes them again.
 	p.makeRoomLocked(t, blockCost(len(ops)))
-	b := &Block{Start: pc, End: end, NInstr: ninstr}
+	b := &Block{Start: pc, Lo: lo, End: end, NInstr: ninstr}
 	b.live.Store(true)
 	b.Ops = p.placeOpsLocked(b, ops)
 	p.enqueueLocked(b)
 	p.index[pc] = b
-	for pg := pc >> mm.PageShift; pg <= (end-1)>>mm.PageShift; pg++ {
+	for pg := lo >> mm.PageShift; pg <= (end-1)>>mm.PageShift; pg++ {
 		p.pages[pg] = append(p.pages[pg], b)
 		w, bit := FilterSlot(pg)
 		atomic.OrUint64(&p.filter[w], bit)
 	}
 	p.stats.BlocksDecoded++
 	return b
+}
+
+// maxFollows bounds the direct jumps one block follows.
+const maxFollows = 4
+
+// followable reports whether the block decoder, decoding the block at
+// start whose ops so far are ops, follows a direct jmp to target: one that
+// stays within a page of start (so that the block's byte range, which
+// invalidation and the page lists use, stays small) and does not lead back
+// into the block (a loop stays a loop of blocks).
+func (p *Process) followable(start uint64, ops []isa.Op, target uint64) bool {
+	if target+mm.PageSize < start || target > start+mm.PageSize {
+		return false
+	}
+	if target == start {
+		return false
+	}
+	for i := range ops {
+		if ops[i].PC == target {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeOneLocked lowers the instruction at pc.

@@ -51,14 +51,14 @@ func (p *Process) Check() error {
 				return fmt.Errorf("page %#x lists block %#x twice", pg, b.Start)
 			}
 			dup[b] = true
-			if pg < b.Start>>mm.PageShift || pg > (b.End-1)>>mm.PageShift {
+			if pg < b.Lo>>mm.PageShift || pg > (b.End-1)>>mm.PageShift {
 				return fmt.Errorf("page %#x lists block [%#x,%#x) that does not touch it", pg, b.Start, b.End)
 			}
 			seen[b]++
 		}
 	}
 	for b := range live {
-		want := int((b.End-1)>>mm.PageShift - b.Start>>mm.PageShift + 1)
+		want := int((b.End-1)>>mm.PageShift - b.Lo>>mm.PageShift + 1)
 		if seen[b] != want {
 			return fmt.Errorf("block [%#x,%#x) listed on %d pages, spans %d", b.Start, b.End, seen[b], want)
 		}
@@ -66,7 +66,7 @@ func (p *Process) Check() error {
 			return fmt.Errorf("block %#x does not end with a block-ending op", b.Start)
 		}
 		for i := range b.Ops {
-			if o := &b.Ops[i]; o.Code != isa.OpFallthrough && (o.PC < b.Start || o.PC >= b.End) {
+			if o := &b.Ops[i]; o.Code != isa.OpFallthrough && (o.PC < b.Lo || o.PC >= b.End) {
 				return fmt.Errorf("block [%#x,%#x) holds an op at %#x", b.Start, b.End, o.PC)
 			}
 		}

@@ -34,8 +34,9 @@ func TestArenaFailureFallsBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Three blocks: mov eax, 1; jmp +0 | add eax, 2; jmp +0 | add eax, 4; int3.
-			code := []byte{0xb8, 1, 0, 0, 0, 0xeb, 0, 0x83, 0xc0, 2, 0xeb, 0, 0x83, 0xc0, 4, 0xcc}
+			// Three blocks: mov eax, 1; jae +0 | add eax, 2; jae +0 | add eax, 4; int3
+			// (a conditional jump ends a block; a direct jmp would be followed).
+			code := []byte{0xb8, 1, 0, 0, 0, 0x73, 0, 0x83, 0xc0, 2, 0x73, 0, 0x83, 0xc0, 4, 0xcc}
 			e.c.RIP = e.mapCode(t, code, unix.PROT_READ|unix.PROT_EXEC)
 			if ex := m.Run(e.c); ex.Signal != unix.SIGTRAP || e.c.Regs[cpu.RAX] != 7 {
 				t.Fatalf("exit %+v, eax %d; want SIGTRAP with eax 7", ex, e.c.Regs[cpu.RAX])

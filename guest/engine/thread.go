@@ -408,7 +408,7 @@ func (p *Process) firstPageFault(c *cpu.CPU, pc uint64) (addr uint64, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, b := range p.index {
-		if !b.live.Load() || pc < b.Start || pc >= b.End {
+		if !b.live.Load() || pc < b.Lo || pc >= b.End {
 			continue
 		}
 		for i := range b.Ops {

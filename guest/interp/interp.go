@@ -42,6 +42,8 @@ type machine struct {
 	// filter is the process's code-page filter (engine.FilterSlot).
 	filter *[engine.FilterWords]uint64
 	mode   mm.Mode
+	// b is the block being run (its ops: done).
+	b *engine.Block
 	// wrapEdge is the lowest address at which an 8-byte access could wrap
 	// past the end of the guest's address space (Mode32), else ^0.
 	wrapEdge uint64
@@ -67,9 +69,23 @@ func (Engine) Run(t *engine.Thread) engine.Reason {
 // fault ends the run at o, the i-th op of its block, with fault f.
 func (m *machine) fault(o *isa.Op, i int, f engine.Fault) engine.Reason {
 	m.c.RIP = o.PC
-	m.x.Instructions += uint64(i)
+	m.x.Instructions += m.done(i)
 	m.x.Fault = f
 	return engine.ReasonFault
+}
+
+// done is the number of guest instructions of the current block m.b done
+// when its i-th op starts: the ops before it and the direct jumps the
+// block decoder followed up to it (isa.FlagJumped).
+func (m *machine) done(i int) uint64 {
+	n := uint64(i)
+	ops := m.b.Ops
+	for k := 0; k <= i && k < len(ops); k++ {
+		if ops[k].Flags&isa.FlagJumped != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (m *machine) run() engine.Reason {
@@ -78,6 +94,7 @@ func (m *machine) run() engine.Reason {
 	b := m.t.Lookup(pc)
 	for {
 		x.Blocks++
+		m.b = b
 		ops := b.Ops
 	run:
 		for i := 0; i < len(ops); i++ {
@@ -87,7 +104,7 @@ func (m *machine) run() engine.Reason {
 				// code), or the thread is asked to stop: continue at this
 				// instruction afresh.
 				c.RIP = o.PC
-				x.Instructions += uint64(i)
+				x.Instructions += m.done(i)
 				return engine.StopReason(s)
 			}
 			x.PC = o.PC
@@ -98,8 +115,42 @@ func (m *machine) run() engine.Reason {
 				break run
 
 			case isa.OpMov:
-				if o.Dst.Kind == isa.KindReg && o.Src.Kind == isa.KindReg {
-					setReg(c, o.Dst.Reg, o.Size, c.Regs[o.Src.Reg])
+				// The common forms, written out so that no operand
+				// helper is called (see eaFlat, loadOK, storeOK).
+				switch o.Form {
+				case isa.FormRR:
+					setReg(c, o.Dst.Reg, o.Size, c.Regs[o.Src.Reg&15])
+					continue
+				case isa.FormRI:
+					setReg(c, o.Dst.Reg, o.Size, o.Imm)
+					continue
+				case isa.FormRM:
+					ad := eaFlat(c, o)
+					if o.M.Seg != isa.SegNone {
+						ad = m.segAddr(c, o.M.Seg, ad)
+					}
+					var v uint64
+					if m.loadOK(ad) {
+						v = loadN(ad, o.Size)
+					} else {
+						v = m.loadSlow(ad, o.Size)
+					}
+					setReg(c, o.Dst.Reg, o.Size, v)
+					continue
+				case isa.FormMR, isa.FormMI:
+					ad := eaFlat(c, o)
+					if o.M.Seg != isa.SegNone {
+						ad = m.segAddr(c, o.M.Seg, ad)
+					}
+					v := o.Imm
+					if o.Form == isa.FormMR {
+						v = c.Regs[o.Src.Reg&15]
+					}
+					if m.storeOK(ad, o.Size) {
+						storeN(ad, o.Size, v)
+					} else {
+						m.storeSlow(ad, o.Size, v)
+					}
 					continue
 				}
 				v := m.get(c, o, o.Src, o.Size)
@@ -109,6 +160,20 @@ func (m *machine) run() engine.Reason {
 				}
 				m.put(c, o, o.Dst, o.Size, v)
 			case isa.OpMovzx:
+				if o.Form == isa.FormRM {
+					ad := eaFlat(c, o)
+					if o.M.Seg != isa.SegNone {
+						ad = m.segAddr(c, o.M.Seg, ad)
+					}
+					var v uint64
+					if m.loadOK(ad) {
+						v = loadN(ad, o.SSize)
+					} else {
+						v = m.loadSlow(ad, o.SSize)
+					}
+					setReg(c, o.Dst.Reg, o.Size, v)
+					continue
+				}
 				m.put(c, o, o.Dst, o.Size, m.get(c, o, o.Src, o.SSize))
 			case isa.OpMovsx:
 				v := m.get(c, o, o.Src, o.SSize)
@@ -201,9 +266,12 @@ func (m *machine) run() engine.Reason {
 				m.put(c, o, o.Dst, o.Size, m.segSelector(c, o.Cond))
 
 			case isa.OpAdd:
-				if o.Dst.Kind == isa.KindReg && o.Src.Kind != isa.KindMem {
-					a := c.Regs[o.Dst.Reg] & sizeMask[o.Size]
-					bv := m.get(c, o, o.Src, o.Size)
+				if o.Form == isa.FormRR || o.Form == isa.FormRI {
+					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+					bv := o.Imm & sizeMask[o.Size]
+					if o.Form == isa.FormRR {
+						bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+					}
 					r := (a + bv) & sizeMask[o.Size]
 					setReg(c, o.Dst.Reg, o.Size, r)
 					c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
@@ -215,9 +283,12 @@ func (m *machine) run() engine.Reason {
 				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
 			case isa.OpSub:
-				if o.Dst.Kind == isa.KindReg && o.Src.Kind != isa.KindMem {
-					a := c.Regs[o.Dst.Reg] & sizeMask[o.Size]
-					bv := m.get(c, o, o.Src, o.Size)
+				if o.Form == isa.FormRR || o.Form == isa.FormRI {
+					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+					bv := o.Imm & sizeMask[o.Size]
+					if o.Form == isa.FormRR {
+						bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+					}
 					r := (a - bv) & sizeMask[o.Size]
 					setReg(c, o.Dst.Reg, o.Size, r)
 					c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
@@ -229,8 +300,35 @@ func (m *machine) run() engine.Reason {
 				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
 			case isa.OpCmp:
-				a := m.get(c, o, o.Dst, o.Size)
-				bv := m.get(c, o, o.Src, o.Size)
+				var a, bv uint64
+				switch o.Form {
+				case isa.FormRR:
+					a, bv = c.Regs[o.Dst.Reg&15]&sizeMask[o.Size], c.Regs[o.Src.Reg&15]&sizeMask[o.Size]
+				case isa.FormRI:
+					a, bv = c.Regs[o.Dst.Reg&15]&sizeMask[o.Size], o.Imm&sizeMask[o.Size]
+				case isa.FormMI, isa.FormMR, isa.FormRM:
+					ad := eaFlat(c, o)
+					if o.M.Seg != isa.SegNone {
+						ad = m.segAddr(c, o.M.Seg, ad)
+					}
+					var v uint64
+					if m.loadOK(ad) {
+						v = loadN(ad, o.Size)
+					} else {
+						v = m.loadSlow(ad, o.Size)
+					}
+					switch o.Form {
+					case isa.FormMI:
+						a, bv = v, o.Imm&sizeMask[o.Size]
+					case isa.FormMR:
+						a, bv = v, c.Regs[o.Src.Reg&15]&sizeMask[o.Size]
+					default:
+						a, bv = c.Regs[o.Dst.Reg&15]&sizeMask[o.Size], v
+					}
+				default:
+					a = m.get(c, o, o.Dst, o.Size)
+					bv = m.get(c, o, o.Src, o.Size)
+				}
 				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
 			case isa.OpAdc, isa.OpSbb:
 				a, ad := m.getRMW(c, o, o.Dst, o.Size)
@@ -249,6 +347,25 @@ func (m *machine) run() engine.Reason {
 				}
 				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 			case isa.OpAnd, isa.OpOr, isa.OpXor:
+				if o.Form == isa.FormRR || o.Form == isa.FormRI {
+					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+					bv := o.Imm & sizeMask[o.Size]
+					if o.Form == isa.FormRR {
+						bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+					}
+					var r uint64
+					switch o.Code {
+					case isa.OpAnd:
+						r = a & bv
+					case isa.OpOr:
+						r = a | bv
+					default:
+						r = a ^ bv
+					}
+					setReg(c, o.Dst.Reg, o.Size, r)
+					c.SetLazy(cpu.LazyLogic, o.Size, a, bv, r)
+					continue
+				}
 				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				bv := m.get(c, o, o.Src, o.Size)
 				var r uint64
@@ -267,11 +384,25 @@ func (m *machine) run() engine.Reason {
 				bv := m.get(c, o, o.Src, o.Size)
 				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
 			case isa.OpInc, isa.OpDec:
-				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				var cin uint64
-				if c.Carry() {
+				if a, bv, ok := c.SubOperands(); ok {
+					if a < bv { // CF of the compare before (inlined)
+						cin = 1
+					}
+				} else if c.Carry() {
 					cin = 1
 				}
+				if o.Form == isa.FormR {
+					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+					r, lop := (a+1)&sizeMask[o.Size], cpu.LazyInc
+					if o.Code == isa.OpDec {
+						r, lop = (a-1)&sizeMask[o.Size], cpu.LazyDec
+					}
+					setReg(c, o.Dst.Reg, o.Size, r)
+					c.SetLazyCin(lop, o.Size, a, 1, r, cin)
+					continue
+				}
+				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				if o.Code == isa.OpInc {
 					r := (a + 1) & sizeMask[o.Size]
 					m.putRMW(c, o, o.Dst, o.Size, ad, r)
@@ -318,20 +449,83 @@ func (m *machine) run() engine.Reason {
 				break run
 			case isa.OpCmpJcc, isa.OpTestJcc:
 				a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
-				bv := m.get(c, o, o.Src, o.Size)
+				bv := o.Imm & sizeMask[o.Size] // FormRI or FormRR (isa.Fuse)
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+				}
+				var take bool
 				if o.Code == isa.OpCmpJcc {
 					c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
+					// The unsigned conditions straight from the operands.
+					switch o.Cond {
+					case cpu.CondB:
+						take = a < bv
+					case cpu.CondAE:
+						take = a >= bv
+					case cpu.CondE:
+						take = a == bv
+					case cpu.CondNE:
+						take = a != bv
+					case cpu.CondBE:
+						take = a <= bv
+					case cpu.CondA:
+						take = a > bv
+					case cpu.CondL, cpu.CondGE, cpu.CondLE, cpu.CondG:
+						sh := 64 - 8*uint(o.Size)
+						sa, sb := int64(a<<sh)>>sh, int64(bv<<sh)>>sh
+						switch o.Cond {
+						case cpu.CondL:
+							take = sa < sb
+						case cpu.CondGE:
+							take = sa >= sb
+						case cpu.CondLE:
+							take = sa <= sb
+						default:
+							take = sa > sb
+						}
+					default:
+						take = c.Cond(o.Cond)
+					}
 				} else {
 					c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
+					switch o.Cond {
+					case cpu.CondE:
+						take = a&bv == 0
+					case cpu.CondNE:
+						take = a&bv != 0
+					default:
+						take = c.Cond(o.Cond)
+					}
 				}
-				if c.Cond(o.Cond) {
+				if take {
 					pc = o.Disp // the jump's target (isa.Fuse)
 				} else {
 					pc = o.Next()
 				}
 				break run
 			case isa.OpJcc:
-				if c.Cond(o.Cond) {
+				// After a compare the operands decide the common
+				// conditions without evaluating the flags.
+				var take bool
+				if a, bv, ok := c.SubOperands(); ok && o.Cond >= cpu.CondB && o.Cond <= cpu.CondA {
+					switch o.Cond {
+					case cpu.CondB:
+						take = a < bv
+					case cpu.CondAE:
+						take = a >= bv
+					case cpu.CondE:
+						take = a == bv
+					case cpu.CondNE:
+						take = a != bv
+					case cpu.CondBE:
+						take = a <= bv
+					default:
+						take = a > bv
+					}
+				} else {
+					take = c.Cond(o.Cond)
+				}
+				if take {
 					pc = o.Imm
 				} else {
 					pc = o.Next()
@@ -468,17 +662,17 @@ func (m *machine) run() engine.Reason {
 					c.Regs[cpu.RCX] = c.RIP
 					c.Regs[cpu.R11] = c.RFLAGS()
 				}
-				x.Instructions += uint64(i + 1)
+				x.Instructions += m.done(i) + 1
 				x.ABI = uint8(abi)
 				return engine.ReasonSyscall
 			case isa.OpThunk:
 				c.RIP = o.Next()
-				x.Instructions += uint64(i + 1)
+				x.Instructions += m.done(i) + 1
 				x.Arg, x.Size = o.Imm, o.Size
 				return engine.ReasonThunk
 			case isa.OpTrap:
 				c.RIP = o.PC
-				x.Instructions += uint64(i)
+				x.Instructions += m.done(i)
 				return engine.ReasonTrap
 
 			case isa.OpFnstcw:
@@ -506,6 +700,10 @@ func (m *machine) run() engine.Reason {
 			}
 		}
 		x.Instructions += b.NInstr
+		// A loop that is one block runs it again without a lookup.
+		if pc == b.Start && b.Live() {
+			continue
+		}
 		// Find the next block: successor cache, then the full lookup.
 		nb := b.Next(pc)
 		if nb == nil {
@@ -541,19 +739,16 @@ func (m *machine) fatal(o *isa.Op, i int) engine.Reason {
 
 // setReg writes the low size bytes of v to register r as the CPU does:
 // 32-bit writes zero the upper half, 8- and 16-bit writes merge.
+//
+// Without branches: keepMask[size] is the part of the old value that
+// survives.
 func setReg(c *cpu.CPU, r uint8, size uint8, v uint64) {
 	r &= 15
-	switch size {
-	case 8:
-		c.Regs[r] = v
-	case 4:
-		c.Regs[r] = v & 0xffffffff
-	case 2:
-		c.Regs[r] = c.Regs[r]&^0xffff | v&0xffff
-	default:
-		c.Regs[r] = c.Regs[r]&^0xff | v&0xff
-	}
+	c.Regs[r] = c.Regs[r]&keepMask[size] | v&sizeMask[size]
 }
+
+// keepMask[n] is what an n-byte register write leaves of the old value.
+var keepMask = [256]uint64{0: ^uint64(0xff), 1: ^uint64(0xff), 2: ^uint64(0xffff), 3: ^uint64(0xff), 5: ^uint64(0xff), 6: ^uint64(0xff), 7: ^uint64(0xff)}
 
 // eaNoSeg is the effective address of o's memory operand before the
 // segment base, modulo the address size (lea).
@@ -562,12 +757,29 @@ func (m *machine) eaNoSeg(c *cpu.CPU, o *isa.Op) uint64 { return isa.EANoSeg(c, 
 // ea is the linear address of o's memory operand: in Mode32 always below
 // 4 GiB, so a 32-bit guest cannot name minemu's memory (isa.EA).
 func (m *machine) ea(c *cpu.CPU, o *isa.Op) uint64 {
-	ad := isa.EANoSeg(c, o)
+	ad := eaFlat(c, o)
 	if o.M.Seg != isa.SegNone {
 		ad = m.segAddr(c, o.M.Seg, ad)
 	}
 	return ad
 }
+
+// eaFlat is isa.EANoSeg written out so that it inlines: the hot op cases
+// compute `ad := eaFlat(c, o)` and add a segment base (segAddr) only when
+// o.M.Seg says so.
+func eaFlat(c *cpu.CPU, o *isa.Op) uint64 {
+	ad := o.Disp
+	if o.M.Base != isa.NoReg {
+		ad += c.Regs[o.M.Base&15]
+	}
+	if o.M.Index != isa.NoReg {
+		ad += c.Regs[o.M.Index&15] << (o.M.Scale & 3)
+	}
+	return ad & addrMask[o.M.ASize]
+}
+
+// addrMask[n] masks an address to n bytes (address sizes 2, 4 and 8).
+var addrMask = [256]uint64{2: 0xffff, 4: 0xffffffff, 8: ^uint64(0)}
 
 func (m *machine) segAddr(c *cpu.CPU, seg uint8, ad uint64) uint64 {
 	switch seg {
@@ -585,7 +797,14 @@ func (m *machine) segAddr(c *cpu.CPU, seg uint8, ad uint64) uint64 {
 // load reads guest memory. In Mode32 an access that would run past 4 GiB
 // wraps to address 0 byte by byte, as the CPU's linear addresses do.
 func (m *machine) load(a uint64, size uint8) uint64 {
-	if a > m.wrapEdge && a+uint64(size) > 1<<32 {
+	if a > m.wrapEdge {
+		return m.loadSlow(a, size)
+	}
+	return loadN(a, size)
+}
+
+func (m *machine) loadSlow(a uint64, size uint8) uint64 {
+	if a+uint64(size) > 1<<32 {
 		return m.loadWrap(a, size)
 	}
 	return loadN(a, size)
@@ -601,6 +820,30 @@ func (m *machine) loadWrap(a uint64, size uint8) uint64 {
 
 // store writes guest memory, first dropping decoded code it overwrites.
 func (m *machine) store(a uint64, size uint8, v uint64) {
+	if m.storeOK(a, size) {
+		storeN(a, size, v)
+		return
+	}
+	m.storeSlow(a, size, v)
+}
+
+// loadOK reports whether an access of size bytes at a cannot wrap past
+// 4 GiB, so that loadN may read it directly (the hot op cases inline
+// `if m.loadOK(a, size) { v = loadN(a, size) } else { v = m.loadSlow(a, size) }`).
+func (m *machine) loadOK(a uint64) bool { return a <= m.wrapEdge }
+
+// storeOK reports whether storeN may write size bytes at a directly: the
+// access cannot wrap, stays in one page, and that page holds no decoded
+// code (the code-page filter bit is clear).
+func (m *machine) storeOK(a uint64, size uint8) bool {
+	p := a >> mm.PageShift
+	h := (p ^ p>>16) & 0xffff
+	return a <= m.wrapEdge && p == (a+uint64(size)-1)>>mm.PageShift && atomic.LoadUint64(&m.filter[h>>6])&(1<<(h&63)) == 0
+}
+
+// storeSlow is store for accesses that may wrap, cross a page or hit a
+// page of decoded code.
+func (m *machine) storeSlow(a uint64, size uint8, v uint64) {
 	if a > m.wrapEdge && a+uint64(size) > 1<<32 {
 		for i := uint8(0); i < size; i++ {
 			m.store((a+uint64(i))&0xffffffff, 1, v>>(8*i)) // never wraps again

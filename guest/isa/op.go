@@ -237,6 +237,11 @@ const (
 	// FlagAligned: the legacy-SSE memory operand must be 16-byte aligned
 	// (#GP otherwise).
 	FlagAligned
+	// FlagJumped: the op is the target of a direct jmp that the block
+	// decoder followed instead of ending the block there; the jmp, one
+	// guest instruction, has no op of its own and is done when this op
+	// starts.
+	FlagJumped
 )
 
 // Op is one lowered instruction.
