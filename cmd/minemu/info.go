@@ -13,18 +13,22 @@ import (
 // runInfo implements `minemu info GUEST...`: it describes each ELF file as
 // a user checking whether minemu can run it wants to see. The exit status
 // is 0 when every file was described, 1 when any could not be read or is
-// not a valid executable, 2 on a usage error.
+// not a valid executable, 2 on a usage error. `minemu info --cpu` (infoCPU)
+// describes the CPU a guest sees instead.
 func runInfo(args []string) int {
 	return infoMain(args, os.Stdout, os.Stderr)
 }
 
 func infoMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && isCPUFlag(args[0]) {
+		return infoCPU(args, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		w := stderr
 		if len(args) > 0 {
 			w = stdout
 		}
-		fmt.Fprint(w, "usage: minemu info GUEST...\n\nPrints the class, machine, type, entry point, program headers and\ninterpreter of each ELF file, and whether minemu can run it.\n")
+		fmt.Fprint(w, "usage: minemu info GUEST...\n       minemu info --cpu [LEVEL] [--mode 32|64]\n\nPrints the class, machine, type, entry point, program headers and\ninterpreter of each ELF file, and whether minemu can run it; with --cpu,\nthe CPU a guest sees (minemu info --cpu -h for more).\n")
 		if len(args) == 0 {
 			return 2
 		}

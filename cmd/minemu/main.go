@@ -2,6 +2,7 @@
 //
 //	minemu run [flags] GUEST [ARGS...]   run a guest; the exit status is the guest's
 //	minemu info GUEST                    describe an ELF file
+//	minemu info --cpu [LEVEL]            describe the CPU a guest sees
 //	minemu mm replay [flags] TRACE       replay an allocation trace through a heap
 //	minemu --version
 //
@@ -39,6 +40,7 @@ func main() {
 const usage = `usage:
   minemu run [flags] GUEST [ARGS...]   run a guest program (minemu run -h for flags)
   minemu info GUEST                    describe an ELF file
+  minemu info --cpu [LEVEL]            describe the CPU a guest sees (LEVEL: x86-64, x86-64-v2, x86-64-v3)
   minemu mm replay [flags] TRACE       replay an allocation trace through a heap
   minemu --version                     print the version
 `
