@@ -485,6 +485,10 @@ func (m *machine) run() engine.Reason {
 				c.FSW = 0
 			case isa.OpX87:
 				m.x87(c, o)
+			case isa.OpVec:
+				if f := m.vecOp(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
 			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,
 				isa.OpSseScalarMov, isa.OpSseArith, isa.OpSseComi, isa.OpCvtI2F, isa.OpCvtF2I, isa.OpCvtF2F,
 				isa.OpPackedFP, isa.OpPackedCmp, isa.OpMovmskF, isa.OpShufF, isa.OpMovHLF:
