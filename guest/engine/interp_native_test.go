@@ -363,6 +363,7 @@ func diffCases(host map[string]bool) []diffCase {
 	for name, b := range fp {
 		add(name, 16, b, nil, nil)
 		cs[len(cs)-1].regs64 = false
+		cs[len(cs)-1].mxcsr = true
 	}
 	packed := map[string][]byte{
 		"addps": {0x0f, 0x58, 0xc1}, "addpd": {0x66, 0x0f, 0x58, 0xc1}, "subps": {0x0f, 0x5c, 0xc1},
@@ -384,11 +385,15 @@ func diffCases(host map[string]bool) []diffCase {
 	for name, b := range packed {
 		add(name, 16, b, nil, nil)
 		cs[len(cs)-1].regs64 = false
+		cs[len(cs)-1].mxcsr = true
 	}
 	add("cvtsi2sd-64", 8, []byte{0xf2, 0x48, 0x0f, 0x2a, 0xc1}, nil, nil)
 	add("cvtsi2ss-64", 8, []byte{0xf3, 0x48, 0x0f, 0x2a, 0xc1}, nil, nil)
 	add("cvttsd2si-64", 8, []byte{0xf2, 0x48, 0x0f, 0x2c, 0xc1}, nil, nil)
 	add("cvtsd2si-64", 8, []byte{0xf2, 0x48, 0x0f, 0x2d, 0xc1}, nil, nil)
+	for i := 1; i <= 4; i++ {
+		cs[len(cs)-i].mxcsr = true
+	}
 	add("movq-to", 8, []byte{0x66, 0x48, 0x0f, 0x6e, 0xc1}, nil, nil)
 	add("movq-from", 8, []byte{0x66, 0x48, 0x0f, 0x7e, 0xc1}, nil, nil)
 	add("mov-mem", 4, []byte{0x8b, 0x43, 0x04}, nil, nil)

@@ -54,6 +54,16 @@ func (m *machine) vecOp(c *cpu.CPU, o *isa.Op) engine.Fault {
 		x := m.get(c, o, o.Src, o.SSize)
 		m.put(c, o, o.Dst, o.Size, uint64(v.Crc32(uint32(c.Regs[o.Dst.Reg&15]), x, int(o.SSize))))
 		return 0
+	case isa.VecCvtI2F:
+		x := m.get(c, o, o.Src, o.SSize)
+		d := c.XMM(o.Dst.Reg)
+		r, fl := s.CvtI(v.X(*d), x, o.SSize == 8, c.MXCSR)
+		c.MXCSR |= fl
+		if v.Unmasked(fl, c.MXCSR) != 0 {
+			return engine.FaultSIMD
+		}
+		*d = r
+		return 0
 	case isa.VecMaskMov:
 		data, mask := v.X(*c.XMM(o.Dst.Reg)), v.X(*c.XMM(o.Src.Reg))
 		sel := v.MaskMovDQU(mask)
@@ -84,6 +94,22 @@ func (m *machine) vecOp(c *cpu.CPU, o *isa.Op) engine.Fault {
 		r = s.F1I(b, imm)
 	case isa.Vec3X0:
 		r = s.F3(a, b, v.X(*c.XMM(0)))
+	case isa.VecComi:
+		f, fl := s.Comi(a, b, c.MXCSR)
+		c.MXCSR |= fl
+		if v.Unmasked(fl, c.MXCSR) != 0 {
+			return engine.FaultSIMD
+		}
+		c.SetStatus(uint64(f))
+		return 0
+	case isa.VecCvtF2I:
+		x, fl := s.CvtF(b, o.Size == 8, c.MXCSR)
+		c.MXCSR |= fl
+		if v.Unmasked(fl, c.MXCSR) != 0 {
+			return engine.FaultSIMD
+		}
+		m.put(c, o, o.Dst, o.Size, x)
+		return 0
 	case isa.VecPtest:
 		c.SetStatus(uint64(s.Flag(a, b)))
 		return 0

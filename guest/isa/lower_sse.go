@@ -109,19 +109,8 @@ func initSSE() {
 	unpck(SimdUnpckHDQ, x86asm.UNPCKHPS)
 	unpck(SimdUnpckLQDQ, x86asm.UNPCKLPD)
 	unpck(SimdUnpckHQDQ, x86asm.UNPCKHPD)
-	fp := func(sub uint8, ps, pd, ss, sd x86asm.Op) {
-		set(lowering{fn: lowerPackedFP, code: OpPackedFP, sub: sub, size: 4, fam: famSSE}, ps)
-		set(lowering{fn: lowerPackedFP, code: OpPackedFP, sub: sub, size: 8, fam: famSSE}, pd)
-		set(lowering{fn: lowerScalarFP, code: OpSseArith, sub: sub, size: 4, fam: famSSE}, ss)
-		set(lowering{fn: lowerScalarFP, code: OpSseArith, sub: sub, size: 8, fam: famSSE}, sd)
-	}
-	fp(FPAdd, x86asm.ADDPS, x86asm.ADDPD, x86asm.ADDSS, x86asm.ADDSD)
-	fp(FPSub, x86asm.SUBPS, x86asm.SUBPD, x86asm.SUBSS, x86asm.SUBSD)
-	fp(FPMul, x86asm.MULPS, x86asm.MULPD, x86asm.MULSS, x86asm.MULSD)
-	fp(FPDiv, x86asm.DIVPS, x86asm.DIVPD, x86asm.DIVSS, x86asm.DIVSD)
-	fp(FPMin, x86asm.MINPS, x86asm.MINPD, x86asm.MINSS, x86asm.MINSD)
-	fp(FPMax, x86asm.MAXPS, x86asm.MAXPD, x86asm.MAXSS, x86asm.MAXSD)
-	fp(FPSqrt, x86asm.SQRTPS, x86asm.SQRTPD, x86asm.SQRTSS, x86asm.SQRTSD)
+	// The floating-point arithmetic, compares and conversions are OpVec
+	// (lower_vec.go).
 	sse := func(fn func(*lowerer, *Op, *lowering) error, code Opcode, size, aux uint8, ops ...x86asm.Op) {
 		set(lowering{fn: fn, code: code, size: size, aux: aux, fam: famSSE}, ops...)
 	}
@@ -129,24 +118,10 @@ func initSSE() {
 	sse(lowerMovmskF, OpMovmskF, 8, 0, x86asm.MOVMSKPD)
 	sse(lowerShufCmp, OpShufF, 4, 0, x86asm.SHUFPS)
 	sse(lowerShufCmp, OpShufF, 8, 0, x86asm.SHUFPD)
-	sse(lowerShufCmp, OpPackedCmp, 4, 0, x86asm.CMPPS)
-	sse(lowerShufCmp, OpPackedCmp, 8, 0, x86asm.CMPPD)
-	sse(lowerShufCmp, OpPackedCmp, 4, 1, x86asm.CMPSS) // aux 1: scalar
-	sse(lowerShufCmp, OpPackedCmp, 8, 1, x86asm.CMPSD_XMM)
 	set(lowering{fn: lowerMovHLF, code: OpMovHLF, sub: 0, fam: famSSE}, x86asm.MOVHLPS)
 	set(lowering{fn: lowerMovHLF, code: OpMovHLF, sub: 1, fam: famSSE}, x86asm.MOVLHPS)
 	sse(lowerScalarMov, OpSseScalarMov, 4, 0, x86asm.MOVSS)
 	sse(lowerScalarMov, OpSseScalarMov, 8, 0, x86asm.MOVSD_XMM)
-	sse(lowerScalarMov, OpSseComi, 4, 0, x86asm.UCOMISS, x86asm.COMISS)
-	sse(lowerScalarMov, OpSseComi, 8, 0, x86asm.UCOMISD, x86asm.COMISD)
-	sse(lowerCvtI2F, OpCvtI2F, 4, 0, x86asm.CVTSI2SS)
-	sse(lowerCvtI2F, OpCvtI2F, 8, 0, x86asm.CVTSI2SD)
-	sse(lowerCvtF2I, OpCvtF2I, 4, 0, x86asm.CVTSS2SI) // aux 1: truncating
-	sse(lowerCvtF2I, OpCvtF2I, 8, 0, x86asm.CVTSD2SI)
-	sse(lowerCvtF2I, OpCvtF2I, 4, 1, x86asm.CVTTSS2SI)
-	sse(lowerCvtF2I, OpCvtF2I, 8, 1, x86asm.CVTTSD2SI)
-	sse(lowerCvtF2F, OpCvtF2F, 8, 4, x86asm.CVTSS2SD) // size from aux
-	sse(lowerCvtF2F, OpCvtF2F, 4, 8, x86asm.CVTSD2SS)
 	sse(lowerSseMov, OpSseMov, 16, 1, x86asm.MOVDQA, x86asm.MOVAPS, x86asm.MOVAPD, x86asm.MOVNTDQ, x86asm.MOVNTPS, x86asm.MOVNTPD) // aux 1: aligned
 	sse(lowerSseMov, OpSseMov, 16, 0, x86asm.MOVDQU, x86asm.MOVUPS, x86asm.MOVUPD, x86asm.LDDQU)
 	sse(lowerMovQ, OpSseMovQ, 8, 0, x86asm.MOVQ)

@@ -36,6 +36,9 @@ const (
 	VecStrM            // xmm0, RFLAGS = StrM(dst, src, Imm) (pcmpXstrm; Rep 1: explicit lengths)
 	VecMaskMov         // maskmovdqu: bytes of dst selected by src stored at [rDI]
 	VecCrc32           // crc32 r32/r64, r/m (SSize bytes)
+	VecComi            // RFLAGS status, flags = Comi(dst, src, MXCSR)
+	VecCvtI2F          // dst, flags = CvtI(dst, integer src of SSize bytes, MXCSR)
+	VecCvtF2I          // general register (Size), flags = CvtF(src, Size == 8, MXCSR)
 )
 
 // VecSem is the semantics of one OpVec sub-operation: its kind and the
@@ -57,6 +60,9 @@ type VecSem struct {
 	StrI func(a, b vec.X, la, lb int64, imm uint8) (uint32, uint32)
 	StrM func(a, b vec.X, la, lb int64, imm uint8) (vec.X, uint32)
 	Flag func(a, b vec.X) uint32
+	Comi func(a, b vec.X, mx uint32) (uint32, uint32)
+	CvtI func(a vec.X, v uint64, is64 bool, mx uint32) (vec.X, uint32)
+	CvtF func(b vec.X, is64 bool, mx uint32) (uint64, uint32)
 }
 
 // VecOps is indexed by the Cond of an OpVec (filled by init, read-only
@@ -139,6 +145,57 @@ func init() {
 	vecReg(VecSem{Kind: VecMaskMov, Name: "MASKMOVDQU"}, x86asm.MASKMOVDQU)
 
 	// SSE/SSE2 floating point.
+	f2(x86asm.ADDPS, vec.AddPS)
+	f2(x86asm.ADDPD, vec.AddPD)
+	f2(x86asm.ADDSS, vec.AddSS)
+	f2(x86asm.ADDSD, vec.AddSD)
+	f2(x86asm.SUBPS, vec.SubPS)
+	f2(x86asm.SUBPD, vec.SubPD)
+	f2(x86asm.SUBSS, vec.SubSS)
+	f2(x86asm.SUBSD, vec.SubSD)
+	f2(x86asm.MULPS, vec.MulPS)
+	f2(x86asm.MULPD, vec.MulPD)
+	f2(x86asm.MULSS, vec.MulSS)
+	f2(x86asm.MULSD, vec.MulSD)
+	f2(x86asm.DIVPS, vec.DivPS)
+	f2(x86asm.DIVPD, vec.DivPD)
+	f2(x86asm.DIVSS, vec.DivSS)
+	f2(x86asm.DIVSD, vec.DivSD)
+	f2(x86asm.MINPS, vec.MinPS)
+	f2(x86asm.MINPD, vec.MinPD)
+	f2(x86asm.MINSS, vec.MinSS)
+	f2(x86asm.MINSD, vec.MinSD)
+	f2(x86asm.MAXPS, vec.MaxPS)
+	f2(x86asm.MAXPD, vec.MaxPD)
+	f2(x86asm.MAXSS, vec.MaxSS)
+	f2(x86asm.MAXSD, vec.MaxSD)
+	f1(x86asm.SQRTPS, vec.SqrtPS)
+	f1(x86asm.SQRTPD, vec.SqrtPD)
+	f2(x86asm.SQRTSS, vec.SqrtSS)
+	f2(x86asm.SQRTSD, vec.SqrtSD)
+	// The legacy compares take predicates 0-7 (imm8[2:0]).
+	cmp := func(f func(a, b vec.X, pred uint8, mx uint32) (vec.X, uint32)) func(a, b vec.X, imm uint8, mx uint32) (vec.X, uint32) {
+		return func(a, b vec.X, imm uint8, mx uint32) (vec.X, uint32) { return f(a, b, imm&7, mx) }
+	}
+	f2i(x86asm.CMPPS, cmp(vec.CmpPS))
+	f2i(x86asm.CMPPD, cmp(vec.CmpPD))
+	f2i(x86asm.CMPSS, cmp(vec.CmpSS))
+	f2i(x86asm.CMPSD_XMM, cmp(vec.CmpSD))
+	comi := func(op x86asm.Op, f func(a, b vec.X, mx uint32) (uint32, uint32)) {
+		vecReg(VecSem{Kind: VecComi, Name: op.String(), Comi: f}, op)
+	}
+	comi(x86asm.COMISS, vec.ComiSS)
+	comi(x86asm.UCOMISS, vec.UcomiSS)
+	comi(x86asm.COMISD, vec.ComiSD)
+	comi(x86asm.UCOMISD, vec.UcomiSD)
+	vecReg(VecSem{Kind: VecCvtI2F, Name: "CVTSI2SS", CvtI: vec.CvtSI2SS}, x86asm.CVTSI2SS)
+	vecReg(VecSem{Kind: VecCvtI2F, Name: "CVTSI2SD", CvtI: vec.CvtSI2SD}, x86asm.CVTSI2SD)
+	vecReg(VecSem{Kind: VecCvtF2I, Name: "CVTSS2SI", CvtF: vec.CvtSS2SI}, x86asm.CVTSS2SI)
+	vecReg(VecSem{Kind: VecCvtF2I, Name: "CVTSD2SI", CvtF: vec.CvtSD2SI}, x86asm.CVTSD2SI)
+	vecReg(VecSem{Kind: VecCvtF2I, Name: "CVTTSS2SI", CvtF: vec.CvttSS2SI}, x86asm.CVTTSS2SI)
+	vecReg(VecSem{Kind: VecCvtF2I, Name: "CVTTSD2SI", CvtF: vec.CvttSD2SI}, x86asm.CVTTSD2SI)
+	f2(x86asm.CVTSS2SD, vec.CvtSS2SD)
+	f2(x86asm.CVTSD2SS, vec.CvtSD2SS)
 	f2(x86asm.CVTDQ2PS, func(_, b vec.X, mx uint32) (vec.X, uint32) { return vec.CvtDQ2PS(b, mx) })
 	f1(x86asm.CVTPS2DQ, vec.CvtPS2DQ)
 	f1(x86asm.CVTTPS2DQ, vec.CvttPS2DQ)
@@ -290,6 +347,21 @@ func lowerVec(l *lowerer, o *Op, e *lowering) error {
 		if o.Dst.Kind != KindVec || o.Src.Kind == KindVec {
 			return unsupported(l.inst)
 		}
+	case VecCvtI2F:
+		if o.Dst.Kind != KindVec || o.Src.Kind == KindVec {
+			return unsupported(l.inst)
+		}
+		if o.Src.Kind == KindReg {
+			o.SSize = ssz
+		}
+		if o.SSize != 4 && o.SSize != 8 {
+			return unsupported(l.inst)
+		}
+	case VecCvtF2I:
+		if o.Dst.Kind != KindReg || (dsz != 4 && dsz != 8) {
+			return unsupported(l.inst)
+		}
+		o.Size = dsz
 	case VecCrc32:
 		if o.Dst.Kind != KindReg || o.Src.Kind == KindVec {
 			return unsupported(l.inst)
