@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/isa/cpuid"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -466,8 +467,24 @@ func TestStackAndFlagsInstructions(t *testing.T) {
 		binary.LittleEndian.PutUint32(v[0:], uint32(e.c.Regs[cpu.RBX]))
 		binary.LittleEndian.PutUint32(v[4:], uint32(e.c.Regs[cpu.RDX]))
 		binary.LittleEndian.PutUint32(v[8:], uint32(e.c.Regs[cpu.RCX]))
-		if string(v[:]) != "MinemuMinemu" || e.c.Regs[cpu.RAX] != 1 {
-			t.Fatalf("vendor %q max leaf %d", v, e.c.Regs[cpu.RAX])
+		// The model (guest/isa/cpuid) keeps the host's vendor and caps
+		// the maximum basic leaf at 0xd.
+		h := cpuid.HostCPU().Query(0, 0)
+		var hv [12]byte
+		binary.LittleEndian.PutUint32(hv[0:], h.EBX)
+		binary.LittleEndian.PutUint32(hv[4:], h.EDX)
+		binary.LittleEndian.PutUint32(hv[8:], h.ECX)
+		if v != hv || e.c.Regs[cpu.RAX] != uint64(min(h.EAX, 0xd)) {
+			t.Fatalf("vendor %q max leaf %d, want %q %d", v, e.c.Regs[cpu.RAX], hv, min(h.EAX, 0xd))
+		}
+		// Leaf 1: SSE, SSE2, FXSR and SSE3-SSE4.2 are implemented; MMX is
+		// not, and minemu is no hypervisor.
+		e.load([]byte{0xb8, 1, 0, 0, 0, 0x0f, 0xa2, 0xcc})
+		e.runTrap()
+		c, d := e.c.Regs[cpu.RCX], e.c.Regs[cpu.RDX]
+		const edxWant, ecxWant = 1<<24 | 1<<25 | 1<<26, 1<<0 | 1<<9 | 1<<19 | 1<<20
+		if d&edxWant != edxWant || c&ecxWant != ecxWant || d&(1<<23) != 0 || c&(1<<31) != 0 {
+			t.Fatalf("leaf 1 ecx %#x edx %#x", c, d)
 		}
 	})
 }

@@ -445,8 +445,7 @@ func (m *machine) run() engine.Reason {
 				// left clear.
 				c.SetLazy(cpu.LazyLogic, 1, al, al, al)
 			case isa.OpCpuid:
-				a, bv, cv, d := cpuid(m.mode, uint32(c.Regs[cpu.RAX]), uint32(c.Regs[cpu.RCX]))
-				c.Regs[cpu.RAX], c.Regs[cpu.RBX], c.Regs[cpu.RCX], c.Regs[cpu.RDX] = uint64(a), uint64(bv), uint64(cv), uint64(d)
+				m.cpuidOp(c)
 			case isa.OpRdtsc:
 				tsc := m.p.TSC()
 				c.Regs[cpu.RAX], c.Regs[cpu.RDX] = tsc&0xffffffff, tsc>>32

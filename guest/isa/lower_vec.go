@@ -36,6 +36,8 @@ const (
 	VecStrM            // xmm0, RFLAGS = StrM(dst, src, Imm) (pcmpXstrm; Rep 1: explicit lengths)
 	VecMaskMov         // maskmovdqu: bytes of dst selected by src stored at [rDI]
 	VecCrc32           // crc32 r32/r64, r/m (SSize bytes)
+	VecFxsave          // the 512-byte FXSAVE image at the memory operand
+	VecFxrstor         // state from the FXSAVE image at the memory operand
 	VecComi            // RFLAGS status, flags = Comi(dst, src, MXCSR)
 	VecCvtI2F          // dst, flags = CvtI(dst, integer src of SSize bytes, MXCSR)
 	VecCvtF2I          // general register (Size), flags = CvtF(src, Size == 8, MXCSR)
@@ -143,6 +145,9 @@ func init() {
 	ins(x86asm.PINSRW, func(a vec.X, v uint64, imm uint8) vec.X { return vec.Pinsrw(a, uint16(v), imm) })
 	ext(x86asm.PEXTRW, func(a vec.X, imm uint8) uint64 { return uint64(vec.Pextrw(a, imm)) })
 	vecReg(VecSem{Kind: VecMaskMov, Name: "MASKMOVDQU"}, x86asm.MASKMOVDQU)
+
+	vecReg(VecSem{Kind: VecFxsave, Name: "FXSAVE"}, x86asm.FXSAVE, x86asm.FXSAVE64)
+	vecReg(VecSem{Kind: VecFxrstor, Name: "FXRSTOR"}, x86asm.FXRSTOR, x86asm.FXRSTOR64)
 
 	// SSE/SSE2 floating point.
 	f2(x86asm.ADDPS, vec.AddPS)
@@ -345,6 +350,10 @@ func lowerVec(l *lowerer, o *Op, e *lowering) error {
 		}
 	case VecInsr:
 		if o.Dst.Kind != KindVec || o.Src.Kind == KindVec {
+			return unsupported(l.inst)
+		}
+	case VecFxsave, VecFxrstor:
+		if o.Dst.Kind != KindMem {
 			return unsupported(l.inst)
 		}
 	case VecCvtI2F:
