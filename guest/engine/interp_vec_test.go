@@ -58,3 +58,79 @@ func TestVecFaults(t *testing.T) {
 		}
 	}
 }
+
+// TestFxsave: fxsave stores FCW, FSW with TOP, the abridged tags, MXCSR and
+// the host's MXCSR_MASK (0x2ffff, measured with fxsave on this host), the
+// x87 registers in stack order and the XMM registers (16 in 64-bit mode, 8
+// in 32-bit mode); fxrstor brings them back; a misaligned area or an
+// MXCSR with reserved bits set is #GP (SIGSEGV).
+func TestFxsave(t *testing.T) {
+	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {
+		t.Run(mode.String(), func(t *testing.T) {
+			e := newEnv(t, mode)
+			// fld1; fxsave [rbx]; int3
+			e.load([]byte{0xd9, 0xe8, 0x0f, 0xae, 0x03, 0xcc})
+			e.c.Regs[cpu.RBX] = e.data()
+			e.c.MXCSR = 0x1fa0
+			for i := uint8(0); i < 16; i++ {
+				*e.c.XMM(i) = [2]uint64{uint64(i) * 0x0101010101010101, ^uint64(i)}
+			}
+			img := guestBytes(e.data(), 512)
+			for i := range img {
+				img[i] = 0xaa
+			}
+			e.runTrap()
+			le := func(off, n int) uint64 {
+				var v uint64
+				for i := n - 1; i >= 0; i-- {
+					v = v<<8 | uint64(img[off+i])
+				}
+				return v
+			}
+			nx := 8
+			if mode == mm.Mode64 {
+				nx = 16
+			}
+			for _, c := range []struct {
+				what      string
+				off, n    int
+				got, want uint64
+			}{
+				{"fcw", 0, 2, le(0, 2), 0x37f},
+				{"fsw (top 7)", 2, 2, le(2, 2), 7 << 11},
+				{"abridged tags", 4, 1, le(4, 1), 0x80},
+				{"mxcsr", 24, 4, le(24, 4), 0x1fa0},
+				{"mxcsr_mask", 28, 4, le(28, 4), 0x2ffff},
+				{"st0 significand", 32, 8, le(32, 8), 1 << 63},
+				{"st0 exponent", 40, 2, le(40, 2), 0x3fff},
+				{"last xmm", 160 + 16*(nx-1), 8, le(160+16*(nx-1), 8), uint64(nx-1) * 0x0101010101010101},
+				{"software area", 464, 8, le(464, 8), 0xaaaaaaaaaaaaaaaa},
+			} {
+				if c.got != c.want {
+					t.Errorf("%s: got %#x, want %#x", c.what, c.got, c.want)
+				}
+			}
+			// fxrstor [rbx] restores what fxsave stored.
+			e.c.MXCSR = 0x1f80
+			*e.c.XMM(3) = [2]uint64{}
+			e.load([]byte{0x0f, 0xae, 0x0b, 0xcc})
+			e.c.Regs[cpu.RBX] = e.data()
+			e.runTrap()
+			if e.c.MXCSR != 0x1fa0 || *e.c.XMM(3) != [2]uint64{0x0303030303030303, ^uint64(3)} || e.c.FTOP != 7 || e.c.FTAG != 0x80 {
+				t.Errorf("after fxrstor: mxcsr %#x xmm3 %#x top %d tags %#x", e.c.MXCSR, *e.c.XMM(3), e.c.FTOP, e.c.FTAG)
+			}
+			for _, c := range []struct {
+				name string
+				off  uint64
+				mx   uint32
+			}{{"misaligned", 8, 0x1f80}, {"reserved-mxcsr", 0, 0x41f80}} {
+				e.load([]byte{0x0f, 0xae, 0x0b, 0xcc})
+				e.c.Regs[cpu.RBX] = e.data() + c.off
+				copy(guestBytes(e.data()+24, 4), []byte{byte(c.mx), byte(c.mx >> 8), byte(c.mx >> 16), byte(c.mx >> 24)})
+				if ex := e.m.Run(e.c); ex.Status() != 139 {
+					t.Errorf("fxrstor %s: status %d (%+v), want 139", c.name, ex.Status(), ex)
+				}
+			}
+		})
+	}
+}

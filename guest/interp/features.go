@@ -15,7 +15,8 @@ import (
 // not complete; AVX and later (VEX encodings) are not implemented.
 func Features(mode64 bool) cpuid.Features {
 	f := cpuid.TSC | cpuid.CX8 | cpuid.CMOV | cpuid.POPCNT | cpuid.LAHF | cpuid.LZCNT |
-		cpuid.FXSR | cpuid.SSE | cpuid.SSE2 | cpuid.SSE3 | cpuid.SSSE3 | cpuid.SSE41 | cpuid.SSE42
+		cpuid.FXSR | cpuid.SSE | cpuid.SSE2 | cpuid.SSE3 | cpuid.SSSE3 | cpuid.SSE41 | cpuid.SSE42 |
+		cpuid.AES | cpuid.PCLMULQDQ | cpuid.SHA
 	if mode64 {
 		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM
 	}

@@ -306,6 +306,22 @@ func init() {
 		return vec.PcmpIstrM(a, b, imm)
 	}}, x86asm.PCMPISTRM)
 	vecReg(VecSem{Kind: VecCrc32, Name: "CRC32"}, x86asm.CRC32)
+
+	// AES-NI, PCLMULQDQ and SHA.
+	v2(x86asm.AESENC, vec.AesEnc)
+	v2(x86asm.AESENCLAST, vec.AesEncLast)
+	v2(x86asm.AESDEC, vec.AesDec)
+	v2(x86asm.AESDECLAST, vec.AesDecLast)
+	v1(x86asm.AESIMC, vec.AesImc)
+	v1i(x86asm.AESKEYGENASSIST, vec.AesKeygenAssist)
+	v2i(x86asm.PCLMULQDQ, vec.Pclmulqdq)
+	v2(x86asm.SHA1MSG1, vec.Sha1Msg1)
+	v2(x86asm.SHA1MSG2, vec.Sha1Msg2)
+	v2(x86asm.SHA1NEXTE, vec.Sha1Nexte)
+	v2i(x86asm.SHA1RNDS4, vec.Sha1Rnds4)
+	v2(x86asm.SHA256MSG1, vec.Sha256Msg1)
+	v2(x86asm.SHA256MSG2, vec.Sha256Msg2)
+	b3(x86asm.SHA256RNDS2, vec.Sha256Rnds2)
 }
 
 // lowerVec lowers an OpVec: Dst and Src from the first two arguments
@@ -322,7 +338,7 @@ func lowerVec(l *lowerer, o *Op, e *lowering) error {
 	o.Code, o.Cond, o.Size, o.VL = OpVec, e.sub, 16, 16
 	if len(l.inst.Args) > 2 && l.inst.Args[2] != nil {
 		if r, ok := l.inst.Args[2].(x86asm.Reg); ok && r == x86asm.X0 && s.Kind == Vec3X0 {
-			// blendv's implicit xmm0
+			// the implicit xmm0 of blendv and sha256rnds2
 		} else if err := l.imm8(o); err != nil {
 			return err
 		}
