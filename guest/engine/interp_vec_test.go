@@ -134,3 +134,33 @@ func TestFxsave(t *testing.T) {
 		})
 	}
 }
+
+// TestRdrandRdtscp: rdrand always succeeds (CF=1, the other status flags
+// clear) with random bits of its operand size; rdtscp reads the time
+// stamp counter and TSC_AUX 0 (one modelled processor, node 0).
+func TestRdrandRdtscp(t *testing.T) {
+	e := newEnv(t, mm.Mode64)
+	seen := map[uint64]bool{}
+	for i := 0; i < 4; i++ {
+		// rdrand eax; rdrand rcx; rdrand r9; int3
+		e.load([]byte{0x0f, 0xc7, 0xf0, 0x48, 0x0f, 0xc7, 0xf1, 0x49, 0x0f, 0xc7, 0xf1, 0xcc})
+		e.c.Regs[cpu.R9] = 0
+		e.c.Regs[cpu.RAX] = ^uint64(0)
+		e.c.SetRFLAGS(cpu.FlagR1 | cpu.StatusFlags)
+		e.runTrap()
+		if e.c.Regs[cpu.RAX]>>32 != 0 || e.c.RFLAGS()&cpu.StatusFlags != cpu.FlagCF {
+			t.Fatalf("rdrand: rax %#x flags %#x", e.c.Regs[cpu.RAX], e.c.RFLAGS())
+		}
+		seen[e.c.Regs[cpu.RCX]] = true
+		seen[e.c.Regs[cpu.R9]] = true
+	}
+	if len(seen) < 8 {
+		t.Errorf("rdrand rcx repeated: %v", seen)
+	}
+	e.load([]byte{0x0f, 0x01, 0xf9, 0xcc}) // rdtscp
+	e.c.Regs[cpu.RCX] = 77
+	e.runTrap()
+	if e.c.Regs[cpu.RCX] != 0 || e.c.Regs[cpu.RAX]>>32 != 0 || e.c.Regs[cpu.RAX]|e.c.Regs[cpu.RDX] == 0 {
+		t.Errorf("rdtscp: eax %#x edx %#x ecx %#x", e.c.Regs[cpu.RAX], e.c.Regs[cpu.RDX], e.c.Regs[cpu.RCX])
+	}
+}

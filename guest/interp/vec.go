@@ -1,6 +1,9 @@
 package interp
 
 import (
+	"crypto/rand"
+	"encoding/binary"
+
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
 	"github.com/minemu/minemu/guest/isa"
@@ -54,6 +57,16 @@ func (m *machine) vecOp(c *cpu.CPU, o *isa.Op) engine.Fault {
 	case isa.VecCrc32:
 		x := m.get(c, o, o.Src, o.SSize)
 		m.put(c, o, o.Dst, o.Size, uint64(v.Crc32(uint32(c.Regs[o.Dst.Reg&15]), x, int(o.SSize))))
+		return 0
+	case isa.VecRdrand:
+		var b [8]byte
+		rand.Read(b[:])
+		m.put(c, o, o.Dst, o.Size, binary.LittleEndian.Uint64(b[:])&sizeMask[o.Size])
+		c.SetStatus(cpu.FlagCF)
+		return 0
+	case isa.VecRdtscp:
+		tsc := m.p.TSC()
+		c.Regs[cpu.RAX], c.Regs[cpu.RDX], c.Regs[cpu.RCX] = tsc&0xffffffff, tsc>>32, 0
 		return 0
 	case isa.VecFxsave:
 		return m.fxsave(c, o)

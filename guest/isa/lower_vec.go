@@ -4,6 +4,7 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 
 	"github.com/minemu/minemu/guest/isa/vec"
+	"github.com/minemu/minemu/mm"
 )
 
 // Lowering of the vector instructions executed through guest/isa/vec:
@@ -38,6 +39,8 @@ const (
 	VecCrc32           // crc32 r32/r64, r/m (SSize bytes)
 	VecFxsave          // the 512-byte FXSAVE image at the memory operand
 	VecFxrstor         // state from the FXSAVE image at the memory operand
+	VecRdrand          // general register (Size) = random bits; CF = 1
+	VecRdtscp          // EDX:EAX = time stamp counter, ECX = TSC_AUX (0)
 	VecComi            // RFLAGS status, flags = Comi(dst, src, MXCSR)
 	VecCvtI2F          // dst, flags = CvtI(dst, integer src of SSize bytes, MXCSR)
 	VecCvtF2I          // general register (Size), flags = CvtF(src, Size == 8, MXCSR)
@@ -307,6 +310,9 @@ func init() {
 	}}, x86asm.PCMPISTRM)
 	vecReg(VecSem{Kind: VecCrc32, Name: "CRC32"}, x86asm.CRC32)
 
+	vecReg(VecSem{Kind: VecRdrand, Name: "RDRAND"}, x86asm.RDRAND)
+	vecReg(VecSem{Kind: VecRdtscp, Name: "RDTSCP"}, x86asm.RDTSCP)
+
 	// AES-NI, PCLMULQDQ and SHA.
 	v2(x86asm.AESENC, vec.AesEnc)
 	v2(x86asm.AESENCLAST, vec.AesEncLast)
@@ -368,6 +374,20 @@ func lowerVec(l *lowerer, o *Op, e *lowering) error {
 		if o.Dst.Kind != KindVec || o.Src.Kind == KindVec {
 			return unsupported(l.inst)
 		}
+	case VecRdrand:
+		if o.Dst.Kind == KindNone && l.mode == mm.Mode64 && l.rexW() {
+			// x86asm drops the operand of rdrand r64; it is ModRM.rm
+			// (the third opcode byte it keeps) extended by REX.B.
+			o.Dst, dsz = Arg{Kind: KindReg, Reg: uint8(l.inst.Opcode>>8&7) | l.rexB()<<3}, 8
+		}
+		if o.Dst.Kind != KindReg {
+			return unsupported(l.inst)
+		}
+		o.Size, o.VL = dsz, 0
+		return nil
+	case VecRdtscp:
+		o.VL = 0
+		return nil
 	case VecFxsave, VecFxrstor:
 		if o.Dst.Kind != KindMem {
 			return unsupported(l.inst)
@@ -410,6 +430,19 @@ func lowerVec(l *lowerer, o *Op, e *lowering) error {
 		}
 	}
 	return nil
+}
+
+// rexB is the instruction's REX.B bit.
+func (l *lowerer) rexB() uint8 {
+	for _, p := range l.inst.Prefix {
+		if p == 0 {
+			break
+		}
+		if p.IsREX() && p&x86asm.PrefixREXB != 0 {
+			return 1
+		}
+	}
+	return 0
 }
 
 // rexW reports whether the instruction has REX.W.
