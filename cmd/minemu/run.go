@@ -249,7 +249,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		return s, err
 	}
 	s.thunks.SetCaller(s.proc)
-	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode})
+	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode, HWCap: model.HWCAP()})
 	if err != nil {
 		return s, err
 	}
