@@ -23,6 +23,8 @@ func vecDiffCases(host map[string]bool) []diffCase {
 		add(name, p66(op, 0xc1), false)
 	}
 	add("pmuludq-mem", p66(0xf4, 0x03), false)
+	// mov edi, ebx (the scratch memory); maskmovdqu xmm0, xmm1
+	add("maskmovdqu", []byte{0x89, 0xdf, 0x66, 0x0f, 0xf7, 0xc1}, false)
 	add("pshuflw", []byte{0xf2, 0x0f, 0x70, 0xc1, 0x1b}, false)
 	add("pshufhw", []byte{0xf3, 0x0f, 0x70, 0xc1, 0x4e}, false)
 	add("pshufhw-mem", []byte{0xf3, 0x0f, 0x70, 0x03, 0xe4}, false)
@@ -46,6 +48,14 @@ func vecDiffCases(host map[string]bool) []diffCase {
 		add(name, b, false)
 	}
 	add("crc32-64", []byte{0xf2, 0x48, 0x0f, 0x38, 0xf1, 0xc1}, true)
+	if host["movbe"] {
+		add("movbe-load-32", []byte{0x0f, 0x38, 0xf0, 0x03}, false)
+		add("movbe-load-16", []byte{0x66, 0x0f, 0x38, 0xf0, 0x4b, 0x03}, false)
+		add("movbe-store-32", []byte{0x0f, 0x38, 0xf1, 0x43, 0x05}, false)
+		add("movbe-store-16", []byte{0x66, 0x0f, 0x38, 0xf1, 0x0b}, false)
+		add("movbe-load-64", []byte{0x48, 0x0f, 0x38, 0xf0, 0x03}, true)
+		add("movbe-store-64", []byte{0x4c, 0x0f, 0x38, 0xf1, 0x43, 0x01}, true)
+	}
 	// SSSE3 and SSE4.1 (66 0F 38 xx /r).
 	if host["ssse3"] && host["sse4_1"] && host["sse4_2"] {
 		for name, op := range map[string]byte{

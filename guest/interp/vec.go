@@ -3,6 +3,7 @@ package interp
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"math/bits"
 
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
@@ -63,6 +64,10 @@ func (m *machine) vecOp(c *cpu.CPU, o *isa.Op) engine.Fault {
 		rand.Read(b[:])
 		m.put(c, o, o.Dst, o.Size, binary.LittleEndian.Uint64(b[:])&sizeMask[o.Size])
 		c.SetStatus(cpu.FlagCF)
+		return 0
+	case isa.VecMovbe:
+		x := m.get(c, o, o.Src, o.Size)
+		m.put(c, o, o.Dst, o.Size, bits.ReverseBytes64(x)>>(64-8*uint(o.Size)))
 		return 0
 	case isa.VecRdtscp:
 		tsc := m.p.TSC()

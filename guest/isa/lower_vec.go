@@ -41,6 +41,7 @@ const (
 	VecFxrstor         // state from the FXSAVE image at the memory operand
 	VecRdrand          // general register (Size) = random bits; CF = 1
 	VecRdtscp          // EDX:EAX = time stamp counter, ECX = TSC_AUX (0)
+	VecMovbe           // Dst = byte-reversed Src (Size bytes; one of them memory)
 	VecComi            // RFLAGS status, flags = Comi(dst, src, MXCSR)
 	VecCvtI2F          // dst, flags = CvtI(dst, integer src of SSize bytes, MXCSR)
 	VecCvtF2I          // general register (Size), flags = CvtF(src, Size == 8, MXCSR)
@@ -310,6 +311,7 @@ func init() {
 	}}, x86asm.PCMPISTRM)
 	vecReg(VecSem{Kind: VecCrc32, Name: "CRC32"}, x86asm.CRC32)
 
+	vecReg(VecSem{Kind: VecMovbe, Name: "MOVBE"}, x86asm.MOVBE)
 	vecReg(VecSem{Kind: VecRdrand, Name: "RDRAND"}, x86asm.RDRAND)
 	vecReg(VecSem{Kind: VecRdtscp, Name: "RDTSCP"}, x86asm.RDTSCP)
 
@@ -387,6 +389,19 @@ func lowerVec(l *lowerer, o *Op, e *lowering) error {
 		return nil
 	case VecRdtscp:
 		o.VL = 0
+		return nil
+	case VecMovbe:
+		if (o.Dst.Kind == KindMem) == (o.Src.Kind == KindMem) || o.Dst.Kind == KindVec || o.Src.Kind == KindVec {
+			return unsupported(l.inst)
+		}
+		o.Size, o.VL = l.opSize(max(dsz, ssz)), 0
+		return nil
+	case VecMaskMov:
+		// The implicit destination [rDI] of the address size.
+		if o.Dst.Kind != KindVec || o.Src.Kind != KindVec {
+			return unsupported(l.inst)
+		}
+		o.M = Mem{Base: NoReg, Index: NoReg, ASize: uint8(l.inst.AddrSize / 8)}
 		return nil
 	case VecFxsave, VecFxrstor:
 		if o.Dst.Kind != KindMem {
