@@ -199,31 +199,6 @@ func lowerUnpckF(l *lowerer, o *Op, e *lowering) error {
 	return nil
 }
 
-// lowerPackedFP: packed float arithmetic; SSize is the lane width.
-func lowerPackedFP(l *lowerer, o *Op, e *lowering) error {
-	if _, _, err := l.vecArgs(o); err != nil {
-		return err
-	}
-	o.Code, o.Cond, o.SSize, o.Size = OpPackedFP, e.sub, e.size, 16
-	o.Flags |= FlagAligned
-	if o.Dst.Kind != KindVec {
-		return unsupported(l.inst)
-	}
-	return nil
-}
-
-// lowerScalarFP: scalar float arithmetic of size 4 or 8.
-func lowerScalarFP(l *lowerer, o *Op, e *lowering) error {
-	if _, _, err := l.vecArgs(o); err != nil {
-		return err
-	}
-	o.Code, o.Cond, o.Size = OpSseArith, e.sub, e.size
-	if o.Dst.Kind != KindVec {
-		return unsupported(l.inst)
-	}
-	return nil
-}
-
 // lowerMovmskF: movmskps/pd r, xmm; SSize is the lane width.
 func lowerMovmskF(l *lowerer, o *Op, e *lowering) error {
 	dsz, _, err := l.vecArgs(o)
@@ -277,45 +252,6 @@ func lowerScalarMov(l *lowerer, o *Op, e *lowering) error {
 		return err
 	}
 	o.Code, o.Size = e.code, e.size
-	return nil
-}
-
-// lowerCvtI2F: cvtsi2ss/sd from an integer of SSize 4 or 8.
-func lowerCvtI2F(l *lowerer, o *Op, e *lowering) error {
-	_, ssz, err := l.vecArgs(o)
-	if err != nil {
-		return err
-	}
-	o.Code, o.Size, o.SSize = OpCvtI2F, e.size, ssz
-	if o.SSize == 0 {
-		o.SSize = uint8(l.inst.MemBytes)
-	}
-	if o.SSize != 4 && o.SSize != 8 {
-		return unsupported(l.inst)
-	}
-	return nil
-}
-
-// lowerCvtF2I: cvt(t)ss/sd2si to an integer register of size 4 or 8; Cond
-// 1 truncates.
-func lowerCvtF2I(l *lowerer, o *Op, e *lowering) error {
-	dsz, _, err := l.vecArgs(o)
-	if err != nil {
-		return err
-	}
-	o.Code, o.Size, o.SSize, o.Cond = OpCvtF2I, dsz, e.size, e.aux
-	if o.Dst.Kind != KindReg || (o.Size != 4 && o.Size != 8) {
-		return unsupported(l.inst)
-	}
-	return nil
-}
-
-// lowerCvtF2F: cvtss2sd, cvtsd2ss (Size the result, SSize the source).
-func lowerCvtF2F(l *lowerer, o *Op, e *lowering) error {
-	if _, _, err := l.vecArgs(o); err != nil {
-		return err
-	}
-	o.Code, o.Size, o.SSize = OpCvtF2F, e.size, e.aux
 	return nil
 }
 
