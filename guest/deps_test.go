@@ -17,12 +17,12 @@ const module = "github.com/minemu/minemu/"
 // listed is forbidden; the standard library and other modules are allowed.
 var importRules = map[string][]string{
 	"guest/cpu":               {"mm"},
-	"guest/isa":               {"guest/cpu", "mm"},
+	"guest/isa":               {"guest/cpu", "guest/isa/vec", "mm"},
 	"guest/isa/vec":           {},
 	"guest/isa/x87":           {},
 	"guest/isa/cpuid":         {},
 	"guest/hostsig":           {},
-	"guest/engine":            {"guest/cpu", "guest/isa", "mm"},
+	"guest/engine":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/cpuid", "mm"},
 	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "mm"},
 	"guest/linux":             {"guest/cpu", "guest/hostsig", "mm"},
 	"guest/engine/enginetest": {"guest/cpu", "guest/isa", "guest/engine", "guest/interp", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},

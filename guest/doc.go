@@ -19,7 +19,9 @@
 //     per-thread context blocks, the safe system call.
 //
 // Imports point one way: cpu imports nothing of the project but mm; isa
-// imports cpu; engine imports cpu, isa and mm; interp imports engine; linux
-// imports cpu and mm and knows nothing of how guest code runs. A test
+// imports cpu and isa/vec (whose functions its vector table names); the
+// isa subpackages import nothing of the project; engine imports cpu, isa
+// (and its subpackages) and mm; interp imports engine; linux imports cpu,
+// hostsig and mm and knows nothing of how guest code runs. A test
 // (deps_test.go) enforces the rules with `go list -deps`.
 package guest

@@ -40,10 +40,9 @@ const (
 	// DefaultStackSize is the size of the stack mapping: the default
 	// RLIMIT_STACK (8 MiB), mapped whole (untouched pages cost nothing).
 	DefaultStackSize = 8 << 20
-	// DefaultHWCap is AT_HWCAP. The kernel reports CPUID.1:EDX there; this
-	// is the EDX that the guest package's cpuid reports: TSC, CX8, CMOV (no
-	// FPU or SSE bits, which the interpreter does not implement). Keep the
-	// two in step, or set Options.HWCap.
+	// DefaultHWCap is AT_HWCAP when Options.HWCap is 0: TSC, CX8, CMOV.
+	// The kernel reports CPUID.1:EDX there; minemu run passes the EDX of
+	// the guest's CPU model (cpuid.Model.HWCAP) instead.
 	DefaultHWCap = 1<<4 | 1<<8 | 1<<15
 )
 

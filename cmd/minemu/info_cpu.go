@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/minemu/minemu/guest/interp"
 	"github.com/minemu/minemu/guest/isa/cpuid"
 )
 
@@ -21,19 +22,6 @@ LEVEL is x86-64, x86-64-v2 or x86-64-v3, as minemu run --cpu takes it (also
 --cpu=LEVEL); without it, the highest level that minemu implements
 completely on this host, which is run's default.
 `
-
-// interpFeatures is what guest's interpreter executes, by mode: the set its
-// CPUID reports today (TSC, CX8, CMOV, POPCNT, LAHF/SAHF, LZCNT; and in
-// 64-bit mode CMPXCHG16B, SYSCALL and long mode). When the interpreter
-// answers CPUID from a cpuid.Model, this is to come from the engine's own
-// declaration, so that info and run cannot disagree.
-func interpFeatures(mode64 bool) cpuid.Features {
-	f := cpuid.TSC | cpuid.CX8 | cpuid.CMOV | cpuid.POPCNT | cpuid.LAHF | cpuid.LZCNT
-	if mode64 {
-		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM
-	}
-	return f
-}
 
 // isCPUFlag reports whether arg is info's --cpu flag (--cpu, -cpu,
 // --cpu=LEVEL, -cpu=LEVEL).
@@ -86,7 +74,7 @@ func infoCPU(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	mode64 := *mode == 64
-	m, err := cpuid.NewHost(cpuid.Config{Level: l, Implemented: interpFeatures(mode64), Mode64: mode64})
+	m, err := interp.NewModel(l, mode64)
 	if err != nil {
 		fmt.Fprintf(stderr, "minemu info: %v\n", err)
 		return 2

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/minemu/minemu/guest/interp"
 	"github.com/minemu/minemu/guest/isa/cpuid"
 )
 
@@ -12,7 +13,7 @@ import (
 // for each way of asking, and refuses bad usage with status 2.
 func TestInfoCPU(t *testing.T) {
 	describe := func(l cpuid.Level, mode64 bool) string {
-		m, err := cpuid.NewHost(cpuid.Config{Level: l, Implemented: interpFeatures(mode64), Mode64: mode64})
+		m, err := interp.NewModel(l, mode64)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,7 +15,8 @@ import (
 
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
-	_ "github.com/minemu/minemu/guest/interp" // registers the interpreter
+	"github.com/minemu/minemu/guest/interp" // registers the interpreter
+	"github.com/minemu/minemu/guest/isa/cpuid"
 	"github.com/minemu/minemu/guest/linux"
 	"github.com/minemu/minemu/loader"
 	"github.com/minemu/minemu/mm"
@@ -40,6 +41,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *linux.FDBand) int {
 	engineName := fs.String("engine", engine.DefaultEngine, "run the guest on the engine `NAME` ("+strings.Join(engine.Names(), ", ")+")")
 	blockCacheMiB := fs.Uint64("block-cache-mib", engine.DefaultBlockCacheBudget>>20,
 		"bound the decoded-block cache (ops and metadata) to `MIB` mebibytes; the oldest blocks are evicted")
+	cpuLevel := fs.String("cpu", "", "model the x86-64 `LEVEL` x86-64, x86-64-v2 or x86-64-v3 (default: the highest one implemented; see minemu info --cpu)")
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: minemu run [flags] GUEST [ARGS...]\n\nRuns GUEST (an i386 or x86-64 Linux ELF executable) with ARGS and the caller's\nenvironment; the exit status is the guest's.\n\nflags:\n")
@@ -67,6 +69,14 @@ func runGuest(args []string, stdout, stderr io.Writer, band *linux.FDBand) int {
 		fmt.Fprintf(stderr, "minemu: bad --block-cache-mib %d (want 1 to %d)\n", *blockCacheMiB, 1<<20)
 		return 2
 	}
+	var level cpuid.Level
+	if *cpuLevel != "" {
+		var err error
+		if level, err = cpuid.ParseLevel(*cpuLevel); err != nil {
+			fmt.Fprintf(stderr, "minemu: bad --cpu: %v\n", err)
+			return 2
+		}
+	}
 	log, err := newLogger(stderr, *logLevel, *logFormat)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
@@ -79,7 +89,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *linux.FDBand) int {
 	for _, n := range band.Notes() {
 		log.Info().Msg("descriptor band: " + n)
 	}
-	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName}, log)
+	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -181,6 +191,7 @@ type sessionOptions struct {
 	blockCache uint64        // the block cache's budget in bytes; 0: the default
 	band       *linux.FDBand // minemu's descriptor band (linux.PrepareHost)
 	engine     string        // the engine's name; "": engine.DefaultEngine
+	cpu        cpuid.Level   // --cpu; 0: interp.DefaultLevel
 }
 
 // newSession builds the address space, heaps, kernel and machine for the
@@ -227,14 +238,18 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
 		return s, err
 	}
+	model, err := interp.NewModel(opt.cpu, s.mode == mm.Mode64)
+	if err != nil {
+		return s, fmt.Errorf("cpu model: %w", err)
+	}
 	if s.proc, err = engine.NewProcess(engine.Config{
 		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec, Data: s.primary,
-		BlockCacheBudget: opt.blockCache, Engine: opt.engine, Log: log,
+		BlockCacheBudget: opt.blockCache, Engine: opt.engine, CPU: model, Log: log,
 	}); err != nil {
 		return s, err
 	}
 	s.thunks.SetCaller(s.proc)
-	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode})
+	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode, HWCap: model.HWCAP()})
 	if err != nil {
 		return s, err
 	}

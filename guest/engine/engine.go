@@ -148,4 +148,7 @@ const (
 	// FaultSelector: loading selector Arg into FS or GS, which the kernel
 	// does not know (#GP, SIGSEGV).
 	FaultSelector
+	// FaultSIMD: an unmasked SIMD floating-point exception (#XM,
+	// SIGFPE); MXCSR holds the flags.
+	FaultSIMD
 )

@@ -26,6 +26,8 @@ import (
 const (
 	nsFlags   = 16 * 8
 	nsXmm     = 0x100 // xmm0 and xmm1, 16 bytes each
+	nsMxcsr   = 0x140 // MXCSR for the instruction, and after it
+	nsMxcsrGo = 0x144 // 0x1f80, reloaded for Go before returning
 	nsScratch = 0x800 // 64 bytes of memory the instruction may use via cpu.RBX
 	nsSize    = 0x1000
 )
@@ -63,6 +65,8 @@ func harness(inst []byte) []byte {
 	emit(le32(nsXmm)...)
 	emit(0xf3, 0x0f, 0x6f, 0x8f) // movdqu xmm1, [rdi+xmm1 slot]
 	emit(le32(nsXmm + 16)...)
+	emit(0x0f, 0xae, 0x97) // ldmxcsr [rdi+mxcsr slot]
+	emit(le32(nsMxcsr)...)
 	movReg := func(opc byte, r int) { // mov r64, [rdi+8r] / mov [rdi+8r], r64
 		rex := byte(0x48)
 		if r >= 8 {
@@ -84,6 +88,10 @@ func harness(inst []byte) []byte {
 			movReg(0x89, r)
 		}
 	}
+	emit(0x0f, 0xae, 0x9f) // stmxcsr [rdi+mxcsr slot]
+	emit(le32(nsMxcsr)...)
+	emit(0x0f, 0xae, 0x97) // ldmxcsr [rdi+Go's mxcsr slot]
+	emit(le32(nsMxcsrGo)...)
 	emit(0xf3, 0x0f, 0x7f, 0x87) // movdqu [rdi+xmm0 slot], xmm0
 	emit(le32(nsXmm)...)
 	emit(0xf3, 0x0f, 0x7f, 0x8f) // movdqu [rdi+xmm1 slot], xmm1
@@ -107,6 +115,9 @@ type diffCase struct {
 	skip  func(r *[16]uint64) bool
 	// regs64 marks REX forms that exist only in Mode64.
 	regs64 bool
+	// mxcsr: run under random rounding modes, FTZ and DAZ (exceptions
+	// masked) and compare MXCSR too.
+	mxcsr bool
 }
 
 func undefNone(*[16]uint64) uint64 { return 0 }
@@ -352,6 +363,7 @@ func diffCases(host map[string]bool) []diffCase {
 	for name, b := range fp {
 		add(name, 16, b, nil, nil)
 		cs[len(cs)-1].regs64 = false
+		cs[len(cs)-1].mxcsr = true
 	}
 	packed := map[string][]byte{
 		"addps": {0x0f, 0x58, 0xc1}, "addpd": {0x66, 0x0f, 0x58, 0xc1}, "subps": {0x0f, 0x5c, 0xc1},
@@ -373,11 +385,15 @@ func diffCases(host map[string]bool) []diffCase {
 	for name, b := range packed {
 		add(name, 16, b, nil, nil)
 		cs[len(cs)-1].regs64 = false
+		cs[len(cs)-1].mxcsr = true
 	}
 	add("cvtsi2sd-64", 8, []byte{0xf2, 0x48, 0x0f, 0x2a, 0xc1}, nil, nil)
 	add("cvtsi2ss-64", 8, []byte{0xf3, 0x48, 0x0f, 0x2a, 0xc1}, nil, nil)
 	add("cvttsd2si-64", 8, []byte{0xf2, 0x48, 0x0f, 0x2c, 0xc1}, nil, nil)
 	add("cvtsd2si-64", 8, []byte{0xf2, 0x48, 0x0f, 0x2d, 0xc1}, nil, nil)
+	for i := 1; i <= 4; i++ {
+		cs[len(cs)-i].mxcsr = true
+	}
 	add("movq-to", 8, []byte{0x66, 0x48, 0x0f, 0x6e, 0xc1}, nil, nil)
 	add("movq-from", 8, []byte{0x66, 0x48, 0x0f, 0x7e, 0xc1}, nil, nil)
 	add("mov-mem", 4, []byte{0x8b, 0x43, 0x04}, nil, nil)
@@ -464,7 +480,7 @@ func randValue(rng *rand.Rand) uint64 {
 // TestDifferentialNative compares the interpreter with the host CPU.
 func TestDifferentialNative(t *testing.T) {
 	host := hostFeatures()
-	cases := diffCases(host)
+	cases := append(append(diffCases(host), vecDiffCases(host)...), cryptoDiffCases(host)...)
 	state, code := nativeBuffers(t)
 	scratch := state + nsScratch
 	const iters = 400
@@ -533,7 +549,14 @@ func TestDifferentialNative(t *testing.T) {
 						copy(st[nsXmm+16*i:], le64(xmm[i][0]))
 						copy(st[nsXmm+16*i+8:], le64(xmm[i][1]))
 					}
+					mx := uint32(0x1f80)
+					if tc.mxcsr && it%2 == 1 {
+						mx |= rng.Uint32() & (0x6000 | 0x8000 | 0x40)
+					}
+					copy(st[nsMxcsr:], le64(uint64(mx))[:4])
+					copy(st[nsMxcsrGo:], le64(0x1f80)[:4])
 					nativeCall(uintptr(code), uintptr(state))
+					wantMx := uint32(load64(state + nsMxcsr))
 					wantX := [2][2]uint64{{load64(state + nsXmm), load64(state + nsXmm + 8)}, {load64(state + nsXmm + 16), load64(state + nsXmm + 24)}}
 					var want [16]uint64
 					for r := 0; r < 16; r++ {
@@ -548,6 +571,7 @@ func TestDifferentialNative(t *testing.T) {
 					e.c.SetRFLAGS(flags)
 					*e.c.XMM(0), *e.c.XMM(1) = xmm[0], xmm[1]
 					e.c.RIP = e.base
+					e.c.MXCSR = mx
 					ex := e.m.Run(e.c)
 					if ex.Signal != unix.SIGTRAP {
 						t.Fatalf("interpreter stopped with %+v", ex)
@@ -559,6 +583,10 @@ func TestDifferentialNative(t *testing.T) {
 					gotMem := guestBytes(scratch, 64)
 					gotX := [2][2]uint64{*e.c.XMM(0), *e.c.XMM(1)}
 					bad := got != want || gotFlags&mask != wantFlags&mask || string(gotMem) != string(wantMem) || gotX != wantX
+					if tc.mxcsr && e.c.MXCSR != wantMx {
+						bad = true
+						t.Errorf("% x: mxcsr from %#x: got %#x, want %#x", tc.bytes, mx, e.c.MXCSR, wantMx)
+					}
 					if gotX != wantX {
 						t.Errorf("% x: xmm0/1 from %#x: got %#x, want %#x", tc.bytes, xmm, gotX, wantX)
 					}

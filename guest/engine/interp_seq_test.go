@@ -102,6 +102,8 @@ func TestDifferentialSequences(t *testing.T) {
 				copy(st[8*r:], le64(regs[r]))
 			}
 			copy(st[nsFlags:], le64(flags))
+			copy(st[nsMxcsr:], le64(0x1f80)[:4])
+			copy(st[nsMxcsrGo:], le64(0x1f80)[:4])
 			nativeCall(uintptr(code), uintptr(state))
 			var want [16]uint64
 			for r := range want {

@@ -120,6 +120,8 @@ func TestDifferentialX87(t *testing.T) {
 				}
 				copy(st[nsFlags:], le64(flags))
 				copy(st[nsScratch:], mem[:])
+				copy(st[nsMxcsr:], le64(0x1f80)[:4])
+				copy(st[nsMxcsrGo:], le64(0x1f80)[:4])
 				nativeCall(uintptr(code), uintptr(state))
 				var want [16]uint64
 				for r := range want {

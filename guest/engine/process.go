@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/isa/cpuid"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -37,7 +38,10 @@ type Config struct {
 	// Engine names the registered engine that runs the guest; "" means
 	// DefaultEngine.
 	Engine string
-	Log    zerolog.Logger
+	// CPU is the processor the guest sees (CPUID, XGETBV); nil lets the
+	// engine use its own default model.
+	CPU *cpuid.Model
+	Log zerolog.Logger
 }
 
 // Stats counts the process's work. Instructions and BlocksExecuted include
@@ -78,6 +82,7 @@ type Process struct {
 	thunker    cpu.Thunker
 	code, data Arena
 	log        zerolog.Logger
+	cpu        *cpuid.Model // Config.CPU (read-only)
 	engine     Engine
 	engineName string
 	// start is the time rdtsc counts from.
@@ -157,6 +162,7 @@ func NewProcess(cfg Config) (*Process, error) {
 		code:       cfg.Code,
 		data:       cfg.Data,
 		log:        cfg.Log,
+		cpu:        cfg.CPU,
 		engineName: name,
 		start:      time.Now(),
 		index:      make(map[uint64]*Block),
@@ -235,6 +241,10 @@ func (p *Process) freeFilter() {
 
 // Mode is the guest's bitness.
 func (p *Process) Mode() mm.Mode { return p.mode }
+
+// CPU is the processor model the guest sees, Config.CPU (nil: the
+// engine's default).
+func (p *Process) CPU() *cpuid.Model { return p.cpu }
 
 // EngineName is the name of the engine running the process's threads.
 func (p *Process) EngineName() string { return p.engineName }

@@ -329,6 +329,8 @@ func (t *Thread) faultExit() cpu.Exit {
 		return sigExit(unix.SIGSEGV, "SIGSEGV: general protection (cmpxchg16b operand %#x not 16-byte aligned, guest rip %#x)", x.Addr, pc)
 	case FaultSelector:
 		return sigExit(unix.SIGSEGV, "SIGSEGV: general protection loading selector %#x (guest rip %#x)", x.Arg, pc)
+	case FaultSIMD:
+		return sigExit(unix.SIGFPE, "SIGFPE: SIMD floating-point exception (guest rip %#x)", pc)
 	default:
 		return p.invalidExit(pc)
 	}

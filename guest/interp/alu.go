@@ -419,38 +419,3 @@ func (m *machine) bitCount(c *cpu.CPU, o *isa.Op) {
 		c.SetStatus(b2f(v == 0, cpu.FlagZF))
 	}
 }
-
-// cpuid reports a small, honest feature set: the instructions minemu
-// implements and nothing else. No x87, MMX or SSE bits are set (the
-// interpreter implements none of them yet); Mode64 reports long mode and
-// syscall.
-func cpuid(mode mm.Mode, leaf, sub uint32) (a, b, c, d uint32) {
-	const (
-		vendor0 = 'M' | 'i'<<8 | 'n'<<16 | 'e'<<24 // "MinemuMinemu" in EBX, EDX, ECX
-		vendor1 = 'm' | 'u'<<8 | 'M'<<16 | 'i'<<24
-		vendor2 = 'n' | 'e'<<8 | 'm'<<16 | 'u'<<24
-	)
-	switch leaf {
-	case 0:
-		return 1, vendor0, vendor2, vendor1
-	case 1:
-		// Family 6, model 0, stepping 1; CLFLUSH line size 8 qwords.
-		a = 6<<8 | 1
-		b = 8 << 8
-		d = 1<<4 | 1<<8 | 1<<15 // TSC, CX8, CMOV
-		c = 1 << 23             // POPCNT
-		if mode == mm.Mode64 {
-			c |= 1 << 13 // CMPXCHG16B
-		}
-		return a, b, c, d
-	case 0x80000000:
-		return 0x80000001, 0, 0, 0
-	case 0x80000001:
-		c = 1<<0 | 1<<5 // LAHF/SAHF in 64-bit mode, LZCNT (ABM)
-		if mode == mm.Mode64 {
-			d = 1<<11 | 1<<29 // SYSCALL, long mode
-		}
-		return 0, 0, c, d
-	}
-	return 0, 0, 0, 0
-}

@@ -648,8 +648,7 @@ func (m *machine) run() engine.Reason {
 				// left clear.
 				c.SetLazy(cpu.LazyLogic, 1, al, al, al)
 			case isa.OpCpuid:
-				a, bv, cv, d := cpuid(m.mode, uint32(c.Regs[cpu.RAX]), uint32(c.Regs[cpu.RCX]))
-				c.Regs[cpu.RAX], c.Regs[cpu.RBX], c.Regs[cpu.RCX], c.Regs[cpu.RDX] = uint64(a), uint64(bv), uint64(cv), uint64(d)
+				m.cpuidOp(c)
 			case isa.OpRdtsc:
 				tsc := m.p.TSC()
 				c.Regs[cpu.RAX], c.Regs[cpu.RDX] = tsc&0xffffffff, tsc>>32
@@ -688,6 +687,10 @@ func (m *machine) run() engine.Reason {
 				c.FSW = 0
 			case isa.OpX87:
 				m.x87(c, o)
+			case isa.OpVec:
+				if f := m.vecOp(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
 			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,
 				isa.OpSseScalarMov, isa.OpSseArith, isa.OpSseComi, isa.OpCvtI2F, isa.OpCvtF2I, isa.OpCvtF2F,
 				isa.OpPackedFP, isa.OpPackedCmp, isa.OpMovmskF, isa.OpShufF, isa.OpMovHLF:

@@ -5,12 +5,11 @@ import (
 	"github.com/minemu/minemu/guest/isa"
 )
 
-// The SSE2 subset: 128-bit moves, movq/movd, half moves, the bitwise,
-// compare, add/subtract, min/max, unpack, shift and shuffle integer ops
-// that x86-64 libc string and memory functions use (scalar floating point
-// and packed floating point are in interp_sse_float.go). Packed
-// conversions (cvtdq2ps, cvtps2pd, ...), SSE3 and later are not
-// implemented and stay invalid opcodes.
+// The SSE2 data-movement and integer subset that x86-64 libc string and
+// memory functions use: 128-bit moves, movq/movd, half moves, the bitwise,
+// compare, add/subtract, min/max, unpack, shift and shuffle integer ops.
+// Floating point, the other SSE2 integer ops and SSE3 through SSE4.2 are
+// OpVec (vec.go), executed through guest/isa/vec.
 // Vectors are [2]uint64, little-endian lanes.
 
 type vec = [2]uint64

@@ -12,7 +12,10 @@ import (
 // arithmetic and math.Sqrt to the same SSE instructions on amd64, so
 // results, NaN propagation and the "indefinite" values are the host's.
 // Rounding is always to nearest-even (MXCSR.RC is not consulted) and the
-// MXCSR exception flags are not accumulated.
+// MXCSR exception flags are not accumulated. Lowering now gives the
+// arithmetic, compares and conversions to OpVec (vec.go), which does both;
+// only movss/movsd, movmskps/pd, shufps/pd and movhlps/movlhps still come
+// here.
 
 // scalar reads the low size bytes of an XMM register or memory operand.
 func (m *machine) scalar(c *cpu.CPU, o *isa.Op, a isa.Arg, size uint8) uint64 {

@@ -109,19 +109,8 @@ func initSSE() {
 	unpck(SimdUnpckHDQ, x86asm.UNPCKHPS)
 	unpck(SimdUnpckLQDQ, x86asm.UNPCKLPD)
 	unpck(SimdUnpckHQDQ, x86asm.UNPCKHPD)
-	fp := func(sub uint8, ps, pd, ss, sd x86asm.Op) {
-		set(lowering{fn: lowerPackedFP, code: OpPackedFP, sub: sub, size: 4, fam: famSSE}, ps)
-		set(lowering{fn: lowerPackedFP, code: OpPackedFP, sub: sub, size: 8, fam: famSSE}, pd)
-		set(lowering{fn: lowerScalarFP, code: OpSseArith, sub: sub, size: 4, fam: famSSE}, ss)
-		set(lowering{fn: lowerScalarFP, code: OpSseArith, sub: sub, size: 8, fam: famSSE}, sd)
-	}
-	fp(FPAdd, x86asm.ADDPS, x86asm.ADDPD, x86asm.ADDSS, x86asm.ADDSD)
-	fp(FPSub, x86asm.SUBPS, x86asm.SUBPD, x86asm.SUBSS, x86asm.SUBSD)
-	fp(FPMul, x86asm.MULPS, x86asm.MULPD, x86asm.MULSS, x86asm.MULSD)
-	fp(FPDiv, x86asm.DIVPS, x86asm.DIVPD, x86asm.DIVSS, x86asm.DIVSD)
-	fp(FPMin, x86asm.MINPS, x86asm.MINPD, x86asm.MINSS, x86asm.MINSD)
-	fp(FPMax, x86asm.MAXPS, x86asm.MAXPD, x86asm.MAXSS, x86asm.MAXSD)
-	fp(FPSqrt, x86asm.SQRTPS, x86asm.SQRTPD, x86asm.SQRTSS, x86asm.SQRTSD)
+	// The floating-point arithmetic, compares and conversions are OpVec
+	// (lower_vec.go).
 	sse := func(fn func(*lowerer, *Op, *lowering) error, code Opcode, size, aux uint8, ops ...x86asm.Op) {
 		set(lowering{fn: fn, code: code, size: size, aux: aux, fam: famSSE}, ops...)
 	}
@@ -129,24 +118,10 @@ func initSSE() {
 	sse(lowerMovmskF, OpMovmskF, 8, 0, x86asm.MOVMSKPD)
 	sse(lowerShufCmp, OpShufF, 4, 0, x86asm.SHUFPS)
 	sse(lowerShufCmp, OpShufF, 8, 0, x86asm.SHUFPD)
-	sse(lowerShufCmp, OpPackedCmp, 4, 0, x86asm.CMPPS)
-	sse(lowerShufCmp, OpPackedCmp, 8, 0, x86asm.CMPPD)
-	sse(lowerShufCmp, OpPackedCmp, 4, 1, x86asm.CMPSS) // aux 1: scalar
-	sse(lowerShufCmp, OpPackedCmp, 8, 1, x86asm.CMPSD_XMM)
 	set(lowering{fn: lowerMovHLF, code: OpMovHLF, sub: 0, fam: famSSE}, x86asm.MOVHLPS)
 	set(lowering{fn: lowerMovHLF, code: OpMovHLF, sub: 1, fam: famSSE}, x86asm.MOVLHPS)
 	sse(lowerScalarMov, OpSseScalarMov, 4, 0, x86asm.MOVSS)
 	sse(lowerScalarMov, OpSseScalarMov, 8, 0, x86asm.MOVSD_XMM)
-	sse(lowerScalarMov, OpSseComi, 4, 0, x86asm.UCOMISS, x86asm.COMISS)
-	sse(lowerScalarMov, OpSseComi, 8, 0, x86asm.UCOMISD, x86asm.COMISD)
-	sse(lowerCvtI2F, OpCvtI2F, 4, 0, x86asm.CVTSI2SS)
-	sse(lowerCvtI2F, OpCvtI2F, 8, 0, x86asm.CVTSI2SD)
-	sse(lowerCvtF2I, OpCvtF2I, 4, 0, x86asm.CVTSS2SI) // aux 1: truncating
-	sse(lowerCvtF2I, OpCvtF2I, 8, 0, x86asm.CVTSD2SI)
-	sse(lowerCvtF2I, OpCvtF2I, 4, 1, x86asm.CVTTSS2SI)
-	sse(lowerCvtF2I, OpCvtF2I, 8, 1, x86asm.CVTTSD2SI)
-	sse(lowerCvtF2F, OpCvtF2F, 8, 4, x86asm.CVTSS2SD) // size from aux
-	sse(lowerCvtF2F, OpCvtF2F, 4, 8, x86asm.CVTSD2SS)
 	sse(lowerSseMov, OpSseMov, 16, 1, x86asm.MOVDQA, x86asm.MOVAPS, x86asm.MOVAPD, x86asm.MOVNTDQ, x86asm.MOVNTPS, x86asm.MOVNTPD) // aux 1: aligned
 	sse(lowerSseMov, OpSseMov, 16, 0, x86asm.MOVDQU, x86asm.MOVUPS, x86asm.MOVUPD, x86asm.LDDQU)
 	sse(lowerMovQ, OpSseMovQ, 8, 0, x86asm.MOVQ)
@@ -224,31 +199,6 @@ func lowerUnpckF(l *lowerer, o *Op, e *lowering) error {
 	return nil
 }
 
-// lowerPackedFP: packed float arithmetic; SSize is the lane width.
-func lowerPackedFP(l *lowerer, o *Op, e *lowering) error {
-	if _, _, err := l.vecArgs(o); err != nil {
-		return err
-	}
-	o.Code, o.Cond, o.SSize, o.Size = OpPackedFP, e.sub, e.size, 16
-	o.Flags |= FlagAligned
-	if o.Dst.Kind != KindVec {
-		return unsupported(l.inst)
-	}
-	return nil
-}
-
-// lowerScalarFP: scalar float arithmetic of size 4 or 8.
-func lowerScalarFP(l *lowerer, o *Op, e *lowering) error {
-	if _, _, err := l.vecArgs(o); err != nil {
-		return err
-	}
-	o.Code, o.Cond, o.Size = OpSseArith, e.sub, e.size
-	if o.Dst.Kind != KindVec {
-		return unsupported(l.inst)
-	}
-	return nil
-}
-
 // lowerMovmskF: movmskps/pd r, xmm; SSize is the lane width.
 func lowerMovmskF(l *lowerer, o *Op, e *lowering) error {
 	dsz, _, err := l.vecArgs(o)
@@ -302,45 +252,6 @@ func lowerScalarMov(l *lowerer, o *Op, e *lowering) error {
 		return err
 	}
 	o.Code, o.Size = e.code, e.size
-	return nil
-}
-
-// lowerCvtI2F: cvtsi2ss/sd from an integer of SSize 4 or 8.
-func lowerCvtI2F(l *lowerer, o *Op, e *lowering) error {
-	_, ssz, err := l.vecArgs(o)
-	if err != nil {
-		return err
-	}
-	o.Code, o.Size, o.SSize = OpCvtI2F, e.size, ssz
-	if o.SSize == 0 {
-		o.SSize = uint8(l.inst.MemBytes)
-	}
-	if o.SSize != 4 && o.SSize != 8 {
-		return unsupported(l.inst)
-	}
-	return nil
-}
-
-// lowerCvtF2I: cvt(t)ss/sd2si to an integer register of size 4 or 8; Cond
-// 1 truncates.
-func lowerCvtF2I(l *lowerer, o *Op, e *lowering) error {
-	dsz, _, err := l.vecArgs(o)
-	if err != nil {
-		return err
-	}
-	o.Code, o.Size, o.SSize, o.Cond = OpCvtF2I, dsz, e.size, e.aux
-	if o.Dst.Kind != KindReg || (o.Size != 4 && o.Size != 8) {
-		return unsupported(l.inst)
-	}
-	return nil
-}
-
-// lowerCvtF2F: cvtss2sd, cvtsd2ss (Size the result, SSize the source).
-func lowerCvtF2F(l *lowerer, o *Op, e *lowering) error {
-	if _, _, err := l.vecArgs(o); err != nil {
-		return err
-	}
-	o.Code, o.Size, o.SSize = OpCvtF2F, e.size, e.aux
 	return nil
 }
 

@@ -152,6 +152,7 @@ const (
 	OpShufF        // shufps/shufpd with Imm
 	OpMovHLF       // movhlps (cond 0) / movlhps (cond 1)
 	OpX87          // x87 sub-operation cond (lower_x87.go)
+	OpVec          // vector op through guest/isa/vec: Cond indexes VecOps (lower_vec.go)
 
 	NumOpcodes
 )
