@@ -95,9 +95,10 @@ all: bin/thunkholes-glibc-i386 bin/thunkholes-glibc-x86_64 bin/thunkholes-musl-x
 
 # The zlib thunk library (thunks/libs/zlib): thunkzlib is written against
 # zlib's API and links include/minemu_zlib.c instead of libz; thunkzlibrt
-# is the same file modes over the real libz.a (x86-64 only: Debian has no
-# i386 libz.a), run natively against thunkzlib's. musl uses the system's
-# zlib.h and the glibc-built libz.a, which needs nothing of glibc's.
+# is the same file modes over the real libz.a (Debian's zlib1g-dev for
+# x86-64, lib32z1-dev for i386), run as a guest under minemu against
+# thunkzlib's. musl uses the system's zlib.h and the glibc-built libz.a,
+# which needs nothing of glibc's.
 ZLIB_SRC := src/zcorpus.h src/zstream.h src/zfiles.h include/minemu_zlib.h include/minemu_zlib.c
 MUSLZLIB := -idirafter /usr/include
 
@@ -113,11 +114,14 @@ bin/thunkzlib-musl-x86_64: src/thunkzlib.c $(ZLIB_SRC)
 bin/thunkzlibrt-glibc-x86_64: src/thunkzlibrt.c $(ZLIB_SRC)
 	$(CC) -m64 -static $(LIBCFLAGS) -Iinclude -o $@ $< -lz
 
+bin/thunkzlibrt-glibc-i386: src/thunkzlibrt.c $(ZLIB_SRC)
+	$(CC) -m32 -static $(LIBCFLAGS) -Iinclude -o $@ $< -lz
+
 bin/thunkzlibrt-musl-x86_64: src/thunkzlibrt.c $(ZLIB_SRC)
 	$(MUSLCC) -static $(LIBCFLAGS) $(MUSLZLIB) -Iinclude -o $@ $< /usr/lib/x86_64-linux-gnu/libz.a
 
 ZLIB_BINS := bin/thunkzlib-glibc-i386 bin/thunkzlib-glibc-x86_64 bin/thunkzlib-musl-x86_64 \
-	bin/thunkzlibrt-glibc-x86_64 bin/thunkzlibrt-musl-x86_64
+	bin/thunkzlibrt-glibc-i386 bin/thunkzlibrt-glibc-x86_64 bin/thunkzlibrt-musl-x86_64
 THUNK_BINS += $(ZLIB_BINS)
 all: $(ZLIB_BINS)
 
