@@ -3,7 +3,6 @@ package thunks
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"github.com/minemu/minemu/guest/cpu"
@@ -18,6 +17,11 @@ import (
 // the callee preserves.
 type GuestCaller interface {
 	CallGuest(c *cpu.CPU, fn uint64, args ...uint64) (uint64, error)
+	// CallbacksInProgress is the number of CallGuest calls in progress
+	// on the guest thread of c: the one count of callback nesting, kept
+	// by whatever runs the guest (engine.Thread), which the thunk layer
+	// reads for its bound and its counters.
+	CallbacksInProgress(c *cpu.CPU) int
 }
 
 // DefaultMaxCallbackDepth bounds how deeply host→guest callbacks nest on
@@ -35,8 +39,9 @@ var ErrNoCaller = errors.New("no guest caller: host→guest callbacks unavailabl
 
 // Callbacks bounds and counts host→guest callbacks. Nesting happens when a
 // guest function called back by the host itself calls a thunk that calls
-// back again; the depth is counted per guest thread (per *cpu.CPU), here
-// and nowhere else in the thunk layer.
+// back again; the depth is the GuestCaller's count of callbacks in
+// progress on the guest thread (GuestCaller.CallbacksInProgress), kept in
+// that one place.
 //
 // The counters count callbacks that ran: Call counts one when the guest
 // function returned, or when the guest ended while it ran (CallGuest
@@ -55,13 +60,6 @@ type Callbacks struct {
 	total atomic.Uint64
 	// deepest is the deepest nesting at which a callback ran; atomic.
 	deepest atomic.Int64
-	// depth maps each guest thread (*cpu.CPU) that made a callback to
-	// its *atomic.Int32, the number of callbacks in progress on it. Only
-	// the thread itself changes its count (a guest thread runs on one
-	// goroutine at a time), so entries are read and updated without a
-	// lock once they exist; an entry is made at the thread's first
-	// callback and dropped by Forget.
-	depth sync.Map
 }
 
 // NewCallbacks returns a Callbacks allowing max nested callbacks per guest
@@ -79,31 +77,20 @@ func (cb *Callbacks) SetCaller(gc GuestCaller) { cb.caller.Store(&gc) }
 // Max is the nesting bound.
 func (cb *Callbacks) Max() int { return cb.max }
 
-// Depth is the number of callbacks in progress on c.
+// Depth is the number of callbacks in progress on c (0 before a caller is
+// set).
 func (cb *Callbacks) Depth(c *cpu.CPU) int {
-	if v, ok := cb.depth.Load(c); ok {
-		return int(v.(*atomic.Int32).Load())
+	if p := cb.caller.Load(); p != nil && *p != nil {
+		return (*p).CallbacksInProgress(c)
 	}
 	return 0
 }
-
-// Forget drops the depth record of a guest thread that has ended.
-func (cb *Callbacks) Forget(c *cpu.CPU) { cb.depth.Delete(c) }
 
 // Total is the number of callbacks that ran.
 func (cb *Callbacks) Total() uint64 { return cb.total.Load() }
 
 // Deepest is the deepest nesting at which a callback ran.
 func (cb *Callbacks) Deepest() int { return int(cb.deepest.Load()) }
-
-// counter returns c's depth counter, making it at c's first callback.
-func (cb *Callbacks) counter(c *cpu.CPU) *atomic.Int32 {
-	if v, ok := cb.depth.Load(c); ok {
-		return v.(*atomic.Int32)
-	}
-	v, _ := cb.depth.LoadOrStore(c, new(atomic.Int32))
-	return v.(*atomic.Int32)
-}
 
 // Call runs guest function fn with args on c's thread. It fails without
 // running anything when no caller is set or the callback would be the
@@ -113,14 +100,11 @@ func (cb *Callbacks) Call(c *cpu.CPU, fn uint64, args ...uint64) (uint64, error)
 	if p == nil || *p == nil {
 		return 0, ErrNoCaller
 	}
-	n := cb.counter(c)
-	d := int(n.Load()) + 1 // the depth this callback runs at
+	d := (*p).CallbacksInProgress(c) + 1 // the depth this callback runs at
 	if d > cb.max {
 		return 0, fmt.Errorf("%w: %d callbacks in progress, the bound, calling guest function %#x", ErrCallbackDepth, cb.max, fn)
 	}
-	n.Store(int32(d))
 	ret, err := (*p).CallGuest(c, fn, args...)
-	n.Store(int32(d - 1))
 	if err == nil || endedInGuest(err) {
 		cb.total.Add(1)
 		for {

@@ -239,6 +239,8 @@ type guestHeap struct {
 	onFree func(p mm.Addr) error
 	// bad records frees of pointers that were not live guest blocks.
 	bad []mm.Addr
+	// inProgress counts the callbacks running, as engine.Thread does.
+	inProgress int
 }
 
 func newGuestHeap(e *env) *guestHeap {
@@ -267,10 +269,15 @@ func (h *guestHeap) register() {
 	}
 }
 
+// CallbacksInProgress implements GuestCaller.
+func (h *guestHeap) CallbacksInProgress(c *cpu.CPU) int { return h.inProgress }
+
 func (h *guestHeap) CallGuest(c *cpu.CPU, fn uint64, args ...uint64) (uint64, error) {
 	if c != h.e.cpu {
 		h.e.t.Errorf("callback on CPU %p, want the calling CPU %p", c, h.e.cpu)
 	}
+	h.inProgress++
+	defer func() { h.inProgress-- }()
 	switch fn {
 	case h.malloc:
 		return uint64(h.alloc(args[0])), nil

@@ -120,16 +120,22 @@ func TestAdoptedCorruptStaysAdopted(t *testing.T) {
 // callbacks in progress before running it, as engine.Thread.CallGuest
 // refuses one past its own bound (a plain error, not an ExitError).
 type nestCaller struct {
-	cb       *Callbacks
-	want     int
-	refuseAt int
-	ran      int
+	cb         *Callbacks
+	want       int
+	refuseAt   int
+	ran        int
+	inProgress int // the callbacks running, counted as engine.Thread does
 }
 
+// CallbacksInProgress implements GuestCaller.
+func (n *nestCaller) CallbacksInProgress(c *cpu.CPU) int { return n.inProgress }
+
 func (n *nestCaller) CallGuest(c *cpu.CPU, fn uint64, args ...uint64) (uint64, error) {
-	if n.refuseAt > 0 && n.cb.Depth(c)-1 >= n.refuseAt { // Depth counts this call
+	if n.refuseAt > 0 && n.inProgress >= n.refuseAt {
 		return 0, errors.New("guest: callback nesting deeper than the machine's bound")
 	}
+	n.inProgress++
+	defer func() { n.inProgress-- }()
 	n.ran++
 	if n.cb.Depth(c) < n.want {
 		if _, err := n.cb.Call(c, fn, args...); err != nil {

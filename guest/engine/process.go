@@ -291,6 +291,18 @@ func (p *Process) CallGuest(c *cpu.CPU, fn uint64, args ...uint64) (uint64, erro
 	return t.CallGuest(c, fn, args...)
 }
 
+// CallbacksInProgress is the number of CallGuest calls in progress on the
+// thread whose CPU is c (0 for a CPU of no thread).
+func (p *Process) CallbacksInProgress(c *cpu.CPU) int {
+	p.mu.Lock()
+	t := p.threads[c]
+	p.mu.Unlock()
+	if t == nil {
+		return 0
+	}
+	return t.CallbacksInProgress(c)
+}
+
 // trapCode is the callback return trap: the bytes 0F 3E, which decode as
 // OpTrap anywhere and end a CallGuest only at the process's trap address.
 var trapCode = []byte{0x0f, 0x3e}

@@ -439,6 +439,16 @@ func (e *ExitError) Error() string {
 	return fmt.Sprintf("guest exited during callback with status %d", e.Exit.Status())
 }
 
+// CallbacksInProgress is the number of CallGuest calls in progress on t
+// (c must be t's CPU; 0 otherwise). Only t's goroutine changes it, and host
+// code asks from a callback running on that goroutine.
+func (t *Thread) CallbacksInProgress(c *cpu.CPU) int {
+	if c != t.cpu {
+		return 0
+	}
+	return t.callbacks
+}
+
 // CallGuest calls the guest function at fn with args, on c's stack (c must
 // be the thread's CPU), and returns its result (RAX; EAX zero-extended for
 // i386). i386 arguments are pushed on the guest stack (cdecl), x86-64 ones
