@@ -49,9 +49,12 @@ static void say_level(long l)
 		_exit(3);
 }
 
+static void *trap_ret; /* the return address of a callback: minemu's trap */
+
 static void g_free(void *p)
 {
 	long i;
+	trap_ret = __builtin_return_address(0);
 	level++;
 	if (level > level_max)
 		level_max = level;
@@ -199,6 +202,21 @@ static void probes(void)
 	check("the live block survived them", fa(h, 0));
 }
 
+/* The callback return trap is minemu's own read-execute page in the guest
+ * window (issue 13, item 2): neither free_any nor adopt may take an
+ * address in it for a guest-heap pointer. */
+static void trampoline(void)
+{
+	void *p = malloc(16);
+	char *page;
+	check("a guest free is called back", fa(p, 1));
+	page = (char *)((unsigned long)trap_ret & ~4095ul);
+	check("callback returned to a trap", trap_ret != 0);
+	check("free_any(trap) rejected", fa(trap_ret, 2));
+	check("free_any(trap page + 16) rejected", fa(page + 16, 2));
+	check("adopt(trap page + 32) refused", minemu_adopt(page + 32) == -EINVAL);
+}
+
 static int all(void)
 {
 	if (minemu_register_guest_heap(malloc, g_free) != 0)
@@ -206,6 +224,7 @@ static int all(void)
 	adoption();
 	strings();
 	probes();
+	trampoline();
 	check("nothing adopted, host heap empty", minemu_release_adopted() == 0);
 	printf("tally: frees_host=%ld frees_guest=%ld frees_rejected=%ld frees_null=%ld callbacks=%ld "
 	       "callback_depth_max=%ld free_any=%ld\n",
