@@ -692,8 +692,7 @@ func (m *machine) run() engine.Reason {
 					return m.fault(o, i, f)
 				}
 			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,
-				isa.OpSseScalarMov, isa.OpSseArith, isa.OpSseComi, isa.OpCvtI2F, isa.OpCvtF2I, isa.OpCvtF2F,
-				isa.OpPackedFP, isa.OpPackedCmp, isa.OpMovmskF, isa.OpShufF, isa.OpMovHLF:
+				isa.OpSseScalarMov, isa.OpMovmskF, isa.OpShufF, isa.OpMovHLF:
 				if !m.sse(c, o) {
 					return m.fault(o, i, engine.FaultAlignSSE)
 				}

@@ -222,15 +222,15 @@ func (m *machine) sse(c *cpu.CPU, o *isa.Op) bool {
 		*c.XMM(o.Dst.Reg) = r
 	case isa.OpStmxcsr:
 		m.store(m.ea(c, o), 4, uint64(c.MXCSR))
-	case isa.OpSseScalarMov, isa.OpSseArith, isa.OpSseComi, isa.OpCvtI2F, isa.OpCvtF2I, isa.OpCvtF2F:
-		m.sseFloat(c, o)
-	case isa.OpPackedFP, isa.OpPackedCmp, isa.OpShufF:
+	case isa.OpSseScalarMov:
+		m.scalarMov(c, o)
+	case isa.OpShufF:
 		b, ok := m.getVec(c, o, o.Src, aligned)
 		if !ok {
 			return false
 		}
 		a := c.XMM(o.Dst.Reg)
-		*a = packedFloat(o, *a, b)
+		*a = shufF(o, *a, b)
 	case isa.OpMovmskF:
 		v := *c.XMM(o.Src.Reg)
 		w := uint(o.SSize)

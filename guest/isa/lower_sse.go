@@ -50,17 +50,6 @@ const (
 	SimdSllDQ
 )
 
-// Scalar floating-point sub-operations (Op.Cond of OpSseArith, OpPackedFP).
-const (
-	FPAdd uint8 = iota
-	FPSub
-	FPMul
-	FPDiv
-	FPMin
-	FPMax
-	FPSqrt
-)
-
 func initSSE() {
 	simd := func(sub uint8, ops ...x86asm.Op) {
 		set(lowering{fn: lowerSimd, code: OpSimd, sub: sub, fam: famSSE}, ops...)
@@ -223,13 +212,6 @@ func lowerShufCmp(l *lowerer, o *Op, e *lowering) error {
 	}
 	o.Code, o.SSize, o.Size = e.code, e.size, 16
 	o.Flags |= FlagAligned
-	if e.code == OpPackedCmp {
-		o.Imm &= 7
-		if e.aux == 1 {
-			o.Cond = 1 // scalar: one lane, unaligned memory
-			o.Flags &^= FlagAligned
-		}
-	}
 	return nil
 }
 
@@ -246,7 +228,7 @@ func lowerMovHLF(l *lowerer, o *Op, e *lowering) error {
 }
 
 // lowerScalarMov: movss/movsd (OpSseScalarMov) and the compares that set
-// EFLAGS (OpSseComi), of size 4 or 8.
+// EFLAGS, of size 4 or 8.
 func lowerScalarMov(l *lowerer, o *Op, e *lowering) error {
 	if _, _, err := l.vecArgs(o); err != nil {
 		return err

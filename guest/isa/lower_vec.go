@@ -8,7 +8,7 @@ import (
 )
 
 // Lowering of the vector instructions executed through guest/isa/vec:
-// the SSE2 operations the older OpSimd/OpPackedFP families do not cover
+// the SSE2 operations the older OpSimd family does not cover
 // (multiplies, saturating arithmetic, packs, averages, word shuffles and
 // inserts, packed conversions, rcp/rsqrt) and SSE3, SSSE3, SSE4.1 and
 // SSE4.2. Each lowers to one OpVec whose Cond indexes VecOps, the table of

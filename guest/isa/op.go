@@ -135,19 +135,12 @@ const (
 	OpStmxcsr      // m32 = MXCSR
 	OpLdmxcsr      // MXCSR = m32
 	OpSseScalarMov // movss/movsd (size 4/8)
-	OpSseArith     // scalar float dst = dst <cond> src (size 4/8)
-	OpSseComi      // ucomiss/ucomisd/comiss/comisd: flags from dst ? src
-	OpCvtI2F       // cvtsi2ss/sd: float (size) from integer (ssize)
-	OpCvtF2I       // cvt(t)ss/sd2si: integer (size) from float (ssize); cond 1 truncates
-	OpCvtF2F       // cvtss2sd/cvtsd2ss: float (size) from float (ssize)
 	OpFnstcw       // m16 = x87 control word
 	OpFldcw        // x87 control word = m16
 	OpFnstsw       // m16 or AX = x87 status word
 	OpFninit       // reset the x87 control and status words
 	OpCmpJcc       // fused cmp dst, src + jcc (Cond, Disp target); Len spans both
 	OpTestJcc      // fused test dst, src + jcc
-	OpPackedFP     // packed float dst = dst <cond> src; size 4 (ps) or 8 (pd)
-	OpPackedCmp    // cmpps/cmppd/cmpss/cmpsd: lanes of all ones where predicate Imm holds; Cond 1: scalar
 	OpMovmskF      // movmskps/movmskpd: sign bits of the lanes (size 4/8)
 	OpShufF        // shufps/shufpd with Imm
 	OpMovHLF       // movhlps (cond 0) / movlhps (cond 1)
