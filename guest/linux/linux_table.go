@@ -208,3 +208,76 @@ const (
 	noteRobustList = "recorded; no robust-futex cleanup (no threads yet)"
 	noteRseq       = "ENOSYS on purpose: glibc and musl run without it"
 )
+
+// sysCommonFirst is the first number both ABIs share: from 424
+// (pidfd_send_signal) on, the kernel gives every new system call the same
+// number in syscall_32.tbl and syscall_64.tbl.
+const sysCommonFirst = 424
+
+// sysTableLen is the length of both tables: one past the last number.
+const sysTableLen = len(sysCommon)
+
+// sysCommon holds the calls numbered from sysCommonFirst on, one entry per
+// call as in the ABI tables, which withCommon gives both of them.
+var sysCommon = [...]sysEntry{
+	424: none("pidfd_send_signal", "fSpx"),
+	425: none("io_uring_setup", "up"),
+	426: none("io_uring_enter", "fuuxpu"),
+	427: none("io_uring_register", "fupu"),
+	428: none("open_tree", "asx"),
+	429: none("move_mount", "asasx"),
+	430: none("fsopen", "sx"),
+	431: none("fsconfig", "fxspd"),
+	432: none("fsmount", "fxx"),
+	433: none("fspick", "asx"),
+	434: none("pidfd_open", "dx"),
+	435: none("clone3", "pu"),
+	436: none("close_range", "fux"),
+	437: none("openat2", "aspu"),
+	438: none("pidfd_getfd", "ffx"),
+	439: pass("faccessat2", "asox", sysFaccessat2),
+	440: none("process_madvise", "fpudx"),
+	441: none("epoll_pwait2", "fpdppu"),
+	442: none("mount_setattr", "asxpu"),
+	443: none("quotactl_fd", "fxup"),
+	444: none("landlock_create_ruleset", "pux"),
+	445: none("landlock_add_rule", "ddpx"),
+	446: none("landlock_restrict_self", "dx"),
+	447: none("memfd_secret", "x"),
+	448: none("process_mrelease", "fx"),
+	449: none("futex_waitv", "puxpC"),
+	450: none("set_mempolicy_home_node", "xuux"),
+	451: none("cachestat", "fppx"),
+	452: none("fchmodat2", "asox"),
+	453: none("map_shadow_stack", "xux"),
+	454: none("futex_wake", "pxdx"),
+	455: none("futex_wait", "puxxpC"),
+	456: none("futex_requeue", "pxdd"),
+	457: none("statmount", "ppux"),
+	458: none("listmount", "ppux"),
+	459: none("lsm_get_self_attr", "uppx"),
+	460: none("lsm_set_self_attr", "upux"),
+	461: none("lsm_list_modules", "ppx"),
+	462: none("mseal", "xux"),
+	463: none("setxattrat", "asxspu"),
+	464: none("getxattrat", "asxspu"),
+	465: none("listxattrat", "asxpu"),
+	466: none("removexattrat", "asxs"),
+	467: none("open_tree_attr", "asxpu"),
+	468: none("file_getattr", "aspux"),
+	469: none("file_setattr", "aspux"),
+	470: none("listns", "*"),
+	471: none("rseq_slice_yield", "*"),
+}
+
+// withCommon returns t with the shared calls from sysCommonFirst on; t must
+// not declare any of them itself.
+func withCommon(t [sysTableLen]sysEntry) [sysTableLen]sysEntry {
+	for nr := sysCommonFirst; nr < sysTableLen; nr++ {
+		if t[nr].name != "" {
+			panic("linux: " + t[nr].name + " declared in an ABI table and in sysCommon")
+		}
+		t[nr] = sysCommon[nr]
+	}
+	return t
+}
