@@ -343,6 +343,9 @@ func (p *Process) decodeBlockLocked(t *Thread, pc uint64) *Block {
 		ops = append(ops, isa.Op{Code: isa.OpFallthrough, PC: cur, Imm: cur})
 	}
 	ops = ops[:isa.Fuse(ops)]
+	if pr, ok := p.engine.(Preparer); ok {
+		pr.Prepare(ops)
+	}
 	end, lo := jend, jlo
 	for i := range ops {
 		if e := ops[i].PC + uint64(ops[i].Len); e > end {
