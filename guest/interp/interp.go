@@ -102,9 +102,9 @@ func (m *machine) run() engine.Reason {
 	c, x := m.c, m.x
 	pc := c.RIP
 	b := m.t.Lookup(pc)
+	m.b = b
 	for {
 		x.Blocks++
-		m.b = b
 		o := &b.Ops[0]
 		// The stop word is read once per block: requests of other
 		// goroutines wait at most one block, and this thread's own store
@@ -409,8 +409,16 @@ func (m *machine) run() engine.Reason {
 					case cpu.CondA:
 						take = a > bv
 					case cpu.CondL, cpu.CondGE, cpu.CondLE, cpu.CondG:
-						sh := 64 - 8*uint(o.Size)
-						sa, sb := int64(a<<sh)>>sh, int64(bv<<sh)>>sh
+						var sa, sb int64
+						switch o.Size {
+						case 8:
+							sa, sb = int64(a), int64(bv)
+						case 4:
+							sa, sb = int64(int32(a)), int64(int32(bv))
+						default:
+							sh := 64 - 8*uint(o.Size)
+							sa, sb = int64(a<<sh)>>sh, int64(bv<<sh)>>sh
+						}
 						switch o.Cond {
 						case cpu.CondL:
 							take = sa < sb
@@ -843,6 +851,7 @@ func (m *machine) run() engine.Reason {
 			b.SetNext(nb)
 		}
 		b = nb
+		m.b = b
 	}
 }
 
@@ -965,12 +974,14 @@ func (m *machine) store(a uint64, size uint8, v uint64) {
 func (m *machine) loadOK(a uint64) bool { return a <= m.wrapEdge }
 
 // storeOK reports whether storeN may write size bytes at a directly: the
-// access cannot wrap, stays in one page, and that page holds no decoded
-// code (the code-page filter bit is clear).
+// access stays in one page, and that page holds no decoded code (the
+// code-page filter bit is clear; engine.FilterSlot written out). An access
+// that stays in one page cannot wrap: in Mode32 a is below 4 GiB, a page
+// boundary, and in Mode64 a wrapping end lands in another page.
 func (m *machine) storeOK(a uint64, size uint8) bool {
 	p := a >> mm.PageShift
 	h := (p ^ p>>16) & 0xffff
-	return a <= m.wrapEdge && p == (a+uint64(size)-1)>>mm.PageShift && atomic.LoadUint64(&m.filter[h>>6])&(1<<(h&63)) == 0
+	return a&(mm.PageSize-1) <= mm.PageSize-uint64(size) && atomic.LoadUint64(&m.filter[h>>6])&(1<<(h&63)) == 0
 }
 
 // storeSlow is store for accesses that may wrap, cross a page or hit a
