@@ -149,7 +149,7 @@ func (m *machine) run() engine.Reason {
 				if o.Exec == execMovMR {
 					v = c.Regs[o.Src.Reg&15]
 				}
-				if m.storeOK(ad, o.Size) {
+				if ad&(mm.PageSize-1) <= mm.PageSize-uint64(o.Size) && m.codeFree(ad) {
 					storeN(ad, o.Size, v)
 					o = nextOp(o)
 					continue
@@ -330,7 +330,7 @@ func (m *machine) run() engine.Reason {
 				x.PC = o.PC
 				v := c.Regs[o.Src.Reg&15]
 				sp := (c.Regs[cpu.RSP] - uint64(o.Size)) & m.spMask
-				if m.storeOK(sp, o.Size) {
+				if sp&(mm.PageSize-1) <= mm.PageSize-uint64(o.Size) && m.codeFree(sp) {
 					storeN(sp, o.Size, v)
 					c.Regs[cpu.RSP] = sp
 					o = nextOp(o)
@@ -385,69 +385,159 @@ func (m *machine) run() engine.Reason {
 					pc = o.Next()
 				}
 				break run
-			case execCmpJcc, execTestJcc:
-				a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
-				bv := o.Imm & sizeMask[o.Size] // FormRI or FormRR (isa.Fuse)
+			// The fused compares and tests of the common conditions
+			// (signed ones: a < b as signed numbers is a^sign < b^sign
+			// unsigned).
+			case execCmpJccE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
 				if o.Form == isa.FormRR {
-					bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+					bv = c.Regs[o.Src.Reg&15] & msk
 				}
-				var take bool
-				if o.Exec == execCmpJcc {
-					c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
-					// The unsigned conditions straight from the operands.
-					switch o.Cond {
-					case cpu.CondB:
-						take = a < bv
-					case cpu.CondAE:
-						take = a >= bv
-					case cpu.CondE:
-						take = a == bv
-					case cpu.CondNE:
-						take = a != bv
-					case cpu.CondBE:
-						take = a <= bv
-					case cpu.CondA:
-						take = a > bv
-					case cpu.CondL, cpu.CondGE, cpu.CondLE, cpu.CondG:
-						var sa, sb int64
-						switch o.Size {
-						case 8:
-							sa, sb = int64(a), int64(bv)
-						case 4:
-							sa, sb = int64(int32(a)), int64(int32(bv))
-						default:
-							sh := 64 - 8*uint(o.Size)
-							sa, sb = int64(a<<sh)>>sh, int64(bv<<sh)>>sh
-						}
-						switch o.Cond {
-						case cpu.CondL:
-							take = sa < sb
-						case cpu.CondGE:
-							take = sa >= sb
-						case cpu.CondLE:
-							take = sa <= sb
-						default:
-							take = sa > sb
-						}
-					default:
-						take = c.Cond(o.Cond)
-					}
-				} else {
-					c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
-					switch o.Cond {
-					case cpu.CondE:
-						take = a&bv == 0
-					case cpu.CondNE:
-						take = a&bv != 0
-					default:
-						take = c.Cond(o.Cond)
-					}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a == bv {
+					pc = o.Disp
 				}
-				if take {
-					pc = o.Disp // the jump's target (isa.Fuse)
-				} else {
-					pc = o.Next()
+				break run
+			case execCmpJccNE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
 				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a != bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccB:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a < bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccAE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a >= bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccBE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a <= bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccA:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a > bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccL:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				sg := signBit[o.Size]
+				pc = o.Next()
+				if a^sg < bv^sg {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccGE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				sg := signBit[o.Size]
+				pc = o.Next()
+				if a^sg >= bv^sg {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccLE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				sg := signBit[o.Size]
+				pc = o.Next()
+				if a^sg <= bv^sg {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccG:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				sg := signBit[o.Size]
+				pc = o.Next()
+				if a^sg > bv^sg {
+					pc = o.Disp
+				}
+				break run
+			case execTestJccE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
+				pc = o.Next()
+				if a&bv == 0 {
+					pc = o.Disp
+				}
+				break run
+			case execTestJccNE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
+				pc = o.Next()
+				if a&bv != 0 {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJcc, execTestJcc:
+				pc = m.fusedJcc(c, o)
 				break run
 			case execCall:
 				// A store into decoded code is seen at the next block's
@@ -496,72 +586,9 @@ func (m *machine) run() engine.Reason {
 			case isa.OpPop:
 				v := m.pop(c, o.Size)
 				m.put(c, o, o.Dst, o.Size, v)
-			case isa.OpPushf:
-				m.push(c, o.Size, c.RFLAGS()&^(1<<16|1<<17))
-			case isa.OpPopf:
-				v := m.pop(c, o.Size)
-				if o.Size == 2 {
-					v |= c.RFLAGS() &^ 0xffff
-				}
-				c.SetRFLAGS(v)
-			case isa.OpCmov:
-				v := m.get(c, o, o.Src, o.Size)
-				if !c.Cond(o.Cond) {
-					v = c.Regs[o.Dst.Reg]
-				}
-				setReg(c, o.Dst.Reg, o.Size, v)
-			case isa.OpSet:
-				var v uint64
-				if c.Cond(o.Cond) {
-					v = 1
-				}
-				m.put(c, o, o.Dst, 1, v)
-			case isa.OpBswap:
-				v := c.Regs[o.Dst.Reg]
-				switch o.Size {
-				case 8:
-					v = bits.ReverseBytes64(v)
-				case 4:
-					v = uint64(bits.ReverseBytes32(uint32(v)))
-				default:
-					v = 0
-				}
-				setReg(c, o.Dst.Reg, o.Size, v)
-			case isa.OpCbw:
-				half := o.Size / 2
-				sh := 64 - 8*uint(half)
-				setReg(c, uint8(cpu.RAX), o.Size, uint64(int64(c.Regs[cpu.RAX]<<sh)>>sh))
-			case isa.OpCwd:
-				var v uint64
-				if c.Regs[cpu.RAX]&signBit[o.Size] != 0 {
-					v = ^uint64(0)
-				}
-				setReg(c, uint8(cpu.RDX), o.Size, v)
-			case isa.OpLahf:
-				f := c.RFLAGS() & 0xd5
-				c.Regs[cpu.RAX] = c.Regs[cpu.RAX]&^0xff00 | (f|2)<<8
-			case isa.OpSahf:
-				f := c.RFLAGS()
-				c.SetStatus(f&cpu.FlagOF | (c.Regs[cpu.RAX]>>8)&(cpu.FlagCF|cpu.FlagPF|cpu.FlagAF|cpu.FlagZF|cpu.FlagSF))
-			case isa.OpClc, isa.OpStc, isa.OpCmc:
-				f := c.RFLAGS()
-				switch o.Code {
-				case isa.OpClc:
-					f &^= cpu.FlagCF
-				case isa.OpStc:
-					f |= cpu.FlagCF
-				default:
-					f ^= cpu.FlagCF
-				}
-				c.SetStatus(f)
-			case isa.OpCld:
-				c.SetDF(false)
-			case isa.OpStd:
-				c.SetDF(true)
-			case isa.OpXlat:
-				a := (c.Regs[cpu.RBX] + c.Regs[cpu.RAX]&0xff) & sizeMask[o.M.ASize]
-				a = m.segAddr(c, o.M.Seg, a)
-				setReg(c, uint8(cpu.RAX), 1, m.load(a, 1))
+			case isa.OpPushf, isa.OpPopf, isa.OpCmov, isa.OpSet, isa.OpBswap, isa.OpCbw, isa.OpCwd, isa.OpLahf, isa.OpSahf,
+				isa.OpClc, isa.OpStc, isa.OpCmc, isa.OpCld, isa.OpStd, isa.OpXlat:
+				m.flagsAndMoves(c, o)
 			case isa.OpMovToSeg:
 				sel := uint16(m.get(c, o, o.Src, 2))
 				if f := m.loadSeg(c, o.Cond, sel); f != 0 {
@@ -855,6 +882,99 @@ func (m *machine) run() engine.Reason {
 	}
 }
 
+// flagsAndMoves runs the ops that neither fault nor branch and are rare
+// enough to be kept out of the run loop's function: moves by condition,
+// flag moves, byte swaps and sign extensions of the accumulator, xlat.
+func (m *machine) flagsAndMoves(c *cpu.CPU, o *isa.Op) {
+	switch o.Code {
+	case isa.OpPushf:
+		m.push(c, o.Size, c.RFLAGS()&^(1<<16|1<<17))
+	case isa.OpPopf:
+		v := m.pop(c, o.Size)
+		if o.Size == 2 {
+			v |= c.RFLAGS() &^ 0xffff
+		}
+		c.SetRFLAGS(v)
+	case isa.OpCmov:
+		v := m.get(c, o, o.Src, o.Size)
+		if !c.Cond(o.Cond) {
+			v = c.Regs[o.Dst.Reg]
+		}
+		setReg(c, o.Dst.Reg, o.Size, v)
+	case isa.OpSet:
+		var v uint64
+		if c.Cond(o.Cond) {
+			v = 1
+		}
+		m.put(c, o, o.Dst, 1, v)
+	case isa.OpBswap:
+		v := c.Regs[o.Dst.Reg]
+		switch o.Size {
+		case 8:
+			v = bits.ReverseBytes64(v)
+		case 4:
+			v = uint64(bits.ReverseBytes32(uint32(v)))
+		default:
+			v = 0
+		}
+		setReg(c, o.Dst.Reg, o.Size, v)
+	case isa.OpCbw:
+		half := o.Size / 2
+		sh := 64 - 8*uint(half)
+		setReg(c, uint8(cpu.RAX), o.Size, uint64(int64(c.Regs[cpu.RAX]<<sh)>>sh))
+	case isa.OpCwd:
+		var v uint64
+		if c.Regs[cpu.RAX]&signBit[o.Size] != 0 {
+			v = ^uint64(0)
+		}
+		setReg(c, uint8(cpu.RDX), o.Size, v)
+	case isa.OpLahf:
+		f := c.RFLAGS() & 0xd5
+		c.Regs[cpu.RAX] = c.Regs[cpu.RAX]&^0xff00 | (f|2)<<8
+	case isa.OpSahf:
+		f := c.RFLAGS()
+		c.SetStatus(f&cpu.FlagOF | (c.Regs[cpu.RAX]>>8)&(cpu.FlagCF|cpu.FlagPF|cpu.FlagAF|cpu.FlagZF|cpu.FlagSF))
+	case isa.OpClc, isa.OpStc, isa.OpCmc:
+		f := c.RFLAGS()
+		switch o.Code {
+		case isa.OpClc:
+			f &^= cpu.FlagCF
+		case isa.OpStc:
+			f |= cpu.FlagCF
+		default:
+			f ^= cpu.FlagCF
+		}
+		c.SetStatus(f)
+	case isa.OpCld:
+		c.SetDF(false)
+	case isa.OpStd:
+		c.SetDF(true)
+	case isa.OpXlat:
+		a := (c.Regs[cpu.RBX] + c.Regs[cpu.RAX]&0xff) & sizeMask[o.M.ASize]
+		a = m.segAddr(c, o.M.Seg, a)
+		setReg(c, uint8(cpu.RAX), 1, m.load(a, 1))
+	}
+}
+
+// fusedJcc runs a fused compare or test and branch (isa.Fuse) whose
+// condition has no handler of its own (prepare.go); it returns the next pc.
+func (m *machine) fusedJcc(c *cpu.CPU, o *isa.Op) uint64 {
+	a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+	bv := o.Imm & sizeMask[o.Size] // FormRI or FormRR (isa.Fuse)
+	if o.Form == isa.FormRR {
+		bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+	}
+	if o.Code == isa.OpCmpJcc {
+		c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
+	} else {
+		c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
+	}
+	if c.Cond(o.Cond) {
+		return o.Disp // the jump's target (isa.Fuse)
+	}
+	return o.Next()
+}
+
 // fatal ends the run at o, the i-th op of its block, an op that always
 // faults.
 func (m *machine) fatal(o *isa.Op, i int) engine.Reason {
@@ -979,9 +1099,15 @@ func (m *machine) loadOK(a uint64) bool { return a <= m.wrapEdge }
 // that stays in one page cannot wrap: in Mode32 a is below 4 GiB, a page
 // boundary, and in Mode64 a wrapping end lands in another page.
 func (m *machine) storeOK(a uint64, size uint8) bool {
+	return a&(mm.PageSize-1) <= mm.PageSize-uint64(size) && m.codeFree(a)
+}
+
+// codeFree reports whether the page of a holds no decoded code (its
+// code-page filter bit, engine.FilterSlot written out, is clear).
+func (m *machine) codeFree(a uint64) bool {
 	p := a >> mm.PageShift
 	h := (p ^ p>>16) & 0xffff
-	return a&(mm.PageSize-1) <= mm.PageSize-uint64(size) && atomic.LoadUint64(&m.filter[h>>6])&(1<<(h&63)) == 0
+	return atomic.LoadUint64(&m.filter[h>>6])&(1<<(h&63)) == 0
 }
 
 // storeSlow is store for accesses that may wrap, cross a page or hit a

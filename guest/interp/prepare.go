@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/isa"
 )
 
@@ -67,7 +68,28 @@ const (
 	execTestJcc
 	execCall
 	execRet
+	// The fused compares by condition (cpu.CondE...), and the fused tests
+	// of ZF.
+	execCmpJccE
+	execCmpJccNE
+	execCmpJccB
+	execCmpJccAE
+	execCmpJccBE
+	execCmpJccA
+	execCmpJccL
+	execCmpJccGE
+	execCmpJccLE
+	execCmpJccG
+	execTestJccE
+	execTestJccNE
 )
+
+// cmpJccExec is the handler of the fused compare with condition cc, by cc.
+var cmpJccExec = [16]uint16{
+	cpu.CondE: execCmpJccE, cpu.CondNE: execCmpJccNE, cpu.CondB: execCmpJccB, cpu.CondAE: execCmpJccAE,
+	cpu.CondBE: execCmpJccBE, cpu.CondA: execCmpJccA, cpu.CondL: execCmpJccL, cpu.CondGE: execCmpJccGE,
+	cpu.CondLE: execCmpJccLE, cpu.CondG: execCmpJccG,
+}
 
 // Prepare implements engine.Preparer: it picks each op's handler.
 func (Engine) Prepare(ops []isa.Op) {
@@ -86,8 +108,17 @@ func execOf(o *isa.Op) uint16 {
 	case isa.OpJcc:
 		return execJcc
 	case isa.OpCmpJcc:
+		if e := cmpJccExec[o.Cond&15]; e != 0 {
+			return e
+		}
 		return execCmpJcc
 	case isa.OpTestJcc:
+		switch o.Cond {
+		case cpu.CondE:
+			return execTestJccE
+		case cpu.CondNE:
+			return execTestJccNE
+		}
 		return execTestJcc
 	case isa.OpCall:
 		return execCall
