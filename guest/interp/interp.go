@@ -22,10 +22,20 @@ import (
 // The interpreter.
 //
 // Run executes blocks until something needs the run loop (a system call, a
-// thunk, a fault, the callback trap, a stop request: Context.Stop). Each
-// op is executed by one case of a dense switch over its opcode; operands
-// are read and written through the small helpers below, which switch on
-// the operand kind. No op allocates and none calls through an interface.
+// thunk, a fault, the callback trap, a stop request: Context.Stop). The
+// common integer forms and the block-ending branches run in a first
+// switch over the handler Prepare picked for the op (isa.Op.Exec,
+// prepare.go), written out for one form each; every other op takes the
+// general path, a dense switch over its opcode whose operands are read and
+// written through the small helpers below, which switch on the operand
+// kind. No op allocates and none calls through an interface.
+//
+// The loop walks a block's ops by pointer (nextOp) and reads the stop word
+// at the block's entry and after every op that can have stored into
+// decoded code: the general path's ops and the handlers' slow stores (a
+// handler's store reaches Thread.CodeWrite only through storeSlow). Ops that
+// can fault store their address in Context.PC first; register-only
+// handlers do not.
 //
 // Control-flow ops end their block: they set pc and break out of the op
 // loop. The next block is found through the current block's successor
