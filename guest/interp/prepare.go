@@ -20,7 +20,10 @@ import (
 //
 // Exec is decided from the op alone and never changes the op's meaning:
 // an op the interpreter ran through its general path would give the same
-// result.
+// result. The block-ending branches have no general-path case, so the
+// interpreter runs only blocks that Prepare has seen; the code cache calls
+// it for every block it decodes (an engine that hands blocks to the
+// interpreter must call it as well).
 
 // Exec values (isa.Op.Exec) of the interpreter's specialised handlers.
 // "Wide" handlers take operand sizes 4 and 8 only; "plain" memory forms
@@ -184,7 +187,7 @@ func execOf(o *isa.Op) uint16 {
 			return execDec
 		}
 	case isa.OpPush:
-		if o.Src.Kind == isa.KindReg && o.Form == isa.FormOf(isa.KindNone, isa.KindReg, isa.KindNone) && wide {
+		if o.Form == isa.FormOf(isa.KindNone, isa.KindReg, isa.KindNone) && wide {
 			return execPush
 		}
 	case isa.OpPop:
