@@ -565,7 +565,9 @@ func (m *machine) run() engine.Reason {
 				break run
 			}
 
-			// The general path.
+			// The general path. Its cases end with break (or by leaving
+			// the block), never continue: the step to the next op and
+			// the stop-word check follow the switch.
 			x.PC = o.PC
 			i = opIndex(b.Ops, o)
 			switch o.Code {
