@@ -1,6 +1,9 @@
 package interp
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
 	"strings"
 	"testing"
@@ -27,5 +30,49 @@ func TestRunIsNotBig(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Fatalf("the compiler's inlining report has no %q", want)
 		}
+	}
+}
+
+// TestGeneralPathNeverContinues: a continue in a case of the run loop's
+// general switch would run the same op again forever (the step to the next
+// op follows the switch).
+func TestGeneralPathNeverContinues(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "interp.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		fd, ok := n.(*ast.FuncDecl)
+		if !ok || fd.Name.Name != "run" || fd.Recv == nil {
+			return true
+		}
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			sw, ok := n.(*ast.SwitchStmt)
+			if !ok {
+				return true
+			}
+			if sel, ok := sw.Tag.(*ast.SelectorExpr); !ok || sel.Sel.Name != "Code" {
+				return true
+			}
+			found = true
+			ast.Inspect(sw.Body, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.ForStmt, *ast.RangeStmt, *ast.FuncLit:
+					return false // a continue in there is the inner loop's
+				case *ast.BranchStmt:
+					if n.Tok == token.CONTINUE {
+						t.Errorf("%v: got continue in the general path, want break", fset.Position(n.Pos()))
+					}
+				}
+				return true
+			})
+			return false
+		})
+		return false
+	})
+	if !found {
+		t.Fatalf("no switch over o.Code in (*machine).run")
 	}
 }
