@@ -25,10 +25,11 @@ type Engine interface {
 }
 
 // Preparer is implemented by an engine that annotates the ops of every
-// block before the code cache places them (isa.Op.Exec): the interpreter
-// picks each op's specialised handler there, once per decoded block
-// instead of once per executed op. Prepare runs under the process's lock
-// and must not keep ops.
+// block the code cache decodes (isa.Op.Exec), once they are in their final
+// place and before any thread can run them: the interpreter picks each
+// op's specialised handler there, once per decoded block instead of once
+// per executed op. Prepare runs under the process's lock and must not keep
+// ops.
 type Preparer interface {
 	Prepare(ops []isa.Op)
 }

@@ -258,10 +258,10 @@ type Op struct {
 	// for string instructions).
 	M Mem
 	// Exec is the engine's own: lowering leaves it 0, and the engine that
-	// runs the process may set it when the block is decoded, before its ops
-	// are placed in the code cache (engine.Preparer) — the interpreter
-	// names the specialised handler of the op there. It fills padding, so
-	// the record keeps its size.
+	// runs the process may set it when the block is decoded, before any
+	// thread runs it (engine.Preparer) — the interpreter names the
+	// specialised handler of the op there. It fills padding, so the record
+	// keeps its size.
 	Exec uint16
 	// Disp is the memory operand's displacement (sign-extended; the full
 	// 64-bit address of the moffs forms), or the branch target of the
