@@ -257,6 +257,12 @@ type Op struct {
 	// M is the memory operand's address (when an operand is KindMem, and
 	// for string instructions).
 	M Mem
+	// Exec is the engine's own: lowering leaves it 0, and the engine that
+	// runs the process may set it when the block is decoded, before any
+	// thread runs it (engine.Preparer) — the interpreter names the
+	// specialised handler of the op there. It fills padding, so the record
+	// keeps its size.
+	Exec uint16
 	// Disp is the memory operand's displacement (sign-extended; the full
 	// 64-bit address of the moffs forms), or the branch target of the
 	// fused compare-and-branch ops.
