@@ -677,7 +677,9 @@ func (m *machine) run() engine.Reason {
 			case isa.OpFnstcw:
 				m.store(m.ea(c, o), 2, uint64(c.FCW))
 			case isa.OpFldcw:
-				c.FCW = uint16(m.load(m.ea(c, o), 2))
+				if f := m.fldcw(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
 			case isa.OpFnstsw:
 				m.put(c, o, o.Dst, 2, uint64(c.FSWord()))
 			case isa.OpFninit:
@@ -686,7 +688,9 @@ func (m *machine) run() engine.Reason {
 				}
 				c.FSW = 0
 			case isa.OpX87:
-				m.x87(c, o)
+				if f := m.x87(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
 			case isa.OpVec:
 				if f := m.vecOp(c, o); f != 0 {
 					return m.fault(o, i, f)
