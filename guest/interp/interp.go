@@ -695,6 +695,10 @@ func (m *machine) run() engine.Reason {
 				if f := m.vecOp(c, o); f != 0 {
 					return m.fault(o, i, f)
 				}
+			case isa.OpMmx:
+				if f := m.mmxOp(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
 			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,
 				isa.OpSseScalarMov, isa.OpMovmskF, isa.OpShufF, isa.OpMovHLF:
 				if !m.sse(c, o) {

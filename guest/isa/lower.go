@@ -235,6 +235,16 @@ func Lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (Op, error) {
 			o.VL = 32 // VEX.L: 256-bit vectors
 		}
 	}
+	if isMMX(inst) {
+		if err := lowerMMX(&lowerer{inst: inst, pc: pc, mode: mode}, &o); err != nil {
+			return o, err
+		}
+		o.Form = FormOf(o.Dst.Kind, o.Src.Kind, o.Src2.Kind)
+		if o.Dst.Kind == KindVec || o.Src.Kind == KindVec {
+			o.VL = 16
+		}
+		return o, nil
+	}
 	if uint(inst.Op) >= uint(len(table)) || table[inst.Op].fn == nil || o.VL == 32 { // AVX: not yet
 		return o, unsupported(inst)
 	}
