@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -381,5 +382,30 @@ func TestX87PendingException(t *testing.T) {
 				t.Fatalf("mode %v %s: got fsw %#x, want %#x set", mode, tc.name, e.c.FSW, tc.fswSet)
 			}
 		}
+	}
+}
+
+// BenchmarkInterpX87 runs a loop of fadd, fmul, fdiv and fsqrt (register
+// operands) in the interpreter; ns/x87op is the time of one of them with
+// its share of the loop's dec and jnz, allocs/op must be 0.
+func BenchmarkInterpX87(b *testing.B) {
+	for _, mode := range []mm.Mode{mm.Mode32, mm.Mode64} {
+		b.Run(fmt.Sprint(mode), func(b *testing.B) {
+			e := newEnv(b, mode)
+			e.load([]byte{0xdb, 0xe3, 0xd9, 0xe8, 0xd9, 0xe8, // fninit; fld1; fld1
+				0xd8, 0xc1, 0xd8, 0xc9, 0xd8, 0xf1, 0xd9, 0xfa, // loop: fadd st, st1; fmul st, st1; fdiv st, st1; fsqrt
+				0xff, 0xc9, 0x75, 0xf4, 0xcc}) // dec ecx; jnz loop; int3
+			run := func(n int) {
+				e.reset()
+				e.c.Regs[cpu.RCX] = uint64(n)
+				e.runTrap()
+			}
+			run(10) // decode the blocks
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			run(b.N)
+			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(4*b.N), "ns/x87op")
+		})
 	}
 }
