@@ -25,18 +25,9 @@ import (
 func fullTag(c *cpu.CPU) uint16 {
 	var w uint16
 	for r := uint8(0); r < 8; r++ {
-		var t uint16
-		if c.FTAG&(1<<r) == 0 {
-			t = 3
-		} else {
-			switch to87(c.ST[r]).Class() {
-			case fpu.Zero:
-				t = 1
-			case fpu.Normal:
-				t = 0
-			default:
-				t = 2
-			}
+		t := uint16(3)
+		if c.FTAG&(1<<r) != 0 {
+			t = to87(c.ST[r]).Tag()
 		}
 		w |= t << (2 * r)
 	}
