@@ -235,6 +235,15 @@ func bcdMem(rng *rand.Rand, b []byte) {
 	b[9] = byte(rng.IntN(2)) << 7
 }
 
+// floatMem fills the start of b with a float32 and a float64 (at +8) that
+// are often special: signalling and quiet NaNs, infinities, denormals.
+func floatMem(rng *rand.Rand, b []byte) {
+	f32 := []uint32{0x7f800001 | rng.Uint32()&0x3fffff, 0xffc00000 | rng.Uint32()&0x3fffff, 0x7f800000, 1 + rng.Uint32()&0x7fffff, rng.Uint32()}
+	f64 := []uint64{0x7ff0000000000001 | rng.Uint64()&(1<<51-1), 0xfff8000000000000, 0xfff0000000000000, 1 + rng.Uint64()&(1<<52-1), rng.Uint64()}
+	binary.LittleEndian.PutUint32(b, f32[rng.IntN(len(f32))])
+	binary.LittleEndian.PutUint64(b[8:], f64[rng.IntN(len(f64))])
+}
+
 // TestDifferentialX87State covers every x87 instruction the arithmetic
 // test does not, with the stack at every depth: overflow and underflow
 // with their masked responses (the indefinite) and, unmasked, the state
@@ -267,6 +276,13 @@ func TestDifferentialX87State(t *testing.T) {
 		{name: "fld-st3", op: []byte{0xd9, 0xc3}, depth: -1, unmask: true},
 		{name: "fld1", op: []byte{0xd9, 0xe8}, depth: -1, unmask: true},
 		{name: "fild-m32", op: []byte{0xdb, 0x43, xsMem}, depth: -1},
+		{name: "fld-m32", op: []byte{0xd9, 0x43, xsMem}, depth: -1, mem: floatMem, unmask: true},
+		{name: "fld-m64", op: []byte{0xdd, 0x43, xsMem}, depth: -1, mem: floatMem, unmask: true},
+		{name: "fadd-m32", op: []byte{0xd8, 0x43, xsMem}, depth: -1, mem: floatMem, unmask: true},
+		{name: "fisttp-m32", op: []byte{0xdb, 0x4b, xsMem}, depth: -1, unmask: true},
+		{name: "fst-m32", op: []byte{0xd9, 0x53, xsMem}, depth: -1, unmask: true},
+		{name: "fsubrp-st3", op: []byte{0xde, 0xe3}, depth: -1, unmask: true},
+		{name: "fidiv-m16", op: []byte{0xde, 0x73, xsMem}, depth: -1, unmask: true},
 		{name: "fld-m80", op: []byte{0xdb, 0x6b, xsMem}, depth: -1},
 		{name: "fstp-st3", op: []byte{0xdd, 0xdb}, depth: -1, unmask: true},
 		{name: "fst-m64", op: []byte{0xdd, 0x53, xsMem}, depth: -1, unmask: true},

@@ -200,6 +200,10 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 			}
 			return
 		}
+		if !fempty(c, 7) { // the stack is checked before the operand is read
+			fpush(c, e, fpu.Indefinite)
+			return
+		}
 		v := m.fload(c, e, o, o.Src, o.SSize, false)
 		if e.Aborted() {
 			return
