@@ -337,6 +337,8 @@ func TestDifferentialX87State(t *testing.T) {
 		{name: "fnsave16", op: []byte{0x66, 0xdd, 0x73, xsMem}, depth: -1, ignore: env16Ignore},
 		{name: "frstor", op: []byte{0xdd, 0x63, xsMem}, depth: -1, mem: envMem},
 		{name: "frstor16", op: []byte{0x66, 0xdd, 0x63, xsMem}, depth: -1, mem: env16Mem},
+		{name: "fcom-fnclex", op: []byte{0xd8, 0xd1, 0xdb, 0xe2}, depth: -1, unmask: true},
+		{name: "fprem-fninit", op: []byte{0xd9, 0xf8, 0xdb, 0xe3}, depth: -1, unmask: true},
 		{name: "fnstsw-fldcw", op: []byte{0xdf, 0xe0, 0xd9, 0x6b, xsMem, 0xd9, 0x7b, xsMem + 2}, depth: -1},
 	}
 	x87StateRun(t, cases, 300, true)

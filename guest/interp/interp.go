@@ -684,9 +684,10 @@ func (m *machine) run() engine.Reason {
 				m.put(c, o, o.Dst, 2, uint64(c.FSWord()))
 			case isa.OpFninit:
 				if o.Cond == 0 {
-					c.FCW, c.FTOP, c.FTAG = 0x37f, 0, 0
+					c.FCW, c.FTOP, c.FTAG, c.FSW = 0x37f, 0, 0, 0
+				} else {
+					c.FSW &= cpu.FSWC0 | cpu.FSWC1 | cpu.FSWC2 | cpu.FSWC3 // fnclex keeps the condition codes
 				}
-				c.FSW = 0
 			case isa.OpX87:
 				if f := m.x87(c, o); f != 0 {
 					return m.fault(o, i, f)
