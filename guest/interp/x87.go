@@ -7,11 +7,16 @@ import (
 	fpu "github.com/minemu/minemu/guest/isa/x87"
 )
 
-// The x87 subset: loads and stores (32-, 64- and 80-bit floats, 16-, 32-
-// and 64-bit integers), constants, exchange, sign and absolute value,
-// square root, rounding, the arithmetic group with its reversed, integer
-// and popping forms, compares (fcom/fucom family setting C0/C2/C3, fcomi
-// family setting EFLAGS), ftst and fxam.
+// The x87 unit: loads and stores (32-, 64- and 80-bit floats, 16-, 32-
+// and 64-bit integers, 18-digit packed decimals), constants, exchange,
+// conditional moves, sign and absolute value, square root, rounding, the
+// arithmetic group with its reversed, integer and popping forms, compares
+// (fcom/fucom/ficom setting C0/C2/C3, fcomi/fucomi setting EFLAGS), ftst,
+// fxam, the transcendentals, fprem/fprem1, fscale, fxtract, the stack
+// and tag operations (ffree, ffreep, fincstp, fdecstp), fnop and fwait,
+// and the environment and state images (x87_env.go). fnstcw, fldcw,
+// fnstsw, fninit and fnclex are ops of their own (interp.go), fxsave and
+// fxrstor OpVec ones (vec.go).
 //
 // Registers hold the exact 80-bit extended values. Every operation goes
 // through guest/isa/x87, which computes what the host FPU computes bit for
@@ -193,7 +198,7 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 	rep := o.Rep
 	switch o.Cond {
 	case isa.X87Ld:
-		e.SW &^= cpu.FSWC1 // no rounding, no stack fault (80-bit and st(i) loads)
+		e.SW &^= cpu.FSWC1 // no rounding (80-bit and st(i) loads)
 		if o.Src.Kind == isa.KindSt && fempty(c, o.Src.Reg) {
 			if v := e.StackFault(false); !e.Aborted() {
 				fpush(c, e, v)
