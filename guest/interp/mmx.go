@@ -14,7 +14,7 @@ import (
 // as an x87 instruction does), then enters the MMX state: TOP becomes 0
 // and every register is tagged valid. Writing an MMX register sets the
 // x87 register's sign and exponent, bits 64-79, to all ones. emms tags
-// every register empty. The conversions from memory to XMM (cvtpi2ps,
+// every register empty and sets TOP to 0 too (SDM vol. 1 table 9-2). The conversions from memory to XMM (cvtpi2ps,
 // cvtpi2pd with an m64 source) touch no MMX register and do none of
 // this.
 
@@ -57,7 +57,7 @@ func (m *machine) mmxOp(c *cpu.CPU, o *isa.Op) engine.Fault {
 	imm := uint8(o.Imm)
 	switch s.Kind {
 	case isa.MmxEmms:
-		c.FTAG = 0
+		c.FTOP, c.FTAG = 0, 0
 		return 0
 	case isa.MmxCvtFromX:
 		// The source is read (and may fault) before the transition.

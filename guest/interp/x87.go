@@ -4,6 +4,7 @@ import (
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
 	"github.com/minemu/minemu/guest/isa"
+	"github.com/minemu/minemu/guest/isa/cpuid"
 	fpu "github.com/minemu/minemu/guest/isa/x87"
 )
 
@@ -200,8 +201,10 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 	case isa.X87Ld:
 		e.SW &^= cpu.FSWC1 // no rounding (80-bit and st(i) loads)
 		if o.Src.Kind == isa.KindSt && fempty(c, o.Src.Reg) {
+			// An underflow; a full stack is not reported on top of it
+			// (measured: the indefinite is pushed over st7).
 			if v := e.StackFault(false); !e.Aborted() {
-				fpush(c, e, v)
+				c.FPush(from87(v))
 			}
 			return
 		}
@@ -373,8 +376,7 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 			}
 			return
 		}
-		e.SW &^= cpu.FSWC1
-		if c.Cond(uint8(o.Imm)) {
+		if c.Cond(uint8(o.Imm)) { // C1 is left alone (measured)
 			*c.STi(0) = *c.STi(o.Src.Reg)
 		}
 	case isa.X87Com:
@@ -400,11 +402,16 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 			c.SetStatus(fpu.FlagZF | fpu.FlagPF | fpu.FlagCF)
 			break
 		}
+		c1 := e.SW & fpu.C1
 		f := e.CompareFlags(to87(*c.STi(0)), to87(*c.STi(o.Src.Reg)), o.Imm == 1)
+		if m.model().Vendor() == cpuid.AMD {
+			e.SW |= c1 // AMD's fcomi leaves C1 (measured on Zen 3); Intel's clears it, as the SDM says
+		}
 		c.SetStatus(uint64(f))
 	case isa.X87Xam:
 		e.Examine(to87(*c.STi(0)), fempty(c, 0))
 	case isa.X87Free:
+		e.SW &^= cpu.FSWC1 // undefined in the SDM; cleared as measured
 		c.FTAG &^= 1 << ((c.FTOP + o.Src.Reg) & 7)
 	}
 	if e.Aborted() {
@@ -421,6 +428,9 @@ func (m *machine) x87Func(c *cpu.CPU, o *isa.Op, e *fpu.Env) bool {
 	switch o.Imm {
 	case isa.X87Sin, isa.X87Cos, isa.X87F2xm1:
 		if under, ok := funder(c, e, 0, 0); under {
+			if o.Imm != isa.X87F2xm1 {
+				e.SW &^= fpu.C2 // the range indication is cleared (measured)
+			}
 			if ok {
 				fset(c, 0, fpu.Indefinite)
 			}
@@ -445,7 +455,10 @@ func (m *machine) x87Func(c *cpu.CPU, o *isa.Op, e *fpu.Env) bool {
 		// st0 or a full stack gives the indefinite twice.
 		under, full := fempty(c, 0), !fempty(c, 7)
 		if under || full {
-			if e.StackFault(full && !under); e.Aborted() {
+			if e.StackFault(full && !under); o.Imm != isa.X87Xtract {
+				e.SW &^= fpu.C2 // the range indication is cleared (measured)
+			}
+			if e.Aborted() {
 				return false
 			}
 			fset(c, 0, fpu.Indefinite)
@@ -496,6 +509,9 @@ func (m *machine) x87Func(c *cpu.CPU, o *isa.Op, e *fpu.Env) bool {
 		c.FPop()
 	case isa.X87Scale, isa.X87Prem, isa.X87Prem1:
 		if under, ok := funder(c, e, 0, 1); under {
+			if o.Imm != isa.X87Scale {
+				e.SW &^= fpu.C2 // "reduction complete" (measured)
+			}
 			if ok {
 				fset(c, 0, fpu.Indefinite)
 			}
