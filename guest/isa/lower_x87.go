@@ -4,12 +4,15 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 )
 
-// Lowering of the x87 subset (the engines' semantics say which). Every
-// x87 instruction becomes OpX87 with the sub-operation in Op.Cond, a stack
-// register operand as KindSt (Reg = i for st(i)), the memory operand size
-// in Op.SSize (10 for the 80-bit forms, which x86asm reports as 0; 0x80
-// set for an integer operand of the arithmetic), the number of pops
-// afterwards in Op.Rep and, for arithmetic, the operation in Op.Imm.
+// Lowering of the x87 instructions. Every x87 instruction but fnstcw,
+// fldcw, fnstsw, fninit and fnclex (ops of their own) becomes OpX87 with
+// the sub-operation in Op.Cond, a stack register operand as KindSt (Reg =
+// i for st(i)), the memory operand size in Op.SSize (10 for the 80-bit
+// and packed decimal forms, which x86asm reports as 0; 0x80 set for an
+// integer operand of the arithmetic and compares), the number of pops
+// afterwards in Op.Rep, for arithmetic the operation and for X87Func the
+// function in Op.Imm, and for the environment and state images their
+// size in bytes in Op.Size (14 or 28, 94 or 108).
 
 // x87 sub-operations.
 const (
