@@ -14,7 +14,8 @@ import (
 // as an x87 instruction does), then enters the MMX state: TOP becomes 0
 // and every register is tagged valid. Writing an MMX register sets the
 // x87 register's sign and exponent, bits 64-79, to all ones. emms tags
-// every register empty and sets TOP to 0 too (SDM vol. 1 table 9-2). The conversions from memory to XMM (cvtpi2ps,
+// every register empty and, like every MMX instruction, sets TOP to 0
+// (SDM vol. 3, 12.2). The conversions from memory to XMM (cvtpi2ps,
 // cvtpi2pd with an m64 source) touch no MMX register and do none of
 // this.
 
