@@ -10,9 +10,9 @@ import (
 // OpMmx: the MMX instructions (isa.MmxOps), aliased onto the x87
 // registers as the hardware aliases them. MMX register i is the
 // significand of x87 physical register i (not st(i)). Every MMX
-// instruction but emms first reports a pending x87 exception (it waits,
-// as an x87 instruction does), then enters the MMX state: TOP becomes 0
-// and every register is tagged valid. Writing an MMX register sets the
+// instruction, emms included, first reports a pending x87 exception (it
+// waits, as an x87 instruction does); every one but emms then enters the
+// MMX state: TOP becomes 0 and every register is tagged valid. Writing an MMX register sets the
 // x87 register's sign and exponent, bits 64-79, to all ones. emms tags
 // every register empty and, like every MMX instruction, sets TOP to 0
 // (SDM vol. 3, 12.2). The conversions from memory to XMM (cvtpi2ps,
