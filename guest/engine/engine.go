@@ -163,4 +163,8 @@ const (
 	// FaultSIMD: an unmasked SIMD floating-point exception (#XM,
 	// SIGFPE); MXCSR holds the flags.
 	FaultSIMD
+	// FaultX87: an unmasked x87 exception pending (FSW.ES) at a waiting
+	// x87 or MMX instruction (#MF, SIGFPE); Arg is the si_code Linux
+	// gives (FPE_FLTINV, FPE_FLTDIV, ...), FSW holds the flags.
+	FaultX87
 )

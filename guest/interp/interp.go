@@ -846,18 +846,27 @@ func (m *machine) run() engine.Reason {
 			case isa.OpFnstcw:
 				m.store(m.ea(c, o), 2, uint64(c.FCW))
 			case isa.OpFldcw:
-				c.FCW = uint16(m.load(m.ea(c, o), 2))
+				if f := m.fldcw(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
 			case isa.OpFnstsw:
 				m.put(c, o, o.Dst, 2, uint64(c.FSWord()))
 			case isa.OpFninit:
 				if o.Cond == 0 {
-					c.FCW, c.FTOP, c.FTAG = 0x37f, 0, 0
+					c.FCW, c.FTOP, c.FTAG, c.FSW = 0x37f, 0, 0, 0
+				} else {
+					c.FSW &= cpu.FSWC0 | cpu.FSWC1 | cpu.FSWC2 | cpu.FSWC3 // fnclex keeps the condition codes
 				}
-				c.FSW = 0
 			case isa.OpX87:
-				m.x87(c, o)
+				if f := m.x87(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
 			case isa.OpVec:
 				if f := m.vecOp(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
+			case isa.OpMmx:
+				if f := m.mmxOp(c, o); f != 0 {
 					return m.fault(o, i, f)
 				}
 			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,

@@ -14,7 +14,9 @@
 //  2. Lower (lower.go, lower_sse.go, lower_x87.go): one table indexed by
 //     the instruction's x86asm.Op (minemu's instructions after x86asm's)
 //     names the family function and its parameters; the result is an Op.
-//     An instruction the table does not list is unsupported.
+//     An instruction the table does not list is unsupported. The MMX
+//     forms, which x86asm gives the ops of their XMM forms, have their
+//     own table (lower_mmx.go).
 //  3. Fuse: a block's closing compare-and-branch pair becomes one op.
 //
 // # Op records (op.go)

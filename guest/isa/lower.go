@@ -235,6 +235,16 @@ func Lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (Op, error) {
 			o.VL = 32 // VEX.L: 256-bit vectors
 		}
 	}
+	if isMMX(inst) {
+		if err := lowerMMX(&lowerer{inst: inst, pc: pc, mode: mode}, &o); err != nil {
+			return o, err
+		}
+		o.Form = FormOf(o.Dst.Kind, o.Src.Kind, o.Src2.Kind)
+		if o.Dst.Kind == KindVec || o.Src.Kind == KindVec {
+			o.VL = 16
+		}
+		return o, nil
+	}
 	if uint(inst.Op) >= uint(len(table)) || table[inst.Op].fn == nil || o.VL == 32 { // AVX: not yet
 		return o, unsupported(inst)
 	}
@@ -295,7 +305,7 @@ func init() {
 	for op, code := range map[x86asm.Op]Opcode{
 		x86asm.NOP: OpNop, x86asm.PAUSE: OpNop, x86asm.MFENCE: OpNop, x86asm.LFENCE: OpNop, x86asm.SFENCE: OpNop,
 		x86asm.PREFETCHNTA: OpNop, x86asm.PREFETCHT0: OpNop, x86asm.PREFETCHT1: OpNop, x86asm.PREFETCHT2: OpNop,
-		x86asm.PREFETCHW: OpNop, x86asm.FWAIT: OpNop, InstEndbr: OpNop, InstRdssp: OpNop,
+		x86asm.PREFETCHW: OpNop, InstEndbr: OpNop, InstRdssp: OpNop,
 		x86asm.LAHF: OpLahf, x86asm.SAHF: OpSahf, x86asm.CLC: OpClc, x86asm.STC: OpStc, x86asm.CMC: OpCmc,
 		x86asm.CLD: OpCld, x86asm.STD: OpStd, x86asm.CPUID: OpCpuid, x86asm.RDTSC: OpRdtsc,
 		x86asm.UD2: OpUd2, x86asm.UD1: OpUd2, x86asm.UD0: OpUd2, x86asm.INTO: OpInto, InstTrap: OpTrap,

@@ -146,6 +146,7 @@ const (
 	OpMovHLF       // movhlps (cond 0) / movlhps (cond 1)
 	OpX87          // x87 sub-operation cond (lower_x87.go)
 	OpVec          // vector op through guest/isa/vec: Cond indexes VecOps (lower_vec.go)
+	OpMmx          // MMX op: Cond indexes MmxOps (lower_mmx.go)
 
 	NumOpcodes
 )
@@ -161,6 +162,7 @@ const (
 	KindImm        // the immediate Op.Imm (sign-extended to 64 bits)
 	KindVec        // vector register Reg: XMM (VL 16) or YMM (VL 32)
 	KindSt         // x87 stack register st(Reg)
+	KindMM         // MMX register mm(Reg): the significand of x87 physical register Reg
 	numKinds
 )
 
