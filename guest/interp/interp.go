@@ -47,6 +47,9 @@ type machine struct {
 	// wrapEdge is the lowest address at which an 8-byte access could wrap
 	// past the end of the guest's address space (Mode32), else ^0.
 	wrapEdge uint64
+	// vx is the VEX operand block of this run (vex.go), taken from
+	// vexPool on first use and returned when the run ends.
+	vx *isa.VexIn
 }
 
 // Engine is the interpreter: the reference engine.
@@ -63,7 +66,11 @@ func (Engine) Run(t *engine.Thread) engine.Reason {
 	if m.mode == mm.Mode32 {
 		m.wrapEdge = 1<<32 - 8
 	}
-	return m.run()
+	r := m.run()
+	if m.vx != nil {
+		vexPool.Put(m.vx)
+	}
+	return r
 }
 
 // fault ends the run at o, the i-th op of its block, with fault f.
@@ -689,6 +696,10 @@ func (m *machine) run() engine.Reason {
 				m.x87(c, o)
 			case isa.OpVec:
 				if f := m.vecOp(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
+			case isa.OpVex:
+				if f := m.vexOp(c, o); f != 0 {
 					return m.fault(o, i, f)
 				}
 			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,

@@ -146,6 +146,7 @@ const (
 	OpMovHLF       // movhlps (cond 0) / movlhps (cond 1)
 	OpX87          // x87 sub-operation cond (lower_x87.go)
 	OpVec          // vector op through guest/isa/vec: Cond indexes VecOps (lower_vec.go)
+	OpVex          // VEX-encoded op: VexIndex (Cond, Rep) indexes VexOps (lower_vex.go)
 
 	NumOpcodes
 )
