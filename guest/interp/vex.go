@@ -210,9 +210,11 @@ func (m *machine) vexMaskMov(c *cpu.CPU, o *isa.Op, s *isa.VexSem) engine.Fault 
 		if !elemSign(mask, s.Elem, i) {
 			continue
 		}
-		x := data[i]
+		var x uint64
 		if s.Elem == 4 {
 			x = uint64(data.D(i))
+		} else {
+			x = data[i]
 		}
 		m.store(ad+uint64(i)*uint64(s.Elem), s.Elem, x)
 	}

@@ -42,16 +42,16 @@ import (
 type VexKind uint8
 
 const (
-	VexWrite     VexKind = iota // Dst = F(in); MXCSR flags in.FL
-	VexFlags                    // RFLAGS status = in.RF; MXCSR flags in.FL (vptest, vtestps/pd, vcomiss, ...)
-	VexStrI                     // rCX = F(in)[0], RFLAGS status = in.RF (vpcmpXstri; Rep of sub: explicit lengths)
-	VexStrM                     // ymm0 = F(in), RFLAGS status = in.RF (vpcmpXstrm)
-	VexMaskMov                  // masked load (Dst = the elements of memory Src2 selected by the mask Src) or store (of Src2 to memory Dst)
-	VexMaskMovDQU               // vmaskmovdqu: bytes of Dst selected by Src stored at [rDI]
-	VexGather                   // Dst gathered from Src (vector index M.Index) under the mask Src2
-	VexZeroUpper                // vzeroupper: bits 255:128 of every register cleared
-	VexZeroAll                  // vzeroall
-	VexLdmxcsr                  // MXCSR = m32 (#GP on reserved bits)
+	VexWrite      VexKind = iota // Dst = F(in); MXCSR flags in.FL
+	VexFlags                     // RFLAGS status = in.RF; MXCSR flags in.FL (vptest, vtestps/pd, vcomiss, ...)
+	VexStrI                      // rCX = F(in)[0], RFLAGS status = in.RF (vpcmpXstri; Rep of sub: explicit lengths)
+	VexStrM                      // ymm0 = F(in), RFLAGS status = in.RF (vpcmpXstrm)
+	VexMaskMov                   // masked load (Dst = the elements of memory Src2 selected by the mask Src) or store (of Src2 to memory Dst)
+	VexMaskMovDQU                // vmaskmovdqu: bytes of Dst selected by Src stored at [rDI]
+	VexGather                    // Dst gathered from Src (vector index M.Index) under the mask Src2
+	VexZeroUpper                 // vzeroupper: bits 255:128 of every register cleared
+	VexZeroAll                   // vzeroall
+	VexLdmxcsr                   // MXCSR = m32 (#GP on reserved bits)
 )
 
 // VexIn is the input and output of one VEX semantic function. The engine
@@ -68,9 +68,9 @@ type VexIn struct {
 	// SSize is the size of a memory or general-register source, DSize
 	// of a general-register destination.
 	SSize, DSize uint8
-	MX   uint32 // MXCSR before the instruction
-	FL   uint32 // out: the MXCSR exception flags raised
-	RF   uint32 // out: the RFLAGS status flags (VexFlags, VexStrI, VexStrM)
+	MX           uint32 // MXCSR before the instruction
+	FL           uint32 // out: the MXCSR exception flags raised
+	RF           uint32 // out: the RFLAGS status flags (VexFlags, VexStrI, VexStrM)
 	// G holds rAX and rDX for the explicit-length string compares.
 	G [2]int64
 }
@@ -223,6 +223,14 @@ func lowerVex(l *lowerer, o *Op, e *lowering) error {
 			}
 			if s.Kind == VexGather {
 				o.M.Index = vindex
+				switch a.Scale {
+				case 2:
+					o.M.Scale = 1
+				case 4:
+					o.M.Scale = 2
+				case 8:
+					o.M.Scale = 3
+				}
 			}
 			*dst[i] = arg
 			o.SSize = uint8(inst.MemBytes)
@@ -234,6 +242,9 @@ func lowerVex(l *lowerer, o *Op, e *lowering) error {
 		}
 	}
 	switch s.Kind {
+	case VexZeroUpper, VexZeroAll:
+		// x86asm counts a ModRM byte these instructions do not have.
+		o.Len = uint8(vexLen + 1)
 	case VexMaskMovDQU:
 		o.M = Mem{Base: NoReg, Index: NoReg, ASize: uint8(inst.AddrSize / 8)}
 	case VexGather:

@@ -196,7 +196,9 @@ func fmaOrder(in *VexIn, form int) (a, b, c vY) {
 }
 
 func init() {
-	w := func(f func(*VexIn) vY, ops ...x86asm.Op) { vexReg(VexSem{Kind: VexWrite, Name: ops[0].String(), F: f}, ops...) }
+	w := func(f func(*VexIn) vY, ops ...x86asm.Op) {
+		vexReg(VexSem{Kind: VexWrite, Name: ops[0].String(), F: f}, ops...)
+	}
 	al := func(f func(*VexIn) vY, ops ...x86asm.Op) {
 		vexReg(VexSem{Kind: VexWrite, Name: ops[0].String(), F: f, Aligned: true}, ops...)
 	}
