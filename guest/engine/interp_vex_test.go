@@ -1,0 +1,86 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/mm"
+)
+
+// TestVexFaults: a VEX memory operand need not be aligned, except for
+// vmovaps/vmovapd/vmovdqa and the non-temporal moves, which need it
+// aligned to the vector length (#GP, SIGSEGV); an unmasked SIMD exception
+// raises #XM (SIGFPE) and leaves the destination alone; a masked move
+// touches only the elements its mask selects, so that a zero mask on an
+// unmapped address does not fault.
+func TestVexFaults(t *testing.T) {
+	nan := [4]uint64{0x7fc000007fc00000, 0x7fc000007fc00000, 0x7fc000007fc00000, 0x7fc000007fc00000}
+	neg := [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+	const unmapped = 0x100 // below mmap_min_addr
+	for _, tc := range []struct {
+		name   string
+		code   []byte
+		off    uint64 // rbx = data + off (unmapped: rbx = unmapped)
+		mxcsr  uint32
+		ymm1   [4]uint64
+		status int
+	}{
+		{"vmovaps-256-aligned", []byte{0xc5, 0xfc, 0x28, 0x03}, 0, 0x1f80, nan, 133},
+		{"vmovaps-256-16", []byte{0xc5, 0xfc, 0x28, 0x03}, 16, 0x1f80, nan, 139},
+		{"vmovaps-128-16", []byte{0xc5, 0xf8, 0x28, 0x03}, 16, 0x1f80, nan, 133},
+		{"vmovaps-128-8", []byte{0xc5, 0xf8, 0x28, 0x03}, 8, 0x1f80, nan, 139},
+		{"vmovdqa-store-256-16", []byte{0xc5, 0xfd, 0x7f, 0x03}, 16, 0x1f80, nan, 139},
+		{"vmovntps-256-16", []byte{0xc5, 0xfc, 0x2b, 0x03}, 16, 0x1f80, nan, 139},
+		{"vmovups-256-1", []byte{0xc5, 0xfc, 0x10, 0x03}, 1, 0x1f80, nan, 133},
+		{"vpaddd-256-4", []byte{0xc5, 0xf5, 0xfe, 0x03}, 4, 0x1f80, nan, 133},
+		{"vaddps-128-8", []byte{0xc5, 0xf0, 0x58, 0x03}, 8, 0x1f80, nan, 133},
+		{"vcvtps2dq-nan-masked", []byte{0xc5, 0xfd, 0x5b, 0xc1}, 0, 0x1f80, nan, 133},
+		{"vcvtps2dq-nan-unmasked", []byte{0xc5, 0xfd, 0x5b, 0xc1}, 0, 0x1f00, nan, 136},
+		{"vmaskmovps-load-zero-mask", []byte{0xc4, 0xe2, 0x75, 0x2c, 0x03}, unmapped, 0x1f80, [4]uint64{}, 133},
+		{"vmaskmovps-store-zero-mask", []byte{0xc4, 0xe2, 0x75, 0x2e, 0x03}, unmapped, 0x1f80, [4]uint64{}, 133},
+		{"vmaskmovps-load-mask", []byte{0xc4, 0xe2, 0x75, 0x2c, 0x03}, unmapped, 0x1f80, neg, 139},
+		{"vmovups-unmapped", []byte{0xc5, 0xfc, 0x10, 0x03}, unmapped, 0x1f80, nan, 139},
+	} {
+		for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {
+			t.Run(mode.String()+"/"+tc.name, func(t *testing.T) {
+				e := newEnv(t, mode)
+				e.load(append(append([]byte(nil), tc.code...), 0xcc))
+				e.c.Regs[cpu.RBX] = e.data() + tc.off
+				if tc.off == unmapped {
+					e.c.Regs[cpu.RBX] = unmapped
+				}
+				e.c.MXCSR = tc.mxcsr
+				e.c.X[1] = tc.ymm1
+				e.c.X[0] = [4]uint64{1, 2, 3, 4}
+				ex := e.m.Run(e.c)
+				if ex.Status() != tc.status {
+					t.Fatalf("status %d (%+v), want %d", ex.Status(), ex, tc.status)
+				}
+				if tc.status != 133 && e.c.X[0] != [4]uint64{1, 2, 3, 4} {
+					t.Fatalf("ymm0 %#x written by a faulting instruction", e.c.X[0])
+				}
+			})
+		}
+	}
+}
+
+// TestVexUnsupported: VEX instructions minemu does not implement (AVX-VNNI,
+// here vpdpbusd) and EVEX encodings are invalid opcodes (SIGILL), not
+// executed.
+func TestVexUnsupported(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		code []byte
+	}{
+		{"vpdpbusd", []byte{0xc4, 0xe2, 0x71, 0x50, 0xc2}},
+		{"evex-vaddps", []byte{0x62, 0xf1, 0x74, 0x48, 0x58, 0xc2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, mm.Mode64)
+			e.load(append(append([]byte(nil), tc.code...), 0xcc))
+			if ex := e.m.Run(e.c); ex.Status() != 132 {
+				t.Fatalf("status %d (%+v), want 132 (SIGILL)", ex.Status(), ex)
+			}
+		})
+	}
+}
