@@ -235,7 +235,7 @@ func TestXsaveFaults(t *testing.T) {
 			{"xrstor-compact-bv-not-in-xcomp", []byte{0x0f, 0xae, 0x2b}, 0, func(img []byte) { img[512], img[520], img[527] = 6, 2, 0x80 }, 139},
 			{"xrstor-compact-ok", []byte{0x0f, 0xae, 0x2b}, 0, func(img []byte) { img[512], img[520], img[527] = 6, 7, 0x80 }, 133},
 			{"xrstor-mxcsr-reserved", []byte{0x0f, 0xae, 0x2b}, 0, func(img []byte) { img[24+2] = 1 }, 139},
-			{"xgetbv-1", []byte{0xb9, 1, 0, 0, 0, 0x0f, 0x01, 0xd0}, 0, nil, 139},
+			{"xgetbv-2", []byte{0xb9, 2, 0, 0, 0, 0x0f, 0x01, 0xd0}, 0, nil, 139},
 		} {
 			t.Run(mode.String()+"/"+tc.name, func(t *testing.T) {
 				e := newEnvModel(t, mode, md)
@@ -260,15 +260,22 @@ func TestXsaveFaults(t *testing.T) {
 				}
 			})
 		}
-		t.Run(mode.String()+"/xgetbv", func(t *testing.T) {
-			e := newEnvModel(t, mode, md)
-			e.load([]byte{0x31, 0xc9, 0x0f, 0x01, 0xd0, 0xcc}) // xor ecx, ecx; xgetbv
-			e.c.Regs[cpu.RAX], e.c.Regs[cpu.RDX] = ^uint64(0)>>32, ^uint64(0)>>32
-			e.runTrap()
-			if got := e.c.Regs[cpu.RDX]<<32 | e.c.Regs[cpu.RAX]; got != md.XCR0() {
-				t.Fatalf("got %#x, want XCR0 %#x", got, md.XCR0())
-			}
-		})
+		for _, ecx := range []byte{0, 1} {
+			// xgetbv 1 is XCR0 & XINUSE: XCR0, every component counting
+			// as in use.
+			t.Run(fmt.Sprintf("%v/xgetbv-%d", mode, ecx), func(t *testing.T) {
+				if ecx == 1 && !md.Features().Has(cpuid.XGETBV1) {
+					t.Fatal("the host lacks XGETBV1")
+				}
+				e := newEnvModel(t, mode, md)
+				e.load([]byte{0xb9, ecx, 0, 0, 0, 0x0f, 0x01, 0xd0, 0xcc}) // mov ecx, n; xgetbv
+				e.c.Regs[cpu.RAX], e.c.Regs[cpu.RDX] = ^uint64(0)>>32, ^uint64(0)>>32
+				e.runTrap()
+				if got := e.c.Regs[cpu.RDX]<<32 | e.c.Regs[cpu.RAX]; got != md.XCR0() {
+					t.Fatalf("got %#x, want XCR0 %#x", got, md.XCR0())
+				}
+			})
+		}
 		t.Run(mode.String()+"/no-xsave", func(t *testing.T) {
 			v2, err := cpuid.NewHost(cpuid.Config{Level: cpuid.V2, Implemented: cpuid.All, Mode64: mode == mm.Mode64})
 			if err != nil {

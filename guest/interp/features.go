@@ -13,13 +13,13 @@ import (
 // `minemu info --cpu`. The x87 unit (FPU) is partial (no fnstenv, fldenv,
 // fsave, frstor, ...) and MMX is absent, so the x86-64 baseline level is
 // not complete. The VEX encodings are (AVX, AVX2, FMA3, F16C), with the
-// XSAVE family over x87, SSE and AVX state; XGETBV1 (XGETBV with ECX 1)
-// is not, and AVX-512 is not implemented.
+// XSAVE family over x87, SSE and AVX state (XSAVEOPT, XSAVEC and XGETBV1
+// included); AVX-512 is not implemented.
 func Features(mode64 bool) cpuid.Features {
 	f := cpuid.TSC | cpuid.CX8 | cpuid.CMOV | cpuid.POPCNT | cpuid.LAHF | cpuid.LZCNT |
 		cpuid.FXSR | cpuid.SSE | cpuid.SSE2 | cpuid.SSE3 | cpuid.SSSE3 | cpuid.SSE41 | cpuid.SSE42 |
 		cpuid.AES | cpuid.PCLMULQDQ | cpuid.SHA | cpuid.RDRAND | cpuid.RDTSCP | cpuid.MOVBE |
-		cpuid.XSAVE | cpuid.XSAVEOPT | cpuid.XSAVEC | cpuid.AVX | cpuid.AVX2 | cpuid.FMA | cpuid.F16C
+		cpuid.XSAVE | cpuid.XSAVEOPT | cpuid.XSAVEC | cpuid.XGETBV1 | cpuid.AVX | cpuid.AVX2 | cpuid.FMA | cpuid.F16C
 	if mode64 {
 		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM
 	}

@@ -187,15 +187,22 @@ func (m *machine) xrstorOp(c *cpu.CPU, o *isa.Op) engine.Fault {
 	return 0
 }
 
-// xgetbvOp is xgetbv: ECX 0 reads XCR0; any other register is #GP
-// (XGETBV1 is not reported); without XSAVE the instruction is invalid.
+// xgetbvOp is xgetbv: ECX 0 reads XCR0, ECX 1 (when XGETBV1 is
+// reported) XCR0 & XINUSE, which is XCR0 since every component counts as
+// in use; any other ECX is #GP; without XSAVE the instruction is invalid.
 func (m *machine) xgetbvOp(c *cpu.CPU) engine.Fault {
 	xcr0 := m.model().XCR0()
 	if xcr0 == 0 {
 		return engine.FaultInvalid
 	}
-	if uint32(c.Regs[cpu.RCX]) != 0 {
-		return engine.FaultAlignSSE // #GP, SIGSEGV
+	switch uint32(c.Regs[cpu.RCX]) {
+	case 0:
+	case 1:
+		if !m.model().Features().Has(cpuid.XGETBV1) {
+			return engine.FaultAlignSSE // #GP, SIGSEGV
+		}
+	default:
+		return engine.FaultAlignSSE
 	}
 	c.Regs[cpu.RAX], c.Regs[cpu.RDX] = xcr0&0xffffffff, xcr0>>32
 	return 0
