@@ -534,6 +534,23 @@ func vexCases(host map[string]bool) []vexCase {
 	if host["pclmulqdq"] {
 		nds("vpclmulqdq", 3, 1, 0, 0x44, l128, false, 0, 1, 0x10, 0x11)
 	}
+	// Registers 8-15 (VEX.R, VEX.X, VEX.B and vvvv[3]): copy ymm1 and
+	// ymm2 up, operate there, copy the result back to ymm0.
+	hi := func(name string, op ...byte) {
+		b := []byte{0xc5, 0x7d, 0x6f, 0xc9}   // vmovdqa ymm9, ymm1
+		b = append(b, 0xc5, 0x7d, 0x6f, 0xe2) // vmovdqa ymm12, ymm2
+		b = append(b, 0xc5, 0x7d, 0x6f, 0xc3) // vmovdqa ymm8, ymm3
+		b = append(b, op...)
+		b = append(b, 0xc4, 0xc1, 0x7d, 0x6f, 0xc0) // vmovdqa ymm0, ymm8
+		add(vexCase{name: "hi-" + name, bytes: b, regs64: true, fp: true})
+	}
+	hi("vpaddd", 0xc4, 0x41, 0x35, 0xfe, 0xc4)          // vpaddd ymm8, ymm9, ymm12
+	hi("vaddps", 0xc4, 0x41, 0x34, 0x58, 0xc4)          // vaddps ymm8, ymm9, ymm12
+	hi("vfmadd231ps", 0xc4, 0x42, 0x35, 0xb8, 0xc4)     // vfmadd231ps ymm8, ymm9, ymm12
+	hi("vpermd", 0xc4, 0x42, 0x35, 0x36, 0xc4)          // vpermd ymm8, ymm9, ymm12
+	hi("vblendvps", 0xc4, 0x43, 0x35, 0x4a, 0xc4, 0xc0) // vblendvps ymm8, ymm9, ymm12, ymm12
+	hi("vpsrld-imm", 0xc4, 0xc1, 0x3d, 0x72, 0xd1, 3)   // vpsrld ymm8, ymm9, 3
+	hi("vmovups-mem", 0xc4, 0x61, 0x7c, 0x10, 0x03)     // vmovups ymm8, [rbx]
 	return cs
 }
 

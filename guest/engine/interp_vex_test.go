@@ -84,3 +84,36 @@ func TestVexUnsupported(t *testing.T) {
 		})
 	}
 }
+
+// TestGatherFault: a gather whose third element faults leaves the first
+// two loaded into the destination with their mask elements cleared, and
+// the rest of the destination and mask as they were (the progress the
+// hardware records), and the guest gets SIGSEGV.
+func TestGatherFault(t *testing.T) {
+	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {
+		t.Run(mode.String(), func(t *testing.T) {
+			e := newEnv(t, mode)
+			// vpgatherdd xmm0, [rbx + xmm2*4], xmm1
+			e.load([]byte{0xc4, 0xe2, 0x71, 0x90, 0x04, 0x93, 0xcc})
+			base := e.data()
+			e.c.Regs[cpu.RBX] = base
+			for i := uint64(0); i < 4; i++ {
+				storeN(base+4*i, 4, 0x11111111*(i+1))
+			}
+			bad := uint32(int32((0x100 - int64(base)) / 4)) // [rbx + bad*4] is 0x100: unmapped
+			e.c.X[2] = [4]uint64{0 | 1<<32, uint64(bad) | 3<<32}
+			e.c.X[1] = [4]uint64{^uint64(0), ^uint64(0), 7, 7}
+			e.c.X[0] = [4]uint64{0xaaaaaaaaaaaaaaaa, 0xbbbbbbbbbbbbbbbb, 5, 6}
+			ex := e.m.Run(e.c)
+			if ex.Status() != 139 {
+				t.Fatalf("status %d (%+v), want 139", ex.Status(), ex)
+			}
+			if want := [4]uint64{0x22222222_11111111, 0xbbbbbbbbbbbbbbbb, 5, 6}; e.c.X[0] != want {
+				t.Fatalf("ymm0 %#x, want %#x", e.c.X[0], want)
+			}
+			if want := [4]uint64{0, ^uint64(0), 7, 7}; e.c.X[1] != want {
+				t.Fatalf("mask %#x, want %#x", e.c.X[1], want)
+			}
+		})
+	}
+}
