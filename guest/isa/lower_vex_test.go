@@ -78,3 +78,23 @@ func TestLowerVex(t *testing.T) {
 		})
 	}
 }
+
+// TestVexOps: every VexOps entry that computes has its function, and the
+// ones the engine does itself have none.
+func TestVexOps(t *testing.T) {
+	for i, s := range VexOps[1:] {
+		switch s.Kind {
+		case VexWrite, VexFlags, VexStrI, VexStrM:
+			if s.F == nil {
+				t.Errorf("VexOps[%d] %s: kind %d without its function", i+1, s.Name, s.Kind)
+			}
+		default:
+			if s.F != nil {
+				t.Errorf("VexOps[%d] %s: kind %d has a function the engine would not call", i+1, s.Name, s.Kind)
+			}
+		}
+	}
+	if len(VexOps) < 256 {
+		t.Fatalf("got %d VEX forms; the 16-bit index (Cond, Rep) is exercised only past 255", len(VexOps))
+	}
+}
