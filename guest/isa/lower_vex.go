@@ -142,15 +142,45 @@ func lowerVex(l *lowerer, o *Op, e *lowering) error {
 			nimm++
 		}
 	}
+	regMask := uint8(15)
+	if l.mode == mm.Mode32 {
+		regMask = 7 // VEX.R, X, B and vvvv[3] are ignored outside 64-bit mode
+	}
+	// VEX.W1 selects a 64-bit general register or integer only in 64-bit
+	// mode; elsewhere it is ignored and the instruction is its 32-bit
+	// form (vmovq r/m64 is vmovd, vpextrq is vpextrd, ...).
+	narrow := false
+	if l.mode == mm.Mode32 && vexLen == 3 && inst.Prefix[2]&0x80 != 0 {
+		if d, ok := vexW1Narrow[inst.Op]; ok {
+			narrow = true
+			if d != 0 {
+				e = &table[d]
+			}
+		}
+	}
 	s := &VexOps[int(e.sub)|int(e.aux)<<8]
 	o.Code, o.Cond, o.Rep = OpVex, e.sub, e.aux
 	o.VL = 16
 	if L {
 		o.VL = 32
 	}
-	regMask := uint8(15)
-	if l.mode == mm.Mode32 {
-		regMask = 7 // VEX.R, X, B and vvvv[3] are ignored outside 64-bit mode
+	// A form without a VEX.vvvv operand needs the field to be 1111 (#UD
+	// otherwise): it has at most two register or memory arguments, and is
+	// not a shift by an immediate, whose destination vvvv names.
+	nregs, hasImm := 0, false
+	for i, a := range inst.Args {
+		switch a.(type) {
+		case nil:
+		case x86asm.Imm:
+			hasImm = true
+		default:
+			if i < 3 {
+				nregs++
+			}
+		}
+	}
+	if nregs < 3 && !(nregs == 2 && hasImm && vexShiftImm[inst.Op]) && vexVVVV(inst)&regMask != 0 {
+		return unsupported(inst)
 	}
 	dst := [3]*Arg{&o.Dst, &o.Src, &o.Src2}
 	for i, a := range inst.Args {
@@ -167,6 +197,9 @@ func lowerVex(l *lowerer, o *Op, e *lowering) error {
 				arg = Arg{Kind: KindVec, Reg: uint8(a-x86asm.Y0) & regMask}
 			default:
 				k, r, sz, ok := regOf(a)
+				if narrow && sz == 8 {
+					sz = 4
+				}
 				if !ok || k != KindReg || sz < 4 || (sz == 8 && l.mode == mm.Mode32) {
 					return unsupported(inst)
 				}
@@ -234,6 +267,9 @@ func lowerVex(l *lowerer, o *Op, e *lowering) error {
 			}
 			*dst[i] = arg
 			o.SSize = uint8(inst.MemBytes)
+			if narrow && o.SSize == 8 && inst.Op != x86asm.VCVTSD2SI && inst.Op != x86asm.VCVTTSD2SI {
+				o.SSize = 4 // the integer operand of the 32-bit form
+			}
 			if s.Aligned {
 				o.Flags |= FlagAligned
 			}
@@ -257,6 +293,29 @@ func lowerVex(l *lowerer, o *Op, e *lowering) error {
 		}
 	}
 	return nil
+}
+
+// vexW1Narrow lists the VEX.W1 forms with a 64-bit integer operand; a
+// non-zero value is the mnemonic whose semantics the 32-bit form has.
+var vexW1Narrow = map[x86asm.Op]x86asm.Op{
+	x86asm.VMOVQ: x86asm.VMOVD, x86asm.VPEXTRQ: x86asm.VPEXTRD, x86asm.VPINSRQ: x86asm.VPINSRD,
+	x86asm.VCVTSI2SS: 0, x86asm.VCVTSI2SD: 0, x86asm.VCVTSS2SI: 0, x86asm.VCVTSD2SI: 0,
+	x86asm.VCVTTSS2SI: 0, x86asm.VCVTTSD2SI: 0,
+}
+
+// vexShiftImm are the shifts by an immediate, whose destination is
+// VEX.vvvv.
+var vexShiftImm = map[x86asm.Op]bool{
+	x86asm.VPSLLW: true, x86asm.VPSLLD: true, x86asm.VPSLLQ: true, x86asm.VPSRLW: true, x86asm.VPSRLD: true,
+	x86asm.VPSRLQ: true, x86asm.VPSRAW: true, x86asm.VPSRAD: true, x86asm.VPSLLDQ: true, x86asm.VPSRLDQ: true,
+}
+
+// vexVVVV is the register VEX.vvvv names (the field inverted).
+func vexVVVV(inst *x86asm.Inst) uint8 {
+	if inst.Prefix[0]&0xff == 0xc5 {
+		return uint8(^inst.Prefix[1]>>3) & 15
+	}
+	return uint8(^inst.Prefix[2]>>3) & 15
 }
 
 // famVEX marks the VEX entries of the lowering table: their operands may

@@ -98,3 +98,55 @@ func TestVexOps(t *testing.T) {
 		t.Fatalf("got %d VEX forms; the 16-bit index (Cond, Rep) is exercised only past 255", len(VexOps))
 	}
 }
+
+// TestLowerVexFields: a form without a VEX.vvvv operand whose field is
+// not 1111 is refused (#UD); in a 32-bit guest VEX.W1 is ignored, so
+// vmovq with a general register is vmovd and vpextrq is vpextrd.
+func TestLowerVexFields(t *testing.T) {
+	lower := func(code []byte, mode mm.Mode) (Op, error) {
+		inst, err := Decode(code, 0, mode)
+		if err != nil {
+			t.Fatalf("% x: Decode: %v", code, err)
+		}
+		return Lower(&inst, 0, mode)
+	}
+	for _, code := range [][]byte{
+		{0xc5, 0xf0, 0x28, 0xc2},       // vmovaps xmm0, xmm2 with vvvv = xmm1
+		{0xc5, 0xf1, 0x70, 0xc2, 0x1b}, // vpshufd xmm0, xmm2, 0x1b with vvvv = xmm1
+		{0xc5, 0xf0, 0x77},             // vzeroupper with vvvv = xmm1
+	} {
+		if o, err := lower(code, mm.Mode64); err == nil {
+			t.Errorf("% x: got %+v, want an invalid opcode", code, o)
+		}
+	}
+	for _, code := range [][]byte{
+		{0xc5, 0xf1, 0x72, 0xd2, 0x05}, // vpsrld xmm1, xmm2, 5: vvvv is the destination
+		{0xc5, 0xf8, 0x28, 0xc2},       // vmovaps xmm0, xmm2
+	} {
+		if _, err := lower(code, mm.Mode64); err != nil {
+			t.Errorf("% x: %v", code, err)
+		}
+	}
+	for _, tc := range []struct {
+		code  []byte
+		name  string
+		size  uint8 // general-register width
+		ssize uint8
+	}{
+		{[]byte{0xc4, 0xe1, 0xf9, 0x6e, 0xc1}, "VMOVD", 0, 4},      // vmovq xmm0, rcx
+		{[]byte{0xc4, 0xe1, 0xf9, 0x6e, 0x03}, "VMOVD", 0, 4},      // vmovq xmm0, [rbx]
+		{[]byte{0xc4, 0xe3, 0xf9, 0x16, 0xc1, 1}, "VPEXTRD", 4, 0}, // vpextrq rcx, xmm0, 1
+		{[]byte{0xc4, 0xe1, 0xfa, 0x2d, 0xc1}, "VCVTSS2SI", 4, 0},  // vcvtss2si rax, xmm1
+		{[]byte{0xc4, 0xe1, 0xf2, 0x2a, 0x03}, "VCVTSI2SS", 0, 4},  // vcvtsi2ss xmm0, xmm1, qword [rbx]
+		{[]byte{0xc4, 0xe3, 0xf1, 0x22, 0xc1, 1}, "VPINSRD", 0, 4}, // vpinsrq xmm0, xmm1, rcx, 1
+	} {
+		o, err := lower(tc.code, mm.Mode32)
+		if err != nil {
+			t.Errorf("% x: %v", tc.code, err)
+			continue
+		}
+		if got := VexOps[VexIndex(&o)].Name; got != tc.name || o.Size != tc.size || o.SSize != tc.ssize {
+			t.Errorf("% x: got %s size %d ssize %d, want %s size %d ssize %d", tc.code, got, o.Size, o.SSize, tc.name, tc.size, tc.ssize)
+		}
+	}
+}
