@@ -3,6 +3,8 @@ package engine
 import (
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/mm"
 )
@@ -113,6 +115,65 @@ func TestGatherFault(t *testing.T) {
 			}
 			if want := [4]uint64{0, ^uint64(0), 7, 7}; e.c.X[1] != want {
 				t.Fatalf("mask %#x, want %#x", e.c.X[1], want)
+			}
+		})
+	}
+}
+
+// TestVexStoreAllOrNothing: a 32-byte store that runs into an unmapped
+// page, or starts in one, faults without writing the part in the mapped
+// page.
+func TestVexStoreAllOrNothing(t *testing.T) {
+	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {
+		t.Run(mode.String()+"/into", func(t *testing.T) {
+			e := newEnv(t, mode)
+			end := e.base + envSize // the first byte past the guest's memory
+			if err := unix.Mprotect(guestBytes(end-mm.PageSize, mm.PageSize), unix.PROT_NONE); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { unix.Mprotect(guestBytes(end-mm.PageSize, mm.PageSize), unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC) })
+			at := end - mm.PageSize - 16 // 16 bytes mapped, 16 not
+			for i := uint64(0); i < 16; i++ {
+				storeN(at+i, 1, 0x5a)
+			}
+			e.load([]byte{0xc5, 0xfc, 0x11, 0x03, 0xcc}) // vmovups [rbx], ymm0
+			e.c.Regs[cpu.RBX] = at
+			e.c.X[0] = [4]uint64{1, 2, 3, 4}
+			if ex := e.m.Run(e.c); ex.Status() != 139 {
+				t.Fatalf("status %d (%+v), want 139", ex.Status(), ex)
+			}
+			for i := uint64(0); i < 16; i++ {
+				if b := loadN(at+i, 1); b != 0x5a {
+					t.Fatalf("byte %d written (%#x) by a store that faulted", i, b)
+				}
+			}
+		})
+	}
+}
+
+func TestVexStoreAllOrNothingFrom(t *testing.T) {
+	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {
+		t.Run(mode.String(), func(t *testing.T) {
+			e := newEnv(t, mode)
+			pg := e.base + envSize - 2*mm.PageSize // PROT_NONE, the page after it mapped
+			if err := unix.Mprotect(guestBytes(pg, mm.PageSize), unix.PROT_NONE); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { unix.Mprotect(guestBytes(pg, mm.PageSize), unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC) })
+			at := pg + mm.PageSize - 16 // 16 bytes unmapped, 16 mapped
+			for i := uint64(16); i < 32; i++ {
+				storeN(at+i, 1, 0x5a)
+			}
+			e.load([]byte{0xc5, 0xfc, 0x11, 0x03, 0xcc}) // vmovups [rbx], ymm0
+			e.c.Regs[cpu.RBX] = at
+			e.c.X[0] = [4]uint64{1, 2, 3, 4}
+			if ex := e.m.Run(e.c); ex.Status() != 139 {
+				t.Fatalf("status %d (%+v), want 139", ex.Status(), ex)
+			}
+			for i := uint64(16); i < 32; i++ {
+				if b := loadN(at+i, 1); b != 0x5a {
+					t.Fatalf("byte %d written (%#x) by a store that faulted", i, b)
+				}
 			}
 		})
 	}

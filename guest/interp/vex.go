@@ -55,13 +55,21 @@ func (m *machine) loadY(ad uint64, n uint8) v.Y {
 	return y
 }
 
-// storeY writes the low n bytes of y at ad.
+// storeY writes the low n bytes of y at ad. The instruction's store is
+// all or nothing, and a 16- or 32-byte operand spans at most two pages:
+// the first byte is read and the last quadword written before the rest,
+// so that an unmapped page on either side faults before anything is
+// written. (A read-only first page before a writable second one still
+// sees the last quadword written.)
 func (m *machine) storeY(ad uint64, n uint8, y v.Y) {
 	if n <= 8 {
 		m.store(ad, n, y[0])
 		return
 	}
-	for i := uint8(0); i < n/8; i++ {
+	last := n/8 - 1
+	m.load(ad, 1)
+	m.store(ad+8*uint64(last), 8, y[last])
+	for i := uint8(0); i < last; i++ {
 		m.store(ad+8*uint64(i), 8, y[i])
 	}
 }
