@@ -131,7 +131,9 @@ func TestVexStoreAllOrNothing(t *testing.T) {
 			if err := unix.Mprotect(guestBytes(end-mm.PageSize, mm.PageSize), unix.PROT_NONE); err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { unix.Mprotect(guestBytes(end-mm.PageSize, mm.PageSize), unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC) })
+			t.Cleanup(func() {
+				unix.Mprotect(guestBytes(end-mm.PageSize, mm.PageSize), unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC)
+			})
 			at := end - mm.PageSize - 16 // 16 bytes mapped, 16 not
 			for i := uint64(0); i < 16; i++ {
 				storeN(at+i, 1, 0x5a)
