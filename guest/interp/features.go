@@ -10,11 +10,14 @@ import (
 
 // Features is what the interpreter executes completely in a guest of the
 // given mode: the single source of truth for the CPUID it answers and for
-// `minemu info --cpu`. AVX and later (VEX encodings) are not implemented.
+// `minemu info --cpu`. The VEX encodings are implemented (AVX, AVX2, FMA3,
+// F16C), with the XSAVE family over x87, SSE and AVX state (XSAVEOPT,
+// XSAVEC and XGETBV1 included); AVX-512 is not.
 func Features(mode64 bool) cpuid.Features {
 	f := cpuid.FPU | cpuid.TSC | cpuid.CX8 | cpuid.CMOV | cpuid.MMX | cpuid.POPCNT | cpuid.LAHF | cpuid.LZCNT |
 		cpuid.FXSR | cpuid.SSE | cpuid.SSE2 | cpuid.SSE3 | cpuid.SSSE3 | cpuid.SSE41 | cpuid.SSE42 |
-		cpuid.AES | cpuid.PCLMULQDQ | cpuid.SHA | cpuid.RDRAND | cpuid.RDTSCP | cpuid.MOVBE
+		cpuid.AES | cpuid.PCLMULQDQ | cpuid.SHA | cpuid.RDRAND | cpuid.RDTSCP | cpuid.MOVBE |
+		cpuid.XSAVE | cpuid.XSAVEOPT | cpuid.XSAVEC | cpuid.XGETBV1 | cpuid.AVX | cpuid.AVX2 | cpuid.FMA | cpuid.F16C
 	if mode64 {
 		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM
 	}

@@ -2,8 +2,10 @@
 // of the shared code cache's blocks through one dense switch over their
 // opcode and implements the instruction semantics (interp.go: the general
 // integer set; alu.go: multiplies, divides, shifts, rotates, bit scans;
-// string.go; sse.go and sse_float.go: the SSE subset; x87.go: the x87
-// subset with exact 80-bit arithmetic) and guest memory access
+// string.go; sse.go and sse_float.go: the SSE subset; vec.go: the vector
+// instructions of guest/isa/vec; vex.go: the VEX-encoded AVX, AVX2, FMA3
+// and F16C instructions; xsave.go: XSAVE, XRSTOR and XGETBV; x87.go: the
+// x87 subset with exact 80-bit arithmetic) and guest memory access
 // (mem_unsafe.go). It registers itself with package engine as "interp"
 // and returns to the engine's run loop for everything that is not an
 // instruction's own work.
@@ -59,6 +61,9 @@ type machine struct {
 	wrapEdge uint64
 	// spMask masks the stack pointer: 32 bits in Mode32.
 	spMask uint64
+	// vx is the VEX operand block of this run (vex.go), taken from
+	// vexPool on first use and returned when the run ends.
+	vx *isa.VexIn
 }
 
 // Engine is the interpreter: the reference engine.
@@ -75,7 +80,11 @@ func (Engine) Run(t *engine.Thread) engine.Reason {
 	if m.mode == mm.Mode32 {
 		m.wrapEdge, m.spMask = 1<<32-8, 0xffffffff
 	}
-	return m.run()
+	r := m.run()
+	if m.vx != nil {
+		vexPool.Put(m.vx)
+	}
+	return r
 }
 
 // fault ends the run at o, the i-th op of its block, with fault f.
@@ -867,6 +876,10 @@ func (m *machine) run() engine.Reason {
 				}
 			case isa.OpMmx:
 				if f := m.mmxOp(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
+			case isa.OpVex:
+				if f := m.vexOp(c, o); f != 0 {
 					return m.fault(o, i, f)
 				}
 			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,

@@ -245,10 +245,13 @@ func Lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (Op, error) {
 		}
 		return o, nil
 	}
-	if uint(inst.Op) >= uint(len(table)) || table[inst.Op].fn == nil || o.VL == 32 { // AVX: not yet
+	if uint(inst.Op) >= uint(len(table)) || table[inst.Op].fn == nil {
 		return o, unsupported(inst)
 	}
 	e := &table[inst.Op]
+	if o.VL == 32 && e.fam != famVEX {
+		return o, unsupported(inst)
+	}
 	l := &lowerer{inst: inst, pc: pc, mode: mode}
 	for _, a := range inst.Args {
 		if r, ok := a.(x86asm.Reg); ok && e.fam == famInt && r >= x86asm.F0 && r < x86asm.ES {
@@ -259,7 +262,7 @@ func Lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (Op, error) {
 		return o, err
 	}
 	o.Form = FormOf(o.Dst.Kind, o.Src.Kind, o.Src2.Kind)
-	if o.Dst.Kind == KindVec || o.Src.Kind == KindVec {
+	if (o.Dst.Kind == KindVec || o.Src.Kind == KindVec) && e.fam != famVEX {
 		o.VL = 16
 	}
 	if hasPrefix(inst, x86asm.PrefixLOCK) {

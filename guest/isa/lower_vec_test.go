@@ -48,7 +48,7 @@ func TestVecOps(t *testing.T) {
 			ok = s.CvtI != nil
 		case VecCvtF2I:
 			ok = s.CvtF != nil
-		case VecMaskMov, VecCrc32, VecFxsave, VecFxrstor, VecRdrand, VecRdtscp, VecMovbe:
+		case VecMaskMov, VecCrc32, VecFxsave, VecFxrstor, VecRdrand, VecRdtscp, VecMovbe, VecXsave, VecXsavec, VecXrstor, VecXgetbv:
 			ok = true
 		}
 		if !ok {

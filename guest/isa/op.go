@@ -147,6 +147,7 @@ const (
 	OpX87          // x87 sub-operation cond (lower_x87.go)
 	OpVec          // vector op through guest/isa/vec: Cond indexes VecOps (lower_vec.go)
 	OpMmx          // MMX op: Cond indexes MmxOps (lower_mmx.go)
+	OpVex          // VEX-encoded op: VexIndex (Cond, Rep) indexes VexOps (lower_vex.go)
 
 	NumOpcodes
 )
