@@ -691,6 +691,17 @@ func (m *machine) run() engine.Reason {
 				if f := m.vecOp(c, o); f != 0 {
 					return m.fault(o, i, f)
 				}
+			case isa.OpBmi, isa.OpAdx, isa.OpRdpid, isa.OpArpl, isa.OpUmip, isa.OpPushSeg, isa.OpPopSeg, isa.OpLoadFar:
+				if f := m.intExt(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
+			case isa.OpFar:
+				t, f := m.far(c, o)
+				if f != 0 {
+					return m.fault(o, i, f)
+				}
+				pc = t
+				break run
 			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,
 				isa.OpSseScalarMov, isa.OpMovmskF, isa.OpShufF, isa.OpMovHLF:
 				if !m.sse(c, o) {
@@ -984,7 +995,7 @@ func (m *machine) loadSeg(c *cpu.CPU, seg uint8, sel uint16) engine.Fault {
 		if seg == cs {
 			return engine.FaultInvalid
 		}
-		return 0 // flat data segments: selectors do not matter
+		return m.flatSegment(seg, sel) // flat data segments (int_ext.go)
 	}
 	var base uint64
 	if sel>>2 != 0 {
@@ -1015,6 +1026,10 @@ func (m *machine) segSelector(c *cpu.CPU, seg uint8) uint64 {
 		return uint64(c.FS)
 	case 5:
 		return uint64(c.GS)
+	case 0, 3: // ES, DS: null in a 64-bit process
+		if m.mode == mm.Mode64 {
+			return 0
+		}
 	}
 	return 0x2b
 }

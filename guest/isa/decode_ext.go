@@ -1,0 +1,178 @@
+package isa
+
+import (
+	"errors"
+
+	"golang.org/x/arch/x86/x86asm"
+
+	"github.com/minemu/minemu/mm"
+)
+
+// The encodings x86asm v0.32.0 gets wrong, decoded before it.
+//
+//   - ADCX (66 [REX.W] 0F 38 F6 /r) and ADOX (F3 [REX.W] 0F 38 F6 /r)
+//     come back as a one-byte `data16` or `rep` with Op 0 and no error.
+//     Their ModRM operands are those of `mov r, r/m` (8B /r), so the bytes
+//     are decoded as that instruction with the mandatory prefix dropped
+//     and the three-byte opcode replaced by the one-byte 8B; the real
+//     length is that instruction's plus the bytes taken out.
+//   - RDSEED (0F C7 /7, register form; 66 for the 16-bit form, REX.W for
+//     the 64-bit one) is unknown to x86asm. It is RDRAND (0F C7 /6) with
+//     another ModRM.reg, so it is decoded as RDRAND with reg 6.
+//   - RDPID (F3 0F C7 /7, register form) comes back as a one-byte `rep`.
+//     Its operand is r32 in 32-bit mode and r64 in 64-bit mode, whatever
+//     the operand-size prefixes say.
+//   - VEX-encoded instructions come back with AddrSize 0; it is the
+//     mode's, or the other one with an address-size prefix (addrSize).
+//   - EVEX (62 and three payload bytes) is decoded by x86asm, but minemu
+//     does not implement AVX-512 and CPUID does not report it: it is #UD.
+//     In 32-bit mode 62 is BOUND unless ModRM.mod would be 11 (BOUND
+//     takes a memory operand only); in 64-bit mode 62 is always EVEX.
+//
+// Each comes back with minemu's own op (InstAdcx, ...), which the lowering
+// table lists after x86asm's ops.
+
+// extPrefixes is what decodeExt learns from an instruction's prefixes.
+type extPrefixes struct {
+	n                 int // the number of prefix bytes (REX included)
+	rex               byte
+	op66, rep, repn   bool
+	lock, multipleRep bool
+}
+
+// scanPrefixes reads the legacy prefixes at the start of code and, in
+// 64-bit mode, a REX prefix right before the opcode (a REX followed by
+// another prefix is ignored, as the CPU ignores it).
+func scanPrefixes(code []byte, mode mm.Mode) extPrefixes {
+	var p extPrefixes
+	for p.n < len(code) && p.n < MaxInstLen && isPrefix(code[p.n], mode) {
+		b := code[p.n]
+		if b&0xf0 == 0x40 {
+			p.rex = b
+		} else {
+			p.rex = 0
+		}
+		switch b {
+		case 0x66:
+			p.op66 = true
+		case 0xf3:
+			p.rep = true
+		case 0xf2:
+			p.repn = true
+		case 0xf0:
+			p.lock = true
+		}
+		p.n++
+	}
+	return p
+}
+
+// decodeExt decodes the instructions above; ok is false for anything
+// else, which x86asm then decodes.
+func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool, err error) {
+	p := scanPrefixes(code, mode)
+	i := p.n
+	if i >= len(code) || i >= MaxInstLen {
+		return inst, false, nil
+	}
+	invalid := func(reason string) (x86asm.Inst, bool, error) {
+		return x86asm.Inst{}, true, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: reason}
+	}
+	if code[i] == 0x62 {
+		if mode == mm.Mode64 || i+1 < len(code) && code[i+1] >= 0xc0 {
+			return invalid("EVEX encoding: AVX-512 is not implemented")
+		}
+		return inst, false, nil
+	}
+	if code[i] != 0x0f || i+2 >= len(code) {
+		return inst, false, nil
+	}
+	switch {
+	case code[i+1] == 0x38 && code[i+2] == 0xf6:
+		// ADCX/ADOX: exactly one of the mandatory prefixes 66 and F3.
+		var op x86asm.Op
+		var drop byte
+		switch {
+		case p.op66 && !p.rep && !p.repn:
+			op, drop = InstAdcx, 0x66
+		case p.rep && !p.op66 && !p.repn:
+			op, drop = InstAdox, 0xf3
+		default:
+			return inst, false, nil // x86asm refuses it: #UD
+		}
+		if p.lock {
+			return invalid("LOCK prefix not allowed")
+		}
+		proxy := make([]byte, 0, len(code))
+		for _, b := range code[:i] {
+			if b != drop {
+				proxy = append(proxy, b)
+			}
+		}
+		dropped := i - len(proxy)
+		proxy = append(proxy, 0x8b)
+		proxy = append(proxy, code[i+3:]...)
+		return decodeProxy(code, proxy, pc, mode, op, dropped+2)
+	case code[i+1] == 0xc7 && code[i+2]&0xf8 == 0xf8: // 0F C7 /7, register form
+		if p.repn || p.lock {
+			return inst, false, nil
+		}
+		if p.rep { // RDPID
+			r := code[i+2] & 7
+			if mode == mm.Mode64 {
+				if p.rex&1 != 0 { // REX.B
+					r += 8
+				}
+				return x86asm.Inst{Op: InstRdpid, Len: i + 3, DataSize: 64, AddrSize: 64, Args: x86asm.Args{x86asm.RAX + x86asm.Reg(r)}}, true, nil
+			}
+			return x86asm.Inst{Op: InstRdpid, Len: i + 3, DataSize: 32, AddrSize: 32, Args: x86asm.Args{x86asm.EAX + x86asm.Reg(r)}}, true, nil
+		}
+		proxy := append([]byte(nil), code...)
+		proxy[i+2] = 0xf0 | code[i+2]&7 // RDRAND: 0F C7 /6
+		return decodeProxy(code, proxy, pc, mode, InstRdseed, 0)
+	}
+	return inst, false, nil
+}
+
+// decodeProxy decodes proxy, the bytes of an instruction x86asm knows
+// with the operands of the one in code, and returns it as op, extra bytes
+// longer.
+func decodeProxy(code, proxy []byte, pc uint64, mode mm.Mode, op x86asm.Op, extra int) (x86asm.Inst, bool, error) {
+	inst, err := x86asm.Decode(proxy, int(mode))
+	if err != nil || inst.Op == 0 || inst.Len == 0 {
+		if errors.Is(err, x86asm.ErrTruncated) && len(code) < MaxInstLen {
+			return inst, true, ErrTruncated
+		}
+		if tooLong(proxy, mode) {
+			return inst, true, ErrTooLong
+		}
+		return inst, true, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: "unknown opcode"}
+	}
+	inst.Op = op
+	inst.Len += extra
+	if inst.Len > MaxInstLen {
+		return inst, true, ErrTooLong
+	}
+	if inst.Len > len(code) {
+		return inst, true, ErrTruncated
+	}
+	return inst, true, nil
+}
+
+// addrSize is the address size, in bits, of the instruction at the start
+// of code: the mode's, switched by an address-size prefix (67).
+func addrSize(code []byte, mode mm.Mode) int {
+	p := scanPrefixes(code, mode)
+	for _, b := range code[:p.n] {
+		if b == 0x67 {
+			if mode == mm.Mode64 {
+				return 32
+			}
+			return 16
+		}
+	}
+	if mode == mm.Mode64 {
+		return 64
+	}
+	return 32
+}
