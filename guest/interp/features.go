@@ -16,7 +16,8 @@ import (
 func Features(mode64 bool) cpuid.Features {
 	f := cpuid.TSC | cpuid.CX8 | cpuid.CMOV | cpuid.POPCNT | cpuid.LAHF | cpuid.LZCNT |
 		cpuid.FXSR | cpuid.SSE | cpuid.SSE2 | cpuid.SSE3 | cpuid.SSSE3 | cpuid.SSE41 | cpuid.SSE42 |
-		cpuid.AES | cpuid.PCLMULQDQ | cpuid.SHA | cpuid.RDRAND | cpuid.RDTSCP | cpuid.MOVBE
+		cpuid.AES | cpuid.PCLMULQDQ | cpuid.SHA | cpuid.RDRAND | cpuid.RDTSCP | cpuid.MOVBE |
+		cpuid.BMI1 | cpuid.BMI2 | cpuid.ADX | cpuid.RDSEED | cpuid.RDPID
 	if mode64 {
 		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM
 	}

@@ -1,8 +1,6 @@
 package isa
 
 import (
-	"errors"
-
 	"golang.org/x/arch/x86/x86asm"
 
 	"github.com/minemu/minemu/mm"
@@ -78,13 +76,29 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 	invalid := func(reason string) (x86asm.Inst, bool, error) {
 		return x86asm.Inst{}, true, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: reason}
 	}
+	short := func() (x86asm.Inst, bool, error) { // the bytes end before the ModRM byte
+		if len(code) < MaxInstLen {
+			return x86asm.Inst{}, true, ErrTruncated
+		}
+		return inst, false, nil
+	}
 	if code[i] == 0x62 {
 		if mode == mm.Mode64 || i+1 < len(code) && code[i+1] >= 0xc0 {
 			return invalid("EVEX encoding: AVX-512 is not implemented")
 		}
+		if i+1 == len(code) {
+			return short()
+		}
 		return inst, false, nil
 	}
-	if code[i] != 0x0f || i+2 >= len(code) {
+	if code[i] != 0x0f || i+1 >= len(code) {
+		return inst, false, nil
+	}
+	switch {
+	case i+2 == len(code) && (code[i+1] == 0xc7 || code[i+1] == 0x38),
+		i+3 == len(code) && code[i+1] == 0x38 && code[i+2] == 0xf6:
+		return short()
+	case i+2 >= len(code):
 		return inst, false, nil
 	}
 	switch {
@@ -137,13 +151,16 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 // decodeProxy decodes proxy, the bytes of an instruction x86asm knows
 // with the operands of the one in code, and returns it as op, extra bytes
 // longer.
+// The proxy is padded with zeros, which complete an instruction the bytes
+// end inside of (x86asm does not always say it is truncated) and change
+// nothing in a whole one; an instruction that then ends past code is
+// truncated.
 func decodeProxy(code, proxy []byte, pc uint64, mode mm.Mode, op x86asm.Op, extra int) (x86asm.Inst, bool, error) {
+	n := len(proxy)
+	proxy = append(proxy, make([]byte, MaxInstLen)...)
 	inst, err := x86asm.Decode(proxy, int(mode))
 	if err != nil || inst.Op == 0 || inst.Len == 0 {
-		if errors.Is(err, x86asm.ErrTruncated) && len(code) < MaxInstLen {
-			return inst, true, ErrTruncated
-		}
-		if tooLong(proxy, mode) {
+		if tooLong(proxy[:n], mode) {
 			return inst, true, ErrTooLong
 		}
 		return inst, true, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: "unknown opcode"}
