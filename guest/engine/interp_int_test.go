@@ -142,7 +142,7 @@ func TestIntExt(t *testing.T) {
 		{
 			// rdpid rax (F3 0F C7 F8): TSC_AUX, cpu 0 of node 0, in all 64 bits.
 			name: "rdpid-64", mode: mm.Mode64,
-			code: func(b, _ uint64) []byte { return []byte{0xf3, 0x0f, 0xc7, 0xf8, 0xf3, 0x41, 0x0f, 0xc7, 0xf9, 0xcc} },
+			code:  func(b, _ uint64) []byte { return []byte{0xf3, 0x0f, 0xc7, 0xf8, 0xf3, 0x41, 0x0f, 0xc7, 0xf9, 0xcc} },
 			setup: func(e *testEnv) { e.c.Regs[cpu.RAX], e.c.Regs[cpu.R9] = ^uint64(0), ^uint64(0) },
 			check: func(e *testEnv, sp uint64) string {
 				return want(e.c.Regs[cpu.RAX] == 0 && e.c.Regs[cpu.R9] == 0, "rdpid must read TSC_AUX (0)")
@@ -161,7 +161,7 @@ func TestIntExt(t *testing.T) {
 		{
 			// rdseed ax (66 0F C7 F8): 16 bits, the rest of the register kept.
 			name: "rdseed-16", mode: mm.Mode32,
-			code: func(b, _ uint64) []byte { return []byte{0x66, 0x0f, 0xc7, 0xf8, 0xcc} },
+			code:  func(b, _ uint64) []byte { return []byte{0x66, 0x0f, 0xc7, 0xf8, 0xcc} },
 			setup: func(e *testEnv) { e.c.Regs[cpu.RAX] = 0xabcd0000 },
 			check: func(e *testEnv, sp uint64) string {
 				return want(e.c.Regs[cpu.RAX]>>16 == 0xabcd && e.c.Carry(), "rdseed ax must keep the upper half")

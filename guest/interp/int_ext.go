@@ -10,7 +10,8 @@ import (
 
 // The integer instructions of isa/lower_int.go: BMI1, BMI2, ADX, RDPID,
 // far transfers, segment register pushes, pops and far-pointer loads,
-// arpl, and the UMIP-protected instructions.
+// the i386-only arpl, pusha, popa and BCD adjusts, and the UMIP-protected
+// instructions.
 //
 // Far transfers stay within the guest's own code selector (0x23 for a
 // 32-bit guest, 0x33 for a 64-bit one). A transfer to the other mode's
@@ -88,8 +89,81 @@ func (m *machine) intExt(c *cpu.CPU, o *isa.Op) engine.Fault {
 			return f
 		}
 		setReg(c, o.Dst.Reg, o.Size, off)
+	case isa.OpPusha:
+		// EAX, ECX, EDX, EBX, the ESP before, EBP, ESI, EDI; the stores
+		// first, so that a fault leaves ESP as it was.
+		sp, sz := c.Regs[cpu.RSP], uint64(o.Size)
+		for r := uint64(0); r < 8; r++ {
+			m.store((sp-(r+1)*sz)&0xffffffff, o.Size, c.Regs[r])
+		}
+		setReg(c, uint8(cpu.RSP), 4, sp-8*sz)
+	case isa.OpPopa:
+		// EDI, ESI, EBP, (skipped: ESP), EBX, EDX, ECX, EAX.
+		sp, sz := c.Regs[cpu.RSP], uint64(o.Size)
+		var v [8]uint64
+		for r := uint64(0); r < 8; r++ {
+			v[7-r] = m.load((sp+r*sz)&0xffffffff, o.Size)
+		}
+		for r := uint8(0); r < 8; r++ {
+			if r != uint8(cpu.RSP) {
+				setReg(c, r, o.Size, v[r])
+			}
+		}
+		setReg(c, uint8(cpu.RSP), 4, sp+8*sz)
+	case isa.OpBcd:
+		m.bcd(c, o)
 	}
 	return 0
+}
+
+// bcd executes daa, das, aaa and aas (SDM pseudo-code). OF after daa and
+// das, and OF SF ZF PF after aaa and aas, are undefined: they are left
+// clear, and SF ZF PF after aaa and aas come from AL.
+func (m *machine) bcd(c *cpu.CPU, o *isa.Op) {
+	fl := c.RFLAGS()
+	al, ah := c.Regs[cpu.RAX]&0xff, c.Regs[cpu.RAX]>>8&0xff
+	cf, af := fl&cpu.FlagCF != 0, fl&cpu.FlagAF != 0
+	var ncf, naf bool
+	switch o.Cond {
+	case isa.BcdDaa, isa.BcdDas:
+		old := al
+		if al&0xf > 9 || af {
+			if o.Cond == isa.BcdDaa {
+				ncf = cf || al+6 > 0xff
+				al = (al + 6) & 0xff
+			} else {
+				ncf = cf || al < 6
+				al = (al - 6) & 0xff
+			}
+			naf = true
+		}
+		if old > 0x99 || cf {
+			if o.Cond == isa.BcdDaa {
+				al = (al + 0x60) & 0xff
+			} else {
+				al = (al - 0x60) & 0xff
+			}
+			ncf = true
+		} else if o.Cond == isa.BcdDaa {
+			ncf = false
+		}
+	case isa.BcdAaa, isa.BcdAas:
+		ax := ah<<8 | al
+		if al&0xf > 9 || af {
+			if o.Cond == isa.BcdAaa {
+				ax += 0x106
+			} else {
+				ax = ax - 6 - 0x100
+			}
+			ncf, naf = true, true
+		}
+		ax &= 0xffff
+		al, ah = ax&0x0f, ax>>8
+	}
+	setReg(c, uint8(cpu.RAX), 2, ah<<8|al)
+	c.SetLazy(cpu.LazyLogic, 1, al, al, al) // SF ZF PF from AL, the rest clear
+	f := c.RFLAGS() | b2f(ncf, cpu.FlagCF) | b2f(naf, cpu.FlagAF)
+	c.SetStatus(f)
 }
 
 // eaPlus is the address n bytes past ea, the linear address of o's

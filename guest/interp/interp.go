@@ -691,7 +691,8 @@ func (m *machine) run() engine.Reason {
 				if f := m.vecOp(c, o); f != 0 {
 					return m.fault(o, i, f)
 				}
-			case isa.OpBmi, isa.OpAdx, isa.OpRdpid, isa.OpArpl, isa.OpUmip, isa.OpPushSeg, isa.OpPopSeg, isa.OpLoadFar:
+			case isa.OpBmi, isa.OpAdx, isa.OpRdpid, isa.OpArpl, isa.OpUmip, isa.OpPushSeg, isa.OpPopSeg, isa.OpLoadFar,
+				isa.OpPusha, isa.OpPopa, isa.OpBcd:
 				if f := m.intExt(c, o); f != 0 {
 					return m.fault(o, i, f)
 				}

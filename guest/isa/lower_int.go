@@ -53,6 +53,14 @@ const (
 	UmipSidt
 )
 
+// BCD adjusts (Op.Cond of OpBcd).
+const (
+	BcdDaa uint8 = iota
+	BcdDas
+	BcdAaa
+	BcdAas
+)
+
 // Segment registers in encoding order (Op.Cond of the segment ops).
 const (
 	SegRegES uint8 = iota
@@ -91,6 +99,12 @@ func init() {
 	set(lowering{fn: lowerLoadFar, code: OpLoadFar, sub: SegRegDS}, x86asm.LDS)
 	set(lowering{fn: lowerLoadFar, code: OpLoadFar, sub: SegRegFS}, x86asm.LFS)
 	set(lowering{fn: lowerLoadFar, code: OpLoadFar, sub: SegRegGS}, x86asm.LGS)
+	set(lowering{fn: lowerStackFixed, code: OpPusha}, x86asm.PUSHA, x86asm.PUSHAD)
+	set(lowering{fn: lowerStackFixed, code: OpPopa}, x86asm.POPA, x86asm.POPAD)
+	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdDaa}, x86asm.DAA)
+	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdDas}, x86asm.DAS)
+	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdAaa}, x86asm.AAA)
+	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdAas}, x86asm.AAS)
 }
 
 // gpr converts argument i, which must be a general register, and returns

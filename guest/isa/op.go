@@ -157,6 +157,9 @@ const (
 	OpPushSeg // push segment register Cond (Size the stack slot, the selector zero-extended)
 	OpPopSeg  // pop segment register Cond (Size the stack slot)
 	OpLoadFar // lds/les/lfs/lgs/lss: Dst (Size) = offset at Src, segment register Cond = the selector after it
+	OpPusha   // i386 pusha/pushad (Size 2 or 4)
+	OpPopa    // i386 popa/popad (Size 2 or 4)
+	OpBcd     // i386 daa, das, aaa, aas (Cond Bcd*)
 
 	NumOpcodes
 )
