@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+
 	"github.com/minemu/minemu/guest/cpu"
 )
 
@@ -124,6 +126,27 @@ func intExtDiffCases(host map[string]bool) []diffCase {
 	// cleared). The far jumps and calls through memory need a pointer to
 	// the code, whose address differs too: interp_int_test.go.
 	add("retfq", 8, []byte{0x48, 0x8d, 0x0d, 0x05, 0, 0, 0, 0x6a, 0x33, 0x51, 0x48, 0xcb, 0x31, 0xc9}, 0, true)
+	// The descriptors user mode may inspect: selector → lar, lsl, verr,
+	// verw as the host kernel's GDT answers (the per-CPU segment's limit
+	// is the host CPU's number, so lsl of 0x7b is left out).
+	for _, sel := range []uint16{0, 3, 0x10, 0x18, 0x20, 0x23, 0x2b, 0x29, 0x33, 0x40, 0x63, 0x7b, 0x80, 0xfff7} {
+		mov := []byte{0x66, 0xb9, byte(sel), byte(sel >> 8)} // mov cx, sel
+		name := fmt.Sprintf("-%#x", sel)
+		add("lar"+name, 4, seq(mov, []byte{0x0f, 0x02, 0xc1}), 0, false)
+		add("lar"+name, 8, seq(mov, []byte{0x48, 0x0f, 0x02, 0xc1}), 0, false)
+		add("lar"+name, 2, seq(mov, []byte{0x66, 0x0f, 0x02, 0xc1}), 0, false)
+		if sel&^3 != 0x78 {
+			add("lsl"+name, 4, seq(mov, []byte{0x0f, 0x03, 0xc1}), 0, false)
+			add("lsl"+name, 2, seq(mov, []byte{0x66, 0x0f, 0x03, 0xc1}), 0, false)
+			add("lsl-mem"+name, 4, seq([]byte{0x66, 0xc7, 0x03, byte(sel), byte(sel >> 8)}, []byte{0x0f, 0x03, 0x03}), 0, false)
+		}
+		add("verr"+name, 2, seq(mov, []byte{0x0f, 0x00, 0xe1}), 0, false)
+		add("verw"+name, 2, seq(mov, []byte{0x0f, 0x00, 0xe9}), 0, false)
+	}
+	// iretq to 0x33:rip with the same rsp, ss and flags (rcx, which
+	// holds an address that differs between the runs, is cleared).
+	add("iretq", 8, []byte{0x48, 0x89, 0xe0, 0x6a, 0x2b, 0x50, 0x9c, 0x6a, 0x33, 0x48, 0x8d, 0x0d, 0x03, 0, 0, 0, 0x51, 0x48, 0xcf,
+		0x31, 0xc9, 0x31, 0xc0}, 0, true)
 	return cs
 }
 

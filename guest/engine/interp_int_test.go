@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -247,6 +248,46 @@ func TestIntExt(t *testing.T) {
 				return want(e.c.Regs[cpu.RAX] == 0x1122334455667788 && e.c.FS == 0, "lfs r64, m16:64")
 			},
 		},
+		{
+			// wrfsbase rax; rdfsbase rcx; wrgsbase edx (zero-extended); rdgsbase rsi; int3
+			name: "fsgsbase", mode: mm.Mode64,
+			code: func(b, _ uint64) []byte {
+				return []byte{0xf3, 0x48, 0x0f, 0xae, 0xd0, 0xf3, 0x48, 0x0f, 0xae, 0xc1, 0xf3, 0x0f, 0xae, 0xda, 0xf3, 0x48, 0x0f, 0xae, 0xce, 0xcc}
+			},
+			setup: func(e *testEnv) { e.c.Regs[cpu.RAX], e.c.Regs[cpu.RDX] = 0x7fff12345678, 0xffffffff87654321 },
+			check: func(e *testEnv, sp uint64) string {
+				return want(e.c.FSBase == 0x7fff12345678 && e.c.Regs[cpu.RCX] == 0x7fff12345678 && e.c.GSBase == 0x87654321 &&
+					e.c.Regs[cpu.RSI] == 0x87654321, "rd/wr fs/gs base")
+			},
+		},
+		{
+			// wrfsbase rax with a non-canonical base: #GP.
+			name: "wrfsbase-noncanonical", mode: mm.Mode64, sig: unix.SIGSEGV,
+			code:  func(b, _ uint64) []byte { return []byte{0xf3, 0x48, 0x0f, 0xae, 0xd0, 0xcc} },
+			setup: func(e *testEnv) { e.c.Regs[cpu.RAX] = 0x0000800000000000 },
+		},
+		{
+			// push 0x202|flags; push 0x23; push t; iretd; t: int3 (same privilege: 3 slots)
+			name: "iretd-32", mode: mm.Mode32,
+			code: func(b, _ uint64) []byte {
+				return seq([]byte{0x68, 0x03, 0x02, 0, 0, 0x6a, 0x23, 0x68}, le32(uint32(b+13)), []byte{0xcf, 0xcc})
+			},
+			check: func(e *testEnv, sp uint64) string {
+				return want(e.c.RIP == e.base+14 && e.c.Regs[cpu.RSP] == sp && e.c.Carry(), "iretd pops EIP, CS, EFLAGS at the same privilege")
+			},
+		},
+		{
+			name: "iretd-bad-cs", mode: mm.Mode32, sig: unix.SIGSEGV,
+			code: func(b, _ uint64) []byte {
+				return seq([]byte{0x68, 0x02, 0x02, 0, 0, 0x6a, 0x2b, 0x68}, le32(uint32(b+14)), []byte{0xcf, 0xcc})
+			},
+		},
+		{
+			// clflush [rbx]; int1 (icebp): SIGTRAP past it.
+			name: "clflush-icebp", mode: mm.Mode64, sig: unix.SIGTRAP,
+			code:  func(b, _ uint64) []byte { return []byte{0x0f, 0xae, 0x3b, 0xf1, 0x90} },
+			setup: func(e *testEnv) { e.c.Regs[cpu.RBX] = e.data() },
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.mode)
@@ -270,7 +311,14 @@ func TestIntExt(t *testing.T) {
 				if ex.Signal != tc.sig {
 					t.Fatalf("got exit %+v, want signal %v", ex, tc.sig)
 				}
-				if e.c.RIP != e.base && tc.name != "retf-rpl0" && tc.name != "pop-ss-null" && tc.name != "mov-ds-kernel" {
+				if tc.name == "clflush-icebp" {
+					if e.c.RIP != e.base+4 {
+						t.Fatalf("got rip %#x after int1, want %#x", e.c.RIP, e.base+4)
+					}
+					return
+				}
+				if e.c.RIP != e.base && tc.name != "retf-rpl0" && tc.name != "pop-ss-null" && tc.name != "mov-ds-kernel" &&
+					tc.name != "wrfsbase-noncanonical" && !strings.HasPrefix(tc.name, "iretd") {
 					t.Fatalf("got rip %#x, want the faulting instruction at %#x", e.c.RIP, e.base)
 				}
 				return

@@ -19,7 +19,7 @@ func Features(mode64 bool) cpuid.Features {
 		cpuid.AES | cpuid.PCLMULQDQ | cpuid.SHA | cpuid.RDRAND | cpuid.RDTSCP | cpuid.MOVBE |
 		cpuid.BMI1 | cpuid.BMI2 | cpuid.ADX | cpuid.RDSEED | cpuid.RDPID
 	if mode64 {
-		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM
+		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM | cpuid.FSGSBASE
 	}
 	return f
 }

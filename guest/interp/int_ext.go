@@ -112,8 +112,76 @@ func (m *machine) intExt(c *cpu.CPU, o *isa.Op) engine.Fault {
 		setReg(c, uint8(cpu.RSP), 4, sp+8*sz)
 	case isa.OpBcd:
 		m.bcd(c, o)
+	case isa.OpSegInfo:
+		sel := uint16(m.get(c, o, o.Src, 2))
+		d, ok := m.descriptor(sel)
+		switch o.Cond {
+		case isa.SegInfoLar:
+			if ok {
+				setReg(c, o.Dst.Reg, o.Size, uint64(d.ar)&sizeMask[o.Size]&0x00ffff00)
+			}
+		case isa.SegInfoLsl:
+			if ok {
+				setReg(c, o.Dst.Reg, o.Size, uint64(d.limit))
+			}
+		case isa.SegInfoVerr:
+			ok = ok && d.readable
+		case isa.SegInfoVerw:
+			ok = ok && d.writable
+		}
+		c.SetStatus(c.RFLAGS()&^cpu.FlagZF | b2f(ok, cpu.FlagZF))
+	case isa.OpFsBase:
+		switch o.Cond {
+		case isa.FsBaseRdFS:
+			setReg(c, o.Dst.Reg, o.Size, c.FSBase)
+		case isa.FsBaseRdGS:
+			setReg(c, o.Dst.Reg, o.Size, c.GSBase)
+		default:
+			b := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+			if int64(b)<<16>>16 != int64(b) { // not canonical: #GP
+				m.x.Arg = o.Imm
+				return engine.FaultGP
+			}
+			if o.Cond == isa.FsBaseWrFS {
+				c.FSBase = b
+			} else {
+				c.GSBase = b
+			}
+		}
 	}
 	return 0
+}
+
+// segDesc is what lar, lsl, verr and verw see of a descriptor.
+type segDesc struct {
+	ar, limit          uint32
+	readable, writable bool
+}
+
+// descriptor returns the descriptor a CPL-3 program may inspect through
+// sel: Linux's user code and data segments, its per-CPU segment (the
+// limit is TSC_AUX, which the vDSO's getcpu reads with lsl), and the TLS
+// and LDT entries the kernel keeps for the guest, whose attributes are
+// taken to be those glibc gives them (32-bit, page-granular, limit 4 GiB,
+// writable data); the values are those the host's lar and lsl return. ok
+// is false for the null selector and the kernel's own descriptors (DPL 0).
+func (m *machine) descriptor(sel uint16) (segDesc, bool) {
+	switch sel &^ 3 {
+	case 0:
+		return segDesc{}, false
+	case 0x20: // __USER32_CS
+		return segDesc{ar: 0xcffb00, limit: 0xffffffff, readable: true}, true
+	case 0x28: // __USER_DS
+		return segDesc{ar: 0xcff300, limit: 0xffffffff, readable: true, writable: true}, true
+	case 0x30: // __USER_CS
+		return segDesc{ar: 0xaffb00, limit: 0xffffffff, readable: true}, true
+	case 0x78: // __CPUNODE_SEG
+		return segDesc{ar: 0x40f500, limit: tscAux, readable: true}, true
+	}
+	if _, ok := m.p.SegmentBase(sel); ok && sel&3 == 3 {
+		return segDesc{ar: 0xdff300, limit: 0xffffffff, readable: true, writable: true}, true
+	}
+	return segDesc{}, false
 }
 
 // bcd executes daa, das, aaa and aas (SDM pseudo-code). OF after daa and
@@ -278,6 +346,9 @@ func (m *machine) ownCS() uint16 {
 func (m *machine) far(c *cpu.CPU, o *isa.Op) (uint64, engine.Fault) {
 	sz := o.Size
 	own := m.ownCS()
+	if o.Cond == isa.FarIret {
+		return m.iret(c, o)
+	}
 	if o.Cond == isa.FarRet {
 		sp := c.Regs[cpu.RSP]
 		off := m.load(sp, sz)
@@ -343,4 +414,38 @@ func (m *machine) flatSegment(seg uint8, sel uint16) engine.Fault {
 		return engine.FaultSelector
 	}
 	return 0
+}
+
+// iret returns to CPL 3 from CPL 3: rIP, CS and rFLAGS from the stack,
+// and in 64-bit mode rSP and SS as well (each Size bytes). CS must be the
+// guest's code selector and SS Linux's user data selector, both with RPL
+// 3; rFLAGS is loaded as popf loads it at CPL 3 (IOPL and IF unchanged).
+func (m *machine) iret(c *cpu.CPU, o *isa.Op) (uint64, engine.Fault) {
+	sz := uint64(o.Size)
+	sp := c.Regs[cpu.RSP]
+	at := func(i uint64) uint64 { return m.load((sp+i*sz)&m.spMask(), o.Size) }
+	ip, cs, fl := at(0), uint16(at(1)), at(2)
+	if cs != m.ownCS() {
+		m.x.Arg = uint64(cs)
+		return 0, engine.FaultSelector
+	}
+	nsp := (sp + 3*sz) & m.spMask()
+	if m.mode == mm.Mode64 {
+		rsp, ss := at(3), uint16(at(4))
+		if ss != 0x2b {
+			m.x.Arg = uint64(ss)
+			return 0, engine.FaultSelector
+		}
+		nsp = rsp
+		if sz == 4 {
+			nsp = rsp & 0xffffffff
+		}
+	}
+	if sz == 2 {
+		fl = fl&0xffff | c.RFLAGS()&^0xffff
+		nsp = c.Regs[cpu.RSP]&^0xffff | nsp&0xffff
+	}
+	c.SetRFLAGS(fl)
+	c.Regs[cpu.RSP] = nsp
+	return ip & sizeMask[o.Size] & m.ipMask(), 0
 }

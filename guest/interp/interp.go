@@ -692,7 +692,7 @@ func (m *machine) run() engine.Reason {
 					return m.fault(o, i, f)
 				}
 			case isa.OpBmi, isa.OpAdx, isa.OpRdpid, isa.OpArpl, isa.OpUmip, isa.OpPushSeg, isa.OpPopSeg, isa.OpLoadFar,
-				isa.OpPusha, isa.OpPopa, isa.OpBcd:
+				isa.OpPusha, isa.OpPopa, isa.OpBcd, isa.OpSegInfo, isa.OpFsBase:
 				if f := m.intExt(c, o); f != 0 {
 					return m.fault(o, i, f)
 				}

@@ -42,6 +42,7 @@ const (
 	FarJmp uint8 = iota
 	FarCall
 	FarRet
+	FarIret // iret at CPL 3: rIP, CS, rFLAGS (and in 64-bit mode rSP, SS)
 )
 
 // UMIP-protected instructions (Op.Cond of OpUmip).
@@ -59,6 +60,22 @@ const (
 	BcdDas
 	BcdAaa
 	BcdAas
+)
+
+// Selector inspection (Op.Cond of OpSegInfo).
+const (
+	SegInfoLar uint8 = iota
+	SegInfoLsl
+	SegInfoVerr
+	SegInfoVerw
+)
+
+// FS and GS base access (Op.Cond of OpFsBase).
+const (
+	FsBaseRdFS uint8 = iota
+	FsBaseRdGS
+	FsBaseWrFS
+	FsBaseWrGS
 )
 
 // Segment registers in encoding order (Op.Cond of the segment ops).
@@ -105,6 +122,20 @@ func init() {
 	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdDas}, x86asm.DAS)
 	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdAaa}, x86asm.AAA)
 	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdAas}, x86asm.AAS)
+	set(lowering{fn: lowerSegInfo, code: OpSegInfo, sub: SegInfoLar}, x86asm.LAR)
+	set(lowering{fn: lowerSegInfo, code: OpSegInfo, sub: SegInfoLsl}, x86asm.LSL)
+	set(lowering{fn: lowerSegInfo, code: OpSegInfo, sub: SegInfoVerr}, x86asm.VERR)
+	set(lowering{fn: lowerSegInfo, code: OpSegInfo, sub: SegInfoVerw}, x86asm.VERW)
+	set(lowering{fn: lowerFsBase, code: OpFsBase, sub: FsBaseRdFS}, x86asm.RDFSBASE)
+	set(lowering{fn: lowerFsBase, code: OpFsBase, sub: FsBaseRdGS}, x86asm.RDGSBASE)
+	set(lowering{fn: lowerFsBase, code: OpFsBase, sub: FsBaseWrFS}, x86asm.WRFSBASE)
+	set(lowering{fn: lowerFsBase, code: OpFsBase, sub: FsBaseWrGS}, x86asm.WRGSBASE)
+	set(lowering{fn: lowerFar, code: OpFar, sub: FarIret}, x86asm.IRET, x86asm.IRETD, x86asm.IRETQ)
+	// clflush keeps no cache state minemu models: a no-op. int1 (icebp)
+	// traps like int3 (SIGTRAP past it). invpcid is privileged.
+	set(lowering{fn: lowerFixed, code: OpNop}, x86asm.CLFLUSH)
+	set(lowering{fn: lowerFixed, code: OpInt3}, x86asm.ICEBP)
+	set(lowering{fn: lowerGP, code: OpGP}, x86asm.INVPCID)
 }
 
 // gpr converts argument i, which must be a general register, and returns
@@ -189,6 +220,9 @@ func lowerFar(l *lowerer, o *Op, e *lowering) error {
 	o.Size = uint8(inst.DataSize / 8)
 	if o.Size != 2 && o.Size != 4 && o.Size != 8 {
 		return unsupported(inst)
+	}
+	if e.sub == FarIret {
+		return nil
 	}
 	if e.sub == FarRet {
 		if imm, ok := inst.Args[0].(x86asm.Imm); ok {
@@ -292,4 +326,46 @@ func lowerLoadFar(l *lowerer, o *Op, e *lowering) error {
 	}
 	o.Size = sz
 	return nil
+}
+
+// lowerSegInfo: lar and lsl r, r/m16; verr and verw r/m16 (Src the
+// selector, Size the destination's).
+func lowerSegInfo(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Cond = OpSegInfo, e.sub
+	i := 0
+	if e.sub == SegInfoLar || e.sub == SegInfoLsl {
+		var err error
+		if o.Dst, err = l.gpr(o, 0); err != nil {
+			return err
+		}
+		_, sz, _ := l.arg(o, 0)
+		o.Size = sz
+		i = 1
+	}
+	var err error
+	if o.Src, _, err = l.arg(o, i); err != nil {
+		return err
+	}
+	if o.Src.Kind != KindReg && o.Src.Kind != KindMem {
+		return unsupported(l.inst)
+	}
+	return nil
+}
+
+// lowerFsBase: rdfsbase, rdgsbase, wrfsbase, wrgsbase r32/r64 (64-bit
+// mode only; elsewhere the encoding is #UD). Imm is the x86asm op, which
+// the #GP of a non-canonical base names.
+func lowerFsBase(l *lowerer, o *Op, e *lowering) error {
+	o.Code, o.Cond = OpFsBase, e.sub
+	if l.mode != mm.Mode64 {
+		return unsupported(l.inst)
+	}
+	var err error
+	o.Dst, err = l.gpr(o, 0)
+	_, o.Size, _ = l.arg(o, 0)
+	o.Imm = uint64(l.inst.Op) // names the instruction in a #GP report
+	if err == nil && o.Size != 4 && o.Size != 8 {
+		return unsupported(l.inst)
+	}
+	return err
 }
