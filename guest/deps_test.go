@@ -24,7 +24,8 @@ var importRules = map[string][]string{
 	"guest/hostsig":           {},
 	"guest/engine":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/cpuid", "mm"},
 	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "mm"},
-	"guest/linux":             {"guest/cpu", "guest/hostsig", "mm"},
+	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/ldt", "mm"},
+	"guest/linux/ldt":         {},
 	"guest/engine/enginetest": {"guest/cpu", "guest/isa", "guest/engine", "guest/interp", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
 }
 

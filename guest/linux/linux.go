@@ -101,6 +101,7 @@ package linux
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/linux/ldt"
 
 	"bytes"
 	"fmt"
@@ -165,6 +166,9 @@ type Process struct {
 
 	// main is the thread NewProcess creates (tid == pid). Fixed.
 	main *Thread
+
+	// ldt is the local descriptor table modify_ldt writes (syscall_ldt.go).
+	ldt ldt.Table
 
 	// threadsMu guards threads.
 	threadsMu sync.Mutex
