@@ -10,6 +10,8 @@ import (
 //
 //   - ADCX (66 [REX.W] 0F 38 F6 /r) and ADOX (F3 [REX.W] 0F 38 F6 /r)
 //     come back as a one-byte `data16` or `rep` with Op 0 and no error.
+//     With both prefixes the host runs ADOX on 32 or 64 bits; with F2 it
+//     raises #UD.
 //     Their ModRM operands are those of `mov r, r/m` (8B /r), so the bytes
 //     are decoded as that instruction with the mandatory prefix dropped
 //     and the three-byte opcode replaced by the one-byte 8B; the real
@@ -103,23 +105,23 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 	}
 	switch {
 	case code[i+1] == 0x38 && code[i+2] == 0xf6:
-		// ADCX/ADOX: exactly one of the mandatory prefixes 66 and F3.
+		// ADCX (66) or ADOX (F3, which wins over a 66 the CPU then
+		// ignores: the operand stays 32 or 64 bits); F2 is #UD.
 		var op x86asm.Op
-		var drop byte
 		switch {
-		case p.op66 && !p.rep && !p.repn:
-			op, drop = InstAdcx, 0x66
-		case p.rep && !p.op66 && !p.repn:
-			op, drop = InstAdox, 0xf3
-		default:
+		case p.repn || !p.op66 && !p.rep:
 			return inst, false, nil // x86asm refuses it: #UD
+		case p.rep:
+			op = InstAdox
+		default:
+			op = InstAdcx
 		}
 		if p.lock {
 			return invalid("LOCK prefix not allowed")
 		}
 		proxy := make([]byte, 0, len(code))
 		for _, b := range code[:i] {
-			if b != drop {
+			if b != 0x66 && b != 0xf3 {
 				proxy = append(proxy, b)
 			}
 		}

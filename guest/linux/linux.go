@@ -377,9 +377,9 @@ func (t *Thread) Syscall(c *cpu.CPU, abi cpu.ABI) *cpu.Exit {
 	if k.strace != nil && !exits {
 		k.straceLine(s, e, r, false)
 	}
-	if abi == cpu.ABIi386 {
+	if abi == cpu.ABIi386 && k.mode == mm.Mode32 {
 		c.Regs[cpu.RAX] = uint64(uint32(r))
-	} else {
+	} else { // int 0x80 from 64-bit code gets the result sign-extended, as from the kernel
 		c.Regs[cpu.RAX] = uint64(r)
 	}
 	return s.exit

@@ -153,3 +153,27 @@ func TestMachineLDT(t *testing.T) {
 		})
 	}
 }
+
+// TestInt80From64: a 64-bit process's int 0x80 is served with the i386
+// table, its number and arguments cut to 32 bits, and its result comes
+// back sign-extended to 64 bits, as the host kernel gives it (an unknown
+// number: -ENOSYS in all of RAX; write from an address past 4 GiB cut to
+// 0: -EFAULT).
+func TestInt80From64(t *testing.T) {
+	e := newSysEnv(t, mm.Mode64, cpu.ABIi386)
+	for _, tc := range []struct {
+		regs [4]uint64 // rax, rbx, rcx, rdx
+		want uint64
+	}{
+		{[4]uint64{999}, 0xffffffffffffffda},
+		{[4]uint64{1<<32 | 4, 1, 1 << 32, 1}, 0xfffffffffffffff2},
+		{[4]uint64{1<<32 | 20}, uint64(unix.Getpid())},
+	} {
+		e.c.Regs = [16]uint64{}
+		e.c.Regs[cpu.RAX], e.c.Regs[cpu.RBX], e.c.Regs[cpu.RCX], e.c.Regs[cpu.RDX] = tc.regs[0], tc.regs[1], tc.regs[2], tc.regs[3]
+		e.k.Syscall(e.c, cpu.ABIi386)
+		if e.c.Regs[cpu.RAX] != tc.want {
+			t.Fatalf("int 0x80 with %#x: got rax %#x, want %#x", tc.regs, e.c.Regs[cpu.RAX], tc.want)
+		}
+	}
+}
