@@ -12,7 +12,8 @@ import (
 // given mode: the single source of truth for the CPUID it answers and for
 // `minemu info --cpu`. The x87 unit (FPU) is partial (no fnstenv, fldenv,
 // fsave, frstor, ...) and MMX is absent, so the x86-64 baseline level is
-// not complete; AVX and later (VEX encodings) are not implemented.
+// not complete; AVX and later are not implemented (of the VEX encodings,
+// only BMI1's and BMI2's general-register instructions are).
 func Features(mode64 bool) cpuid.Features {
 	f := cpuid.TSC | cpuid.CX8 | cpuid.CMOV | cpuid.POPCNT | cpuid.LAHF | cpuid.LZCNT |
 		cpuid.FXSR | cpuid.SSE | cpuid.SSE2 | cpuid.SSE3 | cpuid.SSSE3 | cpuid.SSE41 | cpuid.SSE42 |
