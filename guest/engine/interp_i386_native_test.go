@@ -17,17 +17,20 @@ import (
 // The i386-only differential test: forms that exist only in 32-bit mode
 // (the short inc/dec, pusha/popa, the BCD adjusts, bound, les/lds, arpl,
 // push and pop of the segment registers, address arithmetic that wraps at
-// 4 GiB) cannot run in the 64-bit harness of TestDifferentialNative. A
+// 4 GiB, far transfers within the 32-bit code selector) cannot run in the
+// 64-bit harness of TestDifferentialNative. A
 // small i386 program, testdata/native32 (source native32.asm, `make
 // native32`), runs them natively in a 32-bit process: it reads the code,
 // the registers, the flags and 64 bytes of scratch memory at
-// i386Scratch, runs the code and writes back what it left. The same
-// state goes through the interpreter in Mode32, with the scratch page
-// mapped at the same address in this process, and the two must agree
+// i386Scratch, runs the code at i386Code and writes back what it left.
+// The same state goes through the interpreter in Mode32, with the code
+// and the scratch page at the same addresses in this process, and the two
+// must agree
 // except in the flags the architecture leaves undefined.
 
 const (
 	i386Scratch = 0x20000000
+	i386Code    = 0x21000000 // where both runs put the code, so that far transfers can name it
 	i386InLen   = 132
 	i386OutLen  = 100
 )
@@ -105,6 +108,24 @@ func i386Cases() []i386Case {
 		{name: "mov-ds-null", code: []byte{0x31, 0xc0, 0x8e, 0xd8, 0x8e, 0xc0}},
 		{name: "lar-lsl-verw", code: []byte{0x66, 0xb9, 0x23, 0x00, 0x0f, 0x02, 0xc1, 0x0f, 0x03, 0xd1, 0x66, 0xb9, 0x2b, 0x00, 0x0f, 0x00, 0xe9}},
 		{name: "lar-kernel", code: []byte{0x66, 0xb9, 0x10, 0x00, 0x0f, 0x02, 0xc1}},
+		// Far transfers within 0x23, to targets in the code at i386Code.
+		{name: "jmpf-direct", code: seq([]byte{0xea}, le32(i386Code+12), []byte{0x23, 0x00, 0xb8, 1, 0, 0, 0, 0x90})},
+		{name: "jmpf-direct-rpl0", code: seq([]byte{0xea}, le32(i386Code+12), []byte{0x20, 0x00, 0xb8, 1, 0, 0, 0, 0x90})},
+		{name: "jmpf-mem", code: []byte{0xff, 0x2b, 0xb8, 1, 0, 0, 0, 0x90}, fix: func(_ *[8]uint32, _ *uint32, mem []byte) bool {
+			copy(mem, seq(le32(i386Code+7), []byte{0x23, 0}))
+			return true
+		}},
+		// call far [ebx]; jmp done; f: retf; done: nop
+		{name: "callf-mem-retf", code: []byte{0xff, 0x1b, 0xeb, 0x01, 0xcb, 0x90}, fix: func(_ *[8]uint32, _ *uint32, mem []byte) bool {
+			copy(mem, seq(le32(i386Code+4), []byte{0x23, 0}))
+			return true
+		}},
+		// push 5; call far 0x23:f; jmp done; f: retf 4; done: nop
+		{name: "callf-direct-retf-imm", code: seq([]byte{0x6a, 0x05, 0x9a}, le32(i386Code+11), []byte{0x23, 0x00, 0xeb, 0x03, 0xca, 0x04, 0x00, 0x90})},
+		// pushfd; push cs; push t; iretd; t: nop
+		{name: "iretd", code: seq([]byte{0x9c, 0x0e, 0x68}, le32(i386Code+8), []byte{0xcf, 0x90})},
+		// push cs; push t; retf; t: nop
+		{name: "retf-pushed", code: seq([]byte{0x0e, 0x68}, le32(i386Code+7), []byte{0xcb, 0x90})},
 		{name: "into-clear", code: []byte{0xce}, fix: func(_ *[8]uint32, fl *uint32, _ []byte) bool {
 			*fl &^= uint32(cpu.FlagOF)
 			return true
@@ -194,7 +215,7 @@ func TestDifferentialI386(t *testing.T) {
 	}
 	t.Cleanup(func() { unmapAnon(i386Scratch, mm.PageSize) })
 	scratch := guestBytes(i386Scratch, 64)
-	e := newEnv(t, mm.Mode32)
+	e := newEnvAt(t, mm.Mode32, i386Code)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, tc := range i386Cases() {
 		t.Run(tc.name, func(t *testing.T) {

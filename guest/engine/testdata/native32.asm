@@ -3,12 +3,14 @@
 ; stdin until EOF, each
 ;   u32 length, 28 bytes of code, u32 eax ecx edx ebx esp ebp esi edi,
 ;   u32 eflags, 64 bytes that go to the scratch page at SCRATCH,
-; runs the code with those registers and flags, and writes
+; runs the code at CODE with those registers and flags, and writes
 ;   u32 eax ecx edx ebx esp ebp esi edi, u32 eflags, the 64 scratch bytes
-; to stdout. The scratch page also holds the stack the code may use.
+; to stdout. The scratch page also holds the stack the code may use; the
+; code page's fixed address lets far transfers name their targets.
 bits 32
 
 %define SCRATCH 0x20000000
+%define CODE    0x21000000
 %define INLEN   132
 %define OUTLEN  100
 
@@ -17,9 +19,6 @@ alignb 4
 rec:       resb INLEN
 out:       resb OUTLEN
 saved_esp: resd 1
-
-section .tcode progbits alloc exec write align=16
-tcode:     times 64 db 0xcc
 
 section .text
 global _start
@@ -34,6 +33,16 @@ _start:
     xor ebp, ebp
     int 0x80
     cmp eax, SCRATCH
+    jne fail
+    mov eax, 192            ; mmap2 the code page, read, write and execute
+    mov ebx, CODE
+    mov ecx, 4096
+    mov edx, 7
+    mov esi, 0x32
+    mov edi, -1
+    xor ebp, ebp
+    int 0x80
+    cmp eax, CODE
     jne fail
 
 next:
@@ -59,7 +68,7 @@ next:
     cmp ecx, 28
     ja fail
     mov esi, rec+4
-    mov edi, tcode
+    mov edi, CODE
     rep movsb
     mov byte [edi], 0xe9
     mov eax, epilogue
@@ -83,7 +92,7 @@ next:
     mov ebp, [rec+52]
     mov esi, [rec+56]
     mov edi, [rec+60]
-    jmp tcode
+    jmp CODE
 
 epilogue:
     ; DS and ES may hold what the code loaded: store through SS.
