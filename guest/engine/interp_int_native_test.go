@@ -146,6 +146,13 @@ func intExtDiffCases(host map[string]bool) []diffCase {
 		add("verr"+name, 2, seq(mov, []byte{0x0f, 0x00, 0xe1}), 0, false)
 		add("verw"+name, 2, seq(mov, []byte{0x0f, 0x00, 0xe9}), 0, false)
 	}
+	// Hint NOPs and prefetches the host runs as no-ops.
+	add("hint-nop-19", 4, []byte{0x0f, 0x19, 0x44, 0x8b, 0x10}, 0, false)
+	add("hint-nop-1a", 4, []byte{0xf3, 0x0f, 0x1a, 0xc1}, 0, false)
+	add("hint-nop-1c", 4, []byte{0x0f, 0x1c, 0x03}, 0, false)
+	add("hint-nop-1e", 4, []byte{0x0f, 0x1e, 0xc1}, 0, false)
+	add("prefetch-18-4", 4, []byte{0x0f, 0x18, 0x23}, 0, false)
+	add("prefetch-0d-0", 4, []byte{0x0f, 0x0d, 0x03}, 0, false)
 	// iretq to 0x33:rip with the same rsp, ss and flags (rcx, which
 	// holds an address that differs between the runs, is cleared).
 	add("iretq", 8, []byte{0x48, 0x89, 0xe0, 0x6a, 0x2b, 0x50, 0x9c, 0x6a, 0x33, 0x48, 0x8d, 0x0d, 0x03, 0, 0, 0, 0x51, 0x48, 0xcf,

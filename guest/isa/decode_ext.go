@@ -24,6 +24,11 @@ import (
 //     the operand-size prefixes say.
 //   - VEX-encoded instructions come back with AddrSize 0; it is the
 //     mode's, or the other one with an address-size prefix (addrSize).
+//   - The hint NOPs 0F 19..0F 1E /r (the MPX and CET encodings included,
+//     which are NOPs on a CPU without MPX and with CET off; ENDBR and
+//     RDSSP are recognised before), 0F 18 /4../7 and 0F 0D /0, /2../7 (the
+//     prefetches x86asm lacks, NOPs to minemu) come back as errors; they
+//     are NOP r/m, decoded as 0F 1F /0 with the same operand bytes.
 //   - EVEX (62 and three payload bytes) is decoded by x86asm, but minemu
 //     does not implement AVX-512 and CPUID does not report it: it is #UD.
 //     In 32-bit mode 62 is BOUND unless ModRM.mod would be 11 (BOUND
@@ -97,7 +102,7 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 		return inst, false, nil
 	}
 	switch {
-	case i+2 == len(code) && (code[i+1] == 0xc7 || code[i+1] == 0x38),
+	case i+2 == len(code) && (code[i+1] == 0xc7 || code[i+1] == 0x38 || code[i+1] == 0x0d || code[i+1]&0xf8 == 0x18),
 		i+3 == len(code) && code[i+1] == 0x38 && code[i+2] == 0xf6:
 		return short()
 	case i+2 >= len(code):
@@ -129,6 +134,14 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 		proxy = append(proxy, 0x8b)
 		proxy = append(proxy, code[i+3:]...)
 		return decodeProxy(code, proxy, pc, mode, op, dropped+2)
+	case code[i+1] >= 0x19 && code[i+1] <= 0x1e,
+		code[i+1] == 0x18 && code[i+2]>>3&7 >= 4,
+		code[i+1] == 0x0d && code[i+2]>>3&7 != 1:
+		// Hint NOPs: decoded as NOP r/m (0F 1F /0), which has the same
+		// operand bytes.
+		proxy := append([]byte(nil), code...)
+		proxy[i+1], proxy[i+2] = 0x1f, code[i+2]&^0x38
+		return decodeProxy(code, proxy, pc, mode, x86asm.NOP, 0)
 	case code[i+1] == 0xc7 && code[i+2]&0xf8 == 0xf8: // 0F C7 /7, register form
 		if p.repn || p.lock {
 			return inst, false, nil

@@ -41,6 +41,11 @@ func TestDecodeExt(t *testing.T) {
 		{"evex64-mem-form", mm.Mode64, []byte{0x62, 0x71, 0x7c, 0x48, 0x10, 0x00}, 0, 0, 0},
 		{"evex32", mm.Mode32, []byte{0x62, 0xf1, 0xfd, 0x48, 0x58, 0xc1}, 0, 0, 0},
 		{"bound32", mm.Mode32, []byte{0x62, 0x03}, x86asm.BOUND, 2, 32},
+		{"hint-nop-19", mm.Mode64, []byte{0x0f, 0x19, 0x84, 0x24, 0x78, 0x56, 0x34, 0x12}, x86asm.NOP, 8, 32},
+		{"bndmov-nop", mm.Mode64, []byte{0x66, 0x0f, 0x1b, 0x04, 0x24}, x86asm.NOP, 5, 16},
+		{"hint-nop-1e", mm.Mode32, []byte{0x0f, 0x1e, 0xc0}, x86asm.NOP, 3, 32},
+		{"prefetch-reserved", mm.Mode64, []byte{0x0f, 0x18, 0x20}, x86asm.NOP, 3, 32},
+		{"prefetch-amd", mm.Mode64, []byte{0x0f, 0x0d, 0x00}, x86asm.NOP, 3, 32},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			inst, err := Decode(tc.code, 0x1000, tc.mode)
