@@ -151,6 +151,7 @@ func intExtDiffCases(host map[string]bool) []diffCase {
 	add("hint-nop-1a", 4, []byte{0xf3, 0x0f, 0x1a, 0xc1}, 0, false)
 	add("hint-nop-1c", 4, []byte{0x0f, 0x1c, 0x03}, 0, false)
 	add("hint-nop-1e", 4, []byte{0x0f, 0x1e, 0xc1}, 0, false)
+	add("hint-nop-1f-7", 4, []byte{0x0f, 0x1f, 0x3b}, 0, false)
 	add("prefetch-18-4", 4, []byte{0x0f, 0x18, 0x23}, 0, false)
 	add("prefetch-0d-0", 4, []byte{0x0f, 0x0d, 0x03}, 0, false)
 	// iretq to 0x33:rip with the same rsp, ss and flags (rcx, which

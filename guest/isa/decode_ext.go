@@ -24,7 +24,8 @@ import (
 //     the operand-size prefixes say.
 //   - VEX-encoded instructions come back with AddrSize 0; it is the
 //     mode's, or the other one with an address-size prefix (addrSize).
-//   - The hint NOPs 0F 19..0F 1E /r (the MPX and CET encodings included,
+//   - The hint NOPs 0F 19..0F 1E /r and 0F 1F /1../7 (the MPX and CET
+//     encodings included,
 //     which are NOPs on a CPU without MPX and with CET off; ENDBR and
 //     RDSSP are recognised before), 0F 18 /4../7 and 0F 0D /0, /2../7 (the
 //     prefetches x86asm lacks, NOPs to minemu) come back as errors; they
@@ -134,7 +135,7 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 		proxy = append(proxy, 0x8b)
 		proxy = append(proxy, code[i+3:]...)
 		return decodeProxy(code, proxy, pc, mode, op, dropped+2)
-	case code[i+1] >= 0x19 && code[i+1] <= 0x1e,
+	case code[i+1] >= 0x19 && code[i+1] <= 0x1e, code[i+1] == 0x1f && code[i+2]>>3&7 != 0,
 		code[i+1] == 0x18 && code[i+2]>>3&7 >= 4,
 		code[i+1] == 0x0d && code[i+2]>>3&7 != 1:
 		// Hint NOPs: decoded as NOP r/m (0F 1F /0), which has the same
