@@ -25,11 +25,11 @@ import (
 //   - VEX-encoded instructions come back with AddrSize 0; it is the
 //     mode's, or the other one with an address-size prefix (addrSize).
 //   - The hint NOPs 0F 19..0F 1E /r and 0F 1F /1../7 (the MPX and CET
-//     encodings included,
-//     which are NOPs on a CPU without MPX and with CET off; ENDBR and
-//     RDSSP are recognised before), 0F 18 /4../7 and 0F 0D /0, /2../7 (the
-//     prefetches x86asm lacks, NOPs to minemu) come back as errors; they
-//     are NOP r/m, decoded as 0F 1F /0 with the same operand bytes.
+//     encodings included, which are NOPs on a CPU without MPX and with
+//     CET off; ENDBR and RDSSP are recognised before), 0F 18 /4../7 and
+//     0F 0D /0, /2../7 (the prefetches x86asm lacks, NOPs to minemu) come
+//     back as errors; they are NOP r/m, decoded as 0F 1F /0 with the same
+//     operand bytes.
 //   - EVEX (62 and three payload bytes) is decoded by x86asm, but minemu
 //     does not implement AVX-512 and CPUID does not report it: it is #UD.
 //     In 32-bit mode 62 is BOUND unless ModRM.mod would be 11 (BOUND
