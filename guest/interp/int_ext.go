@@ -393,8 +393,8 @@ func (m *machine) far(c *cpu.CPU, o *isa.Op) (uint64, engine.Fault) {
 // descriptors the kernel keeps for the guest (TLS, LDT) with base 0. A
 // null selector is allowed in ES and DS, not in SS; SS takes only a
 // writable data segment with RPL 3. Anything else is the #GP (SIGSEGV) the
-// CPU raises, or, for a descriptor with another base, a deviation minemu
-// reports the same way.
+// CPU raises, or, for a descriptor with another base in 32-bit mode, a
+// deviation minemu reports the same way.
 func (m *machine) flatSegment(seg uint8, sel uint16) engine.Fault {
 	const userDS, user32CS, userCS = 0x2b, 0x23, 0x33
 	ok := false
@@ -406,8 +406,9 @@ func (m *machine) flatSegment(seg uint8, sel uint16) engine.Fault {
 	case sel|3 == userDS || sel|3 == user32CS || sel|3 == userCS:
 		ok = true
 	default:
+		// In 64-bit mode the CPU ignores the base of ES, SS and DS.
 		base, known := m.p.SegmentBase(sel)
-		ok = known && base == 0
+		ok = known && (base == 0 || m.mode == mm.Mode64)
 	}
 	if !ok {
 		m.x.Arg = uint64(sel)
