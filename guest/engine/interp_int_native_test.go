@@ -72,6 +72,10 @@ func intExtDiffCases(host map[string]bool) []diffCase {
 			modrm := byte(0xc1) | b.reg<<3
 			add(b.name, size, vex3(b.mapSel, w, vvvv, b.pp, seq([]byte{b.opc, modrm}, b.imm)...), b.undef, false)
 			add(b.name+"-mem", size, vex3(b.mapSel, w, vvvv, b.pp, seq([]byte{b.opc, 0x03 | b.reg<<3}, b.imm)...), b.undef, false)
+			if b.name == "andn" || b.name == "shrx" {
+				// 32-bit addressing (67): [ebx]; ebx holds the scratch address, below 4 GiB.
+				add(b.name+"-a32", size, seq([]byte{0x67}, vex3(b.mapSel, w, vvvv, b.pp, b.opc, 0x03)), b.undef, true)
+			}
 			if b.name == "mulx" { // the same register for both halves: it gets the high half
 				add("mulx-same", size, vex3(2, w, 0, 3, 0xf6, 0xc1), 0, false)
 			}

@@ -24,6 +24,12 @@ import (
 //     the operand-size prefixes say.
 //   - VEX-encoded instructions come back with AddrSize 0; it is the
 //     mode's, or the other one with an address-size prefix (addrSize).
+//     After an address-size prefix or a segment override (fs: and gs:
+//     reach thread-local data) x86asm does not decode them at all; they
+//     are decoded without those prefixes and given their segment and, in
+//     64-bit mode, AddrSize 32 (32-bit addressing reads ModRM and SIB as
+//     64-bit addressing does). In 32-bit mode 67 selects 16-bit
+//     addressing, which VEX code does not use: refused.
 //   - The hint NOPs 0F 19..0F 1E /r and 0F 1F /1../7 (the MPX and CET
 //     encodings included, which are NOPs on a CPU without MPX and with
 //     CET off; ENDBR and RDSSP are recognised before), 0F 18 /4../7 and
@@ -44,6 +50,9 @@ type extPrefixes struct {
 	rex               byte
 	op66, rep, repn   bool
 	lock, multipleRep bool
+	addr              bool // an address-size prefix (67)
+	seg               byte // the last segment override (2E 36 3E 26 64 65), or 0
+	others            bool // a prefix other than 67 and the segment overrides
 }
 
 // scanPrefixes reads the legacy prefixes at the start of code and, in
@@ -67,6 +76,13 @@ func scanPrefixes(code []byte, mode mm.Mode) extPrefixes {
 			p.repn = true
 		case 0xf0:
 			p.lock = true
+		case 0x67:
+			p.addr = true
+		case 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65:
+			p.seg = b
+		}
+		if b != 0x67 && p.seg != b {
+			p.others = true
 		}
 		p.n++
 	}
@@ -89,6 +105,9 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 			return x86asm.Inst{}, true, ErrTruncated
 		}
 		return inst, false, nil
+	}
+	if i > 0 && !p.others && (code[i] == 0xc4 || code[i] == 0xc5) && (mode == mm.Mode64 || i+1 < len(code) && code[i+1] >= 0xc0) {
+		return decodeVexPrefixed(code, pc, mode, p)
 	}
 	if code[i] == 0x62 {
 		if mode == mm.Mode64 || i+1 < len(code) && code[i+1] >= 0xc0 {
@@ -164,9 +183,31 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 	return inst, false, nil
 }
 
+// decodeVexPrefixed decodes a VEX instruction after segment overrides and
+// address-size prefixes, which x86asm refuses: without them, then with
+// their segment and address size.
+func decodeVexPrefixed(code []byte, pc uint64, mode mm.Mode, p extPrefixes) (x86asm.Inst, bool, error) {
+	if p.addr && mode == mm.Mode32 {
+		return x86asm.Inst{}, true, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: "VEX with 16-bit addressing"}
+	}
+	inst, ok, err := decodeProxy(code, code[p.n:], pc, mode, 0, p.n)
+	if err != nil {
+		return inst, ok, err
+	}
+	inst.AddrSize = addrSize(code, mode) // with 67, ModRM and SIB read as in 64-bit addressing
+	seg := map[byte]x86asm.Reg{0x64: x86asm.FS, 0x65: x86asm.GS}[p.seg]
+	for j, a := range inst.Args {
+		if m, isMem := a.(x86asm.Mem); isMem && seg != 0 {
+			m.Segment = seg
+			inst.Args[j] = m
+		}
+	}
+	return inst, ok, nil
+}
+
 // decodeProxy decodes proxy, the bytes of an instruction x86asm knows
-// with the operands of the one in code, and returns it as op, extra bytes
-// longer.
+// with the operands of the one in code, and returns it as op (0: as
+// decoded), extra bytes longer.
 // The proxy is padded with zeros, which complete an instruction the bytes
 // end inside of (x86asm does not always say it is truncated) and change
 // nothing in a whole one; an instruction that then ends past code is
@@ -181,13 +222,15 @@ func decodeProxy(code, proxy []byte, pc uint64, mode mm.Mode, op x86asm.Op, extr
 		}
 		return inst, true, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: "unknown opcode"}
 	}
-	inst.Op = op
+	if op != 0 {
+		inst.Op = op
+	}
 	inst.Len += extra
+	if inst.Len > len(code) && len(code) < MaxInstLen {
+		return inst, true, ErrTruncated // the bytes end first
+	}
 	if inst.Len > MaxInstLen {
 		return inst, true, ErrTooLong
-	}
-	if inst.Len > len(code) {
-		return inst, true, ErrTruncated
 	}
 	return inst, true, nil
 }

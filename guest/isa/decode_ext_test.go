@@ -69,3 +69,37 @@ func TestDecodeExt(t *testing.T) {
 		})
 	}
 }
+
+// TestVexAddrSize: x86asm leaves AddrSize 0 for VEX instructions and
+// refuses them after 67 or a segment override; Decode gives them the
+// mode's address size or, with 67, the other one, and the segment, which
+// lowering needs for the memory operand.
+func TestVexAddrSize(t *testing.T) {
+	for _, tc := range []struct {
+		mode  mm.Mode
+		code  []byte
+		asize uint8
+	}{
+		{mm.Mode64, []byte{0xc4, 0xe2, 0x78, 0xf2, 0x03}, 8},
+		{mm.Mode64, []byte{0x67, 0xc4, 0xe2, 0x78, 0xf2, 0x03}, 4},
+		{mm.Mode64, []byte{0x64, 0x67, 0xc4, 0xe2, 0x78, 0xf2, 0x44, 0x8b, 0x10}, 4},
+		{mm.Mode32, []byte{0xc4, 0xe2, 0x78, 0xf2, 0x03}, 4},
+		{mm.Mode32, []byte{0x65, 0xc4, 0xe2, 0x78, 0xf2, 0x03}, 4},
+	} {
+		inst, err := Decode(tc.code, 0x1000, tc.mode)
+		if err != nil {
+			t.Fatalf("% x: %v", tc.code, err)
+		}
+		o, err := Lower(&inst, 0x1000, tc.mode)
+		seg := SegNone
+		switch tc.code[0] {
+		case 0x64:
+			seg = SegFS
+		case 0x65:
+			seg = SegGS
+		}
+		if err != nil || o.Src.Kind != KindMem || o.M.ASize != tc.asize || o.M.Seg != seg || int(o.Len) != len(tc.code) {
+			t.Fatalf("% x in %v: got op %+v err %v, want a memory source with address size %d, segment %d", tc.code, tc.mode, o, err, tc.asize, seg)
+		}
+	}
+}
