@@ -75,6 +75,8 @@ func intExtDiffCases(host map[string]bool) []diffCase {
 			if b.name == "andn" || b.name == "shrx" {
 				// 32-bit addressing (67): [ebx]; ebx holds the scratch address, below 4 GiB.
 				add(b.name+"-a32", size, seq([]byte{0x67}, vex3(b.mapSel, w, vvvv, b.pp, b.opc, 0x03)), b.undef, true)
+				// A segment override (gs, whose base is 0 in both runs).
+				add(b.name+"-gs", size, seq([]byte{0x65}, vex3(b.mapSel, w, vvvv, b.pp, b.opc, 0x03)), b.undef, false)
 			}
 			if b.name == "mulx" { // the same register for both halves: it gets the high half
 				add("mulx-same", size, vex3(2, w, 0, 3, 0xf6, 0xc1), 0, false)
