@@ -140,6 +140,7 @@ func i386Cases() []i386Case {
 		// sidt images, smsw and str.
 		{name: "sgdt-sidt", code: []byte{0x0f, 0x01, 0x03, 0x0f, 0x01, 0x4b, 0x08}},
 		{name: "smsw-str", code: []byte{0x0f, 0x01, 0xe0, 0x66, 0x0f, 0x01, 0xe1, 0x0f, 0x01, 0x63, 0x10, 0x0f, 0x00, 0xca}},
+		{name: "salc", code: []byte{0xd6}},
 		{name: "into-clear", code: []byte{0xce}, fix: func(_ *[8]uint32, fl *uint32, _ []byte) bool {
 			*fl &^= uint32(cpu.FlagOF)
 			return true

@@ -184,10 +184,14 @@ func (m *machine) descriptor(sel uint16) (segDesc, bool) {
 	return segDesc{}, false
 }
 
-// bcd executes daa, das, aaa and aas (SDM pseudo-code). OF after daa and
+// bcd executes daa, das, aaa and aas (SDM pseudo-code), and salc. OF after daa and
 // das, and OF SF ZF PF after aaa and aas, are undefined: they are left
 // clear, and SF ZF PF after aaa and aas come from AL.
 func (m *machine) bcd(c *cpu.CPU, o *isa.Op) {
+	if o.Cond == isa.BcdSalc {
+		setReg(c, uint8(cpu.RAX), 1, -(b2f(c.Carry(), 1)))
+		return
+	}
 	fl := c.RFLAGS()
 	al, ah := c.Regs[cpu.RAX]&0xff, c.Regs[cpu.RAX]>>8&0xff
 	cf, af := fl&cpu.FlagCF != 0, fl&cpu.FlagAF != 0

@@ -65,6 +65,9 @@ const (
 	InstAdox
 	InstRdseed
 	InstRdpid
+	// InstSalc is SALC (D6, 32-bit mode): AL = CF ? FF : 00, undocumented
+	// by Intel, documented by AMD, run by both.
+	InstSalc
 	numInstOps
 )
 

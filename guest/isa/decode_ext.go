@@ -36,6 +36,7 @@ import (
 //     0F 0D /0, /2../7 (the prefetches x86asm lacks, NOPs to minemu) come
 //     back as errors; they are NOP r/m, decoded as 0F 1F /0 with the same
 //     operand bytes.
+//   - SALC (D6) in 32-bit mode is unknown to x86asm.
 //   - EVEX (62 and three payload bytes) is decoded by x86asm, but minemu
 //     does not implement AVX-512 and CPUID does not report it: it is #UD.
 //     In 32-bit mode 62 is BOUND unless ModRM.mod would be 11 (BOUND
@@ -108,6 +109,12 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 	}
 	if i > 0 && !p.others && (code[i] == 0xc4 || code[i] == 0xc5) && (mode == mm.Mode64 || i+1 < len(code) && code[i+1] >= 0xc0) {
 		return decodeVexPrefixed(code, pc, mode, p)
+	}
+	if code[i] == 0xd6 && mode == mm.Mode32 {
+		if p.lock {
+			return invalid("LOCK prefix not allowed")
+		}
+		return x86asm.Inst{Op: InstSalc, Len: i + 1, DataSize: 32, AddrSize: 32}, true, nil
 	}
 	if code[i] == 0x62 {
 		if mode == mm.Mode64 || i+1 < len(code) && code[i+1] >= 0xc0 {

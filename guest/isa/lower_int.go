@@ -54,12 +54,13 @@ const (
 	UmipSidt
 )
 
-// BCD adjusts (Op.Cond of OpBcd).
+// BCD adjusts and salc, the i386-only AL adjustments (Op.Cond of OpBcd).
 const (
 	BcdDaa uint8 = iota
 	BcdDas
 	BcdAaa
 	BcdAas
+	BcdSalc // AL = CF ? 0xff : 0, flags unchanged
 )
 
 // Selector inspection (Op.Cond of OpSegInfo).
@@ -122,6 +123,7 @@ func init() {
 	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdDas}, x86asm.DAS)
 	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdAaa}, x86asm.AAA)
 	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdAas}, x86asm.AAS)
+	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdSalc}, InstSalc)
 	set(lowering{fn: lowerSegInfo, code: OpSegInfo, sub: SegInfoLar}, x86asm.LAR)
 	set(lowering{fn: lowerSegInfo, code: OpSegInfo, sub: SegInfoLsl}, x86asm.LSL)
 	set(lowering{fn: lowerSegInfo, code: OpSegInfo, sub: SegInfoVerr}, x86asm.VERR)

@@ -159,7 +159,7 @@ const (
 	OpLoadFar // lds/les/lfs/lgs/lss: Dst (Size) = offset at Src, segment register Cond = the selector after it
 	OpPusha   // i386 pusha/pushad (Size 2 or 4)
 	OpPopa    // i386 popa/popad (Size 2 or 4)
-	OpBcd     // i386 daa, das, aaa, aas (Cond Bcd*)
+	OpBcd     // i386 daa, das, aaa, aas, salc (Cond Bcd*)
 	OpSegInfo // lar, lsl (Dst, Size), verr, verw (Cond SegInfo*) of the selector in Src: ZF says whether it is visible
 	OpFsBase  // rdfsbase, rdgsbase, wrfsbase, wrgsbase (Cond FsBase*) with Dst (Size 4 or 8); 64-bit mode
 
