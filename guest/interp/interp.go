@@ -2,7 +2,8 @@
 // of the shared code cache's blocks through one dense switch over their
 // opcode and implements the instruction semantics (interp.go: the general
 // integer set; alu.go: multiplies, divides, shifts, rotates, bit scans;
-// string.go; sse.go and sse_float.go: the SSE subset; x87.go: the x87
+// int_ext.go: BMI, ADX, far transfers, segment loads, the UMIP and
+// i386-only instructions; string.go; sse.go and sse_float.go: the SSE subset; x87.go: the x87
 // subset with exact 80-bit arithmetic) and guest memory access
 // (mem_unsafe.go). It registers itself with package engine as "interp"
 // and returns to the engine's run loop for everything that is not an
