@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -23,9 +22,12 @@ func TestIntExt(t *testing.T) {
 		mode  mm.Mode
 		code  func(base, data uint64) []byte
 		setup func(e *testEnv)
-		// sig is the signal the program must end with (0: the final int3);
-		// check, when set, says what is wrong afterwards.
+		// sig is the signal the program must end with (0: the final int3)
+		// and at the offset of the rip it reports (the faulting
+		// instruction; past int1 for SIGTRAP); check, when set, says what
+		// is wrong afterwards.
 		sig   unix.Signal
+		at    uint64
 		check func(e *testEnv, sp uint64) string
 	}{
 		{
@@ -86,13 +88,13 @@ func TestIntExt(t *testing.T) {
 			},
 		},
 		{
-			name: "jmpf-to-0x33-from-32", mode: mm.Mode32, sig: unix.SIGSEGV,
+			name: "jmpf-to-0x33-from-32", mode: mm.Mode32, sig: unix.SIGSEGV, at: 0,
 			code: func(b, _ uint64) []byte {
 				return seq([]byte{0xea}, le32(uint32(b+8)), []byte{0x33, 0x00, 0xcc, 0xcc})
 			},
 		},
 		{
-			name: "jmpf-to-0x23-from-64", mode: mm.Mode64, sig: unix.SIGSEGV,
+			name: "jmpf-to-0x23-from-64", mode: mm.Mode64, sig: unix.SIGSEGV, at: 0,
 			code: func(b, _ uint64) []byte { return []byte{0xff, 0x2b, 0xcc} },
 			setup: func(e *testEnv) {
 				e.write(e.data(), seq(le32(uint32(e.base+2)), []byte{0x23, 0}))
@@ -100,20 +102,20 @@ func TestIntExt(t *testing.T) {
 			},
 		},
 		{
-			name: "jmpf-data-selector", mode: mm.Mode32, sig: unix.SIGSEGV,
+			name: "jmpf-data-selector", mode: mm.Mode32, sig: unix.SIGSEGV, at: 0,
 			code: func(b, _ uint64) []byte {
 				return seq([]byte{0xea}, le32(uint32(b+7)), []byte{0x2b, 0x00, 0xcc})
 			},
 		},
 		{
-			name: "jmpf-null", mode: mm.Mode32, sig: unix.SIGSEGV,
+			name: "jmpf-null", mode: mm.Mode32, sig: unix.SIGSEGV, at: 0,
 			code: func(b, _ uint64) []byte {
 				return seq([]byte{0xea}, le32(uint32(b+7)), []byte{0x00, 0x00, 0xcc})
 			},
 		},
 		{
 			// push 0x20; push t; retf: a return to RPL 0 from CPL 3 is #GP.
-			name: "retf-rpl0", mode: mm.Mode32, sig: unix.SIGSEGV,
+			name: "retf-rpl0", mode: mm.Mode32, sig: unix.SIGSEGV, at: 7,
 			code: func(b, _ uint64) []byte {
 				return seq([]byte{0x6a, 0x20, 0x68}, le32(uint32(b+8)), []byte{0xcb, 0xcc})
 			},
@@ -219,7 +221,7 @@ func TestIntExt(t *testing.T) {
 		},
 		{
 			// lss esp, [ebx] with a null selector: #GP.
-			name: "lss-null", mode: mm.Mode32, sig: unix.SIGSEGV,
+			name: "lss-null", mode: mm.Mode32, sig: unix.SIGSEGV, at: 0,
 			code: func(b, _ uint64) []byte { return []byte{0x0f, 0xb2, 0x23, 0xcc} },
 			setup: func(e *testEnv) {
 				e.c.Regs[cpu.RBX] = e.data()
@@ -228,12 +230,12 @@ func TestIntExt(t *testing.T) {
 		},
 		{
 			// mov ds, ax with a kernel selector (0x18, DPL 0): #GP.
-			name: "mov-ds-kernel", mode: mm.Mode32, sig: unix.SIGSEGV,
+			name: "mov-ds-kernel", mode: mm.Mode32, sig: unix.SIGSEGV, at: 4,
 			code: func(b, _ uint64) []byte { return []byte{0x66, 0xb8, 0x18, 0x00, 0x8e, 0xd8, 0xcc} },
 		},
 		{
 			// pop ss from a null selector: #GP.
-			name: "pop-ss-null", mode: mm.Mode32, sig: unix.SIGSEGV,
+			name: "pop-ss-null", mode: mm.Mode32, sig: unix.SIGSEGV, at: 2,
 			code: func(b, _ uint64) []byte { return []byte{0x6a, 0x00, 0x17, 0xcc} },
 		},
 		{
@@ -262,7 +264,7 @@ func TestIntExt(t *testing.T) {
 		},
 		{
 			// wrfsbase rax with a non-canonical base: #GP.
-			name: "wrfsbase-noncanonical", mode: mm.Mode64, sig: unix.SIGSEGV,
+			name: "wrfsbase-noncanonical", mode: mm.Mode64, sig: unix.SIGSEGV, at: 0,
 			code:  func(b, _ uint64) []byte { return []byte{0xf3, 0x48, 0x0f, 0xae, 0xd0, 0xcc} },
 			setup: func(e *testEnv) { e.c.Regs[cpu.RAX] = 0x0000800000000000 },
 		},
@@ -277,14 +279,14 @@ func TestIntExt(t *testing.T) {
 			},
 		},
 		{
-			name: "iretd-bad-cs", mode: mm.Mode32, sig: unix.SIGSEGV,
+			name: "iretd-bad-cs", mode: mm.Mode32, sig: unix.SIGSEGV, at: 12,
 			code: func(b, _ uint64) []byte {
 				return seq([]byte{0x68, 0x02, 0x02, 0, 0, 0x6a, 0x2b, 0x68}, le32(uint32(b+14)), []byte{0xcf, 0xcc})
 			},
 		},
 		{
 			// clflush [rbx]; int1 (icebp): SIGTRAP past it.
-			name: "clflush-icebp", mode: mm.Mode64, sig: unix.SIGTRAP,
+			name: "clflush-icebp", mode: mm.Mode64, sig: unix.SIGTRAP, at: 4,
 			code:  func(b, _ uint64) []byte { return []byte{0x0f, 0xae, 0x3b, 0xf1, 0x90} },
 			setup: func(e *testEnv) { e.c.Regs[cpu.RBX] = e.data() },
 		},
@@ -311,15 +313,8 @@ func TestIntExt(t *testing.T) {
 				if ex.Signal != tc.sig {
 					t.Fatalf("got exit %+v, want signal %v", ex, tc.sig)
 				}
-				if tc.name == "clflush-icebp" {
-					if e.c.RIP != e.base+4 {
-						t.Fatalf("got rip %#x after int1, want %#x", e.c.RIP, e.base+4)
-					}
-					return
-				}
-				if e.c.RIP != e.base && tc.name != "retf-rpl0" && tc.name != "pop-ss-null" && tc.name != "mov-ds-kernel" &&
-					tc.name != "wrfsbase-noncanonical" && !strings.HasPrefix(tc.name, "iretd") {
-					t.Fatalf("got rip %#x, want the faulting instruction at %#x", e.c.RIP, e.base)
+				if e.c.RIP != e.base+tc.at {
+					t.Fatalf("got rip %#x, want %#x", e.c.RIP, e.base+tc.at)
 				}
 				return
 			}
