@@ -22,6 +22,8 @@ import (
 //     a length of 1; they are NOPs of length 4. RDSSPD/RDSSPQ (F3 [REX.W]
 //     0F 1E /1 with a register operand) are NOPs too while shadow stacks are
 //     off, which they always are for a user process here.
+//   - ADCX/ADOX, RDSEED, RDPID, SALC, the hint NOPs, VEX after segment
+//     and address-size prefixes, and EVEX (refused): decode_ext.go.
 //   - A LOCK prefix x86asm marks invalid (an instruction that does not take
 //     it, or a destination that is not memory) is #UD: a DecodeError.
 //   - An instruction longer than 15 bytes (redundant prefixes count) is
