@@ -152,6 +152,11 @@ func intExtDiffCases(host map[string]bool) []diffCase {
 		add("verr"+name, 2, seq(mov, []byte{0x0f, 0x00, 0xe1}), 0, false)
 		add("verw"+name, 2, seq(mov, []byte{0x0f, 0x00, 0xe9}), 0, false)
 	}
+	// ret imm16 in 64-bit code: mov rcx, rsp; push 7; push 9; call f;
+	// jmp done; f: mov rax, [rsp]; ret 16; done: xor eax, eax;
+	// sub rcx, rsp (0 when the stack is balanced)
+	add("ret-imm16", 8, []byte{0x48, 0x89, 0xe1, 0x6a, 0x07, 0x6a, 0x09, 0xe8, 0x02, 0, 0, 0, 0xeb, 0x07,
+		0x48, 0x8b, 0x04, 0x24, 0xc2, 0x10, 0x00, 0x31, 0xc0, 0x48, 0x29, 0xe1}, 0, true)
 	// Hint NOPs and prefetches the host runs as no-ops.
 	add("hint-nop-19", 4, []byte{0x0f, 0x19, 0x44, 0x8b, 0x10}, 0, false)
 	add("hint-nop-1a", 4, []byte{0xf3, 0x0f, 0x1a, 0xc1}, 0, false)
