@@ -165,6 +165,13 @@ func intExtDiffCases(host map[string]bool) []diffCase {
 	add("hint-nop-1f-7", 4, []byte{0x0f, 0x1f, 0x3b}, 0, false)
 	add("prefetch-18-4", 4, []byte{0x0f, 0x18, 0x23}, 0, false)
 	add("prefetch-0d-0", 4, []byte{0x0f, 0x0d, 0x03}, 0, false)
+	add("clflush", 4, []byte{0x0f, 0xae, 0x3b}, 0, false)
+	if host["clflushopt"] {
+		add("clflushopt", 4, []byte{0x66, 0x0f, 0xae, 0x3b}, 0, false)
+	}
+	if host["clwb"] {
+		add("clwb", 4, []byte{0x66, 0x0f, 0xae, 0x33}, 0, false)
+	}
 	// iretq to 0x33:rip with the same rsp, ss and flags (rcx, which
 	// holds an address that differs between the runs, is cleared).
 	add("iretq", 8, []byte{0x48, 0x89, 0xe0, 0x6a, 0x2b, 0x50, 0x9c, 0x6a, 0x33, 0x48, 0x8d, 0x0d, 0x03, 0, 0, 0, 0x51, 0x48, 0xcf,

@@ -36,7 +36,9 @@ import (
 //     0F 0D /0, /2../7 (the prefetches x86asm lacks, NOPs to minemu) come
 //     back as errors; they are NOP r/m, decoded as 0F 1F /0 with the same
 //     operand bytes.
-//   - SALC (D6) in 32-bit mode is unknown to x86asm.
+//   - SALC (D6) in 32-bit mode is unknown to x86asm, and CLWB (66 0F AE
+//     /6) comes back as XSAVEOPT; CLWB is a NOP here, like CLFLUSHOPT
+//     (66 0F AE /7), which x86asm reads as CLFLUSH, lowered as a NOP.
 //   - EVEX (62 and three payload bytes) is decoded by x86asm, but minemu
 //     does not implement AVX-512 and CPUID does not report it: it is #UD.
 //     In 32-bit mode 62 is BOUND unless ModRM.mod would be 11 (BOUND
@@ -166,6 +168,12 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 		code[i+1] == 0x0d && code[i+2]>>3&7 != 1:
 		// Hint NOPs: decoded as NOP r/m (0F 1F /0), which has the same
 		// operand bytes.
+		proxy := append([]byte(nil), code...)
+		proxy[i+1], proxy[i+2] = 0x1f, code[i+2]&^0x38
+		return decodeProxy(code, proxy, pc, mode, x86asm.NOP, 0)
+	case p.op66 && !p.rep && !p.repn && code[i+1] == 0xae && code[i+2]>>3&7 == 6 && code[i+2]>>6 != 3:
+		// CLWB (66 0F AE /6, memory), which x86asm reads as XSAVEOPT:
+		// a write-back hint, a NOP to minemu.
 		proxy := append([]byte(nil), code...)
 		proxy[i+1], proxy[i+2] = 0x1f, code[i+2]&^0x38
 		return decodeProxy(code, proxy, pc, mode, x86asm.NOP, 0)

@@ -40,6 +40,7 @@ func TestDecodeExt(t *testing.T) {
 		{"evex64", mm.Mode64, []byte{0x62, 0xf1, 0xfd, 0x48, 0x58, 0xc1}, 0, 0, 0},
 		{"evex64-mem-form", mm.Mode64, []byte{0x62, 0x71, 0x7c, 0x48, 0x10, 0x00}, 0, 0, 0},
 		{"evex32", mm.Mode32, []byte{0x62, 0xf1, 0xfd, 0x48, 0x58, 0xc1}, 0, 0, 0},
+		{"clwb", mm.Mode64, []byte{0x66, 0x0f, 0xae, 0x34, 0x24}, x86asm.NOP, 5, 16},
 		{"salc", mm.Mode32, []byte{0xd6}, InstSalc, 1, 32},
 		{"salc64", mm.Mode64, []byte{0xd6}, 0, 0, 0},
 		{"bound32", mm.Mode32, []byte{0x62, 0x03}, x86asm.BOUND, 2, 32},
