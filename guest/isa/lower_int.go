@@ -7,10 +7,12 @@ import (
 )
 
 // Lowering of the integer instructions beyond the base set: BMI1 and
-// BMI2 (VEX-encoded, general registers only), ADX, RDSEED and RDPID (the
-// last three decoded by decode_ext.go), far transfers, segment register
-// pushes, pops and far-pointer loads, arpl, and the instructions UMIP
-// protects (smsw, sldt, str, sgdt, sidt), which Linux emulates.
+// BMI2 (VEX-encoded, general registers only); ADX, RDSEED and RDPID
+// (decoded by decode_ext.go); far jmp, call, ret and iret; segment
+// register pushes, pops and far-pointer loads; lar, lsl, verr, verw;
+// rd/wr fs/gs base; the i386-only arpl, pusha, popa, BCD adjusts and
+// salc; the instructions UMIP protects (smsw, sldt, str, sgdt, sidt),
+// which Linux emulates; and clflush, int1 and invpcid.
 //
 // BMI operands are normalised so that an engine reads them the same way
 // for every sub-operation: Dst the destination register (for mulx the
