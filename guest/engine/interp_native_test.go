@@ -481,6 +481,7 @@ func randValue(rng *rand.Rand) uint64 {
 func TestDifferentialNative(t *testing.T) {
 	host := hostFeatures()
 	cases := append(append(append(diffCases(host), vecDiffCases(host)...), cryptoDiffCases(host)...), hotDiffCases()...)
+	cases = append(cases, intExtDiffCases(host)...)
 	state, code := nativeBuffers(t)
 	scratch := state + nsScratch
 	const iters = 400

@@ -111,7 +111,7 @@ func TestFaults(t *testing.T) {
 		{"jmp-unmapped", mm.Mode64, []byte{0xff, 0xe0}, map[cpu.Reg]uint64{cpu.RAX: h}, 139, []string{"SIGSEGV at address $HOLE", "instruction fetch"}},
 		{"ud2", mm.Mode64, []byte{0x90, 0x0f, 0x0b}, nil, 132, []string{"SIGILL", "ud2"}},
 		{"invalid-opcode", mm.Mode64, []byte{0x90, 0x06, 0xcc}, nil, 132, []string{"SIGILL", "bytes 06 cc"}},
-		{"invalid-opcode", mm.Mode32, []byte{0xd6, 0xcc}, nil, 132, []string{"SIGILL", "bytes d6"}},
+		{"invalid-opcode", mm.Mode32, []byte{0x0f, 0x04, 0xcc}, nil, 132, []string{"SIGILL", "bytes 0f 04"}}, // (d6 is salc)
 		{"avx512-unsupported", mm.Mode64, []byte{0x62, 0xf1, 0x7c, 0x48, 0x58, 0xc1}, nil, 132, []string{"SIGILL", "unsupported instruction", "62 f1 7c 48 58 c1"}},
 		{"sse-misaligned", mm.Mode64, []byte{0x66, 0x0f, 0x6f, 0x03, 0xcc}, map[cpu.Reg]uint64{cpu.RBX: 0x1008}, 139, []string{"SIGSEGV", "misaligned"}},
 		{"div-zero", mm.Mode64, []byte{0x48, 0xf7, 0xf1, 0xcc}, nil, 136, []string{"SIGFPE", "divide error"}},

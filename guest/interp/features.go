@@ -17,9 +17,10 @@ func Features(mode64 bool) cpuid.Features {
 	f := cpuid.FPU | cpuid.TSC | cpuid.CX8 | cpuid.CMOV | cpuid.MMX | cpuid.POPCNT | cpuid.LAHF | cpuid.LZCNT |
 		cpuid.FXSR | cpuid.SSE | cpuid.SSE2 | cpuid.SSE3 | cpuid.SSSE3 | cpuid.SSE41 | cpuid.SSE42 |
 		cpuid.AES | cpuid.PCLMULQDQ | cpuid.SHA | cpuid.RDRAND | cpuid.RDTSCP | cpuid.MOVBE |
-		cpuid.XSAVE | cpuid.XSAVEOPT | cpuid.XSAVEC | cpuid.XGETBV1 | cpuid.AVX | cpuid.AVX2 | cpuid.FMA | cpuid.F16C
+		cpuid.XSAVE | cpuid.XSAVEOPT | cpuid.XSAVEC | cpuid.XGETBV1 | cpuid.AVX | cpuid.AVX2 | cpuid.FMA | cpuid.F16C |
+		cpuid.BMI1 | cpuid.BMI2 | cpuid.ADX | cpuid.RDSEED | cpuid.RDPID
 	if mode64 {
-		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM
+		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM | cpuid.FSGSBASE
 	}
 	return f
 }

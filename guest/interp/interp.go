@@ -2,10 +2,12 @@
 // of the shared code cache's blocks through one dense switch over their
 // opcode and implements the instruction semantics (interp.go: the general
 // integer set; alu.go: multiplies, divides, shifts, rotates, bit scans;
-// string.go; sse.go and sse_float.go: the SSE subset; vec.go: the vector
-// instructions of guest/isa/vec; vex.go: the VEX-encoded AVX, AVX2, FMA3
-// and F16C instructions; xsave.go: XSAVE, XRSTOR and XGETBV; x87.go: the
-// x87 subset with exact 80-bit arithmetic) and guest memory access
+// int_ext.go: BMI, ADX, far transfers, segment loads, the UMIP and
+// i386-only instructions; string.go; sse.go and sse_float.go: the SSE
+// subset; vec.go: the vector instructions of guest/isa/vec; vex.go: the
+// VEX-encoded AVX, AVX2, FMA3 and F16C instructions; xsave.go: XSAVE,
+// XRSTOR and XGETBV; x87.go: the x87 subset with exact 80-bit arithmetic)
+// and guest memory access
 // (mem_unsafe.go). It registers itself with package engine as "interp"
 // and returns to the engine's run loop for everything that is not an
 // instruction's own work.
@@ -882,6 +884,18 @@ func (m *machine) run() engine.Reason {
 				if f := m.vexOp(c, o); f != 0 {
 					return m.fault(o, i, f)
 				}
+			case isa.OpBmi, isa.OpAdx, isa.OpRdpid, isa.OpArpl, isa.OpUmip, isa.OpPushSeg, isa.OpPopSeg, isa.OpLoadFar,
+				isa.OpPusha, isa.OpPopa, isa.OpBcd, isa.OpSegInfo, isa.OpFsBase:
+				if f := m.intExt(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
+			case isa.OpFar:
+				t, f := m.far(c, o)
+				if f != 0 {
+					return m.fault(o, i, f)
+				}
+				pc = t
+				break run
 			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,
 				isa.OpSseScalarMov, isa.OpMovmskF, isa.OpShufF, isa.OpMovHLF:
 				if !m.sse(c, o) {
@@ -1278,7 +1292,7 @@ func (m *machine) loadSeg(c *cpu.CPU, seg uint8, sel uint16) engine.Fault {
 		if seg == cs {
 			return engine.FaultInvalid
 		}
-		return 0 // flat data segments: selectors do not matter
+		return m.flatSegment(seg, sel) // flat data segments (int_ext.go)
 	}
 	var base uint64
 	if sel>>2 != 0 {
@@ -1309,6 +1323,10 @@ func (m *machine) segSelector(c *cpu.CPU, seg uint8) uint64 {
 		return uint64(c.FS)
 	case 5:
 		return uint64(c.GS)
+	case 0, 3: // ES, DS: null in a 64-bit process
+		if m.mode == mm.Mode64 {
+			return 0
+		}
 	}
 	return 0x2b
 }

@@ -517,22 +517,22 @@ func isSegReg(a x86asm.Arg) bool {
 	return ok && r >= x86asm.ES && r <= x86asm.GS
 }
 
-// lowerPush: push r/m/imm (not segment registers).
+// lowerPush: push r/m/imm; segment registers in lower_int.go.
 func lowerPush(l *lowerer, o *Op, e *lowering) error {
 	o.Code, o.Size = OpPush, l.stackSize()
 	if isSegReg(l.inst.Args[0]) {
-		return unsupported(l.inst)
+		return lowerPushSeg(l, o)
 	}
 	var err error
 	o.Src, _, err = l.arg(o, 0)
 	return err
 }
 
-// lowerPop: pop r/m (not segment registers).
+// lowerPop: pop r/m; segment registers in lower_int.go.
 func lowerPop(l *lowerer, o *Op, e *lowering) error {
 	o.Code, o.Size = OpPop, l.stackSize()
 	if isSegReg(l.inst.Args[0]) {
-		return unsupported(l.inst)
+		return lowerPopSeg(l, o)
 	}
 	var err error
 	o.Dst, _, err = l.arg(o, 0)
@@ -684,13 +684,14 @@ func lowerAam(l *lowerer, o *Op, e *lowering) error {
 	return nil
 }
 
-// lowerInt: int3, the i386 system call int 0x80, and any other vector.
+// lowerInt: int3, the i386 system call int 0x80 (from 64-bit code too,
+// which Linux serves with the i386 table), and any other vector.
 func lowerInt(l *lowerer, o *Op, e *lowering) error {
 	imm, _ := l.inst.Args[0].(x86asm.Imm)
 	switch {
 	case imm == 3:
 		o.Code = OpInt3
-	case imm == 0x80 && l.mode == mm.Mode32:
+	case imm == 0x80:
 		o.Code = OpInt80
 	default:
 		o.Code = OpInt

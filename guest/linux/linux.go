@@ -102,6 +102,7 @@ package linux
 import (
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/linux/fdband"
+	"github.com/minemu/minemu/guest/linux/ldt"
 
 	"bytes"
 	"fmt"
@@ -166,6 +167,9 @@ type Process struct {
 
 	// main is the thread NewProcess creates (tid == pid). Fixed.
 	main *Thread
+
+	// ldt is the local descriptor table modify_ldt writes (syscall_ldt.go).
+	ldt ldt.Table
 
 	// threadsMu guards threads.
 	threadsMu sync.Mutex
@@ -374,9 +378,9 @@ func (t *Thread) Syscall(c *cpu.CPU, abi cpu.ABI) *cpu.Exit {
 	if k.strace != nil && !exits {
 		k.straceLine(s, e, r, false)
 	}
-	if abi == cpu.ABIi386 {
+	if abi == cpu.ABIi386 && k.mode == mm.Mode32 {
 		c.Regs[cpu.RAX] = uint64(uint32(r))
-	} else {
+	} else { // int 0x80 from 64-bit code gets the result sign-extended, as from the kernel
 		c.Regs[cpu.RAX] = uint64(r)
 	}
 	return s.exit
