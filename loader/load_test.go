@@ -127,12 +127,65 @@ func checkImage(t *testing.T, f *File, l *Loaded) {
 			t.Logf("static PIE placed at %#x instead of %#x (base taken)", l.Base+lo, wantBase)
 		}
 	}
-	if l.Entry != f.Entry+l.Base || l.RIP != l.Entry {
-		t.Fatalf("entry %#x rip %#x, want %#x", l.Entry, l.RIP, f.Entry+l.Base)
+	wantRIP := l.Entry
+	if f.Interp != "" {
+		checkInterp(t, f, l)
+		wantRIP = l.Interpreter.Entry
+	} else if l.Interpreter != nil {
+		t.Fatalf("static executable loaded with interpreter %s", l.Interpreter.Path)
+	}
+	if l.Entry != f.Entry+l.Base || l.RIP != wantRIP {
+		t.Fatalf("entry %#x rip %#x, want %#x and %#x", l.Entry, l.RIP, f.Entry+l.Base, wantRIP)
 	}
 	if l.BrkStart != uint64(l.Span.End) {
 		t.Fatalf("brk start %#x, want the end of the image %#x", l.BrkStart, l.Span.End)
 	}
+	checkSegments(t, raw, l.Segments)
+}
+
+// checkInterp compares the interpreter Load mapped for f with its file:
+// placed where the space puts a mapping without a hint (in Mode32 below
+// the mmap base, above the program), relocated by its own bias, its
+// segments the file's bytes.
+func checkInterp(t *testing.T, f *File, l *Loaded) {
+	t.Helper()
+	in := l.Interpreter
+	if in == nil {
+		t.Fatalf("PT_INTERP %s: no interpreter loaded", f.Interp)
+	}
+	if in.Path != f.Interp || l.Interp != f.Interp {
+		t.Fatalf("interpreter %s (program's Interp %q), want %s", in.Path, l.Interp, f.Interp)
+	}
+	fi, err := Inspect(in.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Type != ETDyn || fi.Interp != "" || fi.Mode != f.Mode {
+		t.Fatalf("interpreter %s: type %d interp %q mode %v", in.Path, fi.Type, fi.Interp, fi.Mode)
+	}
+	lo, _ := fi.Span()
+	if in.Base+lo != uint64(in.Span.Start) || in.Entry != fi.Entry+in.Base {
+		t.Fatalf("interpreter at %v base %#x entry %#x, file's first page %#x entry %#x", in.Span, in.Base, in.Entry, lo, fi.Entry)
+	}
+	if in.Span.Overlaps(l.Span) || in.Span.Overlaps(l.Stack) {
+		t.Fatalf("interpreter %v overlaps the image %v or the stack %v", in.Span, l.Span, l.Stack)
+	}
+	if f.Mode == mm.Mode32 && (in.Span.End > StackTop32-128<<20 || in.Span.Start < l.Span.End) {
+		t.Fatalf("i386 interpreter at %v, want top-down below the mmap base %#x", in.Span, StackTop32-128<<20)
+	}
+	raw, err := os.ReadFile(in.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSegments(t, raw, in.Segments)
+}
+
+// checkSegments compares mapped segments with the file's bytes raw: file
+// bytes, zeroed bss, protections as the kernel reports them, unmapped
+// gaps.
+func checkSegments(t *testing.T, raw []byte, segs []Segment) {
+	t.Helper()
+	l := struct{ Segments []Segment }{segs}
 	if len(l.Segments) == 0 {
 		t.Fatal("no segments")
 	}
@@ -291,10 +344,14 @@ func checkStack(t *testing.T, l *Loaded, argv, envp []string) {
 		t.Fatalf("auxv at %#x, Loaded says %#x", a, l.AuxvAddr)
 	}
 	wantKeys := []uint64{AtHwcap, AtPagesz, AtClktck, AtPhdr, AtPhent, AtPhnum, AtBase, AtFlags, AtEntry,
-		AtUID, AtEUID, AtGID, AtEGID, AtSecure, AtRandom, AtExecfn, AtPlatform, AtNull}
+		AtUID, AtEUID, AtGID, AtEGID, AtSecure, AtRandom, AtHwcap2, AtExecfn, AtPlatform, AtNull}
+	var atBase uint64
+	if l.Interpreter != nil {
+		atBase = l.Interpreter.Base
+	}
 	wantVals := map[uint64]uint64{
 		AtHwcap: DefaultHWCap, AtPagesz: 4096, AtClktck: 100, AtPhdr: l.Phdr, AtPhent: l.PhEnt,
-		AtPhnum: l.PhNum, AtBase: 0, AtFlags: 0, AtEntry: l.Entry,
+		AtPhnum: l.PhNum, AtBase: atBase, AtFlags: 0, AtEntry: l.Entry, AtHwcap2: 0,
 		AtUID: uint64(unix.Getuid()), AtEUID: uint64(unix.Geteuid()), AtGID: uint64(unix.Getgid()),
 		AtEGID: uint64(unix.Getegid()), AtSecure: 0, AtRandom: l.Random, AtExecfn: l.ExecFn,
 		AtPlatform: l.Platform, AtNull: 0,

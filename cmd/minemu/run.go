@@ -43,6 +43,9 @@ func runGuest(args []string, stdout, stderr io.Writer, band *linux.FDBand) int {
 		"bound the decoded-block cache (ops and metadata) to `MIB` mebibytes; the oldest blocks are evicted")
 	cpuLevel := fs.String("cpu", "", "model the x86-64 `LEVEL` x86-64, x86-64-v2 or x86-64-v3 (default: the highest one implemented; see minemu info --cpu)")
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
+	// Dynamically linked guests: where the interpreter and the guest's
+	// absolute paths are looked up first (qemu's -L and QEMU_LD_PREFIX).
+	sysroot := fs.String("sysroot", os.Getenv("MINEMU_SYSROOT"), "look up the guest's interpreter and the absolute paths it opens under `DIR` first (default $MINEMU_SYSROOT)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: minemu run [flags] GUEST [ARGS...]\n\nRuns GUEST (an i386 or x86-64 Linux ELF executable) with ARGS and the caller's\nenvironment; the exit status is the guest's.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -89,7 +92,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *linux.FDBand) int {
 	for _, n := range band.Notes() {
 		log.Info().Msg("descriptor band: " + n)
 	}
-	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level}, log)
+	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level, sysroot: *sysroot}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -192,6 +195,7 @@ type sessionOptions struct {
 	band       *linux.FDBand // minemu's descriptor band (linux.PrepareHost)
 	engine     string        // the engine's name; "": engine.DefaultEngine
 	cpu        cpuid.Level   // --cpu; 0: interp.DefaultLevel
+	sysroot    string        // --sysroot; "": none
 }
 
 // newSession builds the address space, heaps, kernel and machine for the
@@ -232,7 +236,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band}); err != nil {
+	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band, Sysroot: opt.sysroot}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
@@ -249,7 +253,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		return s, err
 	}
 	s.thunks.SetCaller(s.proc)
-	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode, HWCap: model.HWCAP()})
+	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode, HWCap: model.HWCAP(), Sysroot: opt.sysroot})
 	if err != nil {
 		return s, err
 	}
@@ -257,6 +261,11 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	s.thunks.Lib.AddNotHeap("stack", l.Stack)
 	for _, seg := range l.Segments {
 		s.thunks.Lib.AddNotHeap("image", seg.Pages)
+	}
+	if l.Interpreter != nil {
+		for _, seg := range l.Interpreter.Segments {
+			s.thunks.Lib.AddNotHeap("interpreter", seg.Pages)
+		}
 	}
 	s.base = l.Base
 	s.cpu = cpu.NewCPU(s.mode)
