@@ -180,6 +180,10 @@ type Loaded struct {
 	Argc                     int
 	Argv, Envp, AuxvAddr     uint64
 	ExecFn, Random, Platform uint64
+	// ArgStart and ArgEnd bound the argv strings, EnvStart and EnvEnd the
+	// envp strings that follow them (the kernel's mm->arg_start, arg_end,
+	// env_start, env_end: what /proc/self/cmdline and environ read).
+	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
 }
 
 // open opens and parses path without mapping anything. The caller closes
@@ -639,6 +643,12 @@ func buildStack(space Space, img, interp *Image, f *File, argv, envp []string, o
 	for i := len(argv) - 1; i >= 0; i-- {
 		argAddr[i] = w.pushString(argv[i])
 	}
+	l.ArgStart, l.EnvEnd = w.p, l.ExecFn
+	l.ArgEnd = l.ExecFn
+	if len(envp) > 0 {
+		l.ArgEnd = envAddr[0]
+	}
+	l.EnvStart = l.ArgEnd
 	w.p &^= 15
 	l.Platform = w.pushString(platform)
 	var rnd [16]byte

@@ -330,6 +330,10 @@ func checkStack(t *testing.T, l *Loaded, argv, envp []string) {
 		}
 	}
 	last := strs[len(strs)-1] + uint64(len(all[len(all)-1])) + 1
+	if len(argv) > 0 && len(envp) > 0 && (l.ArgStart != strs[0] || l.ArgEnd != strs[len(argv)] || l.EnvStart != l.ArgEnd || l.EnvEnd != last) {
+		t.Fatalf("arg area [%#x, %#x) env area [%#x, %#x), want [%#x, %#x) [%#x, %#x)", l.ArgStart, l.ArgEnd, l.EnvStart, l.EnvEnd,
+			strs[0], strs[len(argv)], strs[len(argv)], last)
+	}
 	if last != l.ExecFn {
 		t.Fatalf("execfn at %#x, want right after the strings at %#x", l.ExecFn, last)
 	}

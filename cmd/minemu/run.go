@@ -268,6 +268,15 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 			s.thunks.Lib.AddNotHeap("interpreter", seg.Pages)
 		}
 	}
+	// /proc/self as the guest expects it: its cmdline, auxv and comm.
+	auxv := make([]uint64, 0, 2*len(l.Auxv))
+	for _, a := range l.Auxv {
+		auxv = append(auxv, a.Key, a.Val)
+	}
+	s.kernel.SetExecImage(linux.ExecImage{ArgStart: l.ArgStart, ArgEnd: l.ArgEnd, EnvStart: l.EnvStart, EnvEnd: l.EnvEnd, Auxv: auxv})
+	if err := linux.SetHostComm(linux.CommOf(path)); err != nil {
+		log.Info().Err(err).Msg("naming minemu's threads after the guest")
+	}
 	s.base = l.Base
 	s.cpu = cpu.NewCPU(s.mode)
 	s.cpu.RIP = l.RIP

@@ -171,6 +171,10 @@ type Process struct {
 	// sysroot is ProcessConfig.Sysroot made absolute ("" for none).
 	// Fixed at creation.
 	sysroot string
+	// execMu guards exec, the program the guest runs as procfs shows it
+	// (procself.go); SetExecImage sets it before the guest starts.
+	execMu sync.Mutex
+	exec   ExecImage
 
 	// main is the thread NewProcess creates (tid == pid). Fixed.
 	main *Thread
