@@ -105,6 +105,7 @@ var disabled = map[string]string{
 	"dynproc-glibc-x86_64":         isaLevel,
 	"dyndlopen-glibc-x86_64":       isaLevel,
 	"dynwrap-glibc-x86_64":         isaLevel,
+	"dynneeded-glibc-x86_64":       isaLevel,
 }
 
 const isaLevel = "x86-64 glibc ld.so: CPU ISA level (CPUID without FPU/MMX)"

@@ -43,3 +43,11 @@ BINS += bin/libc-dyn-glibc-i386 bin/libc-dyn-glibc-x86_64 bin/libc-dyn-musl-x86_
 	bin/dynproc-glibc-i386 bin/dynproc-glibc-x86_64 \
 	bin/libdynlib-i386.so bin/libdynlib-x86_64.so bin/dyndlopen-glibc-i386 bin/dyndlopen-glibc-x86_64 \
 	bin/libdynpreload-i386.so bin/libdynpreload-x86_64.so bin/dynwrap-glibc-i386 bin/dynwrap-glibc-x86_64
+
+# dynneeded: DT_NEEDED of the test library (the sysroot test finds it in
+# the sysroot's /lib).
+bin/dynneeded-glibc-i386: src/dynneeded.c bin/libdynlib-i386.so
+	$(CC) -m32 $(DYNFLAGS) -o $@ $< -Lbin -l:libdynlib-i386.so
+bin/dynneeded-glibc-x86_64: src/dynneeded.c bin/libdynlib-x86_64.so
+	$(CC) -m64 $(DYNFLAGS) -o $@ $< -Lbin -l:libdynlib-x86_64.so
+BINS += bin/dynneeded-glibc-i386 bin/dynneeded-glibc-x86_64
