@@ -66,8 +66,9 @@
 // # The interpreter
 //
 // PT_INTERP names the dynamic linker by its absolute path. With
-// Options.Sysroot set, SYSROOT/INTERP serves when it exists (qemu's -L),
-// else INTERP on the host: /lib/ld-linux.so.2 (Debian's libc6-i386) and
+// Options.Sysroot set, SYSROOT/INTERP serves when it exists (qemu's -L;
+// resolved as in a chroot, so the absolute links of unpacked packages
+// stay inside the sysroot: InterpPath), else INTERP on the host: /lib/ld-linux.so.2 (Debian's libc6-i386) and
 // /lib64/ld-linux-x86-64.so.2. The interpreter must be of the program's
 // class. The guest starts at its entry; AT_BASE is its load bias and
 // AT_PHDR, AT_PHENT, AT_PHNUM and AT_ENTRY describe the program, which the

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -295,19 +293,6 @@ func loadDynamic(space Space, f *File, r io.ReaderAt, fi *File, ri io.ReaderAt, 
 	}
 	ok = true
 	return l, nil
-}
-
-// InterpPath is the file that serves the interpreter path interp (a
-// PT_INTERP string): sysroot+interp when sysroot is set and has it, else
-// interp itself, as qemu's -L looks up paths.
-func InterpPath(sysroot, interp string) string {
-	if sysroot != "" && strings.HasPrefix(interp, "/") {
-		p := filepath.Join(sysroot, interp)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return interp
 }
 
 // interpError explains a missing or unusable interpreter: the kernel's
