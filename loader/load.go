@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -241,7 +242,9 @@ func LoadFile(space Space, f *File, r io.ReaderAt, argv, envp []string, opt Opti
 		return nil, errorf(path, "a %s-bit executable cannot run in a %s-bit guest space", f.Mode, opt.Mode)
 	}
 	if f.Interp != "" {
-		ipath := InterpPath(opt.Sysroot, f.Interp)
+		// The kernel opens the C string: up to the first NUL.
+		name, _, _ := strings.Cut(f.Interp, "\x00")
+		ipath := InterpPath(opt.Sysroot, name)
 		fi, fh, err := open(ipath)
 		if err != nil {
 			return nil, interpError(path, f, ipath, opt.Sysroot, err)
