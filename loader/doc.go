@@ -42,9 +42,14 @@
 //     below the mmap base (0xf7ffe000 for an i386 guest). If something is
 //     already at a fixed address, the error names the requested range and
 //     every overlapping mapping from /proc/self/maps.
-//  2. Each segment's p_filesz bytes are copied from the file to p_vaddr;
-//     the rest of the segment, including the tail of the last file page,
-//     is the zero of the fresh anonymous mapping, which is the bss.
+//  2. Each segment's file pages are mapped from the file over the
+//     reservation, MAP_PRIVATE|MAP_FIXED, as the kernel's elf_map does
+//     (so /proc/self/maps names the program and its interpreter, and
+//     their pages are the page cache's until written); when the segment
+//     has bss, the rest of its last file page is zeroed (padzero) and the
+//     pages after it are the reservation's zero. Bytes that do not come
+//     from a file on disk (the fuzzers' buffers) are copied into the
+//     reservation instead.
 //  3. Pages between segments are unmapped, and each segment's pages get
 //     the protection of its p_flags, in program-header order.
 //  4. The program break starts at the page after the program's image
@@ -56,12 +61,14 @@
 //     other mapping unless a top is configured. The stack is never
 //     executable, whatever PT_GNU_STACK says.
 //
-// Anonymous memory plus a copy, rather than file-backed private mappings,
-// keeps the guest independent of the file after Load (it may be replaced
-// or deleted while the guest runs) and handles files whose segments share
-// pages without special cases; the images are small, so the copy is cheap.
-// The same holds for the interpreter; the libraries it maps are the
-// guest's own file-backed mappings.
+// Mapping the file rather than copying it is what the kernel does, and
+// what a dynamically linked guest expects: its ld.so and the program show
+// in /proc/self/maps with their paths and offsets, the data page of the
+// program is not merged into [heap], and a large program starts without
+// reading every byte. The kernel also refuses writes to a running
+// executable (ETXTBSY), which minemu cannot: a program rewritten in place
+// while it runs (not replaced by a rename, as package managers do)
+// changes under the guest, as under qemu.
 //
 // # The interpreter
 //

@@ -405,6 +405,12 @@ func mapImage(space Space, f *File, r io.ReaderAt, base uint64, anywhere bool, u
 		return nil, errorf(path, "image placed at %v, beyond the %s-bit address space", span, f.Mode)
 	}
 
+	// A file on disk is mapped, as the kernel's elf_map does; bytes from
+	// anything else (the fuzzers' buffers) are copied.
+	fd := -1
+	if fh, ok := r.(*os.File); ok {
+		fd = int(fh.Fd())
+	}
 	img := &Image{
 		Path:     path,
 		Mode:     f.Mode,
@@ -427,7 +433,11 @@ func mapImage(space Space, f *File, r io.ReaderAt, base uint64, anywhere bool, u
 		end, _ := mm.Addr(v + p.Memsz).RoundUp()
 		seg := Segment{Vaddr: v, Memsz: p.Memsz, Filesz: p.Filesz, Off: p.Off, Prot: protOf(p.Flags),
 			Pages: mm.AddrRange{Start: start, End: end}}
-		if p.Filesz > 0 {
+		if p.Filesz > 0 && fd >= 0 {
+			if err := mapSegmentFile(space, path, fd, v, p); err != nil {
+				return nil, err
+			}
+		} else if p.Filesz > 0 {
 			if err := readAt(path, r, guestBytes(mm.Addr(v), p.Filesz), p.Off, "segment"); err != nil {
 				return nil, err
 			}
@@ -450,6 +460,26 @@ func mapImage(space Space, f *File, r io.ReaderAt, base uint64, anywhere bool, u
 		}
 	}
 	return img, nil
+}
+
+// mapSegmentFile maps the file pages of segment p, relocated to v, from
+// host descriptor fd: MAP_PRIVATE|MAP_FIXED read-write over the
+// reservation, from the page holding v to the page holding its last file
+// byte. When the segment has bss, the rest of that last page is zeroed
+// (the kernel's padzero); the bss pages beyond it are the reservation's
+// zero. Without bss the page keeps the file's following bytes, as on the
+// kernel.
+func mapSegmentFile(space Space, path string, fd int, v uint64, p Prog) error {
+	start := mm.Addr(v).RoundDown()
+	end, _ := mm.Addr(v + p.Filesz).RoundUp()
+	off := p.Off - (v - uint64(start))
+	if _, err := space.Mmap(start, uint64(end-start), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_FIXED, fd, int64(off)); err != nil {
+		return errorf(path, "mapping the segment's file pages at %v from offset %#x: %v", mm.AddrRange{Start: start, End: end}, off, err)
+	}
+	if p.Memsz > p.Filesz {
+		clear(guestBytes(mm.Addr(v+p.Filesz), uint64(end)-(v+p.Filesz)))
+	}
+	return nil
 }
 
 // placementError explains why want could not be mapped, naming what is

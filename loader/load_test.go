@@ -194,11 +194,26 @@ func checkSegments(t *testing.T, raw []byte, segs []Segment) {
 		if !bytes.Equal(mem[:s.Filesz], raw[s.Off:s.Off+s.Filesz]) {
 			t.Fatalf("segment %d: file bytes differ in memory", i)
 		}
-		// bss, including the tail of the last file page.
+		// bss, including the tail of the last file page; a segment
+		// without bss keeps the file's following bytes there, as on the
+		// kernel (its page is the file's page).
 		tail := guestBytes(mm.Addr(s.Vaddr+s.Filesz), uint64(s.Pages.End)-(s.Vaddr+s.Filesz))
-		if s.Prot&unix.PROT_READ != 0 && bytes.IndexFunc(tail, func(r rune) bool { return r != 0 }) >= 0 {
-			if i == len(l.Segments)-1 || l.Segments[i+1].Pages.Start >= s.Pages.End {
-				t.Fatalf("segment %d: bss / page tail not zero", i)
+		want := make([]byte, len(tail))
+		if s.Memsz == s.Filesz && s.Off+s.Filesz < uint64(len(raw)) {
+			copy(want, raw[s.Off+s.Filesz:])
+		}
+		shared := i+1 < len(l.Segments) && l.Segments[i+1].Pages.Start < s.Pages.End
+		if s.Prot&unix.PROT_READ != 0 && !shared && !bytes.Equal(tail, want) {
+			t.Fatalf("segment %d: the tail of its last page (bss %v) is not %s", i, s.Memsz > s.Filesz,
+				map[bool]string{true: "zero", false: "the file's"}[s.Memsz > s.Filesz])
+		}
+		// The file's pages are mapped from the file.
+		if s.Filesz > 0 {
+			fileEnd, _ := mm.Addr(s.Vaddr + s.Filesz).RoundUp()
+			for _, m := range mapsAt(t, mm.AddrRange{Start: s.Pages.Start, End: fileEnd}) {
+				if m.Path == "" || m.Offset != s.Off+uint64(m.Range.Start)-s.Vaddr {
+					t.Fatalf("segment %d: %v is %q at offset %#x, want the file at its offset", i, m.Range, m.Path, m.Offset)
+				}
 			}
 		}
 		// Protections as the kernel sees them, page by page, except a
