@@ -25,8 +25,10 @@ package linux
 //     bytes at most) before the guest starts, so /proc/self/comm,
 //     /proc/thread-self/comm and the Name line of /proc/self/status and
 //     of stat agree with a native run; threads created later inherit it.
-//     PR_SET_NAME, which changes the calling thread's comm, works on the
-//     guest's own host thread.
+//     PR_SET_NAME changes the calling thread's comm only, and the guest's
+//     host thread need not be the thread group leader whose comm status
+//     shows: a PR_SET_NAME of the main guest thread renames the leader
+//     too (SetHostComm does both).
 //
 // /proc/self/exe is the guest binary (hostPath and readlinkat).
 
