@@ -39,7 +39,7 @@ bin/dynwrap-glibc-i386: src/dynwrap.c
 bin/dynwrap-glibc-x86_64: src/dynwrap.c
 	$(CC) -m64 $(DYNFLAGS) -o $@ $<
 
-BINS += bin/libc-dyn-glibc-i386 bin/libc-dyn-glibc-x86_64 bin/libc-dyn-musl-x86_64 bin/libc-dyn-nopie-glibc-i386 \
+DYN_BINS := bin/libc-dyn-glibc-i386 bin/libc-dyn-glibc-x86_64 bin/libc-dyn-musl-x86_64 bin/libc-dyn-nopie-glibc-i386 \
 	bin/dynproc-glibc-i386 bin/dynproc-glibc-x86_64 \
 	bin/libdynlib-i386.so bin/libdynlib-x86_64.so bin/dyndlopen-glibc-i386 bin/dyndlopen-glibc-x86_64 \
 	bin/libdynpreload-i386.so bin/libdynpreload-x86_64.so bin/dynwrap-glibc-i386 bin/dynwrap-glibc-x86_64
@@ -50,4 +50,8 @@ bin/dynneeded-glibc-i386: src/dynneeded.c bin/libdynlib-i386.so
 	$(CC) -m32 $(DYNFLAGS) -o $@ $< -Lbin -l:libdynlib-i386.so
 bin/dynneeded-glibc-x86_64: src/dynneeded.c bin/libdynlib-x86_64.so
 	$(CC) -m64 $(DYNFLAGS) -o $@ $< -Lbin -l:libdynlib-x86_64.so
-BINS += bin/dynneeded-glibc-i386 bin/dynneeded-glibc-x86_64
+DYN_BINS += bin/dynneeded-glibc-i386 bin/dynneeded-glibc-x86_64
+
+all: $(DYN_BINS)
+golden: $(DYN_BINS)
+BINS += $(DYN_BINS)
