@@ -1,7 +1,7 @@
 package linux
 
-// The program's own /proc files: cmdline, auxv and comm as the guest
-// expects them.
+// The program's own /proc files: cmdline, environ, auxv and comm as the
+// guest expects them.
 //
 // minemu's process is the guest's, so the kernel answers /proc/self with
 // minemu's: cmdline would read "minemu run ... GUEST ARGS", auxv would be
@@ -9,7 +9,7 @@ package linux
 // would say "minemu". The guest sees instead what the kernel records at
 // execve (mm->arg_start and arg_end, mm->saved_auxv, the task's comm):
 //
-//   - cmdline and auxv of a task of this process (judged as the memory
+//   - cmdline, environ and auxv of a task of this process (judged as the memory
 //     files are, procfs.go: a procfs file of that name in a numbered task
 //     directory whose mem reads the probe) are replaced before the open
 //     returns by a memfd with the guest's content, reopened with the
@@ -18,8 +18,9 @@ package linux
 //     opened, as the kernel's get_mm_cmdline reads the process's: the
 //     argv strings, or, when the guest overwrote the NUL that ends them
 //     (setproctitle), up to the first NUL of the argument and environment
-//     area. auxv is the vector the loader wrote, in the guest's words,
-//     AT_NULL last.
+//     area. environ is the environment area as the guest's memory holds
+//     it now (environ_read). auxv is the vector the loader wrote, in the
+//     guest's words, AT_NULL last.
 //   - comm is the host's: SetHostComm gives every thread of minemu the
 //     name the kernel gives a new program (the executable's basename, 15
 //     bytes at most) before the guest starts, so /proc/self/comm,
@@ -67,7 +68,7 @@ func (k *Process) SetExecImage(e ExecImage) {
 }
 
 // selfFileNames are the files of a task directory serveSelf replaces.
-var selfFileNames = map[string]bool{"cmdline": true, "auxv": true}
+var selfFileNames = map[string]bool{"cmdline": true, "environ": true, "auxv": true}
 
 // selfFile reports which of selfFileNames host descriptor fd is for a task
 // of this process ("" for none).
@@ -96,7 +97,7 @@ func (k *Process) selfFile(fd int) string {
 }
 
 // serveSelf replaces guest descriptor fd, opened with flags, by the
-// guest's content when it is the cmdline or auxv of this process; it does
+// guest's content when it is the cmdline, environ or auxv of this process; it does
 // nothing when the file is another one, or when no program was recorded.
 func (k *Process) serveSelf(fd, flags int) unix.Errno {
 	if flags&unix.O_PATH != 0 {
@@ -115,6 +116,8 @@ func (k *Process) serveSelf(fd, flags int) unix.Errno {
 		return 0
 	case "cmdline":
 		out = k.cmdline(e)
+	case "environ":
+		out = k.guestArea(e.EnvStart, e.EnvEnd)
 	case "auxv":
 		out = auxvBytes(e.Auxv, k.mode)
 	}
@@ -147,6 +150,19 @@ func (k *Process) cmdline(e ExecImage) []byte {
 			}
 			b = append(b, env...)
 		}
+	}
+	return b
+}
+
+// guestArea reads guest memory [start, end) for environ, as the kernel's
+// environ_read does: nothing when it cannot be read.
+func (k *Process) guestArea(start, end uint64) []byte {
+	if end <= start || end-start > maxRWCount {
+		return nil
+	}
+	b := make([]byte, end-start)
+	if k.copyIn(start, b) != 0 {
+		return nil
 	}
 	return b
 }

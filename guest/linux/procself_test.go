@@ -62,6 +62,7 @@ func TestProcSelfCmdlineAuxv(t *testing.T) {
 				{"/proc/" + pid + "/cmdline", "./prog\x00one\x00two words\x00"},
 				{"/proc/thread-self/cmdline", "./prog\x00one\x00two words\x00"},
 				{"/proc/self/task/" + tids[len(tids)-1] + "/cmdline", "./prog\x00one\x00two words\x00"},
+				{"/proc/self/environ", "A=1\x00B=2\x00"},
 				{"/proc/self/auxv", string(wantAuxv)},
 				{"/proc/" + pid + "/task/" + pid + "/auxv", string(wantAuxv)},
 			}
