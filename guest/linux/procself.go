@@ -7,11 +7,13 @@ package linux
 // minemu's: cmdline would read "minemu run ... GUEST ARGS", auxv would be
 // the vector the host kernel gave minemu, comm and the Name of status
 // would say "minemu". The guest sees instead what the kernel records at
-// execve (mm->arg_start and arg_end, mm->saved_auxv, the task's comm):
+// execve (mm->arg_start, arg_end, env_start, env_end, mm->saved_auxv,
+// the task's comm):
 //
-//   - cmdline, environ and auxv of a task of this process (judged as the memory
-//     files are, procfs.go: a procfs file of that name in a numbered task
-//     directory whose mem reads the probe) are replaced before the open
+//   - cmdline, environ and auxv of a task of this process (judged as the
+//     memory files are, procfs.go: a procfs file of that name in a
+//     numbered task directory whose mem reads the probe) are replaced
+//     before the open
 //     returns by a memfd with the guest's content, reopened with the
 //     guest's access mode and status flags at the guest's number, like a
 //     maps file. cmdline is read from guest memory when the file is
