@@ -247,7 +247,7 @@ func LoadFile(space Space, f *File, r io.ReaderAt, argv, envp []string, opt Opti
 		ipath := InterpPath(opt.Sysroot, name)
 		fi, fh, err := open(ipath)
 		if err != nil {
-			return nil, interpError(path, f, ipath, opt.Sysroot, err)
+			return nil, interpError(path, f.Mode, name, ipath, opt.Sysroot, err)
 		}
 		defer fh.Close()
 		if fi.Mode != f.Mode {
@@ -302,20 +302,20 @@ func loadDynamic(space Space, f *File, r io.ReaderAt, fi *File, ri io.ReaderAt, 
 // execve gives ENOENT for a missing one, which a shell reports as the
 // program itself not being found; minemu names the interpreter and where
 // to get it.
-func interpError(path string, f *File, ipath, sysroot string, err error) error {
+func interpError(path string, mode mm.Mode, name, ipath, sysroot string, err error) error {
 	var le *Error
 	if errors.As(err, &le) {
 		return errorf(path, "interpreter %s: %s", Printable(ipath), le.Msg)
 	}
 	hint := "install the guest's C library (Debian: libc6-i386 for i386 programs) or give --sysroot DIR"
-	if f.Mode == mm.Mode64 {
+	if mode == mm.Mode64 {
 		hint = "give --sysroot DIR with the guest's C library"
 	}
 	if sysroot != "" {
 		hint = fmt.Sprintf("neither %s nor the host has it", Printable(sysroot))
 	}
 	if errors.Is(err, os.ErrNotExist) {
-		return errorf(path, "interpreter %s not found (%s)", Printable(f.Interp), hint)
+		return errorf(path, "interpreter %s not found (%s)", Printable(name), hint)
 	}
 	return errorf(path, "interpreter %s: %v", Printable(ipath), err)
 }
@@ -336,8 +336,9 @@ func protOf(flags uint32) int {
 }
 
 // mapImage places the image: one anonymous read-write reservation of the
-// whole span, the file bytes copied in (bss stays the zero the kernel gave
-// the fresh mapping), the gaps between segments unmapped, then each
+// whole span, each segment's file pages mapped over it from the file (or
+// its bytes copied in when r is not a file; bss stays the zero the kernel
+// gave the fresh mapping), the gaps between segments unmapped, then each
 // segment's pages set to its protection in program-header order (a page
 // two segments share ends with the later one's, as with the kernel's
 // successive mmaps).
