@@ -575,3 +575,69 @@ func lowImage(t *testing.T) string {
 	}
 	return path
 }
+
+// withInterp returns a copy of the ELF32 file raw whose PT_INTERP names
+// interp: the string appended to the file, the program header pointed at
+// it.
+func withInterp(t *testing.T, raw []byte, interp string) []byte {
+	t.Helper()
+	b := append(append([]byte(nil), raw...), interp+"\x00"...)
+	n := int(binary.LittleEndian.Uint16(b[e32Phnum:]))
+	for i := 0; i < n; i++ {
+		ph := phdr(b, i)
+		if binary.LittleEndian.Uint32(b[ph+p32Type:]) == PTInterp {
+			put32(b, ph+p32Offset, uint32(len(raw)))
+			put32(b, ph+p32Filesz, uint32(len(interp)+1))
+			return b
+		}
+	}
+	t.Fatal("no PT_INTERP to rewrite")
+	return nil
+}
+
+// TestLoadInterpRefusals loads copies of a dynamically linked i386 guest
+// whose PT_INTERP names what cannot serve: each refusal names the
+// interpreter and the problem, and nothing stays mapped.
+func TestLoadInterpRefusals(t *testing.T) {
+	dir := t.TempDir()
+	raw := readGuest(t, "libc-dyn-glibc-i386")
+	notELF := filepath.Join(dir, "script")
+	if err := os.WriteFile(notELF, []byte("#!/bin/sh\n"+strings.Repeat("echo not an ELF file\n", 8)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, interp, sysroot, want string
+	}{
+		{"missing", "/no/such/ld.so", "", "interpreter /no/such/ld.so not found (install"},
+		{"missing-in-sysroot-and-host", "/no/such/ld.so", dir, "interpreter /no/such/ld.so not found (neither"},
+		{"not-elf", notELF, "", "interpreter " + notELF + ": not an ELF file"},
+		{"wrong-class", "/lib64/ld-linux-x86-64.so.2", "", "is a 64-bit ELF, the program a 32-bit one"},
+		{"directory", dir, "", "not a regular file"},
+		{"nul-cut", "/no/such/ld.so\x00/lib/ld-linux.so.2", "", "interpreter /no/such/ld.so not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, "guest-"+tc.name)
+			if err := os.WriteFile(p, withInterp(t, raw, tc.interp), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			space := newSpace(t, mm.Mode32)
+			_, err := Load(space, p, []string{p}, nil, Options{Sysroot: tc.sysroot})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+			if st := space.Stats(); st.GuestBytes != 0 {
+				t.Fatalf("failed Load left %d guest bytes mapped", st.GuestBytes)
+			}
+		})
+	}
+	// The same file with a loader that exists loads.
+	p := filepath.Join(dir, "guest-ok")
+	if err := os.WriteFile(p, withInterp(t, raw, "/lib/ld-linux.so.2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Load(newSpace(t, mm.Mode32), p, []string{p}, nil, Options{})
+	if err != nil || l.Interpreter == nil || l.RIP != l.Interpreter.Entry {
+		t.Fatalf("Load with a rewritten PT_INTERP: %v", err)
+	}
+}
