@@ -55,3 +55,22 @@ DYN_BINS += bin/dynneeded-glibc-i386 bin/dynneeded-glibc-x86_64
 all: $(DYN_BINS)
 golden: $(DYN_BINS)
 BINS += $(DYN_BINS)
+
+# The same through musl's dynamic linker (x86-64; runnable while the
+# glibc x86-64 loader waits for the x87/MMX CPUID bits): libraries built
+# with musl-gcc.
+bin/libdynlib-musl-x86_64.so: src/dynlib.c
+	$(MUSLCC) $(SOFLAGS) -o $@ $<
+bin/dyndlopen-musl-x86_64: src/dyndlopen.c
+	$(MUSLCC) $(DYNFLAGS) -DLIBNAME='"libdynlib-musl-x86_64.so"' -o $@ $<
+bin/libdynpreload-musl-x86_64.so: src/dynpreload.c
+	$(MUSLCC) $(SOFLAGS) -o $@ $<
+bin/dynwrap-musl-x86_64: src/dynwrap.c
+	$(MUSLCC) $(DYNFLAGS) -o $@ $<
+bin/dynproc-musl-x86_64: src/dynproc.c
+	$(MUSLCC) $(DYNFLAGS) -o $@ $<
+DYN_MUSL_BINS := bin/libdynlib-musl-x86_64.so bin/dyndlopen-musl-x86_64 bin/libdynpreload-musl-x86_64.so \
+	bin/dynwrap-musl-x86_64 bin/dynproc-musl-x86_64
+all: $(DYN_MUSL_BINS)
+golden: $(DYN_MUSL_BINS)
+BINS += $(DYN_MUSL_BINS)
