@@ -187,8 +187,12 @@ type Loaded struct {
 
 // open opens and parses path without mapping anything. The caller closes
 // the returned file, whose bytes LoadFile maps.
+//
+// O_NONBLOCK keeps the open of a FIFO (which the kernel refuses to
+// execute, EACCES) from waiting for a writer; the file is then refused as
+// not regular. It changes nothing for a regular file.
 func open(path string) (*File, *os.File, error) {
-	fh, err := os.Open(path)
+	fh, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -605,6 +605,10 @@ func TestLoadInterpRefusals(t *testing.T) {
 	if err := os.WriteFile(notELF, []byte("#!/bin/sh\n"+strings.Repeat("echo not an ELF file\n", 8)), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, interp, sysroot, want string
 	}{
@@ -613,6 +617,7 @@ func TestLoadInterpRefusals(t *testing.T) {
 		{"not-elf", notELF, "", "interpreter " + notELF + ": not an ELF file"},
 		{"wrong-class", "/lib64/ld-linux-x86-64.so.2", "", "is a 64-bit ELF, the program a 32-bit one"},
 		{"directory", dir, "", "not a regular file"},
+		{"fifo", fifo, "", "not a regular file"},
 		{"nul-cut", "/no/such/ld.so\x00/lib/ld-linux.so.2", "", "interpreter /no/such/ld.so not found"},
 	}
 	for _, tc := range tests {
