@@ -36,8 +36,9 @@
 //     mapped anonymous read-write through the guest space with
 //     MAP_FIXED_NOREPLACE at the linked address (ET_EXEC) or at the
 //     kernel's ET_DYN base with randomisation off (DynBase32 = 0x56555000,
-//     DynBase64 = 0x555555554000; if that is taken, wherever the space
-//     puts it). An ET_DYN interpreter goes wherever the space puts a
+//     DynBase64 = 0x555555554000, aligned down to the largest p_align of
+//     its PT_LOADs; if that is taken, wherever the space puts it). An
+//     ET_DYN interpreter goes wherever the space puts a
 //     mapping without a hint, as load_elf_interp's mmap does: top-down
 //     below the mmap base (0xf7ffe000 for an i386 guest). If something is
 //     already at a fixed address, the error names the requested range and

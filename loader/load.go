@@ -378,7 +378,10 @@ func mapImage(space Space, f *File, r io.ReaderAt, base uint64, anywhere bool, u
 	case ETDyn:
 		explicit := base != 0
 		if base == 0 {
-			base = DynBase(f.Mode)
+			// The kernel's ELF_ET_DYN_BASE, aligned down to the largest
+			// p_align of the PT_LOADs (load_elf_binary's
+			// maximum_alignment).
+			base = DynBase(f.Mode) &^ (f.maxAlign() - 1)
 		}
 		var a mm.Addr
 		var err error
@@ -485,6 +488,18 @@ func mapSegmentFile(space Space, path string, fd int, v uint64, p Prog) error {
 		clear(guestBytes(mm.Addr(v+p.Filesz), uint64(end)-(v+p.Filesz)))
 	}
 	return nil
+}
+
+// maxAlign is the largest p_align of f's PT_LOAD segments, at least the
+// page size (Parse refused any that is not a power of two).
+func (f *File) maxAlign() uint64 {
+	a := uint64(mm.PageSize)
+	for _, p := range f.Progs {
+		if p.Type == PTLoad && p.Align > a && p.Align <= 1<<30 {
+			a = p.Align
+		}
+	}
+	return a
 }
 
 // placementError explains why want could not be mapped, naming what is

@@ -646,3 +646,29 @@ func TestLoadInterpRefusals(t *testing.T) {
 		t.Fatalf("Load with a rewritten PT_INTERP: %v", err)
 	}
 }
+
+// TestLoadDynAlign raises the p_align of every PT_LOAD of a PIE to 2 MiB:
+// the image goes to the kernel's base aligned down to it, as
+// load_elf_binary does (0x555555400000 for x86-64).
+func TestLoadDynAlign(t *testing.T) {
+	b := readGuest(t, "libc-dyn-glibc-x86_64")
+	n := int(binary.LittleEndian.Uint16(b[e64Phnum:]))
+	for i := 0; i < n; i++ {
+		ph := phdr(b, i)
+		if binary.LittleEndian.Uint32(b[ph+p64Type:]) == PTLoad {
+			put64(b, ph+p64Align, 2<<20)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "aligned")
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	space := newSpace(t, mm.Mode64)
+	l, err := Load(space, p, []string{p}, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := uint64(DynBase64) &^ (2<<20 - 1); l.Base != want && mapsAt(t, mm.AddrRange{Start: mm.Addr(want), End: mm.Addr(want + 1<<20)}) == nil {
+		t.Fatalf("base %#x, want %#x", l.Base, want)
+	}
+}
