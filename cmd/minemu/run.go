@@ -268,7 +268,8 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 			s.thunks.Lib.AddNotHeap("interpreter", seg.Pages)
 		}
 	}
-	// /proc/self as the guest expects it: its cmdline, auxv and comm.
+	// /proc/self as the guest expects it: its cmdline, environ, auxv and
+	// comm.
 	auxv := make([]uint64, 0, 2*len(l.Auxv))
 	for _, a := range l.Auxv {
 		auxv = append(auxv, a.Key, a.Val)

@@ -179,7 +179,7 @@ func (k *Process) trackOpen(fd, flags int) unix.Errno {
 			unix.Close(fd)
 			return unix.ENOENT
 		}
-		// cmdline and auxv are the guest program's (procself.go).
+		// cmdline, environ and auxv are the guest program's (procself.go).
 		if e := k.serveSelf(fd, flags); e != 0 {
 			unix.Close(fd)
 			return e
