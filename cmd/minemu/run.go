@@ -44,6 +44,9 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 		"bound the decoded-block cache (ops and metadata) to `MIB` mebibytes; the oldest blocks are evicted")
 	cpuLevel := fs.String("cpu", "", "model the x86-64 `LEVEL` x86-64, x86-64-v2 or x86-64-v3 (default: the highest one implemented; see minemu info --cpu)")
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
+	// Dynamically linked guests: where the interpreter and the guest's
+	// absolute paths are looked up first (qemu's -L and QEMU_LD_PREFIX).
+	sysroot := fs.String("sysroot", os.Getenv("MINEMU_SYSROOT"), "look up the guest's interpreter and the absolute paths it opens under `DIR` first (default $MINEMU_SYSROOT)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: minemu run [flags] GUEST [ARGS...]\n\nRuns GUEST (an i386 or x86-64 Linux ELF executable) with ARGS and the caller's\nenvironment; the exit status is the guest's.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -90,7 +93,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 	for _, n := range band.Notes() {
 		log.Info().Msg("descriptor band: " + n)
 	}
-	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level}, log)
+	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level, sysroot: *sysroot}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -193,6 +196,7 @@ type sessionOptions struct {
 	band       *fdband.Band // minemu's descriptor band (fdband.PrepareHost)
 	engine     string       // the engine's name; "": engine.DefaultEngine
 	cpu        cpuid.Level  // --cpu; 0: interp.DefaultLevel
+	sysroot    string       // --sysroot; "": none
 }
 
 // newSession builds the address space, heaps, kernel and machine for the
@@ -233,7 +237,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band}); err != nil {
+	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band, Sysroot: opt.sysroot}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
@@ -250,7 +254,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		return s, err
 	}
 	s.thunks.SetCaller(s.proc)
-	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode, HWCap: model.HWCAP()})
+	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode, HWCap: model.HWCAP(), Sysroot: opt.sysroot})
 	if err != nil {
 		return s, err
 	}
@@ -258,6 +262,21 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	s.thunks.Lib.AddNotHeap("stack", l.Stack)
 	for _, seg := range l.Segments {
 		s.thunks.Lib.AddNotHeap("image", seg.Pages)
+	}
+	if l.Interpreter != nil {
+		for _, seg := range l.Interpreter.Segments {
+			s.thunks.Lib.AddNotHeap("interpreter", seg.Pages)
+		}
+	}
+	// /proc/self as the guest expects it: its cmdline, environ, auxv and
+	// comm.
+	auxv := make([]uint64, 0, 2*len(l.Auxv))
+	for _, a := range l.Auxv {
+		auxv = append(auxv, a.Key, a.Val)
+	}
+	s.kernel.SetExecImage(linux.ExecImage{ArgStart: l.ArgStart, ArgEnd: l.ArgEnd, EnvStart: l.EnvStart, EnvEnd: l.EnvEnd, Auxv: auxv})
+	if err := linux.SetHostComm(linux.CommOf(path)); err != nil {
+		log.Info().Err(err).Msg("naming minemu's threads after the guest")
 	}
 	s.base = l.Base
 	s.cpu = cpu.NewCPU(s.mode)

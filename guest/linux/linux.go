@@ -143,6 +143,10 @@ type ProcessConfig struct {
 	// FDBand is the process's descriptor band (PrepareHost); nil means
 	// NewProcess calls PrepareHost itself.
 	FDBand *fdband.Band
+
+	// Sysroot, when set, is searched first for the absolute paths the
+	// guest opens (sysroot.go).
+	Sysroot string
 }
 
 // Process is the guest process as its Linux kernel sees it. It implements
@@ -164,6 +168,14 @@ type Process struct {
 	// probe is random bytes in minemu's own memory: a task whose memory
 	// gives back the probe at its address is this process (procfs.go).
 	probe *[probeSize]byte
+
+	// sysroot is ProcessConfig.Sysroot made absolute ("" for none).
+	// Fixed at creation.
+	sysroot string
+	// execMu guards exec, the program the guest runs as procfs shows it
+	// (procself.go); SetExecImage sets it before the guest starts.
+	execMu sync.Mutex
+	exec   ExecImage
 
 	// main is the thread NewProcess creates (tid == pid). Fixed.
 	main *Thread
@@ -302,6 +314,14 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		}
 		exe = abs
 	}
+	sysroot := cfg.Sysroot
+	if sysroot != "" {
+		abs, err := filepath.Abs(sysroot)
+		if err != nil {
+			return nil, fmt.Errorf("guest: NewProcess: sysroot: %v", err)
+		}
+		sysroot = abs
+	}
 	band := cfg.FDBand
 	if band == nil {
 		var err error
@@ -322,6 +342,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		pid:     os.Getpid(),
 		band:    band,
 		probe:   probe,
+		sysroot: sysroot,
 		threads: make(map[int]*Thread),
 		procMem: make(map[int]memAccess),
 		enosys:  make(map[enosysKey]uint64),
@@ -614,12 +635,13 @@ func (k *Process) isSelfExe(p string) bool {
 }
 
 // hostPath maps a guest path to the host path that means the same file
-// for the guest (only /proc/self/exe differs).
+// for the guest: /proc/self/exe is the guest binary, and an absolute path
+// is looked up in the sysroot first (sysroot.go).
 func (k *Process) hostPath(p string) string {
 	if k.exePath != "" && k.isSelfExe(p) {
 		return k.exePath
 	}
-	return p
+	return k.sysrootPath(p)
 }
 
 // fd validates a file descriptor argument: minemu's own descriptors do not
