@@ -112,7 +112,7 @@ func TestFaults(t *testing.T) {
 		{"ud2", mm.Mode64, []byte{0x90, 0x0f, 0x0b}, nil, 132, []string{"SIGILL", "ud2"}},
 		{"invalid-opcode", mm.Mode64, []byte{0x90, 0x06, 0xcc}, nil, 132, []string{"SIGILL", "bytes 06 cc"}},
 		{"invalid-opcode", mm.Mode32, []byte{0x0f, 0x04, 0xcc}, nil, 132, []string{"SIGILL", "bytes 0f 04"}}, // (d6 is salc)
-		{"avx512-unsupported", mm.Mode64, []byte{0x62, 0xf1, 0x7c, 0x48, 0x58, 0xc1}, nil, 132, []string{"SIGILL", "unsupported instruction", "62 f1 7c 48 58 c1"}},
+		{"avx512-unsupported", mm.Mode64, []byte{0x62, 0xf1, 0x7c, 0x48, 0x58, 0xc1}, nil, 132, []string{"SIGILL", "62 f1 7c 48 58 c1", "AVX-512 is not implemented"}},
 		{"sse-misaligned", mm.Mode64, []byte{0x66, 0x0f, 0x6f, 0x03, 0xcc}, map[cpu.Reg]uint64{cpu.RBX: 0x1008}, 139, []string{"SIGSEGV", "misaligned"}},
 		{"div-zero", mm.Mode64, []byte{0x48, 0xf7, 0xf1, 0xcc}, nil, 136, []string{"SIGFPE", "divide error"}},
 		{"div-overflow", mm.Mode32, []byte{0xf7, 0xf1, 0xcc}, map[cpu.Reg]uint64{cpu.RDX: 5, cpu.RCX: 5}, 136, []string{"SIGFPE"}},
