@@ -142,6 +142,8 @@ type ProcessConfig struct {
 	// FDBand is the process's descriptor band (PrepareHost); nil means
 	// NewProcess calls PrepareHost itself.
 	FDBand *fdband.Band
+	// Spawn says how fork and execve start a new minemu.
+	Spawn SpawnConfig
 }
 
 // Process is the guest process as its Linux kernel sees it. It implements
@@ -163,6 +165,9 @@ type Process struct {
 	// probe is random bytes in minemu's own memory: a task whose memory
 	// gives back the probe at its address is this process (procfs.go).
 	probe *[probeSize]byte
+
+	// spawn is how fork and execve start a new minemu. Fixed.
+	spawn SpawnConfig
 
 	// main is the thread NewProcess creates (tid == pid). Fixed.
 	main *Thread
@@ -318,6 +323,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		pid:     os.Getpid(),
 		band:    band,
 		probe:   probe,
+		spawn:   cfg.Spawn,
 		threads: make(map[int]*Thread),
 		procMem: make(map[int]memAccess),
 		enosys:  make(map[enosysKey]uint64),
