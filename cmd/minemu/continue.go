@@ -61,7 +61,8 @@ func adoptVfork(r *forkexec.Restored, band *fdband.Band) error {
 	if r == nil || !r.Image.Vfork {
 		return nil
 	}
-	_, err := band.Move(r.Image.VforkFD)
+	fd, err := band.Move(r.Image.VforkFD)
+	r.Image.VforkFD = fd
 	return err
 }
 

@@ -63,7 +63,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 		fmt.Fprintln(stdout, "minemu", version)
 		return 0
 	}
-	if restored != nil {
+	if restored != nil && !restored.Image.Vfork {
 		defer restored.Close()
 	}
 	forked := restored != nil && restored.Image.Kind == forkexec.KindFork
@@ -114,6 +114,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 	defer s.close()
 
 	exit := s.thread.Run()
+	s.kernel.ReleaseVfork()
 	if exit.Signal != 0 {
 		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", guestPath, signalName(exit), exit.Detail, s.where())
 	}
@@ -290,7 +291,9 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		if err := s.kernel.Continue(opt.restored, s.cpu); err != nil {
 			return s, fmt.Errorf("continuing the forked guest: %w", err)
 		}
-		opt.restored.Close()
+		if !img.Vfork {
+			opt.restored.Close() // a vfork child compares its memory with it at the end
+		}
 		s.thread, err = s.proc.NewThread(s.cpu)
 		return s, err
 	}

@@ -168,6 +168,9 @@ type Process struct {
 
 	// spawn is how fork and execve start a new minemu. Fixed.
 	spawn SpawnConfig
+	// vfork is set in a vfork child until it releases its parent
+	// (ReleaseVfork).
+	vfork atomic.Pointer[vforkChild]
 
 	// main is the thread NewProcess creates (tid == pid). Fixed.
 	main *Thread

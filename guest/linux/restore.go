@@ -95,6 +95,14 @@ func (k *Process) Continue(r *forkexec.Restored, c *cpu.CPU) error {
 		c.Regs[cpu.RSP] = img.NewSP
 	}
 	t.clearChildTID = img.ChildClearTID
+	if img.Vfork {
+		k.vfork.Store(&vforkChild{fd: img.VforkFD, img: r})
+	}
+	// The guest's close-on-exec descriptors, which the exec of minemu
+	// would have closed, had the flag cleared; it comes back.
+	for _, fd := range r.Cloexec() {
+		unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
+	}
 	if img.ChildSetTID != 0 {
 		var b [4]byte
 		binary.LittleEndian.PutUint32(b[:], uint32(t.tid))

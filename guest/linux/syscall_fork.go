@@ -11,9 +11,11 @@ package linux
 // host's calls, translated.
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -193,6 +195,7 @@ func (k *Process) fork(s *sysCall, o forkOpts) int64 {
 		return -int64(unix.EMFILE)
 	}
 	keep = append(keep, mfd)
+	img.GuestFDs = k.band.Start()
 	hdr, total, errno := layoutImage(&img)
 	if errno != 0 {
 		return -int64(errno)
@@ -203,7 +206,8 @@ func (k *Process) fork(s *sysCall, o forkOpts) int64 {
 	if n, err := unix.Pwrite(mfd, hdr, 0); err != nil || n != len(hdr) {
 		return -int64(unix.ENOMEM)
 	}
-	sp := forkexec.Spawn{MemFD: mfd, Keep: keep, Path: k.spawn.Exe, Env: os.Environ(), IgnoredSig: k.ignoredSet(), ExitSignal: o.exitSig}
+	sp := forkexec.Spawn{MemFD: mfd, Keep: keep, Path: k.spawn.Exe, Env: os.Environ(), IgnoredSig: k.ignoredSet(), ExitSignal: o.exitSig,
+		GuestFDs: img.GuestFDs, CloexecOff: img.CloexecOff, NotGuest: k.band.Hidden()}
 	for _, a := range img.Areas {
 		if !a.Shared() {
 			sp.Copy = append(sp.Copy, forkexec.CopyRange{Addr: uint64(a.Range.Start), Len: a.Range.Length(), Off: a.Off, Unreadable: a.Prot&unix.PROT_READ == 0})
@@ -229,14 +233,100 @@ func (k *Process) fork(s *sysCall, o forkOpts) int64 {
 			}
 		}
 		keep = slicesDelete(keep, img.VforkFD)
-		var b [1]byte
-		for {
-			if _, err := unix.Read(vforkR, b[:]); err != unix.EINTR {
-				break
-			}
-		}
+		k.vforkWait(vforkR)
 	}
 	return int64(pid)
+}
+
+// vforkWait suspends a vfork's parent until its child execs or exits,
+// writing into the parent's memory the pages the child changed before
+// that (records of an 8-byte address, an 8-byte length and the bytes),
+// which natively the two share.
+func (k *Process) vforkWait(fd int) {
+	r := bufio.NewReader(rawFD(fd))
+	var hdr [16]byte
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			break
+		}
+		addr, n := binary.LittleEndian.Uint64(hdr[:]), binary.LittleEndian.Uint64(hdr[8:])
+		if n > 1<<30 {
+			break
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			break
+		}
+		if _, e := k.checkUser(addr, n, unix.PROT_WRITE); e == 0 {
+			k.copyOut(addr, b)
+		}
+	}
+}
+
+// rawFD reads and writes a descriptor minemu keeps in its band, without
+// an os.File (whose finalizer would close the number behind the band's
+// back), retrying on EINTR.
+type rawFD int
+
+func (fd rawFD) Read(b []byte) (int, error) {
+	for {
+		n, err := unix.Read(int(fd), b)
+		if err == unix.EINTR {
+			continue
+		}
+		if n == 0 && err == nil && len(b) > 0 {
+			return 0, io.EOF
+		}
+		return max(n, 0), err
+	}
+}
+
+func (fd rawFD) Write(b []byte) (int, error) {
+	done := 0
+	for done < len(b) {
+		n, err := unix.Write(int(fd), b[done:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return done, err
+		}
+		done += n
+	}
+	return done, nil
+}
+
+// vforkChild is a vfork child's side of its parent's wait.
+type vforkChild struct {
+	// fd is the band descriptor the parent reads; img the image the
+	// child started from, against which its writes are found.
+	fd  int
+	img *forkexec.Restored
+}
+
+// ReleaseVfork ends a vfork parent's wait, if this process is a vfork
+// child that has not released it yet: the pages the child changed go to
+// the parent, then the descriptor is closed. Called when the guest execs
+// and when it ends.
+func (k *Process) ReleaseVfork() {
+	v := k.vfork.Swap(nil)
+	if v == nil {
+		return
+	}
+	w := bufio.NewWriterSize(rawFD(v.fd), 1<<16)
+	var hdr [16]byte
+	v.img.Changed(func(r mm.AddrRange) bool { return k.space.IsMapped(r, unix.PROT_READ) }, func(addr uint64, b []byte) error {
+		binary.LittleEndian.PutUint64(hdr[:], addr)
+		binary.LittleEndian.PutUint64(hdr[8:], uint64(len(b)))
+		if _, err := w.Write(hdr[:]); err != nil {
+			return err
+		}
+		_, err := w.Write(b)
+		return err
+	})
+	w.Flush()
+	k.band.Release(v.fd)
+	v.img.Close()
 }
 
 // slicesDelete returns s without the element v.
@@ -256,7 +346,8 @@ func slicesDelete(s []int, v int) []int {
 func layoutImage(img *forkexec.Image) ([]byte, int64, unix.Errno) {
 	start := int64(16 * mm.PageSize)
 	for range 8 {
-		total := img.Layout(start)
+		img.CloexecOff = start
+		total := img.Layout(start + roundPage(int64(forkexec.CloexecLen(img.GuestFDs))))
 		hdr, need, err := img.Encode()
 		if err != nil {
 			return nil, 0, unix.ENOMEM
@@ -388,6 +479,7 @@ func sysExecve(k *Process, s *sysCall) int64 {
 	}
 	args := append(append([]string{k.spawn.Exe, "run"}, k.spawn.Args...), "--restore", strconv.Itoa(mfd), "--", prog)
 	args = append(args, progArgs[1:]...)
+	k.ReleaseVfork()
 	err = syscall.Exec(k.spawn.Exe, args, envp)
 	unix.Close(mfd)
 	return errno(err)
@@ -709,3 +801,5 @@ func sysClone(k *Process, s *sysCall) int64 {
 	}
 	return -int64(unix.ENOSYS)
 }
+
+func roundPage(n int64) int64 { return (n + mm.PageSize - 1) &^ (mm.PageSize - 1) }

@@ -33,6 +33,14 @@ type Spawn struct {
 	Path       string
 	Argv, Env  []string
 	IgnoredSig uint64 // signals set to SIG_IGN in the child (bit n-1); every other one to SIG_DFL
+	// GuestFDs and CloexecOff: the child clears close-on-exec on the
+	// descriptors below GuestFDs and writes which they were, one bit
+	// each, into MemFD at CloexecOff.
+	GuestFDs   int
+	CloexecOff int64
+	// NotGuest are descriptors below GuestFDs that are minemu's, left
+	// alone (Fork's own pipe is added).
+	NotGuest []int
 	// ExitSignal is the signal the parent gets when the child ends
 	// (SIGCHLD for fork; clone may name another, or none).
 	ExitSignal int
@@ -57,6 +65,10 @@ type childPlan struct {
 	dfl     kernelSigaction
 	ign     kernelSigaction
 	errw    uintptr // write end of the exec-status pipe
+	nfds    int
+	cloOff  int64
+	cloBits []uint64 // the child's bitmap, built in its copy of this memory
+	skip    []uint64 // bitmap of descriptors below nfds that are not the guest's
 }
 
 // Fork forks the calling process with only raw system calls in the child,
@@ -85,6 +97,13 @@ func Fork(sp *Spawn) (pid int, err error) {
 	plan := &childPlan{
 		memfd: uintptr(sp.MemFD), copies: sp.Copy, keep: sp.Keep, path: path, argv: argv, env: env,
 		ignored: sp.IgnoredSig, ign: kernelSigaction{handler: 1}, errw: uintptr(p[1]),
+		nfds: sp.GuestFDs, cloOff: sp.CloexecOff, cloBits: make([]uint64, (sp.GuestFDs+63)/64),
+		skip: make([]uint64, (sp.GuestFDs+63)/64),
+	}
+	for _, fd := range append([]int{p[0], p[1]}, sp.NotGuest...) {
+		if fd >= 0 && fd < sp.GuestFDs {
+			plan.skip[fd/64] |= 1 << (fd % 64)
+		}
 	}
 	all := ^uint64(0)
 	runtime.LockOSThread()
@@ -187,6 +206,25 @@ func childMain(p *childPlan) {
 				w = n
 			}
 			addr, n, off = addr+w, n-w, off+int64(w)
+		}
+	}
+	for fd := 0; fd < p.nfds; fd++ {
+		if p.skip[fd/64]&(1<<(fd%64)) != 0 {
+			continue
+		}
+		fl, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+		if e != 0 || fl&syscall.FD_CLOEXEC == 0 {
+			continue
+		}
+		if _, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFD, fl&^syscall.FD_CLOEXEC); e != 0 {
+			childFail(p, stepKeep, e)
+		}
+		p.cloBits[fd/64] |= 1 << (fd % 64)
+	}
+	if len(p.cloBits) > 0 {
+		n := uintptr(len(p.cloBits) * 8)
+		if w, _, e := syscall.RawSyscall6(syscall.SYS_PWRITE64, p.memfd, uintptr(unsafe.Pointer(&p.cloBits[0])), n, uintptr(p.cloOff), 0, 0); e != 0 || w != n {
+			childFail(p, stepKeep, e)
 		}
 	}
 	for i := 0; i < len(p.keep); i++ {

@@ -132,6 +132,12 @@ type Image struct {
 	// writes its tid at the first and keeps the second as its
 	// clear_child_tid.
 	ChildSetTID, ChildClearTID uint64
+	// GuestFDs is how many descriptor numbers are the guest's (those
+	// below minemu's band); the child records which of them were
+	// close-on-exec, a bitmap of one bit per number at CloexecOff in the
+	// memfd, since its exec of minemu clears the flag on them (fork only).
+	GuestFDs   int
+	CloexecOff int64
 	// Vfork is set for the child of a vfork: its parent waits until the
 	// child execs or exits, told through the descriptor VforkFD.
 	Vfork   bool
@@ -194,6 +200,10 @@ func Decode(b []byte) (*Image, error) {
 	if img.Mode != mm.Mode32 && img.Mode != mm.Mode64 {
 		return nil, fmt.Errorf("forkexec: image of mode %d", img.Mode)
 	}
+	if img.GuestFDs < 0 || img.GuestFDs > 1<<20 || img.GuestFDs > 0 &&
+		(img.CloexecOff < headerLen || img.CloexecOff+int64(CloexecLen(img.GuestFDs)) > int64(len(b))) {
+		return nil, fmt.Errorf("forkexec: close-on-exec bitmap of %d descriptors at %#x outside the image", img.GuestFDs, img.CloexecOff)
+	}
 	var prev mm.Addr
 	for i, a := range img.Areas {
 		r := a.Range
@@ -225,3 +235,22 @@ func decodeHeader(b []byte) (*Image, error) {
 }
 
 func roundPage(n int64) int64 { return (n + mm.PageSize - 1) &^ (mm.PageSize - 1) }
+
+// CloexecLen is the length of the close-on-exec bitmap for n descriptors.
+func CloexecLen(n int) int { return (n + 63) / 64 * 8 }
+
+// Cloexec returns the descriptors the bitmap in b (the whole image) marks
+// close-on-exec.
+func (img *Image) Cloexec(b []byte) []int {
+	var fds []int
+	if img.GuestFDs == 0 {
+		return nil
+	}
+	bm := b[img.CloexecOff : img.CloexecOff+int64(CloexecLen(img.GuestFDs))]
+	for fd := 0; fd < img.GuestFDs; fd++ {
+		if bm[fd/8]&(1<<(fd%8)) != 0 {
+			fds = append(fds, fd)
+		}
+	}
+	return fds
+}

@@ -224,3 +224,61 @@ func mapAvoiding(fd int, size uint64, avoid []mm.AddrRange) ([]byte, error) {
 	}
 	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(nil), p)), size), nil
 }
+
+// Changed calls yield with every page of the image's private writable
+// areas whose contents now differ from the image (what a vfork child wrote
+// to memory its parent shares natively), merged into runs, for the pages
+// readable says are still there. The slice passed is guest memory, valid
+// only during the call.
+func (r *Restored) Changed(readable func(mm.AddrRange) bool, yield func(addr uint64, b []byte) error) error {
+	if r.data == nil {
+		return nil
+	}
+	for _, a := range r.Image.Areas {
+		if a.Shared() || a.Prot&unix.PROT_WRITE == 0 {
+			continue
+		}
+		n := a.Range.Length()
+		orig := r.data[a.Off : a.Off+int64(n)]
+		runStart := -1
+		flush := func(end uint64) error {
+			if runStart < 0 {
+				return nil
+			}
+			start := uint64(runStart)
+			runStart = -1
+			at := uint64(a.Range.Start) + start
+			return yield(at, unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(nil), uintptr(at))), end-start))
+		}
+		for off := uint64(0); off < n; off += mm.PageSize {
+			pg := mm.AddrRange{Start: a.Range.Start + mm.Addr(off), End: a.Range.Start + mm.Addr(off+mm.PageSize)}
+			if !readable(pg) {
+				if err := flush(off); err != nil {
+					return err
+				}
+				continue
+			}
+			cur := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(nil), uintptr(pg.Start))), mm.PageSize)
+			if string(cur) != string(orig[off:off+mm.PageSize]) {
+				if runStart < 0 {
+					runStart = int(off)
+				}
+			} else if err := flush(off); err != nil {
+				return err
+			}
+		}
+		if err := flush(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Cloexec returns the guest descriptors that were close-on-exec at the
+// fork.
+func (r *Restored) Cloexec() []int {
+	if r.data == nil {
+		return nil
+	}
+	return r.Image.Cloexec(r.data)
+}

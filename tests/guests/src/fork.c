@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,28 @@ static int pipes(void)
 	buf[total] = 0;
 	printf("parent read: %s\n", buf);
 	wait_for(pid, "child");
+	/* Close-on-exec descriptors are the child's until it execs. */
+	int c[2];
+	if (pipe2(c, O_CLOEXEC)) {
+		printf("pipe2 failed\n");
+		return 1;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int fl = fcntl(c[1], F_GETFD);
+		char msg[64];
+		int m = snprintf(msg, sizeof msg, "child's close-on-exec end: flags %d", fl);
+		write(c[1], msg, m);
+		_exit(0);
+	}
+	close(c[1]);
+	total = 0;
+	while ((n = read(c[0], buf + total, sizeof buf - 1 - total)) > 0)
+		total += n;
+	buf[total] = 0;
+	printf("parent read: %s\n", buf);
+	wait_for(pid, "child");
 	return 0;
 }
 
@@ -327,6 +350,29 @@ static int groups(void)
 	return 0;
 }
 
+static int spawns(const char *self)
+{
+	extern char **environ;
+	pid_t pid;
+	char *argv[] = {"spawned", "hello", NULL};
+	int r = posix_spawn(&pid, "/nonexistent/program", NULL, NULL, argv, environ);
+	printf("posix_spawn of a missing program: %s\n", errname(r));
+	fflush(stdout);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	r = posix_spawn(&pid, self, &fa, NULL, argv, environ);
+	printf("posix_spawn with stdout to /dev/null: %s\n", errname(r));
+	fflush(stdout);
+	if (r == 0)
+		wait_for(pid, "spawned");
+	r = posix_spawn(&pid, self, NULL, NULL, argv, environ);
+	if (r == 0)
+		wait_for(pid, "spawned");
+	printf("parent's stdout still its own\n");
+	return 0;
+}
+
 static int many(void)
 {
 	int ok = 0;
@@ -369,6 +415,8 @@ int main(int argc, char **argv)
 		r = vforks();
 	else if (!strcmp(mode, "groups"))
 		r = groups();
+	else if (!strcmp(mode, "spawn"))
+		r = spawns(argv[0]);
 	else if (!strcmp(mode, "many"))
 		r = many();
 	else
