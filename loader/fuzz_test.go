@@ -10,7 +10,10 @@ import (
 
 // fuzzSeeds adds the small committed guests and every malformed case.
 func fuzzSeeds(f *testing.F) {
-	for _, name := range []string{"hello-i386", "hello-x86_64", "hello-pie-x86_64", "exit-i386", "args-x86_64"} {
+	// The dynamic ones name their interpreters in PT_INTERP: FuzzLoad
+	// maps the host's ld.so beside them.
+	for _, name := range []string{"hello-i386", "hello-x86_64", "hello-pie-x86_64", "exit-i386", "args-x86_64",
+		"dynwrap-glibc-i386", "dynwrap-glibc-x86_64", "libc-dyn-nopie-glibc-i386", "libc-dyn-musl-x86_64"} {
 		f.Add(readGuest(f, name))
 	}
 	for _, tc := range malformed {
@@ -77,12 +80,6 @@ func FuzzLoad(f *testing.F) {
 		}
 		defer space.Close()
 		l, err := LoadFile(space, file, bytes.NewReader(data), []string{"fuzz", "x"}, []string{"E=1"}, Options{})
-		if file.Interp != "" {
-			if err == nil {
-				t.Fatalf("loaded a file with PT_INTERP %q", file.Interp)
-			}
-			return
-		}
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -98,6 +95,17 @@ func FuzzLoad(f *testing.F) {
 		}
 		if file.Mode == mm.Mode32 && (l.Span.End > mm.Limit32 || l.Stack.End > mm.Limit32) {
 			t.Fatalf("32-bit image %v or stack %v above 4 GiB", l.Span, l.Stack)
+		}
+		if (file.Interp != "") != (l.Interpreter != nil) {
+			t.Fatalf("PT_INTERP %q, interpreter loaded: %v", file.Interp, l.Interpreter != nil)
+		}
+		if in := l.Interpreter; in != nil {
+			if file.Mode == mm.Mode32 && in.Span.End > mm.Limit32 {
+				t.Fatalf("32-bit interpreter %v above 4 GiB", in.Span)
+			}
+			if in.Span.Overlaps(l.Span) || l.RIP != in.Entry || l.Auxv[6] != (Aux{AtBase, in.Base}) {
+				t.Fatalf("interpreter %v (entry %#x base %#x), image %v, rip %#x, auxv %v", in.Span, in.Entry, in.Base, l.Span, l.RIP, l.Auxv[6])
+			}
 		}
 		for _, s := range l.Segments {
 			if s.Prot&0x1 == 0 || s.Filesz == 0 { // PROT_READ

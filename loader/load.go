@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -74,6 +75,7 @@ const (
 	AtClktck   = 17
 	AtSecure   = 23
 	AtRandom   = 25
+	AtHwcap2   = 26
 	AtExecfn   = 31
 )
 
@@ -100,6 +102,12 @@ type Options struct {
 	HWCap uint64
 	// Random supplies the 16 AT_RANDOM bytes (nil: crypto/rand).
 	Random io.Reader
+	// HWCap2 is AT_HWCAP2 (the kernel's elf_hwcap2: on x86 the bits
+	// RING3MWAIT and FSGSBASE, both 0 for a CPU without them).
+	HWCap2 uint64
+	// Sysroot, when set, is searched first for the PT_INTERP path (the
+	// interpreter DIR/INTERP if it exists, else INTERP itself): qemu's -L.
+	Sysroot string
 }
 
 // Segment is one PT_LOAD as mapped.
@@ -139,7 +147,8 @@ type Image struct {
 	// Segments are the PT_LOAD segments with a nonzero p_memsz, in
 	// ascending address order (Parse guarantees it).
 	Segments []Segment
-	// Interp is always "" for a loaded image (PT_INTERP is refused).
+	// Interp is the PT_INTERP path as the file names it ("" for a static
+	// executable and for an interpreter).
 	Interp string
 }
 
@@ -152,6 +161,11 @@ type Aux struct {
 // guest starts with.
 type Loaded struct {
 	Image
+	// Interpreter is the program interpreter (the dynamic linker) that
+	// PT_INTERP named, mapped beside the image, nil for a static
+	// executable. Its Path is the file opened (under Options.Sysroot when
+	// the sysroot has it); RIP is its entry and AT_BASE its load bias.
+	Interpreter *Image
 	// RIP is the entry point, SP the initial stack pointer (16-byte
 	// aligned, pointing at argc).
 	RIP, SP uint64
@@ -165,12 +179,20 @@ type Loaded struct {
 	Argc                     int
 	Argv, Envp, AuxvAddr     uint64
 	ExecFn, Random, Platform uint64
+	// ArgStart and ArgEnd bound the argv strings, EnvStart and EnvEnd the
+	// envp strings that follow them (the kernel's mm->arg_start, arg_end,
+	// env_start, env_end: what /proc/self/cmdline and environ read).
+	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
 }
 
 // open opens and parses path without mapping anything. The caller closes
 // the returned file, whose bytes LoadFile maps.
+//
+// O_NONBLOCK keeps the open of a FIFO (which the kernel refuses to
+// execute, EACCES) from waiting for a writer; the file is then refused as
+// not regular. It changes nothing for a regular file.
 func open(path string) (*File, *os.File, error) {
-	fh, err := os.Open(path)
+	fh, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -212,14 +234,39 @@ func Load(space Space, path string, argv, envp []string, opt Options) (*Loaded, 
 }
 
 // LoadFile is Load for an already parsed file whose bytes r provides.
+// A file with PT_INTERP is loaded as load_elf_binary loads it: the
+// program first (an ET_DYN one at the kernel's PIE base), then the
+// interpreter wherever the space places a mapping without a hint (the
+// kernel's load_elf_interp: top-down below the mmap base), and the guest
+// starts at the interpreter's entry with AT_BASE its bias and AT_PHDR,
+// AT_PHNUM and AT_ENTRY the program's.
 func LoadFile(space Space, f *File, r io.ReaderAt, argv, envp []string, opt Options) (*Loaded, error) {
 	path := f.Path
-	if f.Interp != "" {
-		return nil, errorf(path, "dynamically linked (interpreter %s): dynamic linking is not supported yet; build the guest with -static", Printable(f.Interp))
-	}
 	if opt.Mode != 0 && opt.Mode != f.Mode {
 		return nil, errorf(path, "a %s-bit executable cannot run in a %s-bit guest space", f.Mode, opt.Mode)
 	}
+	if f.Interp != "" {
+		// The kernel opens the C string: up to the first NUL.
+		name, _, _ := strings.Cut(f.Interp, "\x00")
+		ipath := InterpPath(opt.Sysroot, name)
+		fi, fh, err := open(ipath)
+		if err != nil {
+			return nil, interpError(path, f.Mode, name, ipath, opt.Sysroot, err)
+		}
+		defer fh.Close()
+		if fi.Mode != f.Mode {
+			return nil, errorf(path, "interpreter %s is a %s-bit ELF, the program a %s-bit one", Printable(ipath), fi.Mode, f.Mode)
+		}
+		return loadDynamic(space, f, r, fi, fh, argv, envp, opt)
+	}
+	return loadDynamic(space, f, r, nil, nil, argv, envp, opt)
+}
+
+// loadDynamic maps f (and the interpreter fi whose bytes ri provides,
+// when fi is not nil), sets the program break after f and builds the
+// stack. On failure nothing stays mapped.
+func loadDynamic(space Space, f *File, r io.ReaderAt, fi *File, ri io.ReaderAt, argv, envp []string, opt Options) (*Loaded, error) {
+	path := f.Path
 	var undo []mm.AddrRange
 	ok := false
 	defer func() {
@@ -230,22 +277,51 @@ func LoadFile(space Space, f *File, r io.ReaderAt, argv, envp []string, opt Opti
 		}
 	}()
 
-	img, err := mapImage(space, f, r, opt, &undo)
+	img, err := mapImage(space, f, r, opt.Base, false, &undo)
 	if err != nil {
 		return nil, err
 	}
+	img.Interp = f.Interp
 	if err := space.SetBrkBase(mm.Addr(img.BrkStart)); err != nil {
 		return nil, errorf(path, "setting the program break at %#x: %v", img.BrkStart, err)
 	}
 	if ds, ok := space.(interface{ SetDataSegment(mm.AddrRange) }); ok {
 		ds.SetDataSegment(dataSegment(f, img.Base))
 	}
-	l, err := buildStack(space, img, f, argv, envp, opt, &undo)
+	var iimg *Image
+	if fi != nil {
+		if iimg, err = mapImage(space, fi, ri, 0, true, &undo); err != nil {
+			return nil, err
+		}
+	}
+	l, err := buildStack(space, img, iimg, f, argv, envp, opt, &undo)
 	if err != nil {
 		return nil, err
 	}
 	ok = true
 	return l, nil
+}
+
+// interpError explains a missing or unusable interpreter: the kernel's
+// execve gives ENOENT for a missing one, which a shell reports as the
+// program itself not being found; minemu names the interpreter and where
+// to get it.
+func interpError(path string, mode mm.Mode, name, ipath, sysroot string, err error) error {
+	var le *Error
+	if errors.As(err, &le) {
+		return errorf(path, "interpreter %s: %s", Printable(ipath), le.Msg)
+	}
+	hint := "install the guest's C library (Debian: libc6-i386 for i386 programs) or give --sysroot DIR"
+	if mode == mm.Mode64 {
+		hint = "give --sysroot DIR with the guest's C library"
+	}
+	if sysroot != "" {
+		hint = fmt.Sprintf("neither %s nor the host has it", Printable(sysroot))
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return errorf(path, "interpreter %s not found (%s)", Printable(name), hint)
+	}
+	return errorf(path, "interpreter %s: %v", Printable(ipath), err)
 }
 
 // protOf converts p_flags to PROT_* bits.
@@ -264,12 +340,19 @@ func protOf(flags uint32) int {
 }
 
 // mapImage places the image: one anonymous read-write reservation of the
-// whole span, the file bytes copied in (bss stays the zero the kernel gave
-// the fresh mapping), the gaps between segments unmapped, then each
+// whole span, each segment's file pages mapped over it from the file (or
+// its bytes copied in when r is not a file; bss stays the zero the kernel
+// gave the fresh mapping), the gaps between segments unmapped, then each
 // segment's pages set to its protection in program-header order (a page
 // two segments share ends with the later one's, as with the kernel's
 // successive mmaps).
-func mapImage(space Space, f *File, r io.ReaderAt, opt Options, undo *[]mm.AddrRange) (*Image, error) {
+//
+// An ET_EXEC file goes to its linked address. An ET_DYN one goes to base
+// (0: DynBase32 or DynBase64, falling back to any free place) unless
+// anywhere is set; then, like every ET_DYN interpreter of the kernel's
+// load_elf_interp, it goes wherever the space puts a mapping without a
+// hint.
+func mapImage(space Space, f *File, r io.ReaderAt, base uint64, anywhere bool, undo *[]mm.AddrRange) (*Image, error) {
 	path := f.Path
 	lo, hi := f.Span()
 	length := hi - lo
@@ -293,19 +376,24 @@ func mapImage(space Space, f *File, r io.ReaderAt, opt Options, undo *[]mm.AddrR
 		}
 		at = a
 	case ETDyn:
-		base := opt.Base
+		explicit := base != 0
 		if base == 0 {
-			base = DynBase(f.Mode)
+			// The kernel's ELF_ET_DYN_BASE, aligned down to the largest
+			// p_align of the PT_LOADs (load_elf_binary's
+			// maximum_alignment).
+			base = DynBase(f.Mode) &^ (f.maxAlign() - 1)
 		}
 		var a mm.Addr
 		var err error
-		if want, ok := mm.NewRange(mm.Addr(base), length); ok && base&mm.PageMask == 0 && uint64(want.End) <= f.addrLimit() {
+		if anywhere {
+			err = unix.EEXIST
+		} else if want, ok := mm.NewRange(mm.Addr(base), length); ok && base&mm.PageMask == 0 && uint64(want.End) <= f.addrLimit() {
 			a, err = space.Mmap(want.Start, length, rw, anon|unix.MAP_FIXED_NOREPLACE, -1, 0)
 		} else {
 			err = unix.EINVAL
 		}
 		if err != nil {
-			if opt.Base != 0 {
+			if explicit && !anywhere {
 				want, _ := mm.NewRange(mm.Addr(base), length)
 				return nil, placementError(path, want, err)
 			}
@@ -325,6 +413,12 @@ func mapImage(space Space, f *File, r io.ReaderAt, opt Options, undo *[]mm.AddrR
 		return nil, errorf(path, "image placed at %v, beyond the %s-bit address space", span, f.Mode)
 	}
 
+	// A file on disk is mapped, as the kernel's elf_map does; bytes from
+	// anything else (the fuzzers' buffers) are copied.
+	fd := -1
+	if fh, ok := r.(*os.File); ok {
+		fd = int(fh.Fd())
+	}
 	img := &Image{
 		Path:     path,
 		Mode:     f.Mode,
@@ -347,7 +441,11 @@ func mapImage(space Space, f *File, r io.ReaderAt, opt Options, undo *[]mm.AddrR
 		end, _ := mm.Addr(v + p.Memsz).RoundUp()
 		seg := Segment{Vaddr: v, Memsz: p.Memsz, Filesz: p.Filesz, Off: p.Off, Prot: protOf(p.Flags),
 			Pages: mm.AddrRange{Start: start, End: end}}
-		if p.Filesz > 0 {
+		if p.Filesz > 0 && fd >= 0 {
+			if err := mapSegmentFile(space, path, fd, v, p); err != nil {
+				return nil, err
+			}
+		} else if p.Filesz > 0 {
 			if err := readAt(path, r, guestBytes(mm.Addr(v), p.Filesz), p.Off, "segment"); err != nil {
 				return nil, err
 			}
@@ -370,6 +468,38 @@ func mapImage(space Space, f *File, r io.ReaderAt, opt Options, undo *[]mm.AddrR
 		}
 	}
 	return img, nil
+}
+
+// mapSegmentFile maps the file pages of segment p, relocated to v, from
+// host descriptor fd: MAP_PRIVATE|MAP_FIXED read-write over the
+// reservation, from the page holding v to the page holding its last file
+// byte. When the segment has bss, the rest of that last page is zeroed
+// (the kernel's padzero); the bss pages beyond it are the reservation's
+// zero. Without bss the page keeps the file's following bytes, as on the
+// kernel.
+func mapSegmentFile(space Space, path string, fd int, v uint64, p Prog) error {
+	start := mm.Addr(v).RoundDown()
+	end, _ := mm.Addr(v + p.Filesz).RoundUp()
+	off := p.Off - (v - uint64(start))
+	if _, err := space.Mmap(start, uint64(end-start), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_FIXED, fd, int64(off)); err != nil {
+		return errorf(path, "mapping the segment's file pages at %v from offset %#x: %v", mm.AddrRange{Start: start, End: end}, off, err)
+	}
+	if p.Memsz > p.Filesz {
+		clear(guestBytes(mm.Addr(v+p.Filesz), uint64(end)-(v+p.Filesz)))
+	}
+	return nil
+}
+
+// maxAlign is the largest p_align of f's PT_LOAD segments, at least the
+// page size (Parse refused any that is not a power of two).
+func (f *File) maxAlign() uint64 {
+	a := uint64(mm.PageSize)
+	for _, p := range f.Progs {
+		if p.Type == PTLoad && p.Align > a && p.Align <= 1<<30 {
+			a = p.Align
+		}
+	}
+	return a
 }
 
 // placementError explains why want could not be mapped, naming what is
@@ -464,7 +594,10 @@ func dataSegment(f *File, bias uint64) mm.AddrRange {
 // strings, the argv strings (argv[0] lowest); alignment to 16; the
 // AT_PLATFORM string; the 16 AT_RANDOM bytes; then, 16-byte aligned at
 // the final SP: argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL.
-func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Options, undo *[]mm.AddrRange) (*Loaded, error) {
+//
+// interp is the mapped interpreter or nil: the guest then starts at its
+// entry, and AT_BASE is its bias.
+func buildStack(space Space, img, interp *Image, f *File, argv, envp []string, opt Options, undo *[]mm.AddrRange) (*Loaded, error) {
 	path := img.Path
 	size := opt.StackSize
 	if size == 0 {
@@ -534,7 +667,11 @@ func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Optio
 
 	w := &stackWriter{mem: guestBytes(stack.Start, size), base: uint64(stack.Start), p: uint64(stack.End), word: word}
 	w.p -= 8 // reserved word at the very top, as the kernel leaves it
-	l := &Loaded{Image: *img, RIP: img.Entry, Stack: stack, Argc: len(argv)}
+	l := &Loaded{Image: *img, Interpreter: interp, RIP: img.Entry, Stack: stack, Argc: len(argv)}
+	var atBase uint64
+	if interp != nil {
+		l.RIP, atBase = interp.Entry, interp.Base
+	}
 	l.ExecFn = w.pushString(execfn)
 	envAddr := make([]uint64, len(envp))
 	for i := len(envp) - 1; i >= 0; i-- {
@@ -544,6 +681,12 @@ func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Optio
 	for i := len(argv) - 1; i >= 0; i-- {
 		argAddr[i] = w.pushString(argv[i])
 	}
+	l.ArgStart, l.EnvEnd = w.p, l.ExecFn
+	l.ArgEnd = l.ExecFn
+	if len(envp) > 0 {
+		l.ArgEnd = envAddr[0]
+	}
+	l.EnvStart = l.ArgEnd
 	w.p &^= 15
 	l.Platform = w.pushString(platform)
 	var rnd [16]byte
@@ -561,7 +704,11 @@ func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Optio
 		hwcap = DefaultHWCap
 	}
 	// The kernel's order (fs/binfmt_elf.c create_elf_tables); x86's
-	// ARCH_DLINFO (vDSO) entries are absent because minemu maps no vDSO.
+	// ARCH_DLINFO entries (AT_SYSINFO, AT_SYSINFO_EHDR: the vDSO;
+	// AT_MINSIGSTKSZ) are absent because minemu maps no vDSO and its
+	// signal frames are not the kernel's xsave size, and so are
+	// AT_RSEQ_FEATURE_SIZE and AT_RSEQ_ALIGN (6.3 and later: minemu has
+	// no rseq), as on an older kernel.
 	l.Auxv = []Aux{
 		{AtHwcap, hwcap},
 		{AtPagesz, mm.PageSize},
@@ -569,7 +716,7 @@ func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Optio
 		{AtPhdr, img.Phdr},
 		{AtPhent, img.PhEnt},
 		{AtPhnum, img.PhNum},
-		{AtBase, 0},
+		{AtBase, atBase},
 		{AtFlags, 0},
 		{AtEntry, img.Entry},
 		{AtUID, uint64(os.Getuid())},
@@ -578,6 +725,7 @@ func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Optio
 		{AtEGID, uint64(os.Getegid())},
 		{AtSecure, 0},
 		{AtRandom, l.Random},
+		{AtHwcap2, opt.HWCap2},
 		{AtExecfn, l.ExecFn},
 		{AtPlatform, l.Platform},
 		{AtNull, 0},
@@ -600,5 +748,9 @@ func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Optio
 
 // String summarises l for logs.
 func (l *Loaded) String() string {
-	return fmt.Sprintf("%s: %s-bit image %v entry %#x sp %#x stack %v brk %#x", l.Path, l.Mode, l.Span, l.RIP, l.SP, l.Stack, l.BrkStart)
+	s := fmt.Sprintf("%s: %s-bit image %v entry %#x sp %#x stack %v brk %#x", l.Path, l.Mode, l.Span, l.RIP, l.SP, l.Stack, l.BrkStart)
+	if l.Interpreter != nil {
+		s += fmt.Sprintf(" interpreter %s at %v", Printable(l.Interpreter.Path), l.Interpreter.Span)
+	}
+	return s
 }

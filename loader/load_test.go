@@ -127,12 +127,65 @@ func checkImage(t *testing.T, f *File, l *Loaded) {
 			t.Logf("static PIE placed at %#x instead of %#x (base taken)", l.Base+lo, wantBase)
 		}
 	}
-	if l.Entry != f.Entry+l.Base || l.RIP != l.Entry {
-		t.Fatalf("entry %#x rip %#x, want %#x", l.Entry, l.RIP, f.Entry+l.Base)
+	wantRIP := l.Entry
+	if f.Interp != "" {
+		checkInterp(t, f, l)
+		wantRIP = l.Interpreter.Entry
+	} else if l.Interpreter != nil {
+		t.Fatalf("static executable loaded with interpreter %s", l.Interpreter.Path)
+	}
+	if l.Entry != f.Entry+l.Base || l.RIP != wantRIP {
+		t.Fatalf("entry %#x rip %#x, want %#x and %#x", l.Entry, l.RIP, f.Entry+l.Base, wantRIP)
 	}
 	if l.BrkStart != uint64(l.Span.End) {
 		t.Fatalf("brk start %#x, want the end of the image %#x", l.BrkStart, l.Span.End)
 	}
+	checkSegments(t, raw, l.Segments)
+}
+
+// checkInterp compares the interpreter Load mapped for f with its file:
+// placed where the space puts a mapping without a hint (in Mode32 below
+// the mmap base, above the program), relocated by its own bias, its
+// segments the file's bytes.
+func checkInterp(t *testing.T, f *File, l *Loaded) {
+	t.Helper()
+	in := l.Interpreter
+	if in == nil {
+		t.Fatalf("PT_INTERP %s: no interpreter loaded", f.Interp)
+	}
+	if in.Path != f.Interp || l.Interp != f.Interp {
+		t.Fatalf("interpreter %s (program's Interp %q), want %s", in.Path, l.Interp, f.Interp)
+	}
+	fi, err := Inspect(in.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Type != ETDyn || fi.Interp != "" || fi.Mode != f.Mode {
+		t.Fatalf("interpreter %s: type %d interp %q mode %v", in.Path, fi.Type, fi.Interp, fi.Mode)
+	}
+	lo, _ := fi.Span()
+	if in.Base+lo != uint64(in.Span.Start) || in.Entry != fi.Entry+in.Base {
+		t.Fatalf("interpreter at %v base %#x entry %#x, file's first page %#x entry %#x", in.Span, in.Base, in.Entry, lo, fi.Entry)
+	}
+	if in.Span.Overlaps(l.Span) || in.Span.Overlaps(l.Stack) {
+		t.Fatalf("interpreter %v overlaps the image %v or the stack %v", in.Span, l.Span, l.Stack)
+	}
+	if f.Mode == mm.Mode32 && (in.Span.End > StackTop32-128<<20 || in.Span.Start < l.Span.End) {
+		t.Fatalf("i386 interpreter at %v, want top-down below the mmap base %#x", in.Span, StackTop32-128<<20)
+	}
+	raw, err := os.ReadFile(in.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSegments(t, raw, in.Segments)
+}
+
+// checkSegments compares mapped segments with the file's bytes raw: file
+// bytes, zeroed bss, protections as the kernel reports them, unmapped
+// gaps.
+func checkSegments(t *testing.T, raw []byte, segs []Segment) {
+	t.Helper()
+	l := struct{ Segments []Segment }{segs}
 	if len(l.Segments) == 0 {
 		t.Fatal("no segments")
 	}
@@ -141,11 +194,26 @@ func checkImage(t *testing.T, f *File, l *Loaded) {
 		if !bytes.Equal(mem[:s.Filesz], raw[s.Off:s.Off+s.Filesz]) {
 			t.Fatalf("segment %d: file bytes differ in memory", i)
 		}
-		// bss, including the tail of the last file page.
+		// bss, including the tail of the last file page; a segment
+		// without bss keeps the file's following bytes there, as on the
+		// kernel (its page is the file's page).
 		tail := guestBytes(mm.Addr(s.Vaddr+s.Filesz), uint64(s.Pages.End)-(s.Vaddr+s.Filesz))
-		if s.Prot&unix.PROT_READ != 0 && bytes.IndexFunc(tail, func(r rune) bool { return r != 0 }) >= 0 {
-			if i == len(l.Segments)-1 || l.Segments[i+1].Pages.Start >= s.Pages.End {
-				t.Fatalf("segment %d: bss / page tail not zero", i)
+		want := make([]byte, len(tail))
+		if s.Memsz == s.Filesz && s.Off+s.Filesz < uint64(len(raw)) {
+			copy(want, raw[s.Off+s.Filesz:])
+		}
+		shared := i+1 < len(l.Segments) && l.Segments[i+1].Pages.Start < s.Pages.End
+		if s.Prot&unix.PROT_READ != 0 && !shared && !bytes.Equal(tail, want) {
+			t.Fatalf("segment %d: the tail of its last page (bss %v) is not %s", i, s.Memsz > s.Filesz,
+				map[bool]string{true: "zero", false: "the file's"}[s.Memsz > s.Filesz])
+		}
+		// The file's pages are mapped from the file.
+		if s.Filesz > 0 {
+			fileEnd, _ := mm.Addr(s.Vaddr + s.Filesz).RoundUp()
+			for _, m := range mapsAt(t, mm.AddrRange{Start: s.Pages.Start, End: fileEnd}) {
+				if m.Path == "" || m.Offset != s.Off+uint64(m.Range.Start)-s.Vaddr {
+					t.Fatalf("segment %d: %v is %q at offset %#x, want the file at its offset", i, m.Range, m.Path, m.Offset)
+				}
 			}
 		}
 		// Protections as the kernel sees them, page by page, except a
@@ -277,6 +345,10 @@ func checkStack(t *testing.T, l *Loaded, argv, envp []string) {
 		}
 	}
 	last := strs[len(strs)-1] + uint64(len(all[len(all)-1])) + 1
+	if len(argv) > 0 && len(envp) > 0 && (l.ArgStart != strs[0] || l.ArgEnd != strs[len(argv)] || l.EnvStart != l.ArgEnd || l.EnvEnd != last) {
+		t.Fatalf("arg area [%#x, %#x) env area [%#x, %#x), want [%#x, %#x) [%#x, %#x)", l.ArgStart, l.ArgEnd, l.EnvStart, l.EnvEnd,
+			strs[0], strs[len(argv)], strs[len(argv)], last)
+	}
 	if last != l.ExecFn {
 		t.Fatalf("execfn at %#x, want right after the strings at %#x", l.ExecFn, last)
 	}
@@ -291,10 +363,14 @@ func checkStack(t *testing.T, l *Loaded, argv, envp []string) {
 		t.Fatalf("auxv at %#x, Loaded says %#x", a, l.AuxvAddr)
 	}
 	wantKeys := []uint64{AtHwcap, AtPagesz, AtClktck, AtPhdr, AtPhent, AtPhnum, AtBase, AtFlags, AtEntry,
-		AtUID, AtEUID, AtGID, AtEGID, AtSecure, AtRandom, AtExecfn, AtPlatform, AtNull}
+		AtUID, AtEUID, AtGID, AtEGID, AtSecure, AtRandom, AtHwcap2, AtExecfn, AtPlatform, AtNull}
+	var atBase uint64
+	if l.Interpreter != nil {
+		atBase = l.Interpreter.Base
+	}
 	wantVals := map[uint64]uint64{
 		AtHwcap: DefaultHWCap, AtPagesz: 4096, AtClktck: 100, AtPhdr: l.Phdr, AtPhent: l.PhEnt,
-		AtPhnum: l.PhNum, AtBase: 0, AtFlags: 0, AtEntry: l.Entry,
+		AtPhnum: l.PhNum, AtBase: atBase, AtFlags: 0, AtEntry: l.Entry, AtHwcap2: 0,
 		AtUID: uint64(unix.Getuid()), AtEUID: uint64(unix.Geteuid()), AtGID: uint64(unix.Getgid()),
 		AtEGID: uint64(unix.Getegid()), AtSecure: 0, AtRandom: l.Random, AtExecfn: l.ExecFn,
 		AtPlatform: l.Platform, AtNull: 0,
@@ -498,4 +574,101 @@ func lowImage(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// withInterp returns a copy of the ELF32 file raw whose PT_INTERP names
+// interp: the string appended to the file, the program header pointed at
+// it.
+func withInterp(t *testing.T, raw []byte, interp string) []byte {
+	t.Helper()
+	b := append(append([]byte(nil), raw...), interp+"\x00"...)
+	n := int(binary.LittleEndian.Uint16(b[e32Phnum:]))
+	for i := 0; i < n; i++ {
+		ph := phdr(b, i)
+		if binary.LittleEndian.Uint32(b[ph+p32Type:]) == PTInterp {
+			put32(b, ph+p32Offset, uint32(len(raw)))
+			put32(b, ph+p32Filesz, uint32(len(interp)+1))
+			return b
+		}
+	}
+	t.Fatal("no PT_INTERP to rewrite")
+	return nil
+}
+
+// TestLoadInterpRefusals loads copies of a dynamically linked i386 guest
+// whose PT_INTERP names what cannot serve: each refusal names the
+// interpreter and the problem, and nothing stays mapped.
+func TestLoadInterpRefusals(t *testing.T) {
+	dir := t.TempDir()
+	raw := readGuest(t, "libc-dyn-glibc-i386")
+	notELF := filepath.Join(dir, "script")
+	if err := os.WriteFile(notELF, []byte("#!/bin/sh\n"+strings.Repeat("echo not an ELF file\n", 8)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, interp, sysroot, want string
+	}{
+		{"missing", "/no/such/ld.so", "", "interpreter /no/such/ld.so not found (install"},
+		{"missing-in-sysroot-and-host", "/no/such/ld.so", dir, "interpreter /no/such/ld.so not found (neither"},
+		{"not-elf", notELF, "", "interpreter " + notELF + ": not an ELF file"},
+		{"wrong-class", "/lib64/ld-linux-x86-64.so.2", "", "is a 64-bit ELF, the program a 32-bit one"},
+		{"directory", dir, "", "not a regular file"},
+		{"fifo", fifo, "", "not a regular file"},
+		{"nul-cut", "/no/such/ld.so\x00/lib/ld-linux.so.2", "", "interpreter /no/such/ld.so not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, "guest-"+tc.name)
+			if err := os.WriteFile(p, withInterp(t, raw, tc.interp), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			space := newSpace(t, mm.Mode32)
+			_, err := Load(space, p, []string{p}, nil, Options{Sysroot: tc.sysroot})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+			if st := space.Stats(); st.GuestBytes != 0 {
+				t.Fatalf("failed Load left %d guest bytes mapped", st.GuestBytes)
+			}
+		})
+	}
+	// The same file with a loader that exists loads.
+	p := filepath.Join(dir, "guest-ok")
+	if err := os.WriteFile(p, withInterp(t, raw, "/lib/ld-linux.so.2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Load(newSpace(t, mm.Mode32), p, []string{p}, nil, Options{})
+	if err != nil || l.Interpreter == nil || l.RIP != l.Interpreter.Entry {
+		t.Fatalf("Load with a rewritten PT_INTERP: %v", err)
+	}
+}
+
+// TestLoadDynAlign raises the p_align of every PT_LOAD of a PIE to 2 MiB:
+// the image goes to the kernel's base aligned down to it, as
+// load_elf_binary does (0x555555400000 for x86-64).
+func TestLoadDynAlign(t *testing.T) {
+	b := readGuest(t, "libc-dyn-glibc-x86_64")
+	n := int(binary.LittleEndian.Uint16(b[e64Phnum:]))
+	for i := 0; i < n; i++ {
+		ph := phdr(b, i)
+		if binary.LittleEndian.Uint32(b[ph+p64Type:]) == PTLoad {
+			put64(b, ph+p64Align, 2<<20)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "aligned")
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	space := newSpace(t, mm.Mode64)
+	l, err := Load(space, p, []string{p}, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := uint64(DynBase64) &^ (2<<20 - 1); l.Base != want && mapsAt(t, mm.AddrRange{Start: mm.Addr(want), End: mm.Addr(want + 1<<20)}) == nil {
+		t.Fatalf("base %#x, want %#x", l.Base, want)
+	}
 }

@@ -234,9 +234,9 @@ func TestRunMap(t *testing.T) {
 
 // TestELFStringsQuoted runs minemu on crafted executables whose strings
 // carry terminal escapes and a newline: a dynamically linked one (the
-// PT_INTERP path, printed by `minemu run`'s refusal and by `minemu info`)
-// and one whose symbol table names the function it dies in (minemu's
-// death report). minemu must print them escaped, never the raw bytes.
+// PT_INTERP path, printed by `minemu run` when it is missing and by
+// `minemu info`) and one whose symbol table names the function it dies in
+// (minemu's death report). minemu must print them escaped, never the raw bytes.
 func TestELFStringsQuoted(t *testing.T) {
 	dir := t.TempDir()
 	const evilInterp = "/lib/\x1b[31mevil\nld.so"
@@ -293,7 +293,7 @@ func TestELFStringsQuoted(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", dyn}, "dynamically linked (interpreter " + quotedInterp + ")"},
+		{[]string{"run", dyn}, "interpreter " + quotedInterp + " not found"},
 		{[]string{"info", dyn}, "Interpreter:  " + quotedInterp + "\n"},
 		{[]string{"run", sym}, ` in "\x1b[31mevil\nstub_frobic"+0x0` + "\n"},
 	} {

@@ -72,7 +72,7 @@ func adoptVfork(r *forkexec.Restored, band *fdband.Band) error {
 // directory or a %p pattern, so that every process writes its own file).
 func spawnConfig(opts map[string]string) linux.SpawnConfig {
 	sc := linux.SpawnConfig{Exe: "/proc/self/exe"}
-	for _, name := range []string{"log-level", "log-format", "engine", "cpu", "block-cache-mib"} {
+	for _, name := range []string{"log-level", "log-format", "engine", "cpu", "block-cache-mib", "sysroot"} {
 		if v, ok := opts[name]; ok {
 			sc.Args = append(sc.Args, "--"+name+"="+v)
 		}

@@ -70,7 +70,7 @@ func describeELF(w io.Writer, f *loader.File) {
 	}
 	if f.Interp != "" {
 		fmt.Fprintf(w, "Interpreter:  %s\n", loader.Printable(f.Interp))
-		fmt.Fprintf(w, "Runnable:     no (dynamically linked; dynamic linking is not supported yet)\n")
+		fmt.Fprintf(w, "Runnable:     yes (dynamically linked: needs the interpreter, on the host or under --sysroot)\n")
 	} else {
 		fmt.Fprintf(w, "Interpreter:  none (statically linked)\n")
 		fmt.Fprintf(w, "Runnable:     yes\n")

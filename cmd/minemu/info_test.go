@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of `minemu inf
 
 // infoGuests are the committed guests whose `minemu info` output is
 // golden (tests/guests/golden/info-NAME.txt).
-var infoGuests = []string{"hello-i386", "hello-x86_64", "hello-pie-x86_64", "libc-glibc-i386", "libc-musl-x86_64"}
+var infoGuests = []string{"hello-i386", "hello-x86_64", "hello-pie-x86_64", "libc-glibc-i386", "libc-musl-x86_64", "libc-dyn-glibc-i386"}
 
 func TestInfoGolden(t *testing.T) {
 	t.Chdir("../../tests/guests")

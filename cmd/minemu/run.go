@@ -49,6 +49,9 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 	cpuLevel := fs.String("cpu", "", "model the x86-64 `LEVEL` x86-64, x86-64-v2 or x86-64-v3 (default: the highest one implemented; see minemu info --cpu)")
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
 	fs.Int("restore", -1, "internal: continue the guest of the image in descriptor `FD` (a guest's fork and execve start minemu so)")
+	// Dynamically linked guests: where the interpreter and the guest's
+	// absolute paths are looked up first (qemu's -L and QEMU_LD_PREFIX).
+	sysroot := fs.String("sysroot", os.Getenv("MINEMU_SYSROOT"), "look up the guest's interpreter and the absolute paths it opens under `DIR` first (default $MINEMU_SYSROOT)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "usage: minemu run [flags] GUEST [ARGS...]\n\nRuns GUEST (an i386 or x86-64 Linux ELF executable) with ARGS and the caller's\nenvironment; the exit status is the guest's.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -73,7 +76,10 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 	}
 	opts := map[string]string{}
 	fs.Visit(func(f *flag.Flag) { opts[f.Name] = f.Value.String() })
-	guestPath, guestArgs := fs.Arg(0), fs.Args()
+	guestPath, guestArgs, guestEnv := fs.Arg(0), fs.Args(), os.Environ()
+	if restored != nil && restored.Image.Kind == forkexec.KindExec {
+		guestEnv = restored.Image.Env
+	}
 	if forked {
 		guestPath, guestArgs = restored.Image.ExePath, nil
 	}
@@ -105,8 +111,8 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 	for _, n := range band.Notes() {
 		log.Info().Msg("descriptor band: " + n)
 	}
-	s, err := newSession(guestPath, guestArgs, os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level,
-		spawn: spawnConfig(opts), restored: restored}, log)
+	s, err := newSession(guestPath, guestArgs, guestEnv, sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level,
+		sysroot: *sysroot, spawn: spawnConfig(opts), restored: restored}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -211,6 +217,7 @@ type sessionOptions struct {
 	band       *fdband.Band // minemu's descriptor band (fdband.PrepareHost)
 	engine     string       // the engine's name; "": engine.DefaultEngine
 	cpu        cpuid.Level  // --cpu; 0: interp.DefaultLevel
+	sysroot    string       // --sysroot; "": none
 	// spawn is how the guest's fork and execve start minemu again.
 	spawn linux.SpawnConfig
 	// restored is the image of a continued guest (--restore), or nil: a
@@ -269,7 +276,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band, Spawn: opt.spawn}); err != nil {
+	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band, Sysroot: opt.sysroot, Spawn: opt.spawn}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
@@ -297,7 +304,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		s.thread, err = s.proc.NewThread(s.cpu)
 		return s, err
 	}
-	lopt := loader.Options{Mode: s.mode, HWCap: model.HWCAP()}
+	lopt := loader.Options{Mode: s.mode, HWCap: model.HWCAP(), Sysroot: opt.sysroot}
 	if img != nil {
 		if len(argv) > 0 {
 			argv = append([]string{img.Argv0}, argv[1:]...)
@@ -315,6 +322,21 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	s.thunks.Lib.AddNotHeap("stack", l.Stack)
 	for _, seg := range l.Segments {
 		s.thunks.Lib.AddNotHeap("image", seg.Pages)
+	}
+	if l.Interpreter != nil {
+		for _, seg := range l.Interpreter.Segments {
+			s.thunks.Lib.AddNotHeap("interpreter", seg.Pages)
+		}
+	}
+	// /proc/self as the guest expects it: its cmdline, environ, auxv and
+	// comm.
+	auxv := make([]uint64, 0, 2*len(l.Auxv))
+	for _, a := range l.Auxv {
+		auxv = append(auxv, a.Key, a.Val)
+	}
+	s.kernel.SetExecImage(linux.ExecImage{ArgStart: l.ArgStart, ArgEnd: l.ArgEnd, EnvStart: l.EnvStart, EnvEnd: l.EnvEnd, Auxv: auxv})
+	if err := linux.SetHostComm(linux.CommOf(path)); err != nil {
+		log.Info().Err(err).Msg("naming minemu's threads after the guest")
 	}
 	s.base = l.Base
 	s.cpu.RIP = l.RIP

@@ -361,6 +361,11 @@ func (p *Process) decodeBlockLocked(t *Thread, pc uint64) *Block {
 	b := &Block{Start: pc, Lo: lo, End: end, NInstr: ninstr}
 	b.live.Store(true)
 	b.Ops = p.placeOpsLocked(b, ops)
+	if pr, ok := p.engine.(Preparer); ok {
+		// On the placed ops, before any thread can see the block (the
+		// decoding buffer stays on the stack).
+		pr.Prepare(b.Ops)
+	}
 	p.enqueueLocked(b)
 	p.index[pc] = b
 	for pg := lo >> mm.PageShift; pg <= (end-1)>>mm.PageShift; pg++ {

@@ -22,21 +22,26 @@ type Context struct {
 	Size   uint8
 	_      uint32
 	// PC is the guest address of the instruction the engine is executing;
-	// engines keep it current so that a memory fault is reported at it,
-	// and at an exit it is the instruction that exited.
+	// engines keep it current whenever an instruction may fault (the
+	// interpreter stores it before each instruction that can: not before
+	// register moves and arithmetic), so that a memory fault is reported
+	// at it, and at an exit it is the instruction that exited.
 	PC uint64
 	// Addr and Arg are the exit's parameters: a fault address, a thunk id,
 	// a selector, an x86asm.Op (see Reason and Fault).
 	Addr, Arg uint64
 	// Stop asks the engine to return to the run loop before its next
-	// instruction (Stop* bits; StopReason maps them to the reason to
+	// block, or for the thread's own StopInvalidate its next instruction
+	// (Stop* bits; StopReason maps them to the reason to
 	// return). The thread itself sets StopInvalidate when its own store
 	// dropped blocks, so that self-modifying code sees its own writes;
 	// other goroutines set the others (Thread.Interrupt, and reclamation
 	// asking for a quiescent point). Any goroutine may set bits, with
 	// atomic OR; the run loop clears the word (atomic swap) before every
-	// engine run; engines read it with atomic loads, the interpreter before
-	// every instruction, translated code at least at every block entry.
+	// engine run; engines read it with atomic loads at least at every
+	// block entry (the interpreter also after every instruction that may
+	// have stored into decoded code, so that the thread's own
+	// StopInvalidate is seen before the next instruction).
 	// Another thread that drops blocks does not interrupt this one: a
 	// block this thread is running stays valid until its next quiescent
 	// point, and the next lookup finds the dropped block dead — x86

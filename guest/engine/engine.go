@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"github.com/minemu/minemu/guest/isa"
 )
 
 // Engine runs guest code for one thread at a time over its process's shared
@@ -20,6 +22,16 @@ import (
 // signal the kernel would raise.
 type Engine interface {
 	Run(t *Thread) Reason
+}
+
+// Preparer is implemented by an engine that annotates the ops of every
+// block the code cache decodes (isa.Op.Exec), once they are in their final
+// place and before any thread can run them: the interpreter picks each
+// op's specialised handler there, once per decoded block instead of once
+// per executed op. Prepare runs under the process's lock and must not keep
+// ops.
+type Preparer interface {
+	Prepare(ops []isa.Op)
 }
 
 // Factory makes the engine of a process.
@@ -151,4 +163,8 @@ const (
 	// FaultSIMD: an unmasked SIMD floating-point exception (#XM,
 	// SIGFPE); MXCSR holds the flags.
 	FaultSIMD
+	// FaultX87: an unmasked x87 exception pending (FSW.ES) at a waiting
+	// x87 or MMX instruction (#MF, SIGFPE); Arg is the si_code Linux
+	// gives (FPE_FLTINV, FPE_FLTDIV, ...), FSW holds the flags.
+	FaultX87
 )

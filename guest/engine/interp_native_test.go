@@ -480,7 +480,8 @@ func randValue(rng *rand.Rand) uint64 {
 // TestDifferentialNative compares the interpreter with the host CPU.
 func TestDifferentialNative(t *testing.T) {
 	host := hostFeatures()
-	cases := append(append(diffCases(host), vecDiffCases(host)...), cryptoDiffCases(host)...)
+	cases := append(append(append(diffCases(host), vecDiffCases(host)...), cryptoDiffCases(host)...), hotDiffCases()...)
+	cases = append(cases, intExtDiffCases(host)...)
 	state, code := nativeBuffers(t)
 	scratch := state + nsScratch
 	const iters = 400

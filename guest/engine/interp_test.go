@@ -111,8 +111,8 @@ func TestFaults(t *testing.T) {
 		{"jmp-unmapped", mm.Mode64, []byte{0xff, 0xe0}, map[cpu.Reg]uint64{cpu.RAX: h}, 139, []string{"SIGSEGV at address $HOLE", "instruction fetch"}},
 		{"ud2", mm.Mode64, []byte{0x90, 0x0f, 0x0b}, nil, 132, []string{"SIGILL", "ud2"}},
 		{"invalid-opcode", mm.Mode64, []byte{0x90, 0x06, 0xcc}, nil, 132, []string{"SIGILL", "bytes 06 cc"}},
-		{"invalid-opcode", mm.Mode32, []byte{0xd6, 0xcc}, nil, 132, []string{"SIGILL", "bytes d6"}},
-		{"mmx-unsupported", mm.Mode64, []byte{0x0f, 0xfc, 0xc1}, nil, 132, []string{"SIGILL", "unsupported instruction", "0f fc c1"}},
+		{"invalid-opcode", mm.Mode32, []byte{0x0f, 0x04, 0xcc}, nil, 132, []string{"SIGILL", "bytes 0f 04"}}, // (d6 is salc)
+		{"avx512-unsupported", mm.Mode64, []byte{0x62, 0xf1, 0x7c, 0x48, 0x58, 0xc1}, nil, 132, []string{"SIGILL", "unsupported instruction", "62 f1 7c 48 58 c1"}},
 		{"sse-misaligned", mm.Mode64, []byte{0x66, 0x0f, 0x6f, 0x03, 0xcc}, map[cpu.Reg]uint64{cpu.RBX: 0x1008}, 139, []string{"SIGSEGV", "misaligned"}},
 		{"div-zero", mm.Mode64, []byte{0x48, 0xf7, 0xf1, 0xcc}, nil, 136, []string{"SIGFPE", "divide error"}},
 		{"div-overflow", mm.Mode32, []byte{0xf7, 0xf1, 0xcc}, map[cpu.Reg]uint64{cpu.RDX: 5, cpu.RCX: 5}, 136, []string{"SIGFPE"}},
@@ -477,13 +477,13 @@ func TestStackAndFlagsInstructions(t *testing.T) {
 		if v != hv || e.c.Regs[cpu.RAX] != uint64(min(h.EAX, 0xd)) {
 			t.Fatalf("vendor %q max leaf %d, want %q %d", v, e.c.Regs[cpu.RAX], hv, min(h.EAX, 0xd))
 		}
-		// Leaf 1: SSE, SSE2, FXSR and SSE3-SSE4.2 are implemented; MMX is
-		// not, and minemu is no hypervisor.
+		// Leaf 1: FPU, MMX, SSE, SSE2, FXSR and SSE3-SSE4.2 are
+		// implemented, and minemu is no hypervisor.
 		e.load([]byte{0xb8, 1, 0, 0, 0, 0x0f, 0xa2, 0xcc})
 		e.runTrap()
 		c, d := e.c.Regs[cpu.RCX], e.c.Regs[cpu.RDX]
-		const edxWant, ecxWant = 1<<24 | 1<<25 | 1<<26, 1<<0 | 1<<9 | 1<<19 | 1<<20
-		if d&edxWant != edxWant || c&ecxWant != ecxWant || d&(1<<23) != 0 || c&(1<<31) != 0 {
+		const edxWant, ecxWant = 1<<0 | 1<<23 | 1<<24 | 1<<25 | 1<<26, 1<<0 | 1<<9 | 1<<19 | 1<<20
+		if d&edxWant != edxWant || c&ecxWant != ecxWant || c&(1<<31) != 0 {
 			t.Fatalf("leaf 1 ecx %#x edx %#x", c, d)
 		}
 	})

@@ -331,6 +331,8 @@ func (t *Thread) faultExit() cpu.Exit {
 		return sigExit(unix.SIGSEGV, "SIGSEGV: general protection loading selector %#x (guest rip %#x)", x.Arg, pc)
 	case FaultSIMD:
 		return sigExit(unix.SIGFPE, "SIGFPE: SIMD floating-point exception (guest rip %#x)", pc)
+	case FaultX87:
+		return sigExit(unix.SIGFPE, "SIGFPE: x87 floating-point exception, si_code %d (guest rip %#x)", x.Arg, pc)
 	default:
 		return p.invalidExit(pc)
 	}

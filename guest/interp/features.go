@@ -10,29 +10,25 @@ import (
 
 // Features is what the interpreter executes completely in a guest of the
 // given mode: the single source of truth for the CPUID it answers and for
-// `minemu info --cpu`. The x87 unit (FPU) is partial (no fnstenv, fldenv,
-// fsave, frstor, ...) and MMX is absent, so the x86-64 baseline level is
-// not complete; AVX and later (VEX encodings) are not implemented.
+// `minemu info --cpu`. The VEX encodings are implemented (AVX, AVX2, FMA3,
+// F16C), with the XSAVE family over x87, SSE and AVX state (XSAVEOPT,
+// XSAVEC and XGETBV1 included); AVX-512 is not.
 func Features(mode64 bool) cpuid.Features {
-	f := cpuid.TSC | cpuid.CX8 | cpuid.CMOV | cpuid.POPCNT | cpuid.LAHF | cpuid.LZCNT |
+	f := cpuid.FPU | cpuid.TSC | cpuid.CX8 | cpuid.CMOV | cpuid.MMX | cpuid.POPCNT | cpuid.LAHF | cpuid.LZCNT |
 		cpuid.FXSR | cpuid.SSE | cpuid.SSE2 | cpuid.SSE3 | cpuid.SSSE3 | cpuid.SSE41 | cpuid.SSE42 |
-		cpuid.AES | cpuid.PCLMULQDQ | cpuid.SHA | cpuid.RDRAND | cpuid.RDTSCP | cpuid.MOVBE
+		cpuid.AES | cpuid.PCLMULQDQ | cpuid.SHA | cpuid.RDRAND | cpuid.RDTSCP | cpuid.MOVBE |
+		cpuid.XSAVE | cpuid.XSAVEOPT | cpuid.XSAVEC | cpuid.XGETBV1 | cpuid.AVX | cpuid.AVX2 | cpuid.FMA | cpuid.F16C |
+		cpuid.BMI1 | cpuid.BMI2 | cpuid.ADX | cpuid.RDSEED | cpuid.RDPID
 	if mode64 {
-		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM
+		f |= cpuid.CX16 | cpuid.SYSCALL | cpuid.LM | cpuid.FSGSBASE
 	}
 	return f
 }
 
-// knownGaps are the baseline features the interpreter lacks; DefaultLevel
-// looks past them so that the levels above the baseline, whose own
-// additions are implemented, are still offered.
-const knownGaps = cpuid.FPU | cpuid.MMX
-
 // DefaultLevel is the level `minemu run` models when --cpu is not given:
-// the highest level whose features are implemented on this host, not
-// counting knownGaps (the model then reports FPU and MMX missing).
+// the highest level whose features are implemented on this host.
 func DefaultLevel(mode64 bool) cpuid.Level {
-	l, _ := cpuid.Highest(Features(mode64)|knownGaps, cpuid.HostCPU(), mode64)
+	l, _ := cpuid.Highest(Features(mode64), cpuid.HostCPU(), mode64)
 	return l
 }
 

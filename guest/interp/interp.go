@@ -2,8 +2,12 @@
 // of the shared code cache's blocks through one dense switch over their
 // opcode and implements the instruction semantics (interp.go: the general
 // integer set; alu.go: multiplies, divides, shifts, rotates, bit scans;
-// string.go; sse.go and sse_float.go: the SSE subset; x87.go: the x87
-// subset with exact 80-bit arithmetic) and guest memory access
+// int_ext.go: BMI, ADX, far transfers, segment loads, the UMIP and
+// i386-only instructions; string.go; sse.go and sse_float.go: the SSE
+// subset; vec.go: the vector instructions of guest/isa/vec; vex.go: the
+// VEX-encoded AVX, AVX2, FMA3 and F16C instructions; xsave.go: XSAVE,
+// XRSTOR and XGETBV; x87.go: the x87 subset with exact 80-bit arithmetic)
+// and guest memory access
 // (mem_unsafe.go). It registers itself with package engine as "interp"
 // and returns to the engine's run loop for everything that is not an
 // instruction's own work.
@@ -22,10 +26,20 @@ import (
 // The interpreter.
 //
 // Run executes blocks until something needs the run loop (a system call, a
-// thunk, a fault, the callback trap, a stop request: Context.Stop). Each
-// op is executed by one case of a dense switch over its opcode; operands
-// are read and written through the small helpers below, which switch on
-// the operand kind. No op allocates and none calls through an interface.
+// thunk, a fault, the callback trap, a stop request: Context.Stop). The
+// common integer forms and the block-ending branches run in a first
+// switch over the handler Prepare picked for the op (isa.Op.Exec,
+// prepare.go), written out for one form each; every other op takes the
+// general path, a dense switch over its opcode whose operands are read and
+// written through the small helpers below, which switch on the operand
+// kind. No op allocates and none calls through an interface.
+//
+// The loop walks a block's ops by pointer (nextOp) and reads the stop word
+// at the block's entry and after every op that can have stored into
+// decoded code: the general path's ops and the handlers' slow stores (a
+// handler's store reaches Thread.CodeWrite only through storeSlow). Ops that
+// can fault store their address in Context.PC first; register-only
+// handlers do not.
 //
 // Control-flow ops end their block: they set pc and break out of the op
 // loop. The next block is found through the current block's successor
@@ -47,6 +61,11 @@ type machine struct {
 	// wrapEdge is the lowest address at which an 8-byte access could wrap
 	// past the end of the guest's address space (Mode32), else ^0.
 	wrapEdge uint64
+	// spMask masks the stack pointer: 32 bits in Mode32.
+	spMask uint64
+	// vx is the VEX operand block of this run (vex.go), taken from
+	// vexPool on first use and returned when the run ends.
+	vx *isa.VexIn
 }
 
 // Engine is the interpreter: the reference engine.
@@ -59,11 +78,15 @@ func init() {
 // Run implements engine.Engine.
 func (Engine) Run(t *engine.Thread) engine.Reason {
 	p := t.Process()
-	m := machine{t: t, p: p, c: t.CPU(), x: t.Context(), filter: p.CodeFilter(), mode: p.Mode(), wrapEdge: ^uint64(0)}
+	m := machine{t: t, p: p, c: t.CPU(), x: t.Context(), filter: p.CodeFilter(), mode: p.Mode(), wrapEdge: ^uint64(0), spMask: ^uint64(0)}
 	if m.mode == mm.Mode32 {
-		m.wrapEdge = 1<<32 - 8
+		m.wrapEdge, m.spMask = 1<<32-8, 0xffffffff
 	}
-	return m.run()
+	r := m.run()
+	if m.vx != nil {
+		vexPool.Put(m.vx)
+	}
+	return r
 }
 
 // fault ends the run at o, the i-th op of its block, with fault f.
@@ -72,6 +95,14 @@ func (m *machine) fault(o *isa.Op, i int, f engine.Fault) engine.Reason {
 	m.x.Instructions += m.done(i)
 	m.x.Fault = f
 	return engine.ReasonFault
+}
+
+// stop ends the run before o, an op of the current block m.b, for the
+// stop bits s: execution continues at o afresh.
+func (m *machine) stop(o *isa.Op, s uint32) engine.Reason {
+	m.c.RIP, m.x.PC = o.PC, o.PC
+	m.x.Instructions += m.done(opIndex(m.b.Ops, o))
+	return engine.StopReason(s)
 }
 
 // done is the number of guest instructions of the current block m.b done
@@ -92,88 +123,475 @@ func (m *machine) run() engine.Reason {
 	c, x := m.c, m.x
 	pc := c.RIP
 	b := m.t.Lookup(pc)
+	m.b = b
 	for {
 		x.Blocks++
-		m.b = b
-		ops := b.Ops
+		o := &b.Ops[0]
+		// The stop word is read once per block: requests of other
+		// goroutines wait at most one block, and this thread's own store
+		// into decoded code (storeSlow) is checked right after the op
+		// that made it (stored, below).
+		if s := atomic.LoadUint32(&x.Stop); s != 0 {
+			return m.stop(o, s)
+		}
 	run:
-		for i := 0; i < len(ops); i++ {
-			o := &ops[i]
-			if s := atomic.LoadUint32(&x.Stop); s != 0 {
-				// This thread's store dropped blocks (self-modifying
-				// code), or the thread is asked to stop: continue at this
-				// instruction afresh.
-				c.RIP = o.PC
-				x.Instructions += m.done(i)
-				return engine.StopReason(s)
-			}
-			x.PC = o.PC
-			switch o.Code {
-			case isa.OpNop:
-			case isa.OpFallthrough:
-				pc = o.Imm
-				break run
-
-			case isa.OpMov:
-				// The common forms, written out so that no operand
-				// helper is called (see eaFlat, loadOK, storeOK).
-				switch o.Form {
-				case isa.FormRR:
-					setReg(c, o.Dst.Reg, o.Size, c.Regs[o.Src.Reg&15])
-					continue
-				case isa.FormRI:
-					setReg(c, o.Dst.Reg, o.Size, o.Imm)
-					continue
-				case isa.FormRM:
-					ad := eaFlat(c, o)
-					if o.M.Seg != isa.SegNone {
-						ad = m.segAddr(c, o.M.Seg, ad)
-					}
-					var v uint64
-					if m.loadOK(ad) {
-						v = loadN(ad, o.Size)
-					} else {
-						v = m.loadSlow(ad, o.Size)
-					}
-					setReg(c, o.Dst.Reg, o.Size, v)
-					continue
-				case isa.FormMR, isa.FormMI:
-					ad := eaFlat(c, o)
-					if o.M.Seg != isa.SegNone {
-						ad = m.segAddr(c, o.M.Seg, ad)
-					}
-					v := o.Imm
-					if o.Form == isa.FormMR {
-						v = c.Regs[o.Src.Reg&15]
-					}
-					if m.storeOK(ad, o.Size) {
-						storeN(ad, o.Size, v)
-					} else {
-						m.storeSlow(ad, o.Size, v)
-					}
+		for {
+			var i int // o's index in b.Ops, on the general path
+			// The specialised handlers (prepare.go). Each ends by moving
+			// to the next op, or by leaving the block with pc set. The
+			// ones that can fault name their instruction in x.PC first.
+			switch o.Exec {
+			case execMovRR:
+				c.Regs[o.Dst.Reg&15] = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+				o = nextOp(o)
+				continue
+			case execMovRI:
+				c.Regs[o.Dst.Reg&15] = o.Imm & sizeMask[o.Size]
+				o = nextOp(o)
+				continue
+			case execMovRM:
+				x.PC = o.PC
+				ad := eaFlat(c, o)
+				var v uint64
+				if ad > m.wrapEdge {
+					v = m.loadSlow(ad, o.Size)
+				} else if o.Size == 8 {
+					v = load64(ad)
+				} else {
+					v = load32(ad)
+				}
+				c.Regs[o.Dst.Reg&15] = v
+				o = nextOp(o)
+				continue
+			case execMovMR, execMovMI:
+				x.PC = o.PC
+				ad := eaFlat(c, o)
+				v := o.Imm
+				if o.Exec == execMovMR {
+					v = c.Regs[o.Src.Reg&15]
+				}
+				if ad&(mm.PageSize-1) <= mm.PageSize-uint64(o.Size) && m.codeFree(ad) {
+					storeN(ad, o.Size, v)
+					o = nextOp(o)
 					continue
 				}
+				m.storeSlow(ad, o.Size, v)
+				goto stored
+			case execMovzxRM:
+				x.PC = o.PC
+				ad := eaFlat(c, o)
+				var v uint64
+				if ad > m.wrapEdge {
+					v = m.loadSlow(ad, o.SSize)
+				} else if o.SSize == 1 {
+					v = load8(ad)
+				} else {
+					v = load16(ad)
+				}
+				c.Regs[o.Dst.Reg&15] = v
+				o = nextOp(o)
+				continue
+			case execMovsxRM:
+				x.PC = o.PC
+				ad := eaFlat(c, o)
+				var v uint64
+				if m.loadOK(ad) {
+					v = loadN(ad, o.SSize)
+				} else {
+					v = m.loadSlow(ad, o.SSize)
+				}
+				sh := 64 - 8*uint(o.SSize)
+				c.Regs[o.Dst.Reg&15] = uint64(int64(v<<sh)>>sh) & sizeMask[o.Size]
+				o = nextOp(o)
+				continue
+			case execLea:
+				c.Regs[o.Dst.Reg&15] = eaFlat(c, o) & sizeMask[o.Size]
+				o = nextOp(o)
+				continue
+
+			case execAddRR, execAddRI:
+				msk := sizeMask[o.Size]
+				a := c.Regs[o.Dst.Reg&15] & msk
+				bv := o.Imm & msk
+				if o.Exec == execAddRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				r := (a + bv) & msk
+				c.Regs[o.Dst.Reg&15] = r
+				c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
+				o = nextOp(o)
+				continue
+			case execAddRM:
+				x.PC = o.PC
+				ad := eaFlat(c, o)
+				var bv uint64
+				if m.loadOK(ad) {
+					bv = loadN(ad, o.Size)
+				} else {
+					bv = m.loadSlow(ad, o.Size)
+				}
+				msk := sizeMask[o.Size]
+				a := c.Regs[o.Dst.Reg&15] & msk
+				r := (a + bv) & msk
+				c.Regs[o.Dst.Reg&15] = r
+				c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
+				o = nextOp(o)
+				continue
+			case execSubRR, execSubRI:
+				msk := sizeMask[o.Size]
+				a := c.Regs[o.Dst.Reg&15] & msk
+				bv := o.Imm & msk
+				if o.Exec == execSubRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				r := (a - bv) & msk
+				c.Regs[o.Dst.Reg&15] = r
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
+				o = nextOp(o)
+				continue
+			case execAndRR, execAndRI:
+				msk := sizeMask[o.Size]
+				a := c.Regs[o.Dst.Reg&15] & msk
+				bv := o.Imm & msk
+				if o.Exec == execAndRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				r := a & bv
+				c.Regs[o.Dst.Reg&15] = r
+				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, r)
+				o = nextOp(o)
+				continue
+			case execOrRR, execOrRI:
+				msk := sizeMask[o.Size]
+				a := c.Regs[o.Dst.Reg&15] & msk
+				bv := o.Imm & msk
+				if o.Exec == execOrRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				r := a | bv
+				c.Regs[o.Dst.Reg&15] = r
+				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, r)
+				o = nextOp(o)
+				continue
+			case execXorRR, execXorRI:
+				msk := sizeMask[o.Size]
+				a := c.Regs[o.Dst.Reg&15] & msk
+				bv := o.Imm & msk
+				if o.Exec == execXorRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				r := a ^ bv
+				c.Regs[o.Dst.Reg&15] = r
+				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, r)
+				o = nextOp(o)
+				continue
+			case execCmpRR, execCmpRI:
+				msk := sizeMask[o.Size]
+				a := c.Regs[o.Dst.Reg&15] & msk
+				bv := o.Imm & msk
+				if o.Exec == execCmpRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				o = nextOp(o)
+				continue
+			case execCmpRM, execCmpMR, execCmpMI:
+				x.PC = o.PC
+				ad := eaFlat(c, o)
+				var v uint64
+				if m.loadOK(ad) {
+					v = loadN(ad, o.Size)
+				} else {
+					v = m.loadSlow(ad, o.Size)
+				}
+				msk := sizeMask[o.Size]
+				var a, bv uint64
+				switch o.Exec {
+				case execCmpMI:
+					a, bv = v, o.Imm&msk
+				case execCmpMR:
+					a, bv = v, c.Regs[o.Src.Reg&15]&msk
+				default:
+					a, bv = c.Regs[o.Dst.Reg&15]&msk, v
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				o = nextOp(o)
+				continue
+			case execTestRR, execTestRI:
+				msk := sizeMask[o.Size]
+				a := c.Regs[o.Dst.Reg&15] & msk
+				bv := o.Imm & msk
+				if o.Exec == execTestRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
+				o = nextOp(o)
+				continue
+			case execInc, execDec:
+				var cin uint64
+				if a, bv, ok := c.SubOperands(); ok {
+					if a < bv { // CF of the compare before (inlined)
+						cin = 1
+					}
+				} else if c.Carry() {
+					cin = 1
+				}
+				msk := sizeMask[o.Size]
+				a := c.Regs[o.Dst.Reg&15] & msk
+				r, lop := (a+1)&msk, cpu.LazyInc
+				if o.Exec == execDec {
+					r, lop = (a-1)&msk, cpu.LazyDec
+				}
+				c.Regs[o.Dst.Reg&15] = r
+				c.SetLazyCin(lop, o.Size, a, 1, r, cin)
+				o = nextOp(o)
+				continue
+			case execPush:
+				// push rsp pushes the old value.
+				x.PC = o.PC
+				v := c.Regs[o.Src.Reg&15]
+				sp := (c.Regs[cpu.RSP] - uint64(o.Size)) & m.spMask
+				if sp&(mm.PageSize-1) <= mm.PageSize-uint64(o.Size) && m.codeFree(sp) {
+					storeN(sp, o.Size, v)
+					c.Regs[cpu.RSP] = sp
+					o = nextOp(o)
+					continue
+				}
+				m.storeSlow(sp, o.Size, v)
+				c.Regs[cpu.RSP] = sp
+				goto stored
+			case execPop:
+				// pop rsp loads the value popped.
+				x.PC = o.PC
+				sp := c.Regs[cpu.RSP]
+				var v uint64
+				if m.loadOK(sp) {
+					v = loadN(sp, o.Size)
+				} else {
+					v = m.loadSlow(sp, o.Size)
+				}
+				c.Regs[cpu.RSP] = (sp + uint64(o.Size)) & m.spMask
+				c.Regs[o.Dst.Reg&15] = v
+				o = nextOp(o)
+				continue
+
+			case execFallthrough, execJmp:
+				pc = o.Imm
+				break run
+			case execJcc:
+				// After a compare the operands decide the common
+				// conditions without evaluating the flags.
+				var take bool
+				if a, bv, ok := c.SubOperands(); ok && o.Cond >= cpu.CondB && o.Cond <= cpu.CondA {
+					switch o.Cond {
+					case cpu.CondB:
+						take = a < bv
+					case cpu.CondAE:
+						take = a >= bv
+					case cpu.CondE:
+						take = a == bv
+					case cpu.CondNE:
+						take = a != bv
+					case cpu.CondBE:
+						take = a <= bv
+					default:
+						take = a > bv
+					}
+				} else {
+					take = c.Cond(o.Cond)
+				}
+				if take {
+					pc = o.Imm
+				} else {
+					pc = o.Next()
+				}
+				break run
+			// The fused compares and tests of the common conditions
+			// (signed ones: a < b as signed numbers is a^sign < b^sign
+			// unsigned).
+			case execCmpJccE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a == bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccNE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a != bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccB:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a < bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccAE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a >= bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccBE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a <= bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccA:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				pc = o.Next()
+				if a > bv {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccL:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				sg := signBit[o.Size]
+				pc = o.Next()
+				if a^sg < bv^sg {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccGE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				sg := signBit[o.Size]
+				pc = o.Next()
+				if a^sg >= bv^sg {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccLE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				sg := signBit[o.Size]
+				pc = o.Next()
+				if a^sg <= bv^sg {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJccG:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&msk)
+				sg := signBit[o.Size]
+				pc = o.Next()
+				if a^sg > bv^sg {
+					pc = o.Disp
+				}
+				break run
+			case execTestJccE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
+				pc = o.Next()
+				if a&bv == 0 {
+					pc = o.Disp
+				}
+				break run
+			case execTestJccNE:
+				msk := sizeMask[o.Size]
+				a, bv := c.Regs[o.Dst.Reg&15]&msk, o.Imm&msk
+				if o.Form == isa.FormRR {
+					bv = c.Regs[o.Src.Reg&15] & msk
+				}
+				c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
+				pc = o.Next()
+				if a&bv != 0 {
+					pc = o.Disp
+				}
+				break run
+			case execCmpJcc, execTestJcc:
+				pc = m.fusedJcc(c, o)
+				break run
+			case execCall:
+				// A store into decoded code is seen at the next block's
+				// entry, before its first instruction.
+				x.PC = o.PC
+				m.push(c, o.Size, o.Next())
+				pc = o.Imm
+				break run
+			case execRet:
+				x.PC = o.PC
+				pc = m.pop(c, o.Size)
+				if o.Imm != 0 {
+					setReg(c, uint8(cpu.RSP), m.stackSize(), c.Regs[cpu.RSP]+o.Imm)
+				}
+				break run
+			}
+
+			// The general path. Its cases end with break (or by leaving
+			// the block), never continue: the step to the next op and
+			// the stop-word check follow the switch.
+			x.PC = o.PC
+			i = opIndex(b.Ops, o)
+			switch o.Code {
+			case isa.OpNop:
+
+			case isa.OpMov:
 				v := m.get(c, o, o.Src, o.Size)
 				if o.Dst.Kind == isa.KindMem {
 					m.store(m.ea(c, o), o.Size, v)
-					continue
+					break
 				}
 				m.put(c, o, o.Dst, o.Size, v)
 			case isa.OpMovzx:
-				if o.Form == isa.FormRM {
-					ad := eaFlat(c, o)
-					if o.M.Seg != isa.SegNone {
-						ad = m.segAddr(c, o.M.Seg, ad)
-					}
-					var v uint64
-					if m.loadOK(ad) {
-						v = loadN(ad, o.SSize)
-					} else {
-						v = m.loadSlow(ad, o.SSize)
-					}
-					setReg(c, o.Dst.Reg, o.Size, v)
-					continue
-				}
 				m.put(c, o, o.Dst, o.Size, m.get(c, o, o.Src, o.SSize))
 			case isa.OpMovsx:
 				v := m.get(c, o, o.Src, o.SSize)
@@ -191,72 +609,9 @@ func (m *machine) run() engine.Reason {
 			case isa.OpPop:
 				v := m.pop(c, o.Size)
 				m.put(c, o, o.Dst, o.Size, v)
-			case isa.OpPushf:
-				m.push(c, o.Size, c.RFLAGS()&^(1<<16|1<<17))
-			case isa.OpPopf:
-				v := m.pop(c, o.Size)
-				if o.Size == 2 {
-					v |= c.RFLAGS() &^ 0xffff
-				}
-				c.SetRFLAGS(v)
-			case isa.OpCmov:
-				v := m.get(c, o, o.Src, o.Size)
-				if !c.Cond(o.Cond) {
-					v = c.Regs[o.Dst.Reg]
-				}
-				setReg(c, o.Dst.Reg, o.Size, v)
-			case isa.OpSet:
-				var v uint64
-				if c.Cond(o.Cond) {
-					v = 1
-				}
-				m.put(c, o, o.Dst, 1, v)
-			case isa.OpBswap:
-				v := c.Regs[o.Dst.Reg]
-				switch o.Size {
-				case 8:
-					v = bits.ReverseBytes64(v)
-				case 4:
-					v = uint64(bits.ReverseBytes32(uint32(v)))
-				default:
-					v = 0
-				}
-				setReg(c, o.Dst.Reg, o.Size, v)
-			case isa.OpCbw:
-				half := o.Size / 2
-				sh := 64 - 8*uint(half)
-				setReg(c, uint8(cpu.RAX), o.Size, uint64(int64(c.Regs[cpu.RAX]<<sh)>>sh))
-			case isa.OpCwd:
-				var v uint64
-				if c.Regs[cpu.RAX]&signBit[o.Size] != 0 {
-					v = ^uint64(0)
-				}
-				setReg(c, uint8(cpu.RDX), o.Size, v)
-			case isa.OpLahf:
-				f := c.RFLAGS() & 0xd5
-				c.Regs[cpu.RAX] = c.Regs[cpu.RAX]&^0xff00 | (f|2)<<8
-			case isa.OpSahf:
-				f := c.RFLAGS()
-				c.SetStatus(f&cpu.FlagOF | (c.Regs[cpu.RAX]>>8)&(cpu.FlagCF|cpu.FlagPF|cpu.FlagAF|cpu.FlagZF|cpu.FlagSF))
-			case isa.OpClc, isa.OpStc, isa.OpCmc:
-				f := c.RFLAGS()
-				switch o.Code {
-				case isa.OpClc:
-					f &^= cpu.FlagCF
-				case isa.OpStc:
-					f |= cpu.FlagCF
-				default:
-					f ^= cpu.FlagCF
-				}
-				c.SetStatus(f)
-			case isa.OpCld:
-				c.SetDF(false)
-			case isa.OpStd:
-				c.SetDF(true)
-			case isa.OpXlat:
-				a := (c.Regs[cpu.RBX] + c.Regs[cpu.RAX]&0xff) & sizeMask[o.M.ASize]
-				a = m.segAddr(c, o.M.Seg, a)
-				setReg(c, uint8(cpu.RAX), 1, m.load(a, 1))
+			case isa.OpPushf, isa.OpPopf, isa.OpCmov, isa.OpSet, isa.OpBswap, isa.OpCbw, isa.OpCwd, isa.OpLahf, isa.OpSahf,
+				isa.OpClc, isa.OpStc, isa.OpCmc, isa.OpCld, isa.OpStd, isa.OpXlat:
+				m.flagsAndMoves(c, o)
 			case isa.OpMovToSeg:
 				sel := uint16(m.get(c, o, o.Src, 2))
 				if f := m.loadSeg(c, o.Cond, sel); f != 0 {
@@ -266,69 +621,20 @@ func (m *machine) run() engine.Reason {
 				m.put(c, o, o.Dst, o.Size, m.segSelector(c, o.Cond))
 
 			case isa.OpAdd:
-				if o.Form == isa.FormRR || o.Form == isa.FormRI {
-					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
-					bv := o.Imm & sizeMask[o.Size]
-					if o.Form == isa.FormRR {
-						bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
-					}
-					r := (a + bv) & sizeMask[o.Size]
-					setReg(c, o.Dst.Reg, o.Size, r)
-					c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
-					continue
-				}
 				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				bv := m.get(c, o, o.Src, o.Size)
 				r := (a + bv) & sizeMask[o.Size]
 				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazyAdd, o.Size, a, bv, r)
 			case isa.OpSub:
-				if o.Form == isa.FormRR || o.Form == isa.FormRI {
-					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
-					bv := o.Imm & sizeMask[o.Size]
-					if o.Form == isa.FormRR {
-						bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
-					}
-					r := (a - bv) & sizeMask[o.Size]
-					setReg(c, o.Dst.Reg, o.Size, r)
-					c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
-					continue
-				}
 				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				bv := m.get(c, o, o.Src, o.Size)
 				r := (a - bv) & sizeMask[o.Size]
 				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 				c.SetLazy(cpu.LazySub, o.Size, a, bv, r)
 			case isa.OpCmp:
-				var a, bv uint64
-				switch o.Form {
-				case isa.FormRR:
-					a, bv = c.Regs[o.Dst.Reg&15]&sizeMask[o.Size], c.Regs[o.Src.Reg&15]&sizeMask[o.Size]
-				case isa.FormRI:
-					a, bv = c.Regs[o.Dst.Reg&15]&sizeMask[o.Size], o.Imm&sizeMask[o.Size]
-				case isa.FormMI, isa.FormMR, isa.FormRM:
-					ad := eaFlat(c, o)
-					if o.M.Seg != isa.SegNone {
-						ad = m.segAddr(c, o.M.Seg, ad)
-					}
-					var v uint64
-					if m.loadOK(ad) {
-						v = loadN(ad, o.Size)
-					} else {
-						v = m.loadSlow(ad, o.Size)
-					}
-					switch o.Form {
-					case isa.FormMI:
-						a, bv = v, o.Imm&sizeMask[o.Size]
-					case isa.FormMR:
-						a, bv = v, c.Regs[o.Src.Reg&15]&sizeMask[o.Size]
-					default:
-						a, bv = c.Regs[o.Dst.Reg&15]&sizeMask[o.Size], v
-					}
-				default:
-					a = m.get(c, o, o.Dst, o.Size)
-					bv = m.get(c, o, o.Src, o.Size)
-				}
+				a := m.get(c, o, o.Dst, o.Size)
+				bv := m.get(c, o, o.Src, o.Size)
 				c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
 			case isa.OpAdc, isa.OpSbb:
 				a, ad := m.getRMW(c, o, o.Dst, o.Size)
@@ -347,25 +653,6 @@ func (m *machine) run() engine.Reason {
 				}
 				m.putRMW(c, o, o.Dst, o.Size, ad, r)
 			case isa.OpAnd, isa.OpOr, isa.OpXor:
-				if o.Form == isa.FormRR || o.Form == isa.FormRI {
-					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
-					bv := o.Imm & sizeMask[o.Size]
-					if o.Form == isa.FormRR {
-						bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
-					}
-					var r uint64
-					switch o.Code {
-					case isa.OpAnd:
-						r = a & bv
-					case isa.OpOr:
-						r = a | bv
-					default:
-						r = a ^ bv
-					}
-					setReg(c, o.Dst.Reg, o.Size, r)
-					c.SetLazy(cpu.LazyLogic, o.Size, a, bv, r)
-					continue
-				}
 				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				bv := m.get(c, o, o.Src, o.Size)
 				var r uint64
@@ -391,16 +678,6 @@ func (m *machine) run() engine.Reason {
 					}
 				} else if c.Carry() {
 					cin = 1
-				}
-				if o.Form == isa.FormR {
-					a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
-					r, lop := (a+1)&sizeMask[o.Size], cpu.LazyInc
-					if o.Code == isa.OpDec {
-						r, lop = (a-1)&sizeMask[o.Size], cpu.LazyDec
-					}
-					setReg(c, o.Dst.Reg, o.Size, r)
-					c.SetLazyCin(lop, o.Size, a, 1, r, cin)
-					continue
 				}
 				a, ad := m.getRMW(c, o, o.Dst, o.Size)
 				if o.Code == isa.OpInc {
@@ -441,110 +718,13 @@ func (m *machine) run() engine.Reason {
 			case isa.OpBsf, isa.OpBsr, isa.OpTzcnt, isa.OpLzcnt, isa.OpPopcnt:
 				m.bitCount(c, o)
 
-			case isa.OpJmp:
-				pc = o.Imm
-				break run
 			case isa.OpJmpInd:
 				pc = m.get(c, o, o.Src, o.Size) & m.ipMask()
-				break run
-			case isa.OpCmpJcc, isa.OpTestJcc:
-				a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
-				bv := o.Imm & sizeMask[o.Size] // FormRI or FormRR (isa.Fuse)
-				if o.Form == isa.FormRR {
-					bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
-				}
-				var take bool
-				if o.Code == isa.OpCmpJcc {
-					c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
-					// The unsigned conditions straight from the operands.
-					switch o.Cond {
-					case cpu.CondB:
-						take = a < bv
-					case cpu.CondAE:
-						take = a >= bv
-					case cpu.CondE:
-						take = a == bv
-					case cpu.CondNE:
-						take = a != bv
-					case cpu.CondBE:
-						take = a <= bv
-					case cpu.CondA:
-						take = a > bv
-					case cpu.CondL, cpu.CondGE, cpu.CondLE, cpu.CondG:
-						sh := 64 - 8*uint(o.Size)
-						sa, sb := int64(a<<sh)>>sh, int64(bv<<sh)>>sh
-						switch o.Cond {
-						case cpu.CondL:
-							take = sa < sb
-						case cpu.CondGE:
-							take = sa >= sb
-						case cpu.CondLE:
-							take = sa <= sb
-						default:
-							take = sa > sb
-						}
-					default:
-						take = c.Cond(o.Cond)
-					}
-				} else {
-					c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
-					switch o.Cond {
-					case cpu.CondE:
-						take = a&bv == 0
-					case cpu.CondNE:
-						take = a&bv != 0
-					default:
-						take = c.Cond(o.Cond)
-					}
-				}
-				if take {
-					pc = o.Disp // the jump's target (isa.Fuse)
-				} else {
-					pc = o.Next()
-				}
-				break run
-			case isa.OpJcc:
-				// After a compare the operands decide the common
-				// conditions without evaluating the flags.
-				var take bool
-				if a, bv, ok := c.SubOperands(); ok && o.Cond >= cpu.CondB && o.Cond <= cpu.CondA {
-					switch o.Cond {
-					case cpu.CondB:
-						take = a < bv
-					case cpu.CondAE:
-						take = a >= bv
-					case cpu.CondE:
-						take = a == bv
-					case cpu.CondNE:
-						take = a != bv
-					case cpu.CondBE:
-						take = a <= bv
-					default:
-						take = a > bv
-					}
-				} else {
-					take = c.Cond(o.Cond)
-				}
-				if take {
-					pc = o.Imm
-				} else {
-					pc = o.Next()
-				}
-				break run
-			case isa.OpCall:
-				m.push(c, o.Size, o.Next())
-				pc = o.Imm
 				break run
 			case isa.OpCallInd:
 				t := m.get(c, o, o.Src, o.Size)
 				m.push(c, o.Size, o.Next())
 				pc = t & m.ipMask()
-				break run
-			case isa.OpRet:
-				pc = m.pop(c, o.Size)
-				if o.Imm != 0 {
-					setReg(c, uint8(cpu.RSP), m.stackSize(), c.Regs[cpu.RSP]+o.Imm)
-				}
 				break run
 			case isa.OpLoop:
 				cnt := (c.Regs[cpu.RCX] - 1) & sizeMask[o.Size]
@@ -677,20 +857,45 @@ func (m *machine) run() engine.Reason {
 			case isa.OpFnstcw:
 				m.store(m.ea(c, o), 2, uint64(c.FCW))
 			case isa.OpFldcw:
-				c.FCW = uint16(m.load(m.ea(c, o), 2))
+				if f := m.fldcw(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
 			case isa.OpFnstsw:
 				m.put(c, o, o.Dst, 2, uint64(c.FSWord()))
 			case isa.OpFninit:
 				if o.Cond == 0 {
-					c.FCW, c.FTOP, c.FTAG = 0x37f, 0, 0
+					c.FCW, c.FTOP, c.FTAG, c.FSW = 0x37f, 0, 0, 0
+				} else {
+					c.FSW &= cpu.FSWC0 | cpu.FSWC1 | cpu.FSWC2 | cpu.FSWC3 // fnclex keeps the condition codes
 				}
-				c.FSW = 0
 			case isa.OpX87:
-				m.x87(c, o)
+				if f := m.x87(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
 			case isa.OpVec:
 				if f := m.vecOp(c, o); f != 0 {
 					return m.fault(o, i, f)
 				}
+			case isa.OpMmx:
+				if f := m.mmxOp(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
+			case isa.OpVex:
+				if f := m.vexOp(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
+			case isa.OpBmi, isa.OpAdx, isa.OpRdpid, isa.OpArpl, isa.OpUmip, isa.OpPushSeg, isa.OpPopSeg, isa.OpLoadFar,
+				isa.OpPusha, isa.OpPopa, isa.OpBcd, isa.OpSegInfo, isa.OpFsBase:
+				if f := m.intExt(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
+			case isa.OpFar:
+				t, f := m.far(c, o)
+				if f != 0 {
+					return m.fault(o, i, f)
+				}
+				pc = t
+				break run
 			case isa.OpSseMov, isa.OpSseMovQ, isa.OpSseHalf, isa.OpSimd, isa.OpSimdImm, isa.OpPmovmskb, isa.OpPshufd, isa.OpStmxcsr, isa.OpLdmxcsr,
 				isa.OpSseScalarMov, isa.OpMovmskF, isa.OpShufF, isa.OpMovHLF:
 				if !m.sse(c, o) {
@@ -699,6 +904,14 @@ func (m *machine) run() engine.Reason {
 
 			default:
 				return m.fatal(o, i)
+			}
+		stored:
+			o = nextOp(o)
+			if s := atomic.LoadUint32(&x.Stop); s != 0 {
+				// This thread's store dropped blocks (self-modifying
+				// code), or the thread is asked to stop: continue at the
+				// next instruction afresh.
+				return m.stop(o, s)
 			}
 		}
 		x.Instructions += b.NInstr
@@ -713,7 +926,101 @@ func (m *machine) run() engine.Reason {
 			b.SetNext(nb)
 		}
 		b = nb
+		m.b = b
 	}
+}
+
+// flagsAndMoves runs the ops that neither fault nor branch and are rare
+// enough to be kept out of the run loop's function: moves by condition,
+// flag moves, byte swaps and sign extensions of the accumulator, xlat.
+func (m *machine) flagsAndMoves(c *cpu.CPU, o *isa.Op) {
+	switch o.Code {
+	case isa.OpPushf:
+		m.push(c, o.Size, c.RFLAGS()&^(1<<16|1<<17))
+	case isa.OpPopf:
+		v := m.pop(c, o.Size)
+		if o.Size == 2 {
+			v |= c.RFLAGS() &^ 0xffff
+		}
+		c.SetRFLAGS(v)
+	case isa.OpCmov:
+		v := m.get(c, o, o.Src, o.Size)
+		if !c.Cond(o.Cond) {
+			v = c.Regs[o.Dst.Reg]
+		}
+		setReg(c, o.Dst.Reg, o.Size, v)
+	case isa.OpSet:
+		var v uint64
+		if c.Cond(o.Cond) {
+			v = 1
+		}
+		m.put(c, o, o.Dst, 1, v)
+	case isa.OpBswap:
+		v := c.Regs[o.Dst.Reg]
+		switch o.Size {
+		case 8:
+			v = bits.ReverseBytes64(v)
+		case 4:
+			v = uint64(bits.ReverseBytes32(uint32(v)))
+		default:
+			v = 0
+		}
+		setReg(c, o.Dst.Reg, o.Size, v)
+	case isa.OpCbw:
+		half := o.Size / 2
+		sh := 64 - 8*uint(half)
+		setReg(c, uint8(cpu.RAX), o.Size, uint64(int64(c.Regs[cpu.RAX]<<sh)>>sh))
+	case isa.OpCwd:
+		var v uint64
+		if c.Regs[cpu.RAX]&signBit[o.Size] != 0 {
+			v = ^uint64(0)
+		}
+		setReg(c, uint8(cpu.RDX), o.Size, v)
+	case isa.OpLahf:
+		f := c.RFLAGS() & 0xd5
+		c.Regs[cpu.RAX] = c.Regs[cpu.RAX]&^0xff00 | (f|2)<<8
+	case isa.OpSahf:
+		f := c.RFLAGS()
+		c.SetStatus(f&cpu.FlagOF | (c.Regs[cpu.RAX]>>8)&(cpu.FlagCF|cpu.FlagPF|cpu.FlagAF|cpu.FlagZF|cpu.FlagSF))
+	case isa.OpClc, isa.OpStc, isa.OpCmc:
+		f := c.RFLAGS()
+		switch o.Code {
+		case isa.OpClc:
+			f &^= cpu.FlagCF
+		case isa.OpStc:
+			f |= cpu.FlagCF
+		default:
+			f ^= cpu.FlagCF
+		}
+		c.SetStatus(f)
+	case isa.OpCld:
+		c.SetDF(false)
+	case isa.OpStd:
+		c.SetDF(true)
+	case isa.OpXlat:
+		a := (c.Regs[cpu.RBX] + c.Regs[cpu.RAX]&0xff) & sizeMask[o.M.ASize]
+		a = m.segAddr(c, o.M.Seg, a)
+		setReg(c, uint8(cpu.RAX), 1, m.load(a, 1))
+	}
+}
+
+// fusedJcc runs a fused compare or test and branch (isa.Fuse) whose
+// condition has no handler of its own (prepare.go); it returns the next pc.
+func (m *machine) fusedJcc(c *cpu.CPU, o *isa.Op) uint64 {
+	a := c.Regs[o.Dst.Reg&15] & sizeMask[o.Size]
+	bv := o.Imm & sizeMask[o.Size] // FormRI or FormRR (isa.Fuse)
+	if o.Form == isa.FormRR {
+		bv = c.Regs[o.Src.Reg&15] & sizeMask[o.Size]
+	}
+	if o.Code == isa.OpCmpJcc {
+		c.SetLazy(cpu.LazySub, o.Size, a, bv, (a-bv)&sizeMask[o.Size])
+	} else {
+		c.SetLazy(cpu.LazyLogic, o.Size, a, bv, a&bv)
+	}
+	if c.Cond(o.Cond) {
+		return o.Disp // the jump's target (isa.Fuse)
+	}
+	return o.Next()
 }
 
 // fatal ends the run at o, the i-th op of its block, an op that always
@@ -835,12 +1142,20 @@ func (m *machine) store(a uint64, size uint8, v uint64) {
 func (m *machine) loadOK(a uint64) bool { return a <= m.wrapEdge }
 
 // storeOK reports whether storeN may write size bytes at a directly: the
-// access cannot wrap, stays in one page, and that page holds no decoded
-// code (the code-page filter bit is clear).
+// access stays in one page, and that page holds no decoded code (the
+// code-page filter bit is clear; engine.FilterSlot written out). An access
+// that stays in one page cannot wrap: in Mode32 a is below 4 GiB, a page
+// boundary, and in Mode64 a wrapping end lands in another page.
 func (m *machine) storeOK(a uint64, size uint8) bool {
+	return a&(mm.PageSize-1) <= mm.PageSize-uint64(size) && m.codeFree(a)
+}
+
+// codeFree reports whether the page of a holds no decoded code (its
+// code-page filter bit, engine.FilterSlot written out, is clear).
+func (m *machine) codeFree(a uint64) bool {
 	p := a >> mm.PageShift
 	h := (p ^ p>>16) & 0xffff
-	return a <= m.wrapEdge && p == (a+uint64(size)-1)>>mm.PageShift && atomic.LoadUint64(&m.filter[h>>6])&(1<<(h&63)) == 0
+	return atomic.LoadUint64(&m.filter[h>>6])&(1<<(h&63)) == 0
 }
 
 // storeSlow is store for accesses that may wrap, cross a page or hit a
@@ -936,17 +1251,10 @@ func (m *machine) putRMW(c *cpu.CPU, o *isa.Op, a isa.Arg, size uint8, ad, v uin
 	}
 }
 
-func (m *machine) spMask() uint64 {
-	if m.mode == mm.Mode32 {
-		return 0xffffffff
-	}
-	return ^uint64(0)
-}
-
 // push stores v below the stack pointer; cpu.RSP changes only if the store
 // succeeds.
 func (m *machine) push(c *cpu.CPU, size uint8, v uint64) {
-	sp := (c.Regs[cpu.RSP] - uint64(size)) & m.spMask()
+	sp := (c.Regs[cpu.RSP] - uint64(size)) & m.spMask
 	m.store(sp, size, v)
 	c.Regs[cpu.RSP] = sp
 }
@@ -954,7 +1262,7 @@ func (m *machine) push(c *cpu.CPU, size uint8, v uint64) {
 func (m *machine) pop(c *cpu.CPU, size uint8) uint64 {
 	sp := c.Regs[cpu.RSP]
 	v := m.load(sp, size)
-	c.Regs[cpu.RSP] = (sp + uint64(size)) & m.spMask()
+	c.Regs[cpu.RSP] = (sp + uint64(size)) & m.spMask
 	return v
 }
 
@@ -967,7 +1275,7 @@ func (m *machine) enter(c *cpu.CPU, o *isa.Op) {
 	if level > 0 {
 		bp := c.Regs[cpu.RBP]
 		for i := uint64(1); i < level; i++ {
-			bp = (bp - uint64(sz)) & m.spMask()
+			bp = (bp - uint64(sz)) & m.spMask
 			m.push(c, sz, m.load(bp, sz))
 		}
 		m.push(c, sz, frame)
@@ -984,7 +1292,7 @@ func (m *machine) loadSeg(c *cpu.CPU, seg uint8, sel uint16) engine.Fault {
 		if seg == cs {
 			return engine.FaultInvalid
 		}
-		return 0 // flat data segments: selectors do not matter
+		return m.flatSegment(seg, sel) // flat data segments (int_ext.go)
 	}
 	var base uint64
 	if sel>>2 != 0 {
@@ -1015,6 +1323,10 @@ func (m *machine) segSelector(c *cpu.CPU, seg uint8) uint64 {
 		return uint64(c.FS)
 	case 5:
 		return uint64(c.GS)
+	case 0, 3: // ES, DS: null in a 64-bit process
+		if m.mode == mm.Mode64 {
+			return 0
+		}
 	}
 	return 0x2b
 }

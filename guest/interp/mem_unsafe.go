@@ -11,7 +11,27 @@
 
 package interp
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/minemu/minemu/guest/isa"
+)
+
+// The op walk: the run loop steps from op to op of a block with a pointer
+// (nextOp) instead of an index, with no bound check. That is safe because
+// a block's last op always ends it (engine.Block.Ops), and every op that
+// ends a block leaves the op loop: the walk never steps past the last op.
+// opIndex finds the index again when an exit needs it.
+
+// nextOp is the op after o in its block; o must not be the block's last.
+func nextOp(o *isa.Op) *isa.Op {
+	return (*isa.Op)(unsafe.Add(unsafe.Pointer(o), unsafe.Sizeof(isa.Op{})))
+}
+
+// opIndex is the index of o, which points into ops.
+func opIndex(ops []isa.Op, o *isa.Op) int {
+	return int((uintptr(unsafe.Pointer(o)) - uintptr(unsafe.Pointer(unsafe.SliceData(ops)))) / unsafe.Sizeof(isa.Op{}))
+}
 
 // gptr turns a guest address into a pointer. unsafe.Add on a nil base is
 // the one conversion go vet accepts for an address that did not come from

@@ -77,6 +77,14 @@ func (m *machine) vecOp(c *cpu.CPU, o *isa.Op) engine.Fault {
 		return m.fxsave(c, o)
 	case isa.VecFxrstor:
 		return m.fxrstor(c, o)
+	case isa.VecXsave:
+		return m.xsaveOp(c, o, false)
+	case isa.VecXsavec:
+		return m.xsaveOp(c, o, true)
+	case isa.VecXrstor:
+		return m.xrstorOp(c, o)
+	case isa.VecXgetbv:
+		return m.xgetbvOp(c)
 	case isa.VecCvtI2F:
 		x := m.get(c, o, o.Src, o.SSize)
 		d := c.XMM(o.Dst.Reg)

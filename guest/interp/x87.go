@@ -2,15 +2,22 @@ package interp
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/engine"
 	"github.com/minemu/minemu/guest/isa"
+	"github.com/minemu/minemu/guest/isa/cpuid"
 	fpu "github.com/minemu/minemu/guest/isa/x87"
 )
 
-// The x87 subset: loads and stores (32-, 64- and 80-bit floats, 16-, 32-
-// and 64-bit integers), constants, exchange, sign and absolute value,
-// square root, rounding, the arithmetic group with its reversed, integer
-// and popping forms, compares (fcom/fucom family setting C0/C2/C3, fcomi
-// family setting EFLAGS), ftst and fxam.
+// The x87 unit: loads and stores (32-, 64- and 80-bit floats, 16-, 32-
+// and 64-bit integers, 18-digit packed decimals), constants, exchange,
+// conditional moves, sign and absolute value, square root, rounding, the
+// arithmetic group with its reversed, integer and popping forms, compares
+// (fcom/fucom/ficom setting C0/C2/C3, fcomi/fucomi setting EFLAGS), ftst,
+// fxam, the transcendentals, fprem/fprem1, fscale, fxtract, the stack
+// and tag operations (ffree, ffreep, fincstp, fdecstp), fnop and fwait,
+// and the environment and state images (x87_env.go). fnstcw, fldcw,
+// fnstsw, fninit and fnclex are ops of their own (interp.go), fxsave and
+// fxrstor OpVec ones (vec.go).
 //
 // Registers hold the exact 80-bit extended values. Every operation goes
 // through guest/isa/x87, which computes what the host FPU computes bit for
@@ -19,10 +26,24 @@ import (
 // exception masks of FCW, accumulates the exception flags in FSW, sets C1
 // as the round-up indication and C0 C2 C3 where the instruction defines
 // them. An operation whose unmasked exception the hardware reports before
-// computing (x87.Env.Aborted) writes nothing and pops nothing. Not yet:
-// SIGFPE for an unmasked exception (ES stays set in FSW), stack overflow
-// and underflow detection (the stack wraps), and the instructions the
-// package implements but lowering does not reach yet (fsin, fprem, ...).
+// computing (x87.Env.Aborted) writes nothing and pops nothing.
+//
+// The stack is checked as the hardware checks it: reading an empty
+// register is a stack underflow, pushing onto a full one (st7 in use) an
+// overflow, both IE and SF with C1 telling which. Masked, the destination
+// receives the QNaN indefinite in place of the result (a compare reports
+// unordered, a store to memory stores the indefinite of its format) and
+// the instruction completes, pops included; unmasked, it changes nothing
+// but the status word.
+//
+// An unmasked exception sets ES in FSW and is reported as the hardware
+// reports it, at the next waiting x87 instruction (every one but fninit,
+// fnclex, fnstsw, fnstcw, fnstenv, fnsave, fxsave and fxrstor; MMX
+// instructions and emms included): that instruction does not execute and
+// the thread stops with FaultX87, its Arg the si_code Linux derives from
+// the unmasked flags (x87SigCode). fldcw, fldenv and frstor recompute ES
+// from the flags and masks they load, so that unmasking a raised flag
+// makes the exception pending.
 
 // f80 is an 80-bit extended value (cpu.F80).
 type f80 = cpu.F80
@@ -76,27 +97,147 @@ func (m *machine) fload(c *cpu.CPU, e *fpu.Env, o *isa.Op, a isa.Arg, sz uint8, 
 	return e.FromInt(int64(sext(m.load(ad, isz), isz)))
 }
 
-func (m *machine) x87(c *cpu.CPU, o *isa.Op) {
+// fpending reports an x87 exception pending (FSW.ES): the waiting
+// instruction about to run stops with FaultX87 instead, Arg the si_code.
+func (m *machine) fpending(c *cpu.CPU) engine.Fault {
+	if c.FSW&fpu.ES == 0 {
+		return 0
+	}
+	m.x.Arg = x87SigCode(c.FSW, c.FCW)
+	return engine.FaultX87
+}
+
+// x87SigCode is the si_code Linux gives the SIGFPE of an x87 exception
+// (arch/x86/kernel/traps.c: the first unmasked flag by priority: invalid,
+// zero divide, overflow, denormal or underflow, precision).
+func x87SigCode(sw, cw uint16) uint64 {
+	err := sw &^ cw & 0x3f
+	switch {
+	case err&fpu.IE != 0:
+		return 7 // FPE_FLTINV
+	case err&fpu.ZE != 0:
+		return 3 // FPE_FLTDIV
+	case err&fpu.OE != 0:
+		return 4 // FPE_FLTOVF
+	case err&(fpu.DE|fpu.UE) != 0:
+		return 5 // FPE_FLTUND
+	case err&fpu.PE != 0:
+		return 6 // FPE_FLTRES
+	}
+	return 0
+}
+
+// fsummary recomputes ES and B of sw from its flags and cw's masks, as
+// the loads of the control word or environment do.
+func fsummary(sw, cw uint16) uint16 {
+	if sw&^cw&fpu.Exceptions != 0 {
+		return sw | fpu.ES | fpu.B
+	}
+	return sw &^ (fpu.ES | fpu.B)
+}
+
+// fempty reports whether st(i) is empty.
+func fempty(c *cpu.CPU, i uint8) bool { return c.FTAG&(1<<((c.FTOP+i)&7)) == 0 }
+
+// fset writes st(i) and tags it valid.
+func fset(c *cpu.CPU, i uint8, v fpu.F80) {
+	r := (c.FTOP + i) & 7
+	c.ST[r] = from87(v)
+	c.FTAG |= 1 << r
+}
+
+// fpush pushes v, or, onto a full stack, records the overflow and pushes
+// its masked response; false means the overflow is unmasked and nothing
+// may change.
+func fpush(c *cpu.CPU, e *fpu.Env, v fpu.F80) bool {
+	if !fempty(c, 7) {
+		v = e.StackFault(true)
+		if e.Aborted() {
+			return false
+		}
+	}
+	c.FPush(from87(v))
+	return true
+}
+
+// funder records a stack underflow when one of st(i), st(j) is empty:
+// under reports it, ok whether the instruction goes on (masked) with the
+// indefinite as its result.
+func funder(c *cpu.CPU, e *fpu.Env, i, j uint8) (under, ok bool) {
+	if !fempty(c, i) && !fempty(c, j) {
+		return false, true
+	}
+	e.StackFault(false)
+	return true, !e.Aborted()
+}
+
+// x87 runs one OpX87; a non-zero Fault stops the thread before it.
+func (m *machine) x87(c *cpu.CPU, o *isa.Op) engine.Fault {
+	if o.Cond != isa.X87Stenv && o.Cond != isa.X87Save {
+		if f := m.fpending(c); f != 0 {
+			return f
+		}
+	}
+	switch o.Cond {
+	case isa.X87Stenv, isa.X87Ldenv, isa.X87Save, isa.X87Rstor:
+		m.fenvOp(c, o)
+		return 0
+	case isa.X87Incstp:
+		c.FTOP = (c.FTOP + uint8(o.Imm)) & 7
+		c.FSW &^= cpu.FSWC1
+		return 0
+	case isa.X87Wait:
+		return 0
+	}
 	e := fenv(c)
-	defer fsync(c, &e)
+	m.x87Op(c, o, &e)
+	fsync(c, &e)
+	return 0
+}
+
+func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
+	rep := o.Rep
 	switch o.Cond {
 	case isa.X87Ld:
-		e.SW &^= cpu.FSWC1 // no rounding, no stack fault (80-bit and st(i) loads)
-		v := m.fload(c, &e, o, o.Src, o.SSize, false)
+		e.SW &^= cpu.FSWC1 // no rounding (80-bit and st(i) loads)
+		if o.Src.Kind == isa.KindSt && fempty(c, o.Src.Reg) {
+			// An underflow; a full stack is not reported on top of it
+			// (measured: the indefinite is pushed over st7).
+			if v := e.StackFault(false); !e.Aborted() {
+				c.FPush(from87(v))
+			}
+			return
+		}
+		if !fempty(c, 7) { // the stack is checked before the operand is read
+			fpush(c, e, fpu.Indefinite)
+			return
+		}
+		v := m.fload(c, e, o, o.Src, o.SSize, false)
 		if e.Aborted() {
 			return
 		}
-		c.FPush(from87(v))
+		fpush(c, e, v)
 	case isa.X87Ild:
-		c.FPush(from87(m.fload(c, &e, o, o.Src, o.SSize|0x80, false)))
+		fpush(c, e, m.fload(c, e, o, o.Src, o.SSize|0x80, false))
 	case isa.X87LdConst:
-		c.FPush(from87(e.Const(x87Consts[o.Imm%uint64(len(x87Consts))])))
+		fpush(c, e, e.Const(x87Consts[o.Imm%uint64(len(x87Consts))]))
+	case isa.X87Bld:
+		var b fpu.BCD
+		ad := m.ea(c, o)
+		for i := range b {
+			b[i] = byte(m.load(ad+uint64(i), 1))
+		}
+		fpush(c, e, e.FromBCD(b))
 	case isa.X87St:
 		e.SW &^= cpu.FSWC1 // the 80-bit and st(i) forms round nothing
 		v := to87(*c.STi(0))
+		if fempty(c, 0) {
+			if v = e.StackFault(false); e.Aborted() {
+				return
+			}
+		}
 		if o.Dst.Kind == isa.KindSt {
-			*c.STi(o.Dst.Reg) = from87(v)
-			c.FTAG |= 1 << ((c.FTOP + o.Dst.Reg) & 7)
+			fset(c, o.Dst.Reg, v)
 			break
 		}
 		ad := m.ea(c, o)
@@ -118,24 +259,55 @@ func (m *machine) x87(c *cpu.CPU, o *isa.Op) {
 			m.store(ad+8, 2, uint64(v.SE))
 		}
 	case isa.X87Ist, isa.X87Istt:
-		v := to87(*c.STi(0))
 		var r int64
-		if o.Cond == isa.X87Istt {
-			r = e.ToIntTrunc(v, 8*int(o.SSize))
+		if fempty(c, 0) {
+			if e.StackFault(false); e.Aborted() {
+				return
+			}
+			r = -1 << (8*o.SSize - 1) // the integer indefinite
 		} else {
-			r = e.ToInt(v, 8*int(o.SSize))
-		}
-		if e.Aborted() {
-			return
+			v := to87(*c.STi(0))
+			if o.Cond == isa.X87Istt {
+				r = e.ToIntTrunc(v, 8*int(o.SSize))
+			} else {
+				r = e.ToInt(v, 8*int(o.SSize))
+			}
+			if e.Aborted() {
+				return
+			}
 		}
 		m.store(m.ea(c, o), o.SSize, uint64(r))
-	case isa.X87Arith:
-		d := c.STi(0)
-		if o.Dst.Kind == isa.KindSt {
-			d = c.STi(o.Dst.Reg)
+	case isa.X87Bstp:
+		b := fpu.BCDIndefinite
+		if fempty(c, 0) {
+			if e.StackFault(false); e.Aborted() {
+				return
+			}
+		} else if b = e.ToBCD(to87(*c.STi(0))); e.Aborted() {
+			return
 		}
-		b := m.fload(c, &e, o, o.Src, o.SSize, true)
-		a := to87(*d)
+		ad := m.ea(c, o)
+		for i := range b {
+			m.store(ad+uint64(i), 1, uint64(b[i]))
+		}
+	case isa.X87Arith:
+		di := uint8(0)
+		if o.Dst.Kind == isa.KindSt {
+			di = o.Dst.Reg
+		}
+		si := di
+		if o.Src.Kind == isa.KindSt {
+			si = o.Src.Reg
+		}
+		if under, ok := funder(c, e, di, si); under {
+			if !ok {
+				return
+			}
+			fset(c, di, fpu.Indefinite)
+			break
+		}
+		b := m.fload(c, e, o, o.Src, o.SSize, true)
+		a := to87(*c.STi(di))
 		var r fpu.F80
 		switch o.Imm {
 		case isa.X87Add:
@@ -154,42 +326,220 @@ func (m *machine) x87(c *cpu.CPU, o *isa.Op) {
 		if e.Aborted() {
 			return
 		}
-		*d = from87(r)
+		*c.STi(di) = from87(r)
 	case isa.X87Xch:
 		e.SW &^= cpu.FSWC1
-		a, b := c.STi(0), c.STi(o.Src.Reg)
+		i := o.Src.Reg
+		if under, ok := funder(c, e, 0, i); under {
+			if !ok {
+				return
+			}
+			for _, r := range [2]uint8{0, i} {
+				if fempty(c, r) {
+					fset(c, r, fpu.Indefinite)
+				}
+			}
+		}
+		a, b := c.STi(0), c.STi(i)
 		*a, *b = *b, *a
-	case isa.X87Chs:
-		*c.STi(0) = from87(e.Chs(to87(*c.STi(0))))
-	case isa.X87Abs:
-		*c.STi(0) = from87(e.Abs(to87(*c.STi(0))))
-	case isa.X87Sqrt:
-		r := e.Sqrt(to87(*c.STi(0)))
+	case isa.X87Chs, isa.X87Abs, isa.X87Sqrt, isa.X87Rnd:
+		if under, ok := funder(c, e, 0, 0); under {
+			if ok {
+				fset(c, 0, fpu.Indefinite)
+			}
+			return
+		}
+		x := to87(*c.STi(0))
+		var r fpu.F80
+		switch o.Cond {
+		case isa.X87Chs:
+			r = e.Chs(x)
+		case isa.X87Abs:
+			r = e.Abs(x)
+		case isa.X87Sqrt:
+			r = e.Sqrt(x)
+		default:
+			r = e.Round(x)
+		}
 		if e.Aborted() {
 			return
 		}
 		*c.STi(0) = from87(r)
-	case isa.X87Rnd:
-		r := e.Round(to87(*c.STi(0)))
-		if e.Aborted() {
+	case isa.X87Func:
+		if !m.x87Func(c, o, e) {
 			return
 		}
-		*c.STi(0) = from87(r)
+	case isa.X87Cmov:
+		if under, ok := funder(c, e, 0, o.Src.Reg); under {
+			if ok {
+				fset(c, 0, fpu.Indefinite)
+			}
+			return
+		}
+		if c.Cond(uint8(o.Imm)) { // C1 is left alone (measured)
+			*c.STi(0) = *c.STi(o.Src.Reg)
+		}
 	case isa.X87Com:
 		// fcom/fcomp/fcompp signal invalid on any NaN, fucom* only on
 		// a signalling one (Imm 1 marks the unordered forms).
-		e.Compare(to87(*c.STi(0)), m.fload(c, &e, o, o.Src, o.SSize, true), o.Imm == 1)
+		si := uint8(0)
+		if o.Src.Kind == isa.KindSt {
+			si = o.Src.Reg
+		}
+		if under, _ := funder(c, e, 0, si); under {
+			e.SW |= cpu.FSWC0 | cpu.FSWC2 | cpu.FSWC3 // unordered, masked or not
+			break
+		}
+		e.Compare(to87(*c.STi(0)), m.fload(c, e, o, o.Src, o.SSize, true), o.Imm == 1)
 	case isa.X87Tst:
+		if under, _ := funder(c, e, 0, 0); under {
+			e.SW |= cpu.FSWC0 | cpu.FSWC2 | cpu.FSWC3
+			break
+		}
 		e.Test(to87(*c.STi(0)))
 	case isa.X87Comi:
+		if under, _ := funder(c, e, 0, o.Src.Reg); under {
+			c.SetStatus(fpu.FlagZF | fpu.FlagPF | fpu.FlagCF)
+			break
+		}
+		c1 := e.SW & fpu.C1
 		f := e.CompareFlags(to87(*c.STi(0)), to87(*c.STi(o.Src.Reg)), o.Imm == 1)
+		if m.model().Vendor() == cpuid.AMD {
+			e.SW |= c1 // AMD's fcomi leaves C1 (measured on Zen 3); Intel's clears it, as the SDM says
+		}
 		c.SetStatus(uint64(f))
 	case isa.X87Xam:
-		e.Examine(to87(*c.STi(0)), c.FTAG&(1<<c.FTOP) == 0)
+		e.Examine(to87(*c.STi(0)), fempty(c, 0))
 	case isa.X87Free:
+		e.SW &^= cpu.FSWC1 // undefined in the SDM; cleared as measured
 		c.FTAG &^= 1 << ((c.FTOP + o.Src.Reg) & 7)
 	}
-	for range o.Rep {
+	if e.Aborted() {
+		return
+	}
+	for range rep {
 		c.FPop()
 	}
+}
+
+// x87Func runs the X87Func functions; false means an unmasked exception
+// left everything unchanged.
+func (m *machine) x87Func(c *cpu.CPU, o *isa.Op, e *fpu.Env) bool {
+	switch o.Imm {
+	case isa.X87Sin, isa.X87Cos, isa.X87F2xm1:
+		if under, ok := funder(c, e, 0, 0); under {
+			if o.Imm != isa.X87F2xm1 {
+				e.SW &^= fpu.C2 // the range indication is cleared (measured)
+			}
+			if ok {
+				fset(c, 0, fpu.Indefinite)
+			}
+			return ok
+		}
+		x := to87(*c.STi(0))
+		var r fpu.F80
+		switch o.Imm {
+		case isa.X87Sin:
+			r = e.Sin(x)
+		case isa.X87Cos:
+			r = e.Cos(x)
+		default:
+			r = e.F2xm1(x)
+		}
+		if e.Aborted() {
+			return false
+		}
+		*c.STi(0) = from87(r)
+	case isa.X87Sincos, isa.X87Ptan, isa.X87Xtract:
+		// Two results: st0 is replaced and one more is pushed. An empty
+		// st0 or a full stack gives the indefinite twice.
+		under, full := fempty(c, 0), !fempty(c, 7)
+		if under || full {
+			if e.StackFault(full && !under); o.Imm != isa.X87Xtract {
+				e.SW &^= fpu.C2 // the range indication is cleared (measured)
+			}
+			if e.Aborted() {
+				return false
+			}
+			fset(c, 0, fpu.Indefinite)
+			c.FPush(from87(fpu.Indefinite))
+			return true
+		}
+		x := to87(*c.STi(0))
+		var r, push fpu.F80
+		switch o.Imm {
+		case isa.X87Sincos:
+			r, push = e.SinCos(x)
+		case isa.X87Ptan:
+			r, push = e.Tan(x)
+		default:
+			r, push = e.Extract(x)
+		}
+		if e.Aborted() {
+			return false
+		}
+		if o.Imm != isa.X87Xtract && e.SW&fpu.C2 != 0 {
+			return true // out of range: st0 left, nothing pushed
+		}
+		*c.STi(0) = from87(r)
+		c.FPush(from87(push))
+	case isa.X87Patan, isa.X87Yl2x, isa.X87Yl2xp1:
+		// st1 = f(st1, st0), then pop.
+		if under, ok := funder(c, e, 0, 1); under {
+			if ok {
+				fset(c, 1, fpu.Indefinite)
+				c.FPop()
+			}
+			return ok
+		}
+		y, x := to87(*c.STi(1)), to87(*c.STi(0))
+		var r fpu.F80
+		switch o.Imm {
+		case isa.X87Patan:
+			r = e.Atan2(y, x)
+		case isa.X87Yl2x:
+			r = e.Yl2x(y, x)
+		default:
+			r = e.Yl2xp1(y, x)
+		}
+		if e.Aborted() {
+			return false
+		}
+		*c.STi(1) = from87(r)
+		c.FPop()
+	case isa.X87Scale, isa.X87Prem, isa.X87Prem1:
+		if under, ok := funder(c, e, 0, 1); under {
+			if o.Imm != isa.X87Scale {
+				e.SW &^= fpu.C2 // "reduction complete" (measured)
+			}
+			if ok {
+				fset(c, 0, fpu.Indefinite)
+			}
+			return ok
+		}
+		x, y := to87(*c.STi(0)), to87(*c.STi(1))
+		var r fpu.F80
+		switch o.Imm {
+		case isa.X87Scale:
+			r = e.Scale(x, y)
+		default:
+			r = e.Prem(x, y, o.Imm == isa.X87Prem1)
+		}
+		if e.Aborted() {
+			return false
+		}
+		*c.STi(0) = from87(r)
+	}
+	return true
+}
+
+// fldcw loads the control word: reserved bits 7 and 13-15 read as 0 and
+// bit 6 as 1, and ES follows the flags the new masks leave unmasked.
+func (m *machine) fldcw(c *cpu.CPU, o *isa.Op) engine.Fault {
+	if f := m.fpending(c); f != 0 {
+		return f
+	}
+	c.FCW = uint16(m.load(m.ea(c, o), 2))&0x1f3f | 0x40
+	c.FSW = fsummary(c.FSW, c.FCW)
+	return 0
 }

@@ -22,6 +22,8 @@ import (
 //     a length of 1; they are NOPs of length 4. RDSSPD/RDSSPQ (F3 [REX.W]
 //     0F 1E /1 with a register operand) are NOPs too while shadow stacks are
 //     off, which they always are for a user process here.
+//   - ADCX/ADOX, RDSEED, RDPID, SALC, the hint NOPs, VEX after segment
+//     and address-size prefixes, and EVEX (refused): decode_ext.go.
 //   - A LOCK prefix x86asm marks invalid (an instruction that does not take
 //     it, or a destination that is not memory) is #UD: a DecodeError.
 //   - An instruction longer than 15 bytes (redundant prefixes count) is
@@ -58,6 +60,16 @@ const (
 	// NOP while shadow stacks are off, as they always are for a user
 	// process here.
 	InstRdssp
+	// InstAdcx, InstAdox, InstRdseed and InstRdpid are ADCX (66 0F 38
+	// F6), ADOX (F3 0F 38 F6), RDSEED (0F C7 /7) and RDPID (F3 0F C7 /7),
+	// which x86asm does not decode (decode_ext.go).
+	InstAdcx
+	InstAdox
+	InstRdseed
+	InstRdpid
+	// InstSalc is SALC (D6, 32-bit mode): AL = CF ? FF : 00, undocumented
+	// by Intel, documented by AMD, run by both.
+	InstSalc
 	numInstOps
 )
 
@@ -99,6 +111,9 @@ func Decode(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, error) {
 	if op, n := cetNop(code, mode); n > 0 {
 		return x86asm.Inst{Op: op, Len: n}, nil
 	}
+	if inst, ok, err := decodeExt(code, pc, mode); ok {
+		return inst, err
+	}
 	inst, err := x86asm.Decode(code, int(mode))
 	if err != nil {
 		if errors.Is(err, x86asm.ErrTruncated) && len(code) < MaxInstLen {
@@ -114,6 +129,9 @@ func Decode(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, error) {
 			return inst, ErrTooLong
 		}
 		return inst, &DecodeError{Addr: pc, Bytes: PrefixBytes(code), Reason: "unknown opcode"}
+	}
+	if inst.AddrSize == 0 {
+		inst.AddrSize = addrSize(code, mode) // x86asm leaves it unset for VEX
 	}
 	for _, p := range inst.Prefix {
 		if p == 0 {

@@ -10,11 +10,19 @@
 //     the 0F 3F stub with its 32-byte hash; InstTrap, 0F 3E), ENDBR and
 //     RDSSP (NOPs while CET is off), a LOCK the instruction does not take
 //     (#UD), an instruction longer than 15 bytes (#GP: ErrTooLong), bytes
-//     that run out (ErrTruncated).
-//  2. Lower (lower.go, lower_sse.go, lower_x87.go): one table indexed by
-//     the instruction's x86asm.Op (minemu's instructions after x86asm's)
-//     names the family function and its parameters; the result is an Op.
-//     An instruction the table does not list is unsupported.
+//     that run out (ErrTruncated); decode_ext.go adds ADCX/ADOX, RDSEED,
+//     RDPID, SALC, the hint NOPs, VEX after segment and address-size
+//     prefixes, and refuses EVEX (AVX-512 is not implemented).
+//  2. Lower (lower.go, lower_sse.go, lower_x87.go, lower_vec.go,
+//     lower_vex.go, lower_int.go): one table indexed by the instruction's
+//     x86asm.Op (minemu's instructions after x86asm's) names the family
+//     function and its parameters; the result is an Op. An instruction the
+//     table does not list is unsupported. The MMX forms, which x86asm gives
+//     the ops of their XMM forms, have their own table (lower_mmx.go). The
+//     VEX instructions (AVX, AVX2, FMA3, F16C) are one family, OpVex, whose
+//     semantics table VexOps (lower_vex_ops.go) names the guest/isa/vec
+//     functions; EVEX encodings are refused. lower_int.go: BMI, ADX, far
+//     transfers, segment loads, the UMIP and i386-only instructions.
 //  3. Fuse: a block's closing compare-and-branch pair becomes one op.
 //
 // # Op records (op.go)

@@ -235,10 +235,23 @@ func Lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (Op, error) {
 			o.VL = 32 // VEX.L: 256-bit vectors
 		}
 	}
-	if uint(inst.Op) >= uint(len(table)) || table[inst.Op].fn == nil || o.VL == 32 { // AVX: not yet
+	if isMMX(inst) {
+		if err := lowerMMX(&lowerer{inst: inst, pc: pc, mode: mode}, &o); err != nil {
+			return o, err
+		}
+		o.Form = FormOf(o.Dst.Kind, o.Src.Kind, o.Src2.Kind)
+		if o.Dst.Kind == KindVec || o.Src.Kind == KindVec {
+			o.VL = 16
+		}
+		return o, nil
+	}
+	if uint(inst.Op) >= uint(len(table)) || table[inst.Op].fn == nil {
 		return o, unsupported(inst)
 	}
 	e := &table[inst.Op]
+	if o.VL == 32 && e.fam != famVEX {
+		return o, unsupported(inst)
+	}
 	l := &lowerer{inst: inst, pc: pc, mode: mode}
 	for _, a := range inst.Args {
 		if r, ok := a.(x86asm.Reg); ok && e.fam == famInt && r >= x86asm.F0 && r < x86asm.ES {
@@ -249,7 +262,7 @@ func Lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (Op, error) {
 		return o, err
 	}
 	o.Form = FormOf(o.Dst.Kind, o.Src.Kind, o.Src2.Kind)
-	if o.Dst.Kind == KindVec || o.Src.Kind == KindVec {
+	if (o.Dst.Kind == KindVec || o.Src.Kind == KindVec) && e.fam != famVEX {
 		o.VL = 16
 	}
 	if hasPrefix(inst, x86asm.PrefixLOCK) {
@@ -295,7 +308,7 @@ func init() {
 	for op, code := range map[x86asm.Op]Opcode{
 		x86asm.NOP: OpNop, x86asm.PAUSE: OpNop, x86asm.MFENCE: OpNop, x86asm.LFENCE: OpNop, x86asm.SFENCE: OpNop,
 		x86asm.PREFETCHNTA: OpNop, x86asm.PREFETCHT0: OpNop, x86asm.PREFETCHT1: OpNop, x86asm.PREFETCHT2: OpNop,
-		x86asm.PREFETCHW: OpNop, x86asm.FWAIT: OpNop, InstEndbr: OpNop, InstRdssp: OpNop,
+		x86asm.PREFETCHW: OpNop, InstEndbr: OpNop, InstRdssp: OpNop,
 		x86asm.LAHF: OpLahf, x86asm.SAHF: OpSahf, x86asm.CLC: OpClc, x86asm.STC: OpStc, x86asm.CMC: OpCmc,
 		x86asm.CLD: OpCld, x86asm.STD: OpStd, x86asm.CPUID: OpCpuid, x86asm.RDTSC: OpRdtsc,
 		x86asm.UD2: OpUd2, x86asm.UD1: OpUd2, x86asm.UD0: OpUd2, x86asm.INTO: OpInto, InstTrap: OpTrap,
@@ -504,22 +517,22 @@ func isSegReg(a x86asm.Arg) bool {
 	return ok && r >= x86asm.ES && r <= x86asm.GS
 }
 
-// lowerPush: push r/m/imm (not segment registers).
+// lowerPush: push r/m/imm; segment registers in lower_int.go.
 func lowerPush(l *lowerer, o *Op, e *lowering) error {
 	o.Code, o.Size = OpPush, l.stackSize()
 	if isSegReg(l.inst.Args[0]) {
-		return unsupported(l.inst)
+		return lowerPushSeg(l, o)
 	}
 	var err error
 	o.Src, _, err = l.arg(o, 0)
 	return err
 }
 
-// lowerPop: pop r/m (not segment registers).
+// lowerPop: pop r/m; segment registers in lower_int.go.
 func lowerPop(l *lowerer, o *Op, e *lowering) error {
 	o.Code, o.Size = OpPop, l.stackSize()
 	if isSegReg(l.inst.Args[0]) {
-		return unsupported(l.inst)
+		return lowerPopSeg(l, o)
 	}
 	var err error
 	o.Dst, _, err = l.arg(o, 0)
@@ -671,13 +684,14 @@ func lowerAam(l *lowerer, o *Op, e *lowering) error {
 	return nil
 }
 
-// lowerInt: int3, the i386 system call int 0x80, and any other vector.
+// lowerInt: int3, the i386 system call int 0x80 (from 64-bit code too,
+// which Linux serves with the i386 table), and any other vector.
 func lowerInt(l *lowerer, o *Op, e *lowering) error {
 	imm, _ := l.inst.Args[0].(x86asm.Imm)
 	switch {
 	case imm == 3:
 		o.Code = OpInt3
-	case imm == 0x80 && l.mode == mm.Mode32:
+	case imm == 0x80:
 		o.Code = OpInt80
 	default:
 		o.Code = OpInt

@@ -97,21 +97,6 @@ func TestLowerRecords(t *testing.T) {
 	}
 }
 
-// TestLowerAVXVectorLength: a VEX.256 instruction is recognised by its
-// YMM operands (vector length 32, what VEX.L says) and refused until AVX is
-// implemented.
-func TestLowerAVXVectorLength(t *testing.T) {
-	code := []byte{0xc5, 0xfd, 0xef, 0xc1} // vpxor ymm0, ymm0, ymm1
-	inst, err := Decode(code, 0, mm.Mode64)
-	if err != nil {
-		t.Fatalf("Decode: %v", err)
-	}
-	o, err := Lower(&inst, 0, mm.Mode64)
-	if err == nil || o.VL != 32 {
-		t.Fatalf("Lower = %+v, %v; want an unsupported instruction with VL 32", o, err)
-	}
-}
-
 // TestFuseTarget: a compare-and-branch pair fuses into one op whose Disp is
 // the branch target and whose Imm stays the compare's immediate.
 func TestFuseTarget(t *testing.T) {

@@ -45,6 +45,10 @@ const (
 	VecComi            // RFLAGS status, flags = Comi(dst, src, MXCSR)
 	VecCvtI2F          // dst, flags = CvtI(dst, integer src of SSize bytes, MXCSR)
 	VecCvtF2I          // general register (Size), flags = CvtF(src, Size == 8, MXCSR)
+	VecXsave           // xsave, xsaveopt: the standard XSAVE image of XCR0 & EDX:EAX at the memory operand
+	VecXsavec          // xsavec: the compacted image
+	VecXrstor          // xrstor: state from the standard or compacted image
+	VecXgetbv          // EDX:EAX = XCR0 (ECX 0)
 )
 
 // VecSem is the semantics of one OpVec sub-operation: its kind and the
@@ -152,6 +156,10 @@ func init() {
 
 	vecReg(VecSem{Kind: VecFxsave, Name: "FXSAVE"}, x86asm.FXSAVE, x86asm.FXSAVE64)
 	vecReg(VecSem{Kind: VecFxrstor, Name: "FXRSTOR"}, x86asm.FXRSTOR, x86asm.FXRSTOR64)
+	vecReg(VecSem{Kind: VecXsave, Name: "XSAVE"}, x86asm.XSAVE, x86asm.XSAVE64, x86asm.XSAVEOPT, x86asm.XSAVEOPT64)
+	vecReg(VecSem{Kind: VecXsavec, Name: "XSAVEC"}, x86asm.XSAVEC, x86asm.XSAVEC64)
+	vecReg(VecSem{Kind: VecXrstor, Name: "XRSTOR"}, x86asm.XRSTOR, x86asm.XRSTOR64)
+	vecReg(VecSem{Kind: VecXgetbv, Name: "XGETBV"}, x86asm.XGETBV)
 
 	// SSE/SSE2 floating point.
 	f2(x86asm.ADDPS, vec.AddPS)
@@ -403,10 +411,14 @@ func lowerVec(l *lowerer, o *Op, e *lowering) error {
 		}
 		o.M = Mem{Base: NoReg, Index: NoReg, ASize: uint8(l.inst.AddrSize / 8)}
 		return nil
-	case VecFxsave, VecFxrstor:
+	case VecFxsave, VecFxrstor, VecXsave, VecXsavec, VecXrstor:
 		if o.Dst.Kind != KindMem {
 			return unsupported(l.inst)
 		}
+		o.Flags &^= FlagAligned // the instructions check their own alignment
+	case VecXgetbv:
+		o.VL = 0
+		return nil
 	case VecCvtI2F:
 		if o.Dst.Kind != KindVec || o.Src.Kind == KindVec {
 			return unsupported(l.inst)

@@ -48,7 +48,7 @@ func TestVecOps(t *testing.T) {
 			ok = s.CvtI != nil
 		case VecCvtF2I:
 			ok = s.CvtF != nil
-		case VecMaskMov, VecCrc32, VecFxsave, VecFxrstor, VecRdrand, VecRdtscp, VecMovbe:
+		case VecMaskMov, VecCrc32, VecFxsave, VecFxrstor, VecRdrand, VecRdtscp, VecMovbe, VecXsave, VecXsavec, VecXrstor, VecXgetbv:
 			ok = true
 		}
 		if !ok {
@@ -59,7 +59,7 @@ func TestVecOps(t *testing.T) {
 
 // TestLowerVec checks the operand forms lowering gives OpVec: the 16-byte
 // legacy memory operands that must be aligned, the smaller and the
-// unaligned ones that need not, and the forms refused (MMX registers).
+// unaligned ones that need not (the MMX forms are OpMmx: lower_mmx_test.go).
 func TestLowerVec(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -75,8 +75,6 @@ func TestLowerVec(t *testing.T) {
 		{"addss xmm, m32", []byte{0xf3, 0x0f, 0x58, 0x03}, true, false, 4},
 		{"addps xmm, m128", []byte{0x0f, 0x58, 0x03}, true, true, 16},
 		{"pinsrw xmm, m16, imm", []byte{0x66, 0x0f, 0xc4, 0x03, 0x01}, true, false, 2},
-		{"pmuludq mm, mm (MMX)", []byte{0x0f, 0xf4, 0xc1}, false, false, 0},
-		{"pshufb mm, mm (MMX)", []byte{0x0f, 0x38, 0x00, 0xc1}, false, false, 0},
 	} {
 		inst, err := x86asm.Decode(tc.code, 64)
 		if err != nil {

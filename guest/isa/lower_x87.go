@@ -4,12 +4,15 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 )
 
-// Lowering of the x87 subset (the engines' semantics say which). Every
-// x87 instruction becomes OpX87 with the sub-operation in Op.Cond, a stack
-// register operand as KindSt (Reg = i for st(i)), the memory operand size
-// in Op.SSize (10 for the 80-bit forms, which x86asm reports as 0; 0x80
-// set for an integer operand of the arithmetic), the number of pops
-// afterwards in Op.Rep and, for arithmetic, the operation in Op.Imm.
+// Lowering of the x87 instructions. Every x87 instruction but fnstcw,
+// fldcw, fnstsw, fninit and fnclex (ops of their own) becomes OpX87 with
+// the sub-operation in Op.Cond, a stack register operand as KindSt (Reg =
+// i for st(i)), the memory operand size in Op.SSize (10 for the 80-bit
+// and packed decimal forms, which x86asm reports as 0; 0x80 set for an
+// integer operand of the arithmetic and compares), the number of pops
+// afterwards in Op.Rep, for arithmetic the operation and for X87Func the
+// function in Op.Imm, and for the environment and state images their
+// size in bytes in Op.Size (14 or 28, 94 or 108).
 
 // x87 sub-operations.
 const (
@@ -29,7 +32,33 @@ const (
 	X87Comi // ZF/PF/CF from st0 ? st(i); pops rep; imm 1: unordered (fucomi)
 	X87Tst
 	X87Xam
-	X87Free
+	X87Free   // tag st(i) empty; pops rep (ffreep)
+	X87Func   // st0 = f(st0) or st0 = f(st0, st1), pushes or pops as f says: Imm one of X87Sin...
+	X87Bld    // push the packed decimal at the m80 operand
+	X87Bstp   // store st0 as packed decimal (rounded by FCW.RC) and pop
+	X87Cmov   // st0 = st(i) when condition Imm (the Jcc numbering) holds
+	X87Incstp // TOP += Imm (1: fincstp, 7: fdecstp); no tag changes
+	X87Wait   // fwait, fnop: only the pending-exception check
+	X87Stenv  // fnstenv: the environment (Size 14 or 28 bytes) to memory, then all exceptions masked
+	X87Ldenv  // fldenv: the environment (Size 14 or 28) from memory
+	X87Save   // fnsave: the environment and the registers (Size 94 or 108), then fninit
+	X87Rstor  // frstor: the environment and the registers (Size 94 or 108)
+)
+
+// Functions of X87Func (Op.Imm).
+const (
+	X87Sin    uint64 = iota // st0 = sin st0
+	X87Cos                  // st0 = cos st0
+	X87F2xm1                // st0 = 2^st0 - 1
+	X87Sincos               // st0 = sin st0, then push cos
+	X87Ptan                 // st0 = tan st0, then push 1
+	X87Xtract               // st0 = exponent, then push the significand
+	X87Patan                // st1 = atan(st1/st0), pop
+	X87Yl2x                 // st1 = st1 * log2 st0, pop
+	X87Yl2xp1               // st1 = st1 * log2(st0+1), pop
+	X87Scale                // st0 = st0 * 2^trunc(st1)
+	X87Prem                 // st0 = partial remainder of st0 / st1 (truncated quotient)
+	X87Prem1                // st0 = IEEE partial remainder of st0 / st1
 )
 
 // x87 arithmetic (Op.Imm of X87Arith).
@@ -72,6 +101,29 @@ func initX87() {
 	x(X87Tst, 0, 0, x86asm.FTST)
 	x(X87Xam, 0, 0, x86asm.FXAM)
 	x(X87Free, 0, 0, x86asm.FFREE)
+	x(X87Free, 1, 0, x86asm.FFREEP)
+	for i, op := range []x86asm.Op{x86asm.FSIN, x86asm.FCOS, x86asm.F2XM1, x86asm.FSINCOS, x86asm.FPTAN, x86asm.FXTRACT,
+		x86asm.FPATAN, x86asm.FYL2X, x86asm.FYL2XP1, x86asm.FSCALE, x86asm.FPREM, x86asm.FPREM1} {
+		x(X87Func, 0, uint8(i), op)
+	}
+	x(X87Bld, 0, 0, x86asm.FBLD)
+	x(X87Bstp, 1, 0, x86asm.FBSTP)
+	for _, c := range []struct {
+		cc uint8
+		op x86asm.Op
+	}{{2, x86asm.FCMOVB}, {3, x86asm.FCMOVNB}, {4, x86asm.FCMOVE}, {5, x86asm.FCMOVNE}, {6, x86asm.FCMOVBE},
+		{7, x86asm.FCMOVNBE}, {10, x86asm.FCMOVU}, {11, x86asm.FCMOVNU}} {
+		x(X87Cmov, 0, c.cc, c.op)
+	}
+	x(X87Incstp, 0, 1, x86asm.FINCSTP)
+	x(X87Incstp, 0, 7, x86asm.FDECSTP)
+	x(X87Wait, 0, 0, x86asm.FWAIT, x86asm.FNOP)
+	x(X87Stenv, 0, 0, x86asm.FNSTENV)
+	x(X87Ldenv, 0, 0, x86asm.FLDENV)
+	x(X87Save, 0, 0, x86asm.FNSAVE)
+	x(X87Rstor, 0, 0, x86asm.FRSTOR)
+	x(X87Com, 0, 0, x86asm.FICOM)
+	x(X87Com, 1, 0, x86asm.FICOMP)
 	// Compares: size 1 marks the unordered (fucom) forms, which signal
 	// invalid only for a signalling NaN.
 	x(X87Com, 0, 0, x86asm.FCOM)
@@ -157,11 +209,36 @@ func lowerX87(l *lowerer, o *Op, e *lowering) error {
 			o.Src = st1
 		}
 	case X87Free:
-		o.Src = a0
+		o.Src, o.Rep = a0, e.aux
+	case X87Func, X87Incstp:
+		o.Imm = uint64(e.size)
+	case X87Bld:
+		o.Src, o.SSize = a0, 10
+	case X87Bstp:
+		o.Dst, o.SSize, o.Rep = a0, 10, 1
+	case X87Cmov:
+		o.Src, o.Imm = a1, uint64(e.size)
+	case X87Stenv, X87Ldenv, X87Save, X87Rstor:
+		// The 16-bit forms (operand size 16) store 14 bytes of
+		// environment, the others 28; fnsave and frstor add the eight
+		// 10-byte registers.
+		if !mem {
+			return unsupported(inst)
+		}
+		o.Src, o.Size = a0, 28
+		if inst.DataSize == 16 {
+			o.Size = 14
+		}
+		if e.sub == X87Save || e.sub == X87Rstor {
+			o.Size += 80
+		}
 	case X87Com:
 		o.Src, o.Rep, o.Imm = a0, e.aux, uint64(e.size)
 		if mem {
 			o.SSize = msize
+			if inst.Op == x86asm.FICOM || inst.Op == x86asm.FICOMP {
+				o.SSize |= 0x80
+			}
 		}
 		if a0.Kind == KindNone {
 			o.Src = st1

@@ -146,6 +146,24 @@ const (
 	OpMovHLF       // movhlps (cond 0) / movlhps (cond 1)
 	OpX87          // x87 sub-operation cond (lower_x87.go)
 	OpVec          // vector op through guest/isa/vec: Cond indexes VecOps (lower_vec.go)
+	OpMmx          // MMX op: Cond indexes MmxOps (lower_mmx.go)
+	OpVex          // VEX-encoded op: VexIndex (Cond, Rep) indexes VexOps (lower_vex.go)
+
+	// lower_int.go: the integer instructions after the base set.
+	OpBmi     // BMI1/BMI2 sub-operation Cond (Bmi*): Dst = f(Src r/m, Src2 vvvv register or Imm); Size 4 or 8
+	OpAdx     // adcx (Cond 0: carry in and out CF) / adox (Cond 1: OF): Dst += Src + carry
+	OpRdpid   // Dst (Size) = IA32_TSC_AUX, what rdtscp returns in ECX
+	OpFar     // far jmp/call/ret (Cond FarJmp, FarCall, FarRet) within the guest's code selector; Size the offset width
+	OpArpl    // i386 arpl r/m16, r16: raise the RPL of Dst to Src's; ZF says whether it changed
+	OpUmip    // smsw, sldt, str, sgdt, sidt (Cond Umip*): the values Linux's UMIP emulation stores
+	OpPushSeg // push segment register Cond (Size the stack slot, the selector zero-extended)
+	OpPopSeg  // pop segment register Cond (Size the stack slot)
+	OpLoadFar // lds/les/lfs/lgs/lss: Dst (Size) = offset at Src, segment register Cond = the selector after it
+	OpPusha   // i386 pusha/pushad (Size 2 or 4)
+	OpPopa    // i386 popa/popad (Size 2 or 4)
+	OpBcd     // i386 daa, das, aaa, aas, salc (Cond Bcd*)
+	OpSegInfo // lar, lsl (Dst, Size), verr, verw (Cond SegInfo*) of the selector in Src: ZF says whether it is visible
+	OpFsBase  // rdfsbase, rdgsbase, wrfsbase, wrgsbase (Cond FsBase*) with Dst (Size 4 or 8); 64-bit mode
 
 	NumOpcodes
 )
@@ -161,6 +179,7 @@ const (
 	KindImm        // the immediate Op.Imm (sign-extended to 64 bits)
 	KindVec        // vector register Reg: XMM (VL 16) or YMM (VL 32)
 	KindSt         // x87 stack register st(Reg)
+	KindMM         // MMX register mm(Reg): the significand of x87 physical register Reg
 	numKinds
 )
 
@@ -257,6 +276,12 @@ type Op struct {
 	// M is the memory operand's address (when an operand is KindMem, and
 	// for string instructions).
 	M Mem
+	// Exec is the engine's own: lowering leaves it 0, and the engine that
+	// runs the process may set it when the block is decoded, before any
+	// thread runs it (engine.Preparer) — the interpreter names the
+	// specialised handler of the op there. It fills padding, so the record
+	// keeps its size.
+	Exec uint16
 	// Disp is the memory operand's displacement (sign-extended; the full
 	// 64-bit address of the moffs forms), or the branch target of the
 	// fused compare-and-branch ops.
@@ -290,7 +315,7 @@ func (o *Op) Next() uint64 { return o.PC + uint64(o.Len) }
 func (o *Op) EndsBlock() bool {
 	switch o.Code {
 	case OpInvalid, OpFetchFault, OpFallthrough, OpJmp, OpJmpInd, OpJcc, OpCmpJcc, OpTestJcc, OpCall, OpCallInd, OpRet,
-		OpLoop, OpJcxz, OpUd2, OpGP, OpInt3, OpInt, OpInt80, OpSyscall, OpThunk, OpTrap:
+		OpLoop, OpJcxz, OpUd2, OpGP, OpInt3, OpInt, OpInt80, OpSyscall, OpThunk, OpTrap, OpFar:
 		return true
 	}
 	return false

@@ -102,6 +102,7 @@ package linux
 import (
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/linux/fdband"
+	"github.com/minemu/minemu/guest/linux/ldt"
 
 	"bytes"
 	"fmt"
@@ -144,6 +145,10 @@ type ProcessConfig struct {
 	FDBand *fdband.Band
 	// Spawn says how fork and execve start a new minemu.
 	Spawn SpawnConfig
+
+	// Sysroot, when set, is searched first for the absolute paths the
+	// guest opens (sysroot.go).
+	Sysroot string
 }
 
 // Process is the guest process as its Linux kernel sees it. It implements
@@ -171,9 +176,19 @@ type Process struct {
 	// vfork is set in a vfork child until it releases its parent
 	// (ReleaseVfork).
 	vfork atomic.Pointer[vforkChild]
+	// sysroot is ProcessConfig.Sysroot made absolute ("" for none).
+	// Fixed at creation.
+	sysroot string
+	// execMu guards exec, the program the guest runs as procfs shows it
+	// (procself.go); SetExecImage sets it before the guest starts.
+	execMu sync.Mutex
+	exec   ExecImage
 
 	// main is the thread NewProcess creates (tid == pid). Fixed.
 	main *Thread
+
+	// ldt is the local descriptor table modify_ldt writes (syscall_ldt.go).
+	ldt ldt.Table
 
 	// threadsMu guards threads.
 	threadsMu sync.Mutex
@@ -306,6 +321,14 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		}
 		exe = abs
 	}
+	sysroot := cfg.Sysroot
+	if sysroot != "" {
+		abs, err := filepath.Abs(sysroot)
+		if err != nil {
+			return nil, fmt.Errorf("guest: NewProcess: sysroot: %v", err)
+		}
+		sysroot = abs
+	}
 	band := cfg.FDBand
 	if band == nil {
 		var err error
@@ -327,6 +350,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		band:    band,
 		probe:   probe,
 		spawn:   cfg.Spawn,
+		sysroot: sysroot,
 		threads: make(map[int]*Thread),
 		procMem: make(map[int]memAccess),
 		enosys:  make(map[enosysKey]uint64),
@@ -383,9 +407,9 @@ func (t *Thread) Syscall(c *cpu.CPU, abi cpu.ABI) *cpu.Exit {
 	if k.strace != nil && !exits {
 		k.straceLine(s, e, r, false)
 	}
-	if abi == cpu.ABIi386 {
+	if abi == cpu.ABIi386 && k.mode == mm.Mode32 {
 		c.Regs[cpu.RAX] = uint64(uint32(r))
-	} else {
+	} else { // int 0x80 from 64-bit code gets the result sign-extended, as from the kernel
 		c.Regs[cpu.RAX] = uint64(r)
 	}
 	return s.exit
@@ -619,12 +643,13 @@ func (k *Process) isSelfExe(p string) bool {
 }
 
 // hostPath maps a guest path to the host path that means the same file
-// for the guest (only /proc/self/exe differs).
+// for the guest: /proc/self/exe is the guest binary, and an absolute path
+// is looked up in the sysroot first (sysroot.go).
 func (k *Process) hostPath(p string) string {
 	if k.exePath != "" && k.isSelfExe(p) {
 		return k.exePath
 	}
-	return p
+	return k.sysrootPath(p)
 }
 
 // fd validates a file descriptor argument: minemu's own descriptors do not

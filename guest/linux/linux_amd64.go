@@ -159,7 +159,7 @@ var amd64Table = withCommon([sysTableLen]sysEntry{
 	151: full("mlockall", "x", sysMlockall),
 	152: full("munlockall", "", sysMunlockall),
 	153: none("vhangup", ""),
-	154: none("modify_ldt", "dpu"),
+	154: full("modify_ldt", "dpu", sysModifyLdt),
 	155: none("pivot_root", "ss"),
 	156: none("_sysctl", "*"),
 	157: none("prctl", "duuuu"),

@@ -134,7 +134,7 @@ var i386Table = withCommon([sysTableLen]sysEntry{
 	120: partial("clone", "xupup", sysClone, noteClone),
 	121: none("setdomainname", "sd"),
 	122: full("uname", "p", sysUname),
-	123: none("modify_ldt", "dpu"),
+	123: full("modify_ldt", "dpu", sysModifyLdt),
 	124: none("adjtimex", "p"),
 	125: full("mprotect", "xux", sysMprotect),
 	126: none("sigprocmask", "Mpp"),

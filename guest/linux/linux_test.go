@@ -495,7 +495,7 @@ func TestTablesMatchNames(t *testing.T) {
 		"sysPipe2": {"pipe2"}, "sysPrlimit64": {"prlimit64"}, "sysGetrandom": {"getrandom"},
 		"sysStatx": {"statx"}, "sysNoSysQuiet": {"rseq"}, "sysLlseek": {"_llseek"},
 		"sysStat64": {"stat64"}, "sysLstat64": {"lstat64"}, "sysFstat64": {"fstat64"},
-		"sysSetThreadArea": {"set_thread_area"}, "sysGetThreadArea": {"get_thread_area"},
+		"sysSetThreadArea": {"set_thread_area"}, "sysGetThreadArea": {"get_thread_area"}, "sysModifyLdt": {"modify_ldt"},
 		"sysClockGettime64": {"clock_gettime64"}, "sysClockNanosleep64": {"clock_nanosleep_time64"},
 		"sysUnlink": {"unlink"}, "sysUnlinkat": {"unlinkat"}, "sysRmdir": {"rmdir"}, "sysMkdir": {"mkdir"},
 		"sysMkdirat": {"mkdirat"}, "sysRename": {"rename"}, "sysRenameat": {"renameat"},

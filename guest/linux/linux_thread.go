@@ -117,7 +117,8 @@ func (k *Process) SegmentBase(sel uint16) (base uint64, ok bool) { return k.main
 
 // SegmentBase returns the base of the segment an i386 guest thread selects
 // with sel (a GS or FS selector value): the base set_thread_area installed
-// in the selector's GDT entry, which is the thread's own. ok is false for
+// in the selector's GDT entry, which is the thread's own, or the base of
+// the process's LDT entry modify_ldt wrote. ok is false for
 // a selector that names no installed TLS entry (the engine raises SIGSEGV,
 // as a general protection fault would). The null selector has base 0. It
 // is called only by the goroutine running the thread.
@@ -125,8 +126,11 @@ func (t *Thread) SegmentBase(sel uint16) (base uint64, ok bool) {
 	if sel&^3 == 0 {
 		return 0, true
 	}
-	if sel&4 != 0 || sel&3 != 3 {
-		return 0, false // LDT selectors and kernel privilege levels
+	if sel&4 != 0 {
+		return t.p.ldt.Base(sel) // the LDT modify_ldt wrote (any RPL: its entries are DPL 3)
+	}
+	if sel&3 != 3 {
+		return 0, false // kernel privilege levels
 	}
 	i := int(sel>>3) - tlsEntryMin
 	if i < 0 || i >= tlsEntries {

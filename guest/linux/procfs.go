@@ -179,6 +179,11 @@ func (k *Process) trackOpen(fd, flags int) unix.Errno {
 			unix.Close(fd)
 			return unix.ENOENT
 		}
+		// cmdline, environ and auxv are the guest program's (procself.go).
+		if e := k.serveSelf(fd, flags); e != 0 {
+			unix.Close(fd)
+			return e
+		}
 	case procfs.Mem:
 		a := k.fdAccess(fd)
 		k.fdMu.Lock()
@@ -515,30 +520,7 @@ func (k *Process) serveMaps(fd int, kind procfs.Kind, flags int) unix.Errno {
 		}
 	}
 	out := procfs.Filter(kind, text, smaps, k.mapsView())
-	mfd, err := unix.MemfdCreate(kind.String(), unix.MFD_CLOEXEC)
-	if err != nil {
-		return errnoOf(err)
-	}
-	defer unix.Close(mfd)
-	for b := out; len(b) > 0; {
-		n, err := unix.Write(mfd, b)
-		if err != nil {
-			return errnoOf(err)
-		}
-		b = b[n:]
-	}
-	// A reopen gives a file description of the guest's own access mode
-	// and status flags, at offset 0.
-	keep := unix.O_ACCMODE | unix.O_NONBLOCK | unix.O_APPEND | unix.O_NOATIME
-	rfd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(mfd), flags&keep|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return errnoOf(err)
-	}
-	defer unix.Close(rfd)
-	if err := unix.Dup3(rfd, fd, flags&unix.O_CLOEXEC); err != nil {
-		return errnoOf(err)
-	}
-	return 0
+	return serveContent(fd, kind.String(), flags, out)
 }
 
 // errnoOf is err's errno, EIO when it has none.

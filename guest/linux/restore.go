@@ -87,6 +87,12 @@ func (k *Process) Continue(r *forkexec.Restored, c *cpu.CPU) error {
 	for i, d := range img.GDT {
 		t.gdt[i] = tlsDesc{used: d.Used, base: d.Base, limit: d.Limit, flags: d.Flags}
 	}
+	k.SetExecImage(ExecImage{ArgStart: img.ArgStart, ArgEnd: img.ArgEnd, EnvStart: img.EnvStart, EnvEnd: img.EnvEnd, Auxv: img.Auxv})
+	if img.Comm != "" {
+		if err := SetHostComm(img.Comm); err != nil {
+			k.log.Info().Err(err).Msg("naming minemu's threads after the guest")
+		}
+	}
 	if err := c.UnmarshalState(img.CPU); err != nil {
 		return err
 	}

@@ -432,7 +432,7 @@ func (k *Process) readlinkat(dirfd int, pathAddr, buf uint64, size int) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
-	r, e := hostPathCall(unix.SYS_READLINKAT, [6]uintptr{uintptr(dirfd), 0, uintptr(buf), uintptr(ub.n)}, 1, p)
+	r, e := hostPathCall(unix.SYS_READLINKAT, [6]uintptr{uintptr(dirfd), 0, uintptr(buf), uintptr(ub.n)}, 1, k.sysrootPath(p))
 	k.release(&ub)
 	return k.wroteRet(buf, hostRet(r, e))
 }

@@ -136,6 +136,13 @@ func (k *Process) fork(s *sysCall, o forkOpts) int64 {
 	k.limMu.Lock()
 	copy(img.Rlimits[:], k.rlim[:])
 	k.limMu.Unlock()
+	k.execMu.Lock()
+	img.ArgStart, img.ArgEnd, img.EnvStart, img.EnvEnd = k.exec.ArgStart, k.exec.ArgEnd, k.exec.EnvStart, k.exec.EnvEnd
+	img.Auxv = append([]uint64(nil), k.exec.Auxv...)
+	k.execMu.Unlock()
+	if b, err := os.ReadFile("/proc/thread-self/comm"); err == nil {
+		img.Comm = strings.TrimSuffix(string(b), "\n")
+	}
 
 	// What the child inherits beyond its copy of memory: the image and
 	// every shared mapping's object, in minemu's band.
@@ -206,7 +213,7 @@ func (k *Process) fork(s *sysCall, o forkOpts) int64 {
 	if n, err := unix.Pwrite(mfd, hdr, 0); err != nil || n != len(hdr) {
 		return -int64(unix.ENOMEM)
 	}
-	sp := forkexec.Spawn{MemFD: mfd, Keep: keep, Path: k.spawn.Exe, Env: os.Environ(), IgnoredSig: k.ignoredSet(), ExitSignal: o.exitSig,
+	sp := forkexec.Spawn{MemFD: mfd, Keep: keep, Path: k.spawn.Exe, Env: minemuEnv(), IgnoredSig: k.ignoredSet(), ExitSignal: o.exitSig,
 		GuestFDs: img.GuestFDs, CloexecOff: img.CloexecOff, NotGuest: k.band.Hidden()}
 	for _, a := range img.Areas {
 		if !a.Shared() {
@@ -454,7 +461,7 @@ func sysExecve(k *Process, s *sysCall) int64 {
 	if len(argv) > 0 {
 		argv0 = argv[0]
 	}
-	img := forkexec.Image{Kind: forkexec.KindExec, Mode: k.mode, Argv0: argv0, ExecFn: path, Ignored: k.ignoredSet()}
+	img := forkexec.Image{Kind: forkexec.KindExec, Mode: k.mode, Argv0: argv0, ExecFn: path, Ignored: k.ignoredSet(), Env: envp}
 	k.sigMu.Lock()
 	img.SigMask = s.t.sigMask
 	k.sigMu.Unlock()
@@ -480,7 +487,7 @@ func sysExecve(k *Process, s *sysCall) int64 {
 	args := append(append([]string{k.spawn.Exe, "run"}, k.spawn.Args...), "--restore", strconv.Itoa(mfd), "--", prog)
 	args = append(args, progArgs[1:]...)
 	k.ReleaseVfork()
-	err = syscall.Exec(k.spawn.Exe, args, envp)
+	err = syscall.Exec(k.spawn.Exe, args, minemuEnv())
 	unix.Close(mfd)
 	return errno(err)
 }
@@ -803,3 +810,16 @@ func sysClone(k *Process, s *sysCall) int64 {
 }
 
 func roundPage(n int64) int64 { return (n + mm.PageSize - 1) &^ (mm.PageSize - 1) }
+
+// minemuEnv is the environment a new minemu starts with: this one's,
+// without the variables the host's dynamic loader acts on (a PIE minemu is
+// started by it), which may be the guest's.
+func minemuEnv() []string {
+	var env []string
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "LD_") {
+			env = append(env, e)
+		}
+	}
+	return env
+}

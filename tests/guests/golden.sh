@@ -18,11 +18,18 @@ grep -v '^#' cases.txt | grep -v '^$' | while IFS= read -r line; do
 	set -- $rest
 	set +f
 	IFS=$old_ifs
+	# env -i FOO=... runs with exactly env.txt's variables, and the
+	# NAME=VALUE fields before the binary's.
+	xargs_env=$(tr '\n' '\001' < env.txt)
+	while :; do
+		case $1 in
+		*=*) xargs_env="$xargs_env$1$(printf '\001')"; shift ;;
+		*) break ;;
+		esac
+	done
 	bin=$1
 	shift
 	set +e
-	# env -i FOO=... runs with exactly env.txt's variables.
-	xargs_env=$(tr '\n' '\001' < env.txt)
 	(
 		IFS=$(printf '\001')
 		# shellcheck disable=SC2086

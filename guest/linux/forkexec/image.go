@@ -122,6 +122,10 @@ type Image struct {
 	GDT [3]TLS
 	// Rlimits are the guest's resource limits (kept by fork and execve).
 	Rlimits [16]unix.Rlimit
+	// Env is the exec'd program's environment (exec only): carried here,
+	// not as the new minemu's own environment, so that the host's
+	// dynamic loader never acts on the guest's LD_ variables.
+	Env []string
 	// Argv0 and ExecFn are what an exec'd program sees as argv[0] and
 	// AT_EXECFN (exec only).
 	Argv0, ExecFn string
@@ -132,6 +136,13 @@ type Image struct {
 	// writes its tid at the first and keeps the second as its
 	// clear_child_tid.
 	ChildSetTID, ChildClearTID uint64
+	// ArgStart, ArgEnd, EnvStart, EnvEnd and Auxv are where the guest's
+	// initial stack holds its arguments and environment and its
+	// auxiliary vector (key, value pairs), for /proc/self (fork only).
+	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
+	Auxv                               []uint64
+	// Comm is the thread's name, which the child inherits (fork only).
+	Comm string
 	// GuestFDs is how many descriptor numbers are the guest's (those
 	// below minemu's band); the child records which of them were
 	// close-on-exec, a bitmap of one bit per number at CloexecOff in the
