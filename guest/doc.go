@@ -17,7 +17,9 @@
 //     Process and Thread, descriptors; its subpackages hold what needs no
 //     Process: linux/fdband (minemu's descriptors in a band above the
 //     guest's), linux/procfs (the guest's view of the maps files),
-//     linux/ldt (the local descriptor table modify_ldt keeps).
+//     linux/ldt (the local descriptor table modify_ldt keeps),
+//     linux/forkexec (a guest carried into a new minemu by fork and
+//     execve).
 //   - guest/hostsig: host signal handlers in front of the Go runtime's,
 //     per-thread context blocks, the safe system call.
 //

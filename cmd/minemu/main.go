@@ -35,7 +35,11 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+	status := dispatch(os.Args[1:], os.Stdout, os.Stderr)
+	if guestSignal != 0 {
+		dieBy(guestSignal)
+	}
+	os.Exit(status)
 }
 
 const usage = `usage:
@@ -64,12 +68,22 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	case "run":
 		// Before anything opens a file: minemu's descriptors go above
 		// the guest's numbers.
-		band, err := fdband.PrepareHost()
+		// A continued guest's image first: its descriptors are not the
+		// guest's.
+		restored, err := openRestore(args[1:])
 		if err != nil {
 			fmt.Fprintln(stderr, "minemu:", err)
 			return 1
 		}
-		return runGuest(args[1:], stdout, stderr, band)
+		band, err := fdband.PrepareHost()
+		if err == nil {
+			err = adoptVfork(restored, band)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "minemu:", err)
+			return 1
+		}
+		return runGuest(args[1:], stdout, stderr, band, restored)
 	case "info":
 		return runInfo(args[1:])
 	case "thunks":

@@ -19,6 +19,7 @@ import (
 	"github.com/minemu/minemu/guest/isa/cpuid"
 	"github.com/minemu/minemu/guest/linux"
 	"github.com/minemu/minemu/guest/linux/fdband"
+	"github.com/minemu/minemu/guest/linux/forkexec"
 	"github.com/minemu/minemu/loader"
 	"github.com/minemu/minemu/mm"
 	"github.com/minemu/minemu/thunks"
@@ -30,7 +31,10 @@ import (
 // 32-bit guest while minemu's own memory lies below 4 GiB), 2 on bad usage.
 //
 // band is the descriptor band fdband.PrepareHost set up.
-func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
+//
+// restored is the image of a guest continued from another minemu (`--restore`,
+// taken over before the band was set up), or nil.
+func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restored *forkexec.Restored) int {
 	fs := flag.NewFlagSet("minemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "warn", "log `level`: trace, debug, info, warn, error, disabled")
@@ -44,6 +48,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 		"bound the decoded-block cache (ops and metadata) to `MIB` mebibytes; the oldest blocks are evicted")
 	cpuLevel := fs.String("cpu", "", "model the x86-64 `LEVEL` x86-64, x86-64-v2 or x86-64-v3 (default: the highest one implemented; see minemu info --cpu)")
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
+	fs.Int("restore", -1, "internal: continue the guest of the image in descriptor `FD` (a guest's fork and execve start minemu so)")
 	// Dynamically linked guests: where the interpreter and the guest's
 	// absolute paths are looked up first (qemu's -L and QEMU_LD_PREFIX).
 	sysroot := fs.String("sysroot", os.Getenv("MINEMU_SYSROOT"), "look up the guest's interpreter and the absolute paths it opens under `DIR` first (default $MINEMU_SYSROOT)")
@@ -61,9 +66,22 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 		fmt.Fprintln(stdout, "minemu", version)
 		return 0
 	}
-	if fs.NArg() < 1 {
+	if restored != nil && !restored.Image.Vfork {
+		defer restored.Close()
+	}
+	forked := restored != nil && restored.Image.Kind == forkexec.KindFork
+	if fs.NArg() < 1 && !forked {
 		fs.Usage()
 		return 2
+	}
+	opts := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { opts[f.Name] = f.Value.String() })
+	guestPath, guestArgs, guestEnv := fs.Arg(0), fs.Args(), os.Environ()
+	if restored != nil && restored.Image.Kind == forkexec.KindExec {
+		guestEnv = restored.Image.Env
+	}
+	if forked {
+		guestPath, guestArgs = restored.Image.ExePath, nil
 	}
 	if !slices.Contains(engine.Names(), *engineName) {
 		fmt.Fprintf(stderr, "minemu: bad --engine %q (want one of %s)\n", *engineName, strings.Join(engine.Names(), ", "))
@@ -93,7 +111,8 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 	for _, n := range band.Notes() {
 		log.Info().Msg("descriptor band: " + n)
 	}
-	s, err := newSession(fs.Arg(0), fs.Args(), os.Environ(), sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level, sysroot: *sysroot}, log)
+	s, err := newSession(guestPath, guestArgs, guestEnv, sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level,
+		sysroot: *sysroot, spawn: spawnConfig(opts), restored: restored}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -101,17 +120,19 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 	defer s.close()
 
 	exit := s.thread.Run()
+	s.kernel.ReleaseVfork()
 	if exit.Signal != 0 {
-		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", fs.Arg(0), signalName(exit), exit.Detail, s.where())
+		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", guestPath, signalName(exit), exit.Detail, s.where())
 	}
 	status := exit.Status()
+	guestSignal = exit.Signal
 	// The guest's file-size limit is not minemu's (the --stats file).
 	s.kernel.RestoreHostLimits()
 
 	if *statsFile != "" || *audit || *mapFile != "" {
 		st := s.stats(exit)
 		if *mapFile != "" {
-			if err := writeMap(*mapFile, st.MM.Audit, fs.Arg(0)); err != nil {
+			if err := writeMap(*mapFile, st.MM.Audit, guestPath); err != nil {
 				fmt.Fprintln(stderr, "minemu: --map:", err)
 				if status == 0 {
 					status = 1
@@ -134,7 +155,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 		if *statsFile != "" {
 			b, err := json.MarshalIndent(st, "", "  ")
 			if err == nil {
-				err = os.WriteFile(*statsFile, append(b, '\n'), 0o644)
+				err = os.WriteFile(statsPath(*statsFile), append(b, '\n'), 0o644)
 			}
 			if err != nil {
 				fmt.Fprintln(stderr, "minemu: --stats:", err)
@@ -197,6 +218,12 @@ type sessionOptions struct {
 	engine     string       // the engine's name; "": engine.DefaultEngine
 	cpu        cpuid.Level  // --cpu; 0: interp.DefaultLevel
 	sysroot    string       // --sysroot; "": none
+	// spawn is how the guest's fork and execve start minemu again.
+	spawn linux.SpawnConfig
+	// restored is the image of a continued guest (--restore), or nil: a
+	// fork's child restores the guest instead of loading path, an exec'd
+	// program gets argv[0], AT_EXECFN and what execve keeps from it.
+	restored *forkexec.Restored
 }
 
 // newSession builds the address space, heaps, kernel and machine for the
@@ -205,8 +232,15 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	// Inspect closes the file again, and Load below opens it anew: a
 	// descriptor kept open while the guest runs would take one of the
 	// guest's numbers.
-	f, err := loader.Inspect(path)
-	if err != nil {
+	var img *forkexec.Image
+	if opt.restored != nil {
+		img = opt.restored.Image
+	}
+	forked := img != nil && img.Kind == forkexec.KindFork
+	var f *loader.File
+	if forked {
+		f = &loader.File{Mode: img.Mode}
+	} else if f, err = loader.Inspect(path); err != nil {
 		return nil, err
 	}
 	if f.Mode == mm.Mode32 {
@@ -228,6 +262,11 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.space, err = mm.NewGuestSpace(mm.GuestSpaceConfig{Mode: s.mode, Log: log}); err != nil {
 		return s, fmt.Errorf("guest address space: %w", err)
 	}
+	if forked {
+		if err := linux.RestoreMemory(s.space, opt.restored); err != nil {
+			return s, fmt.Errorf("restoring the forked guest's memory: %w", err)
+		}
+	}
 	if s.primary, err = mm.NewPrimaryHeap(s.regions); err != nil {
 		return s, fmt.Errorf("primary heap: %w", err)
 	}
@@ -237,7 +276,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band, Sysroot: opt.sysroot}); err != nil {
+	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band, Sysroot: opt.sysroot, Spawn: opt.spawn}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
@@ -254,7 +293,28 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		return s, err
 	}
 	s.thunks.SetCaller(s.proc)
-	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode, HWCap: model.HWCAP(), Sysroot: opt.sysroot})
+	s.cpu = cpu.NewCPU(s.mode)
+	if forked {
+		if err := s.kernel.Continue(opt.restored, s.cpu); err != nil {
+			return s, fmt.Errorf("continuing the forked guest: %w", err)
+		}
+		if !img.Vfork {
+			opt.restored.Close() // a vfork child compares its memory with it at the end
+		}
+		s.thread, err = s.proc.NewThread(s.cpu)
+		return s, err
+	}
+	lopt := loader.Options{Mode: s.mode, HWCap: model.HWCAP(), Sysroot: opt.sysroot}
+	if img != nil {
+		if len(argv) > 0 {
+			argv = append([]string{img.Argv0}, argv[1:]...)
+		}
+		lopt.ExecFn = img.ExecFn
+		if err := s.kernel.Continue(opt.restored, s.cpu); err != nil {
+			return s, err
+		}
+	}
+	l, err := loader.Load(s.space, path, argv, envp, lopt)
 	if err != nil {
 		return s, err
 	}
@@ -279,7 +339,6 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		log.Info().Err(err).Msg("naming minemu's threads after the guest")
 	}
 	s.base = l.Base
-	s.cpu = cpu.NewCPU(s.mode)
 	s.cpu.RIP = l.RIP
 	s.cpu.Regs[cpu.RSP] = l.SP
 	if s.thread, err = s.proc.NewThread(s.cpu); err != nil {

@@ -143,6 +143,8 @@ type ProcessConfig struct {
 	// FDBand is the process's descriptor band (PrepareHost); nil means
 	// NewProcess calls PrepareHost itself.
 	FDBand *fdband.Band
+	// Spawn says how fork and execve start a new minemu.
+	Spawn SpawnConfig
 
 	// Sysroot, when set, is searched first for the absolute paths the
 	// guest opens (sysroot.go).
@@ -169,6 +171,11 @@ type Process struct {
 	// gives back the probe at its address is this process (procfs.go).
 	probe *[probeSize]byte
 
+	// spawn is how fork and execve start a new minemu. Fixed.
+	spawn SpawnConfig
+	// vfork is set in a vfork child until it releases its parent
+	// (ReleaseVfork).
+	vfork atomic.Pointer[vforkChild]
 	// sysroot is ProcessConfig.Sysroot made absolute ("" for none).
 	// Fixed at creation.
 	sysroot string
@@ -342,6 +349,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		pid:     os.Getpid(),
 		band:    band,
 		probe:   probe,
+		spawn:   cfg.Spawn,
 		sysroot: sysroot,
 		threads: make(map[int]*Thread),
 		procMem: make(map[int]memAccess),

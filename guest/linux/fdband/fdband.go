@@ -291,6 +291,10 @@ func (b *Band) Owns(fd int) bool {
 // exceeds it.
 func (b *Band) Start() int { return b.start }
 
+// Hidden are minemu's descriptors below the band (the Go runtime's, which
+// could not be moved).
+func (b *Band) Hidden() []int { return slices.Clone(b.hidden) }
+
 // Probe is the band descriptor LowestFree probes with.
 func (b *Band) Probe() int { return b.probe }
 

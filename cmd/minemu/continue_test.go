@@ -1,0 +1,28 @@
+package main
+
+import "testing"
+
+// TestRestoreFD: --restore is found among the run flags in every spelling,
+// and not among the guest's arguments.
+func TestRestoreFD(t *testing.T) {
+	cases := []struct {
+		args []string
+		fd   int
+		bad  bool
+	}{
+		{[]string{"--restore", "7", "x"}, 7, false},
+		{[]string{"-restore=12"}, 12, false},
+		{[]string{"--strace", "--restore=3"}, 3, false},
+		{[]string{"guest", "--restore", "5"}, -1, false},
+		{[]string{"--", "--restore", "5"}, -1, false},
+		{[]string{"--restore"}, -1, true},
+		{[]string{"--restore", "x"}, -1, true},
+		{[]string{"--restore=-1"}, -1, true},
+	}
+	for _, c := range cases {
+		fd, err := restoreFD(c.args)
+		if fd != c.fd || (err != nil) != c.bad {
+			t.Errorf("restoreFD(%q) = %d, %v; want %d, error %v", c.args, fd, err, c.fd, c.bad)
+		}
+	}
+}
