@@ -41,7 +41,7 @@ func RestoreMemory(space *mm.GuestSpace, r *forkexec.Restored) error {
 // resource limits). Either way the guest's resource limits come back.
 func (k *Process) Continue(r *forkexec.Restored, c *cpu.CPU) error {
 	img := r.Image
-	if img.Mode != k.mode {
+	if img.Kind == forkexec.KindFork && img.Mode != k.mode {
 		return fmt.Errorf("linux: an image of mode %d for a mode-%d process", img.Mode, k.mode)
 	}
 	t := k.main
