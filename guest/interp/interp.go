@@ -605,6 +605,10 @@ func (m *machine) run() engine.Reason {
 					setReg(c, uint8(cpu.RDX), 4, v>>32)
 					c.SetStatus(c.RFLAGS() &^ cpu.FlagZF)
 				}
+			case isa.OpAtomic:
+				if f := m.atomic(c, o); f != 0 {
+					return m.fault(o, i, f)
+				}
 			case isa.OpCmpxchg16b:
 				ad := m.ea(c, o)
 				if ad%16 != 0 {

@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/mm"
+)
+
+// lockedLoop64 runs RCX rounds of locked increments on memory at RBX,
+// then int3:
+//
+//	loop: mov eax, 1
+//	      lock xadd [rbx], eax           ; aligned dword: host atomic add
+//	      lock inc qword [rbx+8]         ; aligned qword: CAS
+//	      lock add word [rbx+17], 1      ; misaligned, inside a word: CAS of the word
+//	      lock add dword [rbx+30], 1     ; crosses an 8-byte boundary: split lock
+//	      lock bts dword [rbx+48], 0
+//	retry: mov eax, [rbx+40]
+//	      lea edx, [rax+1]
+//	      lock cmpxchg [rbx+40], edx     ; a CAS loop in the guest
+//	      jne retry
+//	      dec ecx
+//	      jnz loop
+//	      int3
+var lockedLoop64 = []byte{
+	0xb8, 0x01, 0x00, 0x00, 0x00, 0xf0, 0x0f, 0xc1, 0x03, 0xf0, 0x48, 0xff,
+	0x43, 0x08, 0xf0, 0x66, 0x83, 0x43, 0x11, 0x01, 0xf0, 0x83, 0x43, 0x1e,
+	0x01, 0xf0, 0x0f, 0xba, 0x6b, 0x30, 0x00, 0x8b, 0x43, 0x28, 0x8d, 0x50,
+	0x01, 0xf0, 0x0f, 0xb1, 0x53, 0x28, 0x75, 0xf3, 0xff, 0xc9, 0x75, 0xd0,
+	0xcc,
+}
+
+// lockedLoop32 is lockedLoop64 for a 32-bit guest (inc dword [ebx+8],
+// dec ecx in its one-byte form).
+var lockedLoop32 = []byte{
+	0xb8, 0x01, 0x00, 0x00, 0x00, 0xf0, 0x0f, 0xc1, 0x03, 0xf0, 0xff, 0x43,
+	0x08, 0xf0, 0x66, 0x83, 0x43, 0x11, 0x01, 0xf0, 0x83, 0x43, 0x1e, 0x01,
+	0xf0, 0x0f, 0xba, 0x6b, 0x30, 0x00, 0x8b, 0x43, 0x28, 0x8d, 0x50, 0x01,
+	0xf0, 0x0f, 0xb1, 0x53, 0x28, 0x75, 0xf3, 0x49, 0x75, 0xd2, 0xcc,
+}
+
+// TestLockedInstructionsCount: four guest threads, each on its own OS
+// thread, run the same locked increments on the same memory; every
+// counter ends at exactly threads*rounds (the 16-bit one modulo 2^16), in
+// both modes, whichever host operation implements the form. Without
+// atomicity the interleavings of two cores lose increments.
+func TestLockedInstructionsCount(t *testing.T) {
+	const threads, rounds = 4, 50000
+	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {
+		t.Run(mode.String(), func(t *testing.T) {
+			e := newEnv(t, mode)
+			code := lockedLoop64
+			if mode == mm.Mode32 {
+				code = lockedLoop32
+			}
+			e.load(code)
+			data := e.base + 0x8000
+			var wg sync.WaitGroup
+			errs := make(chan string, threads)
+			for k := 0; k < threads; k++ {
+				c := cpu.NewCPU(mode)
+				th, err := e.m.NewThread(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Regs[cpu.RSP] = e.base + envSize - 64 - uint64(k)*4096
+				c.Regs[cpu.RBX], c.Regs[cpu.RCX] = data, rounds
+				c.RIP = e.base
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					if ex := th.Run(); ex.Signal != unix.SIGTRAP {
+						errs <- "thread stopped with " + ex.Detail
+					}
+					th.Close()
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for s := range errs {
+				t.Fatal(s)
+			}
+			const n = threads * rounds
+			for _, c := range []struct {
+				name      string
+				off       uint64
+				size      uint8
+				got, want uint64
+			}{
+				{"lock xadd dword", 0, 4, 0, n},
+				{"lock inc", 8, 8, 0, n},
+				{"lock add word (misaligned)", 17, 2, 0, n & 0xffff},
+				{"lock add dword (split)", 30, 4, 0, n},
+				{"lock cmpxchg loop", 40, 4, 0, n},
+				{"lock bts", 48, 4, 0, 1},
+			} {
+				c.got = loadN(data+c.off, c.size)
+				if mode == mm.Mode32 && c.off == 8 {
+					c.got &= 0xffffffff
+				}
+				if c.got != c.want {
+					t.Errorf("%s: got %d, want %d", c.name, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+// TestLockedCmpxchg16bAlignment: lock cmpxchg16b on an operand that is not
+// 16-byte aligned is #GP, SIGSEGV, before it touches memory, as on the
+// hardware; aligned, it exchanges.
+func TestLockedCmpxchg16bAlignment(t *testing.T) {
+	e := newEnv(t, mm.Mode64)
+	e.load([]byte{0xf0, 0x48, 0x0f, 0xc7, 0x0b, 0xcc}) // lock cmpxchg16b [rbx]; int3
+	for _, tc := range []struct {
+		off  uint64
+		want unix.Signal
+	}{{0, unix.SIGTRAP}, {8, unix.SIGSEGV}, {4, unix.SIGSEGV}} {
+		data := e.base + 0x8000 + tc.off
+		storeN(data, 8, 11)
+		storeN(data+8, 8, 22)
+		e.c.Regs = [16]uint64{}
+		e.c.Regs[cpu.RSP] = e.base + envSize - 64
+		e.c.Regs[cpu.RBX] = data
+		e.c.Regs[cpu.RAX], e.c.Regs[cpu.RDX] = 11, 22
+		e.c.Regs[cpu.RBX] = data
+		e.c.Regs[cpu.RCX] = 44
+		e.c.RIP = e.base
+		ex := e.m.Run(e.c)
+		if ex.Signal != tc.want {
+			t.Fatalf("offset %d: got %v (%s), want %v", tc.off, ex.Signal, ex.Detail, tc.want)
+		}
+		lo, hi := loadN(data, 8), loadN(data+8, 8)
+		wantLo, wantHi := uint64(11), uint64(22)
+		if tc.want == unix.SIGTRAP {
+			wantLo, wantHi = data, 44
+		}
+		if lo != wantLo || hi != wantHi {
+			t.Fatalf("offset %d: memory got %d, %d, want %d, %d", tc.off, lo, hi, wantLo, wantHi)
+		}
+	}
+}

@@ -1,0 +1,33 @@
+package interp
+
+// The host's atomic operations on guest memory (atomic.go): sync/atomic
+// on the guest address turned into a pointer (see gptr), and lock
+// cmpxchg16b, which sync/atomic lacks, in atomic_amd64.s. A fault is a
+// panic the run loop recovers, as for any guest access.
+
+import (
+	"sync/atomic"
+)
+
+func load32Atomic(a uint64) uint32 { return atomic.LoadUint32((*uint32)(gptr(a))) }
+func load64Atomic(a uint64) uint64 { return atomic.LoadUint64((*uint64)(gptr(a))) }
+
+func cas32(a uint64, old, nv uint32) bool {
+	return atomic.CompareAndSwapUint32((*uint32)(gptr(a)), old, nv)
+}
+
+func cas64(a uint64, old, nv uint64) bool {
+	return atomic.CompareAndSwapUint64((*uint64)(gptr(a)), old, nv)
+}
+
+func add32(a uint64, v uint32) uint32  { return atomic.AddUint32((*uint32)(gptr(a)), v) }
+func add64(a uint64, v uint64) uint64  { return atomic.AddUint64((*uint64)(gptr(a)), v) }
+func swap32(a uint64, v uint32) uint32 { return atomic.SwapUint32((*uint32)(gptr(a)), v) }
+func swap64(a uint64, v uint64) uint64 { return atomic.SwapUint64((*uint64)(gptr(a)), v) }
+
+// cas128 is lock cmpxchg16b on the 16-byte-aligned a: if the 16 bytes
+// hold oldLo, oldHi, they become newLo, newHi and ok is true; otherwise
+// lo, hi are what they hold. It always writes.
+//
+//go:noescape
+func cas128(a, oldLo, oldHi, newLo, newHi uint64) (lo, hi uint64, ok bool)
