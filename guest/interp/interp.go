@@ -993,7 +993,7 @@ func (m *machine) loadSeg(c *cpu.CPU, seg uint8, sel uint16) engine.Fault {
 	var base uint64
 	if sel>>2 != 0 {
 		var ok bool
-		if base, ok = m.p.SegmentBase(sel); !ok {
+		if base, ok = m.t.SegmentBase(sel); !ok {
 			m.x.Arg = uint64(sel)
 			return engine.FaultSelector
 		}

@@ -87,6 +87,8 @@
 // inner one, never the reverse); each guards only what its field comment
 // says, and none is held across a blocking host call:
 //
+//	Process.groupMu    the thread group's end and the threads' engine handles
+//	                   (taken alone; held across the engine's Thread.Kill)
 //	Process.threadsMu  the thread registry
 //	Process.sigMu      dispositions, pending signals, every Thread's mask
 //	Process.limMu      the resource limits (held across GuestSpace.SetLimits)
@@ -211,6 +213,24 @@ type Process struct {
 	// concurrent threads do not interleave.
 	straceMu sync.Mutex
 
+	// Thread group (syscall_clone.go).
+	//
+	// starter starts the threads clone creates; nil makes clone ENOSYS.
+	// Set once before the guest runs.
+	starter cpu.ThreadStarter
+	// groupMu guards live, end, mainCode and every Thread's handle and
+	// ended.
+	groupMu sync.Mutex
+	// live counts the threads whose run has not ended, main included.
+	live int
+	// end is how the process ends, once decided: by exit_group, a fatal
+	// fault or signal of any thread, or the last thread's exit (with the
+	// main thread's code, as the kernel reports the group leader's);
+	// ended is closed when it is set.
+	end      *cpu.Exit
+	ended    chan struct{}
+	mainCode int
+
 	// writeHook, set once by the engine before any thread runs, is told of
 	// every guest range the kernel wrote on the guest's behalf (see
 	// wrote); nil when no engine listens.
@@ -321,6 +341,8 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		threads: make(map[int]*Thread),
 		procMem: make(map[int]memAccess),
 		enosys:  make(map[enosysKey]uint64),
+		live:    1,
+		ended:   make(chan struct{}),
 	}
 	if k.main, err = k.NewThread(k.pid, nil); err != nil {
 		return nil, err

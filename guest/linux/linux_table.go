@@ -194,7 +194,6 @@ func sysNumber(abi cpu.ABI, name string) (uint64, bool) {
 
 // Notes of the partial and refused entries.
 const (
-	noteExit       = "ends the whole guest: threads are not emulated yet"
 	noteSigaction  = "dispositions are recorded and reported; handlers never run (no signal delivery yet)"
 	noteSigmask    = "the mask is recorded; only signals the guest sends itself are held and delivered"
 	noteAltstack   = "recorded and reported; never used (no signal delivery yet)"
@@ -204,8 +203,9 @@ const (
 	noteIoctl      = "terminal and FIO* requests (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX); others ENOTTY"
 	noteFcntl      = "descriptor and status flags, owner, signal, leases, notify, pipe size, seals, F_DUPFD and record locks; others EINVAL"
 	noteArchPrctl  = "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS; others EINVAL"
-	noteTidAddress = "recorded; nothing clears it (no threads yet)"
-	noteRobustList = "recorded; no robust-futex cleanup (no threads yet)"
+	noteTidAddress = "cleared and woken when the thread exits"
+	noteRobustList = "walked by minemu when the thread dies, every pointer checked"
+	noteClone      = "threads only (CLONE_VM|CLONE_THREAD with FS, FILES, SIGHAND); fork, vfork and namespaces are ENOSYS"
 	noteRseq       = "ENOSYS on purpose: glibc and musl run without it"
 )
 
@@ -231,7 +231,7 @@ var sysCommon = [...]sysEntry{
 	432: none("fsmount", "fxx"),
 	433: none("fspick", "asx"),
 	434: none("pidfd_open", "dx"),
-	435: none("clone3", "pu"),
+	435: partial("clone3", "pu", sysClone3, noteClone),
 	436: none("close_range", "fux"),
 	437: none("openat2", "aspu"),
 	438: none("pidfd_getfd", "ffx"),
