@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -145,5 +147,90 @@ func TestLockedCmpxchg16bAlignment(t *testing.T) {
 		if lo != wantLo || hi != wantHi {
 			t.Fatalf("offset %d: memory got %d, %d, want %d, %d", tc.off, lo, hi, wantLo, wantHi)
 		}
+	}
+}
+
+// threadKernel is a kernel for threads StartThread starts: getpid-like
+// system call 39 answers the thread's own tag, 60 exits with code RDI;
+// Exited reports the end.
+type threadKernel struct {
+	tag    uint64
+	exited chan cpu.Exit
+}
+
+func (k *threadKernel) Syscall(c *cpu.CPU, abi cpu.ABI) *cpu.Exit {
+	switch c.Regs[cpu.RAX] {
+	case 39:
+		c.Regs[cpu.RAX] = k.tag
+	case 60:
+		return &cpu.Exit{Code: int(c.Regs[cpu.RDI])}
+	default:
+		c.Regs[cpu.RAX] = ^uint64(37) // -ENOSYS
+	}
+	return nil
+}
+
+func (k *threadKernel) Exited(e cpu.Exit) { k.exited <- e }
+
+// TestStartThread: a started thread runs on an OS thread of its own (its
+// tid is not the caller's), its system calls go to its own kernel, and its
+// end is reported through Exited after the engine released it; Kill stops
+// a thread spinning in one block at once, and its instructions stay in the
+// process's counters.
+func TestStartThread(t *testing.T) {
+	e := newEnv(t, mm.Mode64)
+	// mov eax, 39; syscall; mov rdi, rax; mov eax, 60; syscall
+	e.write(e.base, []byte{0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0x48, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05})
+	// spin: inc rcx; jmp spin
+	spin := e.base + 0x100
+	e.write(spin, []byte{0x48, 0xff, 0xc1, 0xeb, 0xfb})
+
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	me := unix.Gettid()
+	start := func(rip uint64, tag uint64) (*threadKernel, cpu.ThreadHandle, int) {
+		c := cpu.NewCPU(mm.Mode64)
+		c.RIP = rip
+		c.Regs[cpu.RSP] = e.base + envSize - 4096
+		k := &threadKernel{tag: tag, exited: make(chan cpu.Exit, 1)}
+		var h cpu.ThreadHandle
+		var tid int
+		err := e.m.StartThread(c, func(id int, th cpu.ThreadHandle) (cpu.ThreadKernel, error) {
+			tid, h = id, th
+			return k, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k, h, tid
+	}
+	k, _, tid := start(e.base, 42)
+	if ex := <-k.exited; ex.Code != 42 || ex.Signal != 0 {
+		t.Fatalf("thread exit: got %+v, want code 42 from its own kernel", ex)
+	}
+	if tid == me || tid <= 0 {
+		t.Fatalf("thread's tid %d; the caller's is %d: want an OS thread of its own", tid, me)
+	}
+	before := e.m.Stats().Instructions
+	k, h, _ := start(spin, 0)
+	time.Sleep(20 * time.Millisecond)
+	h.Kill(cpu.Exit{Code: 9})
+	select {
+	case ex := <-k.exited:
+		if ex.Code != 9 {
+			t.Fatalf("killed thread: got %+v, want the kill's code 9", ex)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Kill did not stop a spinning thread")
+	}
+	h.Kill(cpu.Exit{Code: 1}) // after the end: nothing
+	if got := e.m.Stats().Instructions - before; got < 1000 {
+		t.Fatalf("the process counts %d instructions of the spinning thread, want its work", got)
+	}
+	// A setup error starts nothing and is StartThread's.
+	c := cpu.NewCPU(mm.Mode64)
+	want := errors.New("no")
+	if err := e.m.StartThread(c, func(int, cpu.ThreadHandle) (cpu.ThreadKernel, error) { return nil, want }); err != want {
+		t.Fatalf("StartThread with a failing setup: got %v, want %v", err, want)
 	}
 }
