@@ -329,15 +329,19 @@ func sysExitGroup(k *Process, s *sysCall) int64 {
 	return 0
 }
 
-// exitCleanup is what the kernel does for a dying thread's memory: the
-// robust list is walked, then clear_child_tid is cleared and its futex
-// woken. Once per thread.
+// exitCleanup is what the kernel does for a dying thread: the robust list
+// is walked, the thread unregistered, then clear_child_tid is cleared and
+// its futex woken. Once per thread.
 func (t *Thread) exitCleanup(abi cpu.ABI) {
 	if t.cleaned {
 		return
 	}
 	t.cleaned = true
 	t.exitRobustList(abi)
+	// The thread leaves the registry (its tid names no guest thread any
+	// more, in tgkill or /proc/self/task) before the join it wakes can
+	// return, as the kernel's task is dead for its joiner.
+	t.Exit()
 	if a := t.clearChildTID; a != 0 {
 		t.clearChildTID = 0
 		var zero [4]byte

@@ -2,9 +2,13 @@ package linux
 
 import (
 	"runtime"
+	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/mm"
 )
 
 // cloneRaw is the host's clone(flags, 0, 0, 0, 0) for flags the kernel
@@ -112,6 +116,56 @@ func TestClone3Args(t *testing.T) {
 			if r := e.sys("clone3", e.mem, tc.size); r != errnoRet(tc.want) {
 				t.Errorf("%s/%s: clone3 = %d, want %d", ac.name, tc.name, r, errnoRet(tc.want))
 			}
+		}
+	}
+}
+
+// TestTaskDirListsGuestThreads: /proc/self/task lists the guest's threads
+// (the main one, whose tid is the pid, and a registered thread running on
+// this test's OS thread), not the Go runtime's other threads.
+func TestTaskDirListsGuestThreads(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	e := newSysEnv(t, mm.Mode64, cpu.ABIAMD64)
+	me := unix.Gettid()
+	if me != e.k.pid {
+		th, err := e.k.NewThread(me, e.k.Main())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer th.Exit()
+	}
+	atFDCWD := int64(unix.AT_FDCWD)
+	fd := e.sys("openat", uint64(atFDCWD), e.str(e.mem, "/proc/self/task"), unix.O_RDONLY|unix.O_DIRECTORY)
+	if fd < 0 {
+		t.Fatalf("openat = %d", fd)
+	}
+	var names []string
+	buf := e.mem + 4096
+	for {
+		n := e.sys("getdents64", uint64(fd), buf, 4096)
+		if n < 0 {
+			t.Fatalf("getdents64 = %d", n)
+		}
+		if n == 0 {
+			break
+		}
+		b := e.view(buf, uint64(n))
+		for r := 0; r < len(b); {
+			rl := int(le.Uint16(b[r+offDirent64Reclen:]))
+			name := b[r+direntNameOff : r+rl]
+			names = append(names, string(name[:indexByte(name, 0)]))
+			r += rl
+		}
+	}
+	e.sys("close", uint64(fd))
+	want := map[string]bool{".": true, "..": true, strconv.Itoa(e.k.pid): true, strconv.Itoa(me): true}
+	if len(names) != len(want) {
+		t.Fatalf("/proc/self/task lists %v, want exactly %v", names, want)
+	}
+	for _, n := range names {
+		if !want[n] {
+			t.Fatalf("/proc/self/task lists %v, want exactly %v", names, want)
 		}
 	}
 }

@@ -12,6 +12,7 @@
  *                      worker prints and returns: status 0
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -371,6 +372,53 @@ static void test_early_exit(void)
 	printf("early exit: %ld, %d spinners finished\n", (long)v, spins_done);
 }
 
+/* /proc/self/task lists the process's threads: main and three more. */
+static pthread_barrier_t task_bar;
+
+static void *task_waiter(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&task_bar); /* all started */
+	pthread_barrier_wait(&task_bar); /* main has counted */
+	return NULL;
+}
+
+static int count_tasks(int *has_self)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	char me[32];
+	int n = 0;
+	if (d == NULL)
+		return -1;
+	snprintf(me, sizeof me, "%d", (int)gettid_());
+	*has_self = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		if (strcmp(de->d_name, me) == 0)
+			*has_self = 1;
+	}
+	closedir(d);
+	return n;
+}
+
+static void test_task_dir(void)
+{
+	pthread_t t[3];
+	int self = 0;
+	CHECK(pthread_barrier_init(&task_bar, NULL, 4));
+	for (int i = 0; i < 3; i++)
+		CHECK(pthread_create(&t[i], NULL, task_waiter, NULL));
+	pthread_barrier_wait(&task_bar);
+	int n = count_tasks(&self);
+	pthread_barrier_wait(&task_bar);
+	for (int i = 0; i < 3; i++)
+		CHECK(pthread_join(t[i], NULL));
+	printf("/proc/self/task: %d tasks, main among them: %s\n", n, self ? "yes" : "no");
+}
+
 /* Modes that end the process from a thread. */
 static pthread_mutex_t never_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
@@ -449,5 +497,6 @@ int main(int argc, char **argv)
 	test_detached();
 	test_robust();
 	test_early_exit();
+	test_task_dir();
 	return 0;
 }
