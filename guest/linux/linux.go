@@ -192,6 +192,9 @@ type Process struct {
 
 	// fdMu guards procMem.
 	fdMu sync.Mutex
+	// unjudged counts the calls creating guest descriptors that are in
+	// flight (procfs.go, judging); atomic.
+	unjudged atomic.Int32
 	// procMem maps each guest descriptor open on a mem file of this
 	// process to its access mode; every transfer through one is clipped
 	// to guest memory (procfs.go). Kept by the open, dup and close

@@ -169,3 +169,36 @@ func TestTaskDirListsGuestThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestMemFDWhileJudging: a mem descriptor of this process that the table
+// does not know yet (another thread's open made it and has not judged it)
+// is judged by the transfer itself while such a call is in flight, and
+// only then.
+func TestMemFDWhileJudging(t *testing.T) {
+	e := newSysEnv(t, mm.Mode64, cpu.ABIAMD64)
+	fd, err := unix.Open("/proc/self/mem", unix.O_RDWR|unix.O_CLOEXEC, 0) // behind the table's back
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if _, ok := e.k.memFD(fd); ok {
+		t.Fatalf("memFD of an untracked descriptor with no open in flight: a mem file")
+	}
+	done := e.k.judging()
+	a, ok := e.k.memFD(fd)
+	done()
+	if !ok || a != memRead|memWrite {
+		t.Fatalf("memFD while an open is in flight: %v, %v; want this process's mem, read-write", a, ok)
+	}
+	other, err := unix.Open("/proc/self/status", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(other)
+	done = e.k.judging()
+	_, ok = e.k.memFD(other)
+	done()
+	if ok {
+		t.Fatalf("memFD of /proc/self/status while an open is in flight: a mem file")
+	}
+}
