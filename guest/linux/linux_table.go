@@ -203,8 +203,6 @@ const (
 	noteIoctl      = "terminal and FIO* requests (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX); others ENOTTY"
 	noteFcntl      = "descriptor and status flags, owner, signal, leases, notify, pipe size, seals, F_DUPFD and record locks; others EINVAL"
 	noteArchPrctl  = "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS; others EINVAL"
-	noteTidAddress = "cleared and woken when the thread exits"
-	noteRobustList = "walked by minemu when the thread dies, every pointer checked"
 	noteClone      = "threads only (CLONE_VM|CLONE_THREAD with FS, FILES, SIGHAND); fork, vfork and namespaces are ENOSYS"
 	noteRseq       = "ENOSYS on purpose: glibc and musl run without it"
 )
