@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -99,7 +100,14 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 	}
 	defer s.close()
 
-	exit := s.runThreads()
+	exit := s.runThreads(func(e cpu.Exit) {
+		// The process ended while its main thread blocks in a host call
+		// that nothing interrupts yet: end it here, without the reports.
+		if e.Signal != 0 {
+			fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s\n", fs.Arg(0), signalName(e), e.Detail)
+		}
+		os.Exit(e.Status())
+	})
 	if exit.Signal != 0 {
 		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", fs.Arg(0), signalName(exit), exit.Detail, s.where())
 	}
@@ -296,9 +304,28 @@ const threadsGrace = 250 * time.Millisecond
 // stopped; when one does not stop within threadsGrace (it is blocked in a
 // host system call), the session keeps its memory mapped (close does
 // nothing) so that the thread never touches memory that was unmapped, and
-// the process's exit ends it.
-func (s *session) runThreads() cpu.Exit {
+// the process's exit ends it. When the main thread itself stays blocked
+// that long after another thread ended the process, stuck is called with
+// the end, on another goroutine, and must not return.
+func (s *session) runThreads(stuck func(cpu.Exit)) cpu.Exit {
+	var state atomic.Int32 // 0 running, 1 the main thread returned, 2 stuck
+	mainDone := make(chan struct{})
+	go func() {
+		select {
+		case <-s.kernel.Ended():
+		case <-mainDone:
+			return
+		}
+		time.Sleep(threadsGrace)
+		if state.CompareAndSwap(0, 2) {
+			stuck(s.kernel.Wait())
+		}
+	}()
 	e := s.thread.Run()
+	if !state.CompareAndSwap(0, 1) {
+		select {} // stuck is ending the process
+	}
+	close(mainDone)
 	s.kernel.Main().Exited(e)
 	e = s.kernel.Wait()
 	deadline := time.Now().Add(threadsGrace)

@@ -431,6 +431,9 @@ func (k *Process) Wait() cpu.Exit {
 	return *k.end
 }
 
+// Ended is closed once the process's end is decided (Wait returns it).
+func (k *Process) Ended() <-chan struct{} { return k.ended }
+
 // Running is the number of threads whose run has not ended.
 func (k *Process) Running() int {
 	k.groupMu.Lock()

@@ -10,6 +10,8 @@
  *   threads segv       a thread faults while main waits: SIGSEGV (139)
  *   threads mainexit   main calls pthread_exit while a worker runs; the
  *                      worker prints and returns: status 0
+ *   threads exitsleep  a thread calls exit(3) while main sleeps for 20
+ *                      seconds: status 3, at once
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -459,6 +461,15 @@ static void *fault(void *arg)
 	return NULL;
 }
 
+static void *exit_three(void *arg)
+{
+	(void)arg;
+	usleep(20000);
+	printf("calling exit(3) from a thread while main sleeps\n");
+	fflush(stdout);
+	exit(3);
+}
+
 static void *late_worker(void *arg)
 {
 	(void)arg;
@@ -476,6 +487,12 @@ int main(int argc, char **argv)
 			CHECK(pthread_create(&x, NULL, late_worker, NULL));
 			printf("main calls pthread_exit\n");
 			pthread_exit(NULL);
+		}
+		if (strcmp(argv[1], "exitsleep") == 0) {
+			CHECK(pthread_create(&x, NULL, exit_three, NULL));
+			sleep(20);
+			printf("not reached\n");
+			return 1;
 		}
 		CHECK(pthread_create(&b, NULL, blocked_forever, NULL));
 		CHECK(pthread_create(&s, NULL, spin_forever, NULL));
