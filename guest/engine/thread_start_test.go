@@ -234,3 +234,50 @@ func TestStartThread(t *testing.T) {
 		t.Fatalf("StartThread with a failing setup: got %v, want %v", err, want)
 	}
 }
+
+// TestCrossModifyingCode: one guest thread spins in a one-block loop
+// until it sees an immediate of its own code change; another guest thread
+// changes it with an ordinary guest store. The store drops the block
+// (the code filter), and the spinning thread, which checks its block's
+// liveness each time round, decodes the new bytes and leaves the loop.
+func TestCrossModifyingCode(t *testing.T) {
+	for _, mode := range []mm.Mode{mm.Mode64, mm.Mode32} {
+		t.Run(mode.String(), func(t *testing.T) {
+			e := newEnv(t, mode)
+			// spin: mov eax, 1; cmp eax, 2; jne spin; int3
+			e.write(e.base, []byte{0xb8, 1, 0, 0, 0, 0x83, 0xf8, 0x02, 0x75, 0xf6, 0xcc})
+			// patch: mov byte [rbx], 2; int3
+			patch := e.base + 0x100
+			e.write(patch, []byte{0xc6, 0x03, 0x02, 0xcc})
+			run := func(rip, rbx uint64, sp uint64) chan cpu.Exit {
+				c := cpu.NewCPU(mode)
+				th, err := e.m.NewThread(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.RIP, c.Regs[cpu.RBX], c.Regs[cpu.RSP] = rip, rbx, sp
+				done := make(chan cpu.Exit, 1)
+				go func() {
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					done <- th.Run()
+					th.Close()
+				}()
+				return done
+			}
+			spinner := run(e.base, 0, e.base+envSize-64)
+			time.Sleep(20 * time.Millisecond) // the loop is decoded and running
+			if ex := <-run(patch, e.base+1, e.base+envSize-4096); ex.Signal != unix.SIGTRAP {
+				t.Fatalf("patching thread: %+v", ex)
+			}
+			select {
+			case ex := <-spinner:
+				if ex.Signal != unix.SIGTRAP {
+					t.Fatalf("spinning thread: %+v", ex)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the spinning thread never saw the new code")
+			}
+		})
+	}
+}
