@@ -78,10 +78,10 @@
 // tid, signal mask and alternate stack, i386 TLS entries, the addresses
 // set_tid_address and set_robust_list gave, and the system call it has in
 // flight. A system call runs for a thread (Thread.Syscall); the Kernel
-// method Process.Syscall runs it for the main thread, the only one today's
-// engine runs. Each thread's calls come from one goroutine at a time;
-// different threads' calls may run concurrently. Stats may be called from
-// any goroutine at any time.
+// method Process.Syscall runs it for the main thread, and each thread clone
+// creates is its own Kernel (syscall_clone.go). Each thread's calls come
+// from one goroutine at a time; different threads' calls run concurrently.
+// Stats may be called from any goroutine at any time.
 //
 // Locks, in the order they nest (an outer lock may be held while taking an
 // inner one, never the reverse); each guards only what its field comment

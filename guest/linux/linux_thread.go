@@ -1,10 +1,10 @@
 package linux
 
 // Guest threads. A Thread is what the kernel keeps per task of a thread
-// group; the Process (linux.go) is what the group shares. Today's engine
-// runs one thread, the main one NewProcess creates; clone will create the
-// others with NewThread, and each will run its system calls through its
-// own Thread.Syscall, on its own goroutine.
+// group; the Process (linux.go) is what the group shares. NewProcess
+// creates the main one; clone creates the others with NewThread
+// (syscall_clone.go), and each runs its system calls through its own
+// Thread.Syscall, on its own goroutine and OS thread.
 
 import (
 	"fmt"
