@@ -281,3 +281,39 @@ func TestCrossModifyingCode(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkLockedAdd: one thread, a loop of RCX rounds of `lock xadd`
+// (the host's atomic add), `lock inc` (a CAS), `lock add word` at a
+// misaligned address (a CAS of the word) and a plain `add` to memory, so
+// that the cost of each form shows against the unlocked one.
+func BenchmarkLockedAdd(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		op   []byte
+	}{
+		{"add", []byte{0x01, 0x03}},                          // add [rbx], eax
+		{"lock-xadd", []byte{0xf0, 0x0f, 0xc1, 0x03}},        // lock xadd [rbx], eax
+		{"lock-inc", []byte{0xf0, 0xff, 0x03}},               // lock inc dword [rbx]
+		{"lock-add-misaligned", []byte{0xf0, 0x01, 0x43, 3}}, // lock add [rbx+3], eax
+		{"lock-add-split", []byte{0xf0, 0x01, 0x43, 6}},      // lock add [rbx+6], eax
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			e := newEnv(b, mm.Mode64)
+			// loop: op; dec ecx; jnz loop; int3
+			code := append(append([]byte{}, bc.op...), 0xff, 0xc9, 0x75, byte(-(len(bc.op) + 4)), 0xcc)
+			e.load(code)
+			const rounds = 1 << 20
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				e.reset()
+				e.c.Regs[cpu.RBX], e.c.Regs[cpu.RCX], e.c.Regs[cpu.RAX] = e.base+0x8000, rounds, 1
+				if ex := e.m.Run(e.c); ex.Signal != unix.SIGTRAP {
+					b.Fatalf("stopped with %+v", ex)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rounds), "ns/round")
+		})
+	}
+}

@@ -31,8 +31,9 @@ import (
 // word.
 //
 //   - An operand of 4 or 8 bytes at an address aligned to its size uses
-//     the host's CAS of that width on the operand itself (xadd, xchg and
-//     cmpxchg have direct forms: atomic add, swap, CAS).
+//     the host's CAS of that width on the operand itself, or a direct form
+//     where the host has one: atomic add for xadd, add, sub, inc and dec,
+//     atomic and and or, swap for xchg.
 //   - A smaller or misaligned operand that lies inside one aligned 8-byte
 //     word uses a CAS of that whole word, changing only the operand's
 //     bytes: the host's lock is on the word, which is as good (the other
@@ -104,6 +105,30 @@ func (m *machine) atomic(c *cpu.CPU, o *isa.Op) engine.Fault {
 		case isa.OpXchg:
 			reg := atomicReg(o)
 			putReg(c, reg, size, atomicSwap(ad, size, getReg(c, reg, size)))
+			return 0
+		case isa.OpAdd, isa.OpSub, isa.OpInc, isa.OpDec:
+			var d uint64
+			switch code {
+			case isa.OpAdd:
+				d = atomicSrc(c, o, size)
+			case isa.OpSub:
+				d = -atomicSrc(c, o, size)
+			case isa.OpInc:
+				d = 1
+			default:
+				d = ^uint64(0)
+			}
+			a := atomicAdd(ad, size, d&sizeMask[size])
+			m.atomicCommit(c, o, code, size, a, (a+d)&sizeMask[size])
+			return 0
+		case isa.OpAnd, isa.OpOr:
+			bv := atomicSrc(c, o, size)
+			a := atomicLogic(ad, size, code == isa.OpAnd, bv)
+			r := a | bv
+			if code == isa.OpAnd {
+				r = a & bv
+			}
+			m.atomicCommit(c, o, code, size, a, r)
 			return 0
 		}
 	}
@@ -348,6 +373,20 @@ func atomicAdd(ad uint64, size uint8, v uint64) uint64 {
 		return add64(ad, v) - v
 	}
 	return uint64(add32(ad, uint32(v)) - uint32(v))
+}
+
+// atomicLogic ands (and true) or ors v into the aligned 4- or 8-byte value
+// at ad and returns the old value.
+func atomicLogic(ad uint64, size uint8, and bool, v uint64) uint64 {
+	switch {
+	case size == 8 && and:
+		return and64(ad, v)
+	case size == 8:
+		return or64(ad, v)
+	case and:
+		return uint64(and32(ad, uint32(v)))
+	}
+	return uint64(or32(ad, uint32(v)))
 }
 
 // atomicSwap stores v in the aligned 4- or 8-byte value at ad and returns

@@ -22,6 +22,10 @@ func cas64(a uint64, old, nv uint64) bool {
 
 func add32(a uint64, v uint32) uint32  { return atomic.AddUint32((*uint32)(gptr(a)), v) }
 func add64(a uint64, v uint64) uint64  { return atomic.AddUint64((*uint64)(gptr(a)), v) }
+func and32(a uint64, v uint32) uint32  { return atomic.AndUint32((*uint32)(gptr(a)), v) }
+func and64(a uint64, v uint64) uint64  { return atomic.AndUint64((*uint64)(gptr(a)), v) }
+func or32(a uint64, v uint32) uint32   { return atomic.OrUint32((*uint32)(gptr(a)), v) }
+func or64(a uint64, v uint64) uint64   { return atomic.OrUint64((*uint64)(gptr(a)), v) }
 func swap32(a uint64, v uint32) uint32 { return atomic.SwapUint32((*uint32)(gptr(a)), v) }
 func swap64(a uint64, v uint64) uint64 { return atomic.SwapUint64((*uint64)(gptr(a)), v) }
 
