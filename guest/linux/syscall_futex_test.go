@@ -322,3 +322,42 @@ func TestExitClearsChildTID(t *testing.T) {
 		})
 	}
 }
+
+// TestGetRobustList: the head set_robust_list registered comes back with
+// its size, for the caller (pid 0) and by tid; a tid that is no guest
+// thread is ESRCH.
+func TestGetRobustList(t *testing.T) {
+	for _, ac := range abiCases {
+		t.Run(ac.name, func(t *testing.T) {
+			e := newSysEnv(t, ac.mode, ac.abi)
+			head, out := e.mem+64, e.mem+256
+			size := uint64(sizeofRobustListHead(ac.abi))
+			if r := e.sys("set_robust_list", head, size+1); r != errnoRet(unix.EINVAL) {
+				t.Fatalf("set_robust_list with a wrong size = %d, want EINVAL", r)
+			}
+			if r := e.sys("set_robust_list", head, size); r != 0 {
+				t.Fatalf("set_robust_list = %d", r)
+			}
+			word := func(a uint64) uint64 {
+				if e.ptrSize() == 4 {
+					return uint64(le.Uint32(e.view(a, 4)))
+				}
+				return le.Uint64(e.view(a, 8))
+			}
+			for _, pid := range []uint64{0, uint64(e.k.pid)} {
+				if r := e.sys("get_robust_list", pid, out, out+8); r != 0 {
+					t.Fatalf("get_robust_list(%d) = %d", pid, r)
+				}
+				if word(out) != head || word(out+8) != size {
+					t.Errorf("get_robust_list(%d): %#x, %d; want %#x, %d", pid, word(out), word(out+8), head, size)
+				}
+			}
+			if r := e.sys("get_robust_list", uint64(e.k.pid+400000), out, out+8); r != errnoRet(unix.ESRCH) {
+				t.Errorf("get_robust_list of no thread = %d, want ESRCH", r)
+			}
+			if r := e.sys("get_robust_list", 0, e.unmappedPage(), out+8); r != errnoRet(unix.EFAULT) {
+				t.Errorf("get_robust_list into unmapped memory = %d, want EFAULT", r)
+			}
+		})
+	}
+}
