@@ -33,27 +33,39 @@ func (p *Process) StartThread(c *cpu.CPU, setup func(tid int, h cpu.ThreadHandle
 		return err
 	}
 	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // for good: the OS thread ends with the guest thread
-		k, err := setup(unix.Gettid(), t)
-		if err == nil && k == nil {
-			err = fmt.Errorf("engine: StartThread: setup returned no kernel")
-		}
-		if err != nil {
-			t.Close()
-			errc <- err
-			return
-		}
-		t.kernel = k
-		if s, ok := k.(cpu.SegmentResolver); ok {
-			t.segs = s
-		}
-		errc <- nil
-		e := t.Run()
-		t.Close()
-		k.Exited(e)
-	}()
+	go p.runStarted(t, setup, errc)
 	return <-errc
+}
+
+// runStarted is the goroutine of a started thread: it locks itself to its
+// OS thread for good, runs setup, reports to errc and runs the thread.
+// The process's main OS thread is refused: its id is the pid, which is
+// the main guest thread's tid (the goroutine that finds itself there
+// hands over to a new one and lets the main OS thread go).
+func (p *Process) runStarted(t *Thread, setup func(tid int, h cpu.ThreadHandle) (cpu.ThreadKernel, error), errc chan<- error) {
+	runtime.LockOSThread() // for good: the OS thread ends with the guest thread
+	if unix.Gettid() == unix.Getpid() {
+		go p.runStarted(t, setup, errc)
+		runtime.UnlockOSThread()
+		return
+	}
+	k, err := setup(unix.Gettid(), t)
+	if err == nil && k == nil {
+		err = fmt.Errorf("engine: StartThread: setup returned no kernel")
+	}
+	if err != nil {
+		t.Close()
+		errc <- err
+		return
+	}
+	t.kernel = k
+	if s, ok := k.(cpu.SegmentResolver); ok {
+		t.segs = s
+	}
+	errc <- nil
+	e := t.Run()
+	t.Close()
+	k.Exited(e)
 }
 
 // Kill implements cpu.ThreadHandle.
