@@ -38,3 +38,26 @@ func casUser32(a uint64, old, nv uint32) (cur uint32, ok bool) {
 	})
 	return cur, ok
 }
+
+// hostFutex2 is futex_wake or futex_wait (nr) with timeout ts (nil: none).
+func hostFutex2(nr, uaddr, a1, a2, flags uintptr, ts *unix.Timespec, clock uintptr) (uintptr, unix.Errno) {
+	if nr == unix.SYS_FUTEX_WAKE {
+		r, _, e := unix.Syscall6(nr, uaddr, a1, a2, flags, 0, 0)
+		return r, e
+	}
+	r, _, e := unix.Syscall6(nr, uaddr, a1, a2, flags, uintptr(unsafe.Pointer(ts)), clock)
+	return r, e
+}
+
+// hostFutexWaitv is futex_waitv on n checked entries in minemu's memory.
+func hostFutexWaitv(v []byte, n uintptr, ts *unix.Timespec, clock uintptr) (uintptr, unix.Errno) {
+	r, _, e := unix.Syscall6(unix.SYS_FUTEX_WAITV, uintptr(unsafe.Pointer(&v[0])), n, 0, uintptr(unsafe.Pointer(ts)), clock, 0)
+	return r, e
+}
+
+// hostFutexRequeue is futex_requeue on two checked entries in minemu's
+// memory.
+func hostFutexRequeue(v []byte, nrWake, nrRequeue uintptr) (uintptr, unix.Errno) {
+	r, _, e := unix.Syscall6(unix.SYS_FUTEX_REQUEUE, uintptr(unsafe.Pointer(&v[0])), 0, nrWake, nrRequeue, 0, 0)
+	return r, e
+}

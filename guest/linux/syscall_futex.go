@@ -257,3 +257,130 @@ func sysGetRobustList(k *Process, s *sysCall) int64 {
 	le.PutUint64(b[:], size)
 	return -int64(k.copyOut(s.a[2], b[:ptr]))
 }
+
+// The futex2 calls (futex_wake, futex_wait, futex_waitv, futex_requeue):
+// the same passage to the host, with every futex word checked to be guest
+// memory of the size its flags give, the struct futex_waitv arrays (one
+// layout in both ABIs) copied into minemu's memory and checked entry by
+// entry, and the 64-bit __kernel_timespec read as futex_time64's.
+
+// futex2 flags (linux/futex.h) and limits.
+const (
+	futex2SizeMask  = 0x3
+	futex2ValidMask = futex2SizeMask | 0x4 | 0x8 | futexPrivateFlag // sizes, NUMA, MPOL, PRIVATE
+	futexWaitvMax   = 128
+	sizeofWaitv     = 24 // struct futex_waitv: val, uaddr (u64), flags, __reserved (u32)
+)
+
+// futex2Addr checks the futex word at a of the size flags give.
+func (k *Process) futex2Addr(a, flags uint64) unix.Errno {
+	size := uint64(1) << (flags & futex2SizeMask)
+	if a%size != 0 {
+		return unix.EINVAL
+	}
+	_, e := k.passPtr(a, size)
+	return e
+}
+
+// futex2Timeout reads the optional timeout of futex_wait and futex_waitv.
+func (k *Process) futex2Timeout(s *sysCall, a uint64, ts *unix.Timespec) (*unix.Timespec, unix.Errno) {
+	if a == 0 {
+		return nil, 0
+	}
+	if e := k.futexTimeout(s, a, true, ts); e != 0 {
+		return nil, e
+	}
+	return ts, 0
+}
+
+// sysFutexWake is futex_wake(uaddr, mask, nr, flags).
+func sysFutexWake(k *Process, s *sysCall) int64 {
+	flags := uint64(uint32(s.a[3]))
+	if flags&^futex2ValidMask != 0 {
+		return -int64(unix.EINVAL)
+	}
+	if e := k.futex2Addr(s.a[0], flags); e != 0 {
+		return -int64(e)
+	}
+	r, e := hostFutex2(unix.SYS_FUTEX_WAKE, uintptr(s.a[0]), uintptr(s.a[1]), uintptr(s.int32Arg(2)), uintptr(flags), nil, 0)
+	return hostRet(r, e)
+}
+
+// sysFutexWait is futex_wait(uaddr, val, mask, flags, timeout, clockid).
+func sysFutexWait(k *Process, s *sysCall) int64 {
+	flags := uint64(uint32(s.a[3]))
+	if flags&^futex2ValidMask != 0 {
+		return -int64(unix.EINVAL)
+	}
+	var ts unix.Timespec
+	tsp, e := k.futex2Timeout(s, s.a[4], &ts)
+	if e != 0 {
+		return -int64(e)
+	}
+	if e := k.futex2Addr(s.a[0], flags); e != 0 {
+		return -int64(e)
+	}
+	s.t.futexWait.Store(s.a[0] | flags&futexPrivateFlag>>7)
+	r, e := hostFutex2(unix.SYS_FUTEX_WAIT, uintptr(s.a[0]), uintptr(s.a[1]), uintptr(s.a[2]), uintptr(flags), tsp, uintptr(s.int32Arg(5)))
+	s.t.futexWait.Store(0)
+	return hostRet(r, e)
+}
+
+// waitv copies n struct futex_waitv from the guest at a into v, checking
+// each word's address: EFAULT for the array or a word that is not guest
+// memory, EINVAL for a misaligned word (the kernel's own checks of flags
+// and values follow when it reads the copy).
+func (k *Process) waitv(a uint64, n int, v []byte) unix.Errno {
+	if e := k.copyIn(a, v[:n*sizeofWaitv]); e != 0 {
+		return e
+	}
+	for i := 0; i < n; i++ {
+		w := v[i*sizeofWaitv:]
+		flags := uint64(le.Uint32(w[16:]))
+		if flags&^futex2ValidMask != 0 || le.Uint32(w[20:]) != 0 {
+			return unix.EINVAL
+		}
+		if e := k.futex2Addr(le.Uint64(w[8:]), flags); e != 0 {
+			return e
+		}
+	}
+	return 0
+}
+
+// sysFutexWaitv is futex_waitv(waiters, nr_futexes, flags, timeout,
+// clockid).
+func sysFutexWaitv(k *Process, s *sysCall) int64 {
+	n := int(uint32(s.a[1]))
+	if uint32(s.a[2]) != 0 || n == 0 || n > futexWaitvMax || s.a[0] == 0 {
+		return -int64(unix.EINVAL)
+	}
+	var ts unix.Timespec
+	tsp, e := k.futex2Timeout(s, s.a[3], &ts)
+	if e != 0 {
+		return -int64(e)
+	}
+	v := make([]byte, n*sizeofWaitv)
+	if e := k.waitv(s.a[0], n, v); e != 0 {
+		return -int64(e)
+	}
+	if n == 1 {
+		s.t.futexWait.Store(le.Uint64(v[8:]) | uint64(le.Uint32(v[16:]))&futexPrivateFlag>>7)
+		defer s.t.futexWait.Store(0)
+	}
+	r, e := hostFutexWaitv(v, uintptr(n), tsp, uintptr(s.int32Arg(4)))
+	return hostRet(r, e)
+}
+
+// sysFutexRequeue is futex_requeue(waiters[2], flags, nr_wake,
+// nr_requeue).
+func sysFutexRequeue(k *Process, s *sysCall) int64 {
+	if uint32(s.a[1]) != 0 {
+		return -int64(unix.EINVAL)
+	}
+	v := make([]byte, 2*sizeofWaitv)
+	if e := k.waitv(s.a[0], 2, v); e != 0 {
+		return -int64(e)
+	}
+	r, e := hostFutexRequeue(v, uintptr(s.int32Arg(2)), uintptr(s.int32Arg(3)))
+	return hostRet(r, e)
+}

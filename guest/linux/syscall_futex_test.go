@@ -361,3 +361,56 @@ func TestGetRobustList(t *testing.T) {
 		})
 	}
 }
+
+// TestFutex2: futex_wake, futex_wait, futex_waitv and futex_requeue reach
+// the host kernel with every word checked (the futex_waitv array copied
+// and checked entry by entry) and the 64-bit timespec read.
+func TestFutex2(t *testing.T) {
+	const u32, priv = 2, futexPrivateFlag
+	for _, ac := range abiCases {
+		t.Run(ac.name, func(t *testing.T) {
+			e := newSysEnv(t, ac.mode, ac.abi)
+			w, ts, v := e.mem, e.mem+64, e.mem+128
+			le.PutUint32(e.view(w, 4), 5)
+			e.putTimespec(ts, 0, 1, true) // CLOCK_MONOTONIC 1 ns after boot: passed
+			unmapped := e.unmappedPage()
+			waitv := func(a uint64, val, uaddr uint64, flags, reserved uint32) {
+				le.PutUint64(e.view(a, 8), val)
+				le.PutUint64(e.view(a+8, 8), uaddr)
+				le.PutUint32(e.view(a+16, 4), flags)
+				le.PutUint32(e.view(a+20, 4), reserved)
+			}
+			all := uint64(0xffffffff)
+			for _, tc := range []struct {
+				name  string
+				call  string
+				setup func()
+				args  []uint64
+				want  int64
+			}{
+				{"wake", "futex_wake", nil, []uint64{w, all, 1, u32 | priv}, 0},
+				{"wake misaligned", "futex_wake", nil, []uint64{w + 2, all, 1, u32 | priv}, errnoRet(unix.EINVAL)},
+				{"wake unmapped", "futex_wake", nil, []uint64{unmapped, all, 1, u32 | priv}, errnoRet(unix.EFAULT)},
+				{"wake bad flags", "futex_wake", nil, []uint64{w, all, 1, u32 | 0x1000}, errnoRet(unix.EINVAL)},
+				{"wait, value differs", "futex_wait", nil, []uint64{w, 4, all, u32 | priv, 0, uint64(unix.CLOCK_MONOTONIC)}, errnoRet(unix.EAGAIN)},
+				{"wait, deadline passed", "futex_wait", nil, []uint64{w, 5, all, u32 | priv, ts, uint64(unix.CLOCK_MONOTONIC)}, errnoRet(unix.ETIMEDOUT)},
+				{"wait, timeout unmapped", "futex_wait", nil, []uint64{w, 5, all, u32 | priv, unmapped, uint64(unix.CLOCK_MONOTONIC)}, errnoRet(unix.EFAULT)},
+				{"waitv, value differs", "futex_waitv", func() { waitv(v, 4, w, u32|priv, 0) }, []uint64{v, 1, 0, 0, uint64(unix.CLOCK_MONOTONIC)}, errnoRet(unix.EAGAIN)},
+				{"waitv, deadline passed", "futex_waitv", func() { waitv(v, 5, w, u32|priv, 0) }, []uint64{v, 1, 0, ts, uint64(unix.CLOCK_MONOTONIC)}, errnoRet(unix.ETIMEDOUT)},
+				{"waitv, word unmapped", "futex_waitv", func() { waitv(v, 5, unmapped, u32|priv, 0) }, []uint64{v, 1, 0, 0, uint64(unix.CLOCK_MONOTONIC)}, errnoRet(unix.EFAULT)},
+				{"waitv, reserved set", "futex_waitv", func() { waitv(v, 5, w, u32|priv, 1) }, []uint64{v, 1, 0, 0, uint64(unix.CLOCK_MONOTONIC)}, errnoRet(unix.EINVAL)},
+				{"waitv, none", "futex_waitv", nil, []uint64{v, 0, 0, 0, uint64(unix.CLOCK_MONOTONIC)}, errnoRet(unix.EINVAL)},
+				{"waitv, array unmapped", "futex_waitv", nil, []uint64{unmapped, 1, 0, 0, uint64(unix.CLOCK_MONOTONIC)}, errnoRet(unix.EFAULT)},
+				{"requeue", "futex_requeue", func() { waitv(v, 5, w, u32|priv, 0); waitv(v+24, 0, w+8, u32|priv, 0) }, []uint64{v, 0, 1, 1}, 0},
+				{"requeue to unmapped", "futex_requeue", func() { waitv(v, 5, w, u32|priv, 0); waitv(v+24, 0, unmapped, u32|priv, 0) }, []uint64{v, 0, 1, 1}, errnoRet(unix.EFAULT)},
+			} {
+				if tc.setup != nil {
+					tc.setup()
+				}
+				if r := e.sys(tc.call, tc.args...); r != tc.want {
+					t.Errorf("%s: got %d, want %d", tc.name, r, tc.want)
+				}
+			}
+		})
+	}
+}
