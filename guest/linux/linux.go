@@ -56,8 +56,11 @@
 //     three-entry GDT per thread, see Thread.SegmentBase), signal
 //     dispositions, masks and alternate stacks (recorded and reported
 //     back, not delivered), signals the guest sends itself (an Exit when
-//     the default action is fatal), the thread id (the main thread's is
-//     the pid, as for a process's first thread), uname's
+//     the default action is fatal), threads (clone makes each guest
+//     thread a host thread of minemu's process, whose id is its tid, the
+//     main thread's being the pid; futex words are the guest's own, passed
+//     to the host; the robust lists are walked by minemu and the process's
+//     end stops every thread: syscall_clone.go, syscall_futex.go), uname's
 //     machine ("i686" for i386 guests), /proc/self/exe (the guest's path,
 //     not minemu's), the process's memory as the kernel shows it
 //     (/proc/<tid>/mem and process_vm_readv/writev reach only guest
