@@ -109,7 +109,11 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 		os.Exit(e.Status())
 	})
 	if exit.Signal != 0 {
-		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", fs.Arg(0), signalName(exit), exit.Detail, s.where())
+		where := "" // the main thread's CPU shows where only the main thread ended
+		if s.kernel.EndedByMain() {
+			where = s.where()
+		}
+		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", fs.Arg(0), signalName(exit), exit.Detail, where)
 	}
 	status := exit.Status()
 	// The guest's file-size limit is not minemu's (the --stats file).

@@ -224,8 +224,8 @@ type Process struct {
 	// starter starts the threads clone creates; nil makes clone ENOSYS.
 	// Set once before the guest runs.
 	starter cpu.ThreadStarter
-	// groupMu guards live, end, mainCode and every Thread's handle and
-	// ended.
+	// groupMu guards live, end, endBy (the thread that decided it),
+	// mainCode and every Thread's handle and ended.
 	groupMu sync.Mutex
 	// live counts the threads whose run has not ended, main included.
 	live int
@@ -235,6 +235,7 @@ type Process struct {
 	// ended is closed when it is set.
 	end      *cpu.Exit
 	ended    chan struct{}
+	endBy    *Thread
 	mainCode int
 
 	// writeHook, set once by the engine before any thread runs, is told of

@@ -323,7 +323,7 @@ func sysExitThread(k *Process, s *sysCall) int64 {
 func sysExitGroup(k *Process, s *sysCall) int64 {
 	e := cpu.Exit{Code: int(s.a[0] & 0xff)}
 	k.groupMu.Lock()
-	k.endLocked(e)
+	k.endLocked(e, s.t)
 	k.groupMu.Unlock()
 	s.exit = &e
 	return 0
@@ -372,24 +372,24 @@ func (t *Thread) Exited(e cpu.Exit) {
 	}
 	t.handle = nil
 	if !t.selfExit {
-		k.endLocked(e)
+		k.endLocked(e, t)
 		return
 	}
 	if t == k.main {
 		k.mainCode = e.Code
 	}
 	if k.live == 0 {
-		k.endLocked(cpu.Exit{Code: k.mainCode})
+		k.endLocked(cpu.Exit{Code: k.mainCode}, t)
 	}
 }
 
-// endLocked decides the process's end, if it is not decided yet, and stops
-// every thread still running. k.groupMu is held.
-func (k *Process) endLocked(e cpu.Exit) {
+// endLocked decides the process's end, if it is not decided yet, as by
+// thread by, and stops every thread still running. k.groupMu is held.
+func (k *Process) endLocked(e cpu.Exit, by *Thread) {
 	if k.end != nil {
 		return
 	}
-	k.end = &e
+	k.end, k.endBy = &e, by
 	close(k.ended)
 	k.threadsMu.Lock()
 	ts := make([]*Thread, 0, len(k.threads))
@@ -433,6 +433,15 @@ func (k *Process) Wait() cpu.Exit {
 
 // Ended is closed once the process's end is decided (Wait returns it).
 func (k *Process) Ended() <-chan struct{} { return k.ended }
+
+// EndedByMain reports whether the main thread decided the process's end
+// (its exit_group, fault or fatal signal, or its exit as the last thread):
+// the main thread's CPU then shows where the guest ended.
+func (k *Process) EndedByMain() bool {
+	k.groupMu.Lock()
+	defer k.groupMu.Unlock()
+	return k.endBy == k.main
+}
 
 // Running is the number of threads whose run has not ended.
 func (k *Process) Running() int {
