@@ -23,12 +23,13 @@ var importRules = map[string][]string{
 	"guest/isa/cpuid":         {},
 	"guest/hostsig":           {},
 	"guest/engine":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/cpuid", "mm"},
-	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "mm"},
+	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "guest/interp/locked", "mm"},
+	"guest/interp/locked":     {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
 	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/fdband", "guest/linux/futex", "guest/linux/procfs", "mm"},
 	"guest/linux/futex":       {},
 	"guest/linux/fdband":      {},
 	"guest/linux/procfs":      {},
-	"guest/engine/enginetest": {"guest/cpu", "guest/isa", "guest/engine", "guest/interp", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
+	"guest/engine/enginetest": {"guest/cpu", "guest/isa", "guest/engine", "guest/interp", "guest/interp/locked", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
 }
 
 // TestEveryPackageRuled: a guest package without a rule would escape

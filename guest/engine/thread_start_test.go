@@ -237,7 +237,7 @@ func TestStartThread(t *testing.T) {
 
 // TestCrossModifyingCode: one guest thread spins in a one-block loop
 // until it sees an immediate of its own code change; another guest thread
-// changes it with an ordinary guest store. The store drops the block
+// changes it with a guest store (a locked xchg). The store drops the block
 // (the code filter), and the spinning thread, which checks its block's
 // liveness each time round, decodes the new bytes and leaves the loop.
 func TestCrossModifyingCode(t *testing.T) {
@@ -246,9 +246,10 @@ func TestCrossModifyingCode(t *testing.T) {
 			e := newEnv(t, mode)
 			// spin: mov eax, 1; cmp eax, 2; jne spin; int3
 			e.write(e.base, []byte{0xb8, 1, 0, 0, 0, 0x83, 0xf8, 0x02, 0x75, 0xf6, 0xcc})
-			// patch: mov byte [rbx], 2; int3
+			// patch: mov al, 2; xchg [rbx], al (locked: the atomic path's
+			// code filter check); int3
 			patch := e.base + 0x100
-			e.write(patch, []byte{0xc6, 0x03, 0x02, 0xcc})
+			e.write(patch, []byte{0xb0, 0x02, 0x86, 0x03, 0xcc})
 			run := func(rip, rbx uint64, sp uint64) chan cpu.Exit {
 				c := cpu.NewCPU(mode)
 				th, err := e.m.NewThread(c)

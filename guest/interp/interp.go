@@ -15,6 +15,7 @@ import (
 
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
+	"github.com/minemu/minemu/guest/interp/locked"
 	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
@@ -606,8 +607,9 @@ func (m *machine) run() engine.Reason {
 					c.SetStatus(c.RFLAGS() &^ cpu.FlagZF)
 				}
 			case isa.OpAtomic:
-				if f := m.atomic(c, o); f != 0 {
-					return m.fault(o, i, f)
+				if ad := m.ea(c, o); !locked.Exec(c, o, ad, m.mode, m) {
+					x.Addr = ad
+					return m.fault(o, i, engine.FaultAlign16)
 				}
 			case isa.OpCmpxchg16b:
 				ad := m.ea(c, o)

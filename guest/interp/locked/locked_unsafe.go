@@ -1,13 +1,21 @@
-package interp
+package locked
 
-// The host's atomic operations on guest memory (atomic.go): sync/atomic
-// on the guest address turned into a pointer (see gptr), and lock
-// cmpxchg16b, which sync/atomic lacks, in atomic_amd64.s. A fault is a
-// panic the run loop recovers, as for any guest access.
+// The host's atomic operations on guest memory (locked.go): sync/atomic
+// on the guest address turned into a pointer (gptr), and lock cmpxchg16b,
+// which sync/atomic lacks, in locked_amd64.s. A fault is a panic the
+// engine's run loop recovers, as for any guest access.
 
 import (
 	"sync/atomic"
+	"unsafe"
 )
+
+// gptr turns a guest address into a pointer, as the interpreter's own
+// accesses do (guest/interp mem_unsafe.go): unsafe.Add on a nil base,
+// and no checkptr, which would reject guest addresses in the first page.
+//
+//go:nocheckptr
+func gptr(a uint64) unsafe.Pointer { return unsafe.Add(unsafe.Pointer(nil), uintptr(a)) }
 
 func load32Atomic(a uint64) uint32 { return atomic.LoadUint32((*uint32)(gptr(a))) }
 func load64Atomic(a uint64) uint64 { return atomic.LoadUint64((*uint64)(gptr(a))) }
