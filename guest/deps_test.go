@@ -24,7 +24,7 @@ var importRules = map[string][]string{
 	"guest/hostsig":           {},
 	"guest/engine":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/cpuid", "mm"},
 	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "guest/interp/locked", "mm"},
-	"guest/interp/locked":     {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
+	"guest/interp/locked":     {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "mm"},
 	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/fdband", "guest/linux/futex", "guest/linux/procfs", "mm"},
 	"guest/linux/futex":       {},
 	"guest/linux/fdband":      {},

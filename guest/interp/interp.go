@@ -607,7 +607,7 @@ func (m *machine) run() engine.Reason {
 					c.SetStatus(c.RFLAGS() &^ cpu.FlagZF)
 				}
 			case isa.OpAtomic:
-				if ad := m.ea(c, o); !locked.Exec(c, o, ad, m.mode, m) {
+				if ad := m.ea(c, o); !locked.Exec(c, o, ad, m.mode, m.t, m.filter) {
 					x.Addr = ad
 					return m.fault(o, i, engine.FaultAlign16)
 				}

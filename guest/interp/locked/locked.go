@@ -6,9 +6,7 @@
 // Lowering turns each such instruction into isa.OpAtomic with the unlocked
 // opcode in Cond, so the unlocked cases of the interpreter's hot switch
 // stay as they are; the interpreter computes the operand's address and
-// hands the op to Exec with its view of guest memory (Memory: the code
-// filter's slow path, and the loads and stores that wrap past 4 GiB in a
-// 32-bit guest).
+// hands the op to Exec with its thread and the process's code filter.
 //
 // Every such instruction is one compare-and-swap loop on the real memory
 // (the guest's memory is host memory, identity mapped): read the old
@@ -47,39 +45,31 @@
 // A locked instruction always writes: on hardware lock cmpxchg writes the
 // old value back when the comparison fails, so a read-only page faults
 // either way, and the CAS here does the same. Before the first access a
-// page holding decoded code has its blocks dropped (Memory.NoteWrite),
-// as for any store.
+// page holding decoded code has its blocks dropped (noteWrite), as for
+// any store.
 package locked
 
 import (
 	"math/bits"
 	"sync"
+	"sync/atomic"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/engine"
 	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
-
-// Memory is guest memory as the engine sees it.
-type Memory interface {
-	// NoteWrite drops decoded code in the size bytes at a before a locked
-	// instruction writes them (the code filter's slow path).
-	NoteWrite(a uint64, size uint8)
-	// Load and Store are the engine's ordinary accesses, which wrap past
-	// 4 GiB in a 32-bit guest.
-	Load(a uint64, size uint8) uint64
-	Store(a uint64, size uint8, v uint64)
-}
 
 // splitMu serializes the locked instructions whose operand no host CAS
 // covers (see above).
 var splitMu sync.Mutex
 
 // Exec executes o, an isa.OpAtomic whose memory operand is at ad (the
-// linear address, segment base applied), on c and the real memory; mem is
-// the engine's view of it. It returns false, having done nothing, for a
-// cmpxchg16b operand that is not 16-byte aligned (#GP).
-func Exec(c *cpu.CPU, o *isa.Op, ad uint64, mode mm.Mode, mem Memory) bool {
+// linear address, segment base applied), on c and the real memory, for
+// thread t of a process whose code filter is filter (engine.CodeFilter).
+// It returns false, having done nothing, for a cmpxchg16b operand that is
+// not 16-byte aligned (#GP).
+func Exec(c *cpu.CPU, o *isa.Op, ad uint64, mode mm.Mode, t *engine.Thread, filter *[engine.FilterWords]uint64) bool {
 	code := isa.Opcode(o.Cond)
 	size := o.Size
 	switch code {
@@ -87,7 +77,7 @@ func Exec(c *cpu.CPU, o *isa.Op, ad uint64, mode mm.Mode, mem Memory) bool {
 		if ad%16 != 0 {
 			return false
 		}
-		mem.NoteWrite(ad, 16)
+		noteWrite(t, filter, mode, ad, 16)
 		cmpxchg16b(c, ad)
 		return true
 	case isa.OpCmpxchg8b:
@@ -104,7 +94,7 @@ func Exec(c *cpu.CPU, o *isa.Op, ad uint64, mode mm.Mode, mem Memory) bool {
 			}
 		}
 	}
-	mem.NoteWrite(ad, size)
+	noteWrite(t, filter, mode, ad, size)
 	// The fast paths: aligned operands with a direct host operation.
 	if ad%uint64(size) == 0 && (size == 4 || size == 8) {
 		switch code {
@@ -146,7 +136,7 @@ func Exec(c *cpu.CPU, o *isa.Op, ad uint64, mode mm.Mode, mem Memory) bool {
 		}
 	}
 	if ad%8+uint64(size) > 8 {
-		split(c, o, code, ad, size, mem)
+		split(c, o, code, ad, size, mode)
 		return true
 	}
 	for {
@@ -160,15 +150,50 @@ func Exec(c *cpu.CPU, o *isa.Op, ad uint64, mode mm.Mode, mem Memory) bool {
 }
 
 // split runs a locked instruction on an operand no host CAS covers, under
-// splitMu, with the engine's ordinary loads and stores. A fault unlocks
+// splitMu, with ordinary loads and stores, which in a 32-bit guest wrap
+// past 4 GiB to address 0 byte by byte, as the CPU's linear addresses do
+// (the code filter was consulted for every byte before). A fault unlocks
 // the mutex on its way to the run loop.
-func split(c *cpu.CPU, o *isa.Op, code isa.Opcode, ad uint64, size uint8, mem Memory) {
+func split(c *cpu.CPU, o *isa.Op, code isa.Opcode, ad uint64, size uint8, mode mm.Mode) {
 	splitMu.Lock()
 	defer splitMu.Unlock()
-	old := mem.Load(ad, size)
+	wrap := mode == mm.Mode32 && ad+uint64(size) > 1<<32
+	var old uint64
+	for i := uint8(0); i < size; i++ {
+		a := ad + uint64(i)
+		if wrap {
+			a &= 0xffffffff
+		}
+		old |= load8(a) << (8 * i)
+	}
 	nv := newValue(c, o, code, size, old)
-	mem.Store(ad, size, nv)
+	for i := uint8(0); i < size; i++ {
+		a := ad + uint64(i)
+		if wrap {
+			a &= 0xffffffff
+		}
+		store8(a, nv>>(8*i))
+	}
 	commit(c, o, code, size, old, nv)
+}
+
+// noteWrite drops the decoded code in the size bytes at ad (at most two
+// pages, or two pieces wrapping past 4 GiB) before a locked instruction
+// writes them: a store's slow path (engine.Thread.CodeWrite) where the
+// filter's bit for a page is set.
+func noteWrite(t *engine.Thread, filter *[engine.FilterWords]uint64, mode mm.Mode, ad uint64, size uint8) {
+	if mode == mm.Mode32 && ad+uint64(size) > 1<<32 {
+		n := uint8(1<<32 - ad)
+		noteWrite(t, filter, mode, ad, n)
+		noteWrite(t, filter, mode, 0, size-n)
+		return
+	}
+	for pg := ad >> mm.PageShift; pg <= (ad+uint64(size)-1)>>mm.PageShift; pg++ {
+		if w, bit := engine.FilterSlot(pg); atomic.LoadUint64(&filter[w])&bit != 0 {
+			t.CodeWrite(ad, uint64(size))
+			return
+		}
+	}
 }
 
 // newValue computes what the locked instruction code stores when the

@@ -17,6 +17,8 @@ import (
 //go:nocheckptr
 func gptr(a uint64) unsafe.Pointer { return unsafe.Add(unsafe.Pointer(nil), uintptr(a)) }
 
+func load8(a uint64) uint64        { return uint64(*(*uint8)(gptr(a))) }
+func store8(a, v uint64)           { *(*uint8)(gptr(a)) = uint8(v) }
 func load32Atomic(a uint64) uint32 { return atomic.LoadUint32((*uint32)(gptr(a))) }
 func load64Atomic(a uint64) uint64 { return atomic.LoadUint64((*uint64)(gptr(a))) }
 
