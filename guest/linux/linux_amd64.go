@@ -61,7 +61,7 @@ var amd64Table = withCommon([sysTableLen]sysEntry{
 	53:  none("socketpair", "ddxp"),
 	54:  none("setsockopt", "fddpd"),
 	55:  none("getsockopt", "fddpp"),
-	56:  partial("clone", "xpppp", sysClone, noteClone),
+	56:  partial("clone", "xpppp", sysCloneThread, noteCloneThread),
 	57:  none("fork", ""),
 	58:  none("vfork", ""),
 	59:  none("execve", "spp"),

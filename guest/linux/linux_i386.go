@@ -131,7 +131,7 @@ var i386Table = withCommon([sysTableLen]sysEntry{
 	117: none("ipc", "udduuu"),
 	118: pass("fsync", "f", sysFsync),
 	119: none("sigreturn", ""),
-	120: partial("clone", "xpppp", sysClone, noteClone),
+	120: partial("clone", "xpppp", sysCloneThread, noteCloneThread),
 	121: none("setdomainname", "sd"),
 	122: full("uname", "p", sysUname),
 	123: none("modify_ldt", "dpu"),

@@ -194,17 +194,17 @@ func sysNumber(abi cpu.ABI, name string) (uint64, bool) {
 
 // Notes of the partial and refused entries.
 const (
-	noteSigaction  = "dispositions are recorded and reported; handlers never run (no signal delivery yet)"
-	noteSigmask    = "the mask is recorded; only signals the guest sends itself are held and delivered"
-	noteAltstack   = "recorded and reported; never used (no signal delivery yet)"
-	noteKill       = "to itself: default actions only, handlers never run; kill(-1) refused (EPERM); other processes passed through"
-	noteThreadKill = "to its own threads: default actions only, handlers never run; other processes passed through"
-	noteSleep      = "never EINTR: no signal reaches the guest, so an interrupted sleep resumes"
-	noteIoctl      = "terminal and FIO* requests (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX); others ENOTTY"
-	noteFcntl      = "descriptor and status flags, owner, signal, leases, notify, pipe size, seals, F_DUPFD and record locks; others EINVAL"
-	noteArchPrctl  = "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS; others EINVAL"
-	noteClone      = "threads only (CLONE_VM|CLONE_THREAD with FS, FILES, SIGHAND); fork, vfork and namespaces are ENOSYS"
-	noteRseq       = "ENOSYS on purpose: glibc and musl run without it"
+	noteSigaction   = "dispositions are recorded and reported; handlers never run (no signal delivery yet)"
+	noteSigmask     = "the mask is recorded; only signals the guest sends itself are held and delivered"
+	noteAltstack    = "recorded and reported; never used (no signal delivery yet)"
+	noteKill        = "to itself: default actions only, handlers never run; kill(-1) refused (EPERM); other processes passed through"
+	noteThreadKill  = "to its own threads: default actions only, handlers never run; other processes passed through"
+	noteSleep       = "never EINTR: no signal reaches the guest, so an interrupted sleep resumes"
+	noteIoctl       = "terminal and FIO* requests (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX); others ENOTTY"
+	noteFcntl       = "descriptor and status flags, owner, signal, leases, notify, pipe size, seals, F_DUPFD and record locks; others EINVAL"
+	noteArchPrctl   = "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS; others EINVAL"
+	noteCloneThread = "threads only (CLONE_VM|CLONE_THREAD with FS, FILES, SIGHAND); fork, vfork and namespaces are ENOSYS"
+	noteRseq        = "ENOSYS on purpose: glibc and musl run without it"
 )
 
 // sysCommonFirst is the first number both ABIs share: from 424
@@ -229,7 +229,7 @@ var sysCommon = [...]sysEntry{
 	432: none("fsmount", "fxx"),
 	433: none("fspick", "asx"),
 	434: none("pidfd_open", "dx"),
-	435: partial("clone3", "pu", sysClone3, noteClone),
+	435: partial("clone3", "pu", sysClone3, noteCloneThread),
 	436: none("close_range", "fux"),
 	437: none("openat2", "aspu"),
 	438: none("pidfd_getfd", "ffx"),

@@ -479,7 +479,7 @@ func TestTablesMatchNames(t *testing.T) {
 		"sysReadv": {"readv"}, "sysWritev": {"writev"}, "sysAccess": {"access"}, "sysPipe": {"pipe"},
 		"sysMremap": {"mremap"}, "sysMadvise": {"madvise"}, "sysDup": {"dup"}, "sysDup2": {"dup2"},
 		"sysNanosleep": {"nanosleep"}, "sysGetpid": {"getpid"}, "sysExitThread": {"exit"}, "sysExitGroup": {"exit_group"},
-		"sysClone": {"clone"}, "sysClone3": {"clone3"}, "sysFutex": {"futex"}, "sysFutexTime64": {"futex_time64"},
+		"sysCloneThread": {"clone"}, "sysClone3": {"clone3"}, "sysFutex": {"futex"}, "sysFutexTime64": {"futex_time64"},
 		"sysGetRobustList": {"get_robust_list"}, "sysFutexWake": {"futex_wake"}, "sysFutexWait": {"futex_wait"},
 		"sysFutexWaitv": {"futex_waitv"}, "sysFutexRequeue": {"futex_requeue"}, "sysKill": {"kill"}, "sysUname": {"uname"},
 		"sysFcntl": {"fcntl", "fcntl64"}, "sysGetcwd": {"getcwd"},

@@ -93,9 +93,10 @@ type cloneArgs struct {
 	cgroup                    uint64
 }
 
-// sysClone is clone(flags, newsp, parent_tid, child_tid, tls) on x86-64
-// and clone(flags, newsp, parent_tid, tls, child_tid) on i386.
-func sysClone(k *Process, s *sysCall) int64 {
+// sysCloneThread is clone(flags, newsp, parent_tid, child_tid, tls) on
+// x86-64 and clone(flags, newsp, parent_tid, tls, child_tid) on i386, for
+// the clones that are threads (a clone of a process is ENOSYS here).
+func sysCloneThread(k *Process, s *sysCall) int64 {
 	f := s.a[0] & 0xffffffff // the kernel takes the low 32 bits
 	a := cloneArgs{flags: f &^ cloneCSignal, exitSignal: f & cloneCSignal, stack: s.a[1], parentTID: s.a[2]}
 	if s.abi == cpu.ABIi386 {
