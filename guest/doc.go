@@ -12,14 +12,15 @@
 //     arithmetic), isa/cpuid (the CPU a guest is shown).
 //   - guest/engine: the Engine seam, the shared code cache, the process
 //     and thread run state and the run loop that handles every exit.
-//   - guest/interp: the interpreter, the reference engine.
+//   - guest/interp: the interpreter, the reference engine; interp/locked
+//     runs its locked instructions atomically on the real memory.
 //   - guest/linux: the Linux personality: system calls of both ABIs,
 //     Process and Thread, descriptors; its subpackages hold what needs no
 //     Process: linux/fdband (minemu's descriptors in a band above the
 //     guest's), linux/procfs (the guest's view of the maps files),
 //     linux/ldt (the local descriptor table modify_ldt keeps),
 //     linux/forkexec (a guest carried into a new minemu by fork and
-//     execve).
+//     execve), linux/futex (the robust-futex walk of a dying thread).
 //   - guest/hostsig: host signal handlers in front of the Go runtime's,
 //     per-thread context blocks, the safe system call.
 //

@@ -32,6 +32,10 @@ func TestRunStats(t *testing.T) {
 		{"sieve-x86_64", []string{"1"}, "64", 1e6, []string{"primary", "dynarec"}, []string{"host"}},
 		{"libc-glibc-i386", []string{"printf"}, "32", 1e3, []string{"primary", "dynarec"}, []string{"host"}},
 		{"thunk-i386", nil, "32", 1e3, []string{"primary", "dynarec", "host"}, nil},
+		// 8 threads run 8,000,000 locked increments (24M instructions
+		// and more) besides the rest: every thread's work is counted.
+		{"threads-glibc-i386", nil, "32", 3e7, []string{"primary", "dynarec"}, []string{"host"}},
+		{"threads-glibc-x86_64", nil, "64", 3e7, []string{"primary", "dynarec"}, []string{"host"}},
 	} {
 		t.Run(c.bin, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "stats.json")

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
@@ -119,10 +122,21 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 	}
 	defer s.close()
 
-	exit := s.thread.Run()
+	exit := s.runThreads(func(e cpu.Exit) {
+		// The process ended while its main thread blocks in a host call
+		// that nothing interrupts yet: end it here, without the reports.
+		if e.Signal != 0 {
+			fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s\n", guestPath, signalName(e), e.Detail)
+		}
+		os.Exit(e.Status())
+	})
 	s.kernel.ReleaseVfork()
 	if exit.Signal != 0 {
-		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", guestPath, signalName(exit), exit.Detail, s.where())
+		where := "" // the main thread's CPU shows where only the main thread ended
+		if s.kernel.EndedByMain() {
+			where = s.where()
+		}
+		fmt.Fprintf(stderr, "minemu: guest %s killed by %s: %s%s\n", guestPath, signalName(exit), exit.Detail, where)
 	}
 	status := exit.Status()
 	guestSignal = exit.Signal
@@ -208,6 +222,9 @@ type session struct {
 	// guest's symbol table for reports.
 	path string
 	base uint64
+	// threadsLeft is set when guest threads were still running after the
+	// process's end (runThreads): close then releases nothing.
+	threadsLeft bool
 }
 
 // sessionOptions are the flags that shape a session.
@@ -344,12 +361,72 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.thread, err = s.proc.NewThread(s.cpu); err != nil {
 		return s, err
 	}
+	// Guest threads: the engine starts the threads clone creates, and the
+	// process's end stops the main thread through its handle.
+	s.kernel.SetThreadStarter(s.proc)
+	s.kernel.Main().SetHandle(s.thread)
 	return s, nil
+}
+
+// The guest's main thread runs on the process's main OS thread, whose
+// thread id is the pid: the tid the guest's main thread has (gettid, the
+// owner a PI futex names) is then the host's too. init locks the main
+// goroutine to it before main runs.
+func init() { runtime.LockOSThread() }
+
+// threadsGrace bounds the wait for the other threads to stop once the
+// process's end is decided; a thread blocked in a host system call that
+// nothing interrupts yet stays behind (see runThreads).
+const threadsGrace = 250 * time.Millisecond
+
+// runThreads runs the guest's main thread and returns the process's end
+// (linux.Process.Wait): the main thread's own when it ended the process,
+// else that of the thread that did, or the main thread's exit code when
+// every thread ended with exit. Once it is decided the other threads are
+// stopped; when one does not stop within threadsGrace (it is blocked in a
+// host system call), the session keeps its memory mapped (close does
+// nothing) so that the thread never touches memory that was unmapped, and
+// the process's exit ends it. When the main thread itself stays blocked
+// that long after another thread ended the process, stuck is called with
+// the end, on another goroutine, and must not return.
+func (s *session) runThreads(stuck func(cpu.Exit)) cpu.Exit {
+	var state atomic.Int32 // 0 running, 1 the main thread returned, 2 stuck
+	mainDone := make(chan struct{})
+	go func() {
+		select {
+		case <-s.kernel.Ended():
+		case <-mainDone:
+			return
+		}
+		time.Sleep(threadsGrace)
+		if state.CompareAndSwap(0, 2) {
+			stuck(s.kernel.Wait())
+		}
+	}()
+	e := s.thread.Run()
+	if !state.CompareAndSwap(0, 1) {
+		select {} // stuck is ending the process
+	}
+	close(mainDone)
+	s.kernel.Main().Exited(e)
+	e = s.kernel.Wait()
+	deadline := time.Now().Add(threadsGrace)
+	for s.kernel.Running() > 0 {
+		if time.Now().After(deadline) {
+			s.threadsLeft = true
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return e
 }
 
 // close releases the session's memory. Heaps go first: their blocks live
 // in the regions and the guest space.
 func (s *session) close() {
+	if s.threadsLeft {
+		return
+	}
 	if s.proc != nil {
 		s.proc.Close()
 	}

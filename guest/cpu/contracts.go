@@ -79,3 +79,41 @@ type SegmentResolver interface {
 type GuestWriteNotifier interface {
 	SetGuestWriteHook(func(r mm.AddrRange))
 }
+
+// Guest threads. The Linux layer creates threads (clone) and ends them
+// (exit, exit_group, a fatal fault) without knowing how guest code runs:
+// the engine's process starts a thread for it (ThreadStarter), hands it
+// the thread's handle (ThreadHandle), and tells the thread's kernel when
+// the thread's run ended (ThreadKernel).
+
+// ThreadStarter starts guest threads.
+type ThreadStarter interface {
+	// StartThread runs c as a new guest thread on a goroutine of its own,
+	// locked to an OS thread of its own for the thread's whole life (the
+	// OS thread ends with it). On that goroutine, before the first
+	// instruction, it calls setup with the OS thread's id and the
+	// thread's handle; setup may change c and returns the Kernel of the
+	// thread's system calls (a SegmentResolver too, for i386 TLS), or an
+	// error, which StartThread returns without running anything.
+	// StartThread returns once setup has returned. When the thread's run
+	// ends, the engine releases the thread and then calls the kernel's
+	// Exited on the same goroutine.
+	StartThread(c *CPU, setup func(tid int, h ThreadHandle) (ThreadKernel, error)) error
+}
+
+// ThreadHandle is what the kernel may do to a running guest thread from
+// any goroutine.
+type ThreadHandle interface {
+	// Kill ends the thread's run with e: at its next instruction
+	// boundary, or when the system call it is in returns. The first Kill
+	// wins; a Kill of a thread whose run has ended does nothing.
+	Kill(e Exit)
+}
+
+// ThreadKernel is the Kernel of one thread started by a ThreadStarter.
+type ThreadKernel interface {
+	Kernel
+	// Exited is told how the thread's run ended, on the thread's
+	// goroutine, after the engine released the thread.
+	Exited(e Exit)
+}

@@ -46,7 +46,12 @@
 // direct-mapped block table, the CallGuest nesting, the Exit that ended a
 // nested run, and the blocks it retired that wait for their grace period.
 // A Thread belongs to one goroutine (locked to its OS thread in minemu);
-// the Process is safe for concurrent use.
+// the Process is safe for concurrent use. The kernel starts threads
+// through the Process (StartThread, cpu.ThreadStarter: a goroutine locked
+// for good to a new OS thread, whose id the kernel gives the guest thread,
+// with the thread's own Kernel) and ends them through their handle
+// (Thread.Kill, at the next instruction boundary or when the system call
+// in progress returns).
 //
 // The trampoline page is minemu's own page in the guest window, mapped
 // read-execute when the process is made (mm.GuestSpace.MapTrampoline,

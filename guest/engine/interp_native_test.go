@@ -292,6 +292,13 @@ func diffCases(host map[string]bool) []diffCase {
 	add("cmpxchg8b", 8, []byte{0x0f, 0xc7, 0x0b}, nil, nil)
 	cs[len(cs)-1].regs64 = false
 	add("cmpxchg16b", 16, []byte{0x48, 0x0f, 0xc7, 0x0b}, nil, nil)
+	add("lock-cmpxchg8b", 8, []byte{0xf0, 0x0f, 0xc7, 0x0b}, nil, nil)
+	cs[len(cs)-1].regs64 = false
+	add("lock-cmpxchg8b-split", 8, []byte{0xf0, 0x0f, 0xc7, 0x4b, 0x04}, nil, nil)
+	cs[len(cs)-1].regs64 = false
+	add("lock-cmpxchg16b", 16, []byte{0xf0, 0x48, 0x0f, 0xc7, 0x0b}, nil, nil)
+	cs[len(cs)-1].regs64 = true
+	cs = append(cs, lockedDiffCases()...)
 	add("movsxd", 8, []byte{0x48, 0x63, 0xc1}, nil, nil)
 	for cc := byte(0); cc < 16; cc++ {
 		add(fmt.Sprintf("set%d", cc), 1, []byte{0x0f, 0x90 + cc, 0xc0}, nil, nil)
@@ -439,6 +446,77 @@ func divSkip(size int, signed bool) func(r *[16]uint64) bool {
 }
 
 // btMemSkip keeps a bit-string offset inside the 64-byte scratch area.
+// lockedDiffCases are the locked read-modify-write forms (isa.OpAtomic)
+// on [rbx], and at displacements that leave the operand inside an aligned
+// 8-byte word but misaligned (+1, +3) or make it cross one (+6: the split
+// case).
+func lockedDiffCases() []diffCase {
+	var cs []diffCase
+	add := func(name string, size int, bytes []byte, undef func(*[16]uint64) uint64, skip func(*[16]uint64) bool) {
+		if undef == nil {
+			undef = undefNone
+		}
+		cs = append(cs, diffCase{name: fmt.Sprintf("%s/%d", name, size*8), bytes: bytes, undef: undef, skip: skip,
+			regs64: size == 8})
+	}
+	// mem is the ModRM byte with reg field r and [rbx+disp] (disp 0: [rbx]).
+	mem := func(r byte, disp byte) []byte {
+		if disp == 0 {
+			return []byte{r<<3 | 3}
+		}
+		return []byte{0x40 | r<<3 | 3, disp}
+	}
+	logicU := constUndef(cpu.FlagAF)
+	btU := constUndef(cpu.FlagOF | cpu.FlagSF | cpu.FlagAF | cpu.FlagPF)
+	for _, disp := range []byte{0, 1, 3, 6} {
+		sfx := fmt.Sprintf("+%d", disp)
+		for _, f := range forms(0, 1) {
+			for i, name := range []string{"add", "or", "adc", "sbb", "and", "sub", "xor"} {
+				var u func(*[16]uint64) uint64
+				if name == "or" || name == "and" || name == "xor" {
+					u = logicU
+				}
+				opc := byte(i*8) + f.opc
+				add("lock-"+name+sfx, f.size, seq([]byte{0xf0}, f.prefix, []byte{opc}, mem(1, disp)), u, nil)
+				// op r/m, imm8 sign-extended (83 /n) or imm8 (80 /n).
+				imm := []byte{0x83}
+				if f.size == 1 {
+					imm = []byte{0x80}
+				}
+				add("lock-"+name+"-imm"+sfx, f.size, seq([]byte{0xf0}, f.prefix, imm, mem(byte(i), disp), []byte{0x85}), u, nil)
+			}
+		}
+		for _, f := range forms(0xfe, 0xff) {
+			add("lock-inc"+sfx, f.size, seq([]byte{0xf0}, f.prefix, []byte{f.opc}, mem(0, disp)), nil, nil)
+			add("lock-dec"+sfx, f.size, seq([]byte{0xf0}, f.prefix, []byte{f.opc}, mem(1, disp)), nil, nil)
+		}
+		for _, f := range forms(0xf6, 0xf7) {
+			add("lock-not"+sfx, f.size, seq([]byte{0xf0}, f.prefix, []byte{f.opc}, mem(2, disp)), nil, nil)
+			add("lock-neg"+sfx, f.size, seq([]byte{0xf0}, f.prefix, []byte{f.opc}, mem(3, disp)), nil, nil)
+		}
+		for _, f := range forms(0x86, 0x87) {
+			add("xchg-mem"+sfx, f.size, seq(f.prefix, []byte{f.opc}, mem(1, disp)), nil, nil)
+		}
+		for _, f := range forms(0xc0, 0xc1) {
+			add("lock-xadd"+sfx, f.size, seq([]byte{0xf0}, f.prefix, []byte{0x0f, f.opc}, mem(1, disp)), nil, nil)
+		}
+		for _, f := range forms(0xb0, 0xb1) {
+			add("lock-cmpxchg"+sfx, f.size, seq([]byte{0xf0}, f.prefix, []byte{0x0f, f.opc}, mem(2, disp)), nil, nil)
+		}
+		for _, f := range forms(0, 0)[1:] {
+			for i, name := range []string{"bts", "btr", "btc"} {
+				add("lock-"+name+sfx, f.size, seq([]byte{0xf0}, f.prefix, []byte{0x0f, 0xab + byte(i)*8}, mem(1, disp)), btU, btMemSkip(f.size))
+				add("lock-"+name+"-imm"+sfx, f.size, seq([]byte{0xf0}, f.prefix, []byte{0x0f, 0xba}, mem(byte(5+i), disp), []byte{13}), btU, nil)
+			}
+		}
+	}
+	// The high-byte registers.
+	add("lock-xadd-ah", 1, []byte{0xf0, 0x0f, 0xc0, 0x23}, nil, nil)
+	add("xchg-mem-ah", 1, []byte{0x86, 0x23}, nil, nil)
+	add("lock-add-ah", 1, []byte{0xf0, 0x00, 0x23}, nil, nil)
+	return cs
+}
+
 func btMemSkip(size int) func(r *[16]uint64) bool {
 	return func(r *[16]uint64) bool {
 		off := sext(r[cpu.RCX]&sizeMask[size], uint8(size))

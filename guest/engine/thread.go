@@ -52,6 +52,16 @@ type Thread struct {
 	exit *cpu.Exit
 	// closed is set by Close (under Process.mu).
 	closed bool
+
+	// Threads started by the kernel (thread_start.go).
+	//
+	// kernel and segs are the thread's own kernel and segment resolver,
+	// nil for the process's; set before the thread first runs.
+	kernel cpu.Kernel
+	segs   cpu.SegmentResolver
+	// killed is the exit Kill asked for; the run loop returns it. Set
+	// once, from any goroutine.
+	killed atomic.Pointer[cpu.Exit]
 }
 
 // NewThread registers a thread running c. The CPU must have the process's
@@ -185,19 +195,25 @@ func (t *Thread) loop() (exit cpu.Exit, trapped bool) {
 		return *t.exit, false
 	}
 	p, c, x := t.p, t.cpu, t.ctx
+	kernel := t.sysKernel()
 	for {
 		t.quiesce()
 		atomic.StoreUint32(&x.Stop, 0)
+		// After clearing the stop word: a Kill records its exit before it
+		// sets the word, so one that comes later stops the engine again.
+		if k := t.killed.Load(); k != nil {
+			return *k, false
+		}
 		x.FSBase, x.GSBase = c.FSBase, c.GSBase
 		switch p.engine.Run(t) {
 		case ReasonSyscall:
-			if p.kernel == nil {
+			if kernel == nil {
 				enosys := uint64(unix.ENOSYS)
 				setReg(c, cpu.RAX, p.stackSize(), -enosys)
 				continue
 			}
 			t.offline()
-			ex := p.kernel.Syscall(c, cpu.ABI(x.ABI))
+			ex := kernel.Syscall(c, cpu.ABI(x.ABI))
 			if ex != nil {
 				return *ex, false
 			}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
+	"github.com/minemu/minemu/guest/interp/locked"
 	"github.com/minemu/minemu/guest/isa"
 	"github.com/minemu/minemu/mm"
 )
@@ -785,6 +786,11 @@ func (m *machine) run() engine.Reason {
 					setReg(c, uint8(cpu.RDX), 4, v>>32)
 					c.SetStatus(c.RFLAGS() &^ cpu.FlagZF)
 				}
+			case isa.OpAtomic:
+				if ad := m.ea(c, o); !locked.Exec(c, o, ad, m.mode, m.t, m.filter) {
+					x.Addr = ad
+					return m.fault(o, i, engine.FaultAlign16)
+				}
 			case isa.OpCmpxchg16b:
 				ad := m.ea(c, o)
 				if ad%16 != 0 {
@@ -1297,7 +1303,7 @@ func (m *machine) loadSeg(c *cpu.CPU, seg uint8, sel uint16) engine.Fault {
 	var base uint64
 	if sel>>2 != 0 {
 		var ok bool
-		if base, ok = m.p.SegmentBase(sel); !ok {
+		if base, ok = m.t.SegmentBase(sel); !ok {
 			m.x.Arg = uint64(sel)
 			return engine.FaultSelector
 		}

@@ -268,7 +268,28 @@ func Lower(inst *x86asm.Inst, pc uint64, mode mm.Mode) (Op, error) {
 	if hasPrefix(inst, x86asm.PrefixLOCK) {
 		o.Flags |= FlagLock
 	}
+	if atomicOps[o.Code] && (o.Flags&FlagLock != 0 || o.Code == OpXchg) && (o.Dst.Kind == KindMem || o.Src.Kind == KindMem) {
+		o.Cond, o.Code = uint8(o.Code), OpAtomic
+	}
 	return o, nil
+}
+
+// atomicOps are the opcodes that become OpAtomic with a memory operand
+// when locked: those the LOCK prefix is allowed on (the decoder refuses
+// it elsewhere), and xchg, which is locked without one. Each is below 256,
+// so that OpAtomic's Cond can name it (checked in init).
+var atomicOps = [NumOpcodes]bool{
+	OpAdd: true, OpOr: true, OpAdc: true, OpSbb: true, OpAnd: true, OpSub: true, OpXor: true,
+	OpInc: true, OpDec: true, OpNeg: true, OpNot: true, OpBts: true, OpBtr: true, OpBtc: true,
+	OpXchg: true, OpXadd: true, OpCmpxchg: true, OpCmpxchg8b: true, OpCmpxchg16b: true,
+}
+
+func init() {
+	for code, ok := range atomicOps {
+		if ok && code > 0xff {
+			panic(fmt.Sprintf("isa: opcode %d does not fit OpAtomic's Cond", code))
+		}
+	}
 }
 
 func init() {

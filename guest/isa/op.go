@@ -111,6 +111,13 @@ const (
 	OpCmpxchg
 	OpCmpxchg8b
 	OpCmpxchg16b
+	// OpAtomic is a locked read-modify-write of memory: an instruction
+	// with a LOCK prefix, or xchg with a memory operand (locked without
+	// one). Cond is the opcode of the same instruction unlocked (OpAdd,
+	// OpXadd, OpCmpxchg, ...), whose operands the op keeps; engines make
+	// the access one atomic step on the real memory. Keeping it a distinct
+	// opcode leaves the unlocked cases of the hot switch unchanged.
+	OpAtomic
 	OpCpuid
 	OpRdtsc
 	OpUd2

@@ -124,29 +124,7 @@ const direntNameOff = offDirent64Name
 // that name minemu's descriptors, moving the rest down, and returns the
 // new length. Records are checked before use: a malformed one ends the
 // walk and is kept as the kernel wrote it.
-func (k *Process) filterFDDirents(b []byte) int {
-	w := 0
-	for r := 0; r < len(b); {
-		if len(b)-r < direntNameOff {
-			w += copy(b[w:], b[r:])
-			break
-		}
-		rl := int(le.Uint16(b[r+offDirent64Reclen:]))
-		if rl < direntNameOff || rl > len(b)-r {
-			w += copy(b[w:], b[r:])
-			break
-		}
-		name := b[r+direntNameOff : r+rl]
-		if i := indexByte(name, 0); i >= 0 {
-			name = name[:i]
-		}
-		if !k.ownedNumber(string(name)) {
-			w += copy(b[w:], b[r:r+rl])
-		}
-		r += rl
-	}
-	return w
-}
+func (k *Process) filterFDDirents(b []byte) int { return filterDirents(b, k.ownedNumber) }
 
 func indexByte(b []byte, c byte) int {
 	for i, x := range b {

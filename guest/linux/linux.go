@@ -56,8 +56,11 @@
 //     three-entry GDT per thread, see Thread.SegmentBase), signal
 //     dispositions, masks and alternate stacks (recorded and reported
 //     back, not delivered), signals the guest sends itself (an Exit when
-//     the default action is fatal), the thread id (the main thread's is
-//     the pid, as for a process's first thread), uname's
+//     the default action is fatal), threads (clone makes each guest
+//     thread a host thread of minemu's process, whose id is its tid, the
+//     main thread's being the pid; futex words are the guest's own, passed
+//     to the host; the robust lists are walked by minemu and the process's
+//     end stops every thread: syscall_clone.go, syscall_futex.go), uname's
 //     machine ("i686" for i386 guests), /proc/self/exe (the guest's path,
 //     not minemu's), the process's memory as the kernel shows it
 //     (/proc/<tid>/mem and process_vm_readv/writev reach only guest
@@ -78,15 +81,17 @@
 // tid, signal mask and alternate stack, i386 TLS entries, the addresses
 // set_tid_address and set_robust_list gave, and the system call it has in
 // flight. A system call runs for a thread (Thread.Syscall); the Kernel
-// method Process.Syscall runs it for the main thread, the only one today's
-// engine runs. Each thread's calls come from one goroutine at a time;
-// different threads' calls may run concurrently. Stats may be called from
-// any goroutine at any time.
+// method Process.Syscall runs it for the main thread, and each thread clone
+// creates is its own Kernel (syscall_clone.go). Each thread's calls come
+// from one goroutine at a time; different threads' calls run concurrently.
+// Stats may be called from any goroutine at any time.
 //
 // Locks, in the order they nest (an outer lock may be held while taking an
 // inner one, never the reverse); each guards only what its field comment
 // says, and none is held across a blocking host call:
 //
+//	Process.groupMu    the thread group's end and the threads' engine handles
+//	                   (taken alone; held across the engine's Thread.Kill)
 //	Process.threadsMu  the thread registry
 //	Process.sigMu      dispositions, pending signals, every Thread's mask
 //	Process.limMu      the resource limits (held across GuestSpace.SetLimits)
@@ -213,6 +218,9 @@ type Process struct {
 
 	// fdMu guards procMem.
 	fdMu sync.Mutex
+	// unjudged counts the calls creating guest descriptors that are in
+	// flight (procfs.go, judging); atomic.
+	unjudged atomic.Int32
 	// procMem maps each guest descriptor open on a mem file of this
 	// process to its access mode; every transfer through one is clipped
 	// to guest memory (procfs.go). Kept by the open, dup and close
@@ -233,6 +241,25 @@ type Process struct {
 	// straceMu serializes writes to strace, so that the lines of
 	// concurrent threads do not interleave.
 	straceMu sync.Mutex
+
+	// Thread group (syscall_clone.go).
+	//
+	// starter starts the threads clone creates; nil makes clone ENOSYS.
+	// Set once before the guest runs.
+	starter cpu.ThreadStarter
+	// groupMu guards live, end, endBy (the thread that decided it),
+	// mainCode and every Thread's handle and ended.
+	groupMu sync.Mutex
+	// live counts the threads whose run has not ended, main included.
+	live int
+	// end is how the process ends, once decided: by exit_group, a fatal
+	// fault or signal of any thread, or the last thread's exit (with the
+	// main thread's code, as the kernel reports the group leader's);
+	// ended is closed when it is set.
+	end      *cpu.Exit
+	ended    chan struct{}
+	endBy    *Thread
+	mainCode int
 
 	// writeHook, set once by the engine before any thread runs, is told of
 	// every guest range the kernel wrote on the guest's behalf (see
@@ -354,6 +381,8 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		threads: make(map[int]*Thread),
 		procMem: make(map[int]memAccess),
 		enosys:  make(map[enosysKey]uint64),
+		live:    1,
+		ended:   make(chan struct{}),
 	}
 	if k.main, err = k.NewThread(k.pid, nil); err != nil {
 		return nil, err

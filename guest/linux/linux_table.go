@@ -194,19 +194,17 @@ func sysNumber(abi cpu.ABI, name string) (uint64, bool) {
 
 // Notes of the partial and refused entries.
 const (
-	noteExit       = "ends the whole guest: threads are not emulated yet"
-	noteSigaction  = "dispositions are recorded and reported; handlers never run (no signal delivery yet)"
-	noteSigmask    = "the mask is recorded; only signals the guest sends itself are held and delivered"
-	noteAltstack   = "recorded and reported; never used (no signal delivery yet)"
-	noteKill       = "to itself: default actions only, handlers never run; kill(-1) refused (EPERM); other processes passed through"
-	noteThreadKill = "to its own threads: default actions only, handlers never run; other processes passed through"
-	noteSleep      = "never EINTR: no signal reaches the guest, so an interrupted sleep resumes"
-	noteIoctl      = "terminal and FIO* requests (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX); others ENOTTY"
-	noteFcntl      = "descriptor and status flags, owner, signal, leases, notify, pipe size, seals, F_DUPFD and record locks; others EINVAL"
-	noteArchPrctl  = "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS; others EINVAL"
-	noteTidAddress = "recorded; nothing clears it (no threads yet)"
-	noteRobustList = "recorded; no robust-futex cleanup (no threads yet)"
-	noteRseq       = "ENOSYS on purpose: glibc and musl run without it"
+	noteSigaction   = "dispositions are recorded and reported; handlers never run (no signal delivery yet)"
+	noteSigmask     = "the mask is recorded; only signals the guest sends itself are held and delivered"
+	noteAltstack    = "recorded and reported; never used (no signal delivery yet)"
+	noteKill        = "to itself: default actions only, handlers never run; kill(-1) refused (EPERM); other processes passed through"
+	noteThreadKill  = "to its own threads: default actions only, handlers never run; other processes passed through"
+	noteSleep       = "never EINTR: no signal reaches the guest, so an interrupted sleep resumes"
+	noteIoctl       = "terminal and FIO* requests (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX); others ENOTTY"
+	noteFcntl       = "descriptor and status flags, owner, signal, leases, notify, pipe size, seals, F_DUPFD and record locks; others EINVAL"
+	noteArchPrctl   = "ARCH_SET_FS, ARCH_GET_FS, ARCH_SET_GS, ARCH_GET_GS; others EINVAL"
+	noteCloneThread = "threads only (CLONE_VM|CLONE_THREAD with FS, FILES, SIGHAND); fork, vfork and namespaces are ENOSYS"
+	noteRseq        = "ENOSYS on purpose: glibc and musl run without it"
 )
 
 // sysCommonFirst is the first number both ABIs share: from 424
@@ -231,7 +229,7 @@ var sysCommon = [...]sysEntry{
 	432: none("fsmount", "fxx"),
 	433: none("fspick", "asx"),
 	434: none("pidfd_open", "dx"),
-	435: none("clone3", "pu"),
+	435: partial("clone3", "pu", sysClone3, noteCloneThread),
 	436: none("close_range", "fux"),
 	437: none("openat2", "aspu"),
 	438: none("pidfd_getfd", "ffx"),
@@ -245,14 +243,14 @@ var sysCommon = [...]sysEntry{
 	446: none("landlock_restrict_self", "dx"),
 	447: none("memfd_secret", "x"),
 	448: none("process_mrelease", "fx"),
-	449: none("futex_waitv", "puxpC"),
+	449: full("futex_waitv", "puxpC", sysFutexWaitv),
 	450: none("set_mempolicy_home_node", "xuux"),
 	451: none("cachestat", "fppx"),
 	452: none("fchmodat2", "asox"),
 	453: none("map_shadow_stack", "xux"),
-	454: none("futex_wake", "pxdx"),
-	455: none("futex_wait", "puxxpC"),
-	456: none("futex_requeue", "pxdd"),
+	454: full("futex_wake", "pxdx", sysFutexWake),
+	455: full("futex_wait", "puxxpC", sysFutexWait),
+	456: full("futex_requeue", "pxdd", sysFutexRequeue),
 	457: none("statmount", "ppux"),
 	458: none("listmount", "ppux"),
 	459: none("lsm_get_self_attr", "uppx"),

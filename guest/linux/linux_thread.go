@@ -1,15 +1,18 @@
 package linux
 
 // Guest threads. A Thread is what the kernel keeps per task of a thread
-// group; the Process (linux.go) is what the group shares. Today's engine
-// runs one thread, the main one NewProcess creates; clone will create the
-// others with NewThread, and each will run its system calls through its
-// own Thread.Syscall, on its own goroutine.
+// group; the Process (linux.go) is what the group shares. NewProcess
+// creates the main one; clone creates the others with NewThread
+// (syscall_clone.go), and each runs its system calls through its own
+// Thread.Syscall, on its own goroutine and OS thread.
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minemu/minemu/guest/cpu"
 )
 
 // Thread is one guest thread. Its fields are owned by the goroutine
@@ -51,6 +54,22 @@ type Thread struct {
 	// head), used when the thread exits once threads exist.
 	clearChildTID uint64
 	robustList    uint64
+
+	// Thread lifecycle (syscall_clone.go).
+	//
+	// handle is the engine's handle of the running thread (Kill), nil
+	// until the engine gave it and after the run ended; guarded by
+	// p.groupMu. ended is set, under p.groupMu, when the run has ended.
+	handle cpu.ThreadHandle
+	ended  bool
+	// selfExit is set by exit (the thread ends, not the process), and
+	// cleaned when the robust list and clear_child_tid have been handled;
+	// the thread's own goroutine only.
+	selfExit, cleaned bool
+	// futexWait is the futex word a wait of the thread blocks on, with bit
+	// 0 set for a private futex; 0 when it waits for none. Written by the
+	// thread, read by the one ending the process (atomic).
+	futexWait atomic.Uint64
 }
 
 // NewThread registers guest thread tid of the process. With a parent (the

@@ -39,13 +39,14 @@ package linux
 // onto the number drop it, and every open judges its number afresh. Every
 // way a guest obtains a descriptor is one of minemu's system calls, so the
 // table is complete; the descriptors the guest inherited are judged at
-// NewProcess. The table is the process's (Process.fdMu guards it), and it
-// is complete as long as one thread at a time creates descriptors: with
-// several guest threads, a transfer on a number that another thread is
-// just opening a mem file at could run before the open is judged, so the
-// threads work (clone) must order the two (judge the file before its
-// number becomes visible, or hold transfers on a number being judged). A maps file of this process is, in Mode32, replaced before the
-// open returns: its content, read through the guest's descriptor, is
+// NewProcess. The table is the process's (Process.fdMu guards it). With
+// several guest threads a transfer on a number another thread is just
+// opening a mem file at could run before the open is judged: while a call
+// that creates descriptors is in flight (Process.unjudged), memFD judges
+// a number the table lacks itself.
+//
+// A maps file of this process is, in Mode32, replaced before the open
+// returns: its content, read through the guest's descriptor, is
 // filtered (procfs.Filter) into a memfd, which is reopened with the guest's
 // access mode and status flags and put at the guest's number with dup3, so
 // the guest gets the lowest free descriptor as from a plain open.
@@ -224,10 +225,30 @@ func (k *Process) trackClose(fd int) {
 // memFD returns the access mode of guest descriptor fd when it is open on
 // this process's memory.
 func (k *Process) memFD(fd int) (a memAccess, ok bool) {
+	inFlight := k.unjudged.Load() != 0 // before the table: see judging
 	k.fdMu.Lock()
 	a, ok = k.procMem[fd]
 	k.fdMu.Unlock()
+	if !ok && inFlight && k.procFile(fd) == procfs.Mem {
+		// Another thread's open or dup may have just made fd, not yet
+		// judged: judge it here.
+		return k.fdAccess(fd), true
+	}
 	return a, ok
+}
+
+// judging marks a call that creates a guest descriptor (open, dup) as in
+// flight until the function it returns is called, after the descriptor
+// was judged. While one is, memFD judges a descriptor the table does not
+// know itself: with several threads, a transfer on the new number can
+// come between its creation and its entry in the table. memFD reads the
+// count before the table, and a call leaves the count only after its
+// entry is made, so a transfer that sees neither the entry nor the count
+// started before the call (what remains is a guest racing its own close
+// and open of one number: see docs/RATIONALE.md).
+func (k *Process) judging() func() {
+	k.unjudged.Add(1)
+	return func() { k.unjudged.Add(-1) }
 }
 
 // trackInherited judges the guest's descriptors that were open before it

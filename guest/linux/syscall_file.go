@@ -180,6 +180,7 @@ func (k *Process) openat(s *sysCall, dirfd int, pathAddr uint64, flags int, mode
 	if dirfd, e = k.dirfd(dirfd); e != 0 {
 		return -int64(e)
 	}
+	defer k.judging()()
 	fd, err := unix.Openat(dirfd, k.hostPath(k.hideFDPath(dirfd, p)), flags, mode)
 	if err != nil {
 		return errno(err)
@@ -525,6 +526,7 @@ func sysFcntl(k *Process, s *sysCall) int64 {
 		if uint64(uint32(s.a[2])) >= k.nofile() {
 			return -int64(unix.EINVAL)
 		}
+		defer k.judging()()
 		r, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(fd), uintptr(cmd), uintptr(uint32(s.a[2])))
 		if e != 0 {
 			return -int64(e)
@@ -626,6 +628,7 @@ func sysDup(k *Process, s *sysCall) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
+	defer k.judging()()
 	r, _, e := unix.Syscall(unix.SYS_DUP, uintptr(fd), 0, 0)
 	if e != 0 {
 		return -int64(e)
@@ -679,6 +682,7 @@ func (k *Process) dup3(oldfd, newfd uint32, flags int) int64 {
 	if _, e := k.fd(int(int32(oldfd))); e != 0 {
 		return -int64(e)
 	}
+	defer k.judging()()
 	r, _, e := unix.Syscall(unix.SYS_DUP3, uintptr(oldfd), uintptr(newfd), uintptr(flags))
 	if e == 0 {
 		k.trackDup(int(oldfd), int(newfd))

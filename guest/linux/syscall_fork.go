@@ -795,18 +795,18 @@ func sysSetsid(k *Process, s *sysCall) int64 {
 const (
 	noteFork   = "the child is a new minemu restoring the guest; MAP_SHARED|MAP_ANONYMOUS memory is shared with it only when /proc/self/map_files can be opened (CAP_CHECKPOINT_RESTORE), else ENOMEM"
 	noteVfork  = "fork, the parent waiting until the child execs or exits; the child's writes to memory do not reach the parent"
-	noteClone  = "processes (no CLONE_VM, or CLONE_VM with CLONE_VFORK, run as vfork); threads not yet"
+	noteClone  = "threads (CLONE_VM|CLONE_THREAD) on OS threads of their own; processes (no CLONE_VM, or CLONE_VM|CLONE_VFORK, run as vfork) in a new minemu"
 	noteExecve = "the program runs under a new minemu with the same options; x86 ELF executables and #! scripts, others ENOEXEC"
 )
 
-// sysClone is clone(2). A clone that makes a process is cloneProcess's;
-// one that makes a thread (CLONE_VM without CLONE_VFORK) is not yet
-// implemented here.
+// sysClone is clone(2): a clone that makes a process (no CLONE_VM, or
+// CLONE_VM with CLONE_VFORK) is cloneProcess's, one that makes a thread
+// sysCloneThread's.
 func sysClone(k *Process, s *sysCall) int64 {
 	if s.a[0]&unix.CLONE_VM == 0 || s.a[0]&unix.CLONE_VFORK != 0 {
 		return k.cloneProcess(s)
 	}
-	return -int64(unix.ENOSYS)
+	return sysCloneThread(k, s)
 }
 
 func roundPage(n int64) int64 { return (n + mm.PageSize - 1) &^ (mm.PageSize - 1) }

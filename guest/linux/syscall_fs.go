@@ -156,21 +156,27 @@ func sysGetdents64(k *Process, s *sysCall) int64 {
 
 // getdents runs getdents64 into the guest buffer at addr, n bytes of it
 // prepared by kernelBuf. A listing of one of the process's fd or fdinfo
-// directories loses minemu's band entries; a chunk holding nothing else is
-// replaced by the next one.
+// directories loses minemu's band entries, one of its task directory the
+// Go runtime's threads; a chunk holding nothing else is replaced by the
+// next one.
 func (k *Process) getdents(fd int, addr, n uint64) int64 {
-	filter := k.isOwnFDDir(fd)
+	var drop func(string) bool
+	if k.isOwnFDDir(fd) {
+		drop = k.ownedNumber
+	} else if k.isOwnTaskDir(fd) {
+		drop = k.notGuestTask // the Go runtime's threads (proc_task.go)
+	}
 	for {
 		r, _, e := unix.Syscall(unix.SYS_GETDENTS64, uintptr(fd), uintptr(addr), uintptr(n))
 		ret := k.wroteRet(addr, hostRet(r, e))
-		if ret <= 0 || !filter {
+		if ret <= 0 || drop == nil {
 			return ret
 		}
 		buf, e := k.checkUser(addr, uint64(ret), unix.PROT_READ|unix.PROT_WRITE)
 		if e != 0 {
 			return ret
 		}
-		if m := k.filterFDDirents(userView(buf)); m > 0 {
+		if m := filterDirents(userView(buf), drop); m > 0 {
 			return int64(m)
 		}
 	}

@@ -14,12 +14,6 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-func sysExit(k *Process, s *sysCall) int64 {
-	// The kernel keeps the low 8 bits of the code ((code & 0xff) << 8).
-	s.exit = &cpu.Exit{Code: int(s.a[0] & 0xff)}
-	return 0
-}
-
 func sysGetpid(k *Process, s *sysCall) int64 { return int64(k.pid) }
 
 // sysGettid is the calling thread's id: the pid for the main thread (the
