@@ -24,9 +24,10 @@ var importRules = map[string][]string{
 	"guest/hostsig":           {},
 	"guest/engine":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/cpuid", "mm"},
 	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "mm"},
-	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/fdband", "guest/linux/procfs", "mm"},
+	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/fdband", "guest/linux/procfs", "guest/linux/signal", "mm"},
 	"guest/linux/fdband":      {},
 	"guest/linux/procfs":      {},
+	"guest/linux/signal":      {},
 	"guest/engine/enginetest": {"guest/cpu", "guest/isa", "guest/engine", "guest/interp", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
 }
 

@@ -16,7 +16,8 @@
 //   - guest/linux: the Linux personality: system calls of both ABIs,
 //     Process and Thread, descriptors; its subpackages hold what needs no
 //     Process: linux/fdband (minemu's descriptors in a band above the
-//     guest's), linux/procfs (the guest's view of the maps files).
+//     guest's), linux/procfs (the guest's view of the maps files), linux/signal
+//     (signal sets, dispositions, siginfo layouts, pending queues).
 //   - guest/hostsig: host signal handlers in front of the Go runtime's,
 //     per-thread context blocks, the safe system call.
 //

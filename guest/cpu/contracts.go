@@ -79,3 +79,34 @@ type SegmentResolver interface {
 type GuestWriteNotifier interface {
 	SetGuestWriteHook(func(r mm.AddrRange))
 }
+
+// SignalDeliverer is implemented by a Kernel that delivers guest signals.
+// The run loop calls DeliverSignals at the instruction boundary it stops
+// at (before every engine run: after system calls, when the engine
+// stopped for a signal another goroutine generated); it builds the
+// frames of the signals deliverable now, which changes c (the stack, RIP
+// at a handler), and returns an Exit when a signal ends the guest. For an
+// exception the run loop calls DeliverFault with c at the faulting
+// instruction (past it for a trap such as int3) and the fault the kernel
+// would report.
+type SignalDeliverer interface {
+	DeliverSignals(c *CPU) *Exit
+	DeliverFault(c *CPU, f Fault) *Exit
+}
+
+// Fault is an exception as the kernel reports it to the guest.
+type Fault struct {
+	// Signal, Code and Addr are si_signo, si_code and si_addr (SIGSEGV
+	// SEGV_MAPERR with the address, SIGILL ILL_ILLOPN with the
+	// instruction's, SIGTRAP SI_KERNEL for int3, ...).
+	Signal int
+	Code   int32
+	Addr   uint64
+	// Trapno and Err are the exception vector and error code the signal
+	// frame's sigcontext records (14 and the page-fault error code for a
+	// page fault, whose Addr is also cr2).
+	Trapno, Err uint64
+	// Detail describes the fault for minemu's report when it kills the
+	// guest.
+	Detail string
+}

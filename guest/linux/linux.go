@@ -102,6 +102,7 @@ package linux
 import (
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/linux/fdband"
+	"github.com/minemu/minemu/guest/linux/signal"
 
 	"bytes"
 	"fmt"
@@ -142,6 +143,12 @@ type ProcessConfig struct {
 	// FDBand is the process's descriptor band (PrepareHost); nil means
 	// NewProcess calls PrepareHost itself.
 	FDBand *fdband.Band
+	// Frames describes the FPU state signal frames carry: the features
+	// of the guest's CPU model (the zero value: an FXSAVE image only).
+	Frames cpu.FrameConfig
+	// JobControl makes the stop signals' default action stop the host
+	// process (minemu run); off, they are ignored.
+	JobControl bool
 }
 
 // Process is the guest process as its Linux kernel sees it. It implements
@@ -173,14 +180,23 @@ type Process struct {
 	// NewThread adds, Thread.Exit removes.
 	threads map[int]*Thread
 
-	// sigMu guards actions and pending, and the sigMask and sigPending of
-	// every Thread.
+	// sigMu guards sigActions and sigShared, and the sigMask and signal
+	// queue of every Thread (syscall_signal.go).
 	sigMu sync.Mutex
-	// actions[sig-1] is the disposition of signal sig (1..64).
-	actions [64]sigAction
-	// pending holds the process-directed signals (kill) sent while blocked;
-	// a Thread's sigPending the ones sent to it (tkill, tgkill).
-	pending uint64
+	// sigActions[sig-1] is the disposition of signal sig (1..64).
+	sigActions [64]signal.Action
+	// sigShared holds the process-directed signals pending (kill, timers,
+	// host signals sent to the process).
+	sigShared signal.Queue
+
+	// Signal delivery, fixed at creation: frames says what a signal frame
+	// holds (the guest CPU's features), jobControl whether the stop
+	// signals stop the host process. tramp is the i386 sigreturn
+	// trampoline page, mapped once on first use (trampOnce).
+	frames     cpu.FrameConfig
+	jobControl bool
+	trampOnce  sync.Once
+	tramp      uint64
 
 	// limMu guards rlim.
 	limMu sync.Mutex
@@ -278,6 +294,9 @@ type sysCall struct {
 	a [6]uint64
 	// exit is set by a handler that ends the guest.
 	exit *cpu.Exit
+	// sigreturn is set by rt_sigreturn and sigreturn, whose result is the
+	// restored RAX, never a restart code.
+	sigreturn bool
 }
 
 // NewProcess returns the Process of one guest.
@@ -321,6 +340,12 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		threads: make(map[int]*Thread),
 		procMem: make(map[int]memAccess),
 		enosys:  make(map[enosysKey]uint64),
+		frames:  cfg.Frames,
+
+		jobControl: cfg.JobControl,
+	}
+	if k.frames.MXCSRMask == 0 {
+		k.frames.MXCSRMask = 0xffff
 	}
 	if k.main, err = k.NewThread(k.pid, nil); err != nil {
 		return nil, err
@@ -379,7 +404,7 @@ func (t *Thread) Syscall(c *cpu.CPU, abi cpu.ABI) *cpu.Exit {
 	} else {
 		c.Regs[cpu.RAX] = uint64(r)
 	}
-	return s.exit
+	return t.afterSyscall(c, s, r)
 }
 
 // noSys answers a number without a handler: -ENOSYS, counted for --stats
