@@ -75,6 +75,8 @@ const (
 	AtSecure   = 23
 	AtRandom   = 25
 	AtExecfn   = 31
+
+	AtMinsigstksz = 51
 )
 
 // Options tune Load. The zero value loads like Linux with randomisation
@@ -98,6 +100,9 @@ type Options struct {
 	StackSize uint64
 	// HWCap is AT_HWCAP (0: DefaultHWCap).
 	HWCap uint64
+	// MinSigStkSz is AT_MINSIGSTKSZ, the largest signal frame the guest's
+	// CPU features give (0: no entry).
+	MinSigStkSz uint64
 	// Random supplies the 16 AT_RANDOM bytes (nil: crypto/rand).
 	Random io.Reader
 }
@@ -581,6 +586,10 @@ func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Optio
 		{AtExecfn, l.ExecFn},
 		{AtPlatform, l.Platform},
 		{AtNull, 0},
+	}
+	if opt.MinSigStkSz != 0 {
+		// x86's ARCH_DLINFO, which the kernel puts first.
+		l.Auxv = append([]Aux{{AtMinsigstksz, opt.MinSigStkSz}}, l.Auxv...)
 	}
 	words := uint64(1+len(argv)+1+len(envp)+1) + 2*uint64(len(l.Auxv))
 	sp := (w.p - words*word) &^ 15

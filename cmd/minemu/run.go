@@ -15,6 +15,7 @@ import (
 
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
+	"github.com/minemu/minemu/guest/hostsig"
 	"github.com/minemu/minemu/guest/interp" // registers the interpreter
 	"github.com/minemu/minemu/guest/isa/cpuid"
 	"github.com/minemu/minemu/guest/linux"
@@ -96,6 +97,25 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 		return 1
 	}
 	defer s.close()
+
+	// Host signals: minemu's handlers in front of Go's (their wake pipe
+	// in the descriptor band), the guest's thread registered so that the
+	// signals the host sends it are the guest's, and the process-directed
+	// ones routed to the guest while it runs.
+	if err := hostsig.Install(hostsig.Config{Guest: hostsig.DefaultGuestSignals, PlaceFD: band.Move}); err != nil {
+		fmt.Fprintln(stderr, "minemu: host signals:", err)
+		return 1
+	}
+	hs, err := hostsig.Register()
+	if err != nil {
+		fmt.Fprintln(stderr, "minemu: host signals:", err)
+		return 1
+	}
+	defer hs.Unregister()
+	s.kernel.Main().SetHost(hs, func() { s.thread.Interrupt(engine.StopSignal) })
+	routed := make(chan struct{})
+	defer close(routed)
+	go s.kernel.RouteHostSignals(routed)
 
 	exit := s.thread.Run()
 	if exit.Signal != 0 {
@@ -233,15 +253,19 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band}); err != nil {
+	model, err := interp.NewModel(opt.cpu, s.mode == mm.Mode64)
+	if err != nil {
+		return s, fmt.Errorf("cpu model: %w", err)
+	}
+	// Signal frames hold the state of the CPU the guest is shown; 0x2ffff
+	// is the MXCSR_MASK the interpreter's FXSAVE stores.
+	frames := cpu.FrameConfig{XCR0: model.XCR0(), XSaveSize: model.XSaveSize(), MXCSRMask: 0x2ffff}
+	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band,
+		Frames: frames, JobControl: true}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
 		return s, err
-	}
-	model, err := interp.NewModel(opt.cpu, s.mode == mm.Mode64)
-	if err != nil {
-		return s, fmt.Errorf("cpu model: %w", err)
 	}
 	if s.proc, err = engine.NewProcess(engine.Config{
 		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec, Data: s.primary,
@@ -250,7 +274,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		return s, err
 	}
 	s.thunks.SetCaller(s.proc)
-	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode, HWCap: model.HWCAP()})
+	l, err := loader.Load(s.space, path, argv, envp, loader.Options{Mode: s.mode, HWCap: model.HWCAP(), MinSigStkSz: frames.MinSigStkSz()})
 	if err != nil {
 		return s, err
 	}

@@ -520,3 +520,26 @@ func (k *Process) RouteHostSignals(done <-chan struct{}) {
 		}
 	}
 }
+
+// blockingCall runs a host system call that may block (read, write on
+// pipes, terminals and sockets) so that a guest signal interrupts it: with
+// a signal deliverable to the guest it returns ERESTARTSYS (restarted
+// under SA_RESTART, EINTR otherwise, by the delivery) or the host's EINTR;
+// a host signal that is not the guest's to take now leaves the call
+// running.
+func (t *Thread) blockingCall(nr, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, unix.Errno) {
+	hs := t.sig.hs
+	if hs == nil {
+		r, _, e := unix.Syscall6(nr, a1, a2, a3, a4, a5, a6)
+		return r, e
+	}
+	for {
+		r, e := hs.Syscall6(nr, a1, a2, a3, a4, a5, a6)
+		if e != hostsig.ERESTARTSYS && e != unix.EINTR {
+			return r, e
+		}
+		if t.deliverable() {
+			return r, e
+		}
+	}
+}
