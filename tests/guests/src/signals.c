@@ -1,0 +1,201 @@
+/* Guest signal delivery: handlers, siginfo, masks, frames, sigreturn.
+ * Each step prints one line in a fixed order; "die SIG" raises SIG with
+ * its default action (the exit status is the test). */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+static volatile int got, gotcode, nodefer_blocked, depth;
+static volatile long gotval;
+static volatile void *gotaddr;
+static sigjmp_buf jb;
+static int order[8], norder;
+
+static void plain(int s) { got = s; }
+static void info(int s, siginfo_t *si, void *uc) {
+	got = s;
+	gotcode = si->si_code;
+	gotaddr = si->si_addr;
+	gotval = si->si_value.sival_int;
+	if (si->si_code == SI_USER || si->si_code == SI_TKILL || si->si_code == SI_QUEUE)
+		gotaddr = (void *)(long)(si->si_pid == getpid());
+}
+static void jump(int s, siginfo_t *si, void *uc) {
+	got = s;
+	gotcode = si->si_code;
+	gotaddr = si->si_addr;
+	siglongjmp(jb, 1);
+}
+static void skip2(int s, siginfo_t *si, void *ucv) {
+	ucontext_t *uc = ucv;
+	got = s;
+	gotcode = si->si_code;
+#ifdef __x86_64__
+	gotaddr = (void *)(long)(si->si_addr == (void *)uc->uc_mcontext.gregs[REG_RIP]);
+	uc->uc_mcontext.gregs[REG_RIP] += 2;
+#else
+	gotaddr = (void *)(long)(si->si_addr == (void *)uc->uc_mcontext.gregs[REG_EIP]);
+	uc->uc_mcontext.gregs[REG_EIP] += 2;
+#endif
+}
+static void trap(int s, siginfo_t *si, void *uc) { got = s; gotcode = si->si_code; }
+static void blockcheck(int s) {
+	sigset_t m;
+	sigprocmask(SIG_BLOCK, 0, &m);
+	nodefer_blocked = sigismember(&m, s);
+}
+static void record(int s, siginfo_t *si, void *uc) { order[norder++] = si->si_value.sival_int; }
+static void onstack(int s) {
+	stack_t ss;
+	sigaltstack(0, &ss);
+	got = s;
+	gotcode = ss.ss_flags;
+	siglongjmp(jb, 1);
+}
+static int recurse(int n) {
+	volatile char buf[512];
+	buf[0] = n;
+	depth++;
+	return recurse(n + 1) + buf[0];
+}
+
+static void set(int sig, void *h, int flags) {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	if (flags & SA_SIGINFO)
+		sa.sa_sigaction = h;
+	else
+		sa.sa_handler = h;
+	sa.sa_flags = flags;
+	sigaction(sig, &sa, 0);
+}
+
+int main(int argc, char **argv) {
+	if (argc > 2 && strcmp(argv[1], "die") == 0) {
+		int sig = atoi(argv[2]);
+		printf("raising %d\n", sig);
+		fflush(stdout);
+		if (sig == SIGSEGV)
+			*(volatile int *)8 = 1;
+		raise(sig);
+		printf("survived %d\n", sig);
+		return 0;
+	}
+	signal(SIGUSR1, plain);
+	raise(SIGUSR1);
+	printf("raise: handler got %d\n", got);
+
+	set(SIGUSR2, info, SA_SIGINFO);
+	got = 0;
+	kill(getpid(), SIGUSR2);
+	printf("kill: sig %d code %d own pid %d\n", got, gotcode, (int)(long)gotaddr);
+	got = 0;
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR2);
+	printf("tgkill: sig %d code %d own pid %d\n", got, gotcode, (int)(long)gotaddr);
+
+	set(SIGSEGV, jump, SA_SIGINFO);
+	if (!sigsetjmp(jb, 1))
+		*(volatile int *)16 = 1;
+	printf("segv unmapped: code %d addr %p\n", gotcode, gotaddr);
+	char *ro = mmap(0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!sigsetjmp(jb, 1))
+		ro[100] = 1;
+	printf("segv read-only: code %d addr ok %d\n", gotcode, gotaddr == ro + 100);
+
+	set(SIGFPE, jump, SA_SIGINFO);
+	volatile int zero = 0;
+	if (!sigsetjmp(jb, 1))
+		zero = 1 / zero;
+	printf("fpe: code %d\n", gotcode);
+
+	set(SIGILL, skip2, SA_SIGINFO);
+	got = 0;
+	__asm__ volatile("ud2");
+	printf("ill skipped: sig %d code %d addr is rip %d\n", got, gotcode, (int)(long)gotaddr);
+
+	set(SIGTRAP, trap, SA_SIGINFO);
+	got = 0;
+	__asm__ volatile("int3");
+	printf("trap: sig %d code %d\n", got, gotcode);
+
+	sigset_t m, old, pend;
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &m, &old);
+	got = 0;
+	raise(SIGUSR1);
+	sigpending(&pend);
+	printf("blocked: handler %d pending %d\n", got, sigismember(&pend, SIGUSR1));
+	sigprocmask(SIG_SETMASK, &old, 0);
+	printf("unblocked: handler %d\n", got);
+
+	sigprocmask(SIG_BLOCK, &m, 0);
+	got = 0;
+	raise(SIGUSR1);
+	sigset_t empty;
+	sigemptyset(&empty);
+	int r = sigsuspend(&empty);
+	sigprocmask(SIG_BLOCK, 0, &old);
+	printf("sigsuspend: %d handler %d mask restored %d\n", r, got, sigismember(&old, SIGUSR1));
+	sigprocmask(SIG_UNBLOCK, &m, 0);
+
+	set(SIGUSR1, plain, SA_RESETHAND);
+	raise(SIGUSR1);
+	struct sigaction q;
+	sigaction(SIGUSR1, 0, &q);
+	printf("resethand: now default %d\n", q.sa_handler == SIG_DFL);
+
+	set(SIGUSR1, blockcheck, 0);
+	raise(SIGUSR1);
+	printf("no nodefer: blocked in handler %d\n", nodefer_blocked);
+	set(SIGUSR1, blockcheck, SA_NODEFER);
+	raise(SIGUSR1);
+	printf("nodefer: blocked in handler %d\n", nodefer_blocked);
+
+	set(SIGRTMIN, info, SA_SIGINFO);
+	union sigval v = {.sival_int = 42};
+	sigqueue(getpid(), SIGRTMIN, v);
+	printf("sigqueue: code %d value %ld own pid %d\n", gotcode, gotval, (int)(long)gotaddr);
+	set(SIGRTMIN + 1, record, SA_SIGINFO);
+	sigemptyset(&m);
+	sigaddset(&m, SIGRTMIN + 1);
+	sigprocmask(SIG_BLOCK, &m, 0);
+	for (int i = 1; i <= 3; i++) {
+		v.sival_int = i;
+		sigqueue(getpid(), SIGRTMIN + 1, v);
+	}
+	sigprocmask(SIG_UNBLOCK, &m, 0);
+	printf("rt queue: %d signals, order %d %d %d\n", norder, order[0], order[1], order[2]);
+
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &m, 0);
+	raise(SIGUSR2);
+	siginfo_t si;
+	struct timespec ts = {0, 0};
+	int w = sigtimedwait(&m, &si, &ts);
+	int w2 = sigtimedwait(&m, &si, &ts);
+	printf("sigtimedwait: %d code %d, then %d\n", w, si.si_code, w2);
+	sigprocmask(SIG_UNBLOCK, &m, 0);
+
+	signal(SIGCHLD, SIG_DFL);
+	raise(SIGCHLD);
+	raise(SIGCONT);
+	printf("default-ignored signals: still here\n");
+
+	stack_t ss = {.ss_sp = malloc(65536), .ss_size = 65536, .ss_flags = 0};
+	sigaltstack(&ss, 0);
+	set(SIGSEGV, onstack, SA_ONSTACK);
+	got = 0;
+	if (!sigsetjmp(jb, 1))
+		recurse(0);
+	printf("stack overflow: caught %d on the alternate stack %d\n", got, gotcode == SS_ONSTACK);
+	return 0;
+}
