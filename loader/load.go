@@ -40,6 +40,9 @@ const (
 	// DefaultStackSize is the size of the stack mapping: the default
 	// RLIMIT_STACK (8 MiB), mapped whole (untouched pages cost nothing).
 	DefaultStackSize = 8 << 20
+	// StackGuardGap is the inaccessible gap below a stack placed like any
+	// other mapping (the kernel's stack_guard_gap, 256 pages).
+	StackGuardGap = 1 << 20
 	// DefaultHWCap is AT_HWCAP when Options.HWCap is 0: TSC, CX8, CMOV.
 	// The kernel reports CPUID.1:EDX there; minemu run passes the EDX of
 	// the guest's CPU model (cpuid.Model.HWCAP) instead.
@@ -505,13 +508,25 @@ func buildStack(space Space, img *Image, f *File, argv, envp []string, opt Optio
 		}
 		stack, _ = mm.NewRange(a, size)
 	} else {
-		a, err := space.Mmap(0, size, rw, anon, -1, 0)
+		// A stack placed like any other mapping gets the kernel's guard
+		// gap below it, inaccessible: a guest that overflows its stack
+		// faults there (SIGSEGV, which a handler on an alternate stack
+		// may catch) instead of writing whatever mapping lies below,
+		// which may be minemu's own.
+		a, err := space.Mmap(0, StackGuardGap+size, rw, anon, -1, 0)
 		if err != nil {
 			return nil, errorf(path, "cannot map a %#x-byte stack: %v", size, err)
 		}
-		stack, _ = mm.NewRange(a, size)
+		all, _ := mm.NewRange(a, StackGuardGap+size)
+		*undo = append(*undo, all)
+		if err := space.Mprotect(a, StackGuardGap, unix.PROT_NONE); err != nil {
+			return nil, errorf(path, "cannot protect the stack's guard gap: %v", err)
+		}
+		stack, _ = mm.NewRange(a+StackGuardGap, size)
 	}
-	*undo = append(*undo, stack)
+	if top != 0 {
+		*undo = append(*undo, stack)
+	}
 
 	word := uint64(8)
 	platform := "x86_64"
