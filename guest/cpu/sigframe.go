@@ -155,6 +155,10 @@ type Frame struct {
 	// thread.trap_nr, error_code and cr2): the fault being delivered, or
 	// an older one for an asynchronous signal.
 	Trapno, Err, CR2 uint64
+	// Resume is set for the signal of a fault (not a trap such as int3):
+	// the flags saved in the frame have RF set, as the CPU pushes them
+	// for a fault.
+	Resume bool
 }
 
 // Placed is where a frame goes.

@@ -68,7 +68,7 @@ func putSigcontext32(c *CPU, f *Frame, p Placed, sc []byte) {
 	le.PutUint32(sc[sc32Err:], uint32(f.Err))
 	le.PutUint32(sc[sc32IP:], uint32(c.RIP))
 	le.PutUint32(sc[sc32CS:], userCS32)
-	le.PutUint32(sc[sc32Flags:], uint32(c.RFLAGS()))
+	le.PutUint32(sc[sc32Flags:], uint32(c.RFLAGS()|FlagRF*boolU64(f.Resume)))
 	le.PutUint32(sc[sc32SPAtSignal:], uint32(c.Regs[RSP]))
 	le.PutUint32(sc[sc32SS:], userDS)
 	le.PutUint32(sc[sc32FPState:], uint32(p.FPState))

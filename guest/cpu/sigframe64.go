@@ -47,7 +47,7 @@ func (fc FrameConfig) buildFrame64(c *CPU, f *Frame, p Placed, img []byte) []byt
 		le.PutUint64(sc[x.off:], c.Regs[x.r])
 	}
 	le.PutUint64(sc[sc64RIP:], c.RIP)
-	le.PutUint64(sc[sc64Flags:], c.RFLAGS())
+	le.PutUint64(sc[sc64Flags:], c.RFLAGS()|FlagRF*boolU64(f.Resume))
 	le.PutUint16(sc[sc64CS:], userCS64)
 	le.PutUint16(sc[sc64SS:], userDS)
 	le.PutUint64(sc[sc64Err:], f.Err)

@@ -61,9 +61,10 @@ type threadSignals struct {
 	// trapno, errCode and cr2 are the thread's last exception, which
 	// every frame records (the kernel's thread.trap_nr, error_code, cr2).
 	trapno, errCode, cr2 uint64
-	// faultDetail describes the fault being delivered, for the Exit if
-	// it kills.
-	faultDetail string
+	// fault is the exception being delivered (DeliverFault), nil
+	// otherwise: its description for the Exit if it kills, and whether
+	// its frame saves RF.
+	fault *cpu.Fault
 	// hs is the registered host thread running this guest thread (nil
 	// when hostsig is not in use) and interrupt asks the engine running
 	// it to stop at its next instruction; both set once by SetHost before
@@ -140,8 +141,8 @@ func (t *Thread) DeliverFault(c *cpu.CPU, f cpu.Fault) *cpu.Exit {
 	if f.Trapno == 14 {
 		t.sig.cr2 = f.Addr
 	}
-	t.sig.faultDetail = f.Detail
-	defer func() { t.sig.faultDetail = "" }()
+	t.sig.fault = &f
+	defer func() { t.sig.fault = nil }()
 	return t.deliver(c)
 }
 
@@ -286,7 +287,10 @@ func (t *Thread) pendingUnblocked() bool {
 
 // fatal is the Exit of a signal whose default action ends the process.
 func (t *Thread) fatal(sig int, info *signal.Info) *cpu.Exit {
-	detail := t.sig.faultDetail
+	detail := ""
+	if f := t.sig.fault; f != nil && f.Signal == sig {
+		detail = f.Detail
+	}
 	if detail == "" || info.Code() <= 0 {
 		detail = fmt.Sprintf("%s (si_code %d)", unix.SignalName(unix.Signal(sig)), info.Code())
 		if info.Code() == signal.SI_USER || info.Code() == signal.SI_TKILL {
@@ -368,6 +372,9 @@ func (t *Thread) setupFrame(c *cpu.CPU, sig int, info *signal.Info, act signal.A
 		OnStack:  act.Flags&signal.SA_ONSTACK != 0, Alt: t.sig.alt,
 		Restorer: act.Restorer,
 		Trapno:   t.sig.trapno, Err: t.sig.errCode, CR2: t.sig.cr2,
+	}
+	if ft := t.sig.fault; ft != nil && ft.Signal == sig && info.Code() > 0 {
+		f.Resume = ft.Trapno != 3 && ft.Trapno != 4 // a fault, not a trap
 	}
 	if k.mode == mm.Mode64 {
 		if act.Flags&signal.SA_RESTORER == 0 {

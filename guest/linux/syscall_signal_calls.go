@@ -265,7 +265,6 @@ func (k *Process) sigreturn(s *sysCall, rt bool) int64 {
 		k.sigActions[signal.SIGSEGV-1].Handler = signal.SIG_DFL
 		t.sig.queue.Enqueue(signal.KillInfo(signal.SIGSEGV, signal.SI_KERNEL, 0, 0))
 		k.sigMu.Unlock()
-		t.sig.faultDetail = "SIGSEGV: sigreturn found a bad signal frame"
 		t.sig.hint.Store(true)
 		return int64(c.Regs[cpu.RAX])
 	}
