@@ -2,6 +2,7 @@
  * Each step prints one line in a fixed order; "die SIG" raises SIG with
  * its default action (the exit status is the test). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,7 +78,40 @@ static void set(int sig, void *h, int flags) {
 	sigaction(sig, &sa, 0);
 }
 
+static int pipefd[2];
+static void wrote(int s) {
+	got = s;
+	char c = 'x';
+	write(pipefd[1], &c, 1);
+}
+
+/* wait MODE: prints "ready", then blocks reading a pipe until a signal
+ * from outside comes. MODE "eintr": handlers without SA_RESTART for
+ * SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGUSR1; the read fails with EINTR.
+ * "restart": a SIGUSR1 handler with SA_RESTART that writes a byte into the
+ * pipe; the restarted read returns it. "default": no handler; the signal's
+ * default action ends the process. */
+static int waitmode(const char *mode) {
+	pipe(pipefd);
+	int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1};
+	if (strcmp(mode, "eintr") == 0)
+		for (int i = 0; i < 5; i++)
+			set(sigs[i], plain, 0);
+	else if (strcmp(mode, "restart") == 0)
+		set(SIGUSR1, wrote, SA_RESTART);
+	printf("ready\n");
+	fflush(stdout);
+	char c;
+	got = 0;
+	long n = read(pipefd[0], &c, 1);
+	int e = n < 0 ? errno : 0;
+	printf("read %ld (%s) after handler for %d\n", n, e == EINTR ? "EINTR" : e ? "error" : "data", got);
+	return 0;
+}
+
 int main(int argc, char **argv) {
+	if (argc > 2 && strcmp(argv[1], "wait") == 0)
+		return waitmode(argv[2]);
 	if (argc > 2 && strcmp(argv[1], "die") == 0) {
 		int sig = atoi(argv[2]);
 		printf("raising %d\n", sig);
