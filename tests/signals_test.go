@@ -26,7 +26,7 @@ func TestSignalsFromOutside(t *testing.T) {
 		sig  syscall.Signal
 	}{
 		{"eintr", syscall.SIGINT}, {"eintr", syscall.SIGTERM}, {"eintr", syscall.SIGHUP}, {"eintr", syscall.SIGQUIT},
-		{"restart", syscall.SIGUSR1},
+		{"restart", syscall.SIGUSR1}, {"sleep", syscall.SIGUSR1},
 		{"default", syscall.SIGTERM}, {"default", syscall.SIGQUIT}, {"default", syscall.SIGHUP}, {"default", syscall.SIGUSR1},
 		{"default", syscall.SIGPIPE}, {"default", syscall.SIGSYS}, {"default", syscall.SIGSTKFLT}, {"default", syscall.SIGXCPU},
 	} {
@@ -98,6 +98,8 @@ func runSignalled(t *testing.T, cmd *exec.Cmd, sig syscall.Signal) (string, int,
 	return line + rest.String(), status, stderr.String()
 }
 
+var blockingNr = map[string]bool{"0": true, "3": true, "230": true, "267": true, "407": true, "35": true, "162": true}
+
 // waitBlockedInRead waits (up to 10 s) until a thread of process pid
 // blocks in read (number 0 for x86-64, 3 for an i386 task in
 // /proc/PID/task/TID/syscall), so that a signal sent then interrupts the
@@ -108,7 +110,9 @@ func waitBlockedInRead(pid int) {
 		tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/syscall")
 		for _, f := range tasks {
 			b, _ := os.ReadFile(f)
-			if fs := strings.Fields(string(b)); len(fs) > 1 && (fs[0] == "0" || fs[0] == "3") {
+			// read (0, i386 3), clock_nanosleep (230, i386 267 and 407),
+			// nanosleep (35, i386 162).
+			if fs := strings.Fields(string(b)); len(fs) > 1 && blockingNr[fs[0]] {
 				time.Sleep(20 * time.Millisecond)
 				return
 			}

@@ -332,27 +332,31 @@ func (k *Process) readTimespec(abi cpu.ABI, addr uint64) (time.Duration, unix.Er
 	return time.Duration(sec)*time.Second + time.Duration(nsec), 0
 }
 
-// sleep sleeps for d on the host. The Go runtime's own signals (goroutine
-// preemption) interrupt host sleeps; since no signal is delivered to the
-// guest, the sleep resumes with the time remaining instead of returning
-// EINTR.
-func sleep(clock int, flags int, d time.Duration, abs unix.Timespec) unix.Errno {
+// sleep sleeps for d (or until abs with TIMER_ABSTIME) on the host,
+// interruptibly: it returns EINTR with the time left when a guest signal
+// becomes deliverable (the kernel's -ERESTART_RESTARTBLOCK, which a
+// handler turns into EINTR); host signals that are not the guest's to
+// take now (the Go runtime's) resume the sleep with the time remaining.
+func (t *Thread) sleep(clock int, flags int, d time.Duration, abs unix.Timespec) (time.Duration, unix.Errno) {
 	for {
-		var req, rem unix.Timespec
+		var req unix.Timespec
 		if flags&unix.TIMER_ABSTIME != 0 {
 			req = abs
 		} else {
 			req = unix.NsecToTimespec(int64(d))
 		}
-		err := unix.ClockNanosleep(int32(clock), flags, &req, &rem)
-		if err == nil {
-			return 0
+		rem, e := t.clockNanosleep(clock, flags, &req)
+		if e == 0 {
+			return 0, 0
 		}
-		if err != unix.EINTR {
-			return err.(unix.Errno)
+		if e != unix.EINTR {
+			return 0, e
 		}
 		if flags&unix.TIMER_ABSTIME == 0 {
-			d = time.Duration(rem.Nano())
+			d = rem
+		}
+		if t.deliverable() {
+			return d, unix.EINTR
 		}
 	}
 }
@@ -362,11 +366,18 @@ func sysNanosleep(k *Process, s *sysCall) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
-	return -int64(sleep(unix.CLOCK_MONOTONIC, 0, d, unix.Timespec{}))
+	left, e := s.t.sleep(unix.CLOCK_MONOTONIC, 0, d, unix.Timespec{})
+	if e == unix.EINTR && s.a[1] != 0 {
+		if e2 := k.timeOut(s.abi, s.a[1], int64(left/time.Second), int64(left%time.Second)); e2 != 0 {
+			return -int64(e2)
+		}
+	}
+	return -int64(e)
 }
 
-// sysClockNanosleep is clock_nanosleep(clock, flags, req, rem); wide
-// selects i386's clock_nanosleep_time64 (64-bit timespec).
+// clockNanosleep is clock_nanosleep(clock, flags, req, rem); abi selects
+// the timespec layout (i386's clock_nanosleep_time64 passes the 64-bit
+// one).
 func (k *Process) clockNanosleep(s *sysCall, abi cpu.ABI) int64 {
 	clock, flags := s.int32Arg(0), s.int32Arg(1)
 	d, e := k.readTimespec(abi, s.a[2])
@@ -374,7 +385,13 @@ func (k *Process) clockNanosleep(s *sysCall, abi cpu.ABI) int64 {
 		return -int64(e)
 	}
 	abs := unix.NsecToTimespec(int64(d))
-	return -int64(sleep(clock, flags&unix.TIMER_ABSTIME, d, abs))
+	left, e := s.t.sleep(clock, flags&unix.TIMER_ABSTIME, d, abs)
+	if e == unix.EINTR && flags&unix.TIMER_ABSTIME == 0 && s.a[3] != 0 {
+		if e2 := k.timeOut(abi, s.a[3], int64(left/time.Second), int64(left%time.Second)); e2 != 0 {
+			return -int64(e2)
+		}
+	}
+	return -int64(e)
 }
 
 func sysClockNanosleep(k *Process, s *sysCall) int64   { return k.clockNanosleep(s, s.abi) }

@@ -38,3 +38,25 @@ func hostSigqueue(nr, a1, a2, a3 uintptr, info *signal.Info) int64 {
 	}
 	return hostRet(r, e)
 }
+
+// clockNanosleep is the host's clock_nanosleep, through the safe system
+// call when the thread has a host thread (a guest signal arriving before
+// or during it makes it return EINTR), and the time remaining of a
+// relative sleep.
+func (t *Thread) clockNanosleep(clock, flags int, req *unix.Timespec) (time.Duration, unix.Errno) {
+	var rem unix.Timespec
+	var e unix.Errno
+	if hs := t.sig.hs; hs != nil {
+		_, e = hs.Syscall6(unix.SYS_CLOCK_NANOSLEEP, uintptr(clock), uintptr(flags), uintptr(unsafe.Pointer(req)), uintptr(unsafe.Pointer(&rem)), 0, 0)
+		if e == hostsig.ERESTARTSYS {
+			e, rem = unix.EINTR, *req // not entered: all of it remains
+			if flags&unix.TIMER_ABSTIME != 0 {
+				rem = unix.Timespec{}
+			}
+		}
+	} else {
+		_, _, e = unix.Syscall6(unix.SYS_CLOCK_NANOSLEEP, uintptr(clock), uintptr(flags), uintptr(unsafe.Pointer(req)), uintptr(unsafe.Pointer(&rem)), 0, 0)
+	}
+	runtime.KeepAlive(req)
+	return time.Duration(rem.Nano()), e
+}

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -90,7 +91,8 @@ static void wrote(int s) {
  * SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGUSR1; the read fails with EINTR.
  * "restart": a SIGUSR1 handler with SA_RESTART that writes a byte into the
  * pipe; the restarted read returns it. "default": no handler; the signal's
- * default action ends the process. */
+ * default action ends the process. "sleep": a SIGUSR1 handler interrupts a
+ * 30-second nanosleep, which fails with EINTR and the time left. */
 static int waitmode(const char *mode) {
 	pipe(pipefd);
 	int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1};
@@ -99,6 +101,16 @@ static int waitmode(const char *mode) {
 			set(sigs[i], plain, 0);
 	else if (strcmp(mode, "restart") == 0)
 		set(SIGUSR1, wrote, SA_RESTART);
+	if (strcmp(mode, "sleep") == 0) {
+		set(SIGUSR1, plain, SA_RESTART); /* nanosleep is never restarted after a handler */
+		printf("ready\n");
+		fflush(stdout);
+		struct timespec req = {30, 0}, rem = {0, 0};
+		int r = nanosleep(&req, &rem);
+		printf("nanosleep %d (%s) after handler for %d, time left %d\n", r, r < 0 && errno == EINTR ? "EINTR" : "?", got,
+		       rem.tv_sec > 20 && rem.tv_sec < 30);
+		return 0;
+	}
 	printf("ready\n");
 	fflush(stdout);
 	char c;
