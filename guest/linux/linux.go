@@ -53,10 +53,9 @@
 //     memory (mmap, munmap, mprotect, mremap, madvise, brk through
 //     mm.GuestSpace, so placement follows minemu's address layout), TLS
 //     (arch_prctl sets CPU.FSBase/GSBase; set_thread_area keeps a
-//     three-entry GDT per thread, see Thread.SegmentBase), signal
-//     dispositions, masks and alternate stacks (recorded and reported
-//     back, not delivered), signals the guest sends itself (an Exit when
-//     the default action is fatal), the thread id (the main thread's is
+//     three-entry GDT per thread, see Thread.SegmentBase), signals
+//     (dispositions, masks, alternate stacks, pending queues and delivery
+//     on frames the kernel's layout, syscall_signal.go), the thread id (the main thread's is
 //     the pid, as for a process's first thread), uname's
 //     machine ("i686" for i386 guests), /proc/self/exe (the guest's path,
 //     not minemu's), the process's memory as the kernel shows it
