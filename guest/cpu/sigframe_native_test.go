@@ -13,9 +13,9 @@ import (
 
 // nativeFrame runs a testdata/framedump binary natively: the frame the
 // host kernel built for its SIGILL handler, at addr.
-func nativeFrame(t *testing.T, bin string) (addr uint64, img []byte) {
+func nativeFrame(t *testing.T, bin string, args ...string) (addr uint64, img []byte) {
 	t.Helper()
-	out, err := exec.Command("testdata/" + bin).Output()
+	out, err := exec.Command("testdata/"+bin, args...).Output()
 	if err != nil {
 		t.Fatalf("%s: %v", bin, err)
 	}
@@ -168,5 +168,45 @@ func TestFramesMatchKernel(t *testing.T) {
 				t.Errorf("magic2 % x, kernel % x", got[fx+uint64(fc.XSaveSize):], img[fx+uint64(fc.XSaveSize):])
 			}
 		})
+	}
+}
+
+// TestLegacyFrameMatchesKernel is TestFramesMatchKernel for the i386
+// sigframe of a handler without SA_SIGINFO, returned from with sigreturn
+// (its fpstate_unused area, which the kernel never writes, not compared).
+func TestLegacyFrameMatchesKernel(t *testing.T) {
+	addr, img := nativeFrame(t, "framedump-i386", "legacy")
+	c := NewCPU(mm.Mode32)
+	c.Regs[RSP] = addr + 8 // the restorer popped the return address and the signal number
+	fp := uint64(le.Uint32(img[sigSC32+sc32FPState:])) - addr
+	fx := fp + fsaveHeaderSize
+	fc := FrameConfig{XCR0: le.Uint64(img[fx+464+8:]), XSaveSize: le.Uint32(img[fx+464+16:]), MXCSRMask: le.Uint32(img[fx+28:])}
+	r, ok := fc.Sigreturn(c, false, memReader(addr, img), func(uint16) (uint64, bool) { return 0, true })
+	if !ok {
+		t.Fatalf("sigreturn refused the kernel's legacy frame")
+	}
+	if c.Regs[RAX] != 0x11111111 || c.Regs[RSI] != 0x66666666 || !c.Carry() {
+		t.Fatalf("eax %#x esi %#x CF %v", c.Regs[RAX], c.Regs[RSI], c.Carry())
+	}
+	f := Frame{Sig: 4, Mask: r.Mask, Restorer: uint64(le.Uint32(img[0:])), Resume: true,
+		Trapno: uint64(le.Uint32(img[sigSC32+sc32Trapno:])), Err: uint64(le.Uint32(img[sigSC32+sc32Err:])), CR2: uint64(le.Uint32(img[sigSC32+sc32CR2:]))}
+	p, ok := fc.Place(c, &f)
+	if !ok || p.Addr != addr || p.FPState != addr+fp {
+		t.Fatalf("Place = %+v %v, want the frame at %#x, fpstate at %#x", p, ok, addr, addr+fp)
+	}
+	got, _ := fc.BuildFrame(c, &f, p)
+	skip := [][2]uint64{{sigSC32 + sc32Size, sigExtra32}, {fp + 12, fp + 24}, {fx + 6, fx + 24}, {fx + 160 + 8*16, fx + 464},
+		{fx + 512, fx + 520}}
+	if fc.XSaveSize > 832 {
+		skip = append(skip, [2]uint64{fx + 832, fx + uint64(fc.XSaveSize)})
+	}
+	for i := range got {
+		skipped := false
+		for _, s := range skip {
+			skipped = skipped || uint64(i) >= s[0] && uint64(i) < s[1]
+		}
+		if !skipped && got[i] != img[i] {
+			t.Fatalf("byte %d: got %#02x, kernel %#02x", i, got[i], img[i])
+		}
 	}
 }

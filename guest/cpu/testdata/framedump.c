@@ -33,11 +33,35 @@ static void handler(int sig, siginfo_t *si, void *ucv) {
 #endif
 }
 
-int main(void) {
+#ifndef __x86_64__
+/* The legacy i386 frame of a handler without SA_SIGINFO: the frame starts
+ * at the return address below the signal number. */
+static void legacy(int sig) {
+	unsigned char *frame = (unsigned char *)&sig - 4;
+	__asm__("" : "+r"(frame)); /* the frame, not the argument object */
+	unsigned char *fp = *(unsigned char **)(frame + 8 + 76);
+	uint32_t ext;
+	memcpy(&ext, fp + 112 + 464 + 4, 4);
+	size_t n = (size_t)(fp - frame) + ext;
+	printf("frame %lx ", (unsigned long)(uintptr_t)frame);
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", frame[i]);
+	printf("\n");
+	*(uint32_t *)(frame + 8 + 56) += 2; /* sigcontext.ip past the ud2 */
+}
+#endif
+
+int main(int argc, char **argv) {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = handler;
 	sa.sa_flags = SA_SIGINFO;
+#ifndef __x86_64__
+	if (argc > 1 && strcmp(argv[1], "legacy") == 0) {
+		sa.sa_handler = legacy;
+		sa.sa_flags = 0;
+	}
+#endif
 	sigaction(SIGILL, &sa, 0);
 	static const uint64_t x[16][2] = {
 		{0x0001020304050607, 0x08090a0b0c0d0e0f}, {0x1011121314151617, 0x18191a1b1c1d1e1f},
