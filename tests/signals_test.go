@@ -120,3 +120,66 @@ func waitBlockedInRead(pid int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestStopContinueFromOutside: SIGTSTP stops a guest without a handler
+// (minemu's process stops, as the native one does), SIGCONT continues it,
+// and SIGTERM then ends it with the native status.
+func TestStopContinueFromOutside(t *testing.T) {
+	for _, bin := range []string{"signals-glibc-i386", "signals-glibc-x86_64"} {
+		t.Run(bin, func(t *testing.T) {
+			path := filepath.Join("guests", "bin", bin)
+			for _, args := range [][]string{{path}, {minemuBin, "run", path}} {
+				cmd := exec.Command(args[0], append(args[1:], "wait", "default")...)
+				out, err := cmd.StdoutPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+					t.Fatalf("%v: %q", args, line)
+				}
+				waitBlockedInRead(cmd.Process.Pid)
+				_ = cmd.Process.Signal(syscall.SIGTSTP)
+				if s := waitState(cmd.Process.Pid, 'T'); s != 'T' {
+					t.Errorf("%v: state %c after SIGTSTP, want T (stopped)", args, s)
+				}
+				_ = cmd.Process.Signal(syscall.SIGCONT)
+				if s := waitState(cmd.Process.Pid, 'S'); s != 'S' {
+					t.Errorf("%v: state %c after SIGCONT, want S", args, s)
+				}
+				_ = cmd.Process.Signal(syscall.SIGTERM)
+				err = cmd.Wait()
+				var ee *exec.ExitError
+				status := 0
+				if errors.As(err, &ee) {
+					ws := ee.Sys().(syscall.WaitStatus)
+					status = ws.ExitStatus()
+					if ws.Signaled() {
+						status = 128 + int(ws.Signal())
+					}
+				}
+				if status != 143 {
+					t.Errorf("%v: status %d after SIGTERM, want 143", args, status)
+				}
+			}
+		})
+	}
+}
+
+// waitState waits (up to 5 s) for process pid's state (/proc/PID/stat)
+// to become want and returns the last state seen.
+func waitState(pid int, want byte) byte {
+	var s byte
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) {
+			s = b[i+2]
+		}
+		if s == want {
+			break
+		}
+	}
+	return s
+}

@@ -102,9 +102,11 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 	// in the descriptor band), the guest's thread registered so that the
 	// signals the host sends it are the guest's, and the process-directed
 	// ones routed to the guest while it runs.
-	if err := hostsig.Install(hostsig.Config{Guest: hostsig.DefaultGuestSignals, PlaceFD: band.Move}); err != nil {
-		fmt.Fprintln(stderr, "minemu: host signals:", err)
-		return 1
+	if !hostsig.Installed() {
+		if err := hostsig.Install(hostsig.Config{Guest: hostsig.DefaultGuestSignals, PlaceFD: band.Move}); err != nil {
+			fmt.Fprintln(stderr, "minemu: host signals:", err)
+			return 1
+		}
 	}
 	hs, err := hostsig.Register()
 	if err != nil {

@@ -305,14 +305,17 @@ func (t *Thread) fatal(sig int, info *signal.Info) *cpu.Exit {
 func (k *Process) orphanedStop() bool { return !k.jobControl }
 
 // stop is the default action of the stop signals: the host process stops
-// (SIGSTOP to itself), as the guest would; SIGCONT from outside continues
-// it. Without job control (tests) nothing happens.
+// by the same signal (its parent sees that signal stop it), as the guest
+// would; SIGCONT from outside continues it. Without job control (tests)
+// nothing happens.
 func (k *Process) stop(sig int) {
 	if !k.jobControl {
 		k.log.Info().Int("signal", sig).Msg("guest stop signal ignored: job control is off")
 		return
 	}
-	_ = unix.Kill(k.pid, unix.SIGSTOP)
+	if err := hostsig.RaiseDefault(sig); err != nil {
+		_ = unix.Kill(k.pid, unix.SIGSTOP)
+	}
 }
 
 // restartWithHandler applies the restart rules for a system call
