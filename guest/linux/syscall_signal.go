@@ -129,6 +129,14 @@ func (t *Thread) DeliverSignals(c *cpu.CPU) *cpu.Exit {
 // action first, so that it kills.
 func (t *Thread) DeliverFault(c *cpu.CPU, f cpu.Fault) *cpu.Exit {
 	k := t.p
+	if hs := t.sig.hs; hs != nil && f.Trapno == 14 {
+		// A load or store the host kernel faulted: hostsig recorded its
+		// exact report (the page-fault error code tells reads from
+		// writes, and SIGBUS from SIGSEGV).
+		if hf, ok := hs.TakeFault(); ok && hf.Info.Addr() == f.Addr {
+			f.Signal, f.Code, f.Err = hf.Info.Signo(), hf.Info.Code(), hf.Regs[hostsig.RegErr]
+		}
+	}
 	sig := f.Signal
 	if sig < 1 || sig > signal.NSIG {
 		return &cpu.Exit{Signal: unix.Signal(sig), Detail: f.Detail}
@@ -453,7 +461,6 @@ func (k *Process) sigTrampoline() (uint64, bool) {
 func (k *Process) sendProcess(info signal.Info, from *Thread) bool {
 	sig := info.Signo()
 	k.threadsMu.Lock()
-	defer k.threadsMu.Unlock()
 	k.sigMu.Lock()
 	target := k.main
 	if target.blocked(sig) {
@@ -464,14 +471,17 @@ func (k *Process) sendProcess(info signal.Info, from *Thread) bool {
 			}
 		}
 	}
-	if k.sigActions[sig-1].Ignored(sig) && !target.blocked(sig) {
-		k.sigMu.Unlock()
-		return true
+	ignored := k.sigActions[sig-1].Ignored(sig) && !target.blocked(sig)
+	ok := true
+	if !ignored {
+		k.stopContLocked(sig)
+		ok = k.sigShared.Enqueue(info)
 	}
-	k.stopContLocked(sig)
-	ok := k.sigShared.Enqueue(info)
 	k.sigMu.Unlock()
-	target.notify(from)
+	k.threadsMu.Unlock()
+	if !ignored {
+		target.notify(from)
+	}
 	return ok
 }
 
@@ -479,16 +489,18 @@ func (k *Process) sendProcess(info signal.Info, from *Thread) bool {
 func (k *Process) sendThread(t *Thread, info signal.Info, from *Thread) bool {
 	sig := info.Signo()
 	k.threadsMu.Lock()
-	defer k.threadsMu.Unlock()
 	k.sigMu.Lock()
-	if k.sigActions[sig-1].Ignored(sig) && !t.blocked(sig) {
-		k.sigMu.Unlock()
-		return true
+	ignored := k.sigActions[sig-1].Ignored(sig) && !t.blocked(sig)
+	ok := true
+	if !ignored {
+		k.stopContLocked(sig)
+		ok = t.sig.queue.Enqueue(info)
 	}
-	k.stopContLocked(sig)
-	ok := t.sig.queue.Enqueue(info)
 	k.sigMu.Unlock()
-	t.notify(from)
+	k.threadsMu.Unlock()
+	if !ignored {
+		t.notify(from)
+	}
 	return ok
 }
 
