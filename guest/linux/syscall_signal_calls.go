@@ -260,9 +260,9 @@ func (k *Process) sigreturn(s *sysCall, rt bool) int64 {
 	read := func(addr uint64, b []byte) bool { return k.copyIn(addr, b) == 0 }
 	r, ok := k.frames.Sigreturn(c, rt, read, t.SegmentBase)
 	if !ok {
+		// badframe: force_sig(SIGSEGV), which a handler may still catch.
 		k.sigMu.Lock()
 		t.forceLocked(signal.SIGSEGV)
-		k.sigActions[signal.SIGSEGV-1].Handler = signal.SIG_DFL
 		t.sig.queue.Enqueue(signal.KillInfo(signal.SIGSEGV, signal.SI_KERNEL, 0, 0))
 		k.sigMu.Unlock()
 		t.sig.hint.Store(true)

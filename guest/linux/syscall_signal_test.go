@@ -7,6 +7,7 @@ import (
 
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/linux/signal"
+	"github.com/minemu/minemu/mm"
 )
 
 // TestRestartRules: a system call that ended with a restart code while a
@@ -139,4 +140,40 @@ func (e *sysEnv) ret() int64 {
 		return int64(int32(e.c.Regs[cpu.RAX]))
 	}
 	return int64(e.c.Regs[cpu.RAX])
+}
+
+// TestI386Trampoline: an i386 handler installed without SA_RESTORER
+// returns through minemu's sigreturn page (rt_sigreturn for SA_SIGINFO,
+// sigreturn for the legacy frame), which holds the kernel's retcode
+// sequences and which the guest cannot write.
+func TestI386Trampoline(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		flags uint64
+		code  [8]byte
+	}{{"rt", signal.SA_SIGINFO, cpu.RtRetcode32}, {"legacy", 0, cpu.SigRetcode32}} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newSysEnv(t, mm.Mode32, cpu.ABIi386)
+			th := e.k.Main()
+			e.k.sigaction(signal.SIGUSR1, &signal.Action{Handler: 0x5000, Flags: c.flags})
+			*e.c = *cpu.NewCPU(mm.Mode32)
+			e.c.RIP, e.c.Regs[cpu.RSP] = 0x7000, e.mem+memSize-256
+			e.k.sendThread(th, signal.KillInfo(signal.SIGUSR1, signal.SI_TKILL, e.k.pid, 0), th)
+			if ex := th.DeliverSignals(e.c); ex != nil || e.c.RIP != 0x5000 {
+				t.Fatalf("exit %+v rip %#x, want the handler", ex, e.c.RIP)
+			}
+			var ret [4]byte
+			if errno := e.k.copyIn(e.c.Regs[cpu.RSP], ret[:]); errno != 0 {
+				t.Fatal(errno)
+			}
+			pc := uint64(le.Uint32(ret[:]))
+			var code [8]byte
+			if errno := e.k.copyIn(pc, code[:]); errno != 0 || code != c.code {
+				t.Fatalf("return address %#x holds % x (%v), want % x", pc, code, errno, c.code)
+			}
+			if e.k.copyOut(pc, code[:]) == 0 {
+				t.Fatalf("the trampoline at %#x is writable", pc)
+			}
+		})
+	}
 }
