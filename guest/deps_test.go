@@ -27,7 +27,7 @@ var importRules = map[string][]string{
 	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/fdband", "guest/linux/procfs", "guest/linux/signal", "mm"},
 	"guest/linux/fdband":      {},
 	"guest/linux/procfs":      {},
-	"guest/linux/signal":      {},
+	"guest/linux/signal":      {"guest/cpu", "mm"},
 	"guest/engine/enginetest": {"guest/cpu", "guest/isa", "guest/engine", "guest/interp", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
 }
 

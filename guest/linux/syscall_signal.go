@@ -28,14 +28,6 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-// Restart codes a blocking call returns (include/linux/errno.h).
-const (
-	errRestartSys      = 512
-	errRestartNoIntr   = 513
-	errRestartNoHand   = 514
-	errRestartRestartB = 516
-)
-
 // threadSignals is a thread's signal state besides its mask
 // (Thread.sigMask).
 type threadSignals struct {
@@ -172,12 +164,9 @@ func (t *Thread) afterSyscall(c *cpu.CPU, s *sysCall, r int64) *cpu.Exit {
 	if s.exit != nil {
 		return s.exit
 	}
-	switch -r {
-	case errRestartSys, errRestartNoIntr, errRestartNoHand, errRestartRestartB:
-		if !s.sigreturn {
-			t.sig.restart, t.sig.nr = -r, s.nr
-			t.sig.hint.Store(true)
-		}
+	if signal.IsRestart(-r) && !s.sigreturn {
+		t.sig.restart, t.sig.nr = -r, s.nr
+		t.sig.hint.Store(true)
 	}
 	s.sigreturn = false
 	return t.DeliverSignals(c)
@@ -329,31 +318,26 @@ func (k *Process) stop(sig int) {
 // restartWithHandler applies the restart rules for a system call
 // interrupted by a signal whose handler runs (handle_signal).
 func (t *Thread) restartWithHandler(c *cpu.CPU, act signal.Action) {
-	switch t.sig.restart {
-	case 0:
-		return
-	case errRestartRestartB, errRestartNoHand:
-		t.setResult(c, -int64(unix.EINTR))
-	case errRestartSys:
-		if act.Flags&signal.SA_RESTART == 0 {
-			t.setResult(c, -int64(unix.EINTR))
-			break
-		}
-		fallthrough
-	case errRestartNoIntr:
-		t.setResult(c, int64(t.sig.nr))
-		c.RIP -= 2
+	if t.sig.restart != 0 {
+		t.applyRestart(c, signal.RestartRule(t.sig.restart, true, act.Flags&signal.SA_RESTART != 0))
 	}
-	t.sig.restart = 0
 }
 
 // restartWithoutHandler restarts an interrupted call when no handler ran.
 func (t *Thread) restartWithoutHandler(c *cpu.CPU) {
-	switch t.sig.restart {
-	case errRestartSys, errRestartNoIntr, errRestartNoHand:
+	if t.sig.restart != 0 {
+		t.applyRestart(c, signal.RestartRule(t.sig.restart, false, false))
+	}
+}
+
+func (t *Thread) applyRestart(c *cpu.CPU, r signal.Restart) {
+	switch r {
+	case signal.Interrupted:
+		t.setResult(c, -int64(unix.EINTR))
+	case signal.Again:
 		t.setResult(c, int64(t.sig.nr))
 		c.RIP -= 2
-	case errRestartRestartB:
+	case signal.RestartSyscall:
 		nr := int64(219) // restart_syscall
 		if t.p.mode == mm.Mode32 {
 			nr = 0

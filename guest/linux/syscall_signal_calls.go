@@ -176,76 +176,30 @@ func sysSigprocmask(k *Process, s *sysCall) int64 {
 	return 0
 }
 
-// stackT reads and writes stack_t in the guest's layout.
-func stackTSize(abi cpu.ABI) int {
-	if abi == cpu.ABIAMD64 {
-		return 24
-	}
-	return 12
-}
-
-func decodeStackT(abi cpu.ABI, b []byte) cpu.AltStack {
-	if abi == cpu.ABIAMD64 {
-		return cpu.AltStack{SP: le.Uint64(b[0:]), Flags: le.Uint32(b[8:]), Size: le.Uint64(b[16:])}
-	}
-	return cpu.AltStack{SP: uint64(le.Uint32(b[0:])), Flags: le.Uint32(b[4:]), Size: uint64(le.Uint32(b[8:]))}
-}
-
-func encodeStackT(abi cpu.ABI, a cpu.AltStack, b []byte) {
-	clear(b)
-	if abi == cpu.ABIAMD64 {
-		le.PutUint64(b[0:], a.SP)
-		le.PutUint32(b[8:], a.Flags)
-		le.PutUint64(b[16:], a.Size)
-		return
-	}
-	le.PutUint32(b[0:], uint32(a.SP))
-	le.PutUint32(b[4:], a.Flags)
-	le.PutUint32(b[8:], uint32(a.Size))
-}
-
-// minSigStkSz is MINSIGSTKSZ, the smallest stack sigaltstack accepts.
-const minSigStkSz = 2048
-
 // sigaltstack is do_sigaltstack for the thread at stack pointer sp.
 func (t *Thread) sigaltstack(ss *cpu.AltStack, sp uint64) unix.Errno {
-	if ss == nil {
-		return 0
-	}
-	if t.sig.alt.OnStack(sp) {
-		return unix.EPERM
-	}
-	mode := ss.Flags &^ cpu.SSAutoDisarm
-	if mode != cpu.SSDisable && mode != cpu.SSOnStack && mode != 0 {
-		return unix.EINVAL
-	}
-	n := *ss
-	if mode == cpu.SSDisable {
-		n.SP, n.Size = 0, 0
-	} else if n.Size < minSigStkSz {
-		return unix.ENOMEM
-	}
+	n, e := signal.SetAltStack(t.sig.alt, *ss, sp)
 	t.sig.alt = n
-	return 0
+	return unix.Errno(e)
 }
 
 func sysSigaltstack(k *Process, s *sysCall) int64 {
-	n := stackTSize(s.abi)
+	abi64 := s.abi == cpu.ABIAMD64
+	n := signal.StackSize(abi64)
 	var b [24]byte
 	t, sp := s.t, s.c.Regs[cpu.RSP]
-	old := t.sig.alt
-	old.Flags = old.SSFlags(sp) | old.Flags&cpu.SSAutoDisarm
+	old := signal.QueryAltStack(t.sig.alt, sp)
 	if s.a[0] != 0 {
 		if e := k.copyIn(s.a[0], b[:n]); e != 0 {
 			return -int64(e)
 		}
-		ss := decodeStackT(s.abi, b[:n])
+		ss := signal.DecodeStack(abi64, b[:n])
 		if e := t.sigaltstack(&ss, sp); e != 0 {
 			return -int64(e)
 		}
 	}
 	if s.a[1] != 0 {
-		encodeStackT(s.abi, old, b[:n])
+		signal.EncodeStack(abi64, old, b[:n])
 		return -int64(k.copyOut(s.a[1], b[:n]))
 	}
 	return 0
@@ -318,7 +272,7 @@ func (t *Thread) suspend() {
 
 func sysPause(k *Process, s *sysCall) int64 {
 	s.t.suspend()
-	return -errRestartNoHand
+	return -signal.ERESTARTNOHAND
 }
 
 // sigsuspend replaces the mask until a signal is delivered; the old one is
@@ -328,7 +282,7 @@ func (t *Thread) sigsuspend(m uint64) int64 {
 	t.setMask(m)
 	t.suspend()
 	t.sig.restoreMask = true
-	return -errRestartNoHand
+	return -signal.ERESTARTNOHAND
 }
 
 func sysRtSigsuspend(k *Process, s *sysCall) int64 {

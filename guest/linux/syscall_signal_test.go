@@ -26,13 +26,13 @@ func TestRestartRules(t *testing.T) {
 			wantRAX int64
 			wantRIP uint64
 		}{
-			{"ERESTARTSYS, SA_RESTART", errRestartSys, signal.SA_RESTART, nr, rip - 2},
-			{"ERESTARTSYS", errRestartSys, 0, -int64(unix.EINTR), rip},
-			{"ERESTARTNOHAND, SA_RESTART", errRestartNoHand, signal.SA_RESTART, -int64(unix.EINTR), rip},
-			{"ERESTARTNOINTR", errRestartNoIntr, 0, nr, rip - 2},
-			{"ERESTART_RESTARTBLOCK", errRestartRestartB, signal.SA_RESTART, -int64(unix.EINTR), rip},
-			{"ERESTARTSYS, no handler", errRestartSys, ^uint64(0), nr, rip - 2},
-			{"ERESTART_RESTARTBLOCK, no handler", errRestartRestartB, ^uint64(0), -1, rip - 2},
+			{"ERESTARTSYS, SA_RESTART", signal.ERESTARTSYS, signal.SA_RESTART, nr, rip - 2},
+			{"ERESTARTSYS", signal.ERESTARTSYS, 0, -int64(unix.EINTR), rip},
+			{"ERESTARTNOHAND, SA_RESTART", signal.ERESTARTNOHAND, signal.SA_RESTART, -int64(unix.EINTR), rip},
+			{"ERESTARTNOINTR", signal.ERESTARTNOINTR, 0, nr, rip - 2},
+			{"ERESTART_RESTARTBLOCK", signal.ERESTART_RESTARTBLOCK, signal.SA_RESTART, -int64(unix.EINTR), rip},
+			{"ERESTARTSYS, no handler", signal.ERESTARTSYS, ^uint64(0), nr, rip - 2},
+			{"ERESTART_RESTARTBLOCK, no handler", signal.ERESTART_RESTARTBLOCK, ^uint64(0), -1, rip - 2},
 		} {
 			t.Run(tc.name+"/"+c.name, func(t *testing.T) {
 				e := newSysEnv(t, tc.mode, tc.abi)

@@ -2,7 +2,11 @@
 // without the threads and memory it applies to: signal sets, dispositions
 // (struct sigaction in both ABIs' layouts and the legacy i386 one), the
 // default action of each signal, siginfo (the x86-64 layout and the
-// conversion to and from the i386 compat layout), and pending queues.
+// conversion to and from the i386 compat layout), pending queues, the
+// alternate stack's rules (stack_t, sigaltstack's checks) and the
+// system-call restart rules of arch/x86/kernel/signal.c. The frames
+// themselves are guest/cpu's (sigframe*.go); the Linux layer
+// (syscall_signal*.go) ties these to threads, guest memory and the host.
 //
 // # Queues
 //
