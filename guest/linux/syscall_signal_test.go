@@ -177,3 +177,57 @@ func TestI386Trampoline(t *testing.T) {
 		})
 	}
 }
+
+// TestSigqueueinfoChecks: a positive si_code (the kernel's own) or
+// SI_TKILL may be queued only to oneself; SI_QUEUE to oneself is queued
+// with its value; rt_sigtimedwait takes it, and times out with EAGAIN.
+func TestSigqueueinfoChecks(t *testing.T) {
+	for _, tc := range abiCases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSysEnv(t, tc.mode, tc.abi)
+			pid := uint64(e.k.pid)
+			put := func(code int32, value uint32) {
+				b := e.view(e.mem, signal.InfoSize)
+				clear(b)
+				le.PutUint32(b[8:], uint32(code))
+				off := 24
+				if tc.abi == cpu.ABIi386 {
+					off = 20
+				}
+				le.PutUint32(b[off:], value)
+			}
+			put(signal.SI_USER, 0)
+			if r := e.sys("rt_sigqueueinfo", uint64(unix.Getppid()), uint64(unix.SIGUSR1), e.mem); r != errnoRet(unix.EPERM) {
+				t.Fatalf("rt_sigqueueinfo(parent, SI_USER) = %d, want -EPERM", r)
+			}
+			put(signal.SI_TKILL, 0)
+			if r := e.sys("rt_tgsigqueueinfo", uint64(unix.Getppid()), uint64(unix.Getppid()), uint64(unix.SIGUSR1), e.mem); r != errnoRet(unix.EPERM) {
+				t.Fatalf("rt_tgsigqueueinfo(parent, SI_TKILL) = %d, want -EPERM", r)
+			}
+			le.PutUint64(e.view(e.mem+256, 8), 1<<(unix.SIGUSR2-1))
+			if r := e.sys("rt_sigprocmask", unix.SIG_BLOCK, e.mem+256, 0, 8); r != 0 {
+				t.Fatal(r)
+			}
+			put(signal.SI_QUEUE, 42)
+			if r := e.sys("rt_sigqueueinfo", pid, uint64(unix.SIGUSR2), e.mem); r != 0 {
+				t.Fatalf("rt_sigqueueinfo(self) = %d", r)
+			}
+			ts := e.mem + 512
+			clear(e.view(ts, 16))
+			info := e.mem + 1024
+			if r := e.sys("rt_sigtimedwait", e.mem+256, info, ts, 8); r != int64(unix.SIGUSR2) {
+				t.Fatalf("rt_sigtimedwait = %d, want SIGUSR2", r)
+			}
+			off := 24
+			if tc.abi == cpu.ABIi386 {
+				off = 20
+			}
+			if v, code := le.Uint32(e.view(info+uint64(off), 4)), int32(le.Uint32(e.view(info+8, 4))); v != 42 || code != signal.SI_QUEUE {
+				t.Fatalf("siginfo value %d code %d, want 42 SI_QUEUE", v, code)
+			}
+			if r := e.sys("rt_sigtimedwait", e.mem+256, info, ts, 8); r != errnoRet(unix.EAGAIN) {
+				t.Fatalf("second rt_sigtimedwait = %d, want -EAGAIN", r)
+			}
+		})
+	}
+}
