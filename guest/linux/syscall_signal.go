@@ -222,6 +222,9 @@ func (t *Thread) deliver(c *cpu.CPU) *cpu.Exit {
 			k.sigMu.Unlock()
 			continue
 		}
+		if k.strace != nil {
+			k.straceSignal(t, &info)
+		}
 		if act.Handler == signal.SIG_DFL || sig == signal.SIGKILL || sig == signal.SIGSTOP {
 			k.sigMu.Unlock()
 			switch signal.DefaultAction(sig) {
@@ -548,4 +551,23 @@ func (t *Thread) blockingCall(nr, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, unix
 			return r, e
 		}
 	}
+}
+
+// straceSignal writes the --strace line of a signal being delivered, as
+// strace shows it: `tid --- SIGSEGV {si_signo=SIGSEGV, si_code=1,
+// si_addr=0x10} ---`.
+func (k *Process) straceSignal(t *Thread, info *signal.Info) {
+	name := unix.SignalName(unix.Signal(info.Signo()))
+	if name == "" {
+		name = fmt.Sprintf("SIG%d", info.Signo())
+	}
+	line := fmt.Sprintf("%d --- %s {si_signo=%s, si_code=%d", t.tid, name, name, info.Code())
+	if info.Code() > 0 && signal.Synchronous.Has(info.Signo()) {
+		line += fmt.Sprintf(", si_addr=%#x", info.Addr())
+	} else if info.Code() <= 0 {
+		line += fmt.Sprintf(", si_pid=%d, si_uid=%d", int32(le.Uint32(info[16:])), le.Uint32(info[20:]))
+	}
+	k.straceMu.Lock()
+	fmt.Fprintln(k.strace, line+"} ---")
+	k.straceMu.Unlock()
 }
