@@ -13,7 +13,7 @@ import (
 
 // nativeFrame runs a testdata/framedump binary natively: the frame the
 // host kernel built for its SIGILL handler, at addr.
-func nativeFrame(t *testing.T, bin string, args ...string) (addr uint64, img []byte) {
+func nativeFrame(t testing.TB, bin string, args ...string) (addr uint64, img []byte) {
 	t.Helper()
 	out, err := exec.Command("testdata/"+bin, args...).Output()
 	if err != nil {

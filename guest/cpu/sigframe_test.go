@@ -162,3 +162,46 @@ func TestMinSigStkSz(t *testing.T) {
 		t.Fatalf("MinSigStkSz = %d, want 1472", got)
 	}
 }
+
+// FuzzSigreturn restores from arbitrary frame bytes in both ABIs: it must
+// never panic, and whatever it accepts leaves the CPU consistent (IF set,
+// TF clear, an i386 CPU's registers within 32 bits, the x87 top in 0..7).
+func FuzzSigreturn(f *testing.F) {
+	for _, bin := range []string{"framedump-x86_64", "framedump-i386"} {
+		_, img := nativeFrame(f, bin)
+		f.Add(img, bin == "framedump-i386")
+	}
+	f.Fuzz(func(t *testing.T, img []byte, ia32 bool) {
+		mode := mm.Mode64
+		if ia32 {
+			mode = mm.Mode32
+		}
+		const base = 0x10000
+		c := NewCPU(mode)
+		c.Regs[RSP] = base + 8
+		if ia32 {
+			c.Regs[RSP] = base + 4
+		}
+		fc := FrameConfig{XCR0: 7, XSaveSize: 832, MXCSRMask: 0xffff}
+		_, ok := fc.Sigreturn(c, true, memReader(base, img), func(sel uint16) (uint64, bool) { return uint64(sel) << 12, sel&4 == 0 })
+		if !ok {
+			return
+		}
+		if fl := c.RFLAGS(); fl&FlagIF == 0 || fl&FlagTF != 0 {
+			t.Fatalf("flags %#x", fl)
+		}
+		if c.FTOP > 7 {
+			t.Fatalf("x87 top %d", c.FTOP)
+		}
+		if ia32 {
+			for r, v := range c.Regs {
+				if v>>32 != 0 {
+					t.Fatalf("i386 register %d = %#x", r, v)
+				}
+			}
+			if c.RIP>>32 != 0 {
+				t.Fatalf("i386 eip %#x", c.RIP)
+			}
+		}
+	})
+}
