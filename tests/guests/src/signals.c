@@ -124,6 +124,17 @@ static int waitmode(const char *mode) {
 int main(int argc, char **argv) {
 	if (argc > 2 && strcmp(argv[1], "wait") == 0)
 		return waitmode(argv[2]);
+	if (argc > 1 && strcmp(argv[1], "pipedie") == 0) {
+		/* SIGPIPE's default action from a write to a pipe without readers. */
+		int p[2];
+		pipe(p);
+		close(p[0]);
+		printf("writing\n");
+		fflush(stdout);
+		write(p[1], "x", 1);
+		printf("survived the write\n");
+		return 0;
+	}
 	if (argc > 2 && strcmp(argv[1], "die") == 0) {
 		int sig = atoi(argv[2]);
 		printf("raising %d\n", sig);
@@ -230,6 +241,15 @@ int main(int argc, char **argv) {
 	int w2 = sigtimedwait(&m, &si, &ts);
 	printf("sigtimedwait: %d code %d, then %d\n", w, si.si_code, w2);
 	sigprocmask(SIG_UNBLOCK, &m, 0);
+
+	int pp[2];
+	pipe(pp);
+	close(pp[0]);
+	set(SIGPIPE, plain, 0);
+	got = 0;
+	long wn = write(pp[1], "x", 1);
+	printf("sigpipe: write %ld (%s) handler %d\n", wn, wn < 0 && errno == EPIPE ? "EPIPE" : "?", got);
+	close(pp[1]);
 
 	signal(SIGCHLD, SIG_DFL);
 	raise(SIGCHLD);
