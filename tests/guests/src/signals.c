@@ -54,12 +54,23 @@ static void blockcheck(int s) {
 	nodefer_blocked = sigismember(&m, s);
 }
 static void record(int s, siginfo_t *si, void *uc) { order[norder++] = si->si_value.sival_int; }
+static volatile int eperm;
 static void onstack(int s) {
-	stack_t ss;
+	stack_t ss, n = {.ss_sp = 0, .ss_size = 65536, .ss_flags = 0};
 	sigaltstack(0, &ss);
 	got = s;
 	gotcode = ss.ss_flags;
+	eperm = sigaltstack(&n, 0) < 0 && errno == EPERM;
 	siglongjmp(jb, 1);
+}
+static char *altbase;
+static volatile int disarmed_flags, on_alt;
+static void disarmed(int s) {
+	stack_t ss;
+	char here;
+	sigaltstack(0, &ss);
+	disarmed_flags = ss.ss_flags;
+	on_alt = &here >= altbase && &here < altbase + 65536;
 }
 static int recurse(int n) {
 	volatile char buf[512];
@@ -124,6 +135,19 @@ static int waitmode(const char *mode) {
 int main(int argc, char **argv) {
 	if (argc > 2 && strcmp(argv[1], "wait") == 0)
 		return waitmode(argv[2]);
+	if (argc > 1 && strcmp(argv[1], "blockedsegv") == 0) {
+		/* A fault whose signal is blocked kills, handler or not. */
+		set(SIGSEGV, plain, 0);
+		sigset_t m;
+		sigemptyset(&m);
+		sigaddset(&m, SIGSEGV);
+		sigprocmask(SIG_BLOCK, &m, 0);
+		printf("faulting\n");
+		fflush(stdout);
+		*(volatile int *)8 = 1;
+		printf("survived\n");
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "pipedie") == 0) {
 		/* SIGPIPE's default action from a write to a pipe without readers. */
 		int p[2];
@@ -262,6 +286,19 @@ int main(int argc, char **argv) {
 	got = 0;
 	if (!sigsetjmp(jb, 1))
 		recurse(0);
-	printf("stack overflow: caught %d on the alternate stack %d\n", got, gotcode == SS_ONSTACK);
+	printf("stack overflow: caught %d on the alternate stack %d, changing it refused %d\n", got, gotcode == SS_ONSTACK, eperm);
+
+	/* SS_AUTODISARM: disabled while the handler runs, back after it. */
+	altbase = malloc(65536);
+	stack_t ad = {.ss_sp = altbase, .ss_size = 65536, .ss_flags = (int)(1U << 31)};
+	int ar = sigaltstack(&ad, 0);
+	set(SIGUSR2, disarmed, SA_ONSTACK);
+	raise(SIGUSR2);
+	stack_t after;
+	sigaltstack(0, &after);
+	printf("autodisarm: set %d, in handler flags %#x on it %d, after %#x\n", ar, disarmed_flags, on_alt, (unsigned)after.ss_flags);
+	stack_t small = {.ss_sp = altbase, .ss_size = 1024, .ss_flags = 0};
+	int sr = sigaltstack(&small, 0);
+	printf("sigaltstack of 1 KiB: %d %s\n", sr, sr < 0 && errno == ENOMEM ? "ENOMEM" : "?");
 	return 0;
 }
