@@ -231,9 +231,6 @@ func (t *Thread) deliver(c *cpu.CPU) *cpu.Exit {
 			case signal.Ignore, signal.Continue:
 				continue
 			case signal.Stop:
-				if sig != signal.SIGSTOP && k.orphanedStop() {
-					continue
-				}
 				k.stop(sig)
 				continue
 			}
@@ -299,10 +296,6 @@ func (t *Thread) fatal(sig int, info *signal.Info) *cpu.Exit {
 	}
 	return &cpu.Exit{Signal: unix.Signal(sig), Detail: detail}
 }
-
-// orphanedStop: without job control configured, the stop signals other
-// than SIGSTOP do nothing (as for an orphaned process group).
-func (k *Process) orphanedStop() bool { return !k.jobControl }
 
 // stop is the default action of the stop signals: the host process stops
 // by the same signal (its parent sees that signal stop it), as the guest
