@@ -26,7 +26,7 @@ var importRules = map[string][]string{
 	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "mm"},
 	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/fdband", "guest/linux/procfs", "guest/linux/signal", "mm"},
 	"guest/linux/fdband":      {},
-	"guest/linux/procfs":      {},
+	"guest/linux/procfs":      {"mm"},
 	"guest/linux/signal":      {"guest/cpu", "mm"},
 	"guest/engine/enginetest": {"guest/cpu", "guest/isa", "guest/engine", "guest/interp", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
 }
