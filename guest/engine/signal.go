@@ -105,7 +105,11 @@ func (t *Thread) fault(e cpu.Exit) cpu.Fault {
 	case FaultInt3:
 		f.Trapno = 3
 	case FaultInto:
+		// #OF is a trap: the frame's RIP is past the instruction.
 		f.Trapno = 4
+		if next, ok := p.nextPC(pc); ok {
+			t.cpu.RIP = next
+		}
 	case FaultBound:
 		f.Trapno = 5
 	case FaultSelector:
@@ -140,4 +144,23 @@ func (t *Thread) memoryExit() cpu.Exit {
 	}
 	sig := p.faultSignal(x.Addr)
 	return sigExit(sig, "%s at address %#x (guest rip %#x)", unix.SignalName(sig), x.Addr, x.PC)
+}
+
+// nextPC is the address after the decoded instruction at pc (the return
+// address of a trap); ok is false when no live block holds it. Only a
+// trapping guest pays for the search.
+func (p *Process) nextPC(pc uint64) (uint64, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, b := range p.index {
+		if !b.live.Load() || pc < b.Lo || pc >= b.End {
+			continue
+		}
+		for i := range b.Ops {
+			if o := &b.Ops[i]; o.PC == pc {
+				return o.Next() & p.ipMask(), true
+			}
+		}
+	}
+	return 0, false
 }

@@ -206,6 +206,14 @@ int main(int argc, char **argv) {
 	__asm__ volatile("int3");
 	printf("trap: sig %d code %d\n", got, gotcode);
 
+#ifndef __x86_64__
+	/* into with OF set: #OF, a trap (SIGSEGV SI_KERNEL, returning past it). */
+	set(SIGSEGV, trap, SA_SIGINFO);
+	got = 0;
+	__asm__ volatile("mov $0x7f, %%al\n add $1, %%al\n into\n" ::: "eax", "cc");
+	printf("into: sig %d code %d\n", got, gotcode);
+#endif
+
 	sigset_t m, old, pend;
 	sigemptyset(&m);
 	sigaddset(&m, SIGUSR1);
