@@ -20,7 +20,9 @@
 //     guest's), linux/procfs (the guest's view of the maps files),
 //     linux/ldt (the local descriptor table modify_ldt keeps),
 //     linux/forkexec (a guest carried into a new minemu by fork and
-//     execve), linux/futex (the robust-futex walk of a dying thread).
+//     execve), linux/futex (the robust-futex walk of a dying thread),
+//     linux/signal (signal sets, dispositions, siginfo layouts, pending
+//     queues).
 //   - guest/hostsig: host signal handlers in front of the Go runtime's,
 //     per-thread context blocks, the safe system call.
 //

@@ -41,6 +41,9 @@ const (
 	// DefaultStackSize is the size of the stack mapping: the default
 	// RLIMIT_STACK (8 MiB), mapped whole (untouched pages cost nothing).
 	DefaultStackSize = 8 << 20
+	// StackGuardGap is the inaccessible gap below a stack placed like any
+	// other mapping (the kernel's stack_guard_gap, 256 pages).
+	StackGuardGap = 1 << 20
 	// DefaultHWCap is AT_HWCAP when Options.HWCap is 0: TSC, CX8, CMOV.
 	// The kernel reports CPUID.1:EDX there; minemu run passes the EDX of
 	// the guest's CPU model (cpuid.Model.HWCAP) instead.
@@ -77,6 +80,8 @@ const (
 	AtRandom   = 25
 	AtHwcap2   = 26
 	AtExecfn   = 31
+
+	AtMinsigstksz = 51
 )
 
 // Options tune Load. The zero value loads like Linux with randomisation
@@ -100,6 +105,9 @@ type Options struct {
 	StackSize uint64
 	// HWCap is AT_HWCAP (0: DefaultHWCap).
 	HWCap uint64
+	// MinSigStkSz is AT_MINSIGSTKSZ, the largest signal frame the guest's
+	// CPU features give (0: no entry).
+	MinSigStkSz uint64
 	// Random supplies the 16 AT_RANDOM bytes (nil: crypto/rand).
 	Random io.Reader
 	// HWCap2 is AT_HWCAP2 (the kernel's elf_hwcap2: on x86 the bits
@@ -633,13 +641,25 @@ func buildStack(space Space, img, interp *Image, f *File, argv, envp []string, o
 		}
 		stack, _ = mm.NewRange(a, size)
 	} else {
-		a, err := space.Mmap(0, size, rw, anon, -1, 0)
+		// A stack placed like any other mapping gets the kernel's guard
+		// gap below it, inaccessible: a guest that overflows its stack
+		// faults there (SIGSEGV, which a handler on an alternate stack
+		// may catch) instead of writing whatever mapping lies below,
+		// which may be minemu's own.
+		a, err := space.Mmap(0, StackGuardGap+size, rw, anon, -1, 0)
 		if err != nil {
 			return nil, errorf(path, "cannot map a %#x-byte stack: %v", size, err)
 		}
-		stack, _ = mm.NewRange(a, size)
+		all, _ := mm.NewRange(a, StackGuardGap+size)
+		*undo = append(*undo, all)
+		if err := space.Mprotect(a, StackGuardGap, unix.PROT_NONE); err != nil {
+			return nil, errorf(path, "cannot protect the stack's guard gap: %v", err)
+		}
+		stack, _ = mm.NewRange(a+StackGuardGap, size)
 	}
-	*undo = append(*undo, stack)
+	if top != 0 {
+		*undo = append(*undo, stack)
+	}
 
 	word := uint64(8)
 	platform := "x86_64"
@@ -729,6 +749,10 @@ func buildStack(space Space, img, interp *Image, f *File, argv, envp []string, o
 		{AtExecfn, l.ExecFn},
 		{AtPlatform, l.Platform},
 		{AtNull, 0},
+	}
+	if opt.MinSigStkSz != 0 {
+		// x86's ARCH_DLINFO, which the kernel puts first.
+		l.Auxv = append([]Aux{{AtMinsigstksz, opt.MinSigStkSz}}, l.Auxv...)
 	}
 	words := uint64(1+len(argv)+1+len(envp)+1) + 2*uint64(len(l.Auxv))
 	sp := (w.p - words*word) &^ 15

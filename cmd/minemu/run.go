@@ -18,6 +18,7 @@ import (
 
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
+	"github.com/minemu/minemu/guest/hostsig"
 	"github.com/minemu/minemu/guest/interp" // registers the interpreter
 	"github.com/minemu/minemu/guest/isa/cpuid"
 	"github.com/minemu/minemu/guest/linux"
@@ -121,6 +122,27 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 		return 1
 	}
 	defer s.close()
+
+	// Host signals: minemu's handlers in front of Go's (their wake pipe
+	// in the descriptor band), the guest's thread registered so that the
+	// signals the host sends it are the guest's, and the process-directed
+	// ones routed to the guest while it runs.
+	if !hostsig.Installed() {
+		if err := hostsig.Install(hostsig.Config{Guest: hostsig.DefaultGuestSignals, PlaceFD: band.Move}); err != nil {
+			fmt.Fprintln(stderr, "minemu: host signals:", err)
+			return 1
+		}
+	}
+	hs, err := hostsig.Register()
+	if err != nil {
+		fmt.Fprintln(stderr, "minemu: host signals:", err)
+		return 1
+	}
+	defer hs.Unregister()
+	s.kernel.Main().SetHost(hs, func() { s.thread.Interrupt(engine.StopSignal) })
+	routed := make(chan struct{})
+	defer close(routed)
+	go s.kernel.RouteHostSignals(routed)
 
 	exit := s.runThreads(func(e cpu.Exit) {
 		// The process ended while its main thread blocks in a host call
@@ -293,15 +315,19 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	if s.dynarec, err = mm.NewDynarecHeap(s.regions); err != nil {
 		return s, fmt.Errorf("dynarec heap: %w", err)
 	}
-	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band, Sysroot: opt.sysroot, Spawn: opt.spawn}); err != nil {
+	model, err := interp.NewModel(opt.cpu, s.mode == mm.Mode64)
+	if err != nil {
+		return s, fmt.Errorf("cpu model: %w", err)
+	}
+	// Signal frames hold the state of the CPU the guest is shown; 0x2ffff
+	// is the MXCSR_MASK the interpreter's FXSAVE stores.
+	frames := cpu.FrameConfig{XCR0: model.XCR0(), XSaveSize: model.XSaveSize(), MXCSRMask: 0x2ffff}
+	if s.kernel, err = linux.NewProcess(linux.ProcessConfig{Mode: s.mode, Space: s.space, ExePath: path, Strace: opt.strace, Log: log, FDBand: opt.band,
+		Sysroot: opt.sysroot, Spawn: opt.spawn, Frames: frames, JobControl: true}); err != nil {
 		return s, err
 	}
 	if s.thunks, err = thunks.New(thunks.Config{Mode: s.mode, Space: s.space, Heap: s.host, Log: log}); err != nil {
 		return s, err
-	}
-	model, err := interp.NewModel(opt.cpu, s.mode == mm.Mode64)
-	if err != nil {
-		return s, fmt.Errorf("cpu model: %w", err)
 	}
 	if s.proc, err = engine.NewProcess(engine.Config{
 		Mode: s.mode, Space: s.space, Kernel: s.kernel, Thunker: s.thunks.Registry, Code: s.dynarec, Data: s.primary,
@@ -321,7 +347,7 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		s.thread, err = s.proc.NewThread(s.cpu)
 		return s, err
 	}
-	lopt := loader.Options{Mode: s.mode, HWCap: model.HWCAP(), Sysroot: opt.sysroot}
+	lopt := loader.Options{Mode: s.mode, HWCap: model.HWCAP(), Sysroot: opt.sysroot, MinSigStkSz: frames.MinSigStkSz()}
 	if img != nil {
 		if len(argv) > 0 {
 			argv = append([]string{img.Argv0}, argv[1:]...)

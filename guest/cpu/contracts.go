@@ -108,6 +108,10 @@ type ThreadHandle interface {
 	// boundary, or when the system call it is in returns. The first Kill
 	// wins; a Kill of a thread whose run has ended does nothing.
 	Kill(e Exit)
+	// NotifySignal asks the thread to stop at its next instruction
+	// boundary, where the run loop delivers what is pending
+	// (SignalDeliverer).
+	NotifySignal()
 }
 
 // ThreadKernel is the Kernel of one thread started by a ThreadStarter.
@@ -116,4 +120,35 @@ type ThreadKernel interface {
 	// Exited is told how the thread's run ended, on the thread's
 	// goroutine, after the engine released the thread.
 	Exited(e Exit)
+}
+
+// SignalDeliverer is implemented by a Kernel that delivers guest signals.
+// The run loop calls DeliverSignals at the instruction boundary it stops
+// at (before every engine run: after system calls, when the engine
+// stopped for a signal another goroutine generated); it builds the
+// frames of the signals deliverable now, which changes c (the stack, RIP
+// at a handler), and returns an Exit when a signal ends the guest. For an
+// exception the run loop calls DeliverFault with c at the faulting
+// instruction (past it for a trap such as int3) and the fault the kernel
+// would report.
+type SignalDeliverer interface {
+	DeliverSignals(c *CPU) *Exit
+	DeliverFault(c *CPU, f Fault) *Exit
+}
+
+// Fault is an exception as the kernel reports it to the guest.
+type Fault struct {
+	// Signal, Code and Addr are si_signo, si_code and si_addr (SIGSEGV
+	// SEGV_MAPERR with the address, SIGILL ILL_ILLOPN with the
+	// instruction's, SIGTRAP SI_KERNEL for int3, ...).
+	Signal int
+	Code   int32
+	Addr   uint64
+	// Trapno and Err are the exception vector and error code the signal
+	// frame's sigcontext records (14 and the page-fault error code for a
+	// page fault, whose Addr is also cr2).
+	Trapno, Err uint64
+	// Detail describes the fault for minemu's report when it kills the
+	// guest.
+	Detail string
 }

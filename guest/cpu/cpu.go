@@ -63,6 +63,7 @@ const (
 	FlagIF uint64 = 1 << 9
 	FlagDF uint64 = 1 << 10
 	FlagOF uint64 = 1 << 11
+	FlagRF uint64 = 1 << 16
 	FlagAC uint64 = 1 << 18
 	FlagID uint64 = 1 << 21
 

@@ -204,8 +204,11 @@ func (t *Thread) loop() (exit cpu.Exit, trapped bool) {
 		if k := t.killed.Load(); k != nil {
 			return *k, false
 		}
+		if ex := t.deliverPending(); ex != nil {
+			return *ex, false
+		}
 		x.FSBase, x.GSBase = c.FSBase, c.GSBase
-		switch p.engine.Run(t) {
+		switch t.runEngine() {
 		case ReasonSyscall:
 			if kernel == nil {
 				enosys := uint64(unix.ENOSYS)
@@ -235,9 +238,14 @@ func (t *Thread) loop() (exit cpu.Exit, trapped bool) {
 			if x.PC == p.trap && t.callbacks > 0 {
 				return cpu.Exit{}, true
 			}
-			return p.invalidExit(x.PC), false
+			x.Fault = FaultInvalid
+			if ex := t.deliverFault(p.invalidExit(x.PC)); ex != nil {
+				return *ex, false
+			}
 		case ReasonFault:
-			return t.faultExit(), false
+			if ex := t.deliverFault(t.faultExit()); ex != nil {
+				return *ex, false
+			}
 		case ReasonInvalidate, ReasonPreempt, ReasonSignal:
 			// Continue at RIP: the quiescent point at the top of the
 			// loop releases what was dropped.
@@ -349,6 +357,8 @@ func (t *Thread) faultExit() cpu.Exit {
 		return sigExit(unix.SIGFPE, "SIGFPE: SIMD floating-point exception (guest rip %#x)", pc)
 	case FaultX87:
 		return sigExit(unix.SIGFPE, "SIGFPE: x87 floating-point exception, si_code %d (guest rip %#x)", x.Arg, pc)
+	case FaultMemory:
+		return t.memoryExit()
 	default:
 		return p.invalidExit(pc)
 	}

@@ -68,6 +68,9 @@ func (p *Process) runStarted(t *Thread, setup func(tid int, h cpu.ThreadHandle) 
 	k.Exited(e)
 }
 
+// NotifySignal implements cpu.ThreadHandle.
+func (t *Thread) NotifySignal() { t.Interrupt(StopSignal) }
+
 // Kill implements cpu.ThreadHandle.
 func (t *Thread) Kill(e cpu.Exit) {
 	t.p.mu.Lock()

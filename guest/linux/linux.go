@@ -53,14 +53,14 @@
 //     memory (mmap, munmap, mprotect, mremap, madvise, brk through
 //     mm.GuestSpace, so placement follows minemu's address layout), TLS
 //     (arch_prctl sets CPU.FSBase/GSBase; set_thread_area keeps a
-//     three-entry GDT per thread, see Thread.SegmentBase), signal
-//     dispositions, masks and alternate stacks (recorded and reported
-//     back, not delivered), signals the guest sends itself (an Exit when
-//     the default action is fatal), threads (clone makes each guest
-//     thread a host thread of minemu's process, whose id is its tid, the
-//     main thread's being the pid; futex words are the guest's own, passed
-//     to the host; the robust lists are walked by minemu and the process's
-//     end stops every thread: syscall_clone.go, syscall_futex.go), uname's
+//     three-entry GDT per thread, see Thread.SegmentBase), signals
+//     (dispositions, masks, alternate stacks, pending queues and delivery
+//     on frames of the kernel's layout, syscall_signal.go), threads (clone
+//     makes each guest thread a host thread of minemu's process, whose id
+//     is its tid, the main thread's being the pid; futex words are the
+//     guest's own, passed to the host; the robust lists are walked by
+//     minemu and the process's end stops every thread: syscall_clone.go,
+//     syscall_futex.go), uname's
 //     machine ("i686" for i386 guests), /proc/self/exe (the guest's path,
 //     not minemu's), the process's memory as the kernel shows it
 //     (/proc/<tid>/mem and process_vm_readv/writev reach only guest
@@ -108,6 +108,7 @@ import (
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/linux/fdband"
 	"github.com/minemu/minemu/guest/linux/ldt"
+	"github.com/minemu/minemu/guest/linux/signal"
 
 	"bytes"
 	"fmt"
@@ -154,6 +155,13 @@ type ProcessConfig struct {
 	// Sysroot, when set, is searched first for the absolute paths the
 	// guest opens (sysroot.go).
 	Sysroot string
+
+	// Frames describes the FPU state signal frames carry: the features
+	// of the guest's CPU model (the zero value: an FXSAVE image only).
+	Frames cpu.FrameConfig
+	// JobControl makes the stop signals' default action stop the host
+	// process (minemu run); off, they are ignored.
+	JobControl bool
 }
 
 // Process is the guest process as its Linux kernel sees it. It implements
@@ -201,14 +209,23 @@ type Process struct {
 	// NewThread adds, Thread.Exit removes.
 	threads map[int]*Thread
 
-	// sigMu guards actions and pending, and the sigMask and sigPending of
-	// every Thread.
+	// sigMu guards sigActions and sigShared, and the sigMask and signal
+	// queue of every Thread (syscall_signal.go).
 	sigMu sync.Mutex
-	// actions[sig-1] is the disposition of signal sig (1..64).
-	actions [64]sigAction
-	// pending holds the process-directed signals (kill) sent while blocked;
-	// a Thread's sigPending the ones sent to it (tkill, tgkill).
-	pending uint64
+	// sigActions[sig-1] is the disposition of signal sig (1..64).
+	sigActions [64]signal.Action
+	// sigShared holds the process-directed signals pending (kill, timers,
+	// host signals sent to the process).
+	sigShared signal.Queue
+
+	// Signal delivery, fixed at creation: frames says what a signal frame
+	// holds (the guest CPU's features), jobControl whether the stop
+	// signals stop the host process. tramp is the i386 sigreturn
+	// trampoline page, mapped once on first use (trampOnce).
+	frames     cpu.FrameConfig
+	jobControl bool
+	trampOnce  sync.Once
+	tramp      uint64
 
 	// limMu guards rlim.
 	limMu sync.Mutex
@@ -328,6 +345,9 @@ type sysCall struct {
 	a [6]uint64
 	// exit is set by a handler that ends the guest.
 	exit *cpu.Exit
+	// sigreturn is set by rt_sigreturn and sigreturn, whose result is the
+	// restored RAX, never a restart code.
+	sigreturn bool
 }
 
 // NewProcess returns the Process of one guest.
@@ -383,6 +403,12 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		enosys:  make(map[enosysKey]uint64),
 		live:    1,
 		ended:   make(chan struct{}),
+		frames:  cfg.Frames,
+
+		jobControl: cfg.JobControl,
+	}
+	if k.frames.MXCSRMask == 0 {
+		k.frames.MXCSRMask = 0xffff
 	}
 	if k.main, err = k.NewThread(k.pid, nil); err != nil {
 		return nil, err
@@ -441,7 +467,7 @@ func (t *Thread) Syscall(c *cpu.CPU, abi cpu.ABI) *cpu.Exit {
 	} else { // int 0x80 from 64-bit code gets the result sign-extended, as from the kernel
 		c.Regs[cpu.RAX] = uint64(r)
 	}
-	return s.exit
+	return t.afterSyscall(c, s, r)
 }
 
 // noSys answers a number without a handler: -ENOSYS, counted for --stats

@@ -194,11 +194,8 @@ func sysNumber(abi cpu.ABI, name string) (uint64, bool) {
 
 // Notes of the partial and refused entries.
 const (
-	noteSigaction   = "dispositions are recorded and reported; handlers never run (no signal delivery yet)"
-	noteSigmask     = "the mask is recorded; only signals the guest sends itself are held and delivered"
-	noteAltstack    = "recorded and reported; never used (no signal delivery yet)"
-	noteKill        = "to itself: default actions only, handlers never run; kill(-1) refused (EPERM); other processes passed through"
-	noteThreadKill  = "to its own threads: default actions only, handlers never run; other processes passed through"
+	noteKill        = "to itself and its process group (pid 0) only itself; kill(-1) refused (EPERM); other processes passed through"
+	noteThreadKill  = "to its own threads through minemu's queues; other processes passed through"
 	noteSleep       = "never EINTR: no signal reaches the guest, so an interrupted sleep resumes"
 	noteIoctl       = "terminal and FIO* requests (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX); others ENOTTY"
 	noteFcntl       = "descriptor and status flags, owner, signal, leases, notify, pipe size, seals, F_DUPFD and record locks; others EINVAL"

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/minemu/minemu/guest/linux/signal"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/cpu"
@@ -33,16 +35,14 @@ type Thread struct {
 	// probeBuf is where ownMemory reads the process's probe back to.
 	probeBuf *[probeSize]byte
 
-	// sigMask is the blocked set (bit sig-1; never SIGKILL or SIGSTOP)
-	// and sigPending the signals sent to this thread while blocked.
+	// sigMask is the blocked set (bit sig-1; never SIGKILL or SIGSTOP).
 	// Guarded by p.sigMu: written by the thread itself, read by whoever
 	// sends it a signal.
-	sigMask    uint64
-	sigPending uint64
-
-	// alt is the alternate signal stack (flags SS_DISABLE when none);
-	// recorded and reported only, until signals are delivered.
-	alt altStack
+	sigMask uint64
+	// sig is the rest of the thread's signal state: its queue, alternate
+	// stack, the host thread and the restart in progress
+	// (syscall_signal.go).
+	sig threadSignals
 
 	// gdt holds the i386 TLS descriptors (GDT entries 12..14) that
 	// set_thread_area installed; the engine running this thread reads
@@ -83,7 +83,8 @@ func (k *Process) NewThread(tid int, parent *Thread) (*Thread, error) {
 	if tid <= 0 {
 		return nil, fmt.Errorf("guest: NewThread: tid %d", tid)
 	}
-	t := &Thread{p: k, tid: tid, probeBuf: new([probeSize]byte), alt: altStack{flags: ssDisable}}
+	t := &Thread{p: k, tid: tid, probeBuf: new([probeSize]byte)}
+	t.sig.init()
 	if parent != nil {
 		t.gdt = parent.gdt
 		k.sigMu.Lock()
@@ -114,7 +115,7 @@ func (t *Thread) Exit() {
 	}
 	k.threadsMu.Unlock()
 	k.sigMu.Lock()
-	t.sigPending = 0
+	t.sig.queue = signal.Queue{}
 	k.sigMu.Unlock()
 }
 

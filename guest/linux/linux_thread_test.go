@@ -70,8 +70,8 @@ func TestNewThread(t *testing.T) {
 	if base, ok := child.SegmentBase(12<<3 | 3); !ok || base != 0x1234_0000 {
 		t.Errorf("child's TLS entry 12: %#x, %v; want the parent's", base, ok)
 	}
-	if child.alt.flags != ssDisable {
-		t.Errorf("child alternate stack %+v, want disabled", child.alt)
+	if child.sig.alt.Flags != ssDisable {
+		t.Errorf("child alternate stack %+v, want disabled", child.sig.alt)
 	}
 	if _, err := e.k.NewThread(child.TID(), nil); err == nil {
 		t.Errorf("NewThread of a live tid: nil error")
@@ -131,9 +131,9 @@ func TestThreadState(t *testing.T) {
 			if r := e.sys("tgkill", uint64(e.k.pid), uint64(tid), uint64(unix.SIGUSR2)); r != 0 || e.exit != nil {
 				t.Fatalf("tgkill(second thread, SIGUSR2) = %d, exit %+v", r, e.exit)
 			}
-			if t2.sigPending != 1<<(unix.SIGUSR2-1) || main.sigPending != 0 || e.k.pending != 0 {
+			if t2.sig.queue.Pending() != 1<<(unix.SIGUSR2-1) || main.sig.queue.Pending() != 0 || e.k.sigShared.Pending() != 0 {
 				t.Errorf("pending: second %#x, main %#x, process %#x; want SIGUSR2 in the second thread only",
-					t2.sigPending, main.sigPending, e.k.pending)
+					t2.sig.queue.Pending(), main.sig.queue.Pending(), e.k.sigShared.Pending())
 			}
 			t2.Exit()
 			if r := e.sys("tgkill", uint64(e.k.pid), uint64(tid), 0); r != errnoRet(unix.ESRCH) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/linux/forkexec"
+	"github.com/minemu/minemu/guest/linux/signal"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -50,12 +51,12 @@ func (k *Process) Continue(r *forkexec.Restored, c *cpu.CPU) error {
 	switch img.Kind {
 	case forkexec.KindFork:
 		for i, a := range img.Actions {
-			k.actions[i] = sigAction{handler: a.Handler, flags: a.Flags, restorer: a.Restorer, mask: a.Mask}
+			k.sigActions[i] = signal.Action{Handler: a.Handler, Flags: a.Flags, Restorer: a.Restorer, Mask: signal.Set(a.Mask)}
 		}
 	case forkexec.KindExec:
-		for i := range k.actions {
+		for i := range k.sigActions {
 			if img.Ignored&(1<<i) != 0 {
-				k.actions[i] = sigAction{handler: sigIgn}
+				k.sigActions[i] = signal.Action{Handler: sigIgn}
 			}
 		}
 	}
@@ -82,7 +83,7 @@ func (k *Process) Continue(r *forkexec.Restored, c *cpu.CPU) error {
 		return nil
 	}
 	if img.AltFlags != 0 || img.AltSize != 0 {
-		t.alt = altStack{sp: img.AltSP, size: img.AltSize, flags: uint32(img.AltFlags)}
+		t.sig.alt = cpu.AltStack{SP: img.AltSP, Size: img.AltSize, Flags: uint32(img.AltFlags)}
 	}
 	for i, d := range img.GDT {
 		t.gdt[i] = tlsDesc{used: d.Used, base: d.Base, limit: d.Limit, flags: d.Flags}

@@ -33,6 +33,8 @@ package linux
 import (
 	"errors"
 
+	"github.com/minemu/minemu/guest/hostsig"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/cpu"
@@ -271,6 +273,14 @@ func (k *Process) clone(s *sysCall, a cloneArgs) int64 {
 			return nil, errGroupEnding
 		}
 		t.handle = h
+		// The host signals the new OS thread gets are its guest thread's.
+		if hostsig.Installed() {
+			if hs, err := hostsig.Register(); err == nil {
+				t.SetHost(hs, h.NotifySignal)
+			} else {
+				k.log.Info().Err(err).Msg("clone: the new thread takes no host signals")
+			}
+		}
 		k.live++
 		tid = htid
 		return t, nil
@@ -364,6 +374,9 @@ func (t *Thread) Exited(e cpu.Exit) {
 		abi = cpu.ABIi386
 	}
 	t.exitCleanup(abi)
+	if hs := t.sig.hs; hs != nil && t != k.main {
+		hs.Unregister()
+	}
 	t.Exit()
 	k.groupMu.Lock()
 	defer k.groupMu.Unlock()

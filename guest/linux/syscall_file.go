@@ -51,7 +51,7 @@ func (k *Process) bufferCall(s *sysCall, nr uintptr) int64 {
 			return -int64(e)
 		}
 	}
-	r, _, e := unix.Syscall6(nr, uintptr(fd), uintptr(s.a[1]), uintptr(n), uintptr(off), 0, 0)
+	r, e := s.t.blockingCall(nr, uintptr(fd), uintptr(s.a[1]), uintptr(n), uintptr(off), 0, 0)
 	k.release(&ub)
 	if !write {
 		return k.wroteRet(s.a[1], hostRet(r, e))

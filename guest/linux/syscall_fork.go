@@ -124,12 +124,13 @@ func (k *Process) fork(s *sysCall, o forkOpts) int64 {
 	img := forkexec.Image{Kind: forkexec.KindFork, Mode: k.mode, CPU: s.c.MarshalState(), ExePath: k.exePath,
 		NewSP: o.newSP, ChildSetTID: o.childSetTID, ChildClearTID: o.childClearTID}
 	k.sigMu.Lock()
-	for i, a := range k.actions {
-		img.Actions[i] = forkexec.SigAction{Handler: a.handler, Flags: a.flags, Restorer: a.restorer, Mask: a.mask}
+	for i, a := range k.sigActions {
+		img.Actions[i] = forkexec.SigAction{Handler: a.Handler, Flags: a.Flags, Restorer: a.Restorer, Mask: uint64(a.Mask)}
 	}
 	img.SigMask = s.t.sigMask
 	k.sigMu.Unlock()
-	img.AltSP, img.AltSize, img.AltFlags = s.t.alt.sp, s.t.alt.size, int32(s.t.alt.flags)
+	alt := s.t.sig.alt
+	img.AltSP, img.AltSize, img.AltFlags = alt.SP, alt.Size, int32(alt.Flags)
 	for i, d := range s.t.gdt {
 		img.GDT[i] = forkexec.TLS{Used: d.used, Base: d.base, Limit: d.limit, Flags: d.flags}
 	}
@@ -417,8 +418,8 @@ func (k *Process) ignoredSet() uint64 {
 	k.sigMu.Lock()
 	defer k.sigMu.Unlock()
 	var set uint64
-	for i, a := range k.actions {
-		if a.handler == sigIgn {
+	for i, a := range k.sigActions {
+		if a.Handler == sigIgn {
 			set |= 1 << i
 		}
 	}

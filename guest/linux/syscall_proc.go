@@ -1,12 +1,11 @@
 package linux
 
 // Process system calls: exit, identities, TLS, uname, time, resource
-// limits, signals.
+// limits (signals: syscall_signal*.go).
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
 
-	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -327,27 +326,31 @@ func (k *Process) readTimespec(abi cpu.ABI, addr uint64) (time.Duration, unix.Er
 	return time.Duration(sec)*time.Second + time.Duration(nsec), 0
 }
 
-// sleep sleeps for d on the host. The Go runtime's own signals (goroutine
-// preemption) interrupt host sleeps; since no signal is delivered to the
-// guest, the sleep resumes with the time remaining instead of returning
-// EINTR.
-func sleep(clock int, flags int, d time.Duration, abs unix.Timespec) unix.Errno {
+// sleep sleeps for d (or until abs with TIMER_ABSTIME) on the host,
+// interruptibly: it returns EINTR with the time left when a guest signal
+// becomes deliverable (the kernel's -ERESTART_RESTARTBLOCK, which a
+// handler turns into EINTR); host signals that are not the guest's to
+// take now (the Go runtime's) resume the sleep with the time remaining.
+func (t *Thread) sleep(clock int, flags int, d time.Duration, abs unix.Timespec) (time.Duration, unix.Errno) {
 	for {
-		var req, rem unix.Timespec
+		var req unix.Timespec
 		if flags&unix.TIMER_ABSTIME != 0 {
 			req = abs
 		} else {
 			req = unix.NsecToTimespec(int64(d))
 		}
-		err := unix.ClockNanosleep(int32(clock), flags, &req, &rem)
-		if err == nil {
-			return 0
+		rem, e := t.clockNanosleep(clock, flags, &req)
+		if e == 0 {
+			return 0, 0
 		}
-		if err != unix.EINTR {
-			return err.(unix.Errno)
+		if e != unix.EINTR {
+			return 0, e
 		}
 		if flags&unix.TIMER_ABSTIME == 0 {
-			d = time.Duration(rem.Nano())
+			d = rem
+		}
+		if t.deliverable() {
+			return d, unix.EINTR
 		}
 	}
 }
@@ -357,11 +360,18 @@ func sysNanosleep(k *Process, s *sysCall) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
-	return -int64(sleep(unix.CLOCK_MONOTONIC, 0, d, unix.Timespec{}))
+	left, e := s.t.sleep(unix.CLOCK_MONOTONIC, 0, d, unix.Timespec{})
+	if e == unix.EINTR && s.a[1] != 0 {
+		if e2 := k.timeOut(s.abi, s.a[1], int64(left/time.Second), int64(left%time.Second)); e2 != 0 {
+			return -int64(e2)
+		}
+	}
+	return -int64(e)
 }
 
-// sysClockNanosleep is clock_nanosleep(clock, flags, req, rem); wide
-// selects i386's clock_nanosleep_time64 (64-bit timespec).
+// clockNanosleep is clock_nanosleep(clock, flags, req, rem); abi selects
+// the timespec layout (i386's clock_nanosleep_time64 passes the 64-bit
+// one).
 func (k *Process) clockNanosleep(s *sysCall, abi cpu.ABI) int64 {
 	clock, flags := s.int32Arg(0), s.int32Arg(1)
 	d, e := k.readTimespec(abi, s.a[2])
@@ -369,292 +379,14 @@ func (k *Process) clockNanosleep(s *sysCall, abi cpu.ABI) int64 {
 		return -int64(e)
 	}
 	abs := unix.NsecToTimespec(int64(d))
-	return -int64(sleep(clock, flags&unix.TIMER_ABSTIME, d, abs))
+	left, e := s.t.sleep(clock, flags&unix.TIMER_ABSTIME, d, abs)
+	if e == unix.EINTR && flags&unix.TIMER_ABSTIME == 0 && s.a[3] != 0 {
+		if e2 := k.timeOut(abi, s.a[3], int64(left/time.Second), int64(left%time.Second)); e2 != 0 {
+			return -int64(e2)
+		}
+	}
+	return -int64(e)
 }
 
 func sysClockNanosleep(k *Process, s *sysCall) int64   { return k.clockNanosleep(s, s.abi) }
 func sysClockNanosleep64(k *Process, s *sysCall) int64 { return k.clockNanosleep(s, cpu.ABIAMD64) }
-
-// Signals: dispositions (the process's), the mask and alternate stack
-// (each thread's) are recorded and reported back; handlers are not run (no
-// delivery yet). A signal the guest sends itself whose action is the
-// default "terminate" ends it.
-
-// Signal dispositions (SIG_DFL, SIG_IGN).
-const (
-	sigDFL = 0
-	sigIGN = 1
-	// minSigStkSz is MINSIGSTKSZ on x86.
-	minSigStkSz = 2048
-	// sigaltstack flags (asm-generic/signal-defs.h, linux/signal.h).
-	ssOnstack    = 1
-	ssDisable    = 2
-	ssAutodisarm = 1 << 31
-)
-
-func sysRtSigaction(k *Process, s *sysCall) int64 {
-	sig := s.int32Arg(0)
-	if s.a[3] != sizeofSigset || sig < 1 || sig > 64 {
-		return -int64(unix.EINVAL)
-	}
-	n := sigactionSize(s.abi)
-	var b [sizeofSigactionMax]byte
-	var act sigAction
-	if s.a[1] != 0 {
-		if sig == int(unix.SIGKILL) || sig == int(unix.SIGSTOP) {
-			return -int64(unix.EINVAL)
-		}
-		if e := k.copyIn(s.a[1], b[:n]); e != 0 {
-			return -int64(e)
-		}
-		act = decodeSigaction(s.abi, b[:n])
-		act.mask &^= unblockable
-	}
-	k.sigMu.Lock()
-	old := k.actions[sig-1]
-	k.sigMu.Unlock()
-	if s.a[2] != 0 {
-		encodeSigaction(s.abi, old, b[:n])
-		if e := k.copyOut(s.a[2], b[:n]); e != 0 {
-			return -int64(e)
-		}
-	}
-	if s.a[1] != 0 {
-		k.sigMu.Lock()
-		k.actions[sig-1] = act
-		k.sigMu.Unlock()
-	}
-	return 0
-}
-
-func sysRtSigprocmask(k *Process, s *sysCall) int64 {
-	if s.a[3] != sizeofSigset {
-		return -int64(unix.EINVAL)
-	}
-	var set uint64
-	if s.a[1] != 0 {
-		var b [8]byte
-		if e := k.copyIn(s.a[1], b[:]); e != 0 {
-			return -int64(e)
-		}
-		set = le.Uint64(b[:])
-		switch s.int32Arg(0) {
-		case unix.SIG_BLOCK, unix.SIG_UNBLOCK, unix.SIG_SETMASK:
-		default:
-			return -int64(unix.EINVAL)
-		}
-	}
-	t := s.t
-	if s.a[2] != 0 {
-		var b [8]byte
-		k.sigMu.Lock()
-		le.PutUint64(b[:], t.sigMask)
-		k.sigMu.Unlock()
-		if e := k.copyOut(s.a[2], b[:]); e != 0 {
-			return -int64(e)
-		}
-	}
-	if s.a[1] == 0 {
-		return 0
-	}
-	k.sigMu.Lock()
-	switch s.int32Arg(0) {
-	case unix.SIG_BLOCK:
-		t.sigMask |= set
-	case unix.SIG_UNBLOCK:
-		t.sigMask &^= set
-	case unix.SIG_SETMASK:
-		t.sigMask = set
-	}
-	t.sigMask &^= unblockable
-	k.sigMu.Unlock()
-	// A pending signal that is now unblocked is delivered, lowest number
-	// first, whether it was sent to the thread or to the process.
-	for sig := 1; sig <= 64; sig++ {
-		bit := uint64(1) << (sig - 1)
-		k.sigMu.Lock()
-		ready := (t.sigPending|k.pending)&bit != 0 && t.sigMask&bit == 0
-		if ready {
-			t.sigPending &^= bit
-			k.pending &^= bit
-		}
-		k.sigMu.Unlock()
-		if ready {
-			if x := k.deliver(sig); x != nil {
-				s.exit = x
-				return 0
-			}
-		}
-	}
-	return 0
-}
-
-func sysSigaltstack(k *Process, s *sysCall) int64 {
-	n := stackSize(s.abi)
-	var b [sizeofStackMax]byte
-	var ss altStack
-	if s.a[0] != 0 {
-		if e := k.copyIn(s.a[0], b[:n]); e != 0 {
-			return -int64(e)
-		}
-		ss = decodeStack(s.abi, b[:n])
-		mode := ss.flags &^ ssAutodisarm
-		if mode != 0 && mode != ssDisable && mode != ssOnstack {
-			return -int64(unix.EINVAL)
-		}
-		if mode == ssDisable {
-			ss = altStack{flags: ssDisable}
-		} else if ss.size < minSigStkSz {
-			return -int64(unix.ENOMEM)
-		} else {
-			ss.flags &= ssAutodisarm
-		}
-	}
-	if s.a[1] != 0 {
-		encodeStack(s.abi, s.t.alt, b[:n])
-		if e := k.copyOut(s.a[1], b[:n]); e != 0 {
-			return -int64(e)
-		}
-	}
-	if s.a[0] != 0 {
-		s.t.alt = ss
-	}
-	return 0
-}
-
-// defaultIgnored reports whether sig's default action is to ignore it.
-func defaultIgnored(sig int) bool {
-	switch unix.Signal(sig) {
-	case unix.SIGCHLD, unix.SIGCONT, unix.SIGURG, unix.SIGWINCH:
-		return true
-	}
-	return false
-}
-
-// defaultStops reports whether sig's default action is to stop the
-// process.
-func defaultStops(sig int) bool {
-	switch unix.Signal(sig) {
-	case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
-		return true
-	}
-	return false
-}
-
-// signalProcess handles a signal the guest sends its own process (kill):
-// ignored, left pending while blocked, or delivered. Which thread takes a
-// process-directed signal is the calling one, the only one today.
-func (k *Process) signalProcess(s *sysCall, sig int) int64 {
-	if sig == 0 {
-		return 0
-	}
-	k.sigMu.Lock()
-	if s.t.blocked(sig) {
-		k.pending |= 1 << (sig - 1)
-		k.sigMu.Unlock()
-		return 0
-	}
-	k.sigMu.Unlock()
-	s.exit = k.deliver(sig)
-	return 0
-}
-
-// signalThread handles a signal the guest sends one of its threads (tkill,
-// tgkill): ignored, left pending in that thread while it blocks it, or
-// delivered.
-func (k *Process) signalThread(s *sysCall, t *Thread, sig int) int64 {
-	if sig == 0 {
-		return 0
-	}
-	k.sigMu.Lock()
-	if t.blocked(sig) {
-		t.sigPending |= 1 << (sig - 1)
-		k.sigMu.Unlock()
-		return 0
-	}
-	k.sigMu.Unlock()
-	s.exit = k.deliver(sig)
-	return 0
-}
-
-// deliver delivers sig to the guest: an Exit when its action is the
-// default one and that terminates the process, nil otherwise.
-func (k *Process) deliver(sig int) *cpu.Exit {
-	k.sigMu.Lock()
-	h := k.actions[sig-1].handler
-	k.sigMu.Unlock()
-	if sig != int(unix.SIGKILL) {
-		switch {
-		case h == sigIGN:
-			return nil
-		case h != sigDFL:
-			k.log.Info().Int("signal", sig).Msg("guest signal handler not run: signal delivery is not implemented")
-			return nil
-		case defaultIgnored(sig):
-			return nil
-		case defaultStops(sig):
-			k.log.Info().Int("signal", sig).Msg("guest stop signal ignored: job control is not emulated")
-			return nil
-		}
-	}
-	return &cpu.Exit{
-		Signal: unix.Signal(sig),
-		Detail: fmt.Sprintf("%s sent by the guest to itself", unix.SignalName(unix.Signal(sig))),
-	}
-}
-
-func sysKill(k *Process, s *sysCall) int64 {
-	pid, sig := s.int32Arg(0), s.int32Arg(1)
-	if sig < 0 || sig > 64 {
-		return -int64(unix.EINVAL)
-	}
-	if pid == k.pid || pid == 0 {
-		return k.signalProcess(s, sig)
-	}
-	if pid == -1 {
-		// Every process the user may signal: never on behalf of a guest.
-		k.log.Info().Int("signal", sig).Msg("guest kill(-1) refused")
-		return -int64(unix.EPERM)
-	}
-	r, _, e := unix.Syscall(unix.SYS_KILL, uintptr(pid), uintptr(sig), 0)
-	return hostRet(r, e)
-}
-
-// sysTkill forwards only to threads of other processes: a thread of this
-// process that is not a guest thread is minemu's, and ESRCH as for tgkill.
-func sysTkill(k *Process, s *sysCall) int64 {
-	tid, sig := s.int32Arg(0), s.int32Arg(1)
-	if sig < 0 || sig > 64 || tid <= 0 || k.thread(tid) != nil || k.ownThread(tid) {
-		return k.threadKill(s, k.pid, tid, sig)
-	}
-	r, _, e := unix.Syscall(unix.SYS_TKILL, uintptr(tid), uintptr(sig), 0)
-	return hostRet(r, e)
-}
-
-// ownThread reports whether tid is a thread of this process: tgkill with
-// signal 0 checks that without sending anything.
-func (k *Process) ownThread(tid int) bool {
-	_, _, e := unix.Syscall(unix.SYS_TGKILL, uintptr(k.pid), uintptr(tid), 0)
-	return e == 0
-}
-
-func sysTgkill(k *Process, s *sysCall) int64 {
-	return k.threadKill(s, s.int32Arg(0), s.int32Arg(1), s.int32Arg(2))
-}
-
-// threadKill is tgkill (tkill with tgid = own pid). The guest's threads
-// are the registered ones; any other thread of this process is minemu's.
-func (k *Process) threadKill(s *sysCall, tgid, tid, sig int) int64 {
-	if sig < 0 || sig > 64 || tgid <= 0 || tid <= 0 {
-		return -int64(unix.EINVAL)
-	}
-	if tgid == k.pid {
-		t := k.thread(tid)
-		if t == nil {
-			return -int64(unix.ESRCH)
-		}
-		return k.signalThread(s, t, sig)
-	}
-	r, _, e := unix.Syscall(unix.SYS_TGKILL, uintptr(tgid), uintptr(tid), uintptr(sig))
-	return hostRet(r, e)
-}
