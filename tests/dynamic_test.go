@@ -20,15 +20,16 @@ const (
 	auxvEqual auxvCompare = iota
 	// auxvSet: present in both; the value is minemu's own (the CPU
 	// model's HWCAP bits, the interpreter's base below minemu's
-	// trampoline page, the stack's random bytes).
+	// trampoline page, the stack's random bytes, the signal frame size
+	// of the features minemu reports).
 	auxvSet
-	// auxvNativeOnly: the kernel's alone (the vDSO, the signal stack
-	// size, rseq): minemu maps no vDSO and has no rseq.
+	// auxvNativeOnly: the kernel's alone (the vDSO, rseq): minemu maps
+	// no vDSO and has no rseq.
 	auxvNativeOnly
 )
 
 var auxvRules = map[string]auxvCompare{
-	"AT_SYSINFO": auxvNativeOnly, "AT_SYSINFO_EHDR": auxvNativeOnly, "AT_MINSIGSTKSZ": auxvNativeOnly,
+	"AT_SYSINFO": auxvNativeOnly, "AT_SYSINFO_EHDR": auxvNativeOnly, "AT_MINSIGSTKSZ": auxvSet,
 	"AT_??? (0x1b)": auxvNativeOnly, "AT_??? (0x1c)": auxvNativeOnly,
 	"AT_HWCAP": auxvSet, "AT_HWCAP2": auxvSet, "AT_BASE": auxvSet, "AT_RANDOM": auxvSet,
 	"AT_PAGESZ": auxvEqual, "AT_CLKTCK": auxvEqual, "AT_PHDR": auxvEqual, "AT_PHENT": auxvEqual,
