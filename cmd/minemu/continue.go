@@ -103,3 +103,22 @@ func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
 }
+
+// maxRestoreTries bounds how often a forked child starts minemu anew
+// because minemu's own early memory lay where a guest area must go.
+const maxRestoreTries = 4
+
+// restoreArgs is this command line with --restore-try set to try.
+func restoreArgs(try int) []string {
+	args := []string{os.Args[0]}
+	for i, a := range os.Args[1:] {
+		if strings.HasPrefix(strings.TrimLeft(a, "-"), "restore-try") {
+			continue
+		}
+		args = append(args, a)
+		if i == 0 && a == "run" {
+			args = append(args, "--restore-try="+strconv.Itoa(try))
+		}
+	}
+	return args
+}

@@ -76,9 +76,6 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		band, err := fdband.PrepareHost()
-		if err == nil {
-			err = adoptVfork(restored, band)
-		}
 		if err != nil {
 			fmt.Fprintln(stderr, "minemu:", err)
 			return 1

@@ -53,6 +53,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 	cpuLevel := fs.String("cpu", "", "model the x86-64 `LEVEL` x86-64, x86-64-v2 or x86-64-v3 (default: the highest one implemented; see minemu info --cpu)")
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
 	fs.Int("restore", -1, "internal: continue the guest of the image in descriptor `FD` (a guest's fork and execve start minemu so)")
+	restoreTry := fs.Int("restore-try", 0, "internal: how many processes have tried to restore the image before this one (`N`)")
 	// Dynamically linked guests: where the interpreter and the guest's
 	// absolute paths are looked up first (qemu's -L and QEMU_LD_PREFIX).
 	sysroot := fs.String("sysroot", os.Getenv("MINEMU_SYSROOT"), "look up the guest's interpreter and the absolute paths it opens under `DIR` first (default $MINEMU_SYSROOT)")
@@ -116,7 +117,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 		log.Info().Msg("descriptor band: " + n)
 	}
 	s, err := newSession(guestPath, guestArgs, guestEnv, sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level,
-		sysroot: *sysroot, spawn: spawnConfig(opts), restored: restored}, log)
+		sysroot: *sysroot, spawn: spawnConfig(opts), restored: restored, restoreTry: *restoreTry}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -259,6 +260,9 @@ type sessionOptions struct {
 	sysroot    string       // --sysroot; "": none
 	// spawn is how the guest's fork and execve start minemu again.
 	spawn linux.SpawnConfig
+	// restoreTry counts the new processes a forked child has tried
+	// (--restore-try).
+	restoreTry int
 	// restored is the image of a continued guest (--restore), or nil: a
 	// fork's child restores the guest instead of loading path, an exec'd
 	// program gets argv[0], AT_EXECFN and what execve keeps from it.
@@ -303,7 +307,16 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 	}
 	if forked {
 		if err := linux.RestoreMemory(s.space, opt.restored); err != nil {
+			if errors.Is(err, unix.EEXIST) && opt.restoreTry < maxRestoreTries {
+				// minemu's own early memory took a guest range: a new
+				// process has another layout.
+				err = opt.restored.Reexec(restoreArgs(opt.restoreTry + 1))
+			}
 			return s, fmt.Errorf("restoring the forked guest's memory: %w", err)
+		}
+		opt.restored.Release()
+		if err := adoptVfork(opt.restored, opt.band); err != nil {
+			return s, err
 		}
 	}
 	if s.primary, err = mm.NewPrimaryHeap(s.regions); err != nil {

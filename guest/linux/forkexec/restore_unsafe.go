@@ -3,6 +3,8 @@ package forkexec
 import (
 	"encoding/binary"
 	"fmt"
+	"os"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -21,10 +23,13 @@ type Restored struct {
 	// temp[i] is the temporary mapping of shared area i (0 for a private
 	// one, or once MapArea moved it).
 	temp []uintptr
+	// fds are the image's descriptor and the shared areas', kept open
+	// until Release so that Reexec can hand them on again.
+	fds []int
 }
 
 // Open takes over the image in descriptor fd and every descriptor it
-// names, closing them all.
+// names; they stay open until Release (or Reexec).
 func Open(fd int) (r *Restored, err error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
@@ -42,11 +47,11 @@ func Open(fd int) (r *Restored, err error) {
 		}
 	}
 	data, err := mapAvoiding(fd, uint64(st.Size), avoid)
-	unix.Close(fd)
 	if err != nil {
+		unix.Close(fd)
 		return nil, fmt.Errorf("forkexec: mapping the image: %w", err)
 	}
-	r = &Restored{data: data}
+	r = &Restored{data: data, fds: []int{fd}}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -64,7 +69,7 @@ func Open(fd int) (r *Restored, err error) {
 		p, err := placeAvoiding(a.Range.Length(), avoid, func(at uintptr) (uintptr, error) {
 			return mmapRaw(at, a.Range.Length(), a.Prot, unix.MAP_SHARED|unix.MAP_FIXED_NOREPLACE, a.FD, a.Off)
 		})
-		unix.Close(a.FD)
+		r.fds = append(r.fds, a.FD)
 		if err != nil && openErr == nil {
 			openErr = fmt.Errorf("forkexec: shared area %v: %w", a.Range, err)
 		}
@@ -121,8 +126,34 @@ func (r *Restored) MapArea(i int, at mm.AddrRange) error {
 	return nil
 }
 
+// Release closes the image's descriptors; the guest's memory is restored
+// and nothing will need them again.
+func (r *Restored) Release() {
+	for _, fd := range r.fds {
+		unix.Close(fd)
+	}
+	r.fds = nil
+}
+
+// Reexec starts this minemu again, in this process, on the same image,
+// with args: the way out when a guest area cannot be restored because
+// memory minemu itself mapped before it could (the Go runtime's, at the
+// kernel's random places) lies there; a new process has another layout.
+func (r *Restored) Reexec(args []string) error {
+	if r.fds == nil {
+		return fmt.Errorf("forkexec: the image's descriptors are released")
+	}
+	for _, fd := range r.fds {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
+			return err
+		}
+	}
+	return syscall.Exec("/proc/self/exe", args, os.Environ())
+}
+
 // Close releases the image's mapping and any shared mapping not moved.
 func (r *Restored) Close() {
+	r.Release()
 	for i, p := range r.temp {
 		if p != 0 {
 			unix.Syscall(unix.SYS_MUNMAP, p, uintptr(r.Image.Areas[i].Range.Length()), 0)
