@@ -509,6 +509,9 @@ func TestTablesMatchNames(t *testing.T) {
 		"sysMlock": {"mlock"}, "sysMunlock": {"munlock"}, "sysMlock2": {"mlock2"},
 		"sysMlockall": {"mlockall"}, "sysMunlockall": {"munlockall"},
 	}
+	for fn, names := range handlerNames {
+		want[fn] = append(want[fn], names...)
+	}
 	check := func(abi cpu.ABI, table []sysEntry) {
 		for nr, ent := range table {
 			if ent.fn == nil {

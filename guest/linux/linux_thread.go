@@ -51,6 +51,21 @@ type Thread struct {
 	// head), used when the thread exits once threads exist.
 	clearChildTID uint64
 	robustList    uint64
+
+	// Translated system calls (syscall_poll.go, syscall_net.go ...).
+	//
+	// scratch is heap memory the host kernel reads and writes for calls
+	// whose guest structures minemu translates (pollfd arrays, fd_sets,
+	// msghdrs and their control data, socket addresses); grown on
+	// demand by scratchBuf, never shrunk. Go's heap does not move, and
+	// the Thread keeps it alive across the host call.
+	scratch []byte
+	// pendingFlag is the word the host signal handler sets when a guest
+	// signal is pending for this thread (hostsig.Thread.PendingFlag),
+	// given by SetPendingFlag; until then blocking calls check noSignal,
+	// which nothing sets.
+	pendingFlag *uint32
+	noSignal    uint32
 }
 
 // NewThread registers guest thread tid of the process. With a parent (the
