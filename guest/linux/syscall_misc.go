@@ -17,6 +17,10 @@ package linux
 import (
 	"github.com/minemu/minemu/guest/cpu"
 
+	"errors"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -936,7 +940,9 @@ const (
 )
 
 // sysPrctl runs the options a process may use on itself. The name is the
-// calling thread's (a host thread's, the guest thread's own); the
+// calling guest thread's, kept by the kernel for its tid (the host thread
+// of that id, whichever host thread runs the call: /proc/<pid>/task/<tid>/
+// comm, so that the main thread's is /proc/self/comm as natively); the
 // per-process flags (dumpable, no_new_privs, the subreaper, the
 // capability bounding set ...) are the host process's, which is the
 // guest's. Options that would let the guest reach or constrain minemu
@@ -967,14 +973,18 @@ func sysPrctl(k *Process, s *sysCall) int64 {
 		if e != 0 {
 			return -int64(e)
 		}
-		r, e := hostPathCall(unix.SYS_PRCTL, [6]uintptr{prSetName}, 1, name)
-		return hostRet(r, e)
-	case prGetName:
-		h := s.t.scratchBuf(taskCommLen)
-		if _, _, e := unix.Syscall(unix.SYS_PRCTL, prGetName, goAddr(h), 0); e != 0 {
-			return -int64(e)
+		if err := os.WriteFile(k.commPath(s.t), []byte(name), 0); err != nil {
+			return errno(unwrapErrno(err))
 		}
-		return -int64(k.copyOut(s.a[1], h))
+		return 0
+	case prGetName:
+		c, err := os.ReadFile(k.commPath(s.t))
+		if err != nil {
+			return errno(unwrapErrno(err))
+		}
+		var b [taskCommLen]byte
+		copy(b[:taskCommLen-1], strings.TrimSuffix(string(c), "\n"))
+		return -int64(k.copyOut(s.a[1], b[:]))
 	case prGetPdeathsig, prGetTSC, prGetChildSubreaper:
 		// The value goes to an int at arg2.
 		p, e := k.passPtr(s.a[1], 4)
@@ -1330,4 +1340,18 @@ func sysNice(k *Process, s *sysCall) int64 {
 		return -int64(e)
 	}
 	return 0
+}
+
+// commPath is the procfs file holding thread t's name.
+func (k *Process) commPath(t *Thread) string {
+	return "/proc/" + strconv.Itoa(k.pid) + "/task/" + strconv.Itoa(t.tid) + "/comm"
+}
+
+// unwrapErrno returns the errno inside an os error, EIO when none.
+func unwrapErrno(err error) error {
+	var e syscall.Errno
+	if errors.As(err, &e) {
+		return unix.Errno(e)
+	}
+	return unix.EIO
 }
