@@ -1314,6 +1314,7 @@ const (
 	noteBPF      = "EPERM, as with unprivileged BPF disabled: a program could observe or alter minemu"
 	notePerf     = "ENOSYS, as a kernel without CONFIG_PERF_EVENTS: samples and counters would measure minemu"
 	noteUffd     = "EPERM, as with vm.unprivileged_userfaultfd=0: minemu's own accesses to guest memory would block on the guest"
+	noteLandlock = "ENOSYS, as a kernel without CONFIG_SECURITY_LANDLOCK: a ruleset would confine minemu's own file accesses"
 	notePidfdGet = "EPERM: it would hand out minemu's own descriptors"
 	noteProcMadv = "EPERM: advice would reach minemu's memory"
 	noteKernel   = "ENOSYS: the 64-bit kernel does not have it for i386 tasks"

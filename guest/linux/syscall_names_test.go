@@ -4,6 +4,7 @@ package linux
 // syscall_misc.go and syscall_net.go implement, with the names of the calls
 // each may serve (TestTablesMatchNames).
 var handlerNames = map[string][]string{
+	"sysIoprioSet": {"ioprio_set"}, "sysIoprioGet": {"ioprio_get"},
 	"sysPoll":                 {"poll"},
 	"sysSelect":               {"select", "_newselect"},
 	"sysMsync":                {"msync"},
@@ -55,7 +56,7 @@ var handlerNames = map[string][]string{
 	"sysCapset":               {"capset"},
 	"sysUtime":                {"utime"},
 	"sysMknod":                {"mknod"},
-	"sysNoSysQuiet":           {"uselib", "_sysctl", "create_module", "get_kernel_syms", "query_module", "nfsservctl", "getpmsg", "putpmsg", "afs_syscall", "tuxcall", "security", "set_thread_area", "io_setup", "io_destroy", "io_getevents", "io_submit", "io_cancel", "get_thread_area", "lookup_dcookie", "epoll_ctl_old", "epoll_wait_old", "vserver", "perf_event_open", "seccomp", "io_pgetevents", "break", "stty", "gtty", "ftime", "prof", "lock", "mpx", "ulimit", "profil", "idle", "vm86old", "vm86", "io_pgetevents_time64", "io_uring_setup", "io_uring_enter", "io_uring_register"},
+	"sysNoSysQuiet":           {"uselib", "_sysctl", "create_module", "get_kernel_syms", "query_module", "nfsservctl", "getpmsg", "putpmsg", "afs_syscall", "tuxcall", "security", "set_thread_area", "io_setup", "io_destroy", "io_getevents", "io_submit", "io_cancel", "get_thread_area", "lookup_dcookie", "epoll_ctl_old", "epoll_wait_old", "vserver", "perf_event_open", "seccomp", "io_pgetevents", "break", "stty", "gtty", "ftime", "prof", "lock", "mpx", "ulimit", "profil", "idle", "vm86old", "vm86", "io_pgetevents_time64", "io_uring_setup", "io_uring_enter", "io_uring_register", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"},
 	"sysPersonality":          {"personality"},
 	"sysStatfs":               {"statfs"},
 	"sysFstatfs":              {"fstatfs"},

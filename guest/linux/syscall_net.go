@@ -951,6 +951,9 @@ func (k *Process) sendfile(s *sysCall, offSize int) int64 {
 	if e != 0 {
 		return -int64(e)
 	}
+	if e := k.notMemFD(out, in); e != 0 {
+		return -int64(e)
+	}
 	count := s.a[3]
 	if s.abi == cpu.ABIi386 {
 		count = uint64(uint32(count))
@@ -1001,6 +1004,19 @@ func (k *Process) sendfile(s *sysCall, offSize int) int64 {
 	return hostRet(r, e)
 }
 
+// notMemFD refuses (EINVAL) a copy between descriptors when either is
+// open on this process's memory: the kernel would move bytes of minemu's
+// memory, which only the clipped read and write paths keep out of reach
+// (procfs.go).
+func (k *Process) notMemFD(fds ...int) unix.Errno {
+	for _, fd := range fds {
+		if _, mem := k.memFD(fd); mem {
+			return unix.EINVAL
+		}
+	}
+	return 0
+}
+
 // loffArg checks a loff_t pointer the kernel reads and writes in place (8
 // bytes in both ABIs); NULL passes.
 func (k *Process) loffArg(addr uint64) (uintptr, unix.Errno) {
@@ -1025,6 +1041,9 @@ func (k *Process) spliceCall(s *sysCall, nr uintptr) int64 {
 	}
 	out, e := k.fd(s.int32Arg(2))
 	if e != 0 {
+		return -int64(e)
+	}
+	if e := k.notMemFD(in, out); e != 0 {
 		return -int64(e)
 	}
 	oi, e := k.loffArg(s.a[1])
