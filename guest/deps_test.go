@@ -24,8 +24,37 @@ var importRules = map[string][]string{
 	"guest/hostsig":           {},
 	"guest/engine":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/cpuid", "mm"},
 	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "mm"},
-	"guest/linux":             {"guest/cpu", "guest/hostsig", "mm"},
+	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/fdband", "guest/linux/procfs", "mm"},
+	"guest/linux/fdband":      {},
+	"guest/linux/procfs":      {"mm"},
 	"guest/engine/enginetest": {"guest/cpu", "guest/isa", "guest/engine", "guest/interp", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
+}
+
+// TestEveryPackageRuled: a guest package without a rule would escape
+// TestImportRules, so every directory under guest/ holding non-test Go
+// (internal tools excepted) must have one.
+func TestEveryPackageRuled(t *testing.T) {
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || path == "." {
+			return err
+		}
+		if d.Name() == "internal" || d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		files, _ := filepath.Glob(filepath.Join(path, "*.go"))
+		for _, f := range files {
+			if !strings.HasSuffix(f, "_test.go") {
+				if _, ok := importRules["guest/"+path]; !ok {
+					t.Errorf("guest/%s has no import rule in importRules", path)
+				}
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestImportRules checks the rules of the package documentation with

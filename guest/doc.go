@@ -14,7 +14,9 @@
 //     and thread run state and the run loop that handles every exit.
 //   - guest/interp: the interpreter, the reference engine.
 //   - guest/linux: the Linux personality: system calls of both ABIs,
-//     Process and Thread, descriptors, procfs views.
+//     Process and Thread, descriptors; its subpackages hold what needs no
+//     Process: linux/fdband (minemu's descriptors in a band above the
+//     guest's), linux/procfs (the guest's view of the maps files).
 //   - guest/hostsig: host signal handlers in front of the Go runtime's,
 //     per-thread context blocks, the safe system call.
 //
@@ -22,6 +24,7 @@
 // imports cpu and isa/vec (whose functions its vector table names); the
 // isa subpackages import nothing of the project; engine imports cpu, isa
 // (and its subpackages) and mm; interp imports engine; linux imports cpu,
-// hostsig and mm and knows nothing of how guest code runs. A test
+// hostsig, mm and its own subpackages, which import nothing of the
+// project, and knows nothing of how guest code runs. A test
 // (deps_test.go) enforces the rules with `go list -deps`.
 package guest

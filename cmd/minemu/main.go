@@ -15,7 +15,7 @@
 // segment of it would overlap minemu, which the loader refuses.
 //
 // The Go runtime must not keep descriptors of its own at numbers the guest
-// would get (see linux.PrepareHost): with containermaxprocs it would keep
+// would get (see fdband.PrepareHost): with containermaxprocs it would keep
 // its cgroup CPU limit files open for good, so that is off.
 
 //go:debug containermaxprocs=0
@@ -27,9 +27,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/minemu/minemu/guest/linux/fdband"
 	"github.com/rs/zerolog"
-
-	"github.com/minemu/minemu/guest/linux"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -65,7 +64,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	case "run":
 		// Before anything opens a file: minemu's descriptors go above
 		// the guest's numbers.
-		band, err := linux.PrepareHost()
+		band, err := fdband.PrepareHost()
 		if err != nil {
 			fmt.Fprintln(stderr, "minemu:", err)
 			return 1

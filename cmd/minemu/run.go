@@ -18,6 +18,7 @@ import (
 	"github.com/minemu/minemu/guest/interp" // registers the interpreter
 	"github.com/minemu/minemu/guest/isa/cpuid"
 	"github.com/minemu/minemu/guest/linux"
+	"github.com/minemu/minemu/guest/linux/fdband"
 	"github.com/minemu/minemu/loader"
 	"github.com/minemu/minemu/mm"
 	"github.com/minemu/minemu/thunks"
@@ -28,8 +29,8 @@ import (
 // shows it), or 1 when minemu could not start the guest (among others: a
 // 32-bit guest while minemu's own memory lies below 4 GiB), 2 on bad usage.
 //
-// band is the descriptor band linux.PrepareHost set up.
-func runGuest(args []string, stdout, stderr io.Writer, band *linux.FDBand) int {
+// band is the descriptor band fdband.PrepareHost set up.
+func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band) int {
 	fs := flag.NewFlagSet("minemu run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "warn", "log `level`: trace, debug, info, warn, error, disabled")
@@ -187,11 +188,11 @@ type session struct {
 
 // sessionOptions are the flags that shape a session.
 type sessionOptions struct {
-	strace     io.Writer     // nil: no --strace
-	blockCache uint64        // the block cache's budget in bytes; 0: the default
-	band       *linux.FDBand // minemu's descriptor band (linux.PrepareHost)
-	engine     string        // the engine's name; "": engine.DefaultEngine
-	cpu        cpuid.Level   // --cpu; 0: interp.DefaultLevel
+	strace     io.Writer    // nil: no --strace
+	blockCache uint64       // the block cache's budget in bytes; 0: the default
+	band       *fdband.Band // minemu's descriptor band (fdband.PrepareHost)
+	engine     string       // the engine's name; "": engine.DefaultEngine
+	cpu        cpuid.Level  // --cpu; 0: interp.DefaultLevel
 }
 
 // newSession builds the address space, heaps, kernel and machine for the
@@ -307,7 +308,7 @@ type guestStats struct {
 	Engine string `json:"engine"`
 	engine.Stats
 	Syscalls linux.SyscallStats `json:"syscalls"`
-	FDBand   linux.FDBandStats  `json:"fd_band"`
+	FDBand   fdband.Stats       `json:"fd_band"`
 }
 
 // mmStats is the "mm" object of --stats. Every heap listed is in use: the

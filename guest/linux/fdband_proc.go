@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/minemu/minemu/guest/linux/fdband"
+	"github.com/minemu/minemu/guest/linux/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -31,7 +33,7 @@ func (k *Process) isOwnFDDir(fd int) bool {
 	if unix.Fstatfs(fd, &st) != nil || st.Type != unix.PROC_SUPER_MAGIC {
 		return false
 	}
-	return k.isOwnFDDirPath(fdTarget(fd))
+	return k.isOwnFDDirPath(fdband.Target(fd))
 }
 
 // isOwnFDDirPath reports whether p, a procfs path, names a descriptor
@@ -46,27 +48,14 @@ func (k *Process) isOwnFDDirPath(p string) bool {
 	if c[n-2] == pid {
 		return true
 	}
-	return n >= 4 && c[n-3] == "task" && c[n-4] == pid && isDecimal(c[n-2])
-}
-
-// isDecimal reports whether s is a non-empty string of ASCII digits.
-func isDecimal(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return n >= 4 && c[n-3] == "task" && c[n-4] == pid && procfs.IsDecimal(c[n-2])
 }
 
 // ownedNumber reports whether the path component c names one of minemu's
 // descriptors (as procfs reads it: decimal, no sign; leading zeros are
 // not a descriptor name there).
 func (k *Process) ownedNumber(c string) bool {
-	if !isDecimal(c) || len(c) > 10 || (len(c) > 1 && c[0] == '0') {
+	if !procfs.IsDecimal(c) || len(c) > 10 || (len(c) > 1 && c[0] == '0') {
 		return false
 	}
 	n, err := strconv.Atoi(c)

@@ -62,8 +62,8 @@
 //     not minemu's), the process's memory as the kernel shows it
 //     (/proc/<tid>/mem and process_vm_readv/writev reach only guest
 //     memory, and in Mode32 the maps files list only it: procfs.go,
-//     procmaps.go), minemu's own file descriptors, which live in a band
-//     above the guest's numbers (fdband.go) and which the guest can
+//     guest/linux/procfs), minemu's own file descriptors, which live in a band
+//     above the guest's numbers (guest/linux/fdband) and which the guest can
 //     neither use, close, dup onto nor list in /proc/self/fd, and the
 //     resource limits (syscall_rlimit.go), which are the guest's, not
 //     the process's.
@@ -101,6 +101,7 @@ package linux
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/linux/fdband"
 
 	"bytes"
 	"fmt"
@@ -140,7 +141,7 @@ type ProcessConfig struct {
 	Log zerolog.Logger
 	// FDBand is the process's descriptor band (PrepareHost); nil means
 	// NewProcess calls PrepareHost itself.
-	FDBand *FDBand
+	FDBand *fdband.Band
 }
 
 // Process is the guest process as its Linux kernel sees it. It implements
@@ -158,7 +159,7 @@ type Process struct {
 	pid int
 	// band says which descriptors are minemu's; the guest sees them as
 	// closed.
-	band *FDBand
+	band *fdband.Band
 	// probe is random bytes in minemu's own memory: a task whose memory
 	// gives back the probe at its address is this process (procfs.go).
 	probe *[probeSize]byte
@@ -300,7 +301,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 	band := cfg.FDBand
 	if band == nil {
 		var err error
-		if band, err = PrepareHost(); err != nil {
+		if band, err = fdband.PrepareHost(); err != nil {
 			return nil, err
 		}
 	}
@@ -330,7 +331,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 }
 
 // FDBand returns the descriptor band the Process hides from the guest.
-func (k *Process) FDBand() *FDBand { return k.band }
+func (k *Process) FDBand() *fdband.Band { return k.band }
 
 // Syscall implements Kernel: it runs the system call c asks for on the
 // main thread (Thread.Syscall).

@@ -46,12 +46,13 @@ package linux
 // threads work (clone) must order the two (judge the file before its
 // number becomes visible, or hold transfers on a number being judged). A maps file of this process is, in Mode32, replaced before the
 // open returns: its content, read through the guest's descriptor, is
-// filtered (filterMaps) into a memfd, which is reopened with the guest's
+// filtered (procfs.Filter) into a memfd, which is reopened with the guest's
 // access mode and status flags and put at the guest's number with dup3, so
 // the guest gets the lowest free descriptor as from a plain open.
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/linux/procfs"
 
 	"fmt"
 	"os"
@@ -64,28 +65,6 @@ import (
 
 	"github.com/minemu/minemu/mm"
 )
-
-// procKind is what a descriptor is as far as the process's own memory is
-// concerned.
-type procKind uint8
-
-const (
-	// procOther is every other file.
-	procOther procKind = iota
-	// procMem is /proc/<tid>/mem of a task of this process.
-	procMem
-	// The memory maps of a task of this process.
-	procMaps
-	procSmaps
-	procSmapsRollup
-	procNumaMaps
-)
-
-// procNames are the procfs file names procFile looks at.
-var procNames = map[string]procKind{
-	"mem": procMem, "maps": procMaps, "smaps": procSmaps,
-	"smaps_rollup": procSmapsRollup, "numa_maps": procNumaMaps,
-}
 
 // memAccess is the access mode of a guest descriptor on this process's
 // memory: the kernel refuses a read without memRead and a write without
@@ -127,45 +106,45 @@ func (k *Process) readsProbe(fd int) bool {
 }
 
 // procFile judges host descriptor fd (see the comment at the top).
-func (k *Process) procFile(fd int) procKind {
+func (k *Process) procFile(fd int) procfs.Kind {
 	var fs unix.Statfs_t
 	if unix.Fstatfs(fd, &fs) != nil || fs.Type != unix.PROC_SUPER_MAGIC {
-		return procOther
+		return procfs.Other
 	}
 	self := "/proc/self/fd/" + strconv.Itoa(fd)
 	link, err := os.Readlink(self)
 	if err != nil {
-		return procOther
+		return procfs.Other
 	}
 	// A file whose task has died reads " (deleted)"; its address space may
 	// still be ours (another thread's), which the probe decides.
 	link = strings.TrimSuffix(link, " (deleted)")
 	dir, name := path.Split(link)
-	kind, ok := procNames[name]
-	if !ok || !isDecimal(path.Base(dir)) {
-		return procOther
+	kind, ok := procfs.Names[name]
+	if !ok || !procfs.IsDecimal(path.Base(dir)) {
+		return procfs.Other
 	}
-	if kind == procMem && k.fdAccess(fd)&memRead != 0 {
+	if kind == procfs.Mem && k.fdAccess(fd)&memRead != 0 {
 		if k.readsProbe(fd) {
 			return kind
 		}
-		return procOther
+		return procfs.Other
 	}
 	// The task's mem, opened anew: the same file through the descriptor's
 	// own link for mem, the task directory's mem for a maps file.
 	p := self
-	if kind != procMem {
+	if kind != procfs.Mem {
 		p = dir + "mem"
 	}
 	mfd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return procOther
+		return procfs.Other
 	}
 	defer unix.Close(mfd)
 	if k.readsProbe(mfd) {
 		return kind
 	}
-	return procOther
+	return procfs.Other
 }
 
 // fdAccess is the access mode of host descriptor fd (none for O_PATH).
@@ -192,7 +171,7 @@ func (k *Process) fdAccess(fd int) memAccess {
 func (k *Process) trackOpen(fd, flags int) unix.Errno {
 	k.trackClose(fd)
 	switch kind := k.procFile(fd); kind {
-	case procOther:
+	case procfs.Other:
 		if k.minemusShmem(fd) {
 			// /proc/self/map_files/... of minemu's own shared memory
 			// (the dynarec heap's dual-mapped blocks): natively the guest
@@ -200,7 +179,7 @@ func (k *Process) trackOpen(fd, flags int) unix.Errno {
 			unix.Close(fd)
 			return unix.ENOENT
 		}
-	case procMem:
+	case procfs.Mem:
 		a := k.fdAccess(fd)
 		k.fdMu.Lock()
 		k.procMem[fd] = a
@@ -262,7 +241,7 @@ func (k *Process) trackInherited() {
 		if err != nil || fd == dirfd || k.band.Owns(fd) {
 			continue
 		}
-		if k.procFile(fd) == procMem {
+		if k.procFile(fd) == procfs.Mem {
 			a := k.fdAccess(fd)
 			k.fdMu.Lock()
 			k.procMem[fd] = a
@@ -512,7 +491,7 @@ func (k *Process) wroteIovecs(v []uint64, n uint64) {
 // serveMaps replaces guest descriptor fd, a maps file of this process
 // opened with flags, by a memfd holding its content filtered to the
 // guest's memory (Mode32).
-func (k *Process) serveMaps(fd int, kind procKind, flags int) unix.Errno {
+func (k *Process) serveMaps(fd int, kind procfs.Kind, flags int) unix.Errno {
 	// The content, through the guest's descriptor or, when that is not
 	// open for reading, a read-only reopen of the same file.
 	src := fd
@@ -529,14 +508,14 @@ func (k *Process) serveMaps(fd int, kind procKind, flags int) unix.Errno {
 		return errnoOf(err)
 	}
 	var smaps []byte
-	if kind == procSmapsRollup {
+	if kind == procfs.SmapsRollup {
 		// The rollup is the sum of the kept smaps entries.
 		if smaps, err = os.ReadFile("/proc/self/smaps"); err != nil {
 			return errnoOf(err)
 		}
 	}
-	out := filterMaps(kind, text, smaps, k.mapsView())
-	mfd, err := unix.MemfdCreate(kindName(kind), unix.MFD_CLOEXEC)
+	out := procfs.Filter(kind, text, smaps, k.mapsView())
+	mfd, err := unix.MemfdCreate(kind.String(), unix.MFD_CLOEXEC)
 	if err != nil {
 		return errnoOf(err)
 	}
@@ -573,16 +552,6 @@ func errnoOf(err error) unix.Errno {
 	return unix.EIO
 }
 
-// kindName is the procfs name of a maps kind.
-func kindName(kind procKind) string {
-	for n, k := range procNames {
-		if k == kind {
-			return n
-		}
-	}
-	return "proc"
-}
-
 // readAllFD reads host descriptor fd to its end.
 func readAllFD(fd int) ([]byte, error) {
 	b := make([]byte, 0, 16<<10)
@@ -604,24 +573,24 @@ func readAllFD(fd int) ([]byte, error) {
 	}
 }
 
-// mapsView returns what filterMaps needs to know of the guest's address
+// mapsView returns what procfs.Filter needs to know of the guest's address
 // space now.
-func (k *Process) mapsView() *mapsView {
+func (k *Process) mapsView() *procfs.View {
 	var rs []mm.AddrRange
 	k.space.OwnedRanges(func(r mm.AddrRange, _ mm.Class) { rs = append(rs, r) })
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })
-	v := &mapsView{limit: uint64(mm.Limit32)}
+	v := &procfs.View{Limit: uint64(mm.Limit32)}
 	for _, r := range rs {
-		if n := len(v.visible); n > 0 && v.visible[n-1].End >= r.Start {
-			v.visible[n-1].End = max(v.visible[n-1].End, r.End)
+		if n := len(v.Visible); n > 0 && v.Visible[n-1].End >= r.Start {
+			v.Visible[n-1].End = max(v.Visible[n-1].End, r.End)
 			continue
 		}
-		v.visible = append(v.visible, r)
+		v.Visible = append(v.Visible, r)
 	}
 	st := k.space.Stats()
-	v.brkBase, v.brk = st.BrkBase, st.Brk
+	v.BrkBase, v.Brk = st.BrkBase, st.Brk
 	if top := uint64(k.space.StackTop()); top != 0 {
-		v.stack = top - 1
+		v.Stack = top - 1
 	}
 	return v
 }

@@ -2,8 +2,8 @@ package linux
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/linux/procfs"
 
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -354,8 +354,8 @@ func startChild(t *testing.T) (int, uint64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h, ok := parseMapsHeader(strings.SplitN(string(b), "\n", 2)[0]); ok && strings.HasSuffix(h.name, "/sleep") {
-			return pid, h.start
+		if h, ok := procfs.ParseHeader(strings.SplitN(string(b), "\n", 2)[0]); ok && strings.HasSuffix(h.Name, "/sleep") {
+			return pid, h.Start
 		}
 		unix.Nanosleep(&unix.Timespec{Nsec: 1e6}, nil)
 	}
@@ -560,28 +560,28 @@ func TestProcMaps(t *testing.T) {
 		unix.Close(int(fd))
 		labels := map[string]bool{}
 		headers, holds := 0, false
-		for _, en := range splitEntries([]byte(text)) {
+		for _, en := range procfs.SplitEntries([]byte(text)) {
 			headers++
-			h := en.h
-			if !inGuest(h.start, h.end) {
-				t.Errorf("%s: line %q is not guest memory", p, en.line)
+			h := en.H
+			if !inGuest(h.Start, h.End) {
+				t.Errorf("%s: line %q is not guest memory", p, en.Line)
 			}
-			labels[h.name] = true
-			if h.name == "[stack]" && (h.end != uint64(top) || h.start != uint64(top)-16*mm.PageSize) {
-				t.Errorf("%s: [stack] is %q, want the guest's stack", p, en.line)
+			labels[h.Name] = true
+			if h.Name == "[stack]" && (h.End != uint64(top) || h.Start != uint64(top)-16*mm.PageSize) {
+				t.Errorf("%s: [stack] is %q, want the guest's stack", p, en.Line)
 			}
-			if h.name == "[heap]" && (h.start > uint64(brk) || h.end < uint64(brk)+3*mm.PageSize) {
-				t.Errorf("%s: [heap] is %q, want the guest's break", p, en.line)
+			if h.Name == "[heap]" && (h.Start > uint64(brk) || h.End < uint64(brk)+3*mm.PageSize) {
+				t.Errorf("%s: [heap] is %q, want the guest's break", p, en.Line)
 			}
 			if p == "/proc/self/smaps" {
-				if len(en.body) == 0 {
-					t.Fatalf("%s: entry %q has no fields", p, en.line)
+				if len(en.Body) == 0 {
+					t.Fatalf("%s: entry %q has no fields", p, en.Line)
 				}
-				if name, v, ok := kbField(en.body[0]); !ok || name != "Size:" || v != (h.end-h.start)>>10 {
-					t.Errorf("%s: entry %q starts with %q", p, en.line, en.body[0])
+				if name, v, ok := procfs.KBField(en.Body[0]); !ok || name != "Size:" || v != (h.End-h.Start)>>10 {
+					t.Errorf("%s: entry %q starts with %q", p, en.Line, en.Body[0])
 				}
 			}
-			holds = holds || h.start <= e.mem && e.mem < h.end
+			holds = holds || h.Start <= e.mem && e.mem < h.End
 		}
 		if !labels["[stack]"] || !labels["[heap]"] {
 			t.Errorf("%s: labels %v, want [stack] and [heap]", p, labels)
@@ -597,16 +597,16 @@ func TestProcMaps(t *testing.T) {
 	fd := e.open("/proc/self/smaps_rollup", unix.O_RDONLY)
 	text := e.readGuestFile(fd)
 	unix.Close(int(fd))
-	en := splitEntries([]byte(text))
-	if len(en) != 1 || en[0].h.name != "[rollup]" || !inGuest(en[0].h.start, en[0].h.start+1) || en[0].h.end > uint64(mm.Limit32) {
+	en := procfs.SplitEntries([]byte(text))
+	if len(en) != 1 || en[0].H.Name != "[rollup]" || !inGuest(en[0].H.Start, en[0].H.Start+1) || en[0].H.End > uint64(mm.Limit32) {
 		t.Fatalf("smaps_rollup = %q", text)
 	}
 	var total uint64
 	for _, r := range visible {
 		total += r.Length() >> 10
 	}
-	for _, l := range en[0].body {
-		if name, v, ok := kbField(l); ok && name == "Rss:" && v > total {
+	for _, l := range en[0].Body {
+		if name, v, ok := procfs.KBField(l); ok && name == "Rss:" && v > total {
 			t.Errorf("smaps_rollup Rss %d kB, more than the guest's %d kB", v, total)
 		}
 	}
@@ -630,9 +630,9 @@ func TestProcMaps(t *testing.T) {
 		t.Errorf("read(O_PATH maps) = %d, want -EBADF", r)
 	}
 	fd = e.open("/proc/self/fd/"+strconv.Itoa(int(op)), unix.O_RDONLY)
-	for _, en := range splitEntries([]byte(e.readGuestFile(fd))) {
-		if !inGuest(en.h.start, en.h.end) {
-			t.Errorf("maps reopened through O_PATH: line %q is not guest memory", en.line)
+	for _, en := range procfs.SplitEntries([]byte(e.readGuestFile(fd))) {
+		if !inGuest(en.H.Start, en.H.End) {
+			t.Errorf("maps reopened through O_PATH: line %q is not guest memory", en.Line)
 		}
 	}
 	unix.Close(int(fd))
@@ -646,146 +646,6 @@ func TestProcMaps(t *testing.T) {
 	if err := unix.Fstatfs(int(fd), &fs); err != nil || fs.Type != unix.PROC_SUPER_MAGIC {
 		t.Fatalf("Mode64 maps is not procfs's file (%v, %#x)", err, fs.Type)
 	}
-}
-
-// TestMapsFormat checks the line printer against the kernel: every line
-// of this process's maps and smaps, parsed and printed again, is the
-// kernel's line.
-func TestMapsFormat(t *testing.T) {
-	for _, p := range []string{"/proc/self/maps", "/proc/self/smaps"} {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, en := range splitEntries(b) {
-			var out bytes.Buffer
-			en.h.format(&out, en.h.start, en.h.end, en.h.name)
-			if got := strings.TrimSuffix(out.String(), "\n"); got != en.line {
-				t.Errorf("%s: printed %q, kernel %q", p, got, en.line)
-			}
-			for _, l := range en.body {
-				if _, v, ok := kbField(l); ok {
-					out.Reset()
-					writeKB(&out, l, v)
-					if out.String() != l {
-						t.Errorf("%s: printed %q, kernel %q", p, out.String(), l)
-					}
-				}
-			}
-			n++
-		}
-		if n < 5 {
-			t.Fatalf("%s: only %d entries", p, n)
-		}
-	}
-}
-
-// kline is a maps line as show_map_vma prints it (TestMapsFormat checks
-// the rule against the kernel).
-func kline(prefix, name string) string {
-	if name == "" {
-		return prefix + " \n"
-	}
-	return prefix + " " + strings.Repeat(" ", max(0, mapsNameColumn-len(prefix)-1)) + " " + name + "\n"
-}
-
-// kb is an smaps count line as the kernel prints it.
-func kb(name string, v uint64) string { return fmt.Sprintf("%-16s%8d kB\n", name, v) }
-
-// testView: guest memory at 64 KiB (8 KiB), 128 KiB (64 KiB, the break in
-// its middle) and the stack below 0xffffe000.
-var testView = mapsView{
-	visible: []mm.AddrRange{{Start: 0x10000, End: 0x12000}, {Start: 0x20000, End: 0x30000}, {Start: 0xff000000, End: 0xffffe000}},
-	limit:   1 << 32, brkBase: 0x28000, brk: 0x2a000, stack: 0xffffdfff,
-}
-
-func TestFilterMaps(t *testing.T) {
-	for _, c := range []struct {
-		name      string
-		kind      procKind
-		in, smaps string
-		want      string
-	}{
-		{"maps", procMaps,
-			kline("00010000-00012000 r-xp 00000000 fe:00 123", "/bin/g") +
-				kline("00012000-00013000 rw-p 00002000 fe:00 123", "/bin/g") +
-				kline("0001f000-00024000 r--p 00010000 fe:00 77", "/lib/with  spaces ") +
-				kline("00024000-00030000 rw-p 00000000 00:00 0", "") +
-				kline("ff000000-ffffe000 rw-p 00000000 00:00 0", "") +
-				"not a maps line\n" +
-				kline("fffff000-100001000 rw-p 00000000 00:00 0", "") +
-				kline("1000000000-1400000000 ---p 00000000 00:00 0", "") +
-				kline("7ffd1e5f5000-7ffd1e616000 rw-p 00000000 00:00 0", "[stack]"),
-			"",
-			kline("00010000-00012000 r-xp 00000000 fe:00 123", "/bin/g") +
-				kline("00020000-00024000 r--p 00011000 fe:00 77", "/lib/with  spaces ") +
-				kline("00024000-00030000 rw-p 00000000 00:00 0", "[heap]") +
-				kline("ff000000-ffffe000 rw-p 00000000 00:00 0", "[stack]")},
-		{"maps split by a foreign neighbour", procMaps,
-			kline("0000e000-00014000 rw-p 00000000 00:00 0", "") +
-				kline("00011000-00022000 rw-s 00003000 00:01 9", "/dev/zero (deleted)"),
-			"",
-			kline("00010000-00012000 rw-p 00000000 00:00 0", "") +
-				kline("00011000-00012000 rw-s 00003000 00:01 9", "/dev/zero (deleted)") +
-				kline("00020000-00022000 rw-s 00012000 00:01 9", "/dev/zero (deleted)")},
-		{"smaps", procSmaps,
-			kline("00010000-00012000 r-xp 00000000 fe:00 123", "/bin/g") + kb("Size:", 8) + kb("Rss:", 8) + "VmFlags: rd ex mr mw me \n" +
-				kline("0001f000-00024000 r--p 00010000 fe:00 77", "/lib/l") + kb("Size:", 20) + kb("Rss:", 12) +
-				kb("Private_Dirty:", 20) + kb("KernelPageSize:", 4) + "THPeligible:           0\n" +
-				kline("1000000000-1400000000 ---p 00000000 00:00 0", "") + kb("Size:", 16777216) + kb("Rss:", 123456789),
-			"",
-			kline("00010000-00012000 r-xp 00000000 fe:00 123", "/bin/g") + kb("Size:", 8) + kb("Rss:", 8) + "VmFlags: rd ex mr mw me \n" +
-				kline("00020000-00024000 r--p 00011000 fe:00 77", "/lib/l") + kb("Size:", 16) + kb("Rss:", 12) +
-				kb("Private_Dirty:", 16) + kb("KernelPageSize:", 4) + "THPeligible:           0\n"},
-		{"smaps_rollup", procSmapsRollup,
-			kline("00400000-7ffd1e616000 ---p 00000000 00:00 0", "[rollup]") + kb("Rss:", 9999) + kb("Pss:", 9999) +
-				kb("Pss_Anon:", 9999) + kb("Pss_File:", 9999) + kb("Pss_Shmem:", 9999) + kb("Anonymous:", 9999) + kb("Swap:", 1),
-			kline("00010000-00012000 rw-p 00000000 00:00 0", "") + kb("Size:", 8) + kb("Rss:", 8) + kb("Pss:", 8) + kb("Anonymous:", 8) +
-				kline("00020000-00022000 r--p 00000000 fe:00 5", "/lib/l") + kb("Size:", 8) + kb("Rss:", 8) + kb("Pss:", 4) + kb("Anonymous:", 0) +
-				kline("00022000-00024000 rw-s 00000000 00:01 6", "/dev/zero (deleted)") + kb("Size:", 8) + kb("Rss:", 4) + kb("Pss:", 2) + kb("Anonymous:", 0) +
-				kline("1000000000-1400000000 rw-p 00000000 00:00 0", "") + kb("Size:", 16777216) + kb("Rss:", 1000) + kb("Pss:", 1000) + kb("Anonymous:", 1000),
-			kline("00010000-00024000 ---p 00000000 00:00 0", "[rollup]") + kb("Rss:", 20) + kb("Pss:", 14) +
-				kb("Pss_Anon:", 8) + kb("Pss_File:", 4) + kb("Pss_Shmem:", 2) + kb("Anonymous:", 8) + kb("Swap:", 0)},
-		{"numa_maps", procNumaMaps,
-			"00010000 default file=/bin/g mapped=2 N0=2 kernelpagesize_kB=4\n" +
-				"00012000 default anon=1 dirty=1 N0=1 kernelpagesize_kB=4\n" +
-				"ff000000 default stack anon=2 dirty=2 N0=2 kernelpagesize_kB=4\n" +
-				"1000000000 default anon=3 dirty=3 N0=3 kernelpagesize_kB=4\n" +
-				"garbage\n",
-			"",
-			"00010000 default file=/bin/g mapped=2 N0=2 kernelpagesize_kB=4\n" +
-				"ff000000 default stack anon=2 dirty=2 N0=2 kernelpagesize_kB=4\n"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			v := testView
-			if got := string(filterMaps(c.kind, []byte(c.in), []byte(c.smaps), &v)); got != c.want {
-				t.Fatalf("got\n%s\nwant\n%s", got, c.want)
-			}
-		})
-	}
-}
-
-// FuzzFilterMaps: any text (file names in maps are the guest's to choose)
-// is filtered without a panic into lines that lie in guest memory.
-func FuzzFilterMaps(f *testing.F) {
-	f.Add(uint8(procMaps), []byte(kline("00010000-00012000 r-xp 00000000 fe:00 123", "/bin/g")+kline("00024000-00030000 rw-p 00000000 00:00 0", "")))
-	f.Add(uint8(procSmaps), []byte(kline("0001f000-00024000 r--p 00010000 fe:00 77", "/lib/l")+kb("Size:", 20)+kb("Rss:", 12)))
-	f.Add(uint8(procNumaMaps), []byte("00010000 default anon=1\nff000000 default stack anon=2\n"))
-	f.Add(uint8(procSmapsRollup), []byte(kline("00400000-7ffd1e616000 ---p 00000000 00:00 0", "[rollup]")+kb("Rss:", 9)))
-	f.Fuzz(func(t *testing.T, kind uint8, text []byte) {
-		k := procKind(kind%4) + procMaps
-		v := testView
-		out := filterMaps(k, text, text, &v)
-		if k != procMaps && k != procSmaps {
-			return
-		}
-		for _, en := range splitEntries(out) {
-			if len(v.pieces(en.h.start, en.h.end)) != 1 || v.pieces(en.h.start, en.h.end)[0] != [2]uint64{en.h.start, en.h.end} {
-				t.Fatalf("line %q is not inside guest memory", en.line)
-			}
-		}
-	})
 }
 
 // TestMapFilesOfMinemusShmem opens /proc/self/map_files entries as a guest:

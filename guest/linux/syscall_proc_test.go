@@ -2,6 +2,7 @@ package linux
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/linux/fdband"
 
 	"bytes"
 	"os"
@@ -326,7 +327,7 @@ func TestTimespecTruncation(t *testing.T) {
 func TestRlimits(t *testing.T) {
 	// The guest's RLIMIT_NOFILE is the process's original one, below the
 	// descriptor band.
-	band, err := PrepareHost()
+	band, err := fdband.PrepareHost()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,7 @@ package linux
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/linux/fdband"
 
 	"golang.org/x/sys/unix"
 
@@ -40,7 +41,7 @@ import (
 )
 
 // rlimNLimits is RLIM_NLIMITS: the number of resources.
-const rlimNLimits = 16
+const rlimNLimits = fdband.NLimits
 
 // Resource numbers x/sys/unix does not name on every architecture.
 const (
@@ -90,7 +91,7 @@ func hasCap(c uint) bool {
 // RLIMIT_NOFILE as it was before Go raised it, capped by the band. It runs
 // before the Process is shared.
 func (k *Process) initRlimits() {
-	k.rlim = k.band.limits
+	k.rlim = k.band.Limits()
 	nf := &k.rlim[unix.RLIMIT_NOFILE]
 	start := uint64(k.band.Start())
 	nf.Cur, nf.Max = min(nf.Cur, start), min(nf.Max, start)

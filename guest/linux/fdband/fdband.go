@@ -1,6 +1,5 @@
-package linux
-
-// minemu's own file descriptors.
+// Package fdband keeps minemu's own file descriptors out of the guest's
+// sight.
 //
 // The guest and minemu share one descriptor table (the guest's fd N is
 // the host's fd N, so descriptors pass to the kernel unchanged), and the
@@ -36,12 +35,14 @@ package linux
 //     its own probe descriptor, and closes the placeholders.
 //
 // Afterwards the guest can neither name, close, dup onto nor see a band
-// descriptor (Process.fd, the dup family, getdents64 of /proc/self/fd,
+// descriptor (the Linux layer's descriptor checks, the dup family, getdents64 of /proc/self/fd,
 // paths through /proc/self/fd), and its numbering is the kernel's.
 // minemu's later transient opens (the ELF loader, /proc/self/maps, the
 // --stats file) take the lowest free number for as long as they are open,
 // which is invisible to the guest because the guest is stopped meanwhile;
-// a descriptor minemu keeps must be moved into the band (FDBand.Move).
+// a descriptor minemu keeps must be moved into the band (Band.Move).
+
+package fdband
 
 import (
 	"bytes"
@@ -79,10 +80,10 @@ const (
 	fdBandMinGuest = 16
 )
 
-// FDBand is the process's reserved range of descriptor numbers and the
+// Band is the process's reserved range of descriptor numbers and the
 // descriptor facts learned at startup. It is created once by PrepareHost
 // and never changes except for which band numbers are owned.
-type FDBand struct {
+type Band struct {
 	// start and end delimit the band [start, end); end-start ==
 	// fdBandSize. Fixed.
 	start, end int
@@ -102,7 +103,7 @@ type FDBand struct {
 	nofile unix.Rlimit
 	// limits are all resource limits as the process started (nofile
 	// for RLIMIT_NOFILE). Fixed.
-	limits [rlimNLimits]unix.Rlimit
+	limits [NLimits]unix.Rlimit
 	// setup is how long PrepareHost took; notes are what it could not do
 	// as designed, for the log. Fixed.
 	setup time.Duration
@@ -111,25 +112,25 @@ type FDBand struct {
 
 var (
 	hostOnce sync.Once
-	hostBand *FDBand
+	hostBand *Band
 	hostErr  error
 )
 
 // PrepareHost sets up the descriptor band and records the process's
-// starting resource limits (the guest's, syscall_rlimit.go), raising
+// starting resource limits (the guest's: see the Linux layer's resource limits), raising
 // minemu's own soft RLIMIT_AS and RLIMIT_DATA to the hard values; it runs
 // its work once per process and returns the same band to every caller.
 // cmd/minemu calls it first thing, before anything opens a file; NewProcess
 // calls it for tests.
-func PrepareHost() (*FDBand, error) {
+func PrepareHost() (*Band, error) {
 	hostOnce.Do(func() { hostBand, hostErr = prepareHost() })
 	return hostBand, hostErr
 }
 
-func prepareHost() (*FDBand, error) {
+func prepareHost() (*Band, error) {
 	t0 := time.Now()
-	b := &FDBand{probe: -1}
-	before, err := listOpenFDs()
+	b := &Band{probe: -1}
+	before, err := OpenFDs()
 	if err != nil {
 		return nil, fmt.Errorf("guest: listing open descriptors: %w", err)
 	}
@@ -220,7 +221,7 @@ func prepareHost() (*FDBand, error) {
 	closeAll()
 	unix.Close(src)
 
-	after, err := listOpenFDs()
+	after, err := OpenFDs()
 	if err != nil {
 		return nil, fmt.Errorf("guest: listing open descriptors: %w", err)
 	}
@@ -237,7 +238,7 @@ func prepareHost() (*FDBand, error) {
 		// The poller existed before: its two descriptors are among the
 		// old ones.
 		for _, fd := range before {
-			if t := fdTarget(fd); fd > 2 && (t == "anon_inode:[eventpoll]" || t == "anon_inode:[eventfd]") {
+			if t := Target(fd); fd > 2 && (t == "anon_inode:[eventpoll]" || t == "anon_inode:[eventfd]") {
 				b.hide(fd)
 			}
 		}
@@ -261,12 +262,12 @@ func fdBandPlace(orig, avail uint64) (start int, ok bool) {
 	return int(s), true
 }
 
-func (b *FDBand) note(format string, args ...any) {
+func (b *Band) note(format string, args ...any) {
 	b.notes = append(b.notes, fmt.Sprintf(format, args...))
 }
 
 // hide records fd as minemu's although it lies below the band.
-func (b *FDBand) hide(fd int) {
+func (b *Band) hide(fd int) {
 	if i, found := slices.BinarySearch(b.hidden, fd); !found {
 		b.hidden = slices.Insert(b.hidden, i, fd)
 	}
@@ -275,7 +276,7 @@ func (b *FDBand) hide(fd int) {
 // Owns reports whether fd is one of minemu's descriptors (in the band, or
 // one of the runtime's that could not be moved there). It does not
 // allocate and is safe for concurrent use.
-func (b *FDBand) Owns(fd int) bool {
+func (b *Band) Owns(fd int) bool {
 	if fd >= b.start && fd < b.end {
 		return b.owned.Load()&(1<<(fd-b.start)) != 0
 	}
@@ -288,19 +289,29 @@ func (b *FDBand) Owns(fd int) bool {
 
 // Start is the band's first number: the guest's RLIMIT_NOFILE never
 // exceeds it.
-func (b *FDBand) Start() int { return b.start }
+func (b *Band) Start() int { return b.start }
+
+// Probe is the band descriptor LowestFree probes with.
+func (b *Band) Probe() int { return b.probe }
+
+// Limits are every resource limit as the process started (RLIMIT_NOFILE
+// as it was before Go's syscall package raised it).
+func (b *Band) Limits() [NLimits]unix.Rlimit { return b.limits }
+
+// NLimits is RLIM_NLIMITS: the number of resources.
+const NLimits = 16
 
 // Nofile is the RLIMIT_NOFILE the process was started with.
-func (b *FDBand) Nofile() unix.Rlimit { return b.nofile }
+func (b *Band) Nofile() unix.Rlimit { return b.nofile }
 
 // Notes are the things PrepareHost could not do as designed, for the log.
-func (b *FDBand) Notes() []string { return b.notes }
+func (b *Band) Notes() []string { return b.notes }
 
 // Move moves fd, a descriptor minemu keeps, into the band: it is
 // duplicated (close-on-exec) to the lowest free band number, which is
 // returned, and fd is closed. When the band is full, fd stays as it is
 // and the error is EMFILE.
-func (b *FDBand) Move(fd int) (int, error) {
+func (b *Band) Move(fd int) (int, error) {
 	n, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, b.start)
 	if err != nil {
 		return fd, err
@@ -315,7 +326,7 @@ func (b *FDBand) Move(fd int) (int, error) {
 }
 
 // Release closes a band descriptor minemu obtained with Move.
-func (b *FDBand) Release(fd int) error {
+func (b *Band) Release(fd int) error {
 	if fd < b.start || fd >= b.end || fd == b.probe || b.owned.Load()&(1<<(fd-b.start)) == 0 {
 		return unix.EBADF
 	}
@@ -327,7 +338,7 @@ func (b *FDBand) Release(fd int) error {
 // descriptor, or -1 when it cannot tell. The number is taken and freed
 // again at once, so the caller must be the only one creating descriptors
 // meanwhile (the guest's thread, with the guest stopped).
-func (b *FDBand) LowestFree() int {
+func (b *Band) LowestFree() int {
 	n, err := unix.FcntlInt(uintptr(b.probe), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return -1
@@ -336,8 +347,8 @@ func (b *FDBand) LowestFree() int {
 	return n
 }
 
-// FDBandStats describes the band for --stats.
-type FDBandStats struct {
+// Stats describes the band for --stats.
+type Stats struct {
 	Start int `json:"start"`
 	End   int `json:"end"`
 	// Owned are the band numbers minemu holds; Hidden its descriptors
@@ -352,8 +363,8 @@ type FDBandStats struct {
 }
 
 // Stats returns the band's state.
-func (b *FDBand) Stats() FDBandStats {
-	st := FDBandStats{Start: b.start, End: b.end, Hidden: append([]int{}, b.hidden...), Owned: []int{},
+func (b *Band) Stats() Stats {
+	st := Stats{Start: b.start, End: b.end, Hidden: append([]int{}, b.hidden...), Owned: []int{},
 		NofileSoft: b.nofile.Cur, NofileHard: b.nofile.Max, SetupNs: int64(b.setup)}
 	m := b.owned.Load()
 	for i := 0; i < fdBandSize; i++ {
@@ -386,10 +397,10 @@ func closeFDs(fds []int) {
 	}
 }
 
-// listOpenFDs returns the open descriptors, sorted, read from
+// OpenFDs returns the open descriptors, sorted, read from
 // /proc/self/fd with raw system calls (package os would initialize the
 // runtime's poller).
-func listOpenFDs() ([]int, error) {
+func OpenFDs() ([]int, error) {
 	d, err := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
@@ -416,8 +427,8 @@ func listOpenFDs() ([]int, error) {
 	return fds, nil
 }
 
-// fdTarget is what /proc/self/fd/N links to ("" if it cannot be read).
-func fdTarget(fd int) string {
+// Target is what /proc/self/fd/N links to ("" if it cannot be read).
+func Target(fd int) string {
 	var buf [256]byte
 	n, err := unix.Readlink("/proc/self/fd/"+strconv.Itoa(fd), buf[:])
 	if err != nil {
@@ -434,7 +445,7 @@ func isRuntimeCgroupFile(fd int) bool {
 	if unix.Fstatfs(fd, &st) != nil || (st.Type != unix.CGROUP_SUPER_MAGIC && st.Type != unix.CGROUP2_SUPER_MAGIC) {
 		return false
 	}
-	switch path.Base(fdTarget(fd)) {
+	switch path.Base(Target(fd)) {
 	case "cpu.max", "cpu.cfs_quota_us", "cpu.cfs_period_us":
 		return true
 	}
@@ -499,7 +510,7 @@ func probeNofile() (unix.Rlimit, error) {
 	if !ws.Exited() || ws.ExitStatus() != 0 || n != 16 {
 		return rl, fmt.Errorf("the probe failed (status %v, %d bytes)", ws, n)
 	}
-	rl.Cur, rl.Max = le.Uint64(out[0:]), le.Uint64(out[8:])
+	rl.Cur, rl.Max = binary.LittleEndian.Uint64(out[0:]), binary.LittleEndian.Uint64(out[8:])
 	return rl, nil
 }
 

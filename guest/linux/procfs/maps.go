@@ -1,5 +1,7 @@
-package linux
-
+// Package procfs is the guest's view of the process files of procfs that
+// describe memory. It knows nothing of the process it filters for: the
+// caller says what is the guest's (View) and hands over the kernel's text.
+//
 // The memory maps a 32-bit guest reads in /proc/<tid>/maps, smaps,
 // smaps_rollup and numa_maps: the kernel's text for the process, cut to
 // the guest-visible part of the address space.
@@ -23,6 +25,8 @@ package linux
 // estimated per entry from Pss and Anonymous. numa_maps names only the
 // start of each mapping: a line is kept when that start is guest memory.
 
+package procfs
+
 import (
 	"bytes"
 	"strconv"
@@ -31,28 +35,28 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-// mapsView is the guest's part of the address space, as filterMaps needs
+// View is the guest's part of the address space, as Filter needs
 // it.
-type mapsView struct {
+type View struct {
 	// visible are the guest-visible ranges, sorted, disjoint and not
 	// touching.
-	visible []mm.AddrRange
+	Visible []mm.AddrRange
 	// limit is the first address the guest cannot form (4 GiB).
-	limit uint64
+	Limit uint64
 	// brkBase and brk are the program break's start and end (the kernel's
 	// start_brk and brk).
-	brkBase, brk uint64
+	BrkBase, Brk uint64
 	// stack is an address inside the initial stack (the kernel's
 	// start_stack); 0 when there is none.
-	stack uint64
+	Stack uint64
 }
 
 // pieces returns the parts of [start, end) that are guest-visible and
 // below the limit.
-func (v *mapsView) pieces(start, end uint64) [][2]uint64 {
-	end = min(end, v.limit)
+func (v *View) Pieces(start, end uint64) [][2]uint64 {
+	end = min(end, v.Limit)
 	var out [][2]uint64
-	for _, r := range v.visible {
+	for _, r := range v.Visible {
 		s, e := max(start, uint64(r.Start)), min(end, uint64(r.End))
 		if s < e {
 			out = append(out, [2]uint64{s, e})
@@ -64,11 +68,11 @@ func (v *mapsView) pieces(start, end uint64) [][2]uint64 {
 // label is the kernel's name for an anonymous mapping [start, end) of
 // the guest: "[heap]", "[stack]" or none (vma_is_initial_heap and
 // vma_is_initial_stack).
-func (v *mapsView) label(start, end uint64) string {
+func (v *View) label(start, end uint64) string {
 	switch {
-	case start < v.brk && end > v.brkBase:
+	case start < v.Brk && end > v.BrkBase:
 		return "[heap]"
-	case v.stack != 0 && start <= v.stack && v.stack <= end:
+	case v.Stack != 0 && start <= v.Stack && v.Stack <= end:
 		return "[stack]"
 	}
 	return ""
@@ -78,17 +82,17 @@ func (v *mapsView) label(start, end uint64) string {
 // to 25 + 6*sizeof(void *) - 1 characters, then writes a space.
 const mapsNameColumn = 25 + 6*8 - 1
 
-// mapsHeader is one parsed mapping line of maps or smaps.
-type mapsHeader struct {
-	start, end uint64
+// Header is one parsed mapping line of maps or smaps.
+type Header struct {
+	Start, End uint64
 	perms      string
 	offset     uint64
 	dev, ino   string
-	name       string
+	Name       string
 }
 
-// parseMapsHeader parses "start-end perms offset dev inode [name]".
-func parseMapsHeader(line string) (h mapsHeader, ok bool) {
+// ParseHeader parses "start-end perms offset dev inode [name]".
+func ParseHeader(line string) (h Header, ok bool) {
 	f := make([]string, 0, 5)
 	rest := line
 	for len(f) < 5 {
@@ -107,10 +111,10 @@ func parseMapsHeader(line string) (h mapsHeader, ok bool) {
 		return h, false
 	}
 	var err1, err2, err3 error
-	h.start, err1 = strconv.ParseUint(se[0], 16, 64)
-	h.end, err2 = strconv.ParseUint(se[1], 16, 64)
+	h.Start, err1 = strconv.ParseUint(se[0], 16, 64)
+	h.End, err2 = strconv.ParseUint(se[1], 16, 64)
 	h.offset, err3 = strconv.ParseUint(f[2], 16, 64)
-	if err1 != nil || err2 != nil || err3 != nil || h.start > h.end || len(f[1]) != 4 || !isDecimal(f[4]) {
+	if err1 != nil || err2 != nil || err3 != nil || h.Start > h.End || len(f[1]) != 4 || !IsDecimal(f[4]) {
 		return h, false
 	}
 	h.perms, h.dev, h.ino = f[1], f[3], f[4]
@@ -119,19 +123,19 @@ func parseMapsHeader(line string) (h mapsHeader, ok bool) {
 	prefix := len(line) - len(rest)
 	col := max(mapsNameColumn, prefix) + 1
 	if len(line) >= col && strings.TrimLeft(line[prefix:col], " ") == "" {
-		h.name = line[col:]
+		h.Name = line[col:]
 	} else {
-		h.name = strings.TrimLeft(rest, " ")
+		h.Name = strings.TrimLeft(rest, " ")
 	}
 	return h, true
 }
 
 // format prints the piece [start, end) of h with name as the kernel
 // prints a mapping.
-func (h *mapsHeader) format(b *bytes.Buffer, start, end uint64, name string) {
+func (h *Header) Format(b *bytes.Buffer, start, end uint64, name string) {
 	off := h.offset
 	if h.ino != "0" {
-		off += start - h.start
+		off += start - h.Start
 	}
 	n := b.Len()
 	b.WriteString(hex8(start))
@@ -165,55 +169,55 @@ func hex8(v uint64) string {
 	return s
 }
 
-// mapsEntry is a header line with the lines that follow it (smaps).
-type mapsEntry struct {
-	line string
-	h    mapsHeader
-	body []string
+// Entry is a header line with the lines that follow it (smaps).
+type Entry struct {
+	Line string
+	H    Header
+	Body []string
 }
 
-// splitEntries splits maps or smaps text into entries; lines before the
+// SplitEntries splits maps or smaps text into entries; lines before the
 // first header are dropped.
-func splitEntries(text []byte) []mapsEntry {
-	var out []mapsEntry
+func SplitEntries(text []byte) []Entry {
+	var out []Entry
 	for _, line := range strings.SplitAfter(string(text), "\n") {
 		l := strings.TrimSuffix(line, "\n")
 		if l == "" {
 			continue
 		}
-		if h, ok := parseMapsHeader(l); ok {
-			out = append(out, mapsEntry{line: l, h: h})
+		if h, ok := ParseHeader(l); ok {
+			out = append(out, Entry{Line: l, H: h})
 		} else if n := len(out); n > 0 {
-			out[n-1].body = append(out[n-1].body, l)
+			out[n-1].Body = append(out[n-1].Body, l)
 		}
 	}
 	return out
 }
 
-// filterMaps returns the guest's view of text, the content of a maps file
+// Filter returns the guest's view of text, the content of a maps file
 // of kind; smaps is the process's smaps (for smaps_rollup only).
-func filterMaps(kind procKind, text, smaps []byte, v *mapsView) []byte {
+func Filter(kind Kind, text, smaps []byte, v *View) []byte {
 	var b bytes.Buffer
 	switch kind {
-	case procMaps, procSmaps:
-		for _, e := range splitEntries(text) {
-			if kind == procMaps {
+	case Maps, Smaps:
+		for _, e := range SplitEntries(text) {
+			if kind == Maps {
 				// maps has no field lines (the kernel escapes a newline
 				// in a name).
-				e.body = nil
+				e.Body = nil
 			}
 			writeEntry(&b, &e, v)
 		}
-	case procSmapsRollup:
+	case SmapsRollup:
 		writeRollup(&b, text, smaps, v)
-	case procNumaMaps:
+	case NumaMaps:
 		for _, line := range strings.SplitAfter(string(text), "\n") {
 			sp := strings.IndexByte(line, ' ')
 			if sp <= 0 {
 				continue
 			}
 			a, err := strconv.ParseUint(line[:sp], 16, 64)
-			if err == nil && len(v.pieces(a, a+1)) == 1 {
+			if err == nil && len(v.Pieces(a, a+1)) == 1 {
 				b.WriteString(line)
 			}
 		}
@@ -222,25 +226,25 @@ func filterMaps(kind procKind, text, smaps []byte, v *mapsView) []byte {
 }
 
 // writeEntry writes the guest's pieces of one maps or smaps entry.
-func writeEntry(b *bytes.Buffer, e *mapsEntry, v *mapsView) {
-	h := &e.h
-	for _, p := range v.pieces(h.start, h.end) {
-		name := h.name
+func writeEntry(b *bytes.Buffer, e *Entry, v *View) {
+	h := &e.H
+	for _, p := range v.Pieces(h.Start, h.End) {
+		name := h.Name
 		if name == "" && h.ino == "0" {
 			name = v.label(p[0], p[1])
 		}
-		whole := p[0] == h.start && p[1] == h.end
-		if whole && name == h.name {
-			b.WriteString(e.line)
+		whole := p[0] == h.Start && p[1] == h.End
+		if whole && name == h.Name {
+			b.WriteString(e.Line)
 			b.WriteByte('\n')
 		} else {
-			h.format(b, p[0], p[1], name)
+			h.Format(b, p[0], p[1], name)
 		}
 		sizeKB := (p[1] - p[0]) >> 10
-		for _, l := range e.body {
+		for _, l := range e.Body {
 			if whole {
 				b.WriteString(l)
-			} else if label, val, ok := kbField(l); ok {
+			} else if label, val, ok := KBField(l); ok {
 				if label == "Size:" {
 					val = sizeKB
 				}
@@ -253,8 +257,8 @@ func writeEntry(b *bytes.Buffer, e *mapsEntry, v *mapsView) {
 	}
 }
 
-// kbField parses an smaps line "Name:   value kB".
-func kbField(l string) (name string, val uint64, ok bool) {
+// KBField parses an smaps line "Name:   value kB".
+func KBField(l string) (name string, val uint64, ok bool) {
 	if !strings.HasSuffix(l, " kB") {
 		return "", 0, false
 	}
@@ -288,22 +292,22 @@ func writeKB(b *bytes.Buffer, l string, val uint64) {
 
 // writeRollup writes smaps_rollup: the real file's lines (the template)
 // with the sums over the guest's smaps entries.
-func writeRollup(b *bytes.Buffer, text, smaps []byte, v *mapsView) {
+func writeRollup(b *bytes.Buffer, text, smaps []byte, v *View) {
 	var kept bytes.Buffer
-	for _, e := range splitEntries(smaps) {
+	for _, e := range SplitEntries(smaps) {
 		writeEntry(&kept, &e, v)
 	}
 	sums := map[string]uint64{}
 	var first, last uint64
-	entries := splitEntries(kept.Bytes())
+	entries := SplitEntries(kept.Bytes())
 	for i, e := range entries {
 		if i == 0 {
-			first = e.h.start
+			first = e.H.Start
 		}
-		last = e.h.end
+		last = e.H.End
 		f := map[string]uint64{}
-		for _, l := range e.body {
-			if name, val, ok := kbField(l); ok {
+		for _, l := range e.Body {
+			if name, val, ok := KBField(l); ok {
 				f[name] = val
 				sums[name] += val
 			}
@@ -313,7 +317,7 @@ func writeRollup(b *bytes.Buffer, text, smaps []byte, v *mapsView) {
 		anon := min(f["Pss:"], f["Anonymous:"])
 		rest := f["Pss:"] - anon
 		sums["Pss_Anon:"] += anon
-		if isShmemName(e.h.name) {
+		if isShmemName(e.H.Name) {
 			sums["Pss_Shmem:"] += rest
 		} else {
 			sums["Pss_File:"] += rest
@@ -322,14 +326,14 @@ func writeRollup(b *bytes.Buffer, text, smaps []byte, v *mapsView) {
 	lines := strings.Split(strings.TrimSuffix(string(text), "\n"), "\n")
 	for i, l := range lines {
 		if i == 0 {
-			h, ok := parseMapsHeader(l)
+			h, ok := ParseHeader(l)
 			if !ok {
 				return
 			}
-			h.format(b, first, last, h.name)
+			h.Format(b, first, last, h.Name)
 			continue
 		}
-		if name, _, ok := kbField(l); ok {
+		if name, _, ok := KBField(l); ok {
 			writeKB(b, l, sums[name])
 		} else {
 			b.WriteString(l)
@@ -346,4 +350,49 @@ func isShmemName(name string) bool {
 		}
 	}
 	return false
+}
+
+// IsDecimal reports whether s is a non-empty string of decimal digits.
+func IsDecimal(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Kind is what a descriptor is as far as the process's own memory is
+// concerned.
+type Kind uint8
+
+const (
+	// Other is every other file.
+	Other Kind = iota
+	// Mem is /proc/<tid>/mem of a task of this process.
+	Mem
+	// The memory maps of a task of this process.
+	Maps
+	Smaps
+	SmapsRollup
+	NumaMaps
+)
+
+// Names are the procfs file names of each Kind but Other.
+var Names = map[string]Kind{
+	"mem": Mem, "maps": Maps, "smaps": Smaps,
+	"smaps_rollup": SmapsRollup, "numa_maps": NumaMaps,
+}
+
+// String is the procfs name of a kind ("proc" for Other).
+func (k Kind) String() string {
+	for n, kk := range Names {
+		if kk == k {
+			return n
+		}
+	}
+	return "proc"
 }
