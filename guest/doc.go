@@ -16,7 +16,10 @@
 //   - guest/linux: the Linux personality: system calls of both ABIs,
 //     Process and Thread, descriptors; its subpackages hold what needs no
 //     Process: linux/fdband (minemu's descriptors in a band above the
-//     guest's), linux/procfs (the guest's view of the maps files).
+//     guest's), linux/procfs (the guest's view of the maps files),
+//     linux/hostcall (the calls the host serves once minemu has checked
+//     and translated them: poll, select, epoll, sockets, timers, xattrs
+//     ..., each seeing its thread through the Task the Linux layer gives).
 //   - guest/hostsig: host signal handlers in front of the Go runtime's,
 //     per-thread context blocks, the safe system call.
 //
@@ -25,6 +28,7 @@
 // isa subpackages import nothing of the project; engine imports cpu, isa
 // (and its subpackages) and mm; interp imports engine; linux imports cpu,
 // hostsig, mm and its own subpackages, which import nothing of the
-// project, and knows nothing of how guest code runs. A test
+// project (procfs and hostcall: mm; hostcall: cpu), and knows nothing of
+// how guest code runs. A test
 // (deps_test.go) enforces the rules with `go list -deps`.
 package guest

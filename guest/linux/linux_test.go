@@ -518,6 +518,9 @@ func TestTablesMatchNames(t *testing.T) {
 				continue
 			}
 			fn := funcName(ent.fn)
+			if ent.hfn != nil {
+				fn = funcName(ent.hfn)
+			}
 			names, ok := want[fn]
 			if !ok {
 				t.Errorf("%s %d: handler %s not in the expectation table", abiName(abi), nr, fn)

@@ -66,6 +66,9 @@ type Thread struct {
 	// which nothing sets.
 	pendingFlag *uint32
 	noSignal    uint32
+	// host is the thread as guest/linux/hostcall's handlers see it,
+	// set up for each of their calls (sysHostcall).
+	host hostTask
 }
 
 // NewThread registers guest thread tid of the process. With a parent (the

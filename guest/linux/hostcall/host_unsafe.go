@@ -1,14 +1,14 @@
-package linux
+package hostcall
 
 // Host calls on memory minemu translated into.
 //
 // A translated call (poll's pollfd array with minemu's descriptors hidden,
 // an i386 msghdr rebuilt in the host's layout, the socket address the
 // kernel returns) passes the kernel a pointer to Go memory. That memory is
-// the Thread's scratch buffer: heap memory, which Go's collector does not
-// move, referenced by the Thread until the next call, so that the address
-// may travel as an integer like a guest address, through the safe system
-// call (hostsig.SafeSyscall6), which takes integers only.
+// the thread's scratch memory (Task.Scratch): heap memory, which Go's
+// collector does not move, referenced by the thread until its next call,
+// so that the address may travel as an integer like a guest address,
+// through the safe system call (Task.Blocking), which takes integers only.
 
 import (
 	"runtime"
@@ -18,7 +18,7 @@ import (
 )
 
 // goAddr returns the address of b's first byte, 0 for an empty b. b
-// must be heap memory kept alive until the host call returns (scratchBuf's).
+// must be heap memory kept alive until the host call returns (Task.Scratch's).
 func goAddr(b []byte) uintptr {
 	if len(b) == 0 {
 		return 0
@@ -44,7 +44,7 @@ func hostStringsCall(nr uintptr, a [6]uintptr, idx []int, strs []string) (uintpt
 	return r, e
 }
 
-// goAddr64 is goAddr for a translated iovec array (Thread.iovScratch:
+// goAddr64 is goAddr for a translated iovec array (Task.IOVScratch:
 // base, length pairs in the host's layout).
 func goAddr64(v []uint64) uintptr {
 	if len(v) == 0 {
