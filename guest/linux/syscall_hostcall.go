@@ -130,7 +130,7 @@ func (h *hostTask) Blocking(intr unix.Errno, nr uintptr, a0, a1, a2, a3, a4, a5 
 		flag = &h.t.noSignal
 	}
 	r, e := hostsig.SafeSyscall6(nr, a0, a1, a2, a3, a4, a5, flag)
-	if e == unix.ERESTART || e == hostcall.ERestartSys {
+	if e == hostsig.ERESTARTSYS {
 		return 0, intr
 	}
 	return r, unix.Errno(e)
