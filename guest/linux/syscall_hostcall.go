@@ -151,6 +151,53 @@ func (h *hostTask) WithSigmask(mask uint64, f func()) {
 	k.sigMu.Unlock()
 }
 
+// sysCloseRange is close_range(first, last, flags) over the guest's
+// descriptors only: minemu's, in the band above them and the few below,
+// are skipped (for the guest they are closed already), the range split
+// around them. CLOSE_RANGE_UNSHARE is EINVAL, as an unknown flag: a
+// private descriptor table for one thread would part it from minemu's
+// other threads, which serve its calls.
+func sysCloseRange(k *Process, s *sysCall) int64 {
+	first, last, flags := uint32(s.a[0]), uint32(s.a[1]), uintptr(uint32(s.a[2]))
+	if first > last || flags&^unix.CLOSE_RANGE_CLOEXEC != 0 {
+		return -int64(unix.EINVAL)
+	}
+	top := uint32(k.band.Start() - 1)
+	if first > top {
+		return 0
+	}
+	call := func(a, b uint32) unix.Errno {
+		_, _, e := unix.Syscall(unix.SYS_CLOSE_RANGE, uintptr(a), uintptr(b), flags)
+		if e == 0 && flags&unix.CLOSE_RANGE_CLOEXEC == 0 {
+			for fd := a; fd <= b; fd++ {
+				k.trackClose(int(fd))
+			}
+		}
+		return e
+	}
+	last = min(last, top)
+	from := first
+	for fd := first; ; fd++ {
+		if k.band.Owns(int(fd)) {
+			if fd > from {
+				if e := call(from, fd-1); e != 0 {
+					return -int64(e)
+				}
+			}
+			from = fd + 1
+		}
+		if fd == last {
+			break
+		}
+	}
+	if from <= last {
+		if e := call(from, last); e != 0 {
+			return -int64(e)
+		}
+	}
+	return 0
+}
+
 func sysCreat(k *Process, s *sysCall) int64 {
 	return k.openat(s, unix.AT_FDCWD, s.a[0], unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC, uint32(s.a[1]))
 }

@@ -575,3 +575,68 @@ func TestStraceNet(t *testing.T) {
 		unix.Close(fd)
 	}
 }
+
+// TestCloseRangeSkipsBand: close_range closes the guest's descriptors in
+// the range and leaves minemu's open; CLOSE_RANGE_UNSHARE is refused.
+func TestCloseRangeSkipsBand(t *testing.T) {
+	e := newSysEnv(t, mm.Mode64, cpu.ABIAMD64)
+	bfd := bandFD(t, e)
+	var fds []int
+	for i := 0; i < 3; i++ {
+		fd, err := unix.Open("/dev/null", unix.O_RDONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds = append(fds, fd)
+	}
+	open := func(fd int) bool {
+		_, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		return err == nil
+	}
+	if r := e.sys("close_range", uint64(fds[0]), uint64(fds[0]), unix.CLOSE_RANGE_UNSHARE); r != errnoRet(unix.EINVAL) {
+		t.Fatalf("close_range(UNSHARE) = %d, want -EINVAL", r)
+	}
+	if r := e.sys("close_range", uint64(fds[0]), 0xffffffff, 0); r != 0 {
+		t.Fatalf("close_range = %d", r)
+	}
+	for _, fd := range fds {
+		if open(fd) {
+			t.Errorf("guest descriptor %d still open", fd)
+			unix.Close(fd)
+		}
+	}
+	if !open(bfd) {
+		t.Fatalf("minemu's descriptor %d was closed", bfd)
+	}
+}
+
+// TestPreadvPosition: i386's preadv gives the position in two words;
+// a descriptor on the process's memory is refused.
+func TestPreadvPosition(t *testing.T) {
+	for _, tc := range abiCases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSysEnv(t, tc.mode, tc.abi)
+			f, err := os.CreateTemp(t.TempDir(), "pv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			f.WriteString("0123456789")
+			buf, iov := e.mem+4096, e.mem+1024
+			e.putPtrs(iov, buf, 3)
+			r := e.sys("preadv", uint64(f.Fd()), iov, 1, 4, 0)
+			if r != 3 || string(e.view(buf, 3)) != "456" {
+				t.Fatalf("preadv = %d %q, want 3 \"456\"", r, e.view(buf, 3))
+			}
+			mem, err := os.Open("/proc/self/mem")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mem.Close()
+			e.k.trackOpen(int(mem.Fd()), unix.O_RDONLY)
+			if r := e.sys("preadv", uint64(mem.Fd()), iov, 1, uint64(e.mem), 0); r != errnoRet(unix.EINVAL) {
+				t.Fatalf("preadv(/proc/self/mem) = %d, want -EINVAL", r)
+			}
+		})
+	}
+}

@@ -1300,3 +1300,23 @@ func unwrapErrno(err error) error {
 	}
 	return unix.EIO
 }
+
+// Fchmodat2 is fchmodat2(dirfd, path, mode, flags).
+func Fchmodat2(t Task, c *Call) int64 {
+	return pathAt(t, sysFchmodat2, c.Int32(0), c.A[1], uintptr(uint32(c.A[2])), uintptr(uint32(c.A[3])))
+}
+
+// sysFchmodat2 is fchmodat2's number, the same in both ABIs.
+const sysFchmodat2 = 452
+
+// PidfdOpen is pidfd_open(pid, flags): a new descriptor.
+func PidfdOpen(t Task, c *Call) int64 {
+	if e := t.FDFree(); e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall(unix.SYS_PIDFD_OPEN, uintptr(int32(c.A[0])), uintptr(uint32(c.A[1])), 0)
+	if e != 0 {
+		return -int64(e)
+	}
+	return fdResult(t, int(r))
+}

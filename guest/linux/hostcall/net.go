@@ -1073,3 +1073,54 @@ func Tee(t Task, c *Call) int64 {
 	r, e := t.Blocking(ERestartSys, unix.SYS_TEE, uintptr(in), uintptr(out), uintptr(n), uintptr(uint32(c.A[3])), 0, 0)
 	return hostRet(r, e)
 }
+
+// Positioned vector I/O.
+
+func Preadv(t Task, c *Call) int64   { return positionedIovec(t, c, unix.SYS_PREADV2, true, false) }
+func Pwritev(t Task, c *Call) int64  { return positionedIovec(t, c, unix.SYS_PWRITEV2, false, false) }
+func Preadv2(t Task, c *Call) int64  { return positionedIovec(t, c, unix.SYS_PREADV2, true, true) }
+func Pwritev2(t Task, c *Call) int64 { return positionedIovec(t, c, unix.SYS_PWRITEV2, false, true) }
+
+// positionedIovec runs preadv, pwritev and their v2 forms (with flags):
+// (fd, iov, vlen, pos_l, pos_h[, flags]); the position is pos_h:pos_l for
+// i386, pos_l alone for x86-64 (pos_from_hilo on a 64-bit kernel). The
+// iovecs are checked as readv's; a descriptor on the process's memory is
+// EINVAL (only read and write clip it to guest memory).
+func positionedIovec(t Task, c *Call, nr uintptr, read, v2 bool) int64 {
+	fd, e := t.FD(c.Int32(0))
+	if e != 0 {
+		return -int64(e)
+	}
+	if t.MemFD(fd) {
+		return -int64(unix.EINVAL)
+	}
+	if c.A[2] > IOVMax {
+		return -int64(unix.EINVAL)
+	}
+	pos := c.A[3]
+	if c.ABI == cpu.ABIi386 {
+		pos = c.Off64(3)
+	}
+	var flags uintptr
+	if v2 {
+		flags = uintptr(uint32(c.A[5]))
+	}
+	v, e := importIovecs(t, c, c.A[1], c.A[2])
+	if e != 0 {
+		return -int64(e)
+	}
+	r, _, e := unix.Syscall6(nr, uintptr(fd), goAddr64(v), uintptr(len(v)/2), uintptr(pos), 0, flags)
+	t.ReleaseBuf()
+	if e != 0 {
+		return -int64(e)
+	}
+	if read {
+		left := uint64(r)
+		for i := 0; i+1 < len(v) && left > 0; i += 2 {
+			n := min(v[i+1], left)
+			t.Wrote(v[i], n)
+			left -= n
+		}
+	}
+	return int64(r)
+}
