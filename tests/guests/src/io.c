@@ -171,6 +171,27 @@ static void part_epoll(void)
 	SHOW("epoll_wait after del", epoll_wait(ep, out, 4, 0));
 	close(ep);
 
+	/* epoll and poll over a socket pair: readable after a send, hung up
+	 * after the peer closes. */
+	int sv[2];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	ep = epoll_create1(0);
+	ev.events = EPOLLIN | EPOLLRDHUP;
+	ev.data.u32 = 77;
+	SHOW("epoll_ctl socket", epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev));
+	SHOW("epoll_wait socket empty", epoll_wait(ep, out, 4, 0));
+	send(sv[0], "s", 1, 0);
+	SHOW("epoll_wait socket", epoll_wait(ep, out, 4, 1000));
+	printf("event %#x data %u\n", out[0].events, out[0].data.u32);
+	close(sv[0]);
+	SHOW("epoll_wait hangup", epoll_wait(ep, out, 4, 1000));
+	printf("event %#x\n", out[0].events);
+	struct pollfd spf = {sv[1], POLLIN | POLLRDHUP, 0};
+	SHOW("poll socket hangup", poll(&spf, 1, 1000));
+	printf("revents %#x\n", spf.revents);
+	close(sv[1]);
+	close(ep);
+
 	int efd = eventfd(3, 0);
 	uint64_t v = 4;
 	write(efd, &v, 8);
