@@ -68,7 +68,7 @@ var amd64Table = withCommon([sysTableLen]sysEntry{
 	58:  none("vfork", ""),
 	59:  none("execve", "spp"),
 	60:  partial("exit", "d=?", sysExit, noteExit),
-	61:  none("wait4", "dpdp"),
+	61:  pass("wait4", "dpdp", hostcall.Wait4),
 	62:  partial("kill", "dS", sysKill, noteKill),
 	63:  full("uname", "p", sysUname),
 	64:  none("semget", "udd"),

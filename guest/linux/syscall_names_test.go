@@ -4,6 +4,7 @@ package linux
 // few syscall_hostcall.go keeps), with the names of the calls each may
 // serve (TestTablesMatchNames).
 var handlerNames = map[string][]string{
+	"Wait4": {"wait4"}, "Waitpid": {"waitpid"},
 	"Preadv": {"preadv"}, "Pwritev": {"pwritev"}, "Preadv2": {"preadv2"}, "Pwritev2": {"pwritev2"},
 	"Fchmodat2": {"fchmodat2"}, "PidfdOpen": {"pidfd_open"}, "sysCloseRange": {"close_range"},
 	"IoprioSet": {"ioprio_set"}, "IoprioGet": {"ioprio_get"},
