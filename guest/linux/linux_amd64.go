@@ -240,7 +240,7 @@ var amd64Table = withCommon([sysTableLen]sysEntry{
 	230: partial("clock_nanosleep", "Cxpp", sysClockNanosleep, noteSleep),
 	231: full("exit_group", "d=?", sysExit),
 	232: full("epoll_wait", "fpdd", hostcall.EpollWait),
-	233: full("epoll_ctl", "fxfp", hostcall.EpollCtl),
+	233: full("epoll_ctl", "fEfp", hostcall.EpollCtl),
 	234: partial("tgkill", "ddS", sysTgkill, noteThreadKill),
 	235: pass("utimes", "sp", hostcall.Utimes),
 	236: full("vserver", "*", sysNoSysQuiet),

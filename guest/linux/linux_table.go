@@ -45,6 +45,8 @@ import (
 //	F fcntl command (by name)
 //	A arch_prctl code (by name)
 //	M rt_sigprocmask how (by name)
+//	K socketcall call (by name: SYS_SOCKET ...)
+//	E epoll_ctl operation (by name)
 //
 // Result kinds: d decimal (the default), x hex (addresses), ? the call
 // does not return (exit, exit_group: traced before it runs). A format of

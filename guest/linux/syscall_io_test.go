@@ -556,23 +556,27 @@ func TestStraceNet(t *testing.T) {
 	pid := strconv.Itoa(os.Getpid())
 	e.trace.Reset()
 	e.sys("socketcall", 99, 0)
-	e.sys("epoll_create1", 0x80000)
+	e.sys("socketcall", 1, 0)
+	e.sys("epoll_ctl", 0xffffffff, unix.EPOLL_CTL_MOD, 0xffffffff, 0)
 	e.sys("setitimer", 0, 0, 0)
+	e.sys("epoll_create1", 0x80000)
 	got := strings.Split(strings.TrimSuffix(e.trace.String(), "\n"), "\n")
-	if len(got) != 3 {
+	if len(got) != 5 {
 		t.Fatalf("trace %q", e.trace)
 	}
 	want := []string{
 		pid + " socketcall(99,NULL) = -1 EINVAL (invalid argument)",
-		pid + " epoll_create1(0x80000) = ",
+		pid + " socketcall(SYS_SOCKET,NULL) = -1 EFAULT (bad address)",
+		pid + " epoll_ctl(-1,EPOLL_CTL_MOD,-1,NULL) = -1 EFAULT (bad address)", // the event is read first
 		pid + " setitimer(0,NULL,NULL) = 0",
+		pid + " epoll_create1(0x80000) = ",
 	}
 	for i := range want {
 		if !strings.HasPrefix(got[i], want[i]) {
 			t.Errorf("line %d = %q, want %q...", i, got[i], want[i])
 		}
 	}
-	if fd, err := strconv.Atoi(strings.TrimPrefix(got[1], want[1])); err == nil {
+	if fd, err := strconv.Atoi(strings.TrimPrefix(got[4], want[4])); err == nil {
 		unix.Close(fd)
 	}
 }
