@@ -372,6 +372,14 @@ func newFDCall(t Task, nr uintptr, a0, a1, a2 uintptr) int64 {
 }
 
 func EpollCtl(t Task, c *Call) int64 {
+	op := c.Int32(1)
+	var ev uintptr
+	var e unix.Errno
+	if op != unix.EPOLL_CTL_DEL { // DEL ignores the event (since 2.6.9); the kernel reads it first
+		if ev, e = t.PassPtr(c.A[3], sizeofEpollEvent); e != 0 {
+			return -int64(e)
+		}
+	}
 	epfd, e := t.FD(c.Int32(0))
 	if e != 0 {
 		return -int64(e)
@@ -379,13 +387,6 @@ func EpollCtl(t Task, c *Call) int64 {
 	fd, e := t.FD(c.Int32(2))
 	if e != 0 {
 		return -int64(e)
-	}
-	op := c.Int32(1)
-	var ev uintptr
-	if op != unix.EPOLL_CTL_DEL { // DEL ignores the event (since 2.6.9)
-		if ev, e = t.PassPtr(c.A[3], sizeofEpollEvent); e != 0 {
-			return -int64(e)
-		}
 	}
 	r, _, e := unix.Syscall6(unix.SYS_EPOLL_CTL, uintptr(epfd), uintptr(op), uintptr(fd), ev, 0, 0)
 	return hostRet(r, e)
