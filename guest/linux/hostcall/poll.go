@@ -141,12 +141,12 @@ func poll(t Task, c *Call, addr, nfds uint64, ts *unix.Timespec, tsAddr uint64, 
 	}
 	var tsp uintptr
 	if ts != nil {
-		t := *ts
+		v := *ts
 		if hidden > 0 {
-			t = unix.Timespec{} // ... and POLLNVAL: ready at once
+			v = unix.Timespec{} // ... and POLLNVAL: ready at once
 		}
-		le.PutUint64(hts[0:], uint64(t.Sec))
-		le.PutUint64(hts[8:], uint64(t.Nsec))
+		le.PutUint64(hts[0:], uint64(v.Sec))
+		le.PutUint64(hts[8:], uint64(v.Nsec))
 		tsp = goAddr(hts)
 	} else if hidden > 0 {
 		tsp = goAddr(hts) // zero
