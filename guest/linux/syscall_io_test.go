@@ -679,3 +679,47 @@ func TestWait4Layouts(t *testing.T) {
 		})
 	}
 }
+
+// TestRightsOverLimit: descriptors received at or above the guest's
+// RLIMIT_NOFILE are closed and the message cut with MSG_CTRUNC, in both
+// ABIs, as the kernel that cannot install them does.
+func TestRightsOverLimit(t *testing.T) {
+	for _, tc := range abiCases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newSysEnv(t, tc.mode, tc.abi)
+			sv, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(sv[0])
+			defer unix.Close(sv[1])
+			p := pipe(t)
+			if err := unix.Sendmsg(sv[0], []byte("x"), unix.UnixRights(p[0]), nil, 0); err != nil {
+				t.Fatal(err)
+			}
+			// Every number the kernel can give now is at or above the limit.
+			low := e.k.band.LowestFree()
+			if r := e.setrlimit(unix.RLIMIT_NOFILE, uint64(low), uint64(low)); r != 0 {
+				t.Fatalf("setrlimit = %d", r)
+			}
+			data, iov, ctl, msg := e.mem+4096, e.mem+1024, e.mem+2048, e.mem
+			e.putPtrs(iov, data, 16)
+			clear(e.view(msg, 64))
+			if tc.abi == cpu.ABIi386 {
+				e.put32s(msg, 0, 0, uint32(iov), 1, uint32(ctl), 64, 0)
+			} else {
+				e.putPtrs(msg+16, iov, 1, ctl, 64)
+			}
+			if r := e.sys("recvmsg", uint64(sv[1]), msg, 0); r != 1 {
+				t.Fatalf("recvmsg = %d", r)
+			}
+			flags := le.Uint32(e.view(msg+uint64(map[cpu.ABI]int{cpu.ABIi386: 24, cpu.ABIAMD64: 48}[tc.abi]), 4))
+			if flags&unix.MSG_CTRUNC == 0 {
+				t.Fatalf("msg_flags %#x, want MSG_CTRUNC", flags)
+			}
+			if _, err := unix.FcntlInt(uintptr(low), unix.F_GETFD, 0); err != unix.EBADF {
+				t.Fatalf("descriptor %d above the limit left open", low)
+			}
+		})
+	}
+}

@@ -697,6 +697,49 @@ func cmsgsOut(host []byte, n, nofile uint64) ([]byte, uint32) {
 	return out, flags
 }
 
+// rightsOverLimit applies the guest's RLIMIT_NOFILE to the descriptors an
+// x86-64 recvmsg received in place (the host's limit is higher, for the
+// band): as the kernel's scm_detach_fds stops at the first descriptor it
+// cannot install, the SCM_RIGHTS message is cut before the first at or
+// above the limit, the rest closed, MSG_CTRUNC set, and the control length
+// ends with that message.
+func rightsOverLimit(t Task, addr, n uint64) (uint64, uint32, unix.Errno) {
+	ctl := make([]byte, n)
+	if e := t.CopyIn(addr, ctl); e != 0 {
+		return n, 0, e
+	}
+	for off := uint64(0); off+sizeofCmsghdrAMD64 <= n; {
+		var m cCmsghdr
+		m.decodeAMD64(ctl[off:])
+		if m.Len < sizeofCmsghdrAMD64 || off+m.Len > n {
+			break
+		}
+		if m.Level == unix.SOL_SOCKET && m.Type == unix.SCM_RIGHTS {
+			payload := ctl[off+sizeofCmsghdrAMD64 : off+m.Len]
+			cut := -1
+			for i := 0; i+4 <= len(payload); i += 4 {
+				fd := int(int32(le.Uint32(payload[i:])))
+				if cut < 0 && uint64(fd) >= t.Nofile() {
+					cut = i
+				}
+				if cut >= 0 {
+					unix.Close(fd)
+				}
+			}
+			if cut >= 0 {
+				var b [8]byte
+				le.PutUint64(b[:], sizeofCmsghdrAMD64+uint64(cut))
+				if e := t.CopyOut(addr+off, b[:]); e != 0 {
+					return n, 0, e
+				}
+				return off + cmsgAlign8(sizeofCmsghdrAMD64+uint64(cut)), unix.MSG_CTRUNC, 0
+			}
+		}
+		off += cmsgAlign8(m.Len)
+	}
+	return n, 0, 0
+}
+
 // compatTimes turns the 64-bit timevals or timespecs of a timestamp
 // message into 32-bit ones (the seconds truncated, as the compat layer
 // does).
@@ -770,8 +813,13 @@ func recvmsg(t Task, c *Call, addr, flags uint64) int64 {
 			}
 		}
 		ctlLen, ctlFlags = uint64(len(out)), ctlFlags|f
-	} else if m.guest.Control != 0 {
+	} else if m.guest.Control != 0 && h.Controllen > 0 {
 		t.Wrote(m.guest.Control, h.Controllen)
+		n, f, e := rightsOverLimit(t, m.guest.Control, h.Controllen)
+		if e != 0 {
+			return -int64(e)
+		}
+		ctlLen, ctlFlags = n, ctlFlags|f
 	}
 	// The three fields the kernel writes back.
 	out := m.guest
