@@ -18,6 +18,11 @@
 // the kernel in minemu's own memory is Task.Scratch, heap memory of the
 // thread's that stays put (host_unsafe.go).
 //
+// Each exported function of type Handler is the handler of the system call
+// its name spells (Poll is poll, Sendmmsg sendmmsg, Setuid16 i386's 16-bit
+// setuid, TimerfdSettime64 timerfd_settime64); the tables of guest/linux name
+// them, one entry per call.
+//
 // Translation. Each ABI's structures are described once in
 // ../linux_structs.txt, whose codecs go generate writes here as in the
 // Linux layer (structs_gen.go). i386 gets the compat layer's layouts and
