@@ -5,7 +5,6 @@ import (
 
 	"bytes"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -641,40 +640,6 @@ func TestPreadvPosition(t *testing.T) {
 			e.k.trackOpen(int(mem.Fd()), unix.O_RDONLY)
 			if r := e.sys("preadv", uint64(mem.Fd()), iov, 1, uint64(e.mem), 0); r != errnoRet(unix.EINVAL) {
 				t.Fatalf("preadv(/proc/self/mem) = %d, want -EINVAL", r)
-			}
-		})
-	}
-}
-
-// TestWait4Layouts: wait4 writes the status and the rusage in the guest's
-// layout for a child reaped.
-func TestWait4Layouts(t *testing.T) {
-	for _, tc := range abiCases {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newSysEnv(t, tc.mode, tc.abi)
-			cmd := exec.Command("/bin/sh", "-c", "exit 7")
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			status, ru := e.mem, e.mem+256
-			size := uint64(map[cpu.ABI]int{cpu.ABIi386: 72, cpu.ABIAMD64: 144}[tc.abi])
-			for i := range e.view(ru, size+8) {
-				e.view(ru, size+8)[i] = 0xaa
-			}
-			r := e.sys("wait4", uint64(cmd.Process.Pid), status, 0, ru)
-			if r != int64(cmd.Process.Pid) {
-				t.Fatalf("wait4 = %d, want %d", r, cmd.Process.Pid)
-			}
-			if ws := unix.WaitStatus(le.Uint32(e.view(status, 4))); !ws.Exited() || ws.ExitStatus() != 7 {
-				t.Fatalf("status %#x, want exit 7", uint32(ws))
-			}
-			var got cRusage
-			got.decode(tc.abi, e.view(ru, size))
-			if e.view(ru+size, 1)[0] != 0xaa || got.Maxrss <= 0 || got.Utime.Usec < 0 || got.Utime.Usec >= 1e6 {
-				t.Fatalf("rusage not written as %d bytes: %+v % x", size, got, e.view(ru, size+8))
-			}
-			if r := e.sys("wait4", uint64(cmd.Process.Pid), status, unix.WNOHANG, 0); r != errnoRet(unix.ECHILD) {
-				t.Fatalf("wait4 again = %d, want -ECHILD", r)
 			}
 		})
 	}

@@ -4,7 +4,6 @@ package linux
 // few syscall_hostcall.go keeps), with the names of the calls each may
 // serve (TestTablesMatchNames).
 var handlerNames = map[string][]string{
-	"Wait4": {"wait4"}, "Waitpid": {"waitpid"},
 	"Preadv": {"preadv"}, "Pwritev": {"pwritev"}, "Preadv2": {"preadv2"}, "Pwritev2": {"pwritev2"},
 	"Fchmodat2": {"fchmodat2"}, "PidfdOpen": {"pidfd_open"}, "sysCloseRange": {"close_range"},
 	"IoprioSet": {"ioprio_set"}, "IoprioGet": {"ioprio_get"},
@@ -43,8 +42,6 @@ var handlerNames = map[string][]string{
 	"RefuseEPERM":          {"ptrace", "iopl", "ioperm", "bpf", "userfaultfd", "pidfd_getfd", "process_madvise"},
 	"Setuid":               {"setuid", "setuid32"},
 	"Setgid":               {"setgid", "setgid32"},
-	"Setpgid":              {"setpgid"},
-	"Setsid":               {"setsid"},
 	"Setreuid":             {"setreuid", "setreuid32"},
 	"Setregid":             {"setregid", "setregid32"},
 	"Getgroups":            {"getgroups", "getgroups32"},

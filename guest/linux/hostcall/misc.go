@@ -1230,16 +1230,6 @@ func Membarrier(t Task, c *Call) int64 {
 	return hostRet(r, e)
 }
 
-func Setsid(t Task, c *Call) int64 {
-	r, _, e := unix.Syscall(unix.SYS_SETSID, 0, 0, 0)
-	return hostRet(r, e)
-}
-
-func Setpgid(t Task, c *Call) int64 {
-	r, _, e := unix.Syscall(unix.SYS_SETPGID, uintptr(int32(c.A[0])), uintptr(int32(c.A[1])), 0)
-	return hostRet(r, e)
-}
-
 // utsNameLen is __NEW_UTS_LEN.
 const utsNameLen = 64
 

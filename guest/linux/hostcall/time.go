@@ -206,37 +206,3 @@ func Times(t Task, c *Call) int64 {
 	}
 	return int64(r)
 }
-
-// Wait4 is wait4(pid, status, options, rusage): the status (an int) and the
-// rusage (the guest's layout) are written only for a child reaped, as
-// kernel_wait4 writes them. It may block: interruptible.
-func Wait4(t Task, c *Call) int64 { return wait4(t, c, c.A[3]) }
-
-// Waitpid is i386's waitpid(pid, status, options): wait4 without rusage.
-func Waitpid(t Task, c *Call) int64 { return wait4(t, c, 0) }
-
-func wait4(t Task, c *Call, ruAddr uint64) int64 {
-	h := t.Scratch(4 + sizeofRusageAMD64)
-	var ru uintptr
-	if ruAddr != 0 {
-		ru = goAddr(h[4:])
-	}
-	r, e := t.Blocking(ERestartSys, unix.SYS_WAIT4, uintptr(int32(c.A[0])), goAddr(h), uintptr(uint32(c.A[2])), ru, 0, 0)
-	if e != 0 {
-		return -int64(e)
-	}
-	if r > 0 && c.A[1] != 0 {
-		if ce := t.CopyOut(c.A[1], h[:4]); ce != 0 {
-			return -int64(ce)
-		}
-	}
-	if r > 0 && ruAddr != 0 {
-		var hr cRusage
-		hr.decodeAMD64(h[4:])
-		var b [sizeofRusageMax]byte
-		if ce := t.CopyOut(ruAddr, hr.encode(c.ABI, b[:])); ce != 0 {
-			return -int64(ce)
-		}
-	}
-	return int64(r)
-}
