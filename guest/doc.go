@@ -22,7 +22,10 @@
 //     linux/forkexec (a guest carried into a new minemu by fork and
 //     execve), linux/futex (the robust-futex walk of a dying thread),
 //     linux/signal (signal sets, dispositions, siginfo layouts, pending
-//     queues).
+//     queues), linux/hostcall (the calls the host serves once minemu has
+//     checked and translated them: poll, select, epoll, sockets, timers,
+//     xattrs ..., each seeing its thread through the Task the Linux layer
+//     gives).
 //   - guest/hostsig: host signal handlers in front of the Go runtime's,
 //     per-thread context blocks, the safe system call.
 //
@@ -31,6 +34,7 @@
 // isa subpackages import nothing of the project; engine imports cpu, isa
 // (and its subpackages) and mm; interp imports engine; linux imports cpu,
 // hostsig, mm and its own subpackages, which import nothing of the
-// project but mm, and knows nothing of how guest code runs. A test
+// project but mm (hostcall and signal: cpu too), and knows nothing of
+// how guest code runs. A test
 // (deps_test.go) enforces the rules with `go list -deps`.
 package guest

@@ -24,12 +24,16 @@ var fuzzSafe = []string{
 	"clock_getres", "stat", "lstat", "fstat", "access", "faccessat", "readlink", "readlinkat", "getcwd",
 	"getrandom", "rt_sigaction", "rt_sigprocmask", "sigaltstack", "set_tid_address", "set_robust_list",
 	"rseq", "getrlimit", "statx", "exit", "exit_group", "pread64",
+	"getrusage", "times", "getitimer", "getgroups", "getresuid", "statfs", "fstatfs", "mincore", "getcpu",
+	"sched_getparam", "sched_getscheduler", "sched_getattr", "sched_rr_get_interval", "capget", "getxattr",
+	"lgetxattr", "listxattr", "getsockname", "getpeername", "getsockopt", "timerfd_gettime", "timer_gettime",
 }
 
 var fuzzSafeI386 = []string{
 	"stat64", "lstat64", "fstat64", "fstatat64", "set_thread_area", "get_thread_area", "ugetrlimit",
 	"getuid32", "clock_gettime64", "mmap2", "munmap", "mprotect", "mremap",
-	"madvise", "brk",
+	"madvise", "brk", "olduname", "oldolduname", "statfs64", "fstatfs64", "getgroups32", "getresuid32",
+	"clock_getres_time64", "timerfd_gettime64", "timer_gettime64",
 }
 
 var fuzzSafeAMD64 = []string{"newfstatat", "arch_prctl"}

@@ -2068,3 +2068,869 @@ func (v *cMmapArgs) decodeI386(b []byte) {
 	v.Fd = binary.LittleEndian.Uint32(b[offMmapArgsI386Fd:])
 	v.Offset = binary.LittleEndian.Uint32(b[offMmapArgsI386Offset:])
 }
+
+// cSelArg is i386's struct sel_arg_struct (the old select, number 82).
+type cSelArg struct {
+	N    uint32
+	Inp  uint32
+	Outp uint32
+	Exp  uint32
+	Tvp  uint32
+}
+
+// Layout of cSelArg.
+const (
+	sizeofSelArgI386  = 20
+	offSelArgI386N    = 0
+	offSelArgI386Inp  = 4
+	offSelArgI386Outp = 8
+	offSelArgI386Exp  = 12
+	offSelArgI386Tvp  = 16
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cSelArg) encodeI386(b []byte) []byte {
+	b = b[:sizeofSelArgI386]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offSelArgI386N:], uint32(v.N))
+	binary.LittleEndian.PutUint32(b[offSelArgI386Inp:], uint32(v.Inp))
+	binary.LittleEndian.PutUint32(b[offSelArgI386Outp:], uint32(v.Outp))
+	binary.LittleEndian.PutUint32(b[offSelArgI386Exp:], uint32(v.Exp))
+	binary.LittleEndian.PutUint32(b[offSelArgI386Tvp:], uint32(v.Tvp))
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cSelArg) decodeI386(b []byte) {
+	b = b[:sizeofSelArgI386]
+	v.N = binary.LittleEndian.Uint32(b[offSelArgI386N:])
+	v.Inp = binary.LittleEndian.Uint32(b[offSelArgI386Inp:])
+	v.Outp = binary.LittleEndian.Uint32(b[offSelArgI386Outp:])
+	v.Exp = binary.LittleEndian.Uint32(b[offSelArgI386Exp:])
+	v.Tvp = binary.LittleEndian.Uint32(b[offSelArgI386Tvp:])
+}
+
+// cSigsetArg is pselect6's sixth argument: the signal mask's address and
+// size (compat pointers and size on i386).
+type cSigsetArg struct {
+	Ss  uint64
+	Len uint64
+}
+
+// Layout of cSigsetArg.
+const (
+	sizeofSigsetArgI386  = 8
+	offSigsetArgI386Ss   = 0
+	offSigsetArgI386Len  = 4
+	sizeofSigsetArgAMD64 = 16
+	offSigsetArgAMD64Ss  = 0
+	offSigsetArgAMD64Len = 8
+	sizeofSigsetArgMax   = max(sizeofSigsetArgI386, sizeofSigsetArgAMD64)
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cSigsetArg) encodeI386(b []byte) []byte {
+	b = b[:sizeofSigsetArgI386]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offSigsetArgI386Ss:], uint32(v.Ss))
+	binary.LittleEndian.PutUint32(b[offSigsetArgI386Len:], uint32(v.Len))
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cSigsetArg) decodeI386(b []byte) {
+	b = b[:sizeofSigsetArgI386]
+	v.Ss = uint64(binary.LittleEndian.Uint32(b[offSigsetArgI386Ss:]))
+	v.Len = uint64(binary.LittleEndian.Uint32(b[offSigsetArgI386Len:]))
+}
+
+// encodeAMD64 writes v into b in amd64's layout and returns the structure's bytes.
+func (v *cSigsetArg) encodeAMD64(b []byte) []byte {
+	b = b[:sizeofSigsetArgAMD64]
+	clear(b)
+	binary.LittleEndian.PutUint64(b[offSigsetArgAMD64Ss:], uint64(v.Ss))
+	binary.LittleEndian.PutUint64(b[offSigsetArgAMD64Len:], uint64(v.Len))
+	return b
+}
+
+// decodeAMD64 reads v from b in amd64's layout.
+func (v *cSigsetArg) decodeAMD64(b []byte) {
+	b = b[:sizeofSigsetArgAMD64]
+	v.Ss = binary.LittleEndian.Uint64(b[offSigsetArgAMD64Ss:])
+	v.Len = binary.LittleEndian.Uint64(b[offSigsetArgAMD64Len:])
+}
+
+// sizeofSigsetArg is the size of cSigsetArg in abi.
+func sizeofSigsetArg(abi cpu.ABI) int {
+	if abi == cpu.ABIi386 {
+		return sizeofSigsetArgI386
+	}
+	return sizeofSigsetArgAMD64
+}
+
+// encode writes v in abi's layout into b and returns the structure's bytes.
+func (v *cSigsetArg) encode(abi cpu.ABI, b []byte) []byte {
+	if abi == cpu.ABIi386 {
+		return v.encodeI386(b)
+	}
+	return v.encodeAMD64(b)
+}
+
+// decode reads v from b in abi's layout.
+func (v *cSigsetArg) decode(abi cpu.ABI, b []byte) {
+	if abi == cpu.ABIi386 {
+		v.decodeI386(b)
+		return
+	}
+	v.decodeAMD64(b)
+}
+
+// cSigevent is struct sigevent (timer_create): compat_sigevent on i386,
+// whose sigval is 32 bits; tid is the union's _tid (SIGEV_THREAD_ID),
+// which is all the kernel reads of it.
+type cSigevent struct {
+	Value  uint64
+	Signo  int32
+	Notify int32
+	Tid    int32
+}
+
+// Layout of cSigevent.
+const (
+	sizeofSigeventI386     = 64
+	offSigeventI386Value   = 0
+	offSigeventI386Signo   = 4
+	offSigeventI386Notify  = 8
+	offSigeventI386Tid     = 12
+	sizeofSigeventAMD64    = 64
+	offSigeventAMD64Value  = 0
+	offSigeventAMD64Signo  = 8
+	offSigeventAMD64Notify = 12
+	offSigeventAMD64Tid    = 16
+	sizeofSigeventMax      = max(sizeofSigeventI386, sizeofSigeventAMD64)
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cSigevent) encodeI386(b []byte) []byte {
+	b = b[:sizeofSigeventI386]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offSigeventI386Value:], uint32(v.Value))
+	binary.LittleEndian.PutUint32(b[offSigeventI386Signo:], uint32(v.Signo))
+	binary.LittleEndian.PutUint32(b[offSigeventI386Notify:], uint32(v.Notify))
+	binary.LittleEndian.PutUint32(b[offSigeventI386Tid:], uint32(v.Tid))
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cSigevent) decodeI386(b []byte) {
+	b = b[:sizeofSigeventI386]
+	v.Value = uint64(binary.LittleEndian.Uint32(b[offSigeventI386Value:]))
+	v.Signo = int32(binary.LittleEndian.Uint32(b[offSigeventI386Signo:]))
+	v.Notify = int32(binary.LittleEndian.Uint32(b[offSigeventI386Notify:]))
+	v.Tid = int32(binary.LittleEndian.Uint32(b[offSigeventI386Tid:]))
+}
+
+// encodeAMD64 writes v into b in amd64's layout and returns the structure's bytes.
+func (v *cSigevent) encodeAMD64(b []byte) []byte {
+	b = b[:sizeofSigeventAMD64]
+	clear(b)
+	binary.LittleEndian.PutUint64(b[offSigeventAMD64Value:], uint64(v.Value))
+	binary.LittleEndian.PutUint32(b[offSigeventAMD64Signo:], uint32(v.Signo))
+	binary.LittleEndian.PutUint32(b[offSigeventAMD64Notify:], uint32(v.Notify))
+	binary.LittleEndian.PutUint32(b[offSigeventAMD64Tid:], uint32(v.Tid))
+	return b
+}
+
+// decodeAMD64 reads v from b in amd64's layout.
+func (v *cSigevent) decodeAMD64(b []byte) {
+	b = b[:sizeofSigeventAMD64]
+	v.Value = binary.LittleEndian.Uint64(b[offSigeventAMD64Value:])
+	v.Signo = int32(binary.LittleEndian.Uint32(b[offSigeventAMD64Signo:]))
+	v.Notify = int32(binary.LittleEndian.Uint32(b[offSigeventAMD64Notify:]))
+	v.Tid = int32(binary.LittleEndian.Uint32(b[offSigeventAMD64Tid:]))
+}
+
+// sizeofSigevent is the size of cSigevent in abi.
+func sizeofSigevent(abi cpu.ABI) int {
+	if abi == cpu.ABIi386 {
+		return sizeofSigeventI386
+	}
+	return sizeofSigeventAMD64
+}
+
+// encode writes v in abi's layout into b and returns the structure's bytes.
+func (v *cSigevent) encode(abi cpu.ABI, b []byte) []byte {
+	if abi == cpu.ABIi386 {
+		return v.encodeI386(b)
+	}
+	return v.encodeAMD64(b)
+}
+
+// decode reads v from b in abi's layout.
+func (v *cSigevent) decode(abi cpu.ABI, b []byte) {
+	if abi == cpu.ABIi386 {
+		v.decodeI386(b)
+		return
+	}
+	v.decodeAMD64(b)
+}
+
+// cTms is struct tms (times): compat_tms on i386.
+type cTms struct {
+	Utime  int64
+	Stime  int64
+	Cutime int64
+	Cstime int64
+}
+
+// Layout of cTms.
+const (
+	sizeofTmsI386     = 16
+	offTmsI386Utime   = 0
+	offTmsI386Stime   = 4
+	offTmsI386Cutime  = 8
+	offTmsI386Cstime  = 12
+	sizeofTmsAMD64    = 32
+	offTmsAMD64Utime  = 0
+	offTmsAMD64Stime  = 8
+	offTmsAMD64Cutime = 16
+	offTmsAMD64Cstime = 24
+	sizeofTmsMax      = max(sizeofTmsI386, sizeofTmsAMD64)
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cTms) encodeI386(b []byte) []byte {
+	b = b[:sizeofTmsI386]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offTmsI386Utime:], uint32(v.Utime))
+	binary.LittleEndian.PutUint32(b[offTmsI386Stime:], uint32(v.Stime))
+	binary.LittleEndian.PutUint32(b[offTmsI386Cutime:], uint32(v.Cutime))
+	binary.LittleEndian.PutUint32(b[offTmsI386Cstime:], uint32(v.Cstime))
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cTms) decodeI386(b []byte) {
+	b = b[:sizeofTmsI386]
+	v.Utime = int64(int32(binary.LittleEndian.Uint32(b[offTmsI386Utime:])))
+	v.Stime = int64(int32(binary.LittleEndian.Uint32(b[offTmsI386Stime:])))
+	v.Cutime = int64(int32(binary.LittleEndian.Uint32(b[offTmsI386Cutime:])))
+	v.Cstime = int64(int32(binary.LittleEndian.Uint32(b[offTmsI386Cstime:])))
+}
+
+// encodeAMD64 writes v into b in amd64's layout and returns the structure's bytes.
+func (v *cTms) encodeAMD64(b []byte) []byte {
+	b = b[:sizeofTmsAMD64]
+	clear(b)
+	binary.LittleEndian.PutUint64(b[offTmsAMD64Utime:], uint64(v.Utime))
+	binary.LittleEndian.PutUint64(b[offTmsAMD64Stime:], uint64(v.Stime))
+	binary.LittleEndian.PutUint64(b[offTmsAMD64Cutime:], uint64(v.Cutime))
+	binary.LittleEndian.PutUint64(b[offTmsAMD64Cstime:], uint64(v.Cstime))
+	return b
+}
+
+// decodeAMD64 reads v from b in amd64's layout.
+func (v *cTms) decodeAMD64(b []byte) {
+	b = b[:sizeofTmsAMD64]
+	v.Utime = int64(binary.LittleEndian.Uint64(b[offTmsAMD64Utime:]))
+	v.Stime = int64(binary.LittleEndian.Uint64(b[offTmsAMD64Stime:]))
+	v.Cutime = int64(binary.LittleEndian.Uint64(b[offTmsAMD64Cutime:]))
+	v.Cstime = int64(binary.LittleEndian.Uint64(b[offTmsAMD64Cstime:]))
+}
+
+// sizeofTms is the size of cTms in abi.
+func sizeofTms(abi cpu.ABI) int {
+	if abi == cpu.ABIi386 {
+		return sizeofTmsI386
+	}
+	return sizeofTmsAMD64
+}
+
+// encode writes v in abi's layout into b and returns the structure's bytes.
+func (v *cTms) encode(abi cpu.ABI, b []byte) []byte {
+	if abi == cpu.ABIi386 {
+		return v.encodeI386(b)
+	}
+	return v.encodeAMD64(b)
+}
+
+// decode reads v from b in abi's layout.
+func (v *cTms) decode(abi cpu.ABI, b []byte) {
+	if abi == cpu.ABIi386 {
+		v.decodeI386(b)
+		return
+	}
+	v.decodeAMD64(b)
+}
+
+// cUtimbuf is struct utimbuf (utime): old_utimbuf32 on i386.
+type cUtimbuf struct {
+	Actime  int64
+	Modtime int64
+}
+
+// Layout of cUtimbuf.
+const (
+	sizeofUtimbufI386      = 8
+	offUtimbufI386Actime   = 0
+	offUtimbufI386Modtime  = 4
+	sizeofUtimbufAMD64     = 16
+	offUtimbufAMD64Actime  = 0
+	offUtimbufAMD64Modtime = 8
+	sizeofUtimbufMax       = max(sizeofUtimbufI386, sizeofUtimbufAMD64)
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cUtimbuf) encodeI386(b []byte) []byte {
+	b = b[:sizeofUtimbufI386]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offUtimbufI386Actime:], uint32(v.Actime))
+	binary.LittleEndian.PutUint32(b[offUtimbufI386Modtime:], uint32(v.Modtime))
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cUtimbuf) decodeI386(b []byte) {
+	b = b[:sizeofUtimbufI386]
+	v.Actime = int64(int32(binary.LittleEndian.Uint32(b[offUtimbufI386Actime:])))
+	v.Modtime = int64(int32(binary.LittleEndian.Uint32(b[offUtimbufI386Modtime:])))
+}
+
+// encodeAMD64 writes v into b in amd64's layout and returns the structure's bytes.
+func (v *cUtimbuf) encodeAMD64(b []byte) []byte {
+	b = b[:sizeofUtimbufAMD64]
+	clear(b)
+	binary.LittleEndian.PutUint64(b[offUtimbufAMD64Actime:], uint64(v.Actime))
+	binary.LittleEndian.PutUint64(b[offUtimbufAMD64Modtime:], uint64(v.Modtime))
+	return b
+}
+
+// decodeAMD64 reads v from b in amd64's layout.
+func (v *cUtimbuf) decodeAMD64(b []byte) {
+	b = b[:sizeofUtimbufAMD64]
+	v.Actime = int64(binary.LittleEndian.Uint64(b[offUtimbufAMD64Actime:]))
+	v.Modtime = int64(binary.LittleEndian.Uint64(b[offUtimbufAMD64Modtime:]))
+}
+
+// sizeofUtimbuf is the size of cUtimbuf in abi.
+func sizeofUtimbuf(abi cpu.ABI) int {
+	if abi == cpu.ABIi386 {
+		return sizeofUtimbufI386
+	}
+	return sizeofUtimbufAMD64
+}
+
+// encode writes v in abi's layout into b and returns the structure's bytes.
+func (v *cUtimbuf) encode(abi cpu.ABI, b []byte) []byte {
+	if abi == cpu.ABIi386 {
+		return v.encodeI386(b)
+	}
+	return v.encodeAMD64(b)
+}
+
+// decode reads v from b in abi's layout.
+func (v *cUtimbuf) decode(abi cpu.ABI, b []byte) {
+	if abi == cpu.ABIi386 {
+		v.decodeI386(b)
+		return
+	}
+	v.decodeAMD64(b)
+}
+
+// cMsghdr is struct user_msghdr (sendmsg, recvmsg): compat_msghdr on i386.
+type cMsghdr struct {
+	Name       uint64
+	Namelen    uint32
+	Iov        uint64
+	Iovlen     uint64
+	Control    uint64
+	Controllen uint64
+	Flags      uint32
+}
+
+// Layout of cMsghdr.
+const (
+	sizeofMsghdrI386         = 28
+	offMsghdrI386Name        = 0
+	offMsghdrI386Namelen     = 4
+	offMsghdrI386Iov         = 8
+	offMsghdrI386Iovlen      = 12
+	offMsghdrI386Control     = 16
+	offMsghdrI386Controllen  = 20
+	offMsghdrI386Flags       = 24
+	sizeofMsghdrAMD64        = 56
+	offMsghdrAMD64Name       = 0
+	offMsghdrAMD64Namelen    = 8
+	offMsghdrAMD64Iov        = 16
+	offMsghdrAMD64Iovlen     = 24
+	offMsghdrAMD64Control    = 32
+	offMsghdrAMD64Controllen = 40
+	offMsghdrAMD64Flags      = 48
+	sizeofMsghdrMax          = max(sizeofMsghdrI386, sizeofMsghdrAMD64)
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cMsghdr) encodeI386(b []byte) []byte {
+	b = b[:sizeofMsghdrI386]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offMsghdrI386Name:], uint32(v.Name))
+	binary.LittleEndian.PutUint32(b[offMsghdrI386Namelen:], uint32(v.Namelen))
+	binary.LittleEndian.PutUint32(b[offMsghdrI386Iov:], uint32(v.Iov))
+	binary.LittleEndian.PutUint32(b[offMsghdrI386Iovlen:], uint32(v.Iovlen))
+	binary.LittleEndian.PutUint32(b[offMsghdrI386Control:], uint32(v.Control))
+	binary.LittleEndian.PutUint32(b[offMsghdrI386Controllen:], uint32(v.Controllen))
+	binary.LittleEndian.PutUint32(b[offMsghdrI386Flags:], uint32(v.Flags))
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cMsghdr) decodeI386(b []byte) {
+	b = b[:sizeofMsghdrI386]
+	v.Name = uint64(binary.LittleEndian.Uint32(b[offMsghdrI386Name:]))
+	v.Namelen = binary.LittleEndian.Uint32(b[offMsghdrI386Namelen:])
+	v.Iov = uint64(binary.LittleEndian.Uint32(b[offMsghdrI386Iov:]))
+	v.Iovlen = uint64(binary.LittleEndian.Uint32(b[offMsghdrI386Iovlen:]))
+	v.Control = uint64(binary.LittleEndian.Uint32(b[offMsghdrI386Control:]))
+	v.Controllen = uint64(binary.LittleEndian.Uint32(b[offMsghdrI386Controllen:]))
+	v.Flags = binary.LittleEndian.Uint32(b[offMsghdrI386Flags:])
+}
+
+// encodeAMD64 writes v into b in amd64's layout and returns the structure's bytes.
+func (v *cMsghdr) encodeAMD64(b []byte) []byte {
+	b = b[:sizeofMsghdrAMD64]
+	clear(b)
+	binary.LittleEndian.PutUint64(b[offMsghdrAMD64Name:], uint64(v.Name))
+	binary.LittleEndian.PutUint32(b[offMsghdrAMD64Namelen:], uint32(v.Namelen))
+	binary.LittleEndian.PutUint64(b[offMsghdrAMD64Iov:], uint64(v.Iov))
+	binary.LittleEndian.PutUint64(b[offMsghdrAMD64Iovlen:], uint64(v.Iovlen))
+	binary.LittleEndian.PutUint64(b[offMsghdrAMD64Control:], uint64(v.Control))
+	binary.LittleEndian.PutUint64(b[offMsghdrAMD64Controllen:], uint64(v.Controllen))
+	binary.LittleEndian.PutUint32(b[offMsghdrAMD64Flags:], uint32(v.Flags))
+	return b
+}
+
+// decodeAMD64 reads v from b in amd64's layout.
+func (v *cMsghdr) decodeAMD64(b []byte) {
+	b = b[:sizeofMsghdrAMD64]
+	v.Name = binary.LittleEndian.Uint64(b[offMsghdrAMD64Name:])
+	v.Namelen = binary.LittleEndian.Uint32(b[offMsghdrAMD64Namelen:])
+	v.Iov = binary.LittleEndian.Uint64(b[offMsghdrAMD64Iov:])
+	v.Iovlen = binary.LittleEndian.Uint64(b[offMsghdrAMD64Iovlen:])
+	v.Control = binary.LittleEndian.Uint64(b[offMsghdrAMD64Control:])
+	v.Controllen = binary.LittleEndian.Uint64(b[offMsghdrAMD64Controllen:])
+	v.Flags = binary.LittleEndian.Uint32(b[offMsghdrAMD64Flags:])
+}
+
+// sizeofMsghdr is the size of cMsghdr in abi.
+func sizeofMsghdr(abi cpu.ABI) int {
+	if abi == cpu.ABIi386 {
+		return sizeofMsghdrI386
+	}
+	return sizeofMsghdrAMD64
+}
+
+// encode writes v in abi's layout into b and returns the structure's bytes.
+func (v *cMsghdr) encode(abi cpu.ABI, b []byte) []byte {
+	if abi == cpu.ABIi386 {
+		return v.encodeI386(b)
+	}
+	return v.encodeAMD64(b)
+}
+
+// decode reads v from b in abi's layout.
+func (v *cMsghdr) decode(abi cpu.ABI, b []byte) {
+	if abi == cpu.ABIi386 {
+		v.decodeI386(b)
+		return
+	}
+	v.decodeAMD64(b)
+}
+
+// cMmsghdr is struct mmsghdr (sendmmsg, recvmmsg): compat_mmsghdr on i386.
+type cMmsghdr struct {
+	Hdr cMsghdr
+	Len uint32
+}
+
+// Layout of cMmsghdr.
+const (
+	sizeofMmsghdrI386  = 32
+	offMmsghdrI386Hdr  = 0
+	offMmsghdrI386Len  = 28
+	sizeofMmsghdrAMD64 = 64
+	offMmsghdrAMD64Hdr = 0
+	offMmsghdrAMD64Len = 56
+	sizeofMmsghdrMax   = max(sizeofMmsghdrI386, sizeofMmsghdrAMD64)
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cMmsghdr) encodeI386(b []byte) []byte {
+	b = b[:sizeofMmsghdrI386]
+	clear(b)
+	v.Hdr.encodeI386(b[offMmsghdrI386Hdr:])
+	binary.LittleEndian.PutUint32(b[offMmsghdrI386Len:], uint32(v.Len))
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cMmsghdr) decodeI386(b []byte) {
+	b = b[:sizeofMmsghdrI386]
+	v.Hdr.decodeI386(b[offMmsghdrI386Hdr:])
+	v.Len = binary.LittleEndian.Uint32(b[offMmsghdrI386Len:])
+}
+
+// encodeAMD64 writes v into b in amd64's layout and returns the structure's bytes.
+func (v *cMmsghdr) encodeAMD64(b []byte) []byte {
+	b = b[:sizeofMmsghdrAMD64]
+	clear(b)
+	v.Hdr.encodeAMD64(b[offMmsghdrAMD64Hdr:])
+	binary.LittleEndian.PutUint32(b[offMmsghdrAMD64Len:], uint32(v.Len))
+	return b
+}
+
+// decodeAMD64 reads v from b in amd64's layout.
+func (v *cMmsghdr) decodeAMD64(b []byte) {
+	b = b[:sizeofMmsghdrAMD64]
+	v.Hdr.decodeAMD64(b[offMmsghdrAMD64Hdr:])
+	v.Len = binary.LittleEndian.Uint32(b[offMmsghdrAMD64Len:])
+}
+
+// sizeofMmsghdr is the size of cMmsghdr in abi.
+func sizeofMmsghdr(abi cpu.ABI) int {
+	if abi == cpu.ABIi386 {
+		return sizeofMmsghdrI386
+	}
+	return sizeofMmsghdrAMD64
+}
+
+// encode writes v in abi's layout into b and returns the structure's bytes.
+func (v *cMmsghdr) encode(abi cpu.ABI, b []byte) []byte {
+	if abi == cpu.ABIi386 {
+		return v.encodeI386(b)
+	}
+	return v.encodeAMD64(b)
+}
+
+// decode reads v from b in abi's layout.
+func (v *cMmsghdr) decode(abi cpu.ABI, b []byte) {
+	if abi == cpu.ABIi386 {
+		v.decodeI386(b)
+		return
+	}
+	v.decodeAMD64(b)
+}
+
+// cCmsghdr is struct cmsghdr, the header of one control message:
+// compat_cmsghdr on i386, whose messages are aligned to 4 bytes, not 8.
+type cCmsghdr struct {
+	Len   uint64
+	Level int32
+	Type  int32
+}
+
+// Layout of cCmsghdr.
+const (
+	sizeofCmsghdrI386    = 12
+	offCmsghdrI386Len    = 0
+	offCmsghdrI386Level  = 4
+	offCmsghdrI386Type   = 8
+	sizeofCmsghdrAMD64   = 16
+	offCmsghdrAMD64Len   = 0
+	offCmsghdrAMD64Level = 8
+	offCmsghdrAMD64Type  = 12
+	sizeofCmsghdrMax     = max(sizeofCmsghdrI386, sizeofCmsghdrAMD64)
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cCmsghdr) encodeI386(b []byte) []byte {
+	b = b[:sizeofCmsghdrI386]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offCmsghdrI386Len:], uint32(v.Len))
+	binary.LittleEndian.PutUint32(b[offCmsghdrI386Level:], uint32(v.Level))
+	binary.LittleEndian.PutUint32(b[offCmsghdrI386Type:], uint32(v.Type))
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cCmsghdr) decodeI386(b []byte) {
+	b = b[:sizeofCmsghdrI386]
+	v.Len = uint64(binary.LittleEndian.Uint32(b[offCmsghdrI386Len:]))
+	v.Level = int32(binary.LittleEndian.Uint32(b[offCmsghdrI386Level:]))
+	v.Type = int32(binary.LittleEndian.Uint32(b[offCmsghdrI386Type:]))
+}
+
+// encodeAMD64 writes v into b in amd64's layout and returns the structure's bytes.
+func (v *cCmsghdr) encodeAMD64(b []byte) []byte {
+	b = b[:sizeofCmsghdrAMD64]
+	clear(b)
+	binary.LittleEndian.PutUint64(b[offCmsghdrAMD64Len:], uint64(v.Len))
+	binary.LittleEndian.PutUint32(b[offCmsghdrAMD64Level:], uint32(v.Level))
+	binary.LittleEndian.PutUint32(b[offCmsghdrAMD64Type:], uint32(v.Type))
+	return b
+}
+
+// decodeAMD64 reads v from b in amd64's layout.
+func (v *cCmsghdr) decodeAMD64(b []byte) {
+	b = b[:sizeofCmsghdrAMD64]
+	v.Len = binary.LittleEndian.Uint64(b[offCmsghdrAMD64Len:])
+	v.Level = int32(binary.LittleEndian.Uint32(b[offCmsghdrAMD64Level:]))
+	v.Type = int32(binary.LittleEndian.Uint32(b[offCmsghdrAMD64Type:]))
+}
+
+// sizeofCmsghdr is the size of cCmsghdr in abi.
+func sizeofCmsghdr(abi cpu.ABI) int {
+	if abi == cpu.ABIi386 {
+		return sizeofCmsghdrI386
+	}
+	return sizeofCmsghdrAMD64
+}
+
+// encode writes v in abi's layout into b and returns the structure's bytes.
+func (v *cCmsghdr) encode(abi cpu.ABI, b []byte) []byte {
+	if abi == cpu.ABIi386 {
+		return v.encodeI386(b)
+	}
+	return v.encodeAMD64(b)
+}
+
+// decode reads v from b in abi's layout.
+func (v *cCmsghdr) decode(abi cpu.ABI, b []byte) {
+	if abi == cpu.ABIi386 {
+		v.decodeI386(b)
+		return
+	}
+	v.decodeAMD64(b)
+}
+
+// cSockFprog is struct sock_fprog (SO_ATTACH_FILTER): compat_sock_fprog on
+// i386.
+type cSockFprog struct {
+	Len    uint16
+	Filter uint64
+}
+
+// Layout of cSockFprog.
+const (
+	sizeofSockFprogI386     = 8
+	offSockFprogI386Len     = 0
+	offSockFprogI386Filter  = 4
+	sizeofSockFprogAMD64    = 16
+	offSockFprogAMD64Len    = 0
+	offSockFprogAMD64Filter = 8
+	sizeofSockFprogMax      = max(sizeofSockFprogI386, sizeofSockFprogAMD64)
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cSockFprog) encodeI386(b []byte) []byte {
+	b = b[:sizeofSockFprogI386]
+	clear(b)
+	binary.LittleEndian.PutUint16(b[offSockFprogI386Len:], uint16(v.Len))
+	binary.LittleEndian.PutUint32(b[offSockFprogI386Filter:], uint32(v.Filter))
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cSockFprog) decodeI386(b []byte) {
+	b = b[:sizeofSockFprogI386]
+	v.Len = binary.LittleEndian.Uint16(b[offSockFprogI386Len:])
+	v.Filter = uint64(binary.LittleEndian.Uint32(b[offSockFprogI386Filter:]))
+}
+
+// encodeAMD64 writes v into b in amd64's layout and returns the structure's bytes.
+func (v *cSockFprog) encodeAMD64(b []byte) []byte {
+	b = b[:sizeofSockFprogAMD64]
+	clear(b)
+	binary.LittleEndian.PutUint16(b[offSockFprogAMD64Len:], uint16(v.Len))
+	binary.LittleEndian.PutUint64(b[offSockFprogAMD64Filter:], uint64(v.Filter))
+	return b
+}
+
+// decodeAMD64 reads v from b in amd64's layout.
+func (v *cSockFprog) decodeAMD64(b []byte) {
+	b = b[:sizeofSockFprogAMD64]
+	v.Len = binary.LittleEndian.Uint16(b[offSockFprogAMD64Len:])
+	v.Filter = binary.LittleEndian.Uint64(b[offSockFprogAMD64Filter:])
+}
+
+// sizeofSockFprog is the size of cSockFprog in abi.
+func sizeofSockFprog(abi cpu.ABI) int {
+	if abi == cpu.ABIi386 {
+		return sizeofSockFprogI386
+	}
+	return sizeofSockFprogAMD64
+}
+
+// encode writes v in abi's layout into b and returns the structure's bytes.
+func (v *cSockFprog) encode(abi cpu.ABI, b []byte) []byte {
+	if abi == cpu.ABIi386 {
+		return v.encodeI386(b)
+	}
+	return v.encodeAMD64(b)
+}
+
+// decode reads v from b in abi's layout.
+func (v *cSockFprog) decode(abi cpu.ABI, b []byte) {
+	if abi == cpu.ABIi386 {
+		v.decodeI386(b)
+		return
+	}
+	v.decodeAMD64(b)
+}
+
+// cGroupReq is struct group_req (MCAST_JOIN_GROUP, MCAST_LEAVE_GROUP):
+// compat_group_req on i386, packed to 4 bytes, so the sockaddr_storage
+// starts at 4, not 8.
+type cGroupReq struct {
+	Interface uint32
+	Group     [128]byte
+}
+
+// Layout of cGroupReq.
+const (
+	sizeofGroupReqI386        = 132
+	offGroupReqI386Interface  = 0
+	offGroupReqI386Group      = 4
+	sizeofGroupReqAMD64       = 136
+	offGroupReqAMD64Interface = 0
+	offGroupReqAMD64Group     = 8
+	sizeofGroupReqMax         = max(sizeofGroupReqI386, sizeofGroupReqAMD64)
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cGroupReq) encodeI386(b []byte) []byte {
+	b = b[:sizeofGroupReqI386]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offGroupReqI386Interface:], uint32(v.Interface))
+	copy(b[offGroupReqI386Group:offGroupReqI386Group+128], v.Group[:])
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cGroupReq) decodeI386(b []byte) {
+	b = b[:sizeofGroupReqI386]
+	v.Interface = binary.LittleEndian.Uint32(b[offGroupReqI386Interface:])
+	copy(v.Group[:], b[offGroupReqI386Group:offGroupReqI386Group+128])
+}
+
+// encodeAMD64 writes v into b in amd64's layout and returns the structure's bytes.
+func (v *cGroupReq) encodeAMD64(b []byte) []byte {
+	b = b[:sizeofGroupReqAMD64]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offGroupReqAMD64Interface:], uint32(v.Interface))
+	copy(b[offGroupReqAMD64Group:offGroupReqAMD64Group+128], v.Group[:])
+	return b
+}
+
+// decodeAMD64 reads v from b in amd64's layout.
+func (v *cGroupReq) decodeAMD64(b []byte) {
+	b = b[:sizeofGroupReqAMD64]
+	v.Interface = binary.LittleEndian.Uint32(b[offGroupReqAMD64Interface:])
+	copy(v.Group[:], b[offGroupReqAMD64Group:offGroupReqAMD64Group+128])
+}
+
+// sizeofGroupReq is the size of cGroupReq in abi.
+func sizeofGroupReq(abi cpu.ABI) int {
+	if abi == cpu.ABIi386 {
+		return sizeofGroupReqI386
+	}
+	return sizeofGroupReqAMD64
+}
+
+// encode writes v in abi's layout into b and returns the structure's bytes.
+func (v *cGroupReq) encode(abi cpu.ABI, b []byte) []byte {
+	if abi == cpu.ABIi386 {
+		return v.encodeI386(b)
+	}
+	return v.encodeAMD64(b)
+}
+
+// decode reads v from b in abi's layout.
+func (v *cGroupReq) decode(abi cpu.ABI, b []byte) {
+	if abi == cpu.ABIi386 {
+		v.decodeI386(b)
+		return
+	}
+	v.decodeAMD64(b)
+}
+
+// cGroupSourceReq is struct group_source_req (MCAST_JOIN_SOURCE_GROUP ...):
+// compat_group_source_req on i386, packed to 4 bytes.
+type cGroupSourceReq struct {
+	Interface uint32
+	Group     [128]byte
+	Source    [128]byte
+}
+
+// Layout of cGroupSourceReq.
+const (
+	sizeofGroupSourceReqI386        = 260
+	offGroupSourceReqI386Interface  = 0
+	offGroupSourceReqI386Group      = 4
+	offGroupSourceReqI386Source     = 132
+	sizeofGroupSourceReqAMD64       = 264
+	offGroupSourceReqAMD64Interface = 0
+	offGroupSourceReqAMD64Group     = 8
+	offGroupSourceReqAMD64Source    = 136
+	sizeofGroupSourceReqMax         = max(sizeofGroupSourceReqI386, sizeofGroupSourceReqAMD64)
+)
+
+// encodeI386 writes v into b in i386's layout and returns the structure's bytes.
+func (v *cGroupSourceReq) encodeI386(b []byte) []byte {
+	b = b[:sizeofGroupSourceReqI386]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offGroupSourceReqI386Interface:], uint32(v.Interface))
+	copy(b[offGroupSourceReqI386Group:offGroupSourceReqI386Group+128], v.Group[:])
+	copy(b[offGroupSourceReqI386Source:offGroupSourceReqI386Source+128], v.Source[:])
+	return b
+}
+
+// decodeI386 reads v from b in i386's layout.
+func (v *cGroupSourceReq) decodeI386(b []byte) {
+	b = b[:sizeofGroupSourceReqI386]
+	v.Interface = binary.LittleEndian.Uint32(b[offGroupSourceReqI386Interface:])
+	copy(v.Group[:], b[offGroupSourceReqI386Group:offGroupSourceReqI386Group+128])
+	copy(v.Source[:], b[offGroupSourceReqI386Source:offGroupSourceReqI386Source+128])
+}
+
+// encodeAMD64 writes v into b in amd64's layout and returns the structure's bytes.
+func (v *cGroupSourceReq) encodeAMD64(b []byte) []byte {
+	b = b[:sizeofGroupSourceReqAMD64]
+	clear(b)
+	binary.LittleEndian.PutUint32(b[offGroupSourceReqAMD64Interface:], uint32(v.Interface))
+	copy(b[offGroupSourceReqAMD64Group:offGroupSourceReqAMD64Group+128], v.Group[:])
+	copy(b[offGroupSourceReqAMD64Source:offGroupSourceReqAMD64Source+128], v.Source[:])
+	return b
+}
+
+// decodeAMD64 reads v from b in amd64's layout.
+func (v *cGroupSourceReq) decodeAMD64(b []byte) {
+	b = b[:sizeofGroupSourceReqAMD64]
+	v.Interface = binary.LittleEndian.Uint32(b[offGroupSourceReqAMD64Interface:])
+	copy(v.Group[:], b[offGroupSourceReqAMD64Group:offGroupSourceReqAMD64Group+128])
+	copy(v.Source[:], b[offGroupSourceReqAMD64Source:offGroupSourceReqAMD64Source+128])
+}
+
+// sizeofGroupSourceReq is the size of cGroupSourceReq in abi.
+func sizeofGroupSourceReq(abi cpu.ABI) int {
+	if abi == cpu.ABIi386 {
+		return sizeofGroupSourceReqI386
+	}
+	return sizeofGroupSourceReqAMD64
+}
+
+// encode writes v in abi's layout into b and returns the structure's bytes.
+func (v *cGroupSourceReq) encode(abi cpu.ABI, b []byte) []byte {
+	if abi == cpu.ABIi386 {
+		return v.encodeI386(b)
+	}
+	return v.encodeAMD64(b)
+}
+
+// decode reads v from b in abi's layout.
+func (v *cGroupSourceReq) decode(abi cpu.ABI, b []byte) {
+	if abi == cpu.ABIi386 {
+		v.decodeI386(b)
+		return
+	}
+	v.decodeAMD64(b)
+}

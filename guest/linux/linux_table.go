@@ -1,6 +1,9 @@
 package linux
 
-import "github.com/minemu/minemu/guest/cpu"
+import (
+	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/linux/hostcall"
+)
 
 // The system-call tables: one per ABI (linux_i386.go, linux_amd64.go),
 // indexed by number, one entry per call the ABI has. An entry holds
@@ -42,6 +45,8 @@ import "github.com/minemu/minemu/guest/cpu"
 //	F fcntl command (by name)
 //	A arch_prctl code (by name)
 //	M rt_sigprocmask how (by name)
+//	K socketcall call (by name: SYS_SOCKET ...)
+//	E epoll_ctl operation (by name)
 //
 // Result kinds: d decimal (the default), x hex (addresses), ? the call
 // does not return (exit, exit_group: traced before it runs). A format of
@@ -103,8 +108,10 @@ type sysEntry struct {
 	// for six hex values; ret is the result's kind ('d', 'x' or '?').
 	args string
 	ret  byte
-	// fn runs the call; nil for supNone.
-	fn sysHandler
+	// fn runs the call; nil for supNone. For a call of
+	// guest/linux/hostcall it is sysHostcall, which runs hfn.
+	fn  sysHandler
+	hfn hostcall.Handler
 }
 
 // exits reports whether the call ends the guest (traced before it runs).
@@ -123,34 +130,51 @@ func sysFormat(format string) (args string, ret byte) {
 	return format, 'd'
 }
 
-func entry(name string, sup sysSupport, format string, fn sysHandler, note string) sysEntry {
+func entry[H handler](name string, sup sysSupport, format string, fn H, note string) sysEntry {
 	args, ret := sysFormat(format)
-	return sysEntry{name: name, support: sup, note: note, args: args, ret: ret, fn: fn}
+	e := sysEntry{name: name, support: sup, note: note, args: args, ret: ret}
+	switch f := any(fn).(type) {
+	case func(*Process, *sysCall) int64:
+		e.fn = f
+	case sysHandler:
+		e.fn = f
+	case func(hostcall.Task, *hostcall.Call) int64:
+		e.fn, e.hfn = sysHostcall, f
+	case hostcall.Handler:
+		e.fn, e.hfn = sysHostcall, f
+	}
+	return e
+}
+
+// handler is what the constructors take: a handler of this package's or
+// one of guest/linux/hostcall's.
+type handler interface {
+	~func(*Process, *sysCall) int64 | ~func(hostcall.Task, *hostcall.Call) int64
 }
 
 // full is a call implemented as the kernel does it.
-func full(name, format string, fn sysHandler) sysEntry {
+func full[H handler](name, format string, fn H) sysEntry {
 	return entry(name, supFull, format, fn, "")
 }
 
 // pass is a call forwarded to the host kernel after minemu's checks.
-func pass(name, format string, fn sysHandler) sysEntry {
+func pass[H handler](name, format string, fn H) sysEntry {
 	return entry(name, supPass, format, fn, "")
 }
 
 // partial is a call implemented with the limits note names.
-func partial(name, format string, fn sysHandler, note string) sysEntry {
+func partial[H handler](name, format string, fn H, note string) sysEntry {
 	return entry(name, supPartial, format, fn, note)
 }
 
 // refused is a call answered by fn with a fixed error, by design.
-func refused(name, format string, fn sysHandler, note string) sysEntry {
+func refused[H handler](name, format string, fn H, note string) sysEntry {
 	return entry(name, supRefused, format, fn, note)
 }
 
 // none is a call minemu does not implement: ENOSYS.
 func none(name, format string) sysEntry {
-	return entry(name, supNone, format, nil, "")
+	return entry[sysHandler](name, supNone, format, nil, "")
 }
 
 // sysTable returns abi's table; nil for an unknown ABI.
@@ -216,34 +240,34 @@ const sysTableLen = len(sysCommon)
 // call as in the ABI tables, which withCommon gives both of them.
 var sysCommon = [...]sysEntry{
 	424: none("pidfd_send_signal", "fSpx"),
-	425: none("io_uring_setup", "up"),
-	426: none("io_uring_enter", "fuuxpu"),
-	427: none("io_uring_register", "fupu"),
+	425: refused("io_uring_setup", "up", sysNoSysQuiet, noteIOURing),
+	426: refused("io_uring_enter", "fuuxpu", sysNoSysQuiet, noteIOURing),
+	427: refused("io_uring_register", "fupu", sysNoSysQuiet, noteIOURing),
 	428: none("open_tree", "asx"),
 	429: none("move_mount", "asasx"),
 	430: none("fsopen", "sx"),
 	431: none("fsconfig", "fxspd"),
 	432: none("fsmount", "fxx"),
 	433: none("fspick", "asx"),
-	434: none("pidfd_open", "dx"),
+	434: pass("pidfd_open", "dx", hostcall.PidfdOpen),
 	435: partial("clone3", "pu", sysClone3, noteCloneThread),
-	436: none("close_range", "fux"),
+	436: full("close_range", "fux", sysCloseRange),
 	437: none("openat2", "aspu"),
-	438: none("pidfd_getfd", "ffx"),
+	438: refused("pidfd_getfd", "ffx", hostcall.RefuseEPERM, notePidfdGet),
 	439: pass("faccessat2", "asox", sysFaccessat2),
-	440: none("process_madvise", "fpudx"),
-	441: none("epoll_pwait2", "fpdppu"),
+	440: refused("process_madvise", "fpudx", hostcall.RefuseEPERM, noteProcMadv),
+	441: full("epoll_pwait2", "fpdppu", hostcall.EpollPwait2),
 	442: none("mount_setattr", "asxpu"),
 	443: none("quotactl_fd", "fxup"),
-	444: none("landlock_create_ruleset", "pux"),
-	445: none("landlock_add_rule", "ddpx"),
-	446: none("landlock_restrict_self", "dx"),
+	444: refused("landlock_create_ruleset", "pux", sysNoSysQuiet, noteLandlock),
+	445: refused("landlock_add_rule", "ddpx", sysNoSysQuiet, noteLandlock),
+	446: refused("landlock_restrict_self", "dx", sysNoSysQuiet, noteLandlock),
 	447: none("memfd_secret", "x"),
 	448: none("process_mrelease", "fx"),
 	449: full("futex_waitv", "puxpC", sysFutexWaitv),
 	450: none("set_mempolicy_home_node", "xuux"),
 	451: none("cachestat", "fppx"),
-	452: none("fchmodat2", "asox"),
+	452: pass("fchmodat2", "asox", hostcall.Fchmodat2),
 	453: none("map_shadow_stack", "xux"),
 	454: full("futex_wake", "pxdx", sysFutexWake),
 	455: full("futex_wait", "puxxpC", sysFutexWait),

@@ -101,7 +101,7 @@ func checkEntry(t *testing.T, nr int, e *sysEntry) {
 			t.Errorf("%d %s: %d arguments", nr, e.name, len(e.args))
 		}
 		for _, k := range []byte(e.args) {
-			if !strings.ContainsRune("dfaluoxpsbrSWCRFAM", rune(k)) {
+			if !strings.ContainsRune("dfaluoxpsbrSWCRFAMKE", rune(k)) {
 				t.Errorf("%d %s: argument kind %q", nr, e.name, k)
 			}
 		}

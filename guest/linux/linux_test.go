@@ -514,7 +514,10 @@ func TestTablesMatchNames(t *testing.T) {
 		"sysMlockall": {"mlockall"}, "sysMunlockall": {"munlockall"},
 	}
 	for fn, names := range signalHandlerNames {
-		want[fn] = names
+		want[fn] = append(want[fn], names...)
+	}
+	for fn, names := range handlerNames {
+		want[fn] = append(want[fn], names...)
 	}
 	check := func(abi cpu.ABI, table []sysEntry) {
 		for nr, ent := range table {
@@ -522,6 +525,9 @@ func TestTablesMatchNames(t *testing.T) {
 				continue
 			}
 			fn := funcName(ent.fn)
+			if ent.hfn != nil {
+				fn = funcName(ent.hfn)
+			}
 			names, ok := want[fn]
 			if !ok && strings.HasPrefix(fn, "sys") {
 				// By the naming rule: sysFooBar implements foo_bar.

@@ -70,6 +70,18 @@ type Thread struct {
 	// 0 set for a private futex; 0 when it waits for none. Written by the
 	// thread, read by the one ending the process (atomic).
 	futexWait atomic.Uint64
+
+	// Translated system calls (syscall_poll.go, syscall_net.go ...).
+	//
+	// scratch is heap memory the host kernel reads and writes for calls
+	// whose guest structures minemu translates (pollfd arrays, fd_sets,
+	// msghdrs and their control data, socket addresses); grown on
+	// demand by scratchBuf, never shrunk. Go's heap does not move, and
+	// the Thread keeps it alive across the host call.
+	scratch []byte
+	// host is the thread as guest/linux/hostcall's handlers see it,
+	// set up for each of their calls (sysHostcall).
+	host hostTask
 }
 
 // NewThread registers guest thread tid of the process. With a parent (the

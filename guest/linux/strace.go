@@ -95,7 +95,7 @@ func (k *Process) straceArg(b []byte, s *sysCall, kind byte, i int, r int64) []b
 			}
 		}
 		return strconv.AppendInt(b, int64(s.int32Arg(i)), 10)
-	case 'W', 'C', 'R', 'F', 'A', 'M':
+	case 'W', 'C', 'R', 'F', 'A', 'M', 'K', 'E':
 		n := s.int32Arg(i)
 		if name := straceEnumName(kind, n); name != "" {
 			return append(b, name...)
@@ -161,6 +161,11 @@ var straceEnums = map[byte]map[int]string{
 		unix.F_ADD_SEALS: "F_ADD_SEALS", unix.F_GET_SEALS: "F_GET_SEALS"},
 	'A': {archSetGS: "ARCH_SET_GS", archSetFS: "ARCH_SET_FS", archGetFS: "ARCH_GET_FS", archGetGS: "ARCH_GET_GS"},
 	'M': {unix.SIG_BLOCK: "SIG_BLOCK", unix.SIG_UNBLOCK: "SIG_UNBLOCK", unix.SIG_SETMASK: "SIG_SETMASK"},
+	'K': {1: "SYS_SOCKET", 2: "SYS_BIND", 3: "SYS_CONNECT", 4: "SYS_LISTEN", 5: "SYS_ACCEPT", 6: "SYS_GETSOCKNAME",
+		7: "SYS_GETPEERNAME", 8: "SYS_SOCKETPAIR", 9: "SYS_SEND", 10: "SYS_RECV", 11: "SYS_SENDTO", 12: "SYS_RECVFROM",
+		13: "SYS_SHUTDOWN", 14: "SYS_SETSOCKOPT", 15: "SYS_GETSOCKOPT", 16: "SYS_SENDMSG", 17: "SYS_RECVMSG",
+		18: "SYS_ACCEPT4", 19: "SYS_RECVMMSG", 20: "SYS_SENDMMSG"},
+	'E': {unix.EPOLL_CTL_ADD: "EPOLL_CTL_ADD", unix.EPOLL_CTL_DEL: "EPOLL_CTL_DEL", unix.EPOLL_CTL_MOD: "EPOLL_CTL_MOD"},
 }
 
 // straceEnumName names value n of enumerated kind kind, "" when unknown.

@@ -105,7 +105,7 @@ func TestStraceKinds(t *testing.T) {
 			e.sys(getrlimit, unix.RLIMIT_NOFILE, 0)
 			e.sys("fcntl", uint64(f.Fd()), unix.F_GETFL)
 			e.sys("rt_sigprocmask", unix.SIG_BLOCK, 0, 0, 8)
-			e.sys("setpriority", 0, 0, 5)
+			e.sys("syslog", 0, 0, 5)
 			got := strings.Split(strings.TrimSuffix(e.trace.String(), "\n"), "\n")
 			want := []string{
 				pid + ` lseek(` + fd + `,0,SEEK_END) = 5`,
@@ -114,7 +114,7 @@ func TestStraceKinds(t *testing.T) {
 				pid + ` ` + getrlimit + `(RLIMIT_NOFILE,NULL) = -1 EFAULT (bad address)`,
 				pid + ` fcntl(` + fd + `,F_GETFL,0x0) = 32770`,
 				pid + ` rt_sigprocmask(SIG_BLOCK,NULL,NULL,8) = 0`,
-				pid + ` setpriority(0,0,5) = -1 ENOSYS (function not implemented)`,
+				pid + ` syslog(0,NULL,5) = -1 ENOSYS (function not implemented)`,
 			}
 			if len(got) != len(want) {
 				t.Fatalf("got %d lines, want %d:\n%s", len(got), len(want), e.trace)

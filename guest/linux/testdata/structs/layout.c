@@ -26,6 +26,7 @@
 #include <linux/time_types.h>
 #include <linux/uio.h>
 #include <linux/utsname.h>
+#include <linux/in.h>
 
 #define S(name, type) printf("%s - 0 %zu\n", name, sizeof(type))
 #define F(name, field, type, member) \
@@ -62,6 +63,66 @@ struct linux_dirent {
 /* arch/x86/kernel/sys_ia32.c: the old mmap's arguments. */
 struct mmap_arg_struct32 {
 	unsigned int addr, len, prot, flags, fd, offset;
+};
+
+
+/* The structures of the calls added with the socket family, select, timers
+ * and times. <linux/in.h> exports the group requests (whose -m32 layout,
+ * with the sockaddr_storage aligned to 4, is compat's packed(4) one); the
+ * rest are restated from include/linux/socket.h, include/linux/compat.h,
+ * fs/select.c and kernel/time where no UAPI header exports them. */
+struct sel_arg_struct {
+	unsigned long n;
+	unsigned long inp, outp, exp, tvp;
+};
+
+struct sigset_argpack {
+	unsigned long p;
+	unsigned long size;
+};
+
+struct k_sigevent {
+	union { int sival_int; void *sival_ptr; } sigev_value;
+	int sigev_signo;
+	int sigev_notify;
+	union {
+		int _pad[(64 - 2 * sizeof(int) - sizeof(void *)) / sizeof(int)];
+		int _tid;
+	} _sigev_un;
+};
+
+struct k_tms {
+	long tms_utime, tms_stime, tms_cutime, tms_cstime;
+};
+
+struct k_utimbuf {
+	long actime, modtime;
+};
+
+struct k_msghdr {
+	void *msg_name;
+	int msg_namelen;
+	void *msg_iov;
+	unsigned long msg_iovlen;
+	void *msg_control;
+	unsigned long msg_controllen;
+	unsigned int msg_flags;
+};
+
+struct k_mmsghdr {
+	struct k_msghdr msg_hdr;
+	unsigned int msg_len;
+};
+
+struct k_cmsghdr {
+	unsigned long cmsg_len;
+	int cmsg_level;
+	int cmsg_type;
+};
+
+struct k_sock_fprog {
+	unsigned short len;
+	void *filter;
 };
 
 int main(void)
@@ -280,5 +341,64 @@ int main(void)
 	F("MmapArgs", "fd", struct mmap_arg_struct32, fd);
 	F("MmapArgs", "offset", struct mmap_arg_struct32, offset);
 #endif
+#ifdef __i386__
+	S("SelArg", struct sel_arg_struct);
+	F("SelArg", "n", struct sel_arg_struct, n);
+	F("SelArg", "inp", struct sel_arg_struct, inp);
+	F("SelArg", "outp", struct sel_arg_struct, outp);
+	F("SelArg", "exp", struct sel_arg_struct, exp);
+	F("SelArg", "tvp", struct sel_arg_struct, tvp);
+#endif
+
+	S("SigsetArg", struct sigset_argpack);
+	F("SigsetArg", "ss", struct sigset_argpack, p);
+	F("SigsetArg", "len", struct sigset_argpack, size);
+
+	S("Sigevent", struct k_sigevent);
+	F("Sigevent", "value", struct k_sigevent, sigev_value);
+	F("Sigevent", "signo", struct k_sigevent, sigev_signo);
+	F("Sigevent", "notify", struct k_sigevent, sigev_notify);
+	F("Sigevent", "tid", struct k_sigevent, _sigev_un._tid);
+
+	S("Tms", struct k_tms);
+	F("Tms", "utime", struct k_tms, tms_utime);
+	F("Tms", "stime", struct k_tms, tms_stime);
+	F("Tms", "cutime", struct k_tms, tms_cutime);
+	F("Tms", "cstime", struct k_tms, tms_cstime);
+
+	S("Utimbuf", struct k_utimbuf);
+	F("Utimbuf", "actime", struct k_utimbuf, actime);
+	F("Utimbuf", "modtime", struct k_utimbuf, modtime);
+
+	S("Msghdr", struct k_msghdr);
+	F("Msghdr", "name", struct k_msghdr, msg_name);
+	F("Msghdr", "namelen", struct k_msghdr, msg_namelen);
+	F("Msghdr", "iov", struct k_msghdr, msg_iov);
+	F("Msghdr", "iovlen", struct k_msghdr, msg_iovlen);
+	F("Msghdr", "control", struct k_msghdr, msg_control);
+	F("Msghdr", "controllen", struct k_msghdr, msg_controllen);
+	F("Msghdr", "flags", struct k_msghdr, msg_flags);
+
+	S("Mmsghdr", struct k_mmsghdr);
+	F("Mmsghdr", "hdr", struct k_mmsghdr, msg_hdr);
+	F("Mmsghdr", "len", struct k_mmsghdr, msg_len);
+
+	S("Cmsghdr", struct k_cmsghdr);
+	F("Cmsghdr", "len", struct k_cmsghdr, cmsg_len);
+	F("Cmsghdr", "level", struct k_cmsghdr, cmsg_level);
+	F("Cmsghdr", "type", struct k_cmsghdr, cmsg_type);
+
+	S("SockFprog", struct k_sock_fprog);
+	F("SockFprog", "len", struct k_sock_fprog, len);
+	F("SockFprog", "filter", struct k_sock_fprog, filter);
+
+	S("GroupReq", struct group_req);
+	F("GroupReq", "interface", struct group_req, gr_interface);
+	F("GroupReq", "group", struct group_req, gr_group);
+
+	S("GroupSourceReq", struct group_source_req);
+	F("GroupSourceReq", "interface", struct group_source_req, gsr_interface);
+	F("GroupSourceReq", "group", struct group_source_req, gsr_group);
+	F("GroupSourceReq", "source", struct group_source_req, gsr_source);
 	return 0;
 }
