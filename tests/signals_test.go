@@ -130,6 +130,10 @@ func TestStopContinueFromOutside(t *testing.T) {
 			path := filepath.Join("guests", "bin", bin)
 			for _, args := range [][]string{{path}, {minemuBin, "run", path}} {
 				cmd := exec.Command(args[0], append(args[1:], "wait", "default")...)
+				// A process group of its own whose parent (this test) is in
+				// another group of the session: not orphaned, so the kernel
+				// does not discard SIGTSTP, wherever the tests run.
+				cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 				out, err := cmd.StdoutPipe()
 				if err != nil {
 					t.Fatal(err)

@@ -54,6 +54,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 	showVersion := fs.Bool("version", false, "print minemu's version and exit")
 	fs.Int("restore", -1, "internal: continue the guest of the image in descriptor `FD` (a guest's fork and execve start minemu so)")
 	restoreTry := fs.Int("restore-try", 0, "internal: how many processes have tried to restore the image before this one (`N`)")
+	layoutTry := fs.Int("layout-try", 0, "internal: how many processes found the Go heap below 4 GiB before this one (`N`)")
 	// Dynamically linked guests: where the interpreter and the guest's
 	// absolute paths are looked up first (qemu's -L and QEMU_LD_PREFIX).
 	sysroot := fs.String("sysroot", os.Getenv("MINEMU_SYSROOT"), "look up the guest's interpreter and the absolute paths it opens under `DIR` first (default $MINEMU_SYSROOT)")
@@ -117,7 +118,7 @@ func runGuest(args []string, stdout, stderr io.Writer, band *fdband.Band, restor
 		log.Info().Msg("descriptor band: " + n)
 	}
 	s, err := newSession(guestPath, guestArgs, guestEnv, sessionOptions{strace: straceW, blockCache: *blockCacheMiB << 20, band: band, engine: *engineName, cpu: level,
-		sysroot: *sysroot, spawn: spawnConfig(opts), restored: restored, restoreTry: *restoreTry}, log)
+		sysroot: *sysroot, spawn: spawnConfig(opts), restored: restored, restoreTry: *restoreTry, layoutTry: *layoutTry}, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "minemu:", err)
 		return 1
@@ -260,6 +261,9 @@ type sessionOptions struct {
 	sysroot    string       // --sysroot; "": none
 	// spawn is how the guest's fork and execve start minemu again.
 	spawn linux.SpawnConfig
+	// layoutTry counts the new processes started because the Go heap lay
+	// below 4 GiB (--layout-try).
+	layoutTry int
 	// restoreTry counts the new processes a forked child has tried
 	// (--restore-try).
 	restoreTry int
@@ -290,6 +294,12 @@ func newSession(path string, argv, envp []string, opt sessionOptions, log zerolo
 		// Before anything is mapped: every mapping below 4 GiB is then
 		// minemu's own.
 		if err := checkWindowFree(path); err != nil {
+			var wt *windowTakenError
+			if errors.As(err, &wt) && wt.onlyGoHeap() && opt.layoutTry < maxLayoutTries {
+				// The Go runtime's randomized heap base fell below 4 GiB:
+				// another process draws another one.
+				err = reexecLayout(opt.layoutTry + 1)
+			}
 			return nil, err
 		}
 	}

@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/minemu/minemu/mm"
 )
@@ -101,4 +104,37 @@ func mergeSegments(segs []mm.AuditSegment) []mm.AuditSegment {
 		out = append(out, s)
 	}
 	return out
+}
+
+// onlyGoHeap reports whether everything below 4 GiB is the Go runtime's
+// anonymous memory: the heap, whose base Go randomizes (GOEXPERIMENT
+// randomizedheapbase64) over the whole address space, so that a process
+// now and then draws one below 4 GiB.
+func (e *windowTakenError) onlyGoHeap() bool {
+	for _, s := range e.low {
+		if s.Class != mm.ClassGoRuntime {
+			return false
+		}
+	}
+	return len(e.low) > 0
+}
+
+// maxLayoutTries bounds how often minemu starts anew for a Go heap below
+// 4 GiB (one in several thousand starts draws one).
+const maxLayoutTries = 3
+
+// reexecLayout starts this minemu anew in this process with --layout-try
+// set to try; it returns only when it cannot.
+func reexecLayout(try int) error {
+	args := []string{os.Args[0]}
+	for i, a := range os.Args[1:] {
+		if strings.HasPrefix(strings.TrimLeft(a, "-"), "layout-try") {
+			continue
+		}
+		args = append(args, a)
+		if i == 0 && a == "run" {
+			args = append(args, "--layout-try="+strconv.Itoa(try))
+		}
+	}
+	return syscall.Exec("/proc/self/exe", args, os.Environ())
 }
