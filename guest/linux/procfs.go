@@ -173,6 +173,12 @@ func (k *Process) trackOpen(fd, flags int) unix.Errno {
 	k.trackClose(fd)
 	switch kind := k.procFile(fd); kind {
 	case procfs.Other:
+		if k.otherMinemusMem(fd) {
+			// Another minemu's memory (a forked child's, a parent's):
+			// its guest's mappings lie among minemu's own.
+			unix.Close(fd)
+			return unix.EPERM
+		}
 		if k.minemusShmem(fd) {
 			// /proc/self/map_files/... of minemu's own shared memory
 			// (the dynarec heap's dual-mapped blocks): natively the guest
@@ -422,6 +428,9 @@ func (k *Process) processVM(s *sysCall, write bool) int64 {
 	}
 	pid := s.int32Arg(0)
 	own := k.ownMemory(s.t, pid)
+	if !own && isMinemu(pid) {
+		return -int64(unix.EPERM)
+	}
 	cut := false
 	if own {
 		remote, cut = k.clipRemote(remote, total)
@@ -621,4 +630,39 @@ func (k *Process) minemusShmem(fd int) bool {
 		}
 	}
 	return false
+}
+
+// Other minemu processes — a forked child, the parent that forked this
+// one, any guest of the same user — are guests too, and their memory holds
+// minemu's beside their guest's: the guest may not read or write it through
+// /proc/<pid>/mem or process_vm_readv/writev (EPERM, as for a process it
+// may not trace). Their maps files stay readable.
+
+// otherMinemusMem reports whether host descriptor fd (judged not to be
+// this process's) is the mem file of a task of another minemu process.
+func (k *Process) otherMinemusMem(fd int) bool {
+	var fs unix.Statfs_t
+	if unix.Fstatfs(fd, &fs) != nil || fs.Type != unix.PROC_SUPER_MAGIC {
+		return false
+	}
+	link, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		return false
+	}
+	dir, name := path.Split(strings.TrimSuffix(link, " (deleted)"))
+	if name != "mem" || !procfs.IsDecimal(path.Base(dir)) {
+		return false
+	}
+	return sameFile(dir+"exe", "/proc/self/exe")
+}
+
+// isMinemu reports whether process pid runs minemu's executable.
+func isMinemu(pid int) bool {
+	return pid > 0 && sameFile("/proc/"+strconv.Itoa(pid)+"/exe", "/proc/self/exe")
+}
+
+// sameFile reports whether paths a and b name the same file.
+func sameFile(a, b string) bool {
+	var sa, sb unix.Stat_t
+	return unix.Stat(a, &sa) == nil && unix.Stat(b, &sb) == nil && sa.Dev == sb.Dev && sa.Ino == sb.Ino
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -373,6 +374,47 @@ static int spawns(const char *self)
 	return 0;
 }
 
+/* Another process's memory: a child's, through /proc/<pid>/mem and
+ * process_vm_readv. Natively both work (a parent may trace its child);
+ * under minemu the child is another minemu, whose memory holds minemu's, so
+ * both are refused (tests/process_test.go checks it). */
+static int peer(void)
+{
+	int p[2];
+	if (pipe(p)) {
+		printf("pipe failed\n");
+		return 1;
+	}
+	static volatile int secret = 0x5ec7e7;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		close(p[1]);
+		read(p[0], &c, 1);
+		_exit(0);
+	}
+	close(p[0]);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+	int fd = open(path, O_RDONLY);
+	int v = 0;
+	if (fd < 0)
+		printf("open child's mem: %s\n", errname(errno));
+	else
+		printf("open child's mem: ok, read %s\n", pread(fd, &v, sizeof v, (off_t)(unsigned long)&secret) == sizeof v && v == secret ? "the secret" : "something else");
+	struct iovec l = {&v, sizeof v}, r = {(void *)&secret, sizeof v};
+	v = 0;
+	ssize_t n = process_vm_readv(pid, &l, 1, &r, 1, 0);
+	if (n < 0)
+		printf("process_vm_readv of the child: %s\n", errname(errno));
+	else
+		printf("process_vm_readv of the child: ok\n");
+	close(p[1]);
+	wait_for(pid, "child");
+	return 0;
+}
+
 static int many(void)
 {
 	int ok = 0;
@@ -417,6 +459,8 @@ int main(int argc, char **argv)
 		r = groups();
 	else if (!strcmp(mode, "spawn"))
 		r = spawns(argv[0]);
+	else if (!strcmp(mode, "peer"))
+		r = peer();
 	else if (!strcmp(mode, "many"))
 		r = many();
 	else
