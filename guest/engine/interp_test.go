@@ -118,6 +118,8 @@ func TestFaults(t *testing.T) {
 		{"div-overflow", mm.Mode32, []byte{0xf7, 0xf1, 0xcc}, map[cpu.Reg]uint64{cpu.RDX: 5, cpu.RCX: 5}, 136, []string{"SIGFPE"}},
 		{"idiv-min", mm.Mode32, []byte{0xf7, 0xf9, 0xcc}, map[cpu.Reg]uint64{cpu.RAX: 0x80000000, cpu.RDX: 0xffffffff, cpu.RCX: 0xffffffff}, 136, []string{"SIGFPE"}},
 		{"hlt", mm.Mode64, []byte{0xf4}, nil, 139, []string{"SIGSEGV", "hlt"}},
+		{"xsetbv", mm.Mode64, []byte{0x0f, 0x01, 0xd1}, nil, 139, []string{"SIGSEGV", "xsetbv"}},
+		{"xsaves-unreported", mm.Mode64, []byte{0x0f, 0xc7, 0x2b}, nil, 132, []string{"SIGILL"}},
 		{"cli", mm.Mode32, []byte{0xfa}, nil, 139, []string{"SIGSEGV: general protection: privileged instruction cli"}},
 		{"in", mm.Mode64, []byte{0xe4, 0x80}, nil, 139, []string{"privileged instruction in"}},
 		{"outsb", mm.Mode32, []byte{0xf3, 0x6e}, nil, 139, []string{"privileged instruction outsb"}},

@@ -340,12 +340,13 @@ func init() {
 	set(lowering{fn: lowerFixed, code: OpFninit, sub: 1}, x86asm.FNCLEX)
 	set(lowering{fn: lowerThunk, code: OpThunk}, InstThunk)
 	// Privileged, or I/O with IOPL 0 and no I/O permission bitmap: #GP
-	// at CPL 3, which Linux reports as SIGSEGV.
+	// at CPL 3, which Linux reports as SIGSEGV (XSETBV too: XSAVE is
+	// reported; XSAVES and XRSTORS are not, so they are invalid opcodes).
 	set(lowering{fn: lowerGP, code: OpGP},
 		x86asm.HLT, x86asm.CLI, x86asm.STI, x86asm.IN, x86asm.OUT, x86asm.INSB, x86asm.INSW, x86asm.INSD,
 		x86asm.OUTSB, x86asm.OUTSW, x86asm.OUTSD, x86asm.RDMSR, x86asm.WRMSR, x86asm.RDPMC, x86asm.CLTS,
 		x86asm.INVD, x86asm.WBINVD, x86asm.INVLPG, x86asm.LGDT, x86asm.LIDT, x86asm.LLDT, x86asm.LTR,
-		x86asm.LMSW, x86asm.SWAPGS, x86asm.SYSRET, x86asm.SYSEXIT)
+		x86asm.LMSW, x86asm.SWAPGS, x86asm.SYSRET, x86asm.SYSEXIT, x86asm.XSETBV)
 	set(lowering{fn: lowerImul}, x86asm.IMUL)
 	set(lowering{fn: lowerPush, code: OpPush}, x86asm.PUSH)
 	set(lowering{fn: lowerPop, code: OpPop}, x86asm.POP)
