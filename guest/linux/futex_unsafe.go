@@ -25,6 +25,19 @@ func hostFutex(uaddr, op, val uintptr, ts *unix.Timespec, val2, uaddr2, val3 uin
 	return r, e
 }
 
+// futexBlocking is hostFutex for a wait of thread t, interruptible by a
+// guest signal (blockingCall: ERESTARTSYS, which the signal layer turns
+// into a restart or EINTR). The timeout is copied into the thread, heap
+// memory that does not move while the call runs.
+func (t *Thread) futexBlocking(uaddr, op, val uintptr, ts *unix.Timespec, val2, uaddr2, val3 uintptr) (uintptr, unix.Errno) {
+	a3 := val2
+	if ts != nil {
+		t.futexTS = *ts
+		a3 = uintptr(unsafe.Pointer(&t.futexTS))
+	}
+	return t.blockingCall(unix.SYS_FUTEX, uaddr, op, val, a3, uaddr2, val3)
+}
+
 // casUser32 is the CAS of the aligned guest word at a, which
 // checkUser(a, 4, PROT_WRITE) accepted; ok is false when it faulted.
 func casUser32(a uint64, old, nv uint32) (cur uint32, ok bool) {

@@ -70,6 +70,14 @@ type Thread struct {
 	// 0 set for a private futex; 0 when it waits for none. Written by the
 	// thread, read by the one ending the process (atomic).
 	futexWait atomic.Uint64
+	// futexTS is the timeout of the thread's futex wait in flight, and
+	// waitBuf the status and rusage of its wait4 (heap memory the host
+	// kernel reads and writes); the thread's own goroutine only.
+	futexTS unix.Timespec
+	waitBuf struct {
+		status int32
+		ru     unix.Rusage
+	}
 
 	// Translated system calls (syscall_poll.go, syscall_net.go ...).
 	//

@@ -138,7 +138,7 @@ func (k *Process) iovecCall(s *sysCall, nr uintptr) int64 {
 			return -int64(e)
 		}
 	}
-	r, e := hostIovecCall(nr, fd, v, 0, 0)
+	r, e := s.t.iovecBlocking(nr, fd, v)
 	k.release(&ub)
 	if mem && nr == unix.SYS_WRITEV && e == 0 {
 		k.wrote(pos, uint64(r))

@@ -689,16 +689,11 @@ func (k *Process) wait4(s *sysCall, pid int, statusAddr uint64, options int, ruA
 			return -int64(e)
 		}
 	}
-	var ws unix.WaitStatus
-	var ru unix.Rusage
-	var rup *unix.Rusage
-	if ruAddr != 0 {
-		rup = &ru
+	r, e := s.t.wait4Blocking(pid, options, ruAddr != 0)
+	if e != 0 {
+		return -int64(e)
 	}
-	r, err := unix.Wait4(pid, &ws, options, rup)
-	if err != nil {
-		return errno(err)
-	}
+	ws, ru := unix.WaitStatus(s.t.waitBuf.status), s.t.waitBuf.ru
 	if r > 0 && statusAddr != 0 {
 		var b [4]byte
 		binary.LittleEndian.PutUint32(b[:], uint32(ws))

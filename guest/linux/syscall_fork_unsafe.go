@@ -15,3 +15,14 @@ func waitidRaw(idtype, id int, info *[128]byte, options int, ru uintptr) (int, u
 
 // rusagePtr is the address of a host rusage for a raw system call.
 func rusagePtr(ru *unix.Rusage) uintptr { return uintptr(unsafe.Pointer(ru)) }
+
+// wait4Blocking is the host's wait4 for thread t into t.waitBuf (heap
+// memory), interruptible by a guest signal (blockingCall).
+func (t *Thread) wait4Blocking(pid, options int, withRusage bool) (int, unix.Errno) {
+	var ru uintptr
+	if withRusage {
+		ru = uintptr(unsafe.Pointer(&t.waitBuf.ru))
+	}
+	r, e := t.blockingCall(unix.SYS_WAIT4, uintptr(pid), uintptr(unsafe.Pointer(&t.waitBuf.status)), uintptr(options), ru, 0, 0)
+	return int(r), e
+}

@@ -97,7 +97,13 @@ func (k *Process) futex(s *sysCall, time64 bool) int64 {
 	if blocks {
 		s.t.futexWait.Store(uaddr | uint64(op&futexPrivateFlag)>>7)
 	}
-	r, e := hostFutex(uintptr(uaddr), uintptr(op), uintptr(uint32(s.a[2])), tsp, val2, uaddr2, uintptr(uint32(s.a[5])))
+	var r uintptr
+	var e unix.Errno
+	if blocks {
+		r, e = s.t.futexBlocking(uintptr(uaddr), uintptr(op), uintptr(uint32(s.a[2])), tsp, val2, uaddr2, uintptr(uint32(s.a[5])))
+	} else {
+		r, e = hostFutex(uintptr(uaddr), uintptr(op), uintptr(uint32(s.a[2])), tsp, val2, uaddr2, uintptr(uint32(s.a[5])))
+	}
 	if blocks {
 		s.t.futexWait.Store(0)
 	}

@@ -45,6 +45,19 @@ func hostIovecCall(nr uintptr, fd int, v []uint64, a4, a5 uintptr) (uintptr, uni
 	return r, e
 }
 
+// iovecBlocking is hostIovecCall for thread t, interruptible by a guest
+// signal (blockingCall). v must be heap memory (the thread's iovScratch),
+// which does not move while the call runs.
+func (t *Thread) iovecBlocking(nr uintptr, fd int, v []uint64) (uintptr, unix.Errno) {
+	var p uintptr
+	if len(v) > 0 {
+		p = uintptr(unsafe.Pointer(&v[0]))
+	}
+	r, e := t.blockingCall(nr, uintptr(fd), p, uintptr(len(v)/2), 0, 0, 0)
+	runtime.KeepAlive(v)
+	return r, e
+}
+
 // hostPathCall runs a syscall whose argument pathArg is a path given as a
 // Go string; the other arguments are passed as they are.
 func hostPathCall(nr uintptr, a [6]uintptr, pathArg int, path string) (uintptr, unix.Errno) {
