@@ -6,8 +6,9 @@
 //     vector and x87 state) and the contracts between the engines and what
 //     they call out to (Exit, Kernel, Thunker, SegmentResolver,
 //     GuestWriteNotifier).
-//   - guest/isa: decoding (x86asm), op records and lowering; its
-//     subpackages are the semantics and descriptions engines share:
+//   - guest/isa: op records and lowering; its subpackages are the
+//     decoder (isa/decode: x86asm with its gaps filled and minemu's own
+//     instructions) and the semantics and descriptions engines share:
 //     isa/vec (SSE through AVX2, bit manipulation, crypto), isa/x87 (80-bit
 //     arithmetic), isa/cpuid (the CPU a guest is shown).
 //   - guest/engine: the Engine seam, the shared code cache, the process
@@ -22,8 +23,9 @@
 //     per-thread context blocks, the safe system call.
 //
 // Imports point one way: cpu imports nothing of the project but mm; isa
-// imports cpu and isa/vec (whose functions its vector table names); the
-// isa subpackages import nothing of the project; engine imports cpu, isa
+// imports cpu, isa/decode (whose result it lowers) and isa/vec (whose
+// functions its vector table names); the isa subpackages import nothing
+// of the project but mm; engine imports cpu, isa
 // (and its subpackages) and mm; interp imports engine; linux imports cpu,
 // hostsig, mm and its own subpackages, which import nothing of the
 // project but mm, and knows nothing of how guest code runs. A test
