@@ -19,17 +19,18 @@ var importRules = map[string][]string{
 	"guest/cpu":               {"mm"},
 	"guest/isa":               {"guest/cpu", "guest/isa/decode", "guest/isa/vec", "mm"},
 	"guest/isa/decode":        {"mm"},
+	"guest/isa/alu":           {"guest/cpu", "mm"},
 	"guest/isa/vec":           {},
 	"guest/isa/x87":           {},
 	"guest/isa/cpuid":         {},
 	"guest/hostsig":           {},
 	"guest/engine":            {"guest/cpu", "guest/isa", "guest/isa/decode", "guest/isa/vec", "guest/isa/cpuid", "mm"},
-	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/decode", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "mm"},
+	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/alu", "guest/isa/decode", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "mm"},
 	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/fdband", "guest/linux/ldt", "guest/linux/procfs", "mm"},
 	"guest/linux/fdband":      {},
 	"guest/linux/ldt":         {},
 	"guest/linux/procfs":      {"mm"},
-	"guest/engine/enginetest": {"guest/cpu", "guest/isa", "guest/isa/decode", "guest/engine", "guest/interp", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
+	"guest/engine/enginetest": {"guest/cpu", "guest/isa", "guest/isa/alu", "guest/isa/decode", "guest/engine", "guest/interp", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "mm"},
 }
 
 // TestEveryPackageRuled: a guest package without a rule would escape
