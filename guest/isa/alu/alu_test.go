@@ -92,3 +92,24 @@ func TestShiftsAndCounts(t *testing.T) {
 		t.Errorf("bsr 0x50: got %d flags %#x write %v, want 6, 0, true", r, f, w)
 	}
 }
+
+// TestDecimal: the adjusts after BCD arithmetic, AL and AH and CF AF.
+func TestDecimal(t *testing.T) {
+	const cf, af = cpu.FlagCF, cpu.FlagAF
+	pair := func(a, b uint64) [2]uint64 { return [2]uint64{a, b} }
+	for _, tc := range []struct {
+		name      string
+		got, want [2]uint64
+	}{
+		{"daa-af", pair(Daa(0x11, af)), [2]uint64{0x17, af | cpu.FlagPF}}, // 09 + 08
+		{"daa-carry", pair(Daa(0x9a, 0)), [2]uint64{0x00, cf | af | cpu.FlagZF | cpu.FlagPF}},
+		{"das", pair(Das(0x0f, af)), [2]uint64{0x09, af | cpu.FlagPF}}, // 10 - 01
+		{"aaa", pair(Aaa(0x000f, 0)), [2]uint64{0x0105, cf | af | cpu.FlagPF}},
+		{"aas", pair(Aas(0x02ff, 0)), [2]uint64{0x0109, cf | af | cpu.FlagPF}},
+		{"aaa-none", pair(Aaa(0x0305, 0)), [2]uint64{0x0305, cpu.FlagPF}},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %#x, want %#x", tc.name, tc.got, tc.want)
+		}
+	}
+}
