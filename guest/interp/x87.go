@@ -127,15 +127,6 @@ func x87SigCode(sw, cw uint16) uint64 {
 	return 0
 }
 
-// fsummary recomputes ES and B of sw from its flags and cw's masks, as
-// the loads of the control word or environment do.
-func fsummary(sw, cw uint16) uint16 {
-	if sw&^cw&fpu.Exceptions != 0 {
-		return sw | fpu.ES | fpu.B
-	}
-	return sw &^ (fpu.ES | fpu.B)
-}
-
 // fempty reports whether st(i) is empty.
 func fempty(c *cpu.CPU, i uint8) bool { return c.FTAG&(1<<((c.FTOP+i)&7)) == 0 }
 
@@ -540,6 +531,6 @@ func (m *machine) fldcw(c *cpu.CPU, o *isa.Op) engine.Fault {
 		return f
 	}
 	c.FCW = uint16(m.load(m.ea(c, o), 2))&0x1f3f | 0x40
-	c.FSW = fsummary(c.FSW, c.FCW)
+	c.FSW = cpu.FSummary(c.FSW, c.FCW)
 	return 0
 }
