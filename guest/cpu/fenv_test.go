@@ -48,3 +48,19 @@ func TestFEnvImages(t *testing.T) {
 		}
 	}
 }
+
+// TestMMXAliasing: an MMX write lands in the significand of the physical
+// x87 register with the exponent bits all ones; entering the MMX state
+// makes TOP 0 and every register valid.
+func TestMMXAliasing(t *testing.T) {
+	c := NewCPU(mm.Mode64)
+	c.FTOP, c.FTAG = 3, 0
+	c.EnterMMX()
+	c.SetMM(9, 0x1234) // register numbers wrap at 8
+	if c.FTOP != 0 || c.FTAG != 0xff || c.ST[1] != (F80{Mant: 0x1234, SE: 0xffff}) || c.MM(1) != 0x1234 {
+		t.Fatalf("got TOP %d tags %#x st1 %+v, want 0, 0xff, {0x1234 0xffff}", c.FTOP, c.FTAG, c.ST[1])
+	}
+	if c.FEmpty(1) || !NewCPU(mm.Mode64).FEmpty(0) {
+		t.Fatalf("FEmpty: got %v for a valid register or false for an empty one", c.FEmpty(1))
+	}
+}
