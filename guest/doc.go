@@ -3,13 +3,16 @@
 // instruction's and one system call's path through them).
 //
 //   - guest/cpu: one thread's CPU state (registers, flags computed lazily,
-//     vector and x87 state) and the contracts between the engines and what
+//     vector and x87 state, the FXSAVE, XSAVE and x87 environment images)
+//     and the contracts between the engines and what
 //     they call out to (Exit, Kernel, Thunker, SegmentResolver,
 //     GuestWriteNotifier).
-//   - guest/isa: decoding (x86asm), op records and lowering; its
-//     subpackages are the semantics and descriptions engines share:
+//   - guest/isa: op records and lowering; its subpackages are the
+//     decoder (isa/decode: x86asm with its gaps filled and minemu's own
+//     instructions) and the semantics and descriptions engines share:
 //     isa/vec (SSE through AVX2, bit manipulation, crypto), isa/x87 (80-bit
-//     arithmetic), isa/cpuid (the CPU a guest is shown).
+//     arithmetic), isa/alu (the integer instructions with irregular
+//     flags), isa/cpuid (the CPU a guest is shown).
 //   - guest/engine: the Engine seam, the shared code cache, the process
 //     and thread run state and the run loop that handles every exit.
 //   - guest/interp: the interpreter, the reference engine; interp/locked
@@ -30,8 +33,9 @@
 //     per-thread context blocks, the safe system call.
 //
 // Imports point one way: cpu imports nothing of the project but mm; isa
-// imports cpu and isa/vec (whose functions its vector table names); the
-// isa subpackages import nothing of the project; engine imports cpu, isa
+// imports cpu, isa/decode (whose result it lowers) and isa/vec (whose
+// functions its vector table names); the isa subpackages import nothing
+// of the project but mm (isa/alu: and cpu, for the flags); engine imports cpu, isa
 // (and its subpackages) and mm; interp imports engine; linux imports cpu,
 // hostsig, mm and its own subpackages, which import nothing of the
 // project but mm (hostcall and signal: cpu too), and knows nothing of

@@ -16,6 +16,10 @@
 //     arithmetic instruction records its operation, operand size, inputs and
 //     result (SetLazy), and a reader derives only the flag it asks for
 //     (Carry, Zero, Cond, ...); RFLAGS computes all of them.
+//   - The save areas (xsave.go, fenv.go): the FXSAVE image, the XSAVE
+//     area and the x87 environment and state images, stored and loaded
+//     by pure functions over a buffer (FXSave, XSave, XRstor, FStEnv,
+//     FLdEnv, ...) that the engines and the signal frames share.
 //
 // # Contracts (contracts.go)
 //

@@ -71,3 +71,27 @@ func (c *CPU) FSWord() uint16 { return c.FSW&^(7<<11) | uint16(c.FTOP)<<11 }
 
 // SetCC replaces the condition bits C0..C3 of FSW with those of cc.
 func (c *CPU) SetCC(cc uint16) { c.FSW = c.FSW&^(FSWC0|FSWC1|FSWC2|FSWC3) | cc }
+
+// FEmpty reports whether st(i) is empty.
+func (c *CPU) FEmpty(i uint8) bool { return c.FTAG&(1<<((c.FTOP+i)&7)) == 0 }
+
+// FSet writes st(i) and tags it valid.
+func (c *CPU) FSet(i uint8, v F80) {
+	r := (c.FTOP + i) & 7
+	c.ST[r] = v
+	c.FTAG |= 1 << r
+}
+
+// The MMX registers alias the x87 registers: MMX register i is the
+// significand of x87 physical register i (not st(i)), and writing it sets
+// the sign and exponent, bits 64-79, to all ones. Entering the MMX state
+// sets TOP to 0 and tags every register valid.
+
+// MM reads MMX register r.
+func (c *CPU) MM(r uint8) uint64 { return c.ST[r&7].Mant }
+
+// SetMM writes MMX register r.
+func (c *CPU) SetMM(r uint8, x uint64) { c.ST[r&7] = F80{Mant: x, SE: 0xffff} }
+
+// EnterMMX is the x87-to-MMX transition.
+func (c *CPU) EnterMMX() { c.FTOP, c.FTAG = 0, 0xff }

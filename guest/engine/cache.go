@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/isa"
+	"github.com/minemu/minemu/guest/isa/decode"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -405,16 +406,16 @@ func (p *Process) decodeOneLocked(pc uint64) isa.Op {
 	if p.trap != 0 && pc == p.trap {
 		return isa.Op{Code: isa.OpTrap, PC: pc, Len: 2}
 	}
-	var buf [isa.ThunkLen]byte
+	var buf [decode.ThunkLen]byte
 	n := p.fetch(pc, buf[:])
 	if n == 0 {
 		return isa.Op{Code: isa.OpFetchFault, PC: pc, Imm: pc}
 	}
-	inst, err := isa.Decode(buf[:n], pc, p.mode)
+	inst, err := decode.Decode(buf[:n], pc, p.mode)
 	switch {
-	case errors.Is(err, isa.ErrTruncated):
+	case errors.Is(err, decode.ErrTruncated):
 		return isa.Op{Code: isa.OpFetchFault, PC: pc, Imm: pc + uint64(n)}
-	case errors.Is(err, isa.ErrTooLong):
+	case errors.Is(err, decode.ErrTooLong):
 		return isa.Op{Code: isa.OpGP, PC: pc}
 	case err != nil:
 		p.badInst[pc] = err.Error()
@@ -423,7 +424,7 @@ func (p *Process) decodeOneLocked(pc uint64) isa.Op {
 	}
 	o, err := isa.Lower(&inst, pc, p.mode)
 	if err != nil {
-		p.badInst[pc] = (&isa.DecodeError{Addr: pc, Bytes: isa.PrefixBytes(buf[:inst.Len]), Reason: err.Error()}).Error()
+		p.badInst[pc] = (&decode.DecodeError{Addr: pc, Bytes: decode.PrefixBytes(buf[:inst.Len]), Reason: err.Error()}).Error()
 		p.log.Debug().Str("detail", p.badInst[pc]).Msg("unsupported guest instruction")
 		return isa.Op{Code: isa.OpInvalid, PC: pc}
 	}
@@ -433,7 +434,7 @@ func (p *Process) decodeOneLocked(pc uint64) isa.Op {
 			return isa.Op{Code: isa.OpInvalid, PC: pc}
 		}
 		var h [32]byte
-		copy(h[:], buf[2:isa.ThunkLen])
+		copy(h[:], buf[2:decode.ThunkLen])
 		id, err := p.thunker.Resolve(h)
 		if err != nil {
 			p.badInst[pc] = fmt.Sprintf("thunk stub at %#x: %v", pc, err)

@@ -61,7 +61,7 @@
 //
 // # The code cache (cache.go, cache_evict.go)
 //
-// Blocks are decoded (isa.Decode, isa.Lower) once into ops, kept by entry
+// Blocks are decoded (decode.Decode, isa.Lower) once into ops, kept by entry
 // address in an index, found through each block's two successor slots and
 // each thread's direct-mapped table before the index. A page map and a
 // hashed filter of the pages holding decoded bytes let every guest store

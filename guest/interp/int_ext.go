@@ -4,6 +4,7 @@ import (
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/engine"
 	"github.com/minemu/minemu/guest/isa"
+	"github.com/minemu/minemu/guest/isa/alu"
 	v "github.com/minemu/minemu/guest/isa/vec"
 	"github.com/minemu/minemu/mm"
 )
@@ -184,57 +185,25 @@ func (m *machine) descriptor(sel uint16) (segDesc, bool) {
 	return segDesc{}, false
 }
 
-// bcd executes daa, das, aaa and aas (SDM pseudo-code), and salc. OF after daa and
-// das, and OF SF ZF PF after aaa and aas, are undefined: they are left
-// clear, and SF ZF PF after aaa and aas come from AL.
+// bcd executes daa, das, aaa and aas (guest/isa/alu), and salc.
 func (m *machine) bcd(c *cpu.CPU, o *isa.Op) {
 	if o.Cond == isa.BcdSalc {
 		setReg(c, uint8(cpu.RAX), 1, -(b2f(c.Carry(), 1)))
 		return
 	}
-	fl := c.RFLAGS()
-	al, ah := c.Regs[cpu.RAX]&0xff, c.Regs[cpu.RAX]>>8&0xff
-	cf, af := fl&cpu.FlagCF != 0, fl&cpu.FlagAF != 0
-	var ncf, naf bool
+	ax, fl := c.Regs[cpu.RAX], c.RFLAGS()
+	var f uint64
 	switch o.Cond {
-	case isa.BcdDaa, isa.BcdDas:
-		old := al
-		if al&0xf > 9 || af {
-			if o.Cond == isa.BcdDaa {
-				ncf = cf || al+6 > 0xff
-				al = (al + 6) & 0xff
-			} else {
-				ncf = cf || al < 6
-				al = (al - 6) & 0xff
-			}
-			naf = true
-		}
-		if old > 0x99 || cf {
-			if o.Cond == isa.BcdDaa {
-				al = (al + 0x60) & 0xff
-			} else {
-				al = (al - 0x60) & 0xff
-			}
-			ncf = true
-		} else if o.Cond == isa.BcdDaa {
-			ncf = false
-		}
-	case isa.BcdAaa, isa.BcdAas:
-		ax := ah<<8 | al
-		if al&0xf > 9 || af {
-			if o.Cond == isa.BcdAaa {
-				ax += 0x106
-			} else {
-				ax = ax - 6 - 0x100
-			}
-			ncf, naf = true, true
-		}
-		ax &= 0xffff
-		al, ah = ax&0x0f, ax>>8
+	case isa.BcdDaa:
+		ax, f = alu.Daa(ax, fl)
+	case isa.BcdDas:
+		ax, f = alu.Das(ax, fl)
+	case isa.BcdAaa:
+		ax, f = alu.Aaa(ax, fl)
+	default:
+		ax, f = alu.Aas(ax, fl)
 	}
-	setReg(c, uint8(cpu.RAX), 2, ah<<8|al)
-	c.SetLazy(cpu.LazyLogic, 1, al, al, al) // SF ZF PF from AL, the rest clear
-	f := c.RFLAGS() | b2f(ncf, cpu.FlagCF) | b2f(naf, cpu.FlagAF)
+	setReg(c, uint8(cpu.RAX), 2, ax)
 	c.SetStatus(f)
 }
 

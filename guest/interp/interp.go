@@ -1,12 +1,12 @@
 // Package interp is the interpreter: the reference engine. It runs the ops
 // of the shared code cache's blocks through one dense switch over their
 // opcode and implements the instruction semantics (interp.go: the general
-// integer set; alu.go: multiplies, divides, shifts, rotates, bit scans;
-// int_ext.go: BMI, ADX, far transfers, segment loads, the UMIP and
+// integer set; alu.go: multiplies, divides, shifts, rotates, bit scans,
+// over guest/isa/alu; int_ext.go: BMI, ADX, far transfers, segment loads, the UMIP and
 // i386-only instructions; string.go; sse.go and sse_float.go: the SSE
 // subset; vec.go: the vector instructions of guest/isa/vec; vex.go: the
 // VEX-encoded AVX, AVX2, FMA3 and F16C instructions; xsave.go: XSAVE,
-// XRSTOR and XGETBV; x87.go: the x87 subset with exact 80-bit arithmetic)
+// XRSTOR and XGETBV over guest/cpu's save areas; x87.go: the x87 subset with exact 80-bit arithmetic)
 // and guest memory access
 // (mem_unsafe.go). It registers itself with package engine as "interp"
 // and returns to the engine's run loop for everything that is not an

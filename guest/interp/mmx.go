@@ -19,20 +19,11 @@ import (
 // cvtpi2pd with an m64 source) touch no MMX register and do none of
 // this.
 
-// mmxEnter is the x87-to-MMX transition.
-func mmxEnter(c *cpu.CPU) { c.FTOP, c.FTAG = 0, 0xff }
-
-// mmxGet reads MMX register r.
-func mmxGet(c *cpu.CPU, r uint8) uint64 { return c.ST[r&7].Mant }
-
-// mmxSet writes MMX register r.
-func mmxSet(c *cpu.CPU, r uint8, x uint64) { c.ST[r&7] = cpu.F80{Mant: x, SE: 0xffff} }
-
 // mmxSrc reads an MMX source operand: an MMX register or 8 bytes of
 // memory.
 func (m *machine) mmxSrc(c *cpu.CPU, o *isa.Op, a isa.Arg) uint64 {
 	if a.Kind == isa.KindMM {
-		return mmxGet(c, a.Reg)
+		return c.MM(a.Reg)
 	}
 	return m.load(m.ea(c, o), 8)
 }
@@ -80,82 +71,82 @@ func (m *machine) mmxOp(c *cpu.CPU, o *isa.Op) engine.Fault {
 		if v.Unmasked(fl, c.MXCSR) != 0 {
 			return engine.FaultSIMD
 		}
-		mmxEnter(c)
-		mmxSet(c, o.Dst.Reg, r)
+		c.EnterMMX()
+		c.SetMM(o.Dst.Reg, r)
 		return 0
 	}
 	switch s.Kind {
 	case isa.Mmx2:
-		a := mmxGet(c, o.Dst.Reg)
+		a := c.MM(o.Dst.Reg)
 		var r uint64
 		if o.Src.Kind == isa.KindImm {
 			r = s.F1I(a, imm)
 		} else {
 			r = s.F2(a, m.mmxSrc(c, o, o.Src))
 		}
-		mmxEnter(c)
-		mmxSet(c, o.Dst.Reg, r)
+		c.EnterMMX()
+		c.SetMM(o.Dst.Reg, r)
 	case isa.Mmx2I:
-		r := s.F2I(mmxGet(c, o.Dst.Reg), m.mmxSrc(c, o, o.Src), imm)
-		mmxEnter(c)
-		mmxSet(c, o.Dst.Reg, r)
+		r := s.F2I(c.MM(o.Dst.Reg), m.mmxSrc(c, o, o.Src), imm)
+		c.EnterMMX()
+		c.SetMM(o.Dst.Reg, r)
 	case isa.Mmx1I:
 		r := s.F1I(m.mmxSrc(c, o, o.Src), imm)
-		mmxEnter(c)
-		mmxSet(c, o.Dst.Reg, r)
+		c.EnterMMX()
+		c.SetMM(o.Dst.Reg, r)
 	case isa.MmxMov:
 		var x uint64
 		if o.Src.Kind == isa.KindMM {
-			x = mmxGet(c, o.Src.Reg) & sizeMask[o.Size]
+			x = c.MM(o.Src.Reg) & sizeMask[o.Size]
 		} else {
 			x = m.get(c, o, o.Src, o.Size)
 		}
 		if o.Dst.Kind != isa.KindMM {
 			m.put(c, o, o.Dst, o.Size, x) // before the transition: it may fault
-			mmxEnter(c)
+			c.EnterMMX()
 			break
 		}
-		mmxEnter(c)
-		mmxSet(c, o.Dst.Reg, x)
+		c.EnterMMX()
+		c.SetMM(o.Dst.Reg, x)
 	case isa.MmxExtr:
-		x := mmxGet(c, o.Src.Reg) >> (16 * (imm & 3)) & 0xffff
-		mmxEnter(c)
+		x := c.MM(o.Src.Reg) >> (16 * (imm & 3)) & 0xffff
+		c.EnterMMX()
 		m.put(c, o, o.Dst, o.Size, x)
 	case isa.MmxInsr:
 		x := m.get(c, o, o.Src, 2)
 		sh := 16 * uint(imm&3)
-		r := mmxGet(c, o.Dst.Reg)&^(0xffff<<sh) | x<<sh
-		mmxEnter(c)
-		mmxSet(c, o.Dst.Reg, r)
+		r := c.MM(o.Dst.Reg)&^(0xffff<<sh) | x<<sh
+		c.EnterMMX()
+		c.SetMM(o.Dst.Reg, r)
 	case isa.MmxMovmsk:
-		x := uint64(v.Pmovmskb(v.X{mmxGet(c, o.Src.Reg)}) & 0xff)
-		mmxEnter(c)
+		x := uint64(v.Pmovmskb(v.X{c.MM(o.Src.Reg)}) & 0xff)
+		c.EnterMMX()
 		m.put(c, o, o.Dst, o.Size, x)
 	case isa.MmxMaskMov:
-		data, mask := mmxGet(c, o.Dst.Reg), mmxGet(c, o.Src.Reg)
+		data, mask := c.MM(o.Dst.Reg), c.MM(o.Src.Reg)
 		ad := m.segAddr(c, o.M.Seg, c.Regs[cpu.RDI]&sizeMask[o.M.ASize])
 		for i := uint(0); i < 8; i++ {
 			if mask>>(8*i+7)&1 != 0 {
 				m.store(ad+uint64(i), 1, data>>(8*i)&0xff)
 			}
 		}
-		mmxEnter(c)
+		c.EnterMMX()
 	case isa.MmxToX:
-		x := mmxGet(c, o.Src.Reg)
-		mmxEnter(c)
+		x := c.MM(o.Src.Reg)
+		c.EnterMMX()
 		*c.XMM(o.Dst.Reg) = vec{x, 0}
 	case isa.MmxFromX:
 		x := c.XMM(o.Src.Reg)[0]
-		mmxEnter(c)
-		mmxSet(c, o.Dst.Reg, x)
+		c.EnterMMX()
+		c.SetMM(o.Dst.Reg, x)
 	case isa.MmxCvtToX:
 		d := c.XMM(o.Dst.Reg)
-		r, fl := s.CvtTo(v.X(*d), mmxGet(c, o.Src.Reg), c.MXCSR)
+		r, fl := s.CvtTo(v.X(*d), c.MM(o.Src.Reg), c.MXCSR)
 		c.MXCSR |= fl
 		if v.Unmasked(fl, c.MXCSR) != 0 {
 			return engine.FaultSIMD
 		}
-		mmxEnter(c)
+		c.EnterMMX()
 		*d = r
 	}
 	return 0

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/minemu/minemu/guest/isa"
+	"github.com/minemu/minemu/guest/isa/decode"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -67,7 +68,7 @@ func TestExecOf(t *testing.T) {
 	} {
 		var ops []isa.Op
 		for pc := uint64(0x1000); pc-0x1000 < uint64(len(tc.code)); {
-			inst, err := isa.Decode(tc.code[pc-0x1000:], pc, tc.mode)
+			inst, err := decode.Decode(tc.code[pc-0x1000:], pc, tc.mode)
 			if err != nil {
 				t.Fatalf("%s: decode: %v", tc.name, err)
 			}

@@ -3,6 +3,7 @@ package interp
 import (
 	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/isa"
+	v "github.com/minemu/minemu/guest/isa/vec"
 )
 
 // The SSE float moves and shuffles that need no arithmetic: movss/movsd
@@ -32,12 +33,7 @@ func (m *machine) scalarMov(c *cpu.CPU, o *isa.Op) {
 // shufF is shufps/shufpd of a (destination) and b (source) by Imm.
 func shufF(o *isa.Op, a, b vec) vec {
 	if o.SSize == 8 {
-		return vec{a[o.Imm&1], b[(o.Imm>>1)&1]}
+		return v.ShufPD(a, b, uint8(o.Imm))
 	}
-	r := a
-	setLane(&r, 4, 0, lane(a, 4, uint(o.Imm)&3))
-	setLane(&r, 4, 1, lane(a, 4, uint(o.Imm>>2)&3))
-	setLane(&r, 4, 2, lane(b, 4, uint(o.Imm>>4)&3))
-	setLane(&r, 4, 3, lane(b, 4, uint(o.Imm>>6)&3))
-	return r
+	return v.ShufPS(a, b, uint8(o.Imm))
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/minemu/minemu/guest/engine"
 	"github.com/minemu/minemu/guest/isa"
 	v "github.com/minemu/minemu/guest/isa/vec"
-	"github.com/minemu/minemu/mm"
 )
 
 // OpVec: the vector instructions whose semantics are guest/isa/vec
@@ -185,71 +184,29 @@ func (m *machine) strLens(c *cpu.CPU, o *isa.Op) (int64, int64) {
 	return int64(int32(c.Regs[cpu.RAX])), int64(int32(c.Regs[cpu.RDX]))
 }
 
-// mxcsrMask is the MXCSR_MASK that FXSAVE stores, the host's (bits 0-15
-// and AMD's misaligned-exception mask, bit 17); FXRSTOR of an MXCSR with
-// other bits raises #GP.
-const mxcsrMask = 0x2ffff
-
-// fxsave stores the FXSAVE image at the (16-byte aligned) memory operand:
-// FCW, FSW, the abridged tags, the x87 registers in stack order, MXCSR
-// and its mask, and XMM0-7 (XMM0-15 and the reserved bytes up to 463 in
-// 64-bit mode). The last instruction and operand pointers and the opcode
-// are not tracked and stored as zeros. Bytes 464-511 are the software's.
+// fxsave stores the FXSAVE image (cpu.FXSave) at the 16-byte aligned
+// memory operand; bytes 464-511 are the software's.
 func (m *machine) fxsave(c *cpu.CPU, o *isa.Op) engine.Fault {
 	ad := m.ea(c, o)
 	if ad%16 != 0 {
 		return engine.FaultAlignSSE
 	}
-	m.store(ad, 8, uint64(c.FCW)|uint64(c.FSWord())<<16|uint64(c.FTAG)<<32)
-	m.store(ad+8, 8, 0)
-	m.store(ad+16, 8, 0)
-	m.store(ad+24, 8, uint64(c.MXCSR)|mxcsrMask<<32)
-	for i := uint8(0); i < 8; i++ {
-		st := c.STi(i)
-		m.store(ad+32+16*uint64(i), 8, st.Mant)
-		m.store(ad+40+16*uint64(i), 8, uint64(st.SE))
-	}
-	n, end := uint8(8), uint64(288)
-	if m.mode == mm.Mode64 {
-		n, end = 16, 464
-	}
-	for i := uint8(0); i < n; i++ {
-		x := c.XMM(i)
-		m.store(ad+160+16*uint64(i), 8, x[0])
-		m.store(ad+168+16*uint64(i), 8, x[1])
-	}
-	for off := 160 + 16*uint64(n); off < end; off += 8 {
-		m.store(ad+off, 8, 0)
-	}
+	var b [cpu.FXSaveSize]byte
+	m.areaOut(b[:], ad, c.FXSave(b[:]))
 	return 0
 }
 
-// fxrstor loads the state fxsave stores; an MXCSR with bits outside
-// mxcsrMask raises #GP and changes nothing.
+// fxrstor loads the state fxsave stores; an image cpu.FXRstor refuses (an
+// MXCSR with reserved bits) raises #GP and changes nothing.
 func (m *machine) fxrstor(c *cpu.CPU, o *isa.Op) engine.Fault {
 	ad := m.ea(c, o)
 	if ad%16 != 0 {
 		return engine.FaultAlignSSE
 	}
-	mx := uint32(m.load(ad+24, 4))
-	if mx&^mxcsrMask != 0 {
+	var b [cpu.FXSaveSize]byte
+	m.areaIn(b[:], ad, c.FXRstorReads())
+	if c.FXRstor(b[:]) != nil {
 		return engine.FaultAlignSSE // #GP: SIGSEGV as for misalignment
-	}
-	w := m.load(ad, 8)
-	c.FCW = uint16(w)
-	fsw := uint16(w >> 16)
-	c.FSW, c.FTOP = fsw&^(7<<11), uint8(fsw>>11&7)
-	c.FTAG = uint8(w >> 32)
-	c.MXCSR = mx
-	for i := uint8(0); i < 8; i++ {
-		*c.STi(i) = cpu.F80{Mant: m.load(ad+32+16*uint64(i), 8), SE: uint16(m.load(ad+40+16*uint64(i), 2))}
-	}
-	n := uint8(8)
-	if m.mode == mm.Mode64 {
-		n = 16
-	}
-	for i := uint8(0); i < n; i++ {
-		*c.XMM(i) = [2]uint64{m.load(ad+160+16*uint64(i), 8), m.load(ad+168+16*uint64(i), 8)}
 	}
 	return 0
 }

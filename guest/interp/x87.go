@@ -127,30 +127,11 @@ func x87SigCode(sw, cw uint16) uint64 {
 	return 0
 }
 
-// fsummary recomputes ES and B of sw from its flags and cw's masks, as
-// the loads of the control word or environment do.
-func fsummary(sw, cw uint16) uint16 {
-	if sw&^cw&fpu.Exceptions != 0 {
-		return sw | fpu.ES | fpu.B
-	}
-	return sw &^ (fpu.ES | fpu.B)
-}
-
-// fempty reports whether st(i) is empty.
-func fempty(c *cpu.CPU, i uint8) bool { return c.FTAG&(1<<((c.FTOP+i)&7)) == 0 }
-
-// fset writes st(i) and tags it valid.
-func fset(c *cpu.CPU, i uint8, v fpu.F80) {
-	r := (c.FTOP + i) & 7
-	c.ST[r] = from87(v)
-	c.FTAG |= 1 << r
-}
-
 // fpush pushes v, or, onto a full stack, records the overflow and pushes
 // its masked response; false means the overflow is unmasked and nothing
 // may change.
 func fpush(c *cpu.CPU, e *fpu.Env, v fpu.F80) bool {
-	if !fempty(c, 7) {
+	if !c.FEmpty(7) {
 		v = e.StackFault(true)
 		if e.Aborted() {
 			return false
@@ -164,7 +145,7 @@ func fpush(c *cpu.CPU, e *fpu.Env, v fpu.F80) bool {
 // under reports it, ok whether the instruction goes on (masked) with the
 // indefinite as its result.
 func funder(c *cpu.CPU, e *fpu.Env, i, j uint8) (under, ok bool) {
-	if !fempty(c, i) && !fempty(c, j) {
+	if !c.FEmpty(i) && !c.FEmpty(j) {
 		return false, true
 	}
 	e.StackFault(false)
@@ -200,7 +181,7 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 	switch o.Cond {
 	case isa.X87Ld:
 		e.SW &^= cpu.FSWC1 // no rounding (80-bit and st(i) loads)
-		if o.Src.Kind == isa.KindSt && fempty(c, o.Src.Reg) {
+		if o.Src.Kind == isa.KindSt && c.FEmpty(o.Src.Reg) {
 			// An underflow; a full stack is not reported on top of it
 			// (measured: the indefinite is pushed over st7).
 			if v := e.StackFault(false); !e.Aborted() {
@@ -208,7 +189,7 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 			}
 			return
 		}
-		if !fempty(c, 7) { // the stack is checked before the operand is read
+		if !c.FEmpty(7) { // the stack is checked before the operand is read
 			fpush(c, e, fpu.Indefinite)
 			return
 		}
@@ -231,13 +212,13 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 	case isa.X87St:
 		e.SW &^= cpu.FSWC1 // the 80-bit and st(i) forms round nothing
 		v := to87(*c.STi(0))
-		if fempty(c, 0) {
+		if c.FEmpty(0) {
 			if v = e.StackFault(false); e.Aborted() {
 				return
 			}
 		}
 		if o.Dst.Kind == isa.KindSt {
-			fset(c, o.Dst.Reg, v)
+			c.FSet(o.Dst.Reg, from87(v))
 			break
 		}
 		ad := m.ea(c, o)
@@ -260,7 +241,7 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 		}
 	case isa.X87Ist, isa.X87Istt:
 		var r int64
-		if fempty(c, 0) {
+		if c.FEmpty(0) {
 			if e.StackFault(false); e.Aborted() {
 				return
 			}
@@ -279,7 +260,7 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 		m.store(m.ea(c, o), o.SSize, uint64(r))
 	case isa.X87Bstp:
 		b := fpu.BCDIndefinite
-		if fempty(c, 0) {
+		if c.FEmpty(0) {
 			if e.StackFault(false); e.Aborted() {
 				return
 			}
@@ -303,7 +284,7 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 			if !ok {
 				return
 			}
-			fset(c, di, fpu.Indefinite)
+			c.FSet(di, from87(fpu.Indefinite))
 			break
 		}
 		b := m.fload(c, e, o, o.Src, o.SSize, true)
@@ -335,8 +316,8 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 				return
 			}
 			for _, r := range [2]uint8{0, i} {
-				if fempty(c, r) {
-					fset(c, r, fpu.Indefinite)
+				if c.FEmpty(r) {
+					c.FSet(r, from87(fpu.Indefinite))
 				}
 			}
 		}
@@ -345,7 +326,7 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 	case isa.X87Chs, isa.X87Abs, isa.X87Sqrt, isa.X87Rnd:
 		if under, ok := funder(c, e, 0, 0); under {
 			if ok {
-				fset(c, 0, fpu.Indefinite)
+				c.FSet(0, from87(fpu.Indefinite))
 			}
 			return
 		}
@@ -372,7 +353,7 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 	case isa.X87Cmov:
 		if under, ok := funder(c, e, 0, o.Src.Reg); under {
 			if ok {
-				fset(c, 0, fpu.Indefinite)
+				c.FSet(0, from87(fpu.Indefinite))
 			}
 			return
 		}
@@ -409,7 +390,7 @@ func (m *machine) x87Op(c *cpu.CPU, o *isa.Op, e *fpu.Env) {
 		}
 		c.SetStatus(uint64(f))
 	case isa.X87Xam:
-		e.Examine(to87(*c.STi(0)), fempty(c, 0))
+		e.Examine(to87(*c.STi(0)), c.FEmpty(0))
 	case isa.X87Free:
 		e.SW &^= cpu.FSWC1 // undefined in the SDM; cleared as measured
 		c.FTAG &^= 1 << ((c.FTOP + o.Src.Reg) & 7)
@@ -432,7 +413,7 @@ func (m *machine) x87Func(c *cpu.CPU, o *isa.Op, e *fpu.Env) bool {
 				e.SW &^= fpu.C2 // the range indication is cleared (measured)
 			}
 			if ok {
-				fset(c, 0, fpu.Indefinite)
+				c.FSet(0, from87(fpu.Indefinite))
 			}
 			return ok
 		}
@@ -453,7 +434,7 @@ func (m *machine) x87Func(c *cpu.CPU, o *isa.Op, e *fpu.Env) bool {
 	case isa.X87Sincos, isa.X87Ptan, isa.X87Xtract:
 		// Two results: st0 is replaced and one more is pushed. An empty
 		// st0 or a full stack gives the indefinite twice.
-		under, full := fempty(c, 0), !fempty(c, 7)
+		under, full := c.FEmpty(0), !c.FEmpty(7)
 		if under || full {
 			if e.StackFault(full && !under); o.Imm != isa.X87Xtract {
 				e.SW &^= fpu.C2 // the range indication is cleared (measured)
@@ -461,7 +442,7 @@ func (m *machine) x87Func(c *cpu.CPU, o *isa.Op, e *fpu.Env) bool {
 			if e.Aborted() {
 				return false
 			}
-			fset(c, 0, fpu.Indefinite)
+			c.FSet(0, from87(fpu.Indefinite))
 			c.FPush(from87(fpu.Indefinite))
 			return true
 		}
@@ -487,7 +468,7 @@ func (m *machine) x87Func(c *cpu.CPU, o *isa.Op, e *fpu.Env) bool {
 		// st1 = f(st1, st0), then pop.
 		if under, ok := funder(c, e, 0, 1); under {
 			if ok {
-				fset(c, 1, fpu.Indefinite)
+				c.FSet(1, from87(fpu.Indefinite))
 				c.FPop()
 			}
 			return ok
@@ -513,7 +494,7 @@ func (m *machine) x87Func(c *cpu.CPU, o *isa.Op, e *fpu.Env) bool {
 				e.SW &^= fpu.C2 // "reduction complete" (measured)
 			}
 			if ok {
-				fset(c, 0, fpu.Indefinite)
+				c.FSet(0, from87(fpu.Indefinite))
 			}
 			return ok
 		}
@@ -540,6 +521,6 @@ func (m *machine) fldcw(c *cpu.CPU, o *isa.Op) engine.Fault {
 		return f
 	}
 	c.FCW = uint16(m.load(m.ea(c, o), 2))&0x1f3f | 0x40
-	c.FSW = fsummary(c.FSW, c.FCW)
+	c.FSW = cpu.FSummary(c.FSW, c.FCW)
 	return 0
 }

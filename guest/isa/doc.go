@@ -1,23 +1,24 @@
-// Package isa is the guest instruction set as minemu sees it: the decoder
-// wrapper over golang.org/x/arch/x86/x86asm, the op records instructions
-// are lowered into, and the lowering. It knows nothing of Linux or of the
-// engines that execute ops.
+// Package isa is the guest instruction set as minemu sees it: the op
+// records instructions are lowered into, and the lowering. The decoder
+// wrapper over golang.org/x/arch/x86/x86asm is its subpackage isa/decode.
+// It knows nothing of Linux or of the engines that execute ops.
 //
 // # Paths
 //
-//  1. Decode (decode.go): bytes at an address become an x86asm.Inst, with
-//     x86asm's gaps filled first: minemu's own instructions (InstThunk,
-//     the 0F 3F stub with its 32-byte hash; InstTrap, 0F 3E), ENDBR and
-//     RDSSP (NOPs while CET is off), a LOCK the instruction does not take
-//     (#UD), an instruction longer than 15 bytes (#GP: ErrTooLong), bytes
-//     that run out (ErrTruncated); decode_ext.go adds ADCX/ADOX, RDSEED,
-//     RDPID, SALC, the hint NOPs, VEX after segment and address-size
-//     prefixes, and refuses EVEX (AVX-512 is not implemented).
+//  1. Decode (guest/isa/decode): bytes at an address become an
+//     x86asm.Inst, with x86asm's gaps filled first: minemu's own
+//     instructions (decode.OpThunk, the 0F 3F stub with its 32-byte hash;
+//     decode.OpTrap, 0F 3E), ENDBR and RDSSP (NOPs while CET is off), a
+//     LOCK the instruction does not take (#UD), an instruction longer than
+//     15 bytes (#GP: decode.ErrTooLong), bytes that run out
+//     (decode.ErrTruncated); ADCX/ADOX, RDSEED, RDPID, SALC, the hint
+//     NOPs, VEX after segment and address-size prefixes, and EVEX refused
+//     (AVX-512 is not implemented).
 //  2. Lower (lower.go, lower_sse.go, lower_x87.go, lower_vec.go,
 //     lower_vex.go, lower_int.go): one table indexed by the instruction's
-//     x86asm.Op (minemu's instructions after x86asm's) names the family
-//     function and its parameters; the result is an Op. An instruction the
-//     table does not list is unsupported. The MMX forms, which x86asm gives
+//     x86asm.Op (minemu's instructions after x86asm's: decode.NumOps
+//     entries) names the family function and its parameters; the result
+//     is an Op. An instruction the table does not list is unsupported. The MMX forms, which x86asm gives
 //     the ops of their XMM forms, have their own table (lower_mmx.go). The
 //     VEX instructions (AVX, AVX2, FMA3, F16C) are one family, OpVex, whose
 //     semantics table VexOps (lower_vex_ops.go) names the guest/isa/vec

@@ -6,13 +6,14 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/isa/decode"
 	"github.com/minemu/minemu/mm"
 )
 
 // Lowering.
 //
 // One table, indexed by the decoded instruction's x86asm.Op (minemu's own
-// instructions follow x86asm's ops, see InstThunk), says how every
+// instructions follow x86asm's ops, see decode.OpThunk), says how every
 // supported instruction becomes an Op: the family function that reads the
 // operands, and the parameters the family needs (the opcode, a
 // sub-operation or condition code, a fixed size, a detail). An op the
@@ -43,7 +44,7 @@ const (
 )
 
 // table is the lowering table (filled by init, read-only afterwards).
-var table [numInstOps]lowering
+var table [decode.NumOps]lowering
 
 // set enters ops into the table with entry e.
 func set(e lowering, ops ...x86asm.Op) {
@@ -329,16 +330,16 @@ func init() {
 	for op, code := range map[x86asm.Op]Opcode{
 		x86asm.NOP: OpNop, x86asm.PAUSE: OpNop, x86asm.MFENCE: OpNop, x86asm.LFENCE: OpNop, x86asm.SFENCE: OpNop,
 		x86asm.PREFETCHNTA: OpNop, x86asm.PREFETCHT0: OpNop, x86asm.PREFETCHT1: OpNop, x86asm.PREFETCHT2: OpNop,
-		x86asm.PREFETCHW: OpNop, InstEndbr: OpNop, InstRdssp: OpNop,
+		x86asm.PREFETCHW: OpNop, decode.OpEndbr: OpNop, decode.OpRdssp: OpNop,
 		x86asm.LAHF: OpLahf, x86asm.SAHF: OpSahf, x86asm.CLC: OpClc, x86asm.STC: OpStc, x86asm.CMC: OpCmc,
 		x86asm.CLD: OpCld, x86asm.STD: OpStd, x86asm.CPUID: OpCpuid, x86asm.RDTSC: OpRdtsc,
-		x86asm.UD2: OpUd2, x86asm.UD1: OpUd2, x86asm.UD0: OpUd2, x86asm.INTO: OpInto, InstTrap: OpTrap,
+		x86asm.UD2: OpUd2, x86asm.UD1: OpUd2, x86asm.UD0: OpUd2, x86asm.INTO: OpInto, decode.OpTrap: OpTrap,
 	} {
 		set(lowering{fn: lowerFixed, code: code}, op)
 	}
 	set(lowering{fn: lowerFixed, code: OpFninit}, x86asm.FNINIT)
 	set(lowering{fn: lowerFixed, code: OpFninit, sub: 1}, x86asm.FNCLEX)
-	set(lowering{fn: lowerThunk, code: OpThunk}, InstThunk)
+	set(lowering{fn: lowerThunk, code: OpThunk}, decode.OpThunk)
 	// Privileged, or I/O with IOPL 0 and no I/O permission bitmap: #GP
 	// at CPL 3, which Linux reports as SIGSEGV (XSETBV too: XSAVE is
 	// reported; XSAVES and XRSTORS are not, so they are invalid opcodes).

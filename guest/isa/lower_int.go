@@ -3,12 +3,13 @@ package isa
 import (
 	"golang.org/x/arch/x86/x86asm"
 
+	"github.com/minemu/minemu/guest/isa/decode"
 	"github.com/minemu/minemu/mm"
 )
 
 // Lowering of the integer instructions beyond the base set: BMI1 and
 // BMI2 (VEX-encoded, general registers only); ADX, RDSEED and RDPID
-// (decoded by decode_ext.go); far jmp, call, ret and iret; segment
+// (decoded by guest/isa/decode); far jmp, call, ret and iret; segment
 // register pushes, pops and far-pointer loads; lar, lsl, verr, verw;
 // rd/wr fs/gs base; the i386-only arpl, pusha, popa, BCD adjusts and
 // salc; the instructions UMIP protects (smsw, sldt, str, sgdt, sidt),
@@ -100,11 +101,11 @@ func init() {
 	} {
 		set(lowering{fn: lowerBmi, code: OpBmi, sub: sub}, op)
 	}
-	set(lowering{fn: lowerAdx, code: OpAdx, sub: 0}, InstAdcx)
-	set(lowering{fn: lowerAdx, code: OpAdx, sub: 1}, InstAdox)
-	set(lowering{fn: lowerRdpid, code: OpRdpid}, InstRdpid)
+	set(lowering{fn: lowerAdx, code: OpAdx, sub: 0}, decode.OpAdcx)
+	set(lowering{fn: lowerAdx, code: OpAdx, sub: 1}, decode.OpAdox)
+	set(lowering{fn: lowerRdpid, code: OpRdpid}, decode.OpRdpid)
 	// RDSEED is RDRAND with another source: the same op.
-	vecReg(VecSem{Kind: VecRdrand, Name: "RDSEED"}, InstRdseed)
+	vecReg(VecSem{Kind: VecRdrand, Name: "RDSEED"}, decode.OpRdseed)
 	set(lowering{fn: lowerFar, code: OpFar, sub: FarJmp}, x86asm.LJMP)
 	set(lowering{fn: lowerFar, code: OpFar, sub: FarCall}, x86asm.LCALL)
 	set(lowering{fn: lowerFar, code: OpFar, sub: FarRet}, x86asm.LRET)
@@ -125,7 +126,7 @@ func init() {
 	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdDas}, x86asm.DAS)
 	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdAaa}, x86asm.AAA)
 	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdAas}, x86asm.AAS)
-	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdSalc}, InstSalc)
+	set(lowering{fn: lowerFixed, code: OpBcd, sub: BcdSalc}, decode.OpSalc)
 	set(lowering{fn: lowerSegInfo, code: OpSegInfo, sub: SegInfoLar}, x86asm.LAR)
 	set(lowering{fn: lowerSegInfo, code: OpSegInfo, sub: SegInfoLsl}, x86asm.LSL)
 	set(lowering{fn: lowerSegInfo, code: OpSegInfo, sub: SegInfoVerr}, x86asm.VERR)

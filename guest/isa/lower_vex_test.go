@@ -3,6 +3,7 @@ package isa
 import (
 	"testing"
 
+	"github.com/minemu/minemu/guest/isa/decode"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -33,7 +34,7 @@ func TestLowerVex(t *testing.T) {
 		{"vmovups ymm0, [0x10]", []byte{0xc5, 0xfc, 0x10, 0x04, 0x25, 0x10, 0, 0, 0}, mm.Mode64, 32, vec(0), Arg{Kind: KindMem}, Arg{}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			inst, err := Decode(tc.code, 0, tc.mode)
+			inst, err := decode.Decode(tc.code, 0, tc.mode)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
@@ -68,7 +69,7 @@ func TestLowerVex(t *testing.T) {
 		{"vaddps xmm0, xmm0, xmm1 (EVEX.128)", []byte{0x62, 0xf1, 0x7c, 0x08, 0x58, 0xc1}, mm.Mode64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			inst, err := Decode(tc.code, 0, tc.mode)
+			inst, err := decode.Decode(tc.code, 0, tc.mode)
 			if err != nil {
 				return // refused by the decoder: fine
 			}
@@ -104,7 +105,7 @@ func TestVexOps(t *testing.T) {
 // vmovq with a general register is vmovd and vpextrq is vpextrd.
 func TestLowerVexFields(t *testing.T) {
 	lower := func(code []byte, mode mm.Mode) (Op, error) {
-		inst, err := Decode(code, 0, mode)
+		inst, err := decode.Decode(code, 0, mode)
 		if err != nil {
 			t.Fatalf("% x: Decode: %v", code, err)
 		}

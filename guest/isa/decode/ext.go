@@ -1,4 +1,4 @@
-package isa
+package decode
 
 import (
 	"golang.org/x/arch/x86/x86asm"
@@ -44,8 +44,7 @@ import (
 //     In 32-bit mode 62 is BOUND unless ModRM.mod would be 11 (BOUND
 //     takes a memory operand only); in 64-bit mode 62 is always EVEX.
 //
-// Each comes back with minemu's own op (InstAdcx, ...), which the lowering
-// table lists after x86asm's ops.
+// Each comes back with minemu's own op (OpAdcx, ...), after x86asm's ops.
 
 // extPrefixes is what decodeExt learns from an instruction's prefixes.
 type extPrefixes struct {
@@ -116,7 +115,7 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 		if p.lock {
 			return invalid("LOCK prefix not allowed")
 		}
-		return x86asm.Inst{Op: InstSalc, Len: i + 1, DataSize: 32, AddrSize: 32}, true, nil
+		return x86asm.Inst{Op: OpSalc, Len: i + 1, DataSize: 32, AddrSize: 32}, true, nil
 	}
 	if code[i] == 0x62 {
 		if mode == mm.Mode64 || i+1 < len(code) && code[i+1] >= 0xc0 {
@@ -146,9 +145,9 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 		case p.repn || !p.op66 && !p.rep:
 			return inst, false, nil // x86asm refuses it: #UD
 		case p.rep:
-			op = InstAdox
+			op = OpAdox
 		default:
-			op = InstAdcx
+			op = OpAdcx
 		}
 		if p.lock {
 			return invalid("LOCK prefix not allowed")
@@ -187,13 +186,13 @@ func decodeExt(code []byte, pc uint64, mode mm.Mode) (inst x86asm.Inst, ok bool,
 				if p.rex&1 != 0 { // REX.B
 					r += 8
 				}
-				return x86asm.Inst{Op: InstRdpid, Len: i + 3, DataSize: 64, AddrSize: 64, Args: x86asm.Args{x86asm.RAX + x86asm.Reg(r)}}, true, nil
+				return x86asm.Inst{Op: OpRdpid, Len: i + 3, DataSize: 64, AddrSize: 64, Args: x86asm.Args{x86asm.RAX + x86asm.Reg(r)}}, true, nil
 			}
-			return x86asm.Inst{Op: InstRdpid, Len: i + 3, DataSize: 32, AddrSize: 32, Args: x86asm.Args{x86asm.EAX + x86asm.Reg(r)}}, true, nil
+			return x86asm.Inst{Op: OpRdpid, Len: i + 3, DataSize: 32, AddrSize: 32, Args: x86asm.Args{x86asm.EAX + x86asm.Reg(r)}}, true, nil
 		}
 		proxy := append([]byte(nil), code...)
 		proxy[i+2] = 0xf0 | code[i+2]&7 // RDRAND: 0F C7 /6
-		return decodeProxy(code, proxy, pc, mode, InstRdseed, 0)
+		return decodeProxy(code, proxy, pc, mode, OpRdseed, 0)
 	}
 	return inst, false, nil
 }

@@ -1,10 +1,12 @@
-package isa
+package decode_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 
+	"github.com/minemu/minemu/guest/isa"
+	"github.com/minemu/minemu/guest/isa/decode"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -35,44 +37,44 @@ func FuzzDecode(f *testing.F) {
 			mode = mm.Mode64
 		}
 		const pc = 0x401000
-		inst, err := Decode(code, pc, mode)
+		inst, err := decode.Decode(code, pc, mode)
 		n := inst.Len
 		if err != nil {
-			if de, ok := err.(*DecodeError); ok {
+			if de, ok := err.(*decode.DecodeError); ok {
 				if de.Addr != pc || !strings.Contains(de.Error(), "0x401000") {
 					t.Fatalf("error %q does not name the address", de)
 				}
 				if len(code) > 0 && len(de.Bytes) == 0 {
 					t.Fatalf("error %q does not show the bytes", de)
 				}
-			} else if err == ErrTooLong {
-				if len(code) < MaxInstLen {
+			} else if err == decode.ErrTooLong {
+				if len(code) < decode.MaxInstLen {
 					t.Fatalf("% x: too long in %d bytes", code, len(code))
 				}
-			} else if err != ErrTruncated {
+			} else if err != decode.ErrTruncated {
 				t.Fatalf("unexpected error type %T: %v", err, err)
 			}
 			return
 		}
-		if n <= 0 || n > len(code) || (inst.Op != InstThunk && n > MaxInstLen) {
+		if n <= 0 || n > len(code) || (inst.Op != decode.OpThunk && n > decode.MaxInstLen) {
 			t.Fatalf("length %d for % x", n, code)
 		}
-		o, err := Lower(&inst, pc, mode)
+		o, err := isa.Lower(&inst, pc, mode)
 		if err != nil {
 			if !strings.Contains(err.Error(), "unsupported instruction") {
 				t.Fatalf("lowering error %q", err)
 			}
 			return
 		}
-		if int(o.Len) != n || o.PC != pc || o.Code >= NumOpcodes {
+		if int(o.Len) != n || o.PC != pc || o.Code >= isa.NumOpcodes {
 			t.Fatalf("op %+v for %d bytes at %#x", o, n, pc)
 		}
-		if o.Form != FormOf(o.Dst.Kind, o.Src.Kind, o.Src2.Kind) {
+		if o.Form != isa.FormOf(o.Dst.Kind, o.Src.Kind, o.Src2.Kind) {
 			t.Fatalf("op %+v: Form %#x does not match its operands", o, o.Form)
 		}
 		mems := 0
-		for _, a := range []Arg{o.Dst, o.Src, o.Src2} {
-			if a.Kind == KindMem {
+		for _, a := range []isa.Arg{o.Dst, o.Src, o.Src2} {
+			if a.Kind == isa.KindMem {
 				mems++
 				if mode == mm.Mode32 && o.M.ASize == 8 {
 					t.Fatalf("64-bit address size in Mode32: % x", code[:n])

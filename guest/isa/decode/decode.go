@@ -1,4 +1,4 @@
-package isa
+package decode
 
 import (
 	"errors"
@@ -10,33 +10,6 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-// The decoder wrapper.
-//
-// All decoding goes through Decode, which puts x86asm's gaps right
-// before anything else sees an instruction:
-//   - 0F 3F and 0F 3E are not x86 opcodes. minemu gives them meaning (a
-//     guest→host thunk stub followed by a 32-byte hash, and the return trap
-//     of a host→guest callback); they are recognised here, before the
-//     decoder, which would reject them.
-//   - ENDBR32/ENDBR64 (F3 0F 1E FB/FA) come back from x86asm as Op == 0 with
-//     a length of 1; they are NOPs of length 4. RDSSPD/RDSSPQ (F3 [REX.W]
-//     0F 1E /1 with a register operand) are NOPs too while shadow stacks are
-//     off, which they always are for a user process here.
-//   - ADCX/ADOX, RDSEED, RDPID, SALC, the hint NOPs, VEX after segment
-//     and address-size prefixes, and EVEX (refused): decode_ext.go.
-//   - A LOCK prefix x86asm marks invalid (an instruction that does not take
-//     it, or a destination that is not memory) is #UD: a DecodeError.
-//   - An instruction longer than 15 bytes (redundant prefixes count) is
-//     #GP, not #UD: ErrTooLong, which becomes a SIGSEGV op (tooLong).
-//   - Anything the decoder refuses is reported with its address and bytes.
-//
-// Checked and needing nothing special (x86asm v0.32.0): CMPXCHG16B
-// (REX.W 0F C7 /1, with or without LOCK) and CMPXCHG8B; POPCNT, LZCNT and
-// TZCNT with their mandatory F3 prefix (not BSR/BSF with a stray REP);
-// MOVSXD with and without REX.W. One real gap is handled in lowering: a
-// 32-bit displacement without a base register (and RIP-relative ones) may
-// come back zero-extended and is sign-extended there.
-
 // MaxInstLen is the architectural limit of an x86 instruction.
 const MaxInstLen = 15
 
@@ -45,35 +18,39 @@ const ThunkLen = 2 + 32
 
 // minemu's own instructions: byte sequences x86asm does not decode, which
 // Decode reports with these values in x86asm.Inst.Op. They follow
-// x86asm's own ops in the lowering table (x86OpLimit: x86asm v0.32.0
-// stops at 1533; TestLoweringTableCoversDecoder checks the limit).
+// x86asm's own ops (from firstOp: x86asm v0.32.0 stops at 1533;
+// TestOwnOpsFollowX86asm checks the limit), so one table indexed by
+// x86asm.Op, NumOps long, can hold both.
 const (
-	// InstThunk is a thunk stub: 0F 3F and a 32-byte SHA-256 (ThunkLen
+	// OpThunk is a thunk stub: 0F 3F and a 32-byte SHA-256 (ThunkLen
 	// bytes).
-	InstThunk x86asm.Op = x86OpLimit + iota
-	// InstTrap is 0F 3E, the return trap of a host→guest callback.
-	InstTrap
-	// InstEndbr is ENDBR32/ENDBR64 (F3 0F 1E FB/FA), which x86asm returns
+	OpThunk x86asm.Op = firstOp + iota
+	// OpTrap is 0F 3E, the return trap of a host→guest callback.
+	OpTrap
+	// OpEndbr is ENDBR32/ENDBR64 (F3 0F 1E FB/FA), which x86asm returns
 	// as Op 0 with length 1: a NOP of length 4 while CET is off.
-	InstEndbr
-	// InstRdssp is RDSSPD/RDSSPQ (F3 [REX.W] 0F 1E /1, register form): a
+	OpEndbr
+	// OpRdssp is RDSSPD/RDSSPQ (F3 [REX.W] 0F 1E /1, register form): a
 	// NOP while shadow stacks are off, as they always are for a user
 	// process here.
-	InstRdssp
-	// InstAdcx, InstAdox, InstRdseed and InstRdpid are ADCX (66 0F 38
-	// F6), ADOX (F3 0F 38 F6), RDSEED (0F C7 /7) and RDPID (F3 0F C7 /7),
-	// which x86asm does not decode (decode_ext.go).
-	InstAdcx
-	InstAdox
-	InstRdseed
-	InstRdpid
-	// InstSalc is SALC (D6, 32-bit mode): AL = CF ? FF : 00, undocumented
+	OpRdssp
+	// OpAdcx, OpAdox, OpRdseed and OpRdpid are ADCX (66 0F 38 F6), ADOX
+	// (F3 0F 38 F6), RDSEED (0F C7 /7) and RDPID (F3 0F C7 /7), which
+	// x86asm does not decode (ext.go).
+	OpAdcx
+	OpAdox
+	OpRdseed
+	OpRdpid
+	// OpSalc is SALC (D6, 32-bit mode): AL = CF ? FF : 00, undocumented
 	// by Intel, documented by AMD, run by both.
-	InstSalc
-	numInstOps
+	OpSalc
+	// NumOps is one more than the last op Decode returns: the length of
+	// a table indexed by x86asm.Op and minemu's ops.
+	NumOps
 )
 
-const x86OpLimit = 2048
+// firstOp is minemu's first op, above every op of x86asm's.
+const firstOp = 2048
 
 // DecodeError describes bytes that are not an instruction minemu can run.
 type DecodeError struct {
@@ -94,19 +71,19 @@ var ErrTruncated = errors.New("truncated instruction")
 var ErrTooLong = errors.New("instruction longer than 15 bytes")
 
 // Decode decodes the instruction at the start of code, located at pc; its
-// length is Inst.Len, and minemu's own instructions come back with the
-// Inst* ops. code may be shorter than MaxInstLen when the following page
+// length is Inst.Len, and minemu's own instructions come back with its
+// own ops (OpThunk, ...). code may be shorter than MaxInstLen when the following page
 // is not readable; then an instruction that needs more bytes yields
 // ErrTruncated.
 func Decode(code []byte, pc uint64, mode mm.Mode) (x86asm.Inst, error) {
 	if len(code) >= 2 && code[0] == 0x0f && (code[1] == 0x3f || code[1] == 0x3e) {
 		if code[1] == 0x3e {
-			return x86asm.Inst{Op: InstTrap, Len: 2}, nil
+			return x86asm.Inst{Op: OpTrap, Len: 2}, nil
 		}
 		if len(code) < ThunkLen {
 			return x86asm.Inst{}, ErrTruncated
 		}
-		return x86asm.Inst{Op: InstThunk, Len: ThunkLen}, nil
+		return x86asm.Inst{Op: OpThunk, Len: ThunkLen}, nil
 	}
 	if op, n := cetNop(code, mode); n > 0 {
 		return x86asm.Inst{Op: op, Len: n}, nil
@@ -196,7 +173,7 @@ func tooLong(code []byte, mode mm.Mode) bool {
 	return err == nil && inst.Op != 0 && inst.Len+dropped > MaxInstLen
 }
 
-// cetNop returns InstEndbr or InstRdssp and the length of ENDBR32/64 or
+// cetNop returns OpEndbr or OpRdssp and the length of ENDBR32/64 or
 // RDSSPD/Q at the start of code, or a length of 0.
 func cetNop(code []byte, mode mm.Mode) (x86asm.Op, int) {
 	if len(code) < 4 || code[0] != 0xf3 {
@@ -215,9 +192,9 @@ func cetNop(code []byte, mode mm.Mode) (x86asm.Op, int) {
 	modrm := code[i+2]
 	switch {
 	case i == 1 && (modrm == 0xfa || modrm == 0xfb): // ENDBR64, ENDBR32
-		return InstEndbr, 4
+		return OpEndbr, 4
 	case modrm&0xf8 == 0xc8: // RDSSP r32/r64
-		return InstRdssp, i + 3
+		return OpRdssp, i + 3
 	}
 	return 0, 0
 }
