@@ -373,6 +373,16 @@ func (t *Thread) Exited(e cpu.Exit) {
 	if k.mode == mm.Mode32 {
 		abi = cpu.ABIi386
 	}
+	if !t.selfExit {
+		// The process ends (exit_group, a fatal signal or fault): stop
+		// the other threads before this one's exit is seen — its
+		// clear_child_tid wakes a pthread_join, which must not return
+		// into guest code — as the kernel's group exit kills them all
+		// at once.
+		k.groupMu.Lock()
+		k.endLocked(e, t)
+		k.groupMu.Unlock()
+	}
 	t.exitCleanup(abi)
 	if hs := t.sig.hs; hs != nil && t != k.main {
 		hs.Unregister()
