@@ -109,16 +109,19 @@ func isDir(p string) bool {
 const maxRestoreTries = 4
 
 // restoreArgs is this command line with --restore-try set to try.
-func restoreArgs(try int) []string {
-	args := []string{os.Args[0]}
-	for i, a := range os.Args[1:] {
-		if strings.HasPrefix(strings.TrimLeft(a, "-"), "restore-try") {
-			continue
-		}
-		args = append(args, a)
-		if i == 0 && a == "run" {
-			args = append(args, "--restore-try="+strconv.Itoa(try))
-		}
+func restoreArgs(try int) []string { return runArgsWith("restore-try", try) }
+
+// runArgsWith is this `minemu run` command line with the run flag name set
+// to v, right after `run`, where an earlier runArgsWith put it (and from
+// where it is dropped); nothing else of the command line is touched.
+func runArgsWith(name string, v int) []string {
+	rest := os.Args[1:]
+	if len(rest) == 0 || rest[0] != "run" {
+		return os.Args
 	}
-	return args
+	rest = rest[1:]
+	if len(rest) > 0 && strings.HasPrefix(rest[0], "--"+name+"=") {
+		rest = rest[1:]
+	}
+	return append([]string{os.Args[0], "run", "--" + name + "=" + strconv.Itoa(v)}, rest...)
 }

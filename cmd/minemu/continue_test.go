@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+)
 
 // TestRestoreFD: --restore is found among the run flags in every spelling,
 // and not among the guest's arguments.
@@ -24,5 +28,18 @@ func TestRestoreFD(t *testing.T) {
 		if fd != c.fd || (err != nil) != c.bad {
 			t.Errorf("restoreFD(%q) = %d, %v; want %d, error %v", c.args, fd, err, c.fd, c.bad)
 		}
+	}
+}
+
+// TestRunArgsWith: the internal retry flags go right after `run`, replace
+// the setting an earlier retry put there, and leave the rest alone (the
+// guest's own arguments included).
+func TestRunArgsWith(t *testing.T) {
+	saved := os.Args
+	defer func() { os.Args = saved }()
+	os.Args = []string{"/m", "run", "--layout-try=1", "--strace", "g", "--layout-try=9"}
+	got := strings.Join(runArgsWith("layout-try", 2), " ")
+	if want := "/m run --layout-try=2 --strace g --layout-try=9"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -126,15 +125,5 @@ const maxLayoutTries = 3
 // reexecLayout starts this minemu anew in this process with --layout-try
 // set to try; it returns only when it cannot.
 func reexecLayout(try int) error {
-	args := []string{os.Args[0]}
-	for i, a := range os.Args[1:] {
-		if strings.HasPrefix(strings.TrimLeft(a, "-"), "layout-try") {
-			continue
-		}
-		args = append(args, a)
-		if i == 0 && a == "run" {
-			args = append(args, "--layout-try="+strconv.Itoa(try))
-		}
-	}
-	return syscall.Exec("/proc/self/exe", args, os.Environ())
+	return syscall.Exec("/proc/self/exe", runArgsWith("layout-try", try), os.Environ())
 }
