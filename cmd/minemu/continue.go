@@ -120,8 +120,14 @@ func runArgsWith(name string, v int) []string {
 		return os.Args
 	}
 	rest = rest[1:]
-	if len(rest) > 0 && strings.HasPrefix(rest[0], "--"+name+"=") {
+	// The internal flags earlier retries put first; only name's goes.
+	var kept []string
+	for len(rest) > 0 && (strings.HasPrefix(rest[0], "--layout-try=") || strings.HasPrefix(rest[0], "--restore-try=")) {
+		if !strings.HasPrefix(rest[0], "--"+name+"=") {
+			kept = append(kept, rest[0])
+		}
 		rest = rest[1:]
 	}
-	return append([]string{os.Args[0], "run", "--" + name + "=" + strconv.Itoa(v)}, rest...)
+	args := append([]string{os.Args[0], "run", "--" + name + "=" + strconv.Itoa(v)}, kept...)
+	return append(args, rest...)
 }

@@ -42,4 +42,9 @@ func TestRunArgsWith(t *testing.T) {
 	if want := "/m run --layout-try=2 --strace g --layout-try=9"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
+	os.Args = []string{"/m", "run", "--restore-try=1", "--layout-try=1", "--restore", "5"}
+	got = strings.Join(runArgsWith("restore-try", 2), " ")
+	if want := "/m run --restore-try=2 --layout-try=1 --restore 5"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
 }
