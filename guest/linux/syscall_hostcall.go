@@ -129,18 +129,21 @@ func (h *hostTask) Blocking(intr unix.Errno, nr uintptr, a0, a1, a2, a3, a4, a5 
 }
 
 // WithSigmask runs f with the thread's signal mask replaced by mask (the
-// mask argument of ppoll, pselect6, epoll_pwait), restoring it afterwards,
-// as the kernel's set_user_sigmask and restore_saved_sigmask do.
+// mask argument of ppoll, pselect6, epoll_pwait), as the kernel's
+// set_user_sigmask and restore_saved_sigmask_unless do: when f ended
+// because a signal is deliverable, the old mask comes back only after its
+// handler has run (the frame saves it; rt_sigsuspend's path), so that the
+// signal the temporary mask let in is delivered; otherwise at once.
 func (h *hostTask) WithSigmask(mask uint64, f func()) {
-	k, t := h.k, h.t
-	k.sigMu.Lock()
-	old := t.sigMask
-	t.sigMask = mask &^ unblockable
-	k.sigMu.Unlock()
+	t := h.t
+	old := t.mask()
+	t.setMask(mask)
 	f()
-	k.sigMu.Lock()
-	t.sigMask = old
-	k.sigMu.Unlock()
+	if t.deliverable() {
+		t.sig.savedMask, t.sig.restoreMask = old, true
+		return
+	}
+	t.setMask(old)
 }
 
 // sysCloseRange is close_range(first, last, flags) over the guest's

@@ -1,7 +1,11 @@
 /* Blocking calls a guest signal interrupts: waitpid, readv and a futex wait
  * (a condition variable) with a handler without SA_RESTART, and waitpid
- * restarted with it. */
+ * restarted with it; pselect and ppoll letting a blocked signal in through
+ * their mask, its handler run before the old mask comes back. */
+#define _GNU_SOURCE
 #include <signal.h>
+#include <poll.h>
+#include <sys/select.h>
 #include <stdio.h>
 #include <errno.h>
 #include <time.h>
@@ -9,7 +13,8 @@
 #include <sys/wait.h>
 #include <pthread.h>
 #include <sys/uio.h>
-static void h(int s) {}
+static volatile int got;
+static void h(int s) { got++; }
 int main(void) {
 	struct sigaction sa = {0}; sa.sa_handler = h; sigaction(SIGALRM, &sa, 0);
 	pid_t p = fork(); if (p == 0) { sleep(3); _exit(0); }
@@ -24,5 +29,14 @@ int main(void) {
 	r = pthread_cond_timedwait(&c, &m, &ts); printf("condwait: %d (110 = ETIMEDOUT: the handler ran and the wait went on)\n", r);
 	sa.sa_flags = SA_RESTART; sigaction(SIGALRM, &sa, 0);
 	alarm(1); r = waitpid(p, &st, 0); printf("waitpid with SA_RESTART: %s\n", r == p ? "child" : "other");
+	sigset_t blk, none, now;
+	sigemptyset(&blk); sigaddset(&blk, SIGALRM); sigprocmask(SIG_BLOCK, &blk, 0); sigemptyset(&none);
+	got = 0;
+	alarm(1); r = pselect(0, 0, 0, 0, 0, &none);
+	printf("pselect: %d %s, handler ran %d times\n", r, r < 0 && errno == EINTR ? "EINTR" : "other", got);
+	sigprocmask(SIG_BLOCK, 0, &now);
+	printf("SIGALRM blocked again: %s\n", sigismember(&now, SIGALRM) ? "yes" : "no");
+	alarm(1); r = ppoll(0, 0, 0, &none);
+	printf("ppoll: %d %s, handler ran %d times\n", r, r < 0 && errno == EINTR ? "EINTR" : "other", got);
 	return 0;
 }
