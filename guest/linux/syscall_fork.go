@@ -25,6 +25,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/linux/fdband"
 	"github.com/minemu/minemu/guest/linux/forkexec"
 	"github.com/minemu/minemu/mm"
 )
@@ -216,6 +217,9 @@ func (k *Process) fork(s *sysCall, o forkOpts) int64 {
 	}
 	sp := forkexec.Spawn{MemFD: mfd, Keep: keep, Path: k.spawn.Exe, Env: minemuEnv(), IgnoredSig: k.ignoredSet(), ExitSignal: o.exitSig,
 		GuestFDs: img.GuestFDs, CloexecOff: img.CloexecOff, NotGuest: k.band.Hidden()}
+	if fds, err := fdband.OpenFDs(); err == nil {
+		sp.Open = fds
+	}
 	for _, a := range img.Areas {
 		if !a.Shared() {
 			sp.Copy = append(sp.Copy, forkexec.CopyRange{Addr: uint64(a.Range.Start), Len: a.Range.Length(), Off: a.Off, Unreadable: a.Prot&unix.PROT_READ == 0})

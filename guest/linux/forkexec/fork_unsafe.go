@@ -41,6 +41,11 @@ type Spawn struct {
 	// NotGuest are descriptors below GuestFDs that are minemu's, left
 	// alone (Fork's own pipe is added).
 	NotGuest []int
+	// Open, when not nil, are the descriptors below GuestFDs open when the
+	// parent looked (/proc/self/fd): the child checks only those, not
+	// every number. One a concurrent guest thread opens after the look is
+	// then not seen, and loses its close-on-exec flag in the child.
+	Open []int
 	// ExitSignal is the signal the parent gets when the child ends
 	// (SIGCHLD for fork; clone may name another, or none).
 	ExitSignal int
@@ -69,6 +74,7 @@ type childPlan struct {
 	cloOff  int64
 	cloBits []uint64 // the child's bitmap, built in its copy of this memory
 	skip    []uint64 // bitmap of descriptors below nfds that are not the guest's
+	open    []int    // the descriptors to check (nil: every number below nfds)
 }
 
 // Fork forks the calling process with only raw system calls in the child,
@@ -98,7 +104,7 @@ func Fork(sp *Spawn) (pid int, err error) {
 		memfd: uintptr(sp.MemFD), copies: sp.Copy, keep: sp.Keep, path: path, argv: argv, env: env,
 		ignored: sp.IgnoredSig, ign: kernelSigaction{handler: 1}, errw: uintptr(p[1]),
 		nfds: sp.GuestFDs, cloOff: sp.CloexecOff, cloBits: make([]uint64, (sp.GuestFDs+63)/64),
-		skip: make([]uint64, (sp.GuestFDs+63)/64),
+		skip: make([]uint64, (sp.GuestFDs+63)/64), open: sp.Open,
 	}
 	for _, fd := range append([]int{p[0], p[1]}, sp.NotGuest...) {
 		if fd >= 0 && fd < sp.GuestFDs {
@@ -208,8 +214,16 @@ func childMain(p *childPlan) {
 			addr, n, off = addr+w, n-w, off+int64(w)
 		}
 	}
-	for fd := 0; fd < p.nfds; fd++ {
-		if p.skip[fd/64]&(1<<(fd%64)) != 0 {
+	n := p.nfds
+	if p.open != nil {
+		n = len(p.open)
+	}
+	for i := 0; i < n; i++ {
+		fd := i
+		if p.open != nil {
+			fd = p.open[i]
+		}
+		if fd < 0 || fd >= p.nfds || p.skip[fd/64]&(1<<(fd%64)) != 0 {
 			continue
 		}
 		fl, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
