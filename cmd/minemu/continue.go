@@ -51,7 +51,13 @@ func openRestore(args []string) (*forkexec.Restored, error) {
 	if err != nil || fd < 0 {
 		return nil, err
 	}
-	return forkexec.Open(fd)
+	r, err := forkexec.Open(fd)
+	if err == nil && r.Image.Kind == forkexec.KindExec {
+		// Nothing of an exec's image needs its descriptor again: the
+		// program's descriptors start where the kernel's would.
+		r.Release()
+	}
+	return r, err
 }
 
 // adoptVfork moves a vfork child's end of its parent's wait into the band:

@@ -237,7 +237,11 @@ static int execs(const char *self)
 static int printargs(int argc, char **argv)
 {
 	extern char **environ;
-	printf("exec'd: argc %d argv[0] %s", argc, argv[0]);
+	/* The new program's descriptors are the kernel's: none of minemu's
+	 * takes a number. */
+	int fd = open("/dev/null", O_RDONLY);
+	printf("exec'd: first open %d argc %d argv[0] %s", fd, argc, argv[0]);
+	close(fd);
 	for (int i = 1; i < argc; i++)
 		printf(" [%s]", argv[i]);
 	printf(" env");
