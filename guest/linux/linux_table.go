@@ -2,6 +2,7 @@ package linux
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/linux/filecall"
 	"github.com/minemu/minemu/guest/linux/hostcall"
 )
 
@@ -109,9 +110,11 @@ type sysEntry struct {
 	args string
 	ret  byte
 	// fn runs the call; nil for supNone. For a call of
-	// guest/linux/hostcall it is sysHostcall, which runs hfn.
+	// guest/linux/hostcall it is sysHostcall, which runs hfn; for one of
+	// guest/linux/filecall sysFilecall, which runs ffn.
 	fn  sysHandler
 	hfn hostcall.Handler
+	ffn filecall.Handler
 }
 
 // exits reports whether the call ends the guest (traced before it runs).
@@ -142,14 +145,18 @@ func entry[H handler](name string, sup sysSupport, format string, fn H, note str
 		e.fn, e.hfn = sysHostcall, f
 	case hostcall.Handler:
 		e.fn, e.hfn = sysHostcall, f
+	case func(filecall.Task, *hostcall.Call) int64:
+		e.fn, e.ffn = sysFilecall, f
+	case filecall.Handler:
+		e.fn, e.ffn = sysFilecall, f
 	}
 	return e
 }
 
 // handler is what the constructors take: a handler of this package's or
-// one of guest/linux/hostcall's.
+// one of guest/linux/hostcall's or guest/linux/filecall's.
 type handler interface {
-	~func(*Process, *sysCall) int64 | ~func(hostcall.Task, *hostcall.Call) int64
+	~func(*Process, *sysCall) int64 | ~func(hostcall.Task, *hostcall.Call) int64 | ~func(filecall.Task, *hostcall.Call) int64
 }
 
 // full is a call implemented as the kernel does it.

@@ -1,9 +1,16 @@
 package linux
 
-// handlerNames are the handlers of guest/linux/hostcall's calls (and of the
-// few syscall_hostcall.go keeps), with the names of the calls each may
+// handlerNames are the handlers of guest/linux/hostcall's and
+// guest/linux/filecall's calls (and of the few syscall_hostcall.go keeps), with the names of the calls each may
 // serve (TestTablesMatchNames).
 var handlerNames = map[string][]string{
+	"Unlink": {"unlink"}, "Unlinkat": {"unlinkat"}, "Rmdir": {"rmdir"}, "Mkdir": {"mkdir"},
+	"Mkdirat": {"mkdirat"}, "Rename": {"rename"}, "Renameat": {"renameat"},
+	"Renameat2": {"renameat2"}, "Chdir": {"chdir"}, "Fchdir": {"fchdir"}, "Fsync": {"fsync"},
+	"Fdatasync": {"fdatasync"}, "Ftruncate": {"ftruncate"}, "Ftruncate64": {"ftruncate64"},
+	"Truncate": {"truncate"}, "Umask": {"umask"}, "Chmod": {"chmod"}, "Fchmod": {"fchmod"},
+	"Fchmodat": {"fchmodat"}, "Getdents64": {"getdents64"}, "Sysinfo": {"sysinfo"},
+	"SchedYield": {"sched_yield"}, "SchedGetaffinity": {"sched_getaffinity"},
 	"Preadv": {"preadv"}, "Pwritev": {"pwritev"}, "Preadv2": {"preadv2"}, "Pwritev2": {"pwritev2"},
 	"Fchmodat2": {"fchmodat2"}, "PidfdOpen": {"pidfd_open"}, "sysCloseRange": {"close_range"},
 	"IoprioSet": {"ioprio_set"}, "IoprioGet": {"ioprio_get"},
