@@ -35,58 +35,12 @@ const (
 	sysCompatRlimInf32 = 0xffffffff
 )
 
-// statFields is the host's stat as the guest structures' fields hold it.
-func statFields(st *unix.Stat_t) cStat {
-	return cStat{
-		Dev: st.Dev, Ino: st.Ino, Nlink: st.Nlink, Mode: st.Mode, Uid: st.Uid, Gid: st.Gid, Rdev: st.Rdev,
-		Size: uint64(st.Size), Blksize: uint64(st.Blksize), Blocks: uint64(st.Blocks),
-		Atime: uint64(st.Atim.Sec), AtimeNsec: uint64(st.Atim.Nsec),
-		Mtime: uint64(st.Mtim.Sec), MtimeNsec: uint64(st.Mtim.Nsec),
-		Ctime: uint64(st.Ctim.Sec), CtimeNsec: uint64(st.Ctim.Nsec),
-	}
-}
-
-// encodeStatAMD64 writes x86-64's struct stat (the host's own layout).
-func encodeStatAMD64(st *unix.Stat_t, b *[sizeofStatAMD64]byte) {
-	v := statFields(st)
-	v.encodeAMD64(b[:])
-}
-
 // lowUID16 is a uid or gid as a 16-bit field shows it (high2lowuid).
 func lowUID16(id uint32) uint16 {
 	if id > 0xffff {
 		return sysOverflowUID
 	}
 	return uint16(id)
-}
-
-// encodeStatI386 writes i386's old struct stat (stat, lstat, fstat), with
-// the compat layer's EOVERFLOW for an inode, link count, size or device
-// number that does not fit.
-func encodeStatI386(st *unix.Stat_t, b *[sizeofStatI386]byte) unix.Errno {
-	if st.Ino > 0xffffffff || st.Nlink > 0xffff || st.Size < 0 || st.Size > sysMaxNonLFS ||
-		st.Dev > 0xffffffff || st.Rdev > 0xffffffff {
-		return unix.EOVERFLOW
-	}
-	v := statFields(st)
-	v.Uid, v.Gid = uint32(lowUID16(st.Uid)), uint32(lowUID16(st.Gid))
-	v.encodeI386(b[:])
-	return 0
-}
-
-// encodeStat64I386 writes i386's packed struct stat64 (stat64, lstat64,
-// fstat64, fstatat64). Like the kernel's cp_stat64, the 32-bit __st_ino
-// and the seconds are truncated; the 64-bit st_ino at the end is exact.
-func encodeStat64I386(st *unix.Stat_t, b *[sizeofStat64I386]byte) {
-	v := cStat64{
-		Dev: st.Dev, Ino32: uint32(st.Ino), Mode: st.Mode, Nlink: uint32(st.Nlink), Uid: st.Uid, Gid: st.Gid,
-		Rdev: st.Rdev, Size: st.Size, Blksize: uint32(st.Blksize), Blocks: uint64(st.Blocks),
-		Atime: uint32(st.Atim.Sec), AtimeNsec: uint32(st.Atim.Nsec),
-		Mtime: uint32(st.Mtim.Sec), MtimeNsec: uint32(st.Mtim.Nsec),
-		Ctime: uint32(st.Ctim.Sec), CtimeNsec: uint32(st.Ctim.Nsec),
-		Ino: st.Ino,
-	}
-	v.encodeI386(b[:])
 }
 
 // encodeTimespec writes a timespec (or timeval: same shape) in the guest's

@@ -261,7 +261,7 @@ var sysCommon = [...]sysEntry{
 	436: full("close_range", "fux", sysCloseRange),
 	437: none("openat2", "aspu"),
 	438: refused("pidfd_getfd", "ffx", hostcall.RefuseEPERM, notePidfdGet),
-	439: pass("faccessat2", "asox", sysFaccessat2),
+	439: pass("faccessat2", "asox", filecall.Faccessat2),
 	440: refused("process_madvise", "fpudx", hostcall.RefuseEPERM, noteProcMadv),
 	441: full("epoll_pwait2", "fpdppu", hostcall.EpollPwait2),
 	442: none("mount_setattr", "asxpu"),

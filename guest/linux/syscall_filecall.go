@@ -26,6 +26,20 @@ func sysFilecall(k *Process, s *sysCall) int64 {
 
 func (h *hostTask) HideFDPath(dirfd int, p string) string { return h.k.hideFDPath(dirfd, p) }
 func (h *hostTask) Getdents(fd int, addr, n uint64) int64 { return h.k.getdents(fd, addr, n) }
+func (h *hostTask) SysrootPath(p string) string           { return h.k.sysrootPath(p) }
+
+func (h *hostTask) CheckWrite(addr, n uint64) unix.Errno {
+	_, e := h.k.checkUser(addr, n, unix.PROT_WRITE)
+	return e
+}
+
+func (h *hostTask) SelfExe(p string) (string, bool) {
+	k := h.k
+	if k.exePath != "" && k.isSelfExe(p) {
+		return k.exePath, true
+	}
+	return "", false
+}
 
 // getdents runs getdents64 into the guest buffer at addr, n bytes of it
 // prepared by kernelBuf. A listing of one of the process's fd or fdinfo

@@ -21,6 +21,8 @@ package filecall
 import (
 	"github.com/minemu/minemu/guest/cpu"
 
+	"encoding/binary"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/linux/hostcall"
@@ -39,7 +41,22 @@ type Task interface {
 	// process's fd, fdinfo or task directories the entries that are
 	// minemu's.
 	Getdents(fd int, addr, n uint64) int64
+	// CheckWrite is EFAULT unless [addr, addr+n) is guest memory the
+	// guest may write.
+	CheckWrite(addr, n uint64) unix.Errno
+	// SelfExe is the guest's binary as /proc/self/exe shows it, when p
+	// names that link of this process.
+	SelfExe(p string) (exe string, ok bool)
+	// SysrootPath is p looked up in the sysroot (an absolute path found
+	// there), without the redirection of /proc/self/exe.
+	SysrootPath(p string) string
 }
+
+// le writes and reads the scalars the calls pass by pointer.
+var le = binary.LittleEndian
+
+// maxNonLFS is MAX_NON_LFS: the largest offset of a non-LFS i386 call.
+const maxNonLFS = 1<<31 - 1
 
 // Handler is a system call of this package.
 type Handler func(t Task, c *hostcall.Call) int64
@@ -58,6 +75,15 @@ func errno(err error) int64 {
 		return -int64(e)
 	}
 	return -int64(unix.EIO)
+}
+
+// wroteRet reports a host call that wrote up to its result's worth of
+// bytes at addr and passes the result through.
+func wroteRet(t Task, addr uint64, ret int64) int64 {
+	if ret > 0 {
+		t.Wrote(addr, uint64(ret))
+	}
+	return ret
 }
 
 // hostRet turns a raw host syscall result into a guest result.
