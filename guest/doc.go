@@ -28,8 +28,9 @@
 //     queues), linux/hostcall (the calls the host serves once minemu has
 //     checked and translated them: poll, select, epoll, sockets, timers,
 //     xattrs ..., each seeing its thread through the Task the Linux layer
-//     gives), linux/filecall (the file system calls, through a Task that
-//     is hostcall's and the hiding of minemu's descriptors).
+//     gives), linux/filecall (the file system calls: transfers, open,
+//     dup, fcntl, stat, renames ..., through a Task that is hostcall's
+//     and the descriptor tracking of the process).
 //   - guest/hostsig: host signal handlers in front of the Go runtime's,
 //     per-thread context blocks, the safe system call.
 //

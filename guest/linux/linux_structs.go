@@ -125,36 +125,6 @@ func encodeStack(abi cpu.ABI, s altStack, b []byte) {
 	v.encode(abi, b)
 }
 
-// decodeFlockI386 reads i386's struct flock (32-bit start and len) or, for
-// the *64 commands, its packed struct flock64, into the host's Flock_t.
-func decodeFlockI386(b []byte, is64 bool) unix.Flock_t {
-	if is64 {
-		var v cFlock64
-		v.decodeI386(b)
-		return unix.Flock_t{Type: v.Type, Whence: v.Whence, Start: v.Start, Len: v.Len, Pid: v.Pid}
-	}
-	var v cFlock
-	v.decodeI386(b)
-	return unix.Flock_t{Type: v.Type, Whence: v.Whence, Start: v.Start, Len: v.Len, Pid: v.Pid}
-}
-
-// encodeFlockI386 writes a Flock_t back in i386's layout; for the 32-bit
-// struct flock, a start or length beyond 2 GiB is EOVERFLOW (as in the
-// kernel's put_compat_flock callers).
-func encodeFlockI386(fl *unix.Flock_t, b []byte, is64 bool) unix.Errno {
-	if is64 {
-		v := cFlock64{Type: fl.Type, Whence: fl.Whence, Start: fl.Start, Len: fl.Len, Pid: fl.Pid}
-		v.encodeI386(b)
-		return 0
-	}
-	if fl.Start != int64(int32(fl.Start)) || fl.Len != int64(int32(fl.Len)) {
-		return unix.EOVERFLOW
-	}
-	v := cFlock{Type: fl.Type, Whence: fl.Whence, Start: fl.Start, Len: fl.Len, Pid: fl.Pid}
-	v.encodeI386(b)
-	return 0
-}
-
 // encodeUtsname writes struct utsname: six NUL-padded 65-byte fields.
 func encodeUtsname(u *unix.Utsname, machine string, b *[sizeofUtsname]byte) {
 	var v cUtsname

@@ -9,6 +9,8 @@ import (
 
 	"github.com/minemu/minemu/guest/linux/filecall"
 	"github.com/minemu/minemu/guest/linux/hostcall"
+
+	"github.com/rs/zerolog"
 )
 
 var _ filecall.Task = (*hostTask)(nil)
@@ -27,6 +29,34 @@ func sysFilecall(k *Process, s *sysCall) int64 {
 func (h *hostTask) HideFDPath(dirfd int, p string) string { return h.k.hideFDPath(dirfd, p) }
 func (h *hostTask) Getdents(fd int, addr, n uint64) int64 { return h.k.getdents(fd, addr, n) }
 func (h *hostTask) SysrootPath(p string) string           { return h.k.sysrootPath(p) }
+
+func (h *hostTask) Judging() func()                    { return h.k.judging() }
+func (h *hostTask) TrackOpen(fd, flags int) unix.Errno { return h.k.trackOpen(fd, flags) }
+func (h *hostTask) TrackDup(oldfd, newfd int)          { h.k.trackDup(oldfd, newfd) }
+func (h *hostTask) TrackClose(fd int)                  { h.k.trackClose(fd) }
+func (h *hostTask) Log() *zerolog.Logger               { return &h.k.log }
+
+func (h *hostTask) BlockingCall(nr uintptr, a0, a1, a2, a3, a4, a5 uintptr) (uintptr, unix.Errno) {
+	return h.t.blockingCall(nr, a0, a1, a2, a3, a4, a5)
+}
+
+func (h *hostTask) MemCount(fd int, write, positional bool, off, n uint64) (bool, uint64, uint64, unix.Errno) {
+	a, mem := h.k.memFD(fd)
+	if !mem {
+		return false, 0, n, 0
+	}
+	pos, n, e := h.k.memCount(fd, a, write, positional, off, n)
+	return true, pos, n, e
+}
+
+func (h *hostTask) MemIovecs(fd int, write bool, v []uint64) (bool, uint64, []uint64, unix.Errno) {
+	a, mem := h.k.memFD(fd)
+	if !mem {
+		return false, 0, v, 0
+	}
+	pos, v, e := h.k.memIovecs(fd, a, write, v)
+	return true, pos, v, e
+}
 
 func (h *hostTask) CheckWrite(addr, n uint64) unix.Errno {
 	_, e := h.k.checkUser(addr, n, unix.PROT_WRITE)

@@ -3,8 +3,8 @@ package linux
 // The system calls of guest/linux/hostcall: the Task the handlers there
 // see (the calling thread, its process's memory checks, descriptor band
 // and signal mask), the blocking call they make, and the few handlers
-// that need more of the process than Task gives (creat goes through
-// openat's tracking, the old unames through uname's).
+// that need more of the process than Task gives (the old unames go
+// through uname's).
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
@@ -188,10 +188,6 @@ func sysCloseRange(k *Process, s *sysCall) int64 {
 		}
 	}
 	return 0
-}
-
-func sysCreat(k *Process, s *sysCall) int64 {
-	return k.openat(s, unix.AT_FDCWD, s.a[0], unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC, uint32(s.a[1]))
 }
 
 // The old unames of i386: struct old_utsname (olduname, five 65-byte

@@ -23,3 +23,17 @@ func hostPathCall(nr uintptr, a [6]uintptr, pathArg int, path string) (uintptr, 
 	runtime.KeepAlive(p)
 	return r, e
 }
+
+// iovecBlocking runs readv or writev (nr) on fd with a translated iovec
+// array (base, length pairs in the host's layout) as Task.BlockingCall. v
+// must be heap memory (Task.IOVScratch), which does not move while the
+// call runs.
+func iovecBlocking(t Task, nr uintptr, fd int, v []uint64) (uintptr, unix.Errno) {
+	var p uintptr
+	if len(v) > 0 {
+		p = uintptr(unsafe.Pointer(&v[0]))
+	}
+	r, e := t.BlockingCall(nr, uintptr(fd), p, uintptr(len(v)/2), 0, 0, 0)
+	runtime.KeepAlive(v)
+	return r, e
+}

@@ -1,21 +1,37 @@
-// Package filecall holds the file system calls of the guest: the calls on
-// paths (unlink, mkdir, chmod, rename, truncate and their *at forms, chdir)
-// and on descriptors (fchdir, fsync, fchmod, ftruncate, getdents64).
+// Package filecall holds the file system calls of the guest: the
+// transfers (read, write, their positioned and vector forms), the calls
+// that make and end descriptors (open, creat, close, dup, pipe) or change
+// them (ioctl, fcntl and its record locks), the calls that look at files
+// (the stat family in each ABI's layouts, statx, access, readlink, getcwd,
+// lseek), those that change the file system (unlink, mkdir, chmod,
+// rename, truncate and their *at forms, chdir, the syncs) and
+// getdents64.
 //
 // They are the Linux layer's (guest/linux) as hostcall's are: a handler
 // sees the calling thread and its process through Task, which that layer
 // implements, and its arguments as a hostcall.Call. Task is hostcall.Task
-// and the little more the file calls need of the process: the hiding of
+// and what the file calls need more of the process: the hiding of
 // minemu's descriptors in paths through /proc/self/fd (a path naming one
 // names a closed descriptor for the guest) and in the listings of such
-// directories. So, as in hostcall, a handler reads guest memory only
-// through Task's checked copies, names a descriptor only after Task.FD or
-// Task.Dirfd, and passes the kernel a guest buffer only after
-// Task.KernelBuf judged it.
+// directories, the tracking of descriptors open on the process's own
+// memory (a transfer through one reaches only the guest's part of it, and
+// a descriptor is judged when it is made), /proc/self/exe, and the
+// blocking call as the safe system call gives its result. So, as in
+// hostcall, a handler reads guest memory only through Task's checked
+// copies, names a descriptor only after Task.FD or Task.Dirfd, passes the
+// kernel a guest buffer only after Task.KernelBuf or Task.PassPtr judged
+// it, and blocks only in Task.BlockingCall. What it builds for the kernel
+// or the guest in minemu's memory is Task.Scratch, so that a call
+// allocates nothing.
 //
 // Each exported function of type Handler is the handler of the system call
 // its name spells (Unlinkat is unlinkat, Ftruncate64 i386's ftruncate64);
 // the tables of guest/linux name them, one entry per call.
+//
+// Translation. Each ABI's structures are described once in
+// ../linux_structs.txt, whose codecs go generate writes here as in the
+// Linux layer (structs_gen.go); structs.go holds the compat layer's rules
+// for stat and flock (EOVERFLOW where its code says so).
 package filecall
 
 import (
@@ -26,6 +42,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minemu/minemu/guest/linux/hostcall"
+
+	"github.com/rs/zerolog"
 )
 
 // Task is the calling guest thread and its process as the file calls see
@@ -50,6 +68,30 @@ type Task interface {
 	// SysrootPath is p looked up in the sysroot (an absolute path found
 	// there), without the redirection of /proc/self/exe.
 	SysrootPath(p string) string
+
+	// BlockingCall runs a host call that may block as the safe system
+	// call and returns its result as it is: with a guest signal
+	// deliverable, ERESTARTSYS or the host's EINTR.
+	BlockingCall(nr uintptr, a0, a1, a2, a3, a4, a5 uintptr) (uintptr, unix.Errno)
+	// MemCount is, when fd is open on this process's memory (mem), the
+	// position and count of a transfer of n bytes at off (the
+	// descriptor's position unless positional) cut to the guest's part
+	// of that memory; otherwise n unchanged.
+	MemCount(fd int, write, positional bool, off, n uint64) (mem bool, pos, cnt uint64, e unix.Errno)
+	// MemIovecs is MemCount for the translated iovec array v: the
+	// array cut to the guest's part.
+	MemIovecs(fd int, write bool, v []uint64) (mem bool, pos uint64, out []uint64, e unix.Errno)
+
+	// Judging marks a call that creates a guest descriptor as in flight
+	// until the function it returns is called, after TrackOpen or
+	// TrackDup judged the new descriptor. TrackClose forgets one.
+	Judging() func()
+	TrackOpen(fd, flags int) unix.Errno
+	TrackDup(oldfd, newfd int)
+	TrackClose(fd int)
+
+	// Log is the process's logger, for diagnostics at debug level.
+	Log() *zerolog.Logger
 }
 
 // le writes and reads the scalars the calls pass by pointer.

@@ -1,0 +1,13 @@
+package linux
+
+// Kernel numbers the file tests pass (guest/linux/filecall's calls use
+// them).
+const (
+	// sysOLargefile is the kernel's O_LARGEFILE on x86 (the x86-64
+	// userspace constant is 0).
+	sysOLargefile = 0o100000
+	// ioctlFIONREAD is asm-generic/ioctls.h's FIONREAD.
+	ioctlFIONREAD = 0x541b
+	// sizeofTermios is sizeof(struct termios) of TCGETS.
+	sizeofTermios = 36
+)
