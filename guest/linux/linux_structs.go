@@ -124,15 +124,3 @@ func encodeStack(abi cpu.ABI, s altStack, b []byte) {
 	v := cStack{Sp: s.sp, Flags: int32(s.flags), Size: s.size}
 	v.encode(abi, b)
 }
-
-// encodeUtsname writes struct utsname: six NUL-padded 65-byte fields.
-func encodeUtsname(u *unix.Utsname, machine string, b *[sizeofUtsname]byte) {
-	var v cUtsname
-	copy(v.Sysname[:64], u.Sysname[:64])
-	copy(v.Nodename[:64], u.Nodename[:64])
-	copy(v.Release[:64], u.Release[:64])
-	copy(v.Version[:64], u.Version[:64])
-	copy(v.Machine[:64], machine)
-	copy(v.Domainname[:64], u.Domainname[:64])
-	v.encode(b[:])
-}

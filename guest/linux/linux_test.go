@@ -478,27 +478,24 @@ func TestTablesMatchNames(t *testing.T) {
 		"sysRtSigprocmask": {"rt_sigprocmask"},
 
 		"sysMremap": {"mremap"}, "sysMadvise": {"madvise"},
-		"sysNanosleep": {"nanosleep"}, "sysGetpid": {"getpid"}, "sysExitThread": {"exit"}, "sysExitGroup": {"exit_group"},
+		"sysNanosleep": {"nanosleep"}, "sysExitThread": {"exit"}, "sysExitGroup": {"exit_group"},
 		"sysCloneThread": {"clone"}, "sysClone3": {"clone3"}, "sysFutex": {"futex"}, "sysFutexTime64": {"futex_time64"},
 		"sysGetRobustList": {"get_robust_list"}, "sysFutexWake": {"futex_wake"}, "sysFutexWait": {"futex_wait"},
-		"sysFutexWaitv": {"futex_waitv"}, "sysFutexRequeue": {"futex_requeue"}, "sysKill": {"kill"}, "sysUname": {"uname"},
+		"sysFutexWaitv": {"futex_waitv"}, "sysFutexRequeue": {"futex_requeue"}, "sysKill": {"kill"},
 
-		"sysGettimeofday": {"gettimeofday"},
-		"sysGetrlimit":    {"getrlimit", "ugetrlimit"}, "sysOldGetrlimit": {"getrlimit"},
-		"sysGetuid": {"getuid", "getuid32"}, "sysGetgid": {"getgid", "getgid32"},
-		"sysGeteuid": {"geteuid", "geteuid32"}, "sysGetegid": {"getegid", "getegid32"},
-		"sysGetuid16": {"getuid"}, "sysGetgid16": {"getgid"}, "sysGeteuid16": {"geteuid"}, "sysGetegid16": {"getegid"},
-		"sysGetppid": {"getppid"}, "sysSigaltstack": {"sigaltstack"}, "sysArchPrctl": {"arch_prctl"},
-		"sysGettid": {"gettid"}, "sysTkill": {"tkill"}, "sysTime": {"time"}, "sysSetTidAddress": {"set_tid_address"},
-		"sysClockGettime": {"clock_gettime"}, "sysClockGetres": {"clock_getres"},
+		"sysGetrlimit": {"getrlimit", "ugetrlimit"}, "sysOldGetrlimit": {"getrlimit"},
+
+		"sysSigaltstack": {"sigaltstack"}, "sysArchPrctl": {"arch_prctl"},
+		"sysTkill": {"tkill"}, "sysSetTidAddress": {"set_tid_address"},
+
 		"sysClockNanosleep": {"clock_nanosleep"}, "sysTgkill": {"tgkill"},
 		"sysSetRobustList": {"set_robust_list"},
 		"sysPrlimit64":     {"prlimit64"},
 		"sysNoSysQuiet":    {"rseq"},
 		"sysSetThreadArea": {"set_thread_area"}, "sysGetThreadArea": {"get_thread_area"}, "sysModifyLdt": {"modify_ldt"},
-		"sysClockGettime64": {"clock_gettime64"}, "sysClockNanosleep64": {"clock_nanosleep_time64"},
-		"sysGetpgrp": {"getpgrp"},
-		"sysGetpgid": {"getpgid"}, "sysGetsid": {"getsid"}, "sysSetrlimit": {"setrlimit"},
+		"sysClockNanosleep64": {"clock_nanosleep_time64"},
+
+		"sysSetrlimit":      {"setrlimit"},
 		"sysProcessVMReadv": {"process_vm_readv"}, "sysProcessVMWritev": {"process_vm_writev"},
 		"sysMlock": {"mlock"}, "sysMunlock": {"munlock"}, "sysMlock2": {"mlock2"},
 		"sysMlockall": {"mlockall"}, "sysMunlockall": {"munlockall"},
@@ -543,7 +540,7 @@ func TestTablesMatchNames(t *testing.T) {
 	check(cpu.ABIi386, i386Table[:])
 	check(cpu.ABIAMD64, amd64Table[:])
 	// The 16-bit id calls and the old getrlimit are i386's low numbers.
-	if funcName(i386Table[24].fn) != "sysGetuid16" || funcName(i386Table[199].fn) != "sysGetuid" ||
+	if funcName(i386Table[24].hfn) != "Getuid16" || funcName(i386Table[199].hfn) != "Getuid" ||
 		funcName(i386Table[76].fn) != "sysOldGetrlimit" || funcName(i386Table[90].fn) != "sysOldMmap" {
 		t.Fatalf("i386 16-bit/old variants are not where they belong")
 	}
