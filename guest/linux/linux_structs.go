@@ -19,8 +19,6 @@ import (
 	"github.com/minemu/minemu/guest/cpu"
 
 	"encoding/binary"
-
-	"golang.org/x/sys/unix"
 )
 
 // le writes and reads the scalars system calls pass by pointer (time_t,
@@ -29,10 +27,9 @@ var le = binary.LittleEndian
 
 // Sizes and limits that are not structures.
 const (
-	sizeofSigset       = 8
-	sysMaxNonLFS       = 1<<31 - 1 // MAX_NON_LFS: the largest off_t of a non-LFS i386 call
-	sysOverflowUID     = 65534     // overflowuid: what a 16-bit uid field shows for a larger uid
-	sysCompatRlimInf32 = 0xffffffff
+	sizeofSigset   = 8
+	sysMaxNonLFS   = 1<<31 - 1 // MAX_NON_LFS: the largest off_t of a non-LFS i386 call
+	sysOverflowUID = 65534     // overflowuid: what a 16-bit uid field shows for a larger uid
 )
 
 // lowUID16 is a uid or gid as a 16-bit field shows it (high2lowuid).
@@ -58,28 +55,6 @@ func decodeTimespec(abi cpu.ABI, b []byte) (sec, nsec int64) {
 	var v cTimespec
 	v.decode(abi, b)
 	return v.Sec, v.Nsec
-}
-
-// encodeRlimit32 writes i386's struct rlimit, clamping each value to
-// lim: 0xffffffff (COMPAT_RLIM_INFINITY) for ugetrlimit, 0x7fffffff for
-// the old getrlimit.
-func encodeRlimit32(rl *unix.Rlimit, lim uint64, b *[sizeofRlimitI386]byte) {
-	v := cRlimit{Cur: min(rl.Cur, lim), Max: min(rl.Max, lim)}
-	v.encodeI386(b[:])
-}
-
-// decodeRlimit32 reads i386's struct rlimit (compat_rlimit):
-// 0xffffffff (COMPAT_RLIM_INFINITY) means RLIM_INFINITY.
-func decodeRlimit32(b *[sizeofRlimitI386]byte) unix.Rlimit {
-	var v cRlimit
-	v.decodeI386(b[:])
-	inf := func(x uint64) uint64 {
-		if x == sysCompatRlimInf32 {
-			return unix.RLIM_INFINITY
-		}
-		return x
-	}
-	return unix.Rlimit{Cur: inf(v.Cur), Max: inf(v.Max)}
 }
 
 // sigAction is a recorded signal disposition, ABI-neutral.

@@ -1,10 +1,27 @@
 package linux
 
 // handlerNames are the handlers of guest/linux/hostcall's and
-// guest/linux/filecall's calls (and of the few syscall_hostcall.go keeps), with the names of the calls each may
+// guest/linux/filecall's and guest/linux/memcall's calls (and of the few syscall_hostcall.go keeps), with the names of the calls each may
 // serve (TestTablesMatchNames).
 var handlerNames = map[string][]string{
-	"Unlink": {"unlink"}, "Unlinkat": {"unlinkat"}, "Rmdir": {"rmdir"}, "Mkdir": {"mkdir"},
+	"Mmap":         {"mmap"},
+	"OldMmap":      {"mmap"},
+	"Mmap2":        {"mmap2"},
+	"Munmap":       {"munmap"},
+	"Mprotect":     {"mprotect"},
+	"Mremap":       {"mremap"},
+	"Madvise":      {"madvise"},
+	"Brk":          {"brk"},
+	"Getrlimit":    {"getrlimit", "ugetrlimit"},
+	"OldGetrlimit": {"getrlimit"},
+	"Setrlimit":    {"setrlimit"},
+	"Prlimit64":    {"prlimit64"},
+	"Mlock":        {"mlock"},
+	"Mlock2":       {"mlock2"},
+	"Munlock":      {"munlock"},
+	"Mlockall":     {"mlockall"},
+	"Munlockall":   {"munlockall"},
+	"Unlink":       {"unlink"}, "Unlinkat": {"unlinkat"}, "Rmdir": {"rmdir"}, "Mkdir": {"mkdir"},
 	"Mkdirat": {"mkdirat"}, "Rename": {"rename"}, "Renameat": {"renameat"},
 	"Renameat2": {"renameat2"}, "Chdir": {"chdir"}, "Fchdir": {"fchdir"}, "Fsync": {"fsync"},
 	"Fdatasync": {"fdatasync"}, "Ftruncate": {"ftruncate"}, "Ftruncate64": {"ftruncate64"},

@@ -398,17 +398,6 @@ func TestRlimits(t *testing.T) {
 			}
 		})
 	}
-	// The clamping of i386's two getrlimit calls.
-	rl := unix.Rlimit{Cur: 1 << 40, Max: unix.RLIM_INFINITY}
-	var b [8]byte
-	encodeRlimit32(&rl, sysCompatRlimInf32, &b)
-	if le.Uint32(b[0:]) != 0xffffffff || le.Uint32(b[4:]) != 0xffffffff {
-		t.Fatalf("ugetrlimit clamp: % x", b)
-	}
-	encodeRlimit32(&rl, sysMaxNonLFS, &b)
-	if le.Uint32(b[0:]) != 0x7fffffff || le.Uint32(b[4:]) != 0x7fffffff {
-		t.Fatalf("old getrlimit clamp: % x", b)
-	}
 	e := newSysEnv(t, mm.Mode32, cpu.ABIi386)
 	if r := e.sysNr(76, unix.RLIMIT_NOFILE, e.mem); r != 0 || uint64(le.Uint32(e.view(e.mem, 4))) != min(nofile.Cur, 0x7fffffff) {
 		t.Fatalf("old getrlimit = %d, % x", r, e.view(e.mem, 8))

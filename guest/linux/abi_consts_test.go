@@ -1,7 +1,7 @@
 package linux
 
-// Kernel numbers the file tests pass (guest/linux/filecall's calls use
-// them).
+// Kernel numbers the tests pass (guest/linux/filecall's and
+// guest/linux/memcall's calls use them).
 const (
 	// sysOLargefile is the kernel's O_LARGEFILE on x86 (the x86-64
 	// userspace constant is 0).
@@ -10,4 +10,8 @@ const (
 	ioctlFIONREAD = 0x541b
 	// sizeofTermios is sizeof(struct termios) of TCGETS.
 	sizeofTermios = 36
+	// mlockOnfault is mlock2's MLOCK_ONFAULT.
+	mlockOnfault = 1
+	// mclOnfault is mlockall's MCL_ONFAULT.
+	mclOnfault = 4
 )
