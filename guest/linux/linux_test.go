@@ -490,8 +490,6 @@ func TestTablesMatchNames(t *testing.T) {
 		"sysNoSysQuiet":    {"rseq"},
 		"sysSetThreadArea": {"set_thread_area"}, "sysGetThreadArea": {"get_thread_area"}, "sysModifyLdt": {"modify_ldt"},
 		"sysClockNanosleep64": {"clock_nanosleep_time64"},
-
-		"sysProcessVMReadv": {"process_vm_readv"}, "sysProcessVMWritev": {"process_vm_writev"},
 	}
 	for fn, names := range signalHandlerNames {
 		want[fn] = append(want[fn], names...)

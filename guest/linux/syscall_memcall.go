@@ -39,3 +39,7 @@ func (h *hostTask) GetRlimit(res uint32) (unix.Rlimit, unix.Errno) { return h.k.
 func (h *hostTask) SetRlimit(res uint32, rl unix.Rlimit) unix.Errno {
 	return h.k.setRlimit(res, rl)
 }
+
+func (h *hostTask) OwnMemory(pid int) bool              { return h.k.ownMemory(h.t, pid) }
+func (h *hostTask) OtherMinemu(pid int) bool            { return isMinemu(pid) }
+func (h *hostTask) VisiblePrefix(addr, n uint64) uint64 { return h.k.visiblePrefix(addr, n) }

@@ -4,6 +4,7 @@ package linux
 // guest/linux/filecall's and guest/linux/memcall's calls (and of the few syscall_hostcall.go keeps), with the names of the calls each may
 // serve (TestTablesMatchNames).
 var handlerNames = map[string][]string{
+	"ProcessVMReadv": {"process_vm_readv"}, "ProcessVMWritev": {"process_vm_writev"},
 	"Mmap":         {"mmap"},
 	"OldMmap":      {"mmap"},
 	"Mmap2":        {"mmap2"},

@@ -1,8 +1,9 @@
 // Package memcall holds the guest's memory system calls: the mappings
 // (mmap in its three forms, munmap, mprotect, mremap, madvise, brk), the
 // resource limits (getrlimit, ugetrlimit, the old getrlimit, setrlimit,
-// prlimit64) and memory locking (mlock, mlock2, munlock, mlockall,
-// munlockall).
+// prlimit64), memory locking (mlock, mlock2, munlock, mlockall,
+// munlockall) and the transfers between processes' memories
+// (process_vm_readv, process_vm_writev).
 //
 // They are the Linux layer's (guest/linux) as hostcall's are: a handler
 // sees the calling thread and its process through Task, which that layer
@@ -48,6 +49,15 @@ type Task interface {
 	UserRange(addr, n uint64) (mm.AddrRange, unix.Errno)
 	// OwnThread reports whether tid is a thread of this process.
 	OwnThread(tid int) bool
+	// OwnMemory reports whether pid names a task whose address space is
+	// this process's; OtherMinemu whether it is another minemu process
+	// (a forked child, the parent), whose memory is not the guest's to
+	// reach.
+	OwnMemory(pid int) bool
+	OtherMinemu(pid int) bool
+	// VisiblePrefix is how many of the n bytes at addr, from the first,
+	// are guest memory.
+	VisiblePrefix(addr, n uint64) uint64
 
 	// GetRlimit and SetRlimit are do_prlimit's read and write of the
 	// guest's limit of resource res (EINVAL for an unknown one; EPERM
