@@ -27,8 +27,10 @@ var importRules = map[string][]string{
 	"guest/engine":            {"guest/cpu", "guest/isa", "guest/isa/decode", "guest/isa/vec", "guest/isa/cpuid", "mm"},
 	"guest/interp":            {"guest/cpu", "guest/isa", "guest/isa/alu", "guest/isa/decode", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "guest/interp/locked", "mm"},
 	"guest/interp/locked":     {"guest/cpu", "guest/isa", "guest/isa/decode", "guest/isa/vec", "guest/isa/x87", "guest/isa/cpuid", "guest/engine", "mm"},
-	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/fdband", "guest/linux/forkexec", "guest/linux/futex", "guest/linux/hostcall", "guest/linux/ldt", "guest/linux/procfs", "guest/linux/signal", "mm"},
+	"guest/linux":             {"guest/cpu", "guest/hostsig", "guest/linux/fdband", "guest/linux/filecall", "guest/linux/forkexec", "guest/linux/futex", "guest/linux/hostcall", "guest/linux/ldt", "guest/linux/memcall", "guest/linux/procfs", "guest/linux/signal", "mm"},
 	"guest/linux/hostcall":    {"guest/cpu", "mm"},
+	"guest/linux/filecall":    {"guest/cpu", "guest/linux/hostcall", "mm"},
+	"guest/linux/memcall":     {"guest/cpu", "guest/linux/hostcall", "mm"},
 	"guest/linux/fdband":      {},
 	"guest/linux/forkexec":    {"mm"},
 	"guest/linux/futex":       {},
@@ -92,10 +94,10 @@ func TestImportRules(t *testing.T) {
 }
 
 // oversized are the packages allowed past the size limit for now, each
-// with the most it may have. guest/linux is to be split by families, as
-// guest/linux/hostcall already is (its handlers reach the thread through
-// the Task interface), and must not grow meanwhile.
-var oversized = map[string]int{"linux": 9100}
+// with the most it may have. guest/linux is being split by families, as
+// guest/linux/hostcall, filecall and memcall already are (their handlers
+// reach the thread through a Task interface), and must not grow meanwhile.
+var oversized = map[string]int{"linux": 7558}
 
 // TestPackageSize keeps every guest package under about 4,000 lines of
 // non-test Go (generated code not counted).

@@ -28,7 +28,11 @@
 //     queues), linux/hostcall (the calls the host serves once minemu has
 //     checked and translated them: poll, select, epoll, sockets, timers,
 //     xattrs ..., each seeing its thread through the Task the Linux layer
-//     gives).
+//     gives), linux/filecall (the file system calls: transfers, open,
+//     dup, fcntl, stat, renames ..., through a Task that is hostcall's
+//     and the descriptor tracking of the process), linux/memcall (mmap
+//     and the mapping calls, resource limits, memory locking, through a
+//     Task that is hostcall's and the address space and limits).
 //   - guest/hostsig: host signal handlers in front of the Go runtime's,
 //     per-thread context blocks, the safe system call.
 //
@@ -38,7 +42,8 @@
 // of the project but mm (isa/alu: and cpu, for the flags); engine imports cpu, isa
 // (and its subpackages) and mm; interp imports engine; linux imports cpu,
 // hostsig, mm and its own subpackages, which import nothing of the
-// project but mm (hostcall and signal: cpu too), and knows nothing of
+// project but mm (hostcall and signal: cpu too; filecall and memcall:
+// cpu and hostcall, whose Task and Call they extend), and knows nothing of
 // how guest code runs. A test
 // (deps_test.go) enforces the rules with `go list -deps`.
 package guest

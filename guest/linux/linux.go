@@ -42,9 +42,9 @@
 //  3. Translate. i386 structures have their own layouts (struct stat,
 //     stat64, timespec, iovec, rlimit, sigaction, stack_t, flock,
 //     user_desc, sysinfo ...), described once for both ABIs in
-//     linux_structs.txt, from which go generate writes the codecs
-//     (linux_structs_gen.go; linux_structs.go turns host values into
-//     them). A value that does not fit the guest's field is EOVERFLOW
+//     linux_structs.txt, from which go generate writes the codecs here
+//     and in each family's package (linux_structs_gen.go; linux_structs.go
+//     and the families' structs.go turn host values into them). A value that does not fit the guest's field is EOVERFLOW
 //     where Linux's compat layer says so (inode and size in the old stat,
 //     lseek beyond 2 GiB) and truncated where Linux truncates (32-bit
 //     seconds in timespec and time).
@@ -70,6 +70,17 @@
 //     neither use, close, dup onto nor list in /proc/self/fd, and the
 //     resource limits (syscall_rlimit.go), which are the guest's, not
 //     the process's.
+//
+// The handlers live by family. This package keeps the calls that are the
+// process's own state (signals, clone, fork and execve, futexes, the TLS
+// and LDT descriptors, nanosleep); the others are packages of their own
+// that see the calling thread through a Task this package implements on
+// one adapter, set up per call in the Thread (syscall_hostcall.go,
+// syscall_filecall.go, syscall_memcall.go): guest/linux/hostcall (what the
+// host serves once checked and translated: poll, sockets, timers, ids,
+// clocks ...), guest/linux/filecall (transfers, open, dup, fcntl, stat,
+// paths, getdents64) and guest/linux/memcall (mappings, resource limits,
+// memory locking). The tables name each call's handler wherever it lives.
 //
 // Anything else is -ENOSYS, counted for --stats and logged once per ABI
 // and number at info level (below minemu's default level: the guest's

@@ -19,8 +19,6 @@ import (
 	"github.com/minemu/minemu/guest/cpu"
 
 	"encoding/binary"
-
-	"golang.org/x/sys/unix"
 )
 
 // le writes and reads the scalars system calls pass by pointer (time_t,
@@ -29,28 +27,10 @@ var le = binary.LittleEndian
 
 // Sizes and limits that are not structures.
 const (
-	sizeofSigset       = 8
-	sysMaxNonLFS       = 1<<31 - 1 // MAX_NON_LFS: the largest off_t of a non-LFS i386 call
-	sysOverflowUID     = 65534     // overflowuid: what a 16-bit uid field shows for a larger uid
-	sysCompatRlimInf32 = 0xffffffff
+	sizeofSigset   = 8
+	sysMaxNonLFS   = 1<<31 - 1 // MAX_NON_LFS: the largest off_t of a non-LFS i386 call
+	sysOverflowUID = 65534     // overflowuid: what a 16-bit uid field shows for a larger uid
 )
-
-// statFields is the host's stat as the guest structures' fields hold it.
-func statFields(st *unix.Stat_t) cStat {
-	return cStat{
-		Dev: st.Dev, Ino: st.Ino, Nlink: st.Nlink, Mode: st.Mode, Uid: st.Uid, Gid: st.Gid, Rdev: st.Rdev,
-		Size: uint64(st.Size), Blksize: uint64(st.Blksize), Blocks: uint64(st.Blocks),
-		Atime: uint64(st.Atim.Sec), AtimeNsec: uint64(st.Atim.Nsec),
-		Mtime: uint64(st.Mtim.Sec), MtimeNsec: uint64(st.Mtim.Nsec),
-		Ctime: uint64(st.Ctim.Sec), CtimeNsec: uint64(st.Ctim.Nsec),
-	}
-}
-
-// encodeStatAMD64 writes x86-64's struct stat (the host's own layout).
-func encodeStatAMD64(st *unix.Stat_t, b *[sizeofStatAMD64]byte) {
-	v := statFields(st)
-	v.encodeAMD64(b[:])
-}
 
 // lowUID16 is a uid or gid as a 16-bit field shows it (high2lowuid).
 func lowUID16(id uint32) uint16 {
@@ -58,35 +38,6 @@ func lowUID16(id uint32) uint16 {
 		return sysOverflowUID
 	}
 	return uint16(id)
-}
-
-// encodeStatI386 writes i386's old struct stat (stat, lstat, fstat), with
-// the compat layer's EOVERFLOW for an inode, link count, size or device
-// number that does not fit.
-func encodeStatI386(st *unix.Stat_t, b *[sizeofStatI386]byte) unix.Errno {
-	if st.Ino > 0xffffffff || st.Nlink > 0xffff || st.Size < 0 || st.Size > sysMaxNonLFS ||
-		st.Dev > 0xffffffff || st.Rdev > 0xffffffff {
-		return unix.EOVERFLOW
-	}
-	v := statFields(st)
-	v.Uid, v.Gid = uint32(lowUID16(st.Uid)), uint32(lowUID16(st.Gid))
-	v.encodeI386(b[:])
-	return 0
-}
-
-// encodeStat64I386 writes i386's packed struct stat64 (stat64, lstat64,
-// fstat64, fstatat64). Like the kernel's cp_stat64, the 32-bit __st_ino
-// and the seconds are truncated; the 64-bit st_ino at the end is exact.
-func encodeStat64I386(st *unix.Stat_t, b *[sizeofStat64I386]byte) {
-	v := cStat64{
-		Dev: st.Dev, Ino32: uint32(st.Ino), Mode: st.Mode, Nlink: uint32(st.Nlink), Uid: st.Uid, Gid: st.Gid,
-		Rdev: st.Rdev, Size: st.Size, Blksize: uint32(st.Blksize), Blocks: uint64(st.Blocks),
-		Atime: uint32(st.Atim.Sec), AtimeNsec: uint32(st.Atim.Nsec),
-		Mtime: uint32(st.Mtim.Sec), MtimeNsec: uint32(st.Mtim.Nsec),
-		Ctime: uint32(st.Ctim.Sec), CtimeNsec: uint32(st.Ctim.Nsec),
-		Ino: st.Ino,
-	}
-	v.encodeI386(b[:])
 }
 
 // encodeTimespec writes a timespec (or timeval: same shape) in the guest's
@@ -104,28 +55,6 @@ func decodeTimespec(abi cpu.ABI, b []byte) (sec, nsec int64) {
 	var v cTimespec
 	v.decode(abi, b)
 	return v.Sec, v.Nsec
-}
-
-// encodeRlimit32 writes i386's struct rlimit, clamping each value to
-// lim: 0xffffffff (COMPAT_RLIM_INFINITY) for ugetrlimit, 0x7fffffff for
-// the old getrlimit.
-func encodeRlimit32(rl *unix.Rlimit, lim uint64, b *[sizeofRlimitI386]byte) {
-	v := cRlimit{Cur: min(rl.Cur, lim), Max: min(rl.Max, lim)}
-	v.encodeI386(b[:])
-}
-
-// decodeRlimit32 reads i386's struct rlimit (compat_rlimit):
-// 0xffffffff (COMPAT_RLIM_INFINITY) means RLIM_INFINITY.
-func decodeRlimit32(b *[sizeofRlimitI386]byte) unix.Rlimit {
-	var v cRlimit
-	v.decodeI386(b[:])
-	inf := func(x uint64) uint64 {
-		if x == sysCompatRlimInf32 {
-			return unix.RLIM_INFINITY
-		}
-		return x
-	}
-	return unix.Rlimit{Cur: inf(v.Cur), Max: inf(v.Max)}
 }
 
 // sigAction is a recorded signal disposition, ABI-neutral.
@@ -169,46 +98,4 @@ func decodeStack(abi cpu.ABI, b []byte) altStack {
 func encodeStack(abi cpu.ABI, s altStack, b []byte) {
 	v := cStack{Sp: s.sp, Flags: int32(s.flags), Size: s.size}
 	v.encode(abi, b)
-}
-
-// decodeFlockI386 reads i386's struct flock (32-bit start and len) or, for
-// the *64 commands, its packed struct flock64, into the host's Flock_t.
-func decodeFlockI386(b []byte, is64 bool) unix.Flock_t {
-	if is64 {
-		var v cFlock64
-		v.decodeI386(b)
-		return unix.Flock_t{Type: v.Type, Whence: v.Whence, Start: v.Start, Len: v.Len, Pid: v.Pid}
-	}
-	var v cFlock
-	v.decodeI386(b)
-	return unix.Flock_t{Type: v.Type, Whence: v.Whence, Start: v.Start, Len: v.Len, Pid: v.Pid}
-}
-
-// encodeFlockI386 writes a Flock_t back in i386's layout; for the 32-bit
-// struct flock, a start or length beyond 2 GiB is EOVERFLOW (as in the
-// kernel's put_compat_flock callers).
-func encodeFlockI386(fl *unix.Flock_t, b []byte, is64 bool) unix.Errno {
-	if is64 {
-		v := cFlock64{Type: fl.Type, Whence: fl.Whence, Start: fl.Start, Len: fl.Len, Pid: fl.Pid}
-		v.encodeI386(b)
-		return 0
-	}
-	if fl.Start != int64(int32(fl.Start)) || fl.Len != int64(int32(fl.Len)) {
-		return unix.EOVERFLOW
-	}
-	v := cFlock{Type: fl.Type, Whence: fl.Whence, Start: fl.Start, Len: fl.Len, Pid: fl.Pid}
-	v.encodeI386(b)
-	return 0
-}
-
-// encodeUtsname writes struct utsname: six NUL-padded 65-byte fields.
-func encodeUtsname(u *unix.Utsname, machine string, b *[sizeofUtsname]byte) {
-	var v cUtsname
-	copy(v.Sysname[:64], u.Sysname[:64])
-	copy(v.Nodename[:64], u.Nodename[:64])
-	copy(v.Release[:64], u.Release[:64])
-	copy(v.Version[:64], u.Version[:64])
-	copy(v.Machine[:64], machine)
-	copy(v.Domainname[:64], u.Domainname[:64])
-	v.encode(b[:])
 }

@@ -2,7 +2,9 @@ package linux
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
+	"github.com/minemu/minemu/guest/linux/filecall"
 	"github.com/minemu/minemu/guest/linux/hostcall"
+	"github.com/minemu/minemu/guest/linux/memcall"
 )
 
 // The system-call tables: one per ABI (linux_i386.go, linux_amd64.go),
@@ -109,9 +111,13 @@ type sysEntry struct {
 	args string
 	ret  byte
 	// fn runs the call; nil for supNone. For a call of
-	// guest/linux/hostcall it is sysHostcall, which runs hfn.
+	// guest/linux/hostcall it is sysHostcall, which runs hfn; for one of
+	// guest/linux/filecall sysFilecall, which runs ffn; for one of
+	// guest/linux/memcall sysMemcall, which runs mfn.
 	fn  sysHandler
 	hfn hostcall.Handler
+	ffn filecall.Handler
+	mfn memcall.Handler
 }
 
 // exits reports whether the call ends the guest (traced before it runs).
@@ -142,14 +148,24 @@ func entry[H handler](name string, sup sysSupport, format string, fn H, note str
 		e.fn, e.hfn = sysHostcall, f
 	case hostcall.Handler:
 		e.fn, e.hfn = sysHostcall, f
+	case func(filecall.Task, *hostcall.Call) int64:
+		e.fn, e.ffn = sysFilecall, f
+	case filecall.Handler:
+		e.fn, e.ffn = sysFilecall, f
+	case func(memcall.Task, *hostcall.Call) int64:
+		e.fn, e.mfn = sysMemcall, f
+	case memcall.Handler:
+		e.fn, e.mfn = sysMemcall, f
 	}
 	return e
 }
 
 // handler is what the constructors take: a handler of this package's or
-// one of guest/linux/hostcall's.
+// one of guest/linux/hostcall's, guest/linux/filecall's or
+// guest/linux/memcall's.
 type handler interface {
-	~func(*Process, *sysCall) int64 | ~func(hostcall.Task, *hostcall.Call) int64
+	~func(*Process, *sysCall) int64 | ~func(hostcall.Task, *hostcall.Call) int64 | ~func(filecall.Task, *hostcall.Call) int64 |
+		~func(memcall.Task, *hostcall.Call) int64
 }
 
 // full is a call implemented as the kernel does it.
@@ -254,7 +270,7 @@ var sysCommon = [...]sysEntry{
 	436: full("close_range", "fux", sysCloseRange),
 	437: none("openat2", "aspu"),
 	438: refused("pidfd_getfd", "ffx", hostcall.RefuseEPERM, notePidfdGet),
-	439: pass("faccessat2", "asox", sysFaccessat2),
+	439: pass("faccessat2", "asox", filecall.Faccessat2),
 	440: refused("process_madvise", "fpudx", hostcall.RefuseEPERM, noteProcMadv),
 	441: full("epoll_pwait2", "fpdppu", hostcall.EpollPwait2),
 	442: none("mount_setattr", "asxpu"),

@@ -204,3 +204,11 @@ func appendQuoted(b, data []byte, total int) []byte {
 	}
 	return b
 }
+
+// i386's F_GETLK64, F_SETLK64, F_SETLKW64 (fcntl64's record locks), named
+// in --strace's lines.
+const (
+	fcntlGetlk64  = 12
+	fcntlSetlk64  = 13
+	fcntlSetlkw64 = 14
+)

@@ -3,8 +3,7 @@ package linux
 // The system calls of guest/linux/hostcall: the Task the handlers there
 // see (the calling thread, its process's memory checks, descriptor band
 // and signal mask), the blocking call they make, and the few handlers
-// that need more of the process than Task gives (creat goes through
-// openat's tracking, the old unames through uname's).
+// that need more of the process than Task gives.
 
 import (
 	"github.com/minemu/minemu/guest/cpu"
@@ -191,37 +190,6 @@ func sysCloseRange(k *Process, s *sysCall) int64 {
 		}
 	}
 	return 0
-}
-
-func sysCreat(k *Process, s *sysCall) int64 {
-	return k.openat(s, unix.AT_FDCWD, s.a[0], unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC, uint32(s.a[1]))
-}
-
-// The old unames of i386: struct old_utsname (olduname, five 65-byte
-// fields) and struct oldold_utsname (oldolduname, five 9-byte fields,
-// each cut to 8 characters).
-func sysOlduname(k *Process, s *sysCall) int64 {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return errno(err)
-	}
-	var b [sizeofUtsname]byte
-	encodeUtsname(&u, "i686", &b)
-	return -int64(k.copyOut(s.a[0], b[:5*65]))
-}
-
-func sysOldolduname(k *Process, s *sysCall) int64 {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return errno(err)
-	}
-	var full [sizeofUtsname]byte
-	encodeUtsname(&u, "i686", &full)
-	var b [5 * 9]byte
-	for i := 0; i < 5; i++ {
-		copy(b[9*i:9*i+8], full[65*i:65*i+8])
-	}
-	return -int64(k.copyOut(s.a[0], b[:]))
 }
 
 // Notes of the refused entries.

@@ -13,40 +13,6 @@ import (
 	"github.com/minemu/minemu/mm"
 )
 
-func sysGetpid(k *Process, s *sysCall) int64 { return int64(k.pid) }
-
-// sysGettid is the calling thread's id: the pid for the main thread (the
-// Go thread running the interpreter may be another one).
-func sysGettid(k *Process, s *sysCall) int64 { return int64(s.t.tid) }
-
-func sysGetppid(k *Process, s *sysCall) int64 { return int64(unix.Getppid()) }
-
-func sysGetpgrp(k *Process, s *sysCall) int64 { return int64(unix.Getpgrp()) }
-
-// sysGetpgid and sysGetsid ask the host; pid 0 (and the guest's own pid)
-// is this process.
-func sysGetpgid(k *Process, s *sysCall) int64 {
-	r, _, e := unix.Syscall(unix.SYS_GETPGID, uintptr(s.int32Arg(0)), 0, 0)
-	return hostRet(r, e)
-}
-
-func sysGetsid(k *Process, s *sysCall) int64 {
-	r, _, e := unix.Syscall(unix.SYS_GETSID, uintptr(s.int32Arg(0)), 0, 0)
-	return hostRet(r, e)
-}
-
-func sysGetuid(k *Process, s *sysCall) int64  { return int64(uint32(unix.Getuid())) }
-func sysGeteuid(k *Process, s *sysCall) int64 { return int64(uint32(unix.Geteuid())) }
-func sysGetgid(k *Process, s *sysCall) int64  { return int64(uint32(unix.Getgid())) }
-func sysGetegid(k *Process, s *sysCall) int64 { return int64(uint32(unix.Getegid())) }
-
-// The i386 16-bit variants (getuid, not getuid32) show a large id as
-// overflowuid.
-func sysGetuid16(k *Process, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getuid()))) }
-func sysGeteuid16(k *Process, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Geteuid()))) }
-func sysGetgid16(k *Process, s *sysCall) int64  { return int64(lowUID16(uint32(unix.Getgid()))) }
-func sysGetegid16(k *Process, s *sysCall) int64 { return int64(lowUID16(uint32(unix.Getegid()))) }
-
 // arch_prctl codes (asm/prctl.h).
 const (
 	archSetGS = 0x1001
@@ -207,105 +173,10 @@ func sysSetRobustList(k *Process, s *sysCall) int64 {
 // libc makes at startup and handles ENOSYS for by design.
 func sysNoSysQuiet(k *Process, s *sysCall) int64 { return -int64(unix.ENOSYS) }
 
-func sysUname(k *Process, s *sysCall) int64 {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return errno(err)
-	}
-	machine := "x86_64"
-	if s.abi == cpu.ABIi386 {
-		// What a compat task sees under the PER_LINUX32 personality.
-		machine = "i686"
-	}
-	var b [sizeofUtsname]byte
-	encodeUtsname(&u, machine, &b)
-	return -int64(k.copyOut(s.a[0], b[:]))
-}
-
-// Time.
-
 // timeOut writes a timespec or timeval in the guest's old layout.
 func (k *Process) timeOut(abi cpu.ABI, addr uint64, sec, nsec int64) unix.Errno {
 	var b [sizeofTimespecMax]byte
 	return k.copyOut(addr, encodeTimespec(abi, sec, nsec, &b))
-}
-
-func sysClockGettime(k *Process, s *sysCall) int64 {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(int32(s.int32Arg(0)), &ts); err != nil {
-		return errno(err)
-	}
-	return -int64(k.timeOut(s.abi, s.a[1], ts.Sec, ts.Nsec))
-}
-
-// sysClockGettime64 is i386's clock_gettime64: a 64-bit timespec.
-func sysClockGettime64(k *Process, s *sysCall) int64 {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(int32(s.int32Arg(0)), &ts); err != nil {
-		return errno(err)
-	}
-	return -int64(k.timeOut(cpu.ABIAMD64, s.a[1], ts.Sec, ts.Nsec))
-}
-
-func sysClockGetres(k *Process, s *sysCall) int64 {
-	var ts unix.Timespec
-	if err := unix.ClockGetres(int32(s.int32Arg(0)), &ts); err != nil {
-		return errno(err)
-	}
-	if s.a[1] == 0 {
-		return 0
-	}
-	return -int64(k.timeOut(s.abi, s.a[1], ts.Sec, ts.Nsec))
-}
-
-func sysGettimeofday(k *Process, s *sysCall) int64 {
-	if s.a[0] != 0 {
-		var tv unix.Timeval
-		if err := unix.Gettimeofday(&tv); err != nil {
-			return errno(err)
-		}
-		if e := k.timeOut(s.abi, s.a[0], tv.Sec, tv.Usec); e != 0 {
-			return -int64(e)
-		}
-	}
-	if s.a[1] != 0 {
-		// struct timezone is two ints in both ABIs.
-		p, e := k.passPtr(s.a[1], 8)
-		if e != 0 {
-			return -int64(e)
-		}
-		r, _, e := unix.Syscall(unix.SYS_GETTIMEOFDAY, 0, p, 0)
-		if e == 0 {
-			k.wrote(s.a[1], 8)
-		}
-		return hostRet(r, e)
-	}
-	return 0
-}
-
-// sysTime returns the seconds since the epoch (truncated to 32 bits for
-// i386, as compat time does) and stores them at the pointer if non-null.
-func sysTime(k *Process, s *sysCall) int64 {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_REALTIME, &ts); err != nil {
-		return errno(err)
-	}
-	sec := ts.Sec
-	if s.abi == cpu.ABIi386 {
-		sec = int64(int32(sec))
-	}
-	if s.a[0] != 0 {
-		var b [8]byte
-		le.PutUint64(b[:], uint64(sec))
-		n := 8
-		if s.abi == cpu.ABIi386 {
-			n = 4
-		}
-		if e := k.copyOut(s.a[0], b[:n]); e != 0 {
-			return -int64(e)
-		}
-	}
-	return sec
 }
 
 // readTimespec reads and validates a guest timespec (old layout for

@@ -118,6 +118,40 @@ func TestUname(t *testing.T) {
 	}
 }
 
+// TestOldUnames: i386's olduname writes five 65-byte fields, oldolduname
+// five 9-byte ones, each the first 8 characters of the field and a NUL,
+// and neither writes past its structure.
+func TestOldUnames(t *testing.T) {
+	var host unix.Utsname
+	unix.Uname(&host)
+	want := []string{"Linux", unix.ByteSliceToString(host.Nodename[:]), unix.ByteSliceToString(host.Release[:]),
+		unix.ByteSliceToString(host.Version[:]), "i686"}
+	for _, tc := range []struct {
+		call  string
+		field uint64
+	}{{"olduname", 65}, {"oldolduname", 9}} {
+		t.Run(tc.call, func(t *testing.T) {
+			e := newSysEnv(t, mm.Mode32, cpu.ABIi386)
+			copy(e.view(e.mem, 5*tc.field+1), bytes.Repeat([]byte{0xaa}, int(5*tc.field+1)))
+			if r := e.sys(tc.call, e.mem); r != 0 {
+				t.Fatalf("%s = %d, want 0", tc.call, r)
+			}
+			for i, w := range want {
+				if uint64(len(w)) > tc.field-1 {
+					w = w[:tc.field-1]
+				}
+				b := e.view(e.mem+uint64(i)*tc.field, tc.field)
+				if got := string(b[:bytes.IndexByte(b, 0)]); got != w {
+					t.Fatalf("field %d: got %q, want %q", i, got, w)
+				}
+			}
+			if got := e.view(e.mem+5*tc.field, 1)[0]; got != 0xaa {
+				t.Fatalf("byte after the structure: got %#x, want 0xaa", got)
+			}
+		})
+	}
+}
+
 func TestArchPrctl(t *testing.T) {
 	e := newSysEnv(t, mm.Mode64, cpu.ABIAMD64)
 	if r := e.sys("arch_prctl", archSetFS, 0x7f0000001000); r != 0 || e.c.FSBase != 0x7f0000001000 {
@@ -363,17 +397,6 @@ func TestRlimits(t *testing.T) {
 				t.Fatalf("%s(99) = %d, want -EINVAL", name, r)
 			}
 		})
-	}
-	// The clamping of i386's two getrlimit calls.
-	rl := unix.Rlimit{Cur: 1 << 40, Max: unix.RLIM_INFINITY}
-	var b [8]byte
-	encodeRlimit32(&rl, sysCompatRlimInf32, &b)
-	if le.Uint32(b[0:]) != 0xffffffff || le.Uint32(b[4:]) != 0xffffffff {
-		t.Fatalf("ugetrlimit clamp: % x", b)
-	}
-	encodeRlimit32(&rl, sysMaxNonLFS, &b)
-	if le.Uint32(b[0:]) != 0x7fffffff || le.Uint32(b[4:]) != 0x7fffffff {
-		t.Fatalf("old getrlimit clamp: % x", b)
 	}
 	e := newSysEnv(t, mm.Mode32, cpu.ABIi386)
 	if r := e.sysNr(76, unix.RLIMIT_NOFILE, e.mem); r != 0 || uint64(le.Uint32(e.view(e.mem, 4))) != min(nofile.Cur, 0x7fffffff) {

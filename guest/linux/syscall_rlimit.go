@@ -1,7 +1,9 @@
 package linux
 
-// Resource limits: getrlimit, ugetrlimit, the old getrlimit, setrlimit,
-// prlimit64; and the memory-locking calls RLIMIT_MEMLOCK governs.
+// Resource limits as the process keeps them for the guest; the calls that
+// read and set them (getrlimit, ugetrlimit, the old getrlimit, setrlimit,
+// prlimit64) and the memory-locking calls RLIMIT_MEMLOCK governs are
+// guest/linux/memcall's.
 //
 // The guest's limits are not the process's: a guest that sets RLIMIT_AS,
 // RLIMIT_DATA or RLIMIT_NOFILE must not starve minemu's own memory and
@@ -32,8 +34,8 @@ package linux
 // place of fs.nr_open). prlimit64 on another process passes through.
 
 import (
-	"github.com/minemu/minemu/guest/cpu"
 	"github.com/minemu/minemu/guest/linux/fdband"
+	"github.com/minemu/minemu/guest/linux/memcall"
 
 	"golang.org/x/sys/unix"
 
@@ -68,23 +70,6 @@ var rlimKinds = [rlimNLimits]rlimKind{
 	rlimitNice:          rlimHost,
 	rlimitRtprio:        rlimHost,
 	rlimitRttime:        rlimHost,
-}
-
-// Capabilities (linux/capability.h).
-const (
-	capIPCLock     = 14
-	capSysResource = 24
-)
-
-// hasCap reports whether the process has capability c in its effective
-// set.
-func hasCap(c uint) bool {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if unix.Capget(&hdr, &data[0]) != nil {
-		return false
-	}
-	return data[c/32].Effective&(1<<(c%32)) != 0
 }
 
 // initRlimits fills the guest's limits from the process's starting ones:
@@ -150,7 +135,7 @@ func (k *Process) setRlimit(res uint32, rl unix.Rlimit) unix.Errno {
 		}
 		return 0
 	case rlimHostSoft:
-		if rl.Max > k.rlim[res].Max && !hasCap(capSysResource) {
+		if rl.Max > k.rlim[res].Max && !memcall.HasCap(memcall.CapSysResource) {
 			return unix.EPERM
 		}
 		var host unix.Rlimit
@@ -162,7 +147,7 @@ func (k *Process) setRlimit(res uint32, rl unix.Rlimit) unix.Errno {
 			return err.(unix.Errno)
 		}
 	default:
-		if rl.Max > k.rlim[res].Max && !hasCap(capSysResource) {
+		if rl.Max > k.rlim[res].Max && !memcall.HasCap(memcall.CapSysResource) {
 			return unix.EPERM
 		}
 	}
@@ -183,222 +168,4 @@ func (k *Process) RestoreHostLimits() {
 		rl.Cur = rl.Max
 		unix.Prlimit(0, unix.RLIMIT_FSIZE, &rl, nil)
 	}
-}
-
-// putRlimit64 writes a struct rlimit64 (also x86-64's struct rlimit).
-func (k *Process) putRlimit64(addr uint64, rl unix.Rlimit) unix.Errno {
-	var b [sizeofRlimit64]byte
-	v := cRlimit64{Cur: rl.Cur, Max: rl.Max}
-	return k.copyOut(addr, v.encode(b[:]))
-}
-
-// getRlimit64 reads a struct rlimit64.
-func (k *Process) getRlimit64(addr uint64) (unix.Rlimit, unix.Errno) {
-	var b [sizeofRlimit64]byte
-	if e := k.copyIn(addr, b[:]); e != 0 {
-		return unix.Rlimit{}, e
-	}
-	var v cRlimit64
-	v.decode(b[:])
-	return unix.Rlimit{Cur: v.Cur, Max: v.Max}, 0
-}
-
-// sysGetrlimit is x86-64's getrlimit (the host's struct rlimit) and
-// i386's ugetrlimit (compat_sys_getrlimit: clamped to 32 bits, infinity
-// 0xffffffff).
-func sysGetrlimit(k *Process, s *sysCall) int64 {
-	rl, e := k.getRlimit(uint32(s.a[0]))
-	if e != 0 {
-		return -int64(e)
-	}
-	if s.abi == cpu.ABIAMD64 {
-		return -int64(k.putRlimit64(s.a[1], rl))
-	}
-	var b [sizeofRlimitI386]byte
-	encodeRlimit32(&rl, sysCompatRlimInf32, &b)
-	return -int64(k.copyOut(s.a[1], b[:]))
-}
-
-// sysOldGetrlimit is i386's old getrlimit (number 76): values clamp to
-// 0x7fffffff.
-func sysOldGetrlimit(k *Process, s *sysCall) int64 {
-	rl, e := k.getRlimit(uint32(s.a[0]))
-	if e != 0 {
-		return -int64(e)
-	}
-	var b [sizeofRlimitI386]byte
-	encodeRlimit32(&rl, sysMaxNonLFS, &b)
-	return -int64(k.copyOut(s.a[1], b[:]))
-}
-
-// sysSetrlimit is setrlimit(resource, rlim): x86-64's struct rlimit, or
-// i386's compat one (0xffffffff meaning infinity). The structure is read
-// before the resource is checked, as the kernel does.
-func sysSetrlimit(k *Process, s *sysCall) int64 {
-	var rl unix.Rlimit
-	if s.abi == cpu.ABIAMD64 {
-		var e unix.Errno
-		if rl, e = k.getRlimit64(s.a[1]); e != 0 {
-			return -int64(e)
-		}
-	} else {
-		var b [sizeofRlimitI386]byte
-		if e := k.copyIn(s.a[1], b[:]); e != 0 {
-			return -int64(e)
-		}
-		rl = decodeRlimit32(&b)
-	}
-	return -int64(k.setRlimit(uint32(s.a[0]), rl))
-}
-
-// sysPrlimit64 is prlimit64(pid, resource, new, old): struct rlimit64 is
-// the same in both ABIs. This process (pid 0, the guest's pid, or any of
-// its threads) gets the guest's limits; another process's are the host's
-// business.
-func sysPrlimit64(k *Process, s *sysCall) int64 {
-	pid := s.int32Arg(0)
-	if pid != 0 && pid != k.pid && (pid < 0 || !k.ownThread(pid)) {
-		return k.hostPrlimit64(s)
-	}
-	res := uint32(s.a[1])
-	var newRl unix.Rlimit
-	if s.a[2] != 0 {
-		var e unix.Errno
-		if newRl, e = k.getRlimit64(s.a[2]); e != 0 {
-			return -int64(e)
-		}
-	}
-	old, e := k.getRlimit(res)
-	if e != 0 {
-		return -int64(e)
-	}
-	if s.a[2] != 0 {
-		if e := k.setRlimit(res, newRl); e != 0 {
-			return -int64(e)
-		}
-	}
-	if s.a[3] != 0 {
-		return -int64(k.putRlimit64(s.a[3], old))
-	}
-	return 0
-}
-
-// hostPrlimit64 passes prlimit64 on another process to the host.
-func (k *Process) hostPrlimit64(s *sysCall) int64 {
-	var newp, oldp uintptr
-	var e unix.Errno
-	if s.a[2] != 0 {
-		if newp, e = k.passPtr(s.a[2], sizeofRlimit64); e != 0 {
-			return -int64(e)
-		}
-	}
-	if s.a[3] != 0 {
-		if oldp, e = k.passPtr(s.a[3], sizeofRlimit64); e != 0 {
-			return -int64(e)
-		}
-	}
-	r, _, e := unix.Syscall6(unix.SYS_PRLIMIT64, uintptr(s.int32Arg(0)), uintptr(uint32(s.a[1])), newp, oldp, 0, 0)
-	if e == 0 && oldp != 0 {
-		k.wrote(s.a[3], sizeofRlimit64)
-	}
-	return hostRet(r, e)
-}
-
-// Memory locking. The kernel checks RLIMIT_MEMLOCK itself for mlock,
-// mlock2 and MAP_LOCKED (the guest's soft value is the process's,
-// rlimHostSoft); minemu checks that the range is the guest's and does
-// mlockall itself, over the guest's mappings only (the kernel's would
-// count and lock minemu's memory too).
-
-// canMlock is the kernel's can_do_mlock.
-func (k *Process) canMlock() bool {
-	return k.limit(unix.RLIMIT_MEMLOCK).Cur != 0 || hasCap(capIPCLock)
-}
-
-// lockRange is the page range of an mlock-family call, rounded as the
-// kernel's do_mlock does (PAGE_ALIGN wraps a huge length to 0, which locks
-// nothing): EINVAL when it wraps the address space, ENOMEM when a page of
-// it is not the guest's (for the guest it is unmapped); ok is false when
-// there is nothing to do or e is set.
-func (k *Process) lockRange(addr, length uint64) (r mm.AddrRange, ok bool, e unix.Errno) {
-	start := addr &^ mm.PageMask
-	n := (length + addr&mm.PageMask + mm.PageMask) &^ mm.PageMask
-	if start+n < start {
-		return r, false, unix.EINVAL
-	}
-	if n == 0 {
-		return r, false, 0
-	}
-	r, e = k.userRange(start, n)
-	if e != 0 || !k.space.IsMapped(r, unix.PROT_NONE) {
-		return r, false, unix.ENOMEM
-	}
-	return r, true, 0
-}
-
-// mlockFlags are mlock2's flags (MLOCK_ONFAULT).
-const mlockOnfault = 1
-
-func (k *Process) mlock(addr, length uint64, flags int) int64 {
-	if flags&^mlockOnfault != 0 {
-		return -int64(unix.EINVAL)
-	}
-	if !k.canMlock() {
-		return -int64(unix.EPERM)
-	}
-	r, ok, e := k.lockRange(addr, length)
-	if !ok {
-		return -int64(e)
-	}
-	nr, a2 := uintptr(unix.SYS_MLOCK), uintptr(0)
-	if flags != 0 {
-		nr, a2 = unix.SYS_MLOCK2, uintptr(flags)
-	}
-	r0, _, e := unix.Syscall(nr, uintptr(r.Start), uintptr(r.Length()), a2)
-	return hostRet(r0, e)
-}
-
-func sysMlock(k *Process, s *sysCall) int64  { return k.mlock(s.a[0], s.a[1], 0) }
-func sysMlock2(k *Process, s *sysCall) int64 { return k.mlock(s.a[0], s.a[1], s.int32Arg(2)) }
-
-func sysMunlock(k *Process, s *sysCall) int64 {
-	r, ok, e := k.lockRange(s.a[0], s.a[1])
-	if !ok {
-		return -int64(e)
-	}
-	r0, _, e := unix.Syscall(unix.SYS_MUNLOCK, uintptr(r.Start), uintptr(r.Length()), 0)
-	return hostRet(r0, e)
-}
-
-// mlockall flags.
-const (
-	mclCurrent = 1
-	mclFuture  = 2
-	mclOnfault = 4
-)
-
-// sysMlockall: with MCL_CURRENT the guest's mapped total must fit its
-// limit (the kernel compares total_vm), unless it has CAP_IPC_LOCK.
-func sysMlockall(k *Process, s *sysCall) int64 {
-	flags := s.int32Arg(0)
-	if flags == 0 || flags&^(mclCurrent|mclFuture|mclOnfault) != 0 || flags == mclOnfault {
-		return -int64(unix.EINVAL)
-	}
-	if !k.canMlock() {
-		return -int64(unix.EPERM)
-	}
-	if flags&mclCurrent != 0 && k.space.GuestPages() > k.limit(unix.RLIMIT_MEMLOCK).Cur>>mm.PageShift && !hasCap(capIPCLock) {
-		return -int64(unix.ENOMEM)
-	}
-	return errnoOK(k.space.LockAll(flags&mclCurrent != 0, flags&mclFuture != 0, flags&mclOnfault != 0))
-}
-
-func sysMunlockall(k *Process, s *sysCall) int64 { return errnoOK(k.space.UnlockAll()) }
-
-// errnoOK is 0 for a nil error, else its errno.
-func errnoOK(err error) int64 {
-	if err == nil {
-		return 0
-	}
-	return errno(err)
 }

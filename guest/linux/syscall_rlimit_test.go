@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/minemu/minemu/guest/linux/memcall"
 	"github.com/minemu/minemu/mm"
 )
 
@@ -158,7 +159,7 @@ func TestSetrlimit(t *testing.T) {
 		unix.Setrlimit(unix.RLIMIT_CPU, &procCPU)
 	})
 	raise := errnoRet(unix.EPERM)
-	if hasCap(capSysResource) {
+	if memcall.HasCap(memcall.CapSysResource) {
 		raise = 0
 	}
 	for _, tc := range abiCases {
@@ -312,12 +313,6 @@ func TestSetrlimitCompat(t *testing.T) {
 	if r := e.setrlimit(unix.RLIMIT_STACK, 0xffffffff, 1<<21); r != errnoRet(unix.EINVAL) {
 		t.Fatalf("setrlimit(infinity, 2 MiB) = %d, want -EINVAL", r)
 	}
-	var b [8]byte
-	le.PutUint32(b[0:], 0xffffffff)
-	le.PutUint32(b[4:], 5)
-	if rl := decodeRlimit32(&b); rl.Cur != unix.RLIM_INFINITY || rl.Max != 5 {
-		t.Fatalf("decodeRlimit32 = %+v", rl)
-	}
 }
 
 // TestMlock: mlock and munlock pass the guest's own pages to the kernel
@@ -364,7 +359,7 @@ func TestMlock(t *testing.T) {
 				t.Fatalf("setrlimit(MEMLOCK) = %d", r)
 			}
 			want := errnoRet(unix.EPERM)
-			if hasCap(capIPCLock) {
+			if memcall.HasCap(memcall.CapIPCLock) {
 				want = errnoRet(unix.ENOMEM) // then the range
 			}
 			if r := e.sys("mlock", e.unmappedPage(), mm.PageSize); r != want {

@@ -11,12 +11,11 @@ package linux
 // only inside faultSafe (a file mapping past the end of its file faults
 // even so), and nothing keeps the returned slice beyond the copy.
 //
-// The host calls that need a pointer to Go memory (an iovec array built by
-// the translation layer, a NUL-terminated path) live here too, because the
+// The host calls that need a pointer to Go memory (the iovec arrays of
+// process_vm_readv and process_vm_writev) live here too, because the
 // pointer must be converted inside the call expression to stay valid.
 
 import (
-	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -33,52 +32,13 @@ func userView(r mm.AddrRange) []byte {
 	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(nil), uintptr(r.Start))), r.Length())
 }
 
-// hostIovecCall runs readv or writev (nr) on fd with a translated iovec
-// array: v holds base and length pairs, the host's struct iovec layout,
-// kept as integers so that no guest address is typed as a Go pointer.
-func hostIovecCall(nr uintptr, fd int, v []uint64, a4, a5 uintptr) (uintptr, unix.Errno) {
-	var p unsafe.Pointer
-	if len(v) > 0 {
-		p = unsafe.Pointer(&v[0])
-	}
-	r, _, e := unix.Syscall6(nr, uintptr(fd), uintptr(p), uintptr(len(v)/2), a4, a5, 0)
-	return r, e
-}
-
-// iovecBlocking is hostIovecCall for thread t, interruptible by a guest
-// signal (blockingCall). v must be heap memory (the thread's iovScratch),
-// which does not move while the call runs.
-func (t *Thread) iovecBlocking(nr uintptr, fd int, v []uint64) (uintptr, unix.Errno) {
-	var p uintptr
-	if len(v) > 0 {
-		p = uintptr(unsafe.Pointer(&v[0]))
-	}
-	r, e := t.blockingCall(nr, uintptr(fd), p, uintptr(len(v)/2), 0, 0, 0)
-	runtime.KeepAlive(v)
-	return r, e
-}
-
-// hostPathCall runs a syscall whose argument pathArg is a path given as a
-// Go string; the other arguments are passed as they are.
-func hostPathCall(nr uintptr, a [6]uintptr, pathArg int, path string) (uintptr, unix.Errno) {
-	p, err := unix.BytePtrFromString(path)
-	if err != nil {
-		return 0, unix.EINVAL
-	}
-	a[pathArg] = uintptr(unsafe.Pointer(p))
-	r, _, e := unix.Syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5])
-	// Keep p alive until the kernel has read the path.
-	runtime.KeepAlive(p)
-	return r, e
-}
-
 // probeAddr is the address of a probe buffer: Go heap memory, which does
 // not move, kept alive by the Process that owns it.
 func probeAddr(p *[probeSize]byte) uint64 { return uint64(uintptr(unsafe.Pointer(p))) }
 
 // hostProcessVMCall runs process_vm_readv or process_vm_writev (nr) for
 // pid with translated local and remote iovec arrays (base, length pairs,
-// as in hostIovecCall) and no flags.
+// the host's struct iovec layout) and no flags.
 func hostProcessVMCall(nr uintptr, pid int, local, remote []uint64) (uintptr, unix.Errno) {
 	var lp, rp unsafe.Pointer
 	if len(local) > 0 {

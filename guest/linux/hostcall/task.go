@@ -2,7 +2,8 @@
 // guest once minemu has checked and translated what they name: waiting on
 // descriptors (poll, select, epoll, eventfd, timerfd), sockets and i386's
 // socketcall, timers and accounting, credentials, extended attributes,
-// statfs, the utime family, prctl, scheduling, the calls i386 gives 64-bit
+// statfs, the utime family, prctl, scheduling, the process's and thread's
+// ids, uname, the clocks, umask and sysinfo, the calls i386 gives 64-bit
 // values in two registers, and the calls refused because they would reach
 // or constrain minemu itself.
 //
