@@ -3,6 +3,10 @@ package linux
 // The signal system calls (delivery: syscall_signal.go).
 
 import (
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -402,10 +406,20 @@ func sysKill(k *Process, s *sysCall) int64 {
 	if !validSig(sig) {
 		return -int64(unix.EINVAL)
 	}
-	if pid == k.pid || pid == 0 {
+	if pid == k.pid {
 		if sig != 0 {
 			k.sendProcess(signal.KillInfo(sig, signal.SI_USER, k.pid, k.uid()), s.t)
 		}
+		return 0
+	}
+	if pgrp := unix.Getpgrp(); pid == 0 || pid == -pgrp {
+		// The guest's own process group: the guest itself through
+		// minemu's queues (at once, as the kernel's kill signals the
+		// caller before it returns), every other member on the host.
+		if sig != 0 {
+			k.sendProcess(signal.KillInfo(sig, signal.SI_USER, k.pid, k.uid()), s.t)
+		}
+		killGroupOthers(pgrp, k.pid, sig)
 		return 0
 	}
 	if pid == -1 {
@@ -529,4 +543,33 @@ func sysRtTgsigqueueinfo(k *Process, s *sysCall) int64 {
 		return 0
 	}
 	return hostSigqueue(unix.SYS_RT_TGSIGQUEUEINFO, uintptr(tgid), uintptr(tid), uintptr(sig), &info)
+}
+
+// killGroupOthers sends sig to every process of process group pgrp but
+// self, as the kernel's kill(0, sig) reaches them (those this user may not
+// signal are skipped; the call succeeded by signalling the caller).
+func killGroupOthers(pgrp, self, sig int) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...: comm may hold spaces and ')'.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 2 && f[2] == strconv.Itoa(pgrp) {
+			unix.Kill(pid, unix.Signal(sig))
+		}
+	}
 }

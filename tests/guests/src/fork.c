@@ -419,6 +419,38 @@ static int peer(void)
 	return 0;
 }
 
+/* kill(0, sig) reaches the whole process group: the caller (here ignoring
+ * it) and its child, which dies of it. The group is made first, so that
+ * nothing outside the test is signalled. */
+static int killpg0(void)
+{
+	if (setpgid(0, 0) != 0) {
+		printf("setpgid failed\n");
+		return 1;
+	}
+	signal(SIGUSR1, SIG_IGN);
+	int p[2];
+	if (pipe(p)) {
+		printf("pipe failed\n");
+		return 1;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGUSR1, SIG_DFL);
+		write(p[1], "r", 1);
+		for (;;)
+			pause();
+	}
+	char c;
+	read(p[0], &c, 1);
+	printf("kill(0, SIGUSR1): %d\n", kill(0, SIGUSR1));
+	wait_for(pid, "child");
+	printf("kill(-own group, SIGUSR1): %d\n", kill(-getpgrp(), SIGUSR1));
+	printf("the caller ignored both\n");
+	return 0;
+}
+
 static int many(void)
 {
 	int ok = 0;
@@ -465,6 +497,8 @@ int main(int argc, char **argv)
 		r = spawns(argv[0]);
 	else if (!strcmp(mode, "peer"))
 		r = peer();
+	else if (!strcmp(mode, "killpg"))
+		r = killpg0();
 	else if (!strcmp(mode, "many"))
 		r = many();
 	else
