@@ -228,6 +228,10 @@ type Process struct {
 	// sigShared holds the process-directed signals pending (kill, timers,
 	// host signals sent to the process).
 	sigShared signal.Queue
+	// sigfds are the guest's signalfds by descriptor (syscall_signalfd.go);
+	// guarded by sigMu, nsigfds their number (atomic), read without it.
+	sigfds  map[int]*sigFD
+	nsigfds atomic.Int64
 
 	// Signal delivery, fixed at creation: frames says what a signal frame
 	// holds (the guest CPU's features), jobControl whether the stop

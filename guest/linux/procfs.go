@@ -211,6 +211,7 @@ func (k *Process) trackOpen(fd, flags int) unix.Errno {
 // trackDup records that guest descriptor newfd now shares oldfd's open
 // file.
 func (k *Process) trackDup(oldfd, newfd int) {
+	k.sigfdDup(oldfd, newfd)
 	k.fdMu.Lock()
 	defer k.fdMu.Unlock()
 	if a, ok := k.procMem[oldfd]; ok {
@@ -222,6 +223,7 @@ func (k *Process) trackDup(oldfd, newfd int) {
 
 // trackClose records that guest descriptor fd was closed.
 func (k *Process) trackClose(fd int) {
+	k.sigfdClosed(fd)
 	k.fdMu.Lock()
 	delete(k.procMem, fd)
 	k.fdMu.Unlock()

@@ -460,6 +460,7 @@ func (k *Process) sendProcess(info signal.Info, from *Thread) bool {
 	k.sigMu.Unlock()
 	k.threadsMu.Unlock()
 	if !ignored {
+		k.sigfdNotify()
 		target.notify(from)
 	}
 	return ok
@@ -479,6 +480,7 @@ func (k *Process) sendThread(t *Thread, info signal.Info, from *Thread) bool {
 	k.sigMu.Unlock()
 	k.threadsMu.Unlock()
 	if !ignored {
+		k.sigfdNotify()
 		t.notify(from)
 	}
 	return ok
