@@ -41,9 +41,9 @@ func openat(t Task, c *hostcall.Call, dirfd int, pathAddr uint64, flags int, mod
 		return -int64(e)
 	}
 	defer t.Judging()()
-	fd, err := unix.Openat(dirfd, t.HostPath(t.HideFDPath(dirfd, p)), flags, mode)
-	if err != nil {
-		return errno(err)
+	fd, e := openBlocking(t, dirfd, t.HostPath(t.HideFDPath(dirfd, p)), flags|unix.O_LARGEFILE, mode)
+	if e != 0 {
+		return -int64(e)
 	}
 	if e := t.NewFD(fd); e != 0 {
 		return -int64(e)

@@ -37,3 +37,20 @@ func iovecBlocking(t Task, nr uintptr, fd int, v []uint64) (uintptr, unix.Errno)
 	runtime.KeepAlive(v)
 	return r, e
 }
+
+// openBlocking is openat as Task.BlockingCall: an open that waits (a FIFO
+// without its other end) is interrupted by a guest signal as the kernel's
+// (ERESTARTSYS, a restart under SA_RESTART, else EINTR). The path is a
+// NUL-terminated copy on the heap, which does not move during the call.
+func openBlocking(t Task, dirfd int, path string, flags int, mode uint32) (int, unix.Errno) {
+	p, err := unix.BytePtrFromString(path)
+	if err != nil {
+		return -1, unix.EINVAL
+	}
+	r, e := t.BlockingCall(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(flags), uintptr(mode), 0, 0)
+	runtime.KeepAlive(p)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), 0
+}

@@ -4,6 +4,8 @@
  * their mask, its handler run before the old mask comes back. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <sys/select.h>
 #include <stdio.h>
@@ -29,6 +31,13 @@ int main(void) {
 	r = pthread_cond_timedwait(&c, &m, &ts); printf("condwait: %d (110 = ETIMEDOUT: the handler ran and the wait went on)\n", r);
 	sa.sa_flags = SA_RESTART; sigaction(SIGALRM, &sa, 0);
 	alarm(1); r = waitpid(p, &st, 0); printf("waitpid with SA_RESTART: %s\n", r == p ? "child" : "other");
+	/* An open of a FIFO waits for the other end. */
+	sa.sa_flags = 0; sigaction(SIGALRM, &sa, 0);
+	char fifo[64]; snprintf(fifo, sizeof fifo, "/tmp/minemu-intr-fifo-%d", (int)getpid());
+	mkfifo(fifo, 0600);
+	alarm(1); r = open(fifo, O_RDONLY);
+	printf("open of a FIFO: %d %s\n", r, r < 0 && errno == EINTR ? "EINTR" : "other");
+	unlink(fifo);
 	sigset_t blk, none, now;
 	sigemptyset(&blk); sigaddset(&blk, SIGALRM); sigprocmask(SIG_BLOCK, &blk, 0); sigemptyset(&none);
 	got = 0;
