@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -205,9 +206,9 @@ func (k *Process) fork(s *sysCall, o forkOpts) int64 {
 	}
 	keep = append(keep, mfd)
 	img.GuestFDs = k.band.Start()
-	hdr, total, errno := layoutImage(&img)
-	if errno != 0 {
-		return -int64(errno)
+	hdr, total, err := img.Build()
+	if err != nil {
+		return -int64(unix.ENOMEM)
 	}
 	if err := unix.Ftruncate(mfd, total); err != nil {
 		return -int64(unix.ENOMEM)
@@ -239,12 +240,8 @@ func (k *Process) fork(s *sysCall, o forkOpts) int64 {
 	if vfork {
 		// The child closes its end when it execs or exits; ours must be
 		// the only other one.
-		for _, fd := range keep {
-			if fd == img.VforkFD {
-				k.band.Release(fd)
-			}
-		}
-		keep = slicesDelete(keep, img.VforkFD)
+		k.band.Release(img.VforkFD)
+		keep = slices.DeleteFunc(keep, func(fd int) bool { return fd == img.VforkFD })
 		k.vforkWait(vforkR)
 	}
 	return int64(pid)
@@ -339,37 +336,6 @@ func (k *Process) ReleaseVfork() {
 	w.Flush()
 	k.band.Release(v.fd)
 	v.img.Close()
-}
-
-// slicesDelete returns s without the element v.
-func slicesDelete(s []int, v int) []int {
-	out := s[:0]
-	for _, x := range s {
-		if x != v {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-// layoutImage places the private areas' contents after the header and
-// returns the encoded header and the memfd's length. The header's length
-// depends on the offsets it holds, so the data start is found by trying.
-func layoutImage(img *forkexec.Image) ([]byte, int64, unix.Errno) {
-	start := int64(16 * mm.PageSize)
-	for range 8 {
-		img.CloexecOff = start
-		total := img.Layout(start + roundPage(int64(forkexec.CloexecLen(img.GuestFDs))))
-		hdr, need, err := img.Encode()
-		if err != nil {
-			return nil, 0, unix.ENOMEM
-		}
-		if need <= start {
-			return hdr, total, 0
-		}
-		start = need + 4*mm.PageSize
-	}
-	return nil, 0, unix.ENOMEM
 }
 
 // sharedObject opens the object behind the guest's shared mapping a (a
@@ -808,8 +774,6 @@ func sysClone(k *Process, s *sysCall) int64 {
 	}
 	return sysCloneThread(k, s)
 }
-
-func roundPage(n int64) int64 { return (n + mm.PageSize - 1) &^ (mm.PageSize - 1) }
 
 // minemuEnv is the environment a new minemu starts with: this one's,
 // without the variables the host's dynamic loader acts on (a PIE minemu is

@@ -190,6 +190,28 @@ func (img *Image) Layout(dataStart int64) int64 {
 	return off
 }
 
+// Build lays the image out — the header first, then the close-on-exec
+// bitmap (CloexecOff) and every private area's contents at page-aligned
+// offsets — and returns the encoded header and the memfd's length. The
+// header's length depends on the offsets it holds, so the data start is
+// found by trying.
+func (img *Image) Build() (hdr []byte, total int64, err error) {
+	start := int64(16 * mm.PageSize)
+	for range 8 {
+		img.CloexecOff = start
+		total = img.Layout(start + roundPage(int64(CloexecLen(img.GuestFDs))))
+		hdr, need, err := img.Encode()
+		if err != nil {
+			return nil, 0, err
+		}
+		if need <= start {
+			return hdr, total, nil
+		}
+		start = need + 4*mm.PageSize
+	}
+	return nil, 0, errors.New("forkexec: the image header does not settle")
+}
+
 // Decode parses an image from the start of the memfd's contents b (the
 // whole file) and checks it against b: every private area's contents must
 // lie inside b.
