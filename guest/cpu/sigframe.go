@@ -41,10 +41,6 @@ const (
 	SSOnStack          = 1
 	SSDisable          = 2
 	SSAutoDisarm       = 1 << 31
-	fpExpTagValid      = 0
-	fpExpTagZero       = 1
-	fpExpTagSpecial    = 2
-	fpExpTagEmpty      = 3
 	fxsrMagic          = 0x0000
 	userCS64, userCS32 = 0x33, 0x23
 	userDS             = 0x2b
@@ -247,7 +243,7 @@ func (fc FrameConfig) putFPU(c *CPU, b []byte, ia32 bool) {
 		putFsaveHeader(c, b[:fsaveHeaderSize])
 		b = b[fsaveHeaderSize:]
 	}
-	fc.putFXSave(c, b[:fxsaveSize], ia32)
+	fc.putFXSave(c, b[:fxsaveSize])
 	sw := b[464:512]
 	le.PutUint32(sw[0:], FPXStateMagic1)
 	ext := uint32(fc.mathSize())
@@ -285,28 +281,12 @@ func boolU64(b bool) uint64 {
 	return 0
 }
 
-// putFXSave writes the FXSAVE image as the kernel's 64-bit XSAVE stores it:
-// the instruction and operand pointers and the opcode are not tracked and
-// stored as zeros; an i386 thread's XMM8-15 are zero.
-func (fc FrameConfig) putFXSave(c *CPU, b []byte, ia32 bool) {
-	le.PutUint16(b[0:], c.FCW)
-	le.PutUint16(b[2:], c.FSWord())
-	b[4] = c.FTAG
-	le.PutUint32(b[24:], c.MXCSR)
+// putFXSave writes the FXSAVE image as the kernel's XSAVE stores it
+// (CPU.FXSave: the pointers and opcode as zeros, an i386 thread's XMM8-15
+// absent) with the MXCSR_MASK of the frame configuration.
+func (fc FrameConfig) putFXSave(c *CPU, b []byte) {
+	c.FXSave(b)
 	le.PutUint32(b[28:], fc.MXCSRMask)
-	for i := uint8(0); i < 8; i++ {
-		st := c.STi(i)
-		le.PutUint64(b[32+16*int(i):], st.Mant)
-		le.PutUint16(b[40+16*int(i):], st.SE)
-	}
-	n := 16
-	if ia32 {
-		n = 8
-	}
-	for i := 0; i < n; i++ {
-		le.PutUint64(b[160+16*i:], c.X[i][0])
-		le.PutUint64(b[168+16*i:], c.X[i][1])
-	}
 }
 
 // putFsaveHeader writes the i386 fsave header the kernel converts from the
@@ -316,10 +296,10 @@ func (fc FrameConfig) putFXSave(c *CPU, b []byte, ia32 bool) {
 func putFsaveHeader(c *CPU, b []byte) {
 	le.PutUint32(b[0:], uint32(c.FCW)|0xffff0000)
 	le.PutUint32(b[4:], uint32(c.FSWord())|0xffff0000)
-	le.PutUint32(b[8:], fullTagWord(c))
-	le.PutUint32(b[12:], 0)        // fip
-	le.PutUint32(b[16:], userCS32) // fcs (fop 0 in the upper half)
-	le.PutUint32(b[20:], 0)        // foo
+	le.PutUint32(b[8:], 0xffff0000|uint32(c.FullTag())) // twd_fxsr_to_i387
+	le.PutUint32(b[12:], 0)                             // fip
+	le.PutUint32(b[16:], userCS32)                      // fcs (fop 0 in the upper half)
+	le.PutUint32(b[20:], 0)                             // foo
 	le.PutUint32(b[24:], userDS|0xffff0000)
 	for i := uint8(0); i < 8; i++ {
 		st := c.STi(i)
@@ -328,36 +308,6 @@ func putFsaveHeader(c *CPU, b []byte) {
 	}
 	le.PutUint16(b[108:], c.FSWord())
 	le.PutUint16(b[110:], fxsrMagic)
-}
-
-// fullTagWord is twd_fxsr_to_i387: the two-bit tag of each physical
-// register from the abridged tags and the register's contents.
-func fullTagWord(c *CPU) uint32 {
-	ret := uint32(0xffff0000)
-	for i := uint8(0); i < 8; i++ {
-		tag := uint32(fpExpTagEmpty)
-		if c.FTAG&(1<<i) != 0 {
-			st := c.ST[i]
-			switch st.SE & 0x7fff {
-			case 0x7fff:
-				tag = fpExpTagSpecial
-			case 0:
-				if st.Mant == 0 {
-					tag = fpExpTagZero
-				} else {
-					tag = fpExpTagSpecial
-				}
-			default:
-				if st.Mant&(1<<63) != 0 {
-					tag = fpExpTagValid
-				} else {
-					tag = fpExpTagSpecial
-				}
-			}
-		}
-		ret |= tag << (2 * i)
-	}
-	return ret
 }
 
 // abridgedTags is twd_i387_to_fxsr: a register is in use unless its full
